@@ -1,0 +1,1 @@
+"""Composition root: the `klachten` command (stack supervisor, admin and audit tools)."""

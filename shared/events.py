@@ -1,0 +1,243 @@
+"""THE event contract of klachten: one tagged msgspec union, encoded as self-describing JSON.
+
+Every message on ``complaints.<complaint_id>.<version>.<event_type>`` carries exactly one of
+these structs as its body. ``type`` names the event (``complaint.submitted``), and the
+subject's ``<event_type>`` token is the part after ``complaint.``.
+
+Personal data lives only in the ``personal`` member of an event. The persistence layer seals it
+(per-complainant authenticated encryption, see docs/privacy.md) into ``sealed``; after erasure
+``personal`` decodes as ``None`` and ``erased`` is true, while every other field stays readable
+for analysts and the yearly figures.
+
+Schema evolution rules (the stream is immutable; old events are read forever):
+1. Never remove or rename a field, never change a field's type or meaning, never reuse a tag.
+2. New fields are optional with a default, so old events still decode.
+3. A change that cannot follow rule 1-2 gets a new tag (``complaint.responded.v2``) and a new
+   struct; readers handle both.
+4. Unknown fields are ignored by readers (msgspec's default), so producers may run ahead.
+5. ``docs/events.schema.json`` and ``tests/shared/golden/*.json`` are the published form: a
+   change there is a contract change and needs a note in docs/events.md.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+import msgspec
+
+Channel = Literal["web", "email", "phone", "letter", "api"]
+Language = Literal["nl", "en"]
+Resolution = Literal["well_founded", "partly_well_founded", "unfounded", "no_judgement"]
+EscalationReason = Literal["deadline_missed", "complainant_request", "staff_decision"]
+Clock = Literal["acknowledge", "respond", "statutory"]
+# Awb 9:8 lets an organisation decline to handle a complaint; withdrawal ends it too.
+Outcome = Literal["resolved", "not_handled", "withdrawn", "referred"]
+LetterKind = Literal[
+    "acknowledgement", "extension_notice", "response", "escalation_notice", "closure"
+]
+
+
+class Struct(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=False):
+    """Base for every contract struct: immutable, keyword-only."""
+
+
+# --- value objects --------------------------------------------------------------------------
+
+
+class Complainant(Struct, kw_only=True):
+    name: str
+    email: str
+    phone: str | None = None
+    address: str | None = None
+
+
+class AttachmentRef(Struct, kw_only=True):
+    """An attachment in the ATTACHMENTS object store; events carry references, never bytes."""
+
+    object_name: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class LetterRecord(Struct, kw_only=True):
+    """Proof of one letter sent: what, to whom (by reference), when and with what content."""
+
+    kind: LetterKind
+    template: str
+    template_version: str
+    language: Language
+    content_sha256: str
+    message_id: str
+    sent_at: datetime
+
+
+class Sealed(Struct, kw_only=True):
+    """Personal data encrypted with the complainant's key (AES-256-GCM)."""
+
+    key_id: str
+    nonce: str
+    ciphertext: str
+
+
+# --- personal parts ------------------------------------------------------------------------
+
+
+class SubmittedPersonal(Struct, kw_only=True):
+    complainant: Complainant
+    subject: str
+    description: str
+    desired_outcome: str | None = None
+    attachments: list[AttachmentRef] = []
+
+
+class TextPersonal(Struct, kw_only=True):
+    """Free text written by or about the complainant (response, reason, note, reaction)."""
+
+    text: str
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+class Event(Struct, kw_only=True, tag_field="type"):
+    event_id: UUID
+    complaint_id: UUID
+    version: int
+    occurred_at: datetime
+    actor: str
+    correlation_id: UUID | None = None
+    causation_id: UUID | None = None
+    # Set by the persistence layer when the personal part is encrypted / destroyed.
+    sealed: Sealed | None = None
+    erased: bool = False
+
+
+class Submitted(Event, kw_only=True, tag="complaint.submitted"):
+    reference: str
+    channel: Channel
+    language: Language
+    received_at: datetime
+    category: str | None = None
+    priority: str | None = None
+    subject_key: str | None = None  # complainant pseudonym: HMAC of the e-mail, for erasure
+    idempotency_key: str | None = None
+    personal: SubmittedPersonal | None = None
+
+
+class Acknowledged(Event, kw_only=True, tag="complaint.acknowledged"):
+    letter: LetterRecord
+    acknowledge_by: datetime | None = None
+    respond_by: datetime
+    statutory_by: datetime
+
+
+class LetterSent(Event, kw_only=True, tag="complaint.letter_sent"):
+    """Every letter other than the acknowledgement, recorded after it was sent."""
+
+    letter: LetterRecord
+    cause_event_id: UUID
+
+
+class Responded(Event, kw_only=True, tag="complaint.responded"):
+    resolution: Resolution
+    level: int = 0
+    personal: TextPersonal | None = None
+
+
+class ReactionReceived(Event, kw_only=True, tag="complaint.reaction_received"):
+    """The complainant reacted (e.g. replied to a letter); may lead to an escalation."""
+
+    channel: Channel
+    disagrees: bool
+    message_id: str | None = None
+    personal: TextPersonal | None = None
+
+
+class Escalated(Event, kw_only=True, tag="complaint.escalated"):
+    level: int
+    target: str
+    reason: EscalationReason
+    clock: Clock | None = None
+    deadline_missed: datetime | None = None
+    breach_id: str | None = None
+    policy_version: str | None = None
+    respond_by: datetime | None = None
+    personal: TextPersonal | None = None
+
+
+class Extended(Event, kw_only=True, tag="complaint.extended"):
+    """Statutory deadline extended with notice (Awb 9:11 lid 2)."""
+
+    weeks: int
+    previous_statutory_by: datetime
+    statutory_by: datetime
+    with_consent: bool = False
+    personal: TextPersonal | None = None
+
+
+class Paused(Event, kw_only=True, tag="complaint.paused"):
+    """The internal clock waits for the complainant (the statutory term never pauses)."""
+
+    personal: TextPersonal | None = None
+
+
+class Resumed(Event, kw_only=True, tag="complaint.resumed"):
+    pass
+
+
+class Closed(Event, kw_only=True, tag="complaint.closed"):
+    outcome: Outcome
+    personal: TextPersonal | None = None
+
+
+class Erased(Event, kw_only=True, tag="complaint.erased"):
+    """The complainant's key was destroyed (GDPR art. 17); records who, when and why."""
+
+    key_id: str
+    legal_basis: str
+
+
+ComplaintEvent = (
+    Submitted
+    | Acknowledged
+    | LetterSent
+    | Responded
+    | ReactionReceived
+    | Escalated
+    | Extended
+    | Paused
+    | Resumed
+    | Closed
+    | Erased
+)
+
+EVENT_TYPES: tuple[type[Event], ...] = ComplaintEvent.__args__  # type: ignore[attr-defined]
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(ComplaintEvent)
+
+
+def tag_of(cls: type[Event]) -> str:
+    return cls.__struct_config__.tag  # type: ignore[return-value]
+
+
+def subject_token(cls: type[Event]) -> str:
+    """``complaint.letter_sent`` → ``letter_sent`` (the subject's event_type token)."""
+    return tag_of(cls).removeprefix("complaint.")
+
+
+def encode(event: Event) -> bytes:
+    return _encoder.encode(event)
+
+
+def decode(data: bytes) -> Event:
+    """Decode one event; raises ``msgspec.ValidationError`` naming the path on bad input."""
+    return _decoder.decode(data)
+
+
+def json_schema() -> dict:
+    return msgspec.json.schema(ComplaintEvent)

@@ -1,0 +1,181 @@
+"""A synchronous handle on JetStream for eventsourcing's (synchronous, threaded) recorders.
+
+nats-py is asyncio-only; eventsourcing calls recorders from any thread. A `JetStreamLink` runs
+one event loop in a daemon thread with one NATS connection, and every call is submitted to it.
+It exposes only the few raw operations the persistence module needs: publish with headers,
+atomic batch publish (ADR-50), direct get of one message and batch direct get (ADR-31), which
+nats-py has no helpers for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import uuid4
+
+import nats
+from nats.aio.client import Client
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
+
+T = TypeVar("T")
+
+WRONG_LAST_SEQUENCE = 10071
+BATCH_FLOW_EVERY = 100  # ask for an ack every N batch messages so the batch cannot run away
+
+
+class JetStreamError(Exception):
+    def __init__(self, code: int, err_code: int, description: str) -> None:
+        super().__init__(f"{description} (code {code}, err_code {err_code})")
+        self.code, self.err_code, self.description = code, err_code, description
+
+
+class Unavailable(Exception):
+    """The server did not answer in time or is not reachable (a transient condition)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawMsg:
+    subject: str
+    seq: int
+    headers: dict[str, str]
+    data: bytes
+    time: str
+
+    @property
+    def timestamp(self) -> datetime:
+        text = self.time.rstrip("Z")
+        head, _, frac = text.partition(".")
+        return datetime.fromisoformat(f"{head}.{(frac + '000000')[:6]}+00:00")
+
+
+def _raw(msg: Any) -> RawMsg:
+    h = dict(msg.headers or {})
+    return RawMsg(
+        subject=h.get("Nats-Subject", msg.subject),
+        seq=int(h.get("Nats-Sequence", 0)),
+        headers=h,
+        data=msg.data,
+        time=h.get("Nats-Time-Stamp", ""),
+    )
+
+
+def _check_ack(data: bytes) -> dict[str, Any]:
+    ack = json.loads(data) if data else {}
+    if "error" in ack:
+        e = ack["error"]
+        raise JetStreamError(e.get("code", 0), e.get("err_code", 0), e.get("description", ""))
+    return ack
+
+
+class JetStreamLink:
+    def __init__(self, url: str, *, timeout: float = 5.0, **connect_options: Any) -> None:
+        self.timeout = timeout
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="nats")
+        self._thread.start()
+        self._inboxes: dict[str, asyncio.Queue[Any]] = {}
+        self.nc: Client = self.run(self._connect(url, connect_options))
+
+    async def _connect(self, url: str, options: dict[str, Any]) -> Client:
+        nc = await nats.connect(url, max_reconnect_attempts=-1, **options)
+        self._prefix = nc.new_inbox()
+        await nc.subscribe(f"{self._prefix}.*", cb=self._route)
+        return nc
+
+    async def _route(self, msg: Any) -> None:
+        queue = self._inboxes.get(msg.subject.rsplit(".", 1)[-1])
+        if queue is not None:
+            queue.put_nowait(msg)
+
+    # --- running coroutines from any thread ------------------------------------------------
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("JetStreamLink.run() called from its own loop thread")
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        return future.result(timeout)
+
+    def close(self) -> None:
+        if self._loop.is_closed():
+            return
+        try:
+            self.run(self.nc.drain(), timeout=self.timeout)
+        except Exception:
+            pass
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=self.timeout)
+        self._loop.close()
+
+    # --- raw operations (run on the loop) ------------------------------------------------
+
+    async def request(self, subject: str, data: bytes, headers: dict[str, str] | None) -> Any:
+        try:
+            return await self.nc.request(subject, data, timeout=self.timeout, headers=headers)
+        except (TimeoutError, NatsTimeout, NoRespondersError) as e:
+            raise Unavailable(f"no answer on {subject}: {e!r}") from e
+
+    async def publish(self, subject: str, data: bytes, headers: dict[str, str]) -> dict[str, Any]:
+        msg = await self.request(subject, data, headers)
+        return _check_ack(msg.data)
+
+    async def publish_batch(self, messages: list[tuple[str, bytes, dict[str, str]]]) -> dict:
+        """Atomic batch publish: all messages are stored, or none (ADR-50)."""
+        batch_id = uuid4().hex
+        last = len(messages)
+        for n, (subject, data, headers) in enumerate(messages, start=1):
+            h = {**headers, "Nats-Batch-Id": batch_id, "Nats-Batch-Sequence": str(n)}
+            if n == last:
+                h["Nats-Batch-Commit"] = "1"
+                return await self.publish(subject, data, h)
+            if n == 1 or n % BATCH_FLOW_EVERY == 0:
+                _check_ack((await self.request(subject, data, h)).data)
+            else:
+                await self.nc.publish(subject, data, headers=h)
+        raise ValueError("empty batch")
+
+    async def direct_get(self, stream: str, request: dict[str, Any]) -> RawMsg | None:
+        msg = await self.request(f"$JS.API.DIRECT.GET.{stream}", json.dumps(request).encode(), None)
+        status = (msg.headers or {}).get("Status")
+        if status == "404":
+            return None
+        if status:
+            raise JetStreamError(int(status), 0, (msg.headers or {}).get("Description", ""))
+        return _raw(msg)
+
+    async def direct_batch(self, stream: str, request: dict[str, Any]) -> list[RawMsg]:
+        """Batch direct get: read replies until the end-of-batch marker (status 204)."""
+        token = uuid4().hex
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._inboxes[token] = queue
+        try:
+            await self.nc.publish(
+                f"$JS.API.DIRECT.GET.{stream}",
+                json.dumps(request).encode(),
+                reply=f"{self._prefix}.{token}",
+            )
+            out: list[RawMsg] = []
+            while True:
+                try:
+                    msg = await asyncio.wait_for(queue.get(), self.timeout)
+                except TimeoutError as e:
+                    raise Unavailable(f"batch direct get on {stream} timed out") from e
+                status = (msg.headers or {}).get("Status")
+                if status in ("204", "404"):
+                    return out
+                if status:
+                    desc = (msg.headers or {}).get("Description", "")
+                    raise JetStreamError(int(status), 0, desc)
+                out.append(_raw(msg))
+        finally:
+            del self._inboxes[token]
+
+    async def api(self, subject: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = json.dumps(payload).encode() if payload is not None else b""
+        msg = await self.request(f"$JS.API.{subject}", body, None)
+        return _check_ack(msg.data)

@@ -1,0 +1,487 @@
+"""eventsourcing persistence module that stores events in the JetStream stream COMPLAINTS.
+
+Select it with ``PERSISTENCE_MODULE=shared.persistence``. Layout (the public contract):
+
+- an event is one message on ``complaints.<originator_id>.<version>.<event_type>``; its body is
+  the stored state as-is (the contract JSON, see shared/mapper.py); headers carry the topic and
+  the hash chain: ``Klachten-Prev-Hash`` (hash of the aggregate's previous event, "" for the
+  first) and ``Klachten-Hash`` = sha256(prev ‖ subject ‖ topic ‖ body);
+- optimistic concurrency: each message expects no message yet on
+  ``complaints.<id>.<version>.*`` (``Nats-Expected-Last-Subject-Sequence: 0`` with the
+  wildcard ``...-Subject`` header), which is exactly eventsourcing's (id, version) uniqueness;
+- several messages (events of one save, or events plus a tracking record) are one atomic batch
+  (ADR-50), so an insert is all-or-nothing and its notification ids are contiguous;
+- notification id = stream sequence; tracking records are ``tracking.<application>`` messages
+  in the same stream, guarded by the subject's last sequence, so they are strictly increasing.
+
+A retry of an append whose acknowledgement was lost fails the OCC check (checked before
+dedupe); it is recognised as success when the stored message carries our ``Nats-Msg-Id``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    ApplicationRecorder,
+    InfrastructureFactory,
+    IntegrityError,
+    ListenNotifySubscription,
+    Mapper,
+    Notification,
+    OperationalError,
+    ProcessRecorder,
+    ProgrammingError,
+    StoredEvent,
+    Subscription,
+    Tracking,
+    TrackingRecorder,
+)
+from eventsourcing.utils import resolve_topic, strtobool
+
+from shared import subjects
+from shared.jsclient import WRONG_LAST_SEQUENCE, JetStreamError, JetStreamLink, RawMsg, Unavailable
+
+TOPIC_HEADER = "Klachten-Topic"
+HASH_HEADER = "Klachten-Hash"
+PREV_HASH_HEADER = "Klachten-Prev-Hash"
+MULTI_LAST_MAX = 1024
+BATCH_MAX = 1000
+PUBLISH_ATTEMPTS = 5
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def chain_hash(prev: str, subject: str, topic: str, body: bytes) -> str:
+    return hashlib.sha256(f"{prev}\n{subject}\n{topic}\n".encode() + body).hexdigest()
+
+
+@lru_cache(maxsize=512)
+def event_type_token(topic: str) -> str:
+    """The subject's event_type token: the contract's name for the event, else from the topic."""
+    try:
+        cls = resolve_topic(topic)
+        contract = getattr(cls, "contract", None)
+        if contract is not None:
+            return contract.__struct_config__.tag.removeprefix("complaint.")
+    except Exception:
+        pass
+    token = re.sub(r"[^a-z0-9_-]", "_", topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1].lower())
+    return token or "event"
+
+
+def _token(value: UUID | str, what: str) -> str:
+    text = str(value)
+    if not _TOKEN.match(text):
+        raise ProgrammingError(f"{what} {text!r} cannot be a subject token")
+    return text
+
+
+def _version_of(subject: str) -> int:
+    return int(subject.split(".")[2])
+
+
+class JetStreamAggregateRecorder(AggregateRecorder):
+    def __init__(
+        self,
+        link: JetStreamLink,
+        stream: str = subjects.COMPLAINTS_STREAM,
+        prefix: str = "complaints",
+    ) -> None:
+        self.link, self.stream, self.prefix = link, stream, prefix
+        # originator id -> (version, hash) of its last known event; saves a read per append.
+        self._heads: OrderedDict[str, tuple[int, str]] = OrderedDict()
+
+    # --- insert ----------------------------------------------------------------------------
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        self._insert(stored_events, kwargs.get("tracking"))
+        return None
+
+    def _insert(self, events: Sequence[StoredEvent], tracking: Tracking | None) -> list[int]:
+        if not events and tracking is None:
+            return []
+        keys = [(str(e.originator_id), e.originator_version) for e in events]
+        if len(set(keys)) != len(keys):
+            raise IntegrityError("the same (originator_id, version) twice in one insert")
+        if len(events) + (tracking is not None) > BATCH_MAX:
+            raise ProgrammingError(f"an insert holds at most {BATCH_MAX} events")
+        return self.link.run(self._insert_async(events, tracking))
+
+    async def _insert_async(
+        self, events: Sequence[StoredEvent], tracking: Tracking | None
+    ) -> list[int]:
+        messages: list[tuple[str, bytes, dict[str, str]]] = []
+        heads: dict[str, tuple[int, str]] = {}
+        for e in events:
+            oid = _token(e.originator_id, "originator id")
+            prev = heads.get(oid) or await self._head(oid, e.originator_version)
+            topic = e.topic
+            subject = f"{self.prefix}.{oid}.{e.originator_version}.{event_type_token(topic)}"
+            digest = chain_hash(prev[1], subject, topic, e.state)
+            version_filter = f"{self.prefix}.{oid}.{e.originator_version}.*"
+            headers = {
+                "Nats-Msg-Id": str(getattr(e, "event_id", None) or uuid4()),
+                "Nats-Expected-Last-Subject-Sequence": "0",
+                "Nats-Expected-Last-Subject-Sequence-Subject": version_filter,
+                TOPIC_HEADER: topic,
+                PREV_HASH_HEADER: prev[1],
+                HASH_HEADER: digest,
+            }
+            messages.append((subject, e.state, headers))
+            heads[oid] = (e.originator_version, digest)
+        if tracking is not None:
+            messages.append(await self._tracking_message(tracking))
+        last_seq = await self._publish(messages)
+        for oid, head in heads.items():
+            self._remember(oid, head)
+        first = last_seq - len(messages) + 1
+        return list(range(first, first + len(events)))
+
+    async def _head(self, oid: str, version: int) -> tuple[int, str]:
+        cached = self._heads.get(oid)
+        if cached is not None and cached[0] == version - 1:
+            return cached
+        last = await self.link.direct_get(self.stream, {"last_by_subj": f"{self.prefix}.{oid}.>"})
+        if last is None:
+            return (version - 1, "")
+        head = (_version_of(last.subject), last.headers.get(HASH_HEADER, ""))
+        if head[0] >= version:
+            raise IntegrityError(f"{oid} already has version {head[0]} (inserting {version})")
+        return head
+
+    def _remember(self, oid: str, head: tuple[int, str]) -> None:
+        self._heads[oid] = head
+        self._heads.move_to_end(oid)
+        if len(self._heads) > 10_000:
+            self._heads.popitem(last=False)
+
+    async def _tracking_message(self, tracking: Tracking) -> tuple[str, bytes, dict[str, str]]:
+        raise ProgrammingError("this recorder does not record tracking")
+
+    async def _publish(self, messages: list[tuple[str, bytes, dict[str, str]]]) -> int:
+        error: Exception | None = None
+        for _ in range(PUBLISH_ATTEMPTS):
+            try:
+                if len(messages) == 1:
+                    ack = await self.link.publish(*messages[0])
+                else:
+                    ack = await self.link.publish_batch(messages)
+                return int(ack["seq"])
+            except Unavailable as e:
+                error = e  # the append may or may not have happened: retry with the same ids
+            except JetStreamError as e:
+                if e.err_code != WRONG_LAST_SEQUENCE:
+                    raise OperationalError(str(e)) from e
+                stored = await self._already_stored(messages)
+                if stored is None:
+                    raise IntegrityError(str(e)) from e
+                return stored
+        raise OperationalError(f"JetStream did not acknowledge the append: {error}")
+
+    async def _already_stored(
+        self, messages: list[tuple[str, bytes, dict[str, str]]]
+    ) -> int | None:
+        """The last sequence if every message is stored under our Msg-Id (a lost ack)."""
+        last_seq = 0
+        for subject, _, headers in messages:
+            found = await self.link.direct_get(self.stream, {"last_by_subj": subject})
+            if found is None or found.headers.get("Nats-Msg-Id") != headers["Nats-Msg-Id"]:
+                return None
+            last_seq = max(last_seq, found.seq)
+        return last_seq
+
+    # --- select ----------------------------------------------------------------------------
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        oid = _token(originator_id, "originator id")
+        msgs = self.link.run(self._aggregate_messages(oid))
+        msgs.sort(key=lambda m: _version_of(m.subject))
+        if msgs:
+            self._remember(
+                oid, (_version_of(msgs[-1].subject), msgs[-1].headers.get(HASH_HEADER, ""))
+            )
+        events = [
+            StoredEvent(
+                originator_id=originator_id,
+                originator_version=_version_of(m.subject),
+                topic=m.headers.get(TOPIC_HEADER, ""),
+                state=m.data,
+            )
+            for m in msgs
+            if (gt is None or _version_of(m.subject) > gt)
+            and (lte is None or _version_of(m.subject) <= lte)
+        ]
+        if desc:
+            events.reverse()
+        return events[:limit] if limit is not None else events
+
+    async def _aggregate_messages(self, oid: str) -> list[RawMsg]:
+        # Every version has its own subject, so "last message per subject" is the whole history.
+        filt = f"{self.prefix}.{oid}.>"
+        try:
+            return await self.link.direct_batch(
+                self.stream, {"multi_last": [filt], "batch": MULTI_LAST_MAX}
+            )
+        except JetStreamError:
+            return await self._scan(filt, 1)
+
+    async def _scan(self, filt: str, seq: int) -> list[RawMsg]:
+        out: list[RawMsg] = []
+        while True:
+            page = await self.link.direct_batch(
+                self.stream, {"seq": seq, "next_by_subj": filt, "batch": BATCH_MAX}
+            )
+            out.extend(page)
+            if len(page) < BATCH_MAX:
+                return out
+            seq = page[-1].seq + 1
+
+
+class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecorder):
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        return self._insert(stored_events, kwargs.get("tracking"))
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        first = 1 if start is None else (start if inclusive_of_start else start + 1)
+        return self.link.run(self._notifications(max(first, 1), limit, stop, set(topics)))
+
+    async def _notifications(
+        self, seq: int, limit: int, stop: int | None, topics: set[str]
+    ) -> list[Notification]:
+        out: list[Notification] = []
+        while len(out) < limit:
+            want = BATCH_MAX if topics else min(limit - len(out), BATCH_MAX)
+            page = await self.link.direct_batch(
+                self.stream, {"seq": seq, "next_by_subj": f"{self.prefix}.>", "batch": want}
+            )
+            for m in page:
+                if stop is not None and m.seq > stop:
+                    return out
+                n = self._notification(m)
+                if topics and n.topic not in topics:
+                    continue
+                out.append(n)
+                if len(out) == limit:
+                    return out
+            if len(page) < want:
+                return out
+            seq = page[-1].seq + 1
+        return out
+
+    def _notification(self, m: RawMsg) -> Notification:
+        _, oid, version, _ = m.subject.split(".", 3)
+        return Notification(
+            id=m.seq,
+            originator_id=_as_id(oid),
+            originator_version=int(version),
+            topic=m.headers.get(TOPIC_HEADER, ""),
+            state=m.data,
+        )
+
+    def max_notification_id(self) -> int | None:
+        last = self.link.run(
+            self.link.direct_get(self.stream, {"last_by_subj": f"{self.prefix}.>"})
+        )
+        return None if last is None else last.seq
+
+    def subscribe(
+        self, gt: int | None = None, topics: Sequence[str] = ()
+    ) -> Subscription[ApplicationRecorder]:
+        return JetStreamSubscription(self, gt=gt, topics=topics)
+
+
+class JetStreamSubscription(ListenNotifySubscription[JetStreamApplicationRecorder]):
+    """Pulls from the stream in order; a core NATS subscription on the stream's subjects
+    wakes it up, and a periodic tick covers anything missed during a reconnect."""
+
+    TICK = 1.0
+
+    def __init__(
+        self,
+        recorder: JetStreamApplicationRecorder,
+        gt: int | None = None,
+        topics: Sequence[str] = (),
+    ) -> None:
+        super().__init__(recorder=recorder, gt=gt, topics=topics)
+        link = recorder.link
+        self._sub = link.run(link.nc.subscribe(f"{recorder.prefix}.>", cb=self._wake))
+        self._ticker = threading.Thread(target=self._tick, daemon=True)
+        self._ticker.start()
+
+    async def _wake(self, _msg: Any) -> None:
+        self._has_been_notified.set()
+
+    def _tick(self) -> None:
+        while not self._has_been_stopped:
+            threading.Event().wait(self.TICK)
+            self._has_been_notified.set()
+
+    def stop(self) -> None:
+        if not self._has_been_stopped:
+            try:
+                self._recorder.link.run(self._sub.unsubscribe(), timeout=5)
+            except Exception:
+                pass
+        super().stop()
+
+
+def _as_id(text: str) -> UUID | str:
+    try:
+        return UUID(text)
+    except ValueError:
+        return text
+
+
+class JetStreamTrackingRecorder(TrackingRecorder):
+    def __init__(
+        self, link: JetStreamLink, stream: str = subjects.COMPLAINTS_STREAM, **_: Any
+    ) -> None:
+        self.link, self.tracking_stream = link, stream
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        async def insert() -> None:
+            subject, body, headers = await self._tracking_message(tracking)
+            try:
+                await self.link.publish(subject, body, headers)
+            except JetStreamError as e:
+                raise (IntegrityError if e.err_code == WRONG_LAST_SEQUENCE else OperationalError)(
+                    str(e)
+                ) from e
+
+        self.link.run(insert())
+
+    async def _tracking_message(self, tracking: Tracking) -> tuple[str, bytes, dict[str, str]]:
+        subject = subjects.tracking_subject(_token(tracking.application_name, "application name"))
+        current = await self.link.direct_get(self.tracking_stream, {"last_by_subj": subject})
+        if current is not None and int(current.data) >= tracking.notification_id:
+            raise IntegrityError(
+                f"tracking {tracking.notification_id} of {tracking.application_name} is not "
+                f"above the recorded {int(current.data)}"
+            )
+        headers = {
+            "Nats-Msg-Id": uuid4().hex,
+            "Nats-Expected-Last-Subject-Sequence": str(current.seq if current else 0),
+            "Nats-Expected-Last-Subject-Sequence-Subject": subject,
+        }
+        return subject, str(tracking.notification_id).encode(), headers
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        subject = subjects.tracking_subject(_token(application_name, "application name"))
+        last = self.link.run(self.link.direct_get(self.tracking_stream, {"last_by_subj": subject}))
+        return None if last is None else int(last.data)
+
+
+class JetStreamProcessRecorder(
+    JetStreamTrackingRecorder, JetStreamApplicationRecorder, ProcessRecorder
+):
+    def __init__(
+        self,
+        link: JetStreamLink,
+        stream: str = subjects.COMPLAINTS_STREAM,
+        prefix: str = "complaints",
+    ) -> None:
+        JetStreamApplicationRecorder.__init__(self, link, stream, prefix)
+        JetStreamTrackingRecorder.__init__(self, link, stream)
+
+    async def _tracking_message(self, tracking: Tracking) -> tuple[str, bytes, dict[str, str]]:
+        return await JetStreamTrackingRecorder._tracking_message(self, tracking)
+
+
+class JetStreamFactory(InfrastructureFactory[TrackingRecorder]):
+    """Builds JetStream recorders; one NATS connection per factory (i.e. per application)."""
+
+    NATS_URL = "NATS_URL"
+    NATS_USER = "NATS_USER"
+    NATS_PASSWORD = "NATS_PASSWORD"
+    JETSTREAM_STREAM = "JETSTREAM_STREAM"
+    CREATE_TABLE = "CREATE_TABLE"
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        self._link: JetStreamLink | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def link(self) -> JetStreamLink:
+        with self._lock:
+            if self._link is None:
+                url = self.env.get(self.NATS_URL) or "nats://127.0.0.1:4222"
+                options: dict[str, Any] = {"name": f"klachten-{self.env.name or 'app'}"}
+                if self.env.get(self.NATS_USER):
+                    options["user"] = self.env.get(self.NATS_USER)
+                    options["password"] = self.env.get(self.NATS_PASSWORD, "")
+                self._link = JetStreamLink(url, **options)
+            return self._link
+
+    @property
+    def stream(self) -> str:
+        return self.env.get(self.JETSTREAM_STREAM) or subjects.COMPLAINTS_STREAM
+
+    def mapper(
+        self, transcoder: Any = None, mapper_class: type[Mapper[Any]] | None = None
+    ) -> Mapper[Any]:
+        if mapper_class is None and not self.env.get(self.MAPPER_TOPIC):
+            from shared.mapper import ContractMapper
+
+            mapper_class = ContractMapper
+        return super().mapper(transcoder=transcoder, mapper_class=mapper_class)
+
+    def aggregate_recorder(self, purpose: str = "events") -> AggregateRecorder:
+        if purpose == "snapshots":
+            return JetStreamAggregateRecorder(self.link, self.stream, prefix="snapshots")
+        return JetStreamAggregateRecorder(self.link, self.stream)
+
+    def application_recorder(self) -> ApplicationRecorder:
+        topic = self.env.get(self.APPLICATION_RECORDER_TOPIC)
+        cls = resolve_topic(topic) if topic else JetStreamApplicationRecorder
+        return cls(self.link, self.stream)
+
+    def tracking_recorder(
+        self, tracking_recorder_class: type[TrackingRecorder] | None = None
+    ) -> TrackingRecorder:
+        if tracking_recorder_class is None:
+            topic = self.env.get(self.TRACKING_RECORDER_TOPIC)
+            tracking_recorder_class = resolve_topic(topic) if topic else JetStreamTrackingRecorder
+        return tracking_recorder_class(self.link, self.stream)
+
+    def process_recorder(self) -> ProcessRecorder:
+        topic = self.env.get(self.PROCESS_RECORDER_TOPIC)
+        cls = resolve_topic(topic) if topic else JetStreamProcessRecorder
+        return cls(self.link, self.stream)
+
+    def create_table_enabled(self) -> bool:
+        return strtobool(self.env.get(self.CREATE_TABLE) or "yes")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._link is not None:
+                self._link.close()
+                self._link = None

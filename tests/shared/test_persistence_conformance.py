@@ -1,0 +1,125 @@
+"""eventsourcing's own recorder conformance suites, run against a real nats-server.
+
+The base classes are reached through the module (``persistence.X``) so pytest does not collect
+the abstract cases themselves. Each ``create_recorder()`` gets a freshly created COMPLAINTS
+stream, as the suites expect an empty store.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
+from eventsourcing.tests import persistence
+from eventsourcing.utils import Environment
+
+from shared.jsclient import JetStreamLink
+from shared.natsserver import EmbeddedNats
+from shared.persistence import (
+    JetStreamAggregateRecorder,
+    JetStreamApplicationRecorder,
+    JetStreamFactory,
+    JetStreamProcessRecorder,
+    JetStreamTrackingRecorder,
+)
+from shared.streams import COMPLAINTS
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    with EmbeddedNats(Path(tmp_path_factory.mktemp("conformance"))) as s:
+        yield s
+
+
+@pytest.fixture(autouse=True)
+def _attach(request: pytest.FixtureRequest, server: EmbeddedNats):
+    request.instance.nats_url = server.url
+    request.instance.links = []
+    yield
+    for link in request.instance.links:
+        link.close()
+
+
+class _Fresh:
+    nats_url: str
+    links: list[JetStreamLink]
+
+    def fresh_link(self) -> JetStreamLink:
+        link = JetStreamLink(self.nats_url)
+        self.links.append(link)
+        name = COMPLAINTS.name
+
+        async def recreate() -> None:
+            await link.nc.request(f"$JS.API.STREAM.DELETE.{name}", b"", timeout=5)
+            reply = await link.nc.request(
+                f"$JS.API.STREAM.CREATE.{name}", json.dumps(COMPLAINTS.config()).encode(), timeout=5
+            )
+            assert "error" not in json.loads(reply.data), reply.data
+
+        link.run(recreate())
+        return link
+
+
+class TestAggregateRecorder(_Fresh, persistence.AggregateRecorderTestCase):
+    def create_recorder(self) -> JetStreamAggregateRecorder:
+        return JetStreamAggregateRecorder(self.fresh_link())
+
+
+class TestApplicationRecorder(_Fresh, persistence.ApplicationRecorderTestCase):
+    def create_recorder(self) -> JetStreamApplicationRecorder:
+        return JetStreamApplicationRecorder(self.fresh_link())
+
+    def test_insert_subscribe(self) -> None:
+        self.optional_test_insert_subscribe()
+
+
+class TestTrackingRecorder(_Fresh, persistence.TrackingRecorderTestCase):
+    def create_recorder(self) -> JetStreamTrackingRecorder:
+        return JetStreamTrackingRecorder(self.fresh_link())
+
+
+class TestProcessRecorder(_Fresh, persistence.ProcessRecorderTestCase):
+    def create_recorder(self) -> JetStreamProcessRecorder:
+        return JetStreamProcessRecorder(self.fresh_link())
+
+
+class TestNonInterleavingNotificationIDs(
+    _Fresh, persistence.NonInterleavingNotificationIDsBaseCase
+):
+    def create_recorder(self) -> JetStreamApplicationRecorder:
+        return JetStreamApplicationRecorder(self.fresh_link())
+
+
+class _TrackingSubclass(JetStreamTrackingRecorder):
+    pass
+
+
+class TestInfrastructureFactory(
+    _Fresh, persistence.InfrastructureFactoryTestCase[JetStreamFactory]
+):
+    def setUp(self) -> None:
+        self.fresh_link()
+        self.env = Environment("TestCase")
+        self.env[InfrastructureFactory.PERSISTENCE_MODULE] = "shared.persistence"
+        self.env[JetStreamFactory.NATS_URL] = self.nats_url
+        super().setUp()
+
+    def expected_factory_class(self) -> type[JetStreamFactory]:
+        return JetStreamFactory
+
+    def expected_aggregate_recorder_class(self) -> type[JetStreamAggregateRecorder]:
+        return JetStreamAggregateRecorder
+
+    def expected_application_recorder_class(self) -> type[JetStreamApplicationRecorder]:
+        return JetStreamApplicationRecorder
+
+    def expected_tracking_recorder_class(self) -> type[TrackingRecorder]:
+        return JetStreamTrackingRecorder
+
+    def tracking_recorder_subclass(self) -> type[TrackingRecorder]:
+        return _TrackingSubclass
+
+    def expected_process_recorder_class(self) -> type[JetStreamProcessRecorder]:
+        return JetStreamProcessRecorder
