@@ -1,0 +1,53 @@
+"""The eventsourcing Application base every complaint-changing service uses: get → decide → save.
+
+It persists through the JetStream persistence module (shared.persistence) unless the
+environment says otherwise; `NATS_URL` / `KLACHTEN_NATS_URL` name the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from shared.complaint import AlreadyDone, Complaint
+
+CONFLICT_RETRIES = 5
+
+
+class ComplaintNotFound(LookupError):
+    pass
+
+
+class ComplaintsApplication(Application[UUID]):
+    env: ClassVar[dict[str, str]] = {"PERSISTENCE_MODULE": "shared.persistence"}
+
+    def complaint(self, complaint_id: UUID) -> Complaint:
+        try:
+            return self.repository.get(complaint_id)
+        except AggregateNotFoundError as e:
+            raise ComplaintNotFound(str(complaint_id)) from e
+
+    def change(self, complaint_id: UUID, decide: Callable[[Complaint], Any]) -> Complaint:
+        """Load, apply one command, save; on a concurrent write, reload and decide again.
+
+        A command that finds its effect already present (``AlreadyDone``) saves nothing and
+        returns the complaint as it is, so redelivered messages are harmless.
+        """
+        for attempt in range(CONFLICT_RETRIES):
+            complaint = self.complaint(complaint_id)
+            try:
+                decide(complaint)
+            except AlreadyDone:
+                return complaint
+            try:
+                self.save(complaint)
+            except IntegrityError:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+                continue
+            return complaint
+        raise AssertionError("unreachable")
