@@ -433,7 +433,11 @@ class JetStreamFactory(InfrastructureFactory[TrackingRecorder]):
     def link(self) -> JetStreamLink:
         with self._lock:
             if self._link is None:
-                url = self.env.get(self.NATS_URL) or "nats://127.0.0.1:4222"
+                url = (
+                    self.env.get(self.NATS_URL)
+                    or self.env.get("KLACHTEN_NATS_URL")
+                    or "nats://127.0.0.1:4222"
+                )
                 options: dict[str, Any] = {"name": f"klachten-{self.env.name or 'app'}"}
                 if self.env.get(self.NATS_USER):
                     options["user"] = self.env.get(self.NATS_USER)

@@ -1,0 +1,241 @@
+"""The intake service's HTTP side: complaint API, staff API, public status lookup, web form.
+
+Wiring only: the lifespan opens one NATS connection (KV buckets, object store) and the
+eventsourcing application (its own connection, synchronous, called in threads); routes turn
+requests into use cases of services.intake.application and domain errors into 404/409/422.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import UUID
+
+import nats
+from eventsourcing.persistence import OperationalError
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from nats.errors import Error as NatsError
+
+from services.intake import domain, web
+from services.intake.application import Clock, IdempotencyConflict, Intake, utcnow
+from services.intake.http import (
+    Problem,
+    field_problem,
+    fingerprint,
+    idempotency_key,
+    json_body,
+    language,
+    rate_limit,
+    require,
+    staff_member,
+)
+from services.intake.limits import BodySizeLimit, RateLimiter
+from services.intake.settings import IntakeSettings
+from services.intake.staff import StaffMember, parse_tokens
+from shared.application import ComplaintNotFound, ComplaintsApplication
+from shared.complaint import Cause, Complaint, IllegalTransition, InvalidCommand
+from shared.jsclient import Unavailable
+
+log = logging.getLogger("klachten.intake")
+UNAVAILABLE = (OperationalError, Unavailable, NatsError, TimeoutError, ConnectionError)
+
+
+def create_app(settings: IntakeSettings, clock: Clock = utcnow) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, name="intake")
+        events = ComplaintsApplication(env={"NATS_URL": settings.nats_url, "NAME": "intake"})
+        try:
+            api.state.intake = await Intake.open(nc.jetstream(), events, clock)
+            api.state.nc = nc
+            yield
+        finally:
+            events.close()
+            try:
+                await asyncio.wait_for(nc.drain(), 5)
+            except Exception:  # already closed or unreachable: nothing left to flush
+                await nc.close()
+
+    api = FastAPI(title="klachten intake", lifespan=lifespan, docs_url="/api/docs")
+    api.state.settings = settings
+    api.state.tokens = parse_tokens(settings.staff_token, settings.staff_tokens)
+    api.state.rate_limiter = RateLimiter(settings.intake_rate_limit, settings.intake_rate_window)
+    api.state.clock = clock
+    api.add_middleware(BodySizeLimit, max_bytes=settings.intake_max_body_bytes)
+    _add_error_handlers(api)
+    _add_api_routes(api)
+    api.include_router(web.router)
+    return api
+
+
+def _add_error_handlers(api: FastAPI) -> None:
+    @api.exception_handler(Problem)
+    async def problem(_: Request, error: Problem) -> JSONResponse:
+        return error.response()
+
+    @api.exception_handler(ComplaintNotFound)
+    async def not_found(_: Request, __: ComplaintNotFound) -> JSONResponse:
+        return JSONResponse({"error": "not_found", "message": "no such complaint"}, 404)
+
+    @api.exception_handler(IllegalTransition)
+    async def conflict(_: Request, error: IllegalTransition) -> JSONResponse:
+        return JSONResponse({"error": error.code, "message": str(error)}, 409)
+
+    @api.exception_handler(InvalidCommand)
+    async def invalid(_: Request, error: InvalidCommand) -> JSONResponse:
+        return JSONResponse([{"field": "body", "message": str(error)}], 422)
+
+    for kind in UNAVAILABLE:
+        api.add_exception_handler(kind, _unavailable)
+
+
+async def _unavailable(_: Request, error: Exception) -> JSONResponse:
+    log.warning("event log unavailable: %s", error)
+    body = {"error": "unavailable", "message": "the complaint log is unavailable; try again"}
+    return JSONResponse(body, 503, headers={"Retry-After": "5"})
+
+
+def _add_api_routes(api: FastAPI) -> None:
+    @api.get("/health")
+    async def health(request: Request) -> dict[str, Any]:
+        connected = request.app.state.nc.is_connected
+        return {"status": "ok" if connected else "degraded", "nats": connected}
+
+    @api.post("/api/complaints", status_code=201)
+    async def submit(request: Request) -> JSONResponse:
+        member = staff_member(request)
+        if member is None:
+            rate_limit(request)
+        elif not member.may("register"):
+            raise Problem(403, {"error": "forbidden", "message": "your roles may not register"})
+        lang = language(request)
+        key = idempotency_key(request)
+        data = await json_body(request)
+        intake: Intake = request.app.state.intake
+        submission, errors = domain.validate_submission(
+            data, staff=member is not None, now=intake.clock(), lang=lang
+        )
+        if submission is None:
+            raise Problem(422, errors)
+        actor = f"staff:{member.name}" if member else "complainant"
+        try:
+            receipt = await intake.submit(
+                submission, actor=actor, idempotency_key=key, fingerprint=fingerprint(data)
+            )
+        except IdempotencyConflict:
+            raise field_problem(
+                422, "Idempotency-Key", "this key was used for a different request"
+            ) from None
+        body = {
+            "complaint_id": str(receipt.complaint_id),
+            "reference": receipt.reference,
+            "status": receipt.status,
+            "links": {"self": f"/api/complaints/{receipt.complaint_id}", "status": "/status"},
+        }
+        location = {"Location": body["links"]["self"]}
+        return JSONResponse(body, 201 if receipt.created else 200, headers=location)
+
+    @api.get("/api/complaints/{complaint_id}")
+    async def view(request: Request, complaint_id: str) -> dict[str, Any]:
+        member = require(request, "read")
+        personal = bool(member.roles & {"handler", "supervisor", "privacy"})
+        return await request.app.state.intake.view(_uuid(complaint_id), personal=personal)
+
+    @api.post("/api/complaints/{complaint_id}/responses")
+    async def respond(request: Request, complaint_id: str) -> JSONResponse:
+        member = require(request, "respond")
+        v = await _action_body(request, domain.validate_response)
+
+        def decide(c: Complaint, now: Any) -> None:
+            c.respond(text=v["text"], resolution=v["resolution"], now=now, cause=_cause(member))
+
+        return await _act(request, complaint_id, decide)
+
+    @api.post("/api/complaints/{complaint_id}/escalations")
+    async def escalate(request: Request, complaint_id: str) -> JSONResponse:
+        member = require(request, "escalate")
+        v = await _action_body(request, domain.validate_escalation)
+
+        def decide(c: Complaint, now: Any) -> None:
+            level = v["level"] or c.level + 1
+            c.escalate(
+                level=level,
+                target=domain.escalation_target(level, v["target"]),
+                reason=v["reason"],
+                text=v["text"],
+                now=now,
+                cause=_cause(member),
+            )
+
+        return await _act(request, complaint_id, decide)
+
+    @api.post("/api/complaints/{complaint_id}/extensions")
+    async def extend(request: Request, complaint_id: str) -> JSONResponse:
+        member = require(request, "extend")
+        v = await _action_body(request, domain.validate_extension)
+
+        def decide(c: Complaint, now: Any) -> None:
+            c.extend(
+                weeks=v["weeks"],
+                reason=v["reason"],
+                with_consent=v["with_consent"],
+                statutory_by=c.statutory_by or domain.fallback_statutory_by(c.received_at),
+                now=now,
+                cause=_cause(member),
+            )
+
+        return await _act(request, complaint_id, decide)
+
+    @api.post("/api/complaints/{complaint_id}/closure")
+    async def close(request: Request, complaint_id: str) -> JSONResponse:
+        member = require(request, "close")
+        v = await _action_body(request, domain.validate_closure)
+
+        def decide(c: Complaint, now: Any) -> None:
+            c.close(outcome=v["outcome"], note=v["note"], now=now, cause=_cause(member))
+
+        return await _act(request, complaint_id, decide)
+
+    @api.post("/api/status")
+    async def status(request: Request) -> dict[str, Any]:
+        """Public: a complainant's own complaint by reference + e-mail; 404 for anything else."""
+        rate_limit(request)
+        data = await json_body(request)
+        if not isinstance(data, dict) or not all(
+            isinstance(data.get(k), str) for k in ("reference", "email")
+        ):
+            raise field_problem(422, "body", "send reference and email as strings")
+        found = await request.app.state.intake.lookup(data["reference"], data["email"])
+        if found is None:
+            raise Problem(404, {"error": "not_found", "message": "no complaint matches"})
+        return found
+
+
+async def _action_body(request: Request, validate: Any) -> dict[str, Any]:
+    values, errors = validate(await json_body(request), language(request))
+    if errors:
+        raise Problem(422, errors)
+    return values
+
+
+async def _act(request: Request, complaint_id: str, decide: Any) -> JSONResponse:
+    intake: Intake = request.app.state.intake
+    cid = _uuid(complaint_id)
+    appended = await intake.act(cid, decide)
+    state = await intake.view(cid)
+    return JSONResponse(state, 201 if appended else 200)
+
+
+def _cause(member: StaffMember) -> Cause:
+    return Cause(actor=f"staff:{member.name}")
+
+
+def _uuid(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise ComplaintNotFound(text) from None

@@ -1,0 +1,296 @@
+"""Intake use cases: submit (idempotent, with a reference), staff actions, status lookup.
+
+Idempotency survives restarts and the stream's duplicate window: the key's record is created
+in a KV bucket (create-only) *before* the append, and the complaint id is uuid5 of the key, so
+a crash between the two resumes with the same id and reference, and a second ``Submitted`` for
+that id is refused by the log's optimistic concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4, uuid5
+from zoneinfo import ZoneInfo
+
+import msgspec
+from eventsourcing.persistence import IntegrityError
+from nats.js import JetStreamContext
+from nats.js.api import KeyValueConfig, StorageType
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.kv import KeyValue
+
+from services.intake import domain
+from shared import events as ev
+from shared.application import ComplaintNotFound, ComplaintsApplication
+from shared.complaint import AlreadyDone, Cause, Complaint
+
+IDEMPOTENCY_BUCKET = "INTAKE_IDEMPOTENCY"
+REFERENCES_BUCKET = "INTAKE_REFERENCES"
+ID_NAMESPACE = UUID("5b0c3f8e-8f0e-4a3c-9d55-6b1f3c1e0a11")
+LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+CAS_ATTEMPTS = 50
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class IdempotencyConflict(Exception):
+    """The key was used before with a different request."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    complaint_id: UUID
+    reference: str
+    status: str
+    created: bool
+
+
+async def ensure_bucket(js: JetStreamContext, name: str) -> KeyValue:
+    try:
+        return await js.key_value(name)
+    except BucketNotFoundError:
+        config = KeyValueConfig(bucket=name, history=1, storage=StorageType.FILE)
+        return await js.create_key_value(config=config)
+
+
+class Intake:
+    def __init__(
+        self,
+        app: ComplaintsApplication,
+        idempotency: KeyValue,
+        references: KeyValue,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.app, self.clock = app, clock
+        self.idempotency, self.references = idempotency, references
+
+    @classmethod
+    async def open(
+        cls, js: JetStreamContext, app: ComplaintsApplication, clock: Clock = utcnow
+    ) -> Intake:
+        idempotency = await ensure_bucket(js, IDEMPOTENCY_BUCKET)
+        references = await ensure_bucket(js, REFERENCES_BUCKET)
+        return cls(app, idempotency, references, clock)
+
+    # --- submit ---------------------------------------------------------------------------
+
+    async def submit(
+        self,
+        submission: domain.Submission,
+        *,
+        actor: str,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+    ) -> Receipt:
+        now = self.clock()
+        received_at = submission.received_at or now
+        if idempotency_key is None:
+            complaint_id = uuid4()
+            reference = await self._new_reference(received_at, complaint_id)
+        else:
+            complaint_id, reference = await self._claim(idempotency_key, fingerprint, received_at)
+            existing = await self._existing(complaint_id)
+            if existing is not None:
+                return existing
+        complaint = Complaint.submit(
+            complaint_id=complaint_id,
+            reference=reference,
+            channel=submission.channel,
+            language=submission.language,
+            personal=submission.personal,
+            received_at=received_at,
+            now=now,
+            cause=Cause(actor=actor, correlation_id=complaint_id),
+            category=submission.category,
+            idempotency_key=_digest(idempotency_key) if idempotency_key else None,
+        )
+        try:
+            await asyncio.to_thread(self.app.save, complaint)
+        except IntegrityError:
+            # A concurrent request with the same key appended first: the same complaint.
+            existing = await self._existing(complaint_id)
+            if existing is None:
+                raise
+            return existing
+        return Receipt(complaint_id, reference, complaint.status, created=True)
+
+    async def _claim(
+        self, key: str, fingerprint: str | None, received_at: datetime
+    ) -> tuple[UUID, str]:
+        kv_key = _digest(key)
+        record = await _get_json(self.idempotency, kv_key)
+        if record is None:
+            complaint_id = uuid5(ID_NAMESPACE, key)
+            reference = await self._new_reference(received_at, complaint_id)
+            mine = {"complaint_id": str(complaint_id), "reference": reference, "fp": fingerprint}
+            try:
+                await self.idempotency.create(kv_key, json.dumps(mine).encode())
+                record = mine
+            except KeyWrongLastSequenceError:
+                # Lost a race: the winner's reference counts, ours stays a gap, never reused.
+                record = await _get_json(self.idempotency, kv_key)
+                assert record is not None
+        if fingerprint and record.get("fp") and record["fp"] != fingerprint:
+            raise IdempotencyConflict(key)
+        return UUID(record["complaint_id"]), record["reference"]
+
+    async def _existing(self, complaint_id: UUID) -> Receipt | None:
+        try:
+            complaint = await asyncio.to_thread(self.app.complaint, complaint_id)
+        except ComplaintNotFound:
+            return None
+        return Receipt(complaint_id, complaint.reference, complaint.status, created=False)
+
+    async def _new_reference(self, received_at: datetime, complaint_id: UUID) -> str:
+        """Next number of the year of receipt (compare-and-set), indexed to the complaint."""
+        year = received_at.astimezone(LOCAL_TZ).year
+        counter = f"counter.{year}"
+        for _ in range(CAS_ATTEMPTS):
+            try:
+                entry = await self.references.get(counter)
+            except KeyNotFoundError:
+                try:
+                    await self.references.create(counter, b"1")
+                except KeyWrongLastSequenceError:
+                    continue
+                number = 1
+            else:
+                number = int(entry.value or b"0") + 1
+                try:
+                    await self.references.update(counter, str(number).encode(), last=entry.revision)
+                except KeyWrongLastSequenceError:
+                    continue
+            reference = domain.format_reference(year, number)
+            await self.references.create(f"ref.{reference}", str(complaint_id).encode())
+            return reference
+        raise RuntimeError(f"could not allocate a reference for {year}: too much contention")
+
+    # --- reading --------------------------------------------------------------------------
+
+    async def view(self, complaint_id: UUID, *, personal: bool = False) -> dict[str, Any]:
+        complaint, facts = await asyncio.to_thread(self._load, complaint_id)
+        return state_of(complaint, facts, personal=personal)
+
+    def _load(self, complaint_id: UUID) -> tuple[Complaint, list[ev.Event]]:
+        complaint = self.app.complaint(complaint_id)
+        facts = [e.fact for e in self.app.events.get(complaint_id) if hasattr(e, "fact")]
+        return complaint, facts
+
+    async def by_reference(self, reference: str) -> UUID | None:
+        reference = reference.strip().upper()
+        if not domain.is_reference(reference):
+            return None
+        try:
+            entry = await self.references.get(f"ref.{reference}")
+        except KeyNotFoundError:
+            return None
+        return UUID(entry.value.decode()) if entry.value else None
+
+    async def lookup(self, reference: str, email: str) -> dict[str, Any] | None:
+        """The complainant's view, only when the e-mail matches the complaint's; else None."""
+        complaint_id = await self.by_reference(reference)
+        if complaint_id is None:
+            domain.same_email(email, "nobody@invalid")  # same work either way
+            return None
+        try:
+            complaint, facts = await asyncio.to_thread(self._load, complaint_id)
+        except ComplaintNotFound:
+            return None
+        submitted = facts[0]
+        stored = submitted.personal.complainant.email if submitted.personal else ""  # type: ignore[attr-defined]
+        if not stored or not domain.same_email(email, stored):
+            return None
+        state = state_of(complaint, facts, personal=False)
+        return {k: state[k] for k in PUBLIC_FIELDS}
+
+    # --- staff and complainant actions ----------------------------------------------------
+
+    async def act(self, complaint_id: UUID, decide: Callable[[Complaint, datetime], None]) -> bool:
+        """Apply one command; True when it appended an event, False when it was already done."""
+        appended = True
+
+        def run(complaint: Complaint) -> None:
+            nonlocal appended
+            try:
+                decide(complaint, self.clock())
+            except AlreadyDone:
+                appended = False
+                raise
+
+        await asyncio.to_thread(self.app.change, complaint_id, run)
+        return appended
+
+
+PUBLIC_FIELDS = ("reference", "status", "received_at", "acknowledged", "deadlines")
+
+
+def state_of(complaint: Complaint, facts: list[ev.Event], *, personal: bool) -> dict[str, Any]:
+    acknowledge_by = None
+    for fact in facts:
+        if isinstance(fact, ev.Acknowledged):
+            acknowledge_by = fact.acknowledge_by
+    provisional = complaint.statutory_by is None
+    statutory = complaint.statutory_by or domain.fallback_statutory_by(complaint.received_at)
+    state: dict[str, Any] = {
+        "complaint_id": str(complaint.id),
+        "reference": complaint.reference,
+        "status": complaint.status,
+        "channel": complaint.channel,
+        "language": complaint.language,
+        "category": complaint.category,
+        "received_at": _iso(complaint.received_at),
+        "escalation_level": complaint.level,
+        "paused": complaint.paused,
+        "acknowledged": complaint.acknowledged,
+        "extensions": complaint.extensions + complaint.extensions_with_consent,
+        "outcome": complaint.outcome,
+        "version": complaint.version,
+        "deadlines": {
+            "acknowledgement": _iso(acknowledge_by),
+            "response": _iso(complaint.respond_by),
+            "statutory": _iso(statutory),
+            # Until the acknowledgement states the deadlines, the statutory one is the legal
+            # default (received + 6 weeks, Awb 9:11), not the organisation's policy.
+            "statutory_provisional": provisional,
+        },
+    }
+    submitted = facts[0] if facts else None
+    if personal and isinstance(submitted, ev.Submitted) and submitted.personal is not None:
+        state["personal"] = {
+            "complainant": ev_to_dict(submitted.personal.complainant),
+            "subject": submitted.personal.subject,
+            "description": submitted.personal.description,
+            "desired_outcome": submitted.personal.desired_outcome,
+            "attachments": [ev_to_dict(a) for a in submitted.personal.attachments],
+        }
+    return state
+
+
+def ev_to_dict(struct: Any) -> dict[str, Any]:
+    return msgspec.to_builtins(struct)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def _get_json(kv: KeyValue, key: str) -> dict[str, Any] | None:
+    try:
+        entry = await kv.get(key)
+    except KeyNotFoundError:
+        return None
+    return json.loads(entry.value) if entry.value else None

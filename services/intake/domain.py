@@ -1,0 +1,393 @@
+"""Pure intake decisions: validating submissions and staff actions, references, staff roles.
+
+Validation returns every problem at once as ``[{field, message}]`` in the caller's language
+(nl or en), never the first one only. Nothing here does I/O or reads the clock.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from shared import events as ev
+
+Lang = Literal["nl", "en"]
+FieldError = dict[str, str]
+
+CHANNELS: tuple[str, ...] = ("web", "email", "phone", "letter", "api")
+PUBLIC_CHANNELS = ("web", "api")
+RESOLUTIONS: tuple[str, ...] = ("well_founded", "partly_well_founded", "unfounded", "no_judgement")
+OUTCOMES: tuple[str, ...] = ("resolved", "not_handled", "withdrawn", "referred")
+ESCALATION_REASONS = ("complainant_request", "staff_decision")
+ESCALATION_TARGETS = {1: "supervisor", 2: "management", 3: "complaints_committee"}
+STATUTORY_WEEKS = 6  # Awb 9:11 lid 1; the SLA policy refines this once it has acknowledged
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew between an agent's PC and ours
+REFERENCE_PREFIX = "KL"
+_EMAIL = re.compile(
+    r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+_PHONE = re.compile(r"^\+?[0-9 ()./-]{6,20}$")
+_REFERENCE = re.compile(r"\bKL-(\d{4})-(\d{6,})\b", re.IGNORECASE)
+
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "required": {"nl": "Dit veld is verplicht.", "en": "This field is required."},
+    "string": {"nl": "Vul hier tekst in.", "en": "This must be text."},
+    "object": {"nl": "Dit moet een object zijn.", "en": "This must be an object."},
+    "integer": {"nl": "Vul een geheel getal in.", "en": "This must be a whole number."},
+    "boolean": {"nl": "Dit moet waar of onwaar zijn.", "en": "This must be true or false."},
+    "empty": {"nl": "Dit veld mag niet leeg zijn.", "en": "This field must not be empty."},
+    "too_long": {
+        "nl": "Gebruik hooguit {max} tekens.",
+        "en": "Use at most {max} characters.",
+    },
+    "email": {
+        "nl": "Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.",
+        "en": "Enter a valid e-mail address, like name@example.com.",
+    },
+    "phone": {"nl": "Vul een geldig telefoonnummer in.", "en": "Enter a valid phone number."},
+    "choice": {"nl": "Kies een van: {choices}.", "en": "Choose one of: {choices}."},
+    "unknown_field": {"nl": "Onbekend veld.", "en": "Unknown field."},
+    "datetime": {
+        "nl": "Vul een tijdstip in volgens RFC 3339 met tijdzone (2026-01-31T14:00:00+01:00).",
+        "en": "Enter a time in RFC 3339 with a time zone (2026-01-31T14:00:00+01:00).",
+    },
+    "future": {
+        "nl": "Het tijdstip van ontvangst ligt in de toekomst.",
+        "en": "The time of receipt lies in the future.",
+    },
+    "staff_only": {
+        "nl": "Alleen medewerkers mogen dit veld invullen.",
+        "en": "Only staff may set this field.",
+    },
+    "channel_staff_only": {
+        "nl": "Klachten via {channel} worden door medewerkers geregistreerd.",
+        "en": "Complaints by {channel} are registered by staff.",
+    },
+    "json_object": {
+        "nl": "Stuur een JSON-object.",
+        "en": "Send a JSON object.",
+    },
+    "range": {
+        "nl": "Kies een getal van {min} tot en met {max}.",
+        "en": "Choose a number from {min} to {max}.",
+    },
+    "reason_needed": {
+        "nl": "Geef een reden (Awb 9:8).",
+        "en": "Give a reason (Awb 9:8).",
+    },
+}
+
+
+def message(key: str, lang: Lang, **values: Any) -> str:
+    return MESSAGES[key][lang].format(**values)
+
+
+def negotiate(accept_language: str | None, default: Lang = "nl") -> Lang:
+    """The first of nl/en in an Accept-Language header, by q-value; else the default."""
+    best: tuple[float, Lang] | None = None
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in ("nl", "en"):
+            continue
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if best is None or q > best[0]:
+            best = (q, primary)  # type: ignore[assignment]
+    return best[1] if best else default
+
+
+# --- submissions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submission:
+    channel: ev.Channel
+    language: ev.Language
+    personal: ev.SubmittedPersonal
+    received_at: datetime | None
+    category: str | None
+
+
+class _Checker:
+    """Collects field errors while reading a JSON-like mapping."""
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+        self.errors: list[FieldError] = []
+
+    def add(self, field: str, key: str, **values: Any) -> None:
+        self.errors.append({"field": field, "message": message(key, self.lang, **values)})
+
+    def unknown(self, data: dict[str, Any], known: set[str], prefix: str = "") -> None:
+        for name in data:
+            if name not in known:
+                self.add(f"{prefix}{name}", "unknown_field")
+
+    def text(
+        self, data: dict[str, Any], name: str, *, required: bool, max_len: int, prefix: str = ""
+    ) -> str | None:
+        field = f"{prefix}{name}"
+        value = data.get(name)
+        if value is None:
+            if required:
+                self.add(field, "required")
+            return None
+        if not isinstance(value, str):
+            self.add(field, "string")
+            return None
+        if required and not value.strip():
+            self.add(field, "empty")
+            return None
+        if len(value) > max_len:
+            self.add(field, "too_long", max=max_len)
+            return None
+        return value.strip() or None
+
+    def choice(
+        self, data: dict[str, Any], name: str, choices: tuple[str, ...], *, required: bool
+    ) -> str | None:
+        value = data.get(name)
+        if value is None:
+            if required:
+                self.add(name, "required")
+            return None
+        if not isinstance(value, str) or value not in choices:
+            self.add(name, "choice", choices=", ".join(choices))
+            return None
+        return value
+
+    def integer(self, data: dict[str, Any], name: str, lo: int, hi: int) -> int | None:
+        value = data.get(name)
+        if value is None:
+            self.add(name, "required")
+        elif isinstance(value, bool) or not isinstance(value, int):
+            self.add(name, "integer")
+        elif not lo <= value <= hi:
+            self.add(name, "range", min=lo, max=hi)
+        else:
+            return value
+        return None
+
+    def boolean(self, data: dict[str, Any], name: str) -> bool:
+        value = data.get(name, False)
+        if not isinstance(value, bool):
+            self.add(name, "boolean")
+            return False
+        return value
+
+
+SUBMISSION_FIELDS = {
+    "channel", "complainant", "subject", "description", "category", "desired_outcome",
+    "received_at",
+}  # fmt: skip
+COMPLAINANT_FIELDS = {"name", "email", "phone", "language", "address"}
+
+
+def validate_submission(
+    data: Any, *, staff: bool, now: datetime, lang: Lang
+) -> tuple[Submission | None, list[FieldError]]:
+    c = _Checker(lang)
+    if not isinstance(data, dict):
+        c.add("body", "json_object")
+        return None, c.errors
+    c.unknown(data, SUBMISSION_FIELDS)
+    channel = c.choice(data, "channel", CHANNELS, required=True)
+    if channel is not None and not staff and channel not in PUBLIC_CHANNELS:
+        c.add("channel", "channel_staff_only", channel=channel)
+    person = data.get("complainant")
+    name = email = phone = address = language = None
+    if person is None:
+        c.add("complainant", "required")
+    elif not isinstance(person, dict):
+        c.add("complainant", "object")
+    else:
+        p = "complainant."
+        c.unknown(person, COMPLAINANT_FIELDS, p)
+        name = c.text(person, "name", required=True, max_len=200, prefix=p)
+        email = c.text(person, "email", required=True, max_len=254, prefix=p)
+        if email is not None and not _EMAIL.match(email):
+            c.add(p + "email", "email")
+        phone = c.text(person, "phone", required=False, max_len=40, prefix=p)
+        if phone is not None and not _PHONE.match(phone):
+            c.add(p + "phone", "phone")
+        address = c.text(person, "address", required=False, max_len=500, prefix=p)
+        raw_language = person.get("language")
+        if raw_language is not None and raw_language not in ("nl", "en"):
+            c.add(p + "language", "choice", choices="nl, en")
+        else:
+            language = raw_language
+    subject = c.text(data, "subject", required=True, max_len=200)
+    description = c.text(data, "description", required=True, max_len=20_000)
+    category = c.text(data, "category", required=False, max_len=100)
+    desired = c.text(data, "desired_outcome", required=False, max_len=5_000)
+    received_at = _received_at(c, data.get("received_at"), staff=staff, now=now)
+    if c.errors:
+        return None, c.errors
+    assert channel and name and email and subject and description
+    personal = ev.SubmittedPersonal(
+        complainant=ev.Complainant(name=name, email=email, phone=phone, address=address),
+        subject=subject,
+        description=description,
+        desired_outcome=desired,
+    )
+    chosen: ev.Language = language or lang  # type: ignore[assignment]
+    return Submission(channel, chosen, personal, received_at, category), []  # type: ignore[arg-type]
+
+
+def _received_at(c: _Checker, value: Any, *, staff: bool, now: datetime) -> datetime | None:
+    if value is None:
+        return None
+    if not staff:
+        c.add("received_at", "staff_only")
+        return None
+    moment = parse_rfc3339(value)
+    if moment is None:
+        c.add("received_at", "datetime")
+    elif moment > now + FUTURE_TOLERANCE:
+        c.add("received_at", "future")
+    else:
+        return moment
+    return None
+
+
+def parse_rfc3339(value: Any) -> datetime | None:
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+# --- staff actions --------------------------------------------------------------------------
+
+
+def validate_response(data: Any, lang: Lang) -> tuple[dict[str, Any], list[FieldError]]:
+    return _validate(data, lang, {"text", "resolution"}, _response_fields)
+
+
+def validate_escalation(data: Any, lang: Lang) -> tuple[dict[str, Any], list[FieldError]]:
+    return _validate(data, lang, {"reason", "level", "target", "text"}, _escalation_fields)
+
+
+def validate_extension(data: Any, lang: Lang) -> tuple[dict[str, Any], list[FieldError]]:
+    return _validate(data, lang, {"weeks", "reason", "with_consent"}, _extension_fields)
+
+
+def validate_closure(data: Any, lang: Lang) -> tuple[dict[str, Any], list[FieldError]]:
+    return _validate(data, lang, {"outcome", "note"}, _closure_fields)
+
+
+def _validate(
+    data: Any, lang: Lang, known: set[str], read: Any
+) -> tuple[dict[str, Any], list[FieldError]]:
+    c = _Checker(lang)
+    if not isinstance(data, dict):
+        c.add("body", "json_object")
+        return {}, c.errors
+    c.unknown(data, known)
+    values = read(c, data)
+    return values, c.errors
+
+
+def _response_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "text": c.text(d, "text", required=True, max_len=50_000),
+        "resolution": c.choice(d, "resolution", RESOLUTIONS, required=True),
+    }
+
+
+def _escalation_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
+    level = None if d.get("level") is None else c.integer(d, "level", 1, 10)
+    return {
+        "reason": c.choice(d, "reason", ESCALATION_REASONS, required=True),
+        "level": level,
+        "target": c.text(d, "target", required=False, max_len=100),
+        "text": c.text(d, "text", required=False, max_len=20_000),
+    }
+
+
+def _extension_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
+    with_consent = c.boolean(d, "with_consent")
+    return {
+        "weeks": c.integer(d, "weeks", 1, 52 if with_consent else 4),
+        "reason": c.text(d, "reason", required=True, max_len=5_000),
+        "with_consent": with_consent,
+    }
+
+
+def _closure_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
+    outcome = c.choice(d, "outcome", OUTCOMES, required=True)
+    note = c.text(d, "note", required=False, max_len=20_000)
+    if outcome == "not_handled" and not note:
+        c.add("note", "reason_needed")
+    return {"outcome": outcome, "note": note}
+
+
+def escalation_target(level: int, target: str | None) -> str:
+    return target or ESCALATION_TARGETS.get(level, f"level_{level}")
+
+
+def fallback_statutory_by(received_at: datetime) -> datetime:
+    return received_at + timedelta(weeks=STATUTORY_WEEKS)
+
+
+# --- references -----------------------------------------------------------------------------
+
+
+def format_reference(year: int, number: int) -> str:
+    return f"{REFERENCE_PREFIX}-{year:04d}-{number:06d}"
+
+
+def find_reference(text: str | None) -> str | None:
+    """The first complaint reference in a text (a mail subject), normalised to upper case."""
+    found = _REFERENCE.search(text or "")
+    return found.group(0).upper() if found else None
+
+
+def is_reference(text: str) -> bool:
+    return bool(_REFERENCE.fullmatch(text))
+
+
+def same_email(given: str, stored: str) -> bool:
+    """Constant-time comparison of two addresses, ignoring case and surrounding space."""
+    return hmac.compare_digest(
+        given.strip().casefold().encode(), stored.strip().casefold().encode()
+    )
+
+
+def complaint_of_letter(message_ids: str | None, mail_domain: str) -> str | None:
+    """The complaint id in a Message-ID of one of our letters (``<kind.<id>.key@domain>``),
+    searched in an In-Reply-To or References header; the most recent one counts."""
+    pattern = re.compile(
+        r"<[A-Za-z0-9_-]+\.([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+        r"[0-9a-fA-F]{12})\.[^@<>\s]*@" + re.escape(mail_domain) + ">"
+    )
+    found = pattern.findall(message_ids or "")
+    return found[-1].lower() if found else None
+
+
+_DISAGREEMENT = re.compile(
+    r"niet (mee )?eens|oneens|niet tevreden|ontevreden|bezwaar|escal|ombudsman|"
+    r"disagree|not satisfied|dissatisfied|unsatisfied|not happy|appeal",
+    re.IGNORECASE,
+)
+
+
+def reaction_disagrees(text: str) -> bool:
+    """A cautious reading of a reply: does the complainant say they disagree?"""
+    return bool(_DISAGREEMENT.search(text))
+
+
+def reaction_requests_escalation(disagrees: bool, status: str, paused: bool) -> bool:
+    """Disagreeing with an answer asks for the next level (Awb 9:12: the next handler)."""
+    return disagrees and status == "responded" and not paused

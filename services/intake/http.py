@@ -1,0 +1,108 @@
+"""HTTP plumbing shared by the API and the web form: problems, JSON bodies, callers, limits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from services.intake import domain
+from services.intake.staff import Action, StaffMember, authenticate
+
+JSON_TYPES = ("application/json",)
+
+
+class Problem(Exception):
+    """An answer other than success: a status and a JSON body (usually ``[{field, message}]``)."""
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status)
+        self.status, self.body, self.headers = status, body, headers or {}
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(self.body, status_code=self.status, headers=self.headers)
+
+
+def field_problem(status: int, field: str, message: str) -> Problem:
+    return Problem(status, [{"field": field, "message": message}])
+
+
+def language(request: Request) -> domain.Lang:
+    return domain.negotiate(request.headers.get("accept-language"))
+
+
+async def json_body(request: Request) -> Any:
+    """The parsed JSON body; 415 for another content type, 422 for malformed JSON."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in JSON_TYPES and not media.endswith("+json"):
+        raise field_problem(415, "Content-Type", "send application/json")
+    raw = await request.body()
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise field_problem(422, "body", f"malformed JSON: {error}") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def fingerprint(data: Any) -> str:
+    """The same request body, whatever its key order or spacing, gives the same fingerprint."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 255:
+        raise field_problem(422, "Idempotency-Key", "use 1 to 255 characters")
+    return key
+
+
+def staff_member(request: Request) -> StaffMember | None:
+    """The caller's staff identity; None without a header; 401 for a bad token."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    member = authenticate(header, request.app.state.tokens)
+    if member is None:
+        raise Problem(
+            401,
+            {"error": "unauthorized", "message": "unknown or malformed bearer token"},
+            {"WWW-Authenticate": 'Bearer realm="klachten"'},
+        )
+    return member
+
+
+def require(request: Request, action: Action) -> StaffMember:
+    member = staff_member(request)
+    if member is None:
+        raise Problem(
+            401,
+            {"error": "unauthorized", "message": "staff endpoint: send Authorization: Bearer"},
+            {"WWW-Authenticate": 'Bearer realm="klachten"'},
+        )
+    if not member.may(action):
+        raise Problem(403, {"error": "forbidden", "message": f"your roles may not {action}"})
+    return member
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def rate_limit(request: Request) -> None:
+    wait = request.app.state.rate_limiter.check(client_of(request))
+    if wait is not None:
+        raise Problem(
+            429,
+            {"error": "too_many_requests", "message": "too many requests; try again later"},
+            {"Retry-After": str(max(1, int(wait + 0.999)))},
+        )

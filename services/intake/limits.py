@@ -1,0 +1,115 @@
+"""HTTP limits at the edge: request body size (413) and a per-client rate limit (429)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+Scope = dict[str, Any]
+ASGIApp = Callable[..., Any]
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """ASGI middleware: 413 when Content-Length or the bytes actually sent exceed the limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > self.max_bytes
+            except ValueError:
+                await _send_json(send, 400, [{"field": "Content-Length", "message": "invalid"}])
+                return
+            if too_big:
+                await _send_413(send, self.max_bytes)
+                return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await _send_413(send, self.max_bytes)
+
+
+async def _send_413(send: Any, max_bytes: int) -> None:
+    await _send_json(
+        send, 413, [{"field": "body", "message": f"the request body exceeds {max_bytes} bytes"}]
+    )
+
+
+async def _send_json(send: Any, status: int, body: Any, headers: list[Any] | None = None) -> None:
+    data = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(data)).encode()),
+                (b"connection", b"close"),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": data})
+
+
+class RateLimiter:
+    """Sliding window per client: at most ``limit`` requests in ``window`` seconds.
+
+    In memory, per process: enough against a single noisy client on the public form; a
+    horizontally scaled deployment puts the limit in the reverse proxy as well.
+    """
+
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._hits: dict[str, deque[float]] = {}
+
+    def check(self, client: str) -> float | None:
+        """None when allowed (and counted); else the seconds until the next request may pass."""
+        now = self.clock()
+        hits = self._hits.setdefault(client, deque())
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return max(0.0, hits[0] + self.window - now)
+        hits.append(now)
+        if len(self._hits) > 100_000:
+            self._forget_idle(now)
+        return None
+
+    def _forget_idle(self, now: float) -> None:
+        for client in [c for c, h in self._hits.items() if not h or h[-1] <= now - self.window]:
+            del self._hits[client]

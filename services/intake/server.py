@@ -1,0 +1,134 @@
+"""Runs the intake service: HTTP (uvicorn) and inbound SMTP (aiosmtpd) in one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+
+import uvicorn
+
+from services.intake.app import create_app
+from services.intake.application import Clock, utcnow
+from services.intake.settings import IntakeSettings
+
+log = logging.getLogger("klachten.intake")
+
+
+class IntakeServer:
+    """One intake process; ``serve()`` until ``stop()`` (or a signal when ``signals``)."""
+
+    def __init__(self, settings: IntakeSettings, clock: Clock = utcnow) -> None:
+        self.settings = settings
+        self.app = create_app(settings, clock)
+        config = uvicorn.Config(
+            self.app,
+            host=settings.intake_host,
+            port=settings.intake_port,
+            log_level="warning",
+            lifespan="on",
+        )
+        self.http = uvicorn.Server(config)
+        self.smtp: asyncio.Server | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.http.started and self.smtp is not None
+
+    async def serve(self, on_started: Callable[[], None] | None = None) -> None:
+        http = asyncio.create_task(self.http.serve())
+        try:
+            while not self.http.started:
+                if http.done():
+                    await http  # start-up failed: raise its error
+                    return
+                await asyncio.sleep(0.01)
+            self.smtp = await self._start_smtp()
+            log.info(
+                "intake on http://%s:%d and smtp://%s:%d",
+                self.settings.intake_host,
+                self.settings.intake_port,
+                self.settings.smtp_host,
+                self.settings.smtp_port,
+            )
+            if on_started is not None:
+                on_started()
+            await http
+        finally:
+            if self.smtp is not None:
+                self.smtp.close()
+                await self.smtp.wait_closed()
+            if not http.done():
+                self.http.should_exit = True
+                await http
+
+    async def _start_smtp(self) -> asyncio.Server:
+        from services.intake.mail import start_smtp
+
+        return await start_smtp(self.app.state.intake, self.app.state.nc, self.settings)
+
+    def stop(self) -> None:
+        self.http.should_exit = True
+
+
+class BackgroundIntake:
+    """The intake service in a thread with its own event loop (tests, embedded use).
+
+    ``start()`` returns once HTTP and SMTP accept connections; ``stop()`` shuts both down.
+    """
+
+    def __init__(self, settings: IntakeSettings, clock: Clock = utcnow) -> None:
+        self.settings, self.clock = settings, clock
+        self._thread: threading.Thread | None = None
+        self._server: IntakeServer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.settings.intake_host}:{self.settings.intake_port}"
+
+    def start(self, timeout: float = 20.0) -> BackgroundIntake:
+        ready = threading.Event()
+
+        def run() -> None:
+            self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self._loop)
+            self._server = IntakeServer(self.settings, self.clock)
+            try:
+                self._loop.run_until_complete(self._server.serve(ready.set))
+            except BaseException as error:
+                self._error = error
+            finally:
+                ready.set()
+                _close_loop(self._loop)
+
+        self._thread = threading.Thread(target=run, name="intake", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout) or self._error is not None or not self._thread.is_alive():
+            self.stop()
+            raise RuntimeError(f"intake did not start: {self._error!r}")
+        return self
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if self._server is not None and self._loop is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                self._loop.call_soon_threadsafe(self._server.stop)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what is left (e.g. a NATS client's reconnect task), then close the loop."""
+
+    async def cancel_rest() -> None:
+        rest = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
+        await loop.shutdown_asyncgens()
+
+    loop.run_until_complete(cancel_rest())
+    loop.close()

@@ -1,0 +1,54 @@
+"""Settings of the intake service (env ``KLACHTEN_<FIELD>``), on top of the shared ones.
+
+KLACHTEN_INTAKE_HOST              127.0.0.1
+KLACHTEN_INTAKE_PORT              8080      HTTP (web form, complaint API, staff API)
+KLACHTEN_SMTP_HOST                127.0.0.1
+KLACHTEN_SMTP_PORT                2525      inbound SMTP
+KLACHTEN_STAFF_TOKEN              one bearer token with every staff role
+KLACHTEN_STAFF_TOKENS             more tokens: ``name:token:role+role;name2:token2:role``
+KLACHTEN_INTAKE_MAX_BODY_BYTES    65536     larger HTTP bodies get 413
+KLACHTEN_INTAKE_RATE_LIMIT        30        public requests per client per window
+KLACHTEN_INTAKE_RATE_WINDOW       60        seconds
+KLACHTEN_MAIL_MAX_BYTES           26214400  larger messages get SMTP 552
+KLACHTEN_ATTACHMENT_MAX_BYTES     10485760  per attachment
+KLACHTEN_ATTACHMENT_TYPES         allowed content types, comma separated
+KLACHTEN_MAIL_DOMAIN              klachten.local  (the Message-IDs of our letters end in it)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.settings import HOST, Settings
+
+DEFAULT_ATTACHMENT_TYPES = ",".join(
+    (
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "text/plain",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.oasis.opendocument.text",
+    )
+)
+
+
+@dataclass(frozen=True)
+class IntakeSettings(Settings):
+    intake_host: str = HOST
+    smtp_host: str = HOST
+    staff_token: str = ""
+    staff_tokens: str = ""
+    intake_max_body_bytes: int = 64 * 1024
+    intake_rate_limit: int = 30
+    intake_rate_window: float = 60.0
+    mail_max_bytes: int = 25 * 1024 * 1024
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachment_types: str = DEFAULT_ATTACHMENT_TYPES
+    mail_domain: str = "klachten.local"
+
+    @property
+    def allowed_attachment_types(self) -> frozenset[str]:
+        return frozenset(t.strip().lower() for t in self.attachment_types.split(",") if t.strip())

@@ -1,0 +1,247 @@
+"""Pure decisions of the notifier: which letter an event needs, what it says, and what to do
+when handling a delivery fails. No faststream, nats, SMTP or clock here: time is an argument.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from services.notifier.letters import ExternalRoute, LetterContext, LetterKind, RenderedLetter
+from shared import events as ev
+from shared.calendar import BusinessCalendar
+from shared.complaint import Complaint
+
+# Internal norm for the full response (our own promise), and the statutory term (Awb 9:11).
+RESPONSE_NORM_BUSINESS_DAYS = 10
+STATUTORY_TERM = timedelta(weeks=6)
+
+LETTER_OF_EVENT: dict[type[ev.Event], LetterKind] = {
+    ev.Submitted: LetterKind.ACKNOWLEDGEMENT,
+    ev.Responded: LetterKind.RESPONSE,
+    ev.Escalated: LetterKind.ESCALATION_NOTICE,
+    ev.Extended: LetterKind.EXTENSION_NOTICE,
+    ev.Closed: LetterKind.CLOSURE,
+}
+
+
+class Undeliverable(Exception):
+    """This delivery can never lead to a letter: dead-letter it with `reason`.
+
+    `attempts` is how many deliveries it gets first: 1 for garbage, more where the cause may be
+    a replica that has not caught up yet (a complaint we cannot see yet).
+    """
+
+    def __init__(self, reason: str, attempts: int = 1) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.attempts = attempts
+
+
+@dataclass(frozen=True)
+class StatedDeadlines:
+    """Deadlines as instants (first moment late, see shared/calendar.py)."""
+
+    respond_by: datetime
+    statutory_by: datetime
+
+
+def stated_deadlines(received_at: datetime, calendar: BusinessCalendar) -> StatedDeadlines:
+    """THE deadlines the acknowledgement promises. Stand-in until the SLA policy module takes
+    over: switch this one function, nothing else computes deadlines in the notifier."""
+    respond_by = calendar.add_business_days(received_at, RESPONSE_NORM_BUSINESS_DAYS)
+    statutory_day = calendar.local_date(received_at) + STATUTORY_TERM
+    return StatedDeadlines(respond_by=respond_by, statutory_by=calendar.end_of_day(statutory_day))
+
+
+def letter_for(event: ev.Event, complaint: Complaint) -> LetterKind | None:
+    """The letter this event obliges us to send, or None (not a letter event, or moot)."""
+    kind = LETTER_OF_EVENT.get(type(event))
+    if kind is LetterKind.ACKNOWLEDGEMENT and (complaint.acknowledged or not complaint.is_open):
+        # Acknowledged already, or closed (e.g. withdrawn) before we got to it: the closure
+        # letter is then the one the complainant needs.
+        return None
+    return kind
+
+
+def letter_key(event: ev.Event) -> str:
+    """Tells letters of one kind apart: the causing event's version (stable across retries)."""
+    return str(event.version)
+
+
+def check_subject(subject: str, event: ev.Event) -> None:
+    """The message must be the event it claims to be."""
+    parts = subject.split(".")
+    expected = [str(event.complaint_id), str(event.version), ev.subject_token(type(event))]
+    if len(parts) != 4 or parts[1:] != expected:
+        raise Undeliverable(f"subject {subject} does not match the body ({'.'.join(expected)})")
+
+
+def check_visible(event: ev.Event, complaint_version: int | None) -> None:
+    """We must see the complaint at least up to this event (a replica may lag: retry first)."""
+    if complaint_version is None:
+        raise Undeliverable(f"complaint {event.complaint_id} does not exist", attempts=3)
+    if complaint_version < event.version:
+        raise Undeliverable(
+            f"complaint {event.complaint_id} is at version {complaint_version}, "
+            f"behind event version {event.version}",
+            attempts=3,
+        )
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """What the organisation says about itself in every letter."""
+
+    organisation_name: str
+    route: ExternalRoute | None = None
+    status_url_template: str = ""  # e.g. "https://example.nl/klachten/{reference}"
+
+
+def letter_context(
+    kind: LetterKind,
+    event: ev.Event,
+    submitted: ev.Submitted,
+    complaint: Complaint,
+    deadlines: StatedDeadlines | None,
+    calendar: BusinessCalendar,
+    letterhead: Letterhead,
+) -> LetterContext | None:
+    """What the letter may say, or None when the personal data needed was erased."""
+    if submitted.personal is None or (_needs_text(kind) and _text(event) is None):
+        return None
+    personal = submitted.personal
+    respond_by = deadlines.respond_by if deadlines else complaint.respond_by
+    statutory_by = deadlines.statutory_by if deadlines else complaint.statutory_by
+    fields: dict[str, object] = {
+        "complaint_id": str(submitted.complaint_id),
+        "reference": submitted.reference,
+        "language": submitted.language,
+        "complainant_name": personal.complainant.name,
+        "complainant_email": personal.complainant.email,
+        "subject": personal.subject,
+        "received_at": submitted.received_at,
+        "organisation_name": letterhead.organisation_name,
+        "respond_by": _day(respond_by, calendar),
+        "statutory_by": _day(statutory_by, calendar),
+        "external_route": letterhead.route,
+        "status_url": _status_url(letterhead, submitted.reference),
+    }
+    fields.update(_event_fields(event, calendar))
+    return LetterContext(**fields)  # type: ignore[arg-type]
+
+
+def _needs_text(kind: LetterKind) -> bool:
+    return kind in (LetterKind.RESPONSE, LetterKind.EXTENSION_NOTICE)
+
+
+def _text(event: ev.Event) -> str | None:
+    return getattr(getattr(event, "personal", None), "text", None)
+
+
+def _event_fields(event: ev.Event, calendar: BusinessCalendar) -> dict[str, object]:
+    text = _text(event)
+    match event:
+        case ev.Responded():
+            return {"response_text": text}
+        case ev.Extended():
+            return {
+                "statutory_by": _day(event.previous_statutory_by, calendar),
+                "extension_weeks": event.weeks,
+                "extension_reason": text,
+                "new_statutory_by": _day(event.statutory_by, calendar),
+            }
+        case ev.Escalated():
+            return {
+                "escalation_level": event.level,
+                "escalation_target": event.target,
+                "escalation_reason": text or event.reason,
+                "escalation_respond_by": _day(event.respond_by, calendar),
+            }
+        case ev.Closed():
+            return {"closure_reason": text}
+    return {}
+
+
+def _day(deadline: datetime | None, calendar: BusinessCalendar) -> date | None:
+    # A deadline is the first instant late (local midnight after the due day): letters state
+    # the due day itself, never the day the deadline instant falls on.
+    return None if deadline is None else calendar.due_date(deadline)
+
+
+def _status_url(letterhead: Letterhead, reference: str) -> str | None:
+    template = letterhead.status_url_template
+    return template.format(reference=reference) if template else None
+
+
+def letter_record(rendered: RenderedLetter, sent_at: datetime) -> ev.LetterRecord:
+    return ev.LetterRecord(
+        kind=rendered.kind.value,  # type: ignore[arg-type]
+        template=rendered.template_name,
+        template_version=rendered.template_version,
+        language=rendered.language,
+        content_sha256=rendered.sha256,
+        message_id=rendered.message_id,
+        sent_at=sent_at,
+    )
+
+
+def record_event_id(message_id: str) -> UUID:
+    """Deterministic id of the event recording a letter, so JetStream's dedupe sees doubles."""
+    return uuid5(NAMESPACE_URL, f"klachten:letter:{message_id}")
+
+
+# --- what to do with a delivery that failed --------------------------------------------------
+
+Failure = Literal["transient", "undeliverable", "unexpected"]
+
+
+@dataclass(frozen=True)
+class Retry:
+    delay: float
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Last delivery and a transient cause: keep the message and retry in process, because an
+    outage must never dead-letter a letter and the server will not deliver it again."""
+
+    delay: float
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    reason: str
+
+
+Verdict = Retry | Hold | DeadLetter
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_deliver: int = 20
+    base: float = 1.0
+    cap: float = 300.0
+
+    def delay(self, attempt: int) -> float:
+        """Exponential backoff: base, 2·base, 4·base, ... capped."""
+        return min(self.cap, self.base * 2 ** max(0, attempt - 1))
+
+    def backoff(self, ack_wait: float, steps: int = 5) -> list[float]:
+        """Server-side redelivery delays after an ack timeout (a crashed or hung handler)."""
+        steps = max(1, min(steps, self.max_deliver - 1))
+        return [max(ack_wait, min(self.cap, ack_wait * 2**i)) for i in range(steps)]
+
+    def verdict(
+        self, failure: Failure, reason: str, num_delivered: int, attempts: int = 1
+    ) -> Verdict:
+        last = num_delivered >= self.max_deliver
+        if failure == "transient":
+            return Hold(self.delay(num_delivered)) if last else Retry(self.delay(num_delivered))
+        if failure == "undeliverable" and num_delivered >= attempts:
+            return DeadLetter(reason)
+        if last:
+            return DeadLetter(f"retries exhausted after {num_delivered} deliveries: {reason}")
+        return Retry(self.delay(num_delivered))

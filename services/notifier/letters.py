@@ -1,0 +1,336 @@
+"""Letters to complainants: pure rendering of the template library.
+
+`render(kind, ctx, letter_key=...)` turns a `LetterContext` into a `RenderedLetter` that carries
+everything needed to prove later what was sent: template name and version (a content hash of the
+template files used), language, the dates stated, a SHA-256 of the rendered content and a
+deterministic Message-ID. No clock and no I/O except reading templates from this package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import jinja2
+import jinja2.meta
+import msgspec
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+MESSAGE_ID_DOMAIN = "klachten.local"
+LANGUAGES = ("nl", "en")
+DEFAULT_LANGUAGE = "nl"
+
+Language = Literal["nl", "en"]
+
+
+class LetterKind(StrEnum):
+    ACKNOWLEDGEMENT = "acknowledgement"
+    EXTENSION_NOTICE = "extension_notice"
+    RESPONSE = "response"
+    ESCALATION_NOTICE = "escalation_notice"
+    CLOSURE = "closure"
+
+
+class ExternalRoute(msgspec.Struct, frozen=True, kw_only=True):
+    """Where the complainant can go after us: the Nationale ombudsman (Awb) or, in care, the
+    geschilleninstantie (Wkkgz). `deadline` is the last day to go there, when it is known."""
+
+    name: str
+    url: str
+    term_months: int = 12
+    deadline: date | None = None
+
+
+class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
+    """What a letter may say. Dates are calendar days as stated in the letter; a `datetime`
+    passed instead is converted to Europe/Amsterdam before its day is taken."""
+
+    complaint_id: str
+    reference: str
+    language: str
+    complainant_name: str
+    complainant_email: str
+    subject: str
+    received_at: datetime
+    organisation_name: str
+    acknowledge_by: date | None = None
+    respond_by: date | None = None
+    statutory_by: date | None = None
+    response_text: str | None = None
+    extension_weeks: int | None = None
+    extension_reason: str | None = None
+    new_statutory_by: date | None = None
+    escalation_level: int | None = None
+    escalation_target: str | None = None
+    escalation_reason: str | None = None
+    escalation_respond_by: date | None = None
+    closure_reason: str | None = None
+    external_route: ExternalRoute | None = None
+    status_url: str | None = None
+
+
+class RenderedLetter(msgspec.Struct, frozen=True, kw_only=True):
+    kind: LetterKind
+    complaint_id: str
+    reference: str
+    language: Language
+    recipient: str
+    subject: str
+    text: str
+    html: str
+    template_name: str
+    template_version: str
+    sha256: str
+    message_id: str
+    letter_key: str
+    # The dates the letter promises, by context field name, as stated (Amsterdam calendar days).
+    stated_dates: dict[str, date]
+
+
+class LetterContextError(ValueError):
+    """The context lacks what this kind of letter must state; `field` names it like `$.x`."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+REQUIRED_FIELDS: dict[LetterKind, tuple[str, ...]] = {
+    LetterKind.ACKNOWLEDGEMENT: ("statutory_by",),
+    LetterKind.EXTENSION_NOTICE: (
+        "statutory_by",
+        "extension_weeks",
+        "extension_reason",
+        "new_statutory_by",
+    ),
+    LetterKind.RESPONSE: ("response_text",),
+    LetterKind.ESCALATION_NOTICE: ("escalation_level", "escalation_target"),
+    LetterKind.CLOSURE: (),
+}
+
+# The dates each kind of letter promises the complainant: recorded with the letter as proof.
+STATED_DATES: dict[LetterKind, tuple[str, ...]] = {
+    LetterKind.ACKNOWLEDGEMENT: ("respond_by", "statutory_by"),
+    LetterKind.EXTENSION_NOTICE: ("statutory_by", "new_statutory_by"),
+    LetterKind.RESPONSE: ("external_route_deadline",),
+    LetterKind.ESCALATION_NOTICE: ("escalation_respond_by", "statutory_by"),
+    LetterKind.CLOSURE: ("external_route_deadline",),
+}
+
+DATE_FIELDS = (
+    "acknowledge_by",
+    "respond_by",
+    "statutory_by",
+    "new_statutory_by",
+    "escalation_respond_by",
+)
+
+_DAY_NAMES = {
+    "nl": tuple("maandag dinsdag woensdag donderdag vrijdag zaterdag zondag".split()),
+    "en": tuple("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()),
+}
+_MONTH_NAMES = {
+    "nl": tuple(
+        "januari februari maart april mei juni juli augustus september oktober november "
+        "december".split()
+    ),
+    "en": tuple(
+        "January February March April May June July August September October November "
+        "December".split()
+    ),
+}
+_TIME_JOINER = {"nl": "om", "en": "at"}
+_MESSAGE_ID_PART = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+)
+
+
+def choose_language(language: str | None) -> Language:
+    """The complainant's language if we have letters in it, else Dutch (e.g. "en-GB" -> "en")."""
+    base = (language or "").strip().lower().replace("_", "-").split("-")[0]
+    return "en" if base == "en" else DEFAULT_LANGUAGE
+
+
+def local_day(value: date) -> date:
+    if isinstance(value, datetime):
+        return _as_local(value).date()
+    return value
+
+
+def format_date(value: date, language: str) -> str:
+    """'maandag 7 december 2026' / 'Monday 7 December 2026'."""
+    day = local_day(value)
+    lang = choose_language(language)
+    weekday = _DAY_NAMES[lang][day.weekday()]
+    return f"{weekday} {day.day} {_MONTH_NAMES[lang][day.month - 1]} {day.year}"
+
+
+def format_datetime(value: datetime, language: str) -> str:
+    """'maandag 7 december 2026 om 14:05' in Europe/Amsterdam."""
+    local = _as_local(value)
+    lang = choose_language(language)
+    return f"{format_date(local.date(), lang)} {_TIME_JOINER[lang]} {local:%H:%M}"
+
+
+def _as_local(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware datetime (UTC or with a zone)")
+    return value.astimezone(LOCAL_TZ)
+
+
+def message_id_for(kind: LetterKind, complaint_id: str, letter_key: str) -> str:
+    """`<kind.complaint.key@klachten.local>`: the same letter always gets the same id, so a
+    duplicate sent after a crash between send and record is recognisable."""
+    for name, part in (("complaint_id", complaint_id), ("letter_key", letter_key)):
+        if not _MESSAGE_ID_PART.fullmatch(part):
+            raise LetterContextError(f"$.{name}", f"{part!r} cannot be part of a Message-ID")
+    return f"<{kind.value}.{complaint_id}.{letter_key}@{MESSAGE_ID_DOMAIN}>"
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        # Loaded once per process, like template_version(): the version must describe exactly
+        # the template that rendered the letter, so edits take effect on restart.
+        auto_reload=False,
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html.j2",), default_for_string=False, default=False
+        ),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@cache
+def template_version(template_name: str) -> str:
+    """Hash of every template file a letter uses (its .txt and .html and what they extend or
+    include), so any edit to what the complainant reads changes the version."""
+    env = _environment()
+    files = sorted(_referenced_templates(env, f"{template_name}.txt.j2"))
+    files += sorted(_referenced_templates(env, f"{template_name}.html.j2"))
+    digest = hashlib.sha256()
+    for name in dict.fromkeys(files):
+        digest.update(name.encode() + b"\0" + (TEMPLATE_DIR / name).read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _referenced_templates(env: jinja2.Environment, name: str) -> set[str]:
+    seen: set[str] = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        source, _, _ = env.loader.get_source(env, current)  # type: ignore[union-attr]
+        refs = jinja2.meta.find_referenced_templates(env.parse(source))
+        pending.extend(ref for ref in refs if ref is not None)
+    return seen
+
+
+def render(kind: LetterKind, ctx: LetterContext, *, letter_key: str) -> RenderedLetter:
+    """Render one letter. `letter_key` tells letters of the same kind apart (use the version of
+    the event that caused the letter): it makes the Message-ID deterministic and unique."""
+    kind = LetterKind(kind)
+    _check_required(kind, ctx)
+    language = choose_language(ctx.language)
+    template_name = f"{language}/{kind.value}"
+    message_id = message_id_for(kind, ctx.complaint_id, letter_key)
+    variables = _template_variables(ctx, language)
+    env = _environment()
+    # The subject is a `{% set subject %}` of the text template: one source for both parts.
+    text_module = env.get_template(f"{template_name}.txt.j2").make_module(variables)
+    subject = " ".join(str(text_module.subject).split())  # type: ignore[attr-defined]
+    text = _normalise(str(text_module))
+    html_template = env.get_template(f"{template_name}.html.j2")
+    html = _normalise(html_template.render(variables, subject=subject))
+    return RenderedLetter(
+        kind=kind,
+        complaint_id=ctx.complaint_id,
+        reference=ctx.reference,
+        language=language,
+        recipient=ctx.complainant_email,
+        subject=subject,
+        text=text,
+        html=html,
+        template_name=template_name,
+        template_version=template_version(template_name),
+        sha256=content_hash(message_id, ctx.complainant_email, subject, text, html),
+        message_id=message_id,
+        letter_key=letter_key,
+        stated_dates=_stated_dates(kind, ctx),
+    )
+
+
+def content_hash(message_id: str, recipient: str, subject: str, text: str, html: str) -> str:
+    """SHA-256 over canonical JSON (sorted keys, UTF-8, LF line ends) of what the letter says and
+    to whom; an auditor can recompute it from the stored message parts."""
+    canonical = {
+        "html": _normalise(html),
+        "message_id": message_id,
+        "recipient": recipient,
+        "subject": subject,
+        "text": _normalise(text),
+    }
+    return hashlib.sha256(msgspec.json.encode(canonical, order="sorted")).hexdigest()
+
+
+def _normalise(body: str) -> str:
+    """LF line ends, no trailing spaces, at most one blank line in a row: templates stay
+    readable and the hash does not depend on incidental template whitespace."""
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    joined = "\n".join(line.rstrip() for line in lines)
+    return re.sub(r"\n{3,}", "\n\n", joined).strip("\n") + "\n"
+
+
+def _check_required(kind: LetterKind, ctx: LetterContext) -> None:
+    for field in REQUIRED_FIELDS[kind]:
+        value = getattr(ctx, field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise LetterContextError(f"$.{field}", f"required for a {kind.value} letter")
+
+
+def _stated_dates(kind: LetterKind, ctx: LetterContext) -> dict[str, date]:
+    route_deadline = ctx.external_route.deadline if ctx.external_route else None
+    stated: dict[str, date] = {}
+    for name in STATED_DATES[kind]:
+        value = route_deadline if name == "external_route_deadline" else getattr(ctx, name)
+        if value is not None:
+            stated[name] = local_day(value)
+    return stated
+
+
+def _template_variables(ctx: LetterContext, language: Language) -> dict[str, object]:
+    dates = {name: _maybe_date(getattr(ctx, name), language) for name in DATE_FIELDS}
+    route = ctx.external_route
+    return {
+        "ctx": ctx,
+        "language": language,
+        "name": ctx.complainant_name.strip(),
+        "received_at": format_datetime(ctx.received_at, language),
+        "route": route,
+        "route_deadline": _maybe_date(route.deadline if route else None, language),
+        "response_paragraphs": _paragraphs(ctx.response_text),
+        **dates,
+    }
+
+
+def _maybe_date(value: date | None, language: Language) -> str | None:
+    return None if value is None else format_date(value, language)
+
+
+def _paragraphs(text: str | None) -> list[str]:
+    if not text:
+        return []
+    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip())
+    return [block.strip() for block in blocks if block.strip()]

@@ -1,0 +1,98 @@
+"""Settings of the notifier (env ``KLACHTEN_<FIELD>``), on top of the shared ones.
+
+KLACHTEN_SMTP_RELAY_HOST             127.0.0.1  outgoing relay; default = the embedded mail sink
+KLACHTEN_SMTP_RELAY_PORT             1025
+KLACHTEN_SMTP_RELAY_TLS              false      implicit TLS (port 465)
+KLACHTEN_SMTP_RELAY_STARTTLS         false      true (required) | auto (if offered) | false
+KLACHTEN_SMTP_RELAY_USER / _PASSWORD            credentials (none by default)
+KLACHTEN_SMTP_RELAY_TIMEOUT          30         seconds per SMTP conversation
+KLACHTEN_SMTP_RELAY_VALIDATE_CERTS   true
+KLACHTEN_MAIL_FROM                   Klachten <klachten@klachten.local>
+KLACHTEN_MAIL_REPLY_TO               (empty: replies go to MAIL_FROM)
+KLACHTEN_ORGANISATION_NAME           Klachtenservice
+KLACHTEN_OMBUDSMAN_NAME / _URL       de Nationale ombudsman / https://www.nationaleombudsman.nl
+KLACHTEN_STATUS_URL_TEMPLATE         e.g. https://example.nl/klachten/{reference} (empty: none)
+KLACHTEN_MAILSINK_DIR                $KLACHTEN_DATA_DIR/mail  (with --with-mailsink)
+KLACHTEN_MAILSINK_PORT               1025
+KLACHTEN_NOTIFIER_ACK_WAIT           30         s; heartbeats keep longer work alive
+KLACHTEN_NOTIFIER_MAX_DELIVER        20
+KLACHTEN_NOTIFIER_RETRY_BASE / _CAP  1 / 300    s; nack delay = base·2^(n-1), capped
+KLACHTEN_NOTIFIER_WORKERS            8          concurrent pull loops (1 message each)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.notifier.domain import Letterhead, RetryPolicy
+from services.notifier.letters import ExternalRoute
+from services.notifier.senders import RelaySettings
+from shared.settings import HOST, Settings
+
+CONSUMER_NAME = "notifier"
+
+
+@dataclass(frozen=True)
+class NotifierSettings(Settings):
+    smtp_relay_host: str = HOST
+    smtp_relay_port: int = 1025
+    smtp_relay_tls: bool = False
+    smtp_relay_starttls: str = "false"
+    smtp_relay_user: str = ""
+    smtp_relay_password: str = ""
+    smtp_relay_timeout: float = 30.0
+    smtp_relay_validate_certs: bool = True
+    mail_from: str = "Klachten <klachten@klachten.local>"
+    mail_reply_to: str = ""
+    organisation_name: str = "Klachtenservice"
+    ombudsman_name: str = "de Nationale ombudsman"
+    ombudsman_url: str = "https://www.nationaleombudsman.nl"
+    status_url_template: str = ""
+    mailsink_dir: str = ""
+    mailsink_port: int = 1025
+    notifier_ack_wait: float = 30.0
+    notifier_max_deliver: int = 20
+    notifier_retry_base: float = 1.0
+    notifier_retry_cap: float = 300.0
+    notifier_workers: int = 8
+    notifier_fetch_timeout: float = 5.0
+
+    @property
+    def relay(self) -> RelaySettings:
+        starttls = {"true": True, "auto": None}.get(self.smtp_relay_starttls.strip().lower(), False)
+        return RelaySettings(
+            host=self.smtp_relay_host,
+            port=self.smtp_relay_port,
+            use_tls=self.smtp_relay_tls,
+            start_tls=starttls,
+            username=self.smtp_relay_user or None,
+            password=self.smtp_relay_password or None,
+            timeout=self.smtp_relay_timeout,
+            validate_certs=self.smtp_relay_validate_certs,
+        )
+
+    @property
+    def maildir(self) -> Path:
+        return Path(self.mailsink_dir) if self.mailsink_dir else self.data_dir / "mail"
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_deliver=self.notifier_max_deliver,
+            base=self.notifier_retry_base,
+            cap=self.notifier_retry_cap,
+        )
+
+    @property
+    def letterhead(self) -> Letterhead:
+        route = (
+            ExternalRoute(name=self.ombudsman_name, url=self.ombudsman_url)
+            if self.ombudsman_name
+            else None
+        )
+        return Letterhead(
+            organisation_name=self.organisation_name,
+            route=route,
+            status_url_template=self.status_url_template,
+        )

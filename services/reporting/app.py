@@ -1,0 +1,217 @@
+"""The reporting service's HTTP side: read API, audit trail, KPIs, yearly report, exports,
+dashboard.
+
+Wiring only: the lifespan opens the view, one NATS link for replays and audit reads, and
+(unless KLACHTEN_REPORTING_FOLLOW=false) runs the projection runner; routes are sync functions
+(FastAPI runs them in threads) that pick a source and call services.reporting.domain.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
+
+from services.reporting import domain, exports, log, web
+from services.reporting.deadletters import NatsDeadLetters
+from services.reporting.http import (
+    Problem,
+    invalid,
+    moment_or_seq,
+    parse_tokens,
+    require_staff,
+    source,
+    strict_query,
+    utcnow,
+)
+from services.reporting.projections import open_view, start_runner
+from services.reporting.settings import ReportingSettings
+from shared.jsclient import JetStreamLink
+
+logger = logging.getLogger("klachten.reporting")
+REPORTS = ("summary", "response-times", "compliance", "escalations", "backlog", "worklist")
+
+
+def create_app(
+    settings: ReportingSettings | None = None, clock: Callable[[], datetime] = utcnow
+) -> FastAPI:
+    settings = settings or ReportingSettings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings, app.state.clock = settings, clock
+        app.state.tokens = parse_tokens(settings.staff_token, settings.staff_tokens)
+        app.state.view = open_view(settings.db)
+        app.state.link = JetStreamLink(settings.nats_url, name="klachten-reporting")
+        sink = NatsDeadLetters(settings.nats_url)
+        runner = (
+            start_runner(settings.db, settings.nats_url, sink)
+            if settings.reporting_follow
+            else None
+        )
+        app.state.runner = runner
+        if runner is not None:
+            runner.__enter__()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                try:
+                    runner.__exit__(None, None, None)
+                except Exception:
+                    logger.exception("the projection runner stopped with an error")
+            sink.close()
+            app.state.link.close()
+
+    app = FastAPI(title="klachten reporting", lifespan=lifespan)
+
+    @app.exception_handler(Problem)
+    async def problem(_: Request, exc: Problem) -> JSONResponse:
+        return JSONResponse(exc.body, exc.status, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        body = [
+            {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        return JSONResponse(body, 422)
+
+    @app.get("/health")
+    def health(request: Request) -> dict[str, Any]:
+        runner = request.app.state.runner
+        error = getattr(runner, "_thread_error", None) if runner else None
+        state = "not running" if runner is None else ("failed" if error else "running")
+        if runner is not None and runner.is_interrupted.is_set() and not error:
+            state = "stopped"
+        return {
+            "status": "ok" if state in ("running", "not running") else "degraded",
+            "projection": state,
+            "position": request.app.state.view.position(),
+        }
+
+    @app.get("/api/complaints")
+    def complaints(
+        request: Request,
+        status: str | None = None,
+        channel: str | None = None,
+        category: str | None = None,
+        overdue: bool | None = None,
+    ) -> list[dict[str, Any]]:
+        require_staff(request)
+        strict_query(request, {"status", "channel", "category", "overdue"})
+        src = source(request)
+        rows = src.tables["complaints_status_and_deadlines"]
+        return domain.select(
+            rows, src.now, status=status, channel=channel, category=category, overdue=overdue
+        )
+
+    @app.get("/api/complaints/{key}")
+    def complaint(request: Request, key: str) -> dict[str, Any]:
+        require_staff(request)
+        strict_query(request, set())
+        cid = _complaint_id(request, key)
+        seq, at = moment_or_seq(request)
+        if seq is None and at is None:
+            row = next(
+                (
+                    r
+                    for r in request.app.state.view.rows("complaints_status_and_deadlines")
+                    if r["complaint_id"] == cid
+                ),
+                None,
+            )
+        else:
+            row = log.complaint_as_of(request.app.state.link, cid, seq=seq, at=at)
+        if row is None:
+            raise Problem(
+                404, [{"field": "complaint_id", "message": "no such complaint (at that point)"}]
+            )
+        return domain.with_deadline(row, at or request.app.state.clock())
+
+    @app.get("/api/complaints/{key}/history")
+    def history(request: Request, key: str) -> dict[str, Any]:
+        require_staff(request)
+        strict_query(request, set())
+        cid = _complaint_id(request, key)
+        events = log.history(request.app.state.link, cid)
+        if not events:
+            raise Problem(404, [{"field": "complaint_id", "message": "no such complaint"}])
+        return {
+            "complaint_id": cid,
+            "chain_ok": all(e["hash_link_ok"] for e in events),
+            "events": events,
+        }
+
+    @app.get("/api/reports/annual/{year}")
+    def annual(request: Request, year: str) -> dict[str, Any]:
+        require_staff(request)
+        strict_query(request, set())
+        now = request.app.state.clock()
+        if not year.isdigit() or not 2000 <= int(year) <= now.year:
+            raise invalid("year", f"use a year from 2000 to {now.year}")
+        src = source(request)
+        return {
+            **domain.annual(src.tables, int(year)),
+            "stream_sequence": src.position,
+            "as_of": src.now.isoformat(),
+        }
+
+    @app.get("/api/reports/{name}")
+    def report(request: Request, name: str, group_by: str = "channel") -> Any:
+        require_staff(request)
+        if name not in REPORTS:
+            raise invalid("name", f"unknown report; choose from {', '.join(REPORTS)}")
+        strict_query(request, {"group_by"} if name == "response-times" else set())
+        if group_by not in ("channel", "category", "month"):
+            raise invalid("group_by", "choose channel, category or month")
+        src = source(request)
+        rows, now = src.tables["complaints_status_and_deadlines"], src.now
+        answers: dict[str, Callable[[], Any]] = {
+            "summary": lambda: domain.summary(src.tables, now, src.position),
+            "response-times": lambda: domain.response_times(rows, group_by),
+            "compliance": lambda: domain.compliance(rows, now),
+            "escalations": lambda: domain.escalations(
+                src.tables["escalations_by_level_and_reason"]
+            ),
+            "backlog": lambda: domain.backlog(rows, now),
+            "worklist": lambda: domain.worklist(rows, now),
+        }
+        return answers[name]()
+
+    @app.get("/api/export/{filename}")
+    def export(request: Request, filename: str) -> StreamingResponse:
+        require_staff(request)
+        strict_query(request, set())
+        name, _, fmt = filename.rpartition(".")
+        if name not in exports.NAMES or fmt not in exports.FORMATS:
+            raise invalid("filename", f"use <{'|'.join(exports.NAMES)}>.<jsonl|csv>")
+        media = "application/x-ndjson" if fmt == "jsonl" else "text/csv"
+        lines = exports.export(name, fmt, request.app.state.link, request.app.state.view)
+        return StreamingResponse(lines, media_type=f"{media}; charset=utf-8")
+
+    @app.get("/")
+    def root() -> RedirectResponse:
+        return RedirectResponse("/dashboard")
+
+    web.mount(app)
+    return app
+
+
+def _complaint_id(request: Request, key: str) -> str:
+    """A complaint id, or the id of a reference (``K-…``) via the live view."""
+    if len(key) == 36 and key.count("-") == 4:
+        return key.lower()
+    rows = request.app.state.view.rows("complaints_status_and_deadlines")
+    found = next((r["complaint_id"] for r in rows if r["reference"] == key), None)
+    if found is None:
+        raise Problem(
+            404, [{"field": "complaint_id", "message": "no complaint with that id or reference"}]
+        )
+    return found

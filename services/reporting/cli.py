@@ -1,0 +1,204 @@
+"""Command line of reporting; the main CLI mounts ``app`` as ``klachten projections`` and
+``export_app``/``audit_app`` as ``klachten export`` / ``klachten audit``.
+
+    klachten projections rebuild [--backend sqlite|postgres] [--db …] [--no-compare]
+    klachten projections history <reference|complaint id>
+    klachten export <events|complaints_status_and_deadlines|…> [--format jsonl|csv] [--out FILE]
+    klachten audit history <reference|complaint id>
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from services.reporting import exports, log
+from services.reporting.projections import ReportingView, open_view
+from services.reporting.rebuild import SequenceGap, rebuild
+from services.reporting.settings import ReportingSettings
+from shared.jsclient import JetStreamLink
+
+app = typer.Typer(
+    help="Reporting read models: rebuild from the log, audit trail.", no_args_is_help=True
+)
+audit_app = typer.Typer(help="Audit trail of complaints.", no_args_is_help=True)
+export_app = typer.Typer(help="Export events and read models for analysts.")
+console = Console(stderr=True)
+
+
+@audit_app.callback()
+def _audit() -> None:
+    """Audit trail of complaints."""
+
+
+def fresh_store(live_db: str, backend: str) -> tuple[str, str | None]:
+    """A new, empty store next to the live one: ``<file>.rebuild`` or schema reporting_rebuild."""
+    if backend == "postgres":
+        return live_db, "reporting_rebuild"
+    target = Path(live_db + ".rebuild")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
+    return str(target), None
+
+
+def _drop_schema(view: ReportingView, schema: str) -> None:
+    with view._tx(commit=True) as c:
+        c.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@app.command("rebuild")
+def rebuild_command(
+    backend: Annotated[
+        str | None, typer.Option(help="sqlite or postgres (default: from settings)")
+    ] = None,
+    db: Annotated[
+        str | None, typer.Option(help="the live store (default KLACHTEN_REPORTING_DB)")
+    ] = None,
+    compare: Annotated[bool, typer.Option(help="compare with the live store")] = True,
+    replace: Annotated[
+        bool, typer.Option(help="SQLite: make the rebuilt store the live one")
+    ] = False,
+) -> None:
+    """Replay the whole log into a fresh store, check the sequence, compare with the live store."""
+    settings = ReportingSettings.from_env()
+    live_db = db or settings.db
+    kind = "postgres" if live_db.startswith(("postgres://", "postgresql://")) else "sqlite"
+    if backend is not None and backend != kind:
+        raise typer.BadParameter(f"the live store {live_db!r} is {kind}; pass --db for {backend}")
+    target, schema = fresh_store(live_db, kind)
+    live = open_view(live_db) if compare else None
+    if schema:
+        _drop_schema(live or open_view(live_db), schema)
+    fresh = open_view(target, schema=schema)
+    link = JetStreamLink(settings.nats_url, name="klachten-rebuild")
+    columns = (
+        TextColumn("replay"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:>8.0f} events/s"),
+        TimeRemainingColumn(),
+    )
+    try:
+        with Progress(*columns, console=console) as bar:
+            task = bar.add_task("replay", total=None, rate=0.0)
+
+            def progress(reached: int, last: int, rate: float) -> None:
+                bar.update(task, completed=reached, total=last, rate=rate)
+
+            result = rebuild(link, fresh, live, progress)
+    except SequenceGap as gap:
+        console.print(f"[bold red]UNEXPLAINED GAP IN THE LOG[/]: {gap}")
+        raise typer.Exit(3) from None
+    finally:
+        link.close()
+    console.print(
+        f"replayed {result.events} events ({result.messages} messages, up to sequence "
+        f"{result.position}) in {result.seconds:.2f} s: {result.rate:.0f} events/s into {target}"
+        + (f" schema {schema}" if schema else "")
+    )
+    for dead in result.dead_letters:
+        console.print(
+            f"[yellow]undecodable[/] sequence {dead.seq} ({dead.complaint_id}): {dead.reason}"
+        )
+    for b in result.chain_breaks:
+        console.print(f"[yellow]hash chain[/] {b}")
+    if result.equal is None and compare:
+        console.print(result.difference or "no live store to compare with (it is empty)")
+    elif result.equal:
+        console.print(
+            f"[green]equal[/]: live and rebuilt stores agree at sequence {result.live_position} "
+            f"(sha256 {result.rebuilt_hash})"
+        )
+    elif compare:
+        console.print(
+            f"[bold red]DIFFERENT[/] at sequence {result.live_position}: {result.difference}"
+        )
+        raise typer.Exit(1)
+    if replace and kind == "sqlite":
+        for suffix in ("-wal", "-shm"):
+            Path(live_db + suffix).unlink(missing_ok=True)
+        shutil.move(target, live_db)
+        console.print(f"the rebuilt store replaced {live_db} (stop the reporting service first)")
+
+
+def _history(key: str) -> None:
+    settings = ReportingSettings.from_env()
+    cid = key
+    if not (len(key) == 36 and key.count("-") == 4):
+        found = [
+            r
+            for r in open_view(settings.db).rows("complaints_status_and_deadlines")
+            if r["reference"] == key
+        ]
+        if not found:
+            console.print(f"no complaint with reference {key!r} in the read model")
+            raise typer.Exit(2)
+        cid = found[0]["complaint_id"]
+    link = JetStreamLink(settings.nats_url, name="klachten-audit")
+    try:
+        events = log.history(link, cid)
+    finally:
+        link.close()
+    table = Table(title=f"complaint {cid}")
+    for col in ("seq", "stored at", "occurred at", "actor", "type", "causation", "hash link"):
+        table.add_column(col)
+    for e in events:
+        ok = "[green]ok[/]" if e["hash_link_ok"] else f"[red]BROKEN[/] {e['problem']}"
+        table.add_row(
+            str(e["seq"]),
+            e["stored_at"],
+            e["occurred_at"] or "—",
+            e["actor"] or "—",
+            e["type"],
+            e["causation_id"] or "—",
+            ok,
+        )
+    (Console() if sys.stdout.isatty() else Console(width=240)).print(table)
+    if not events:
+        raise typer.Exit(2)
+    if not all(e["hash_link_ok"] for e in events):
+        raise typer.Exit(1)
+
+
+@app.command("history")
+def history_command(key: Annotated[str, typer.Argument(help="reference or complaint id")]) -> None:
+    """Every event of one complaint with sequence, time, actor, type, causation, hash check."""
+    _history(key)
+
+
+@audit_app.command("history")
+def audit_history_command(
+    key: Annotated[str, typer.Argument(help="reference or complaint id")],
+) -> None:
+    """Every event of one complaint with sequence, time, actor, type, causation, hash check."""
+    _history(key)
+
+
+@export_app.command("export")
+def export_command(
+    name: Annotated[str, typer.Argument(help=f"one of: {', '.join(exports.NAMES)}")],
+    format: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv")] = "jsonl",
+    out: Annotated[
+        Path | None, typer.Option(help="file to write (default: standard output)")
+    ] = None,
+) -> None:
+    """Export events (from the log) or a read model, without personal data."""
+    if name not in exports.NAMES or format not in exports.FORMATS:
+        raise typer.BadParameter(f"use one of {exports.NAMES} and --format jsonl|csv")
+    settings = ReportingSettings.from_env()
+    link = JetStreamLink(settings.nats_url, name="klachten-export")
+    try:
+        stream = out.open("w", encoding="utf-8") if out else sys.stdout
+        for chunk in exports.export(name, format, link, open_view(settings.db)):
+            stream.write(chunk)
+        if out:
+            stream.close()
+    finally:
+        link.close()

@@ -1,0 +1,252 @@
+"""The pure fold from contract events to read-model rows, shared by live views and replays.
+
+The live projection, the rebuild and every point-in-time answer run exactly this code, so
+they cannot disagree. Rows are plain dicts with fixed keys; times are RFC 3339 UTC text with
+microseconds (``2026-01-05T09:00:00.000000Z``) so they sort as text and dump identically on
+SQLite and PostgreSQL. No personal data enters a row: erasure never needs a read-model rewrite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from shared import events as ev
+
+Row = dict[str, Any]
+
+COMPLAINT_COLUMNS: tuple[str, ...] = (
+    "complaint_id",
+    "reference",
+    "channel",
+    "category",
+    "language",
+    "priority",
+    "status",
+    "outcome",
+    "resolution",
+    "escalation_level",
+    "received_at",
+    "submitted_at",
+    "acknowledged_at",
+    "acknowledge_by",
+    "respond_by_norm",
+    "respond_by",
+    "statutory_by_initial",
+    "statutory_by",
+    "first_responded_at",
+    "responded_at",
+    "closed_at",
+    "extensions",
+    "extensions_with_consent",
+    "paused",
+    "erased",
+    "version",
+    "last_seq",
+    "updated_at",
+)
+INT_COLUMNS = frozenset(
+    {
+        "escalation_level",
+        "extensions",
+        "extensions_with_consent",
+        "paused",
+        "erased",
+        "version",
+        "last_seq",
+        "level",
+        "weeks",
+        "with_consent",
+        "seq",
+    }
+)
+ESCALATION_COLUMNS = (
+    "seq",
+    "complaint_id",
+    "level",
+    "reason",
+    "clock",
+    "target",
+    "occurred_at",
+    "respond_by",
+)
+EXTENSION_COLUMNS = ("seq", "complaint_id", "weeks", "with_consent", "occurred_at", "statutory_by")
+DEAD_LETTER_COLUMNS = ("seq", "complaint_id", "version", "reason")
+
+# Read models, named after the question they answer: table -> (columns, primary key).
+TABLES: dict[str, tuple[tuple[str, ...], str]] = {
+    "complaints_status_and_deadlines": (COMPLAINT_COLUMNS, "complaint_id"),
+    "escalations_by_level_and_reason": (ESCALATION_COLUMNS, "seq"),
+    "deadline_extensions": (EXTENSION_COLUMNS, "seq"),
+    "undecodable_events": (DEAD_LETTER_COLUMNS, "seq"),
+}
+COMPLAINTS = "complaints_status_and_deadlines"
+ESCALATIONS = "escalations_by_level_and_reason"
+EXTENSIONS = "deadline_extensions"
+DEAD_LETTERS = "undecodable_events"
+
+
+@dataclass(frozen=True)
+class Undecodable:
+    """A stored event this projection cannot read; it is dead-lettered, never guessed at."""
+
+    seq: int
+    complaint_id: str
+    version: int
+    reason: str
+
+
+def ts(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_ts(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass
+class ReadModel:
+    """An in-memory set of rows: the whole model for a replay, a working set for a view."""
+
+    complaints: dict[str, Row] = field(default_factory=dict)
+    inserts: dict[str, list[Row]] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)
+    position: int = 0
+
+    def added(self, table: str) -> list[Row]:
+        return self.inserts.setdefault(table, [])
+
+
+def apply(model: ReadModel, seq: int, fact: ev.Event | Undecodable) -> None:
+    """Fold one stored event (stream sequence `seq`) into `model`; redeliveries change nothing."""
+    model.position = max(model.position, seq)
+    if isinstance(fact, Undecodable):
+        model.added(DEAD_LETTERS).append(
+            {
+                "seq": seq,
+                "complaint_id": fact.complaint_id,
+                "version": fact.version,
+                "reason": fact.reason,
+            }
+        )
+        return
+    cid = str(fact.complaint_id)
+    row = model.complaints.get(cid)
+    if isinstance(fact, ev.Submitted):
+        if row is not None:
+            return
+        row = model.complaints[cid] = _new_row(fact)
+    elif row is None or fact.version <= row["version"]:
+        return  # an orphan (no submission seen) or an event already folded in
+    _evolve(row, fact, seq, model)
+    row["version"], row["last_seq"], row["updated_at"] = fact.version, seq, ts(fact.occurred_at)
+    model.changed.add(cid)
+
+
+def _new_row(f: ev.Submitted) -> Row:
+    row: Row = dict.fromkeys(COMPLAINT_COLUMNS)
+    row.update(
+        complaint_id=str(f.complaint_id),
+        reference=f.reference,
+        channel=f.channel,
+        category=f.category,
+        language=f.language,
+        priority=f.priority,
+        status="submitted",
+        escalation_level=0,
+        received_at=ts(f.received_at),
+        submitted_at=ts(f.occurred_at),
+        extensions=0,
+        extensions_with_consent=0,
+        paused=0,
+        erased=0,
+        version=0,
+    )
+    return row
+
+
+def _evolve(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
+    at = ts(f.occurred_at)
+    match f:
+        case ev.Acknowledged():
+            row["acknowledged_at"], row["acknowledge_by"] = at, ts(f.acknowledge_by)
+            row["respond_by_norm"] = row["respond_by"] = ts(f.respond_by)
+            row["statutory_by_initial"] = row["statutory_by"] = ts(f.statutory_by)
+            if row["status"] == "submitted":
+                row["status"] = "acknowledged"
+        case ev.Responded():
+            row["status"], row["resolution"], row["responded_at"] = "responded", f.resolution, at
+            row["first_responded_at"] = row["first_responded_at"] or at
+        case ev.Escalated():
+            row["status"], row["escalation_level"] = "escalated", f.level
+            if f.respond_by is not None:
+                row["respond_by"] = ts(f.respond_by)
+            model.added(ESCALATIONS).append(
+                {
+                    "seq": seq,
+                    "complaint_id": row["complaint_id"],
+                    "level": f.level,
+                    "reason": f.reason,
+                    "clock": f.clock,
+                    "target": f.target,
+                    "occurred_at": at,
+                    "respond_by": ts(f.respond_by),
+                }
+            )
+        case ev.Extended():
+            row["statutory_by"] = ts(f.statutory_by)
+            key = "extensions_with_consent" if f.with_consent else "extensions"
+            row[key] += 1
+            model.added(EXTENSIONS).append(
+                {
+                    "seq": seq,
+                    "complaint_id": row["complaint_id"],
+                    "weeks": f.weeks,
+                    "with_consent": int(f.with_consent),
+                    "occurred_at": at,
+                    "statutory_by": ts(f.statutory_by),
+                }
+            )
+        case ev.Paused():
+            row["paused"] = 1
+        case ev.Resumed():
+            row["paused"] = 0
+        case ev.Closed():
+            row["status"], row["outcome"], row["closed_at"], row["paused"] = (
+                "closed",
+                f.outcome,
+                at,
+                0,
+            )
+        case ev.Erased():
+            row["erased"] = 1
+        case _:
+            pass  # letters and reactions do not change these read models
+
+
+def replay(items: list[tuple[int, ev.Event | Undecodable]]) -> ReadModel:
+    """Fold a whole (prefix of the) log into a fresh in-memory model."""
+    model = ReadModel()
+    for seq, fact in items:
+        apply(model, seq, fact)
+    return model
+
+
+def tables_of(model: ReadModel) -> dict[str, list[Row]]:
+    """The model as sorted table rows (the same shape a view's dump has)."""
+    out: dict[str, list[Row]] = {
+        COMPLAINTS: sorted(model.complaints.values(), key=_key(COMPLAINTS))
+    }
+    for table in (ESCALATIONS, EXTENSIONS, DEAD_LETTERS):
+        out[table] = sorted(model.inserts.get(table, []), key=_key(table))
+    return out
+
+
+def _key(table: str) -> Any:
+    pk = TABLES[table][1]
+    return lambda row: row[pk]

@@ -1,0 +1,133 @@
+"""HTTP helpers of reporting: problems (4xx bodies), staff tokens, strict query parameters,
+and choosing the source of an answer (the live view, or a replay as of a moment/sequence)."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request
+
+from services.reporting import log
+from services.reporting.domain import ReportInputError, parse_as_of
+from services.reporting.fold import Row, tables_of
+
+ROLES = ("handler", "supervisor", "privacy", "reader")
+COOKIE = "klachten_staff"
+
+
+class Problem(Exception):
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status)
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+def invalid(field: str, message: str) -> Problem:
+    return Problem(422, [{"field": field, "message": message}])
+
+
+def parse_tokens(all_roles_token: str, tokens: str) -> dict[str, str]:
+    """token -> staff name; same format as intake (``name:token:role+role;…``)."""
+    found = {all_roles_token: "staff"} if all_roles_token else {}
+    for entry in filter(None, (e.strip() for e in tokens.split(";"))):
+        parts = entry.split(":")
+        if len(parts) != 3 or len(parts[1]) < 16:
+            raise ValueError(f"staff token entry {parts[0]!r}: expected name:token(16+):roles")
+        if set(parts[2].split("+")) & set(ROLES):  # every staff role may read reports
+            found[parts[1]] = parts[0]
+    return found
+
+
+def staff_name(request: Request) -> str | None:
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer":
+        token = request.cookies.get(COOKIE, "")
+    token = token.strip()
+    found = None
+    for known, name in request.app.state.tokens.items():
+        if token and hmac.compare_digest(known.encode(), token.encode()):
+            found = name
+    return found
+
+
+def require_staff(request: Request) -> str:
+    name = staff_name(request)
+    if name is None:
+        raise Problem(
+            401,
+            [
+                {
+                    "field": "Authorization",
+                    "message": "staff endpoint: send Authorization: Bearer <token>",
+                }
+            ],
+            {"WWW-Authenticate": 'Bearer realm="klachten"'},
+        )
+    return name
+
+
+def strict_query(request: Request, allowed: set[str]) -> None:
+    unknown = sorted(set(request.query_params) - allowed - {"as_of", "as_of_seq"})
+    if unknown:
+        raise Problem(422, [{"field": k, "message": "unknown parameter"} for k in unknown])
+
+
+@dataclass
+class Source:
+    """The read models an answer is computed from, and the moment it answers for."""
+
+    tables: dict[str, list[Row]]
+    now: datetime
+    position: int
+    replayed: bool
+
+
+def source(request: Request) -> Source:
+    state = request.app.state
+    now: datetime = state.clock()
+    as_of, as_of_seq = request.query_params.get("as_of"), request.query_params.get("as_of_seq")
+    if as_of is not None and as_of_seq is not None:
+        raise invalid("as_of_seq", "give as_of or as_of_seq, not both")
+    if as_of is not None:
+        try:
+            moment = parse_as_of(as_of, now)
+        except ReportInputError as e:
+            raise invalid(e.field, e.message) from None
+        pit = log.replay_until(state.link, at=moment)
+        return Source(tables_of(pit.model), moment, pit.position, True)
+    if as_of_seq is not None:
+        seq = sequence(as_of_seq, state)
+        pit = log.replay_until(state.link, seq=seq)
+        return Source(tables_of(pit.model), pit.moment or now, seq, True)
+    position, tables = state.view.snapshot()
+    return Source(tables, now, position, False)
+
+
+def sequence(text: str, state: Any) -> int:
+    if not text.isdigit():
+        raise invalid("as_of_seq", "use a stream sequence: a whole number ≥ 0")
+    seq = int(text)
+    last = log.last_sequence(state.link)
+    if seq > last:
+        raise invalid("as_of_seq", f"lies beyond the end of the log (last sequence {last})")
+    return seq
+
+
+def moment_or_seq(request: Request) -> tuple[int | None, datetime | None]:
+    as_of, as_of_seq = request.query_params.get("as_of"), request.query_params.get("as_of_seq")
+    if as_of is not None and as_of_seq is not None:
+        raise invalid("as_of_seq", "give as_of or as_of_seq, not both")
+    if as_of is not None:
+        try:
+            return None, parse_as_of(as_of, request.app.state.clock())
+        except ReportInputError as e:
+            raise invalid(e.field, e.message) from None
+    if as_of_seq is not None:
+        return sequence(as_of_seq, request.app.state), None
+    return None, None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,310 @@
+"""The reporting projection: eventsourcing's Projection over the complaints log, with a view that
+is a tracking recorder (SQLite or PostgreSQL, chosen by settings).
+
+View rows and the tracking position are written in one database transaction, so a restart
+resumes exactly after the last committed event and a redelivered event changes nothing (the
+position check inside the transaction skips it). Events that cannot be decoded are recorded in
+``undecodable_events`` and published to ``deadletter.reporting``; the projection goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, unquote, urlparse
+
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    Mapper,
+    StoredEvent,
+    Tracking,
+    TrackingRecorder,
+)
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.projection import Projection, ProjectionRunner
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.utils import Environment
+
+from services.reporting import fold
+from services.reporting.fold import TABLES, ReadModel, Row, Undecodable
+from shared import events as ev
+from shared.application import ComplaintsApplication
+from shared.mapper import ContractMapper
+
+PROJECTION_NAME = "reporting"
+SOURCE_NAME = "ComplaintsApplication"  # the application whose log is followed
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+_PARAM = re.compile(r"%\((\w+)\)s")
+
+
+# --- the source application: the same log, read with a mapper that never raises -------------
+
+
+class TolerantMapper(ContractMapper):
+    """Turns an unreadable stored event into an `Undecodable` instead of stopping the runner."""
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        try:
+            return super().to_domain_event(stored_event)
+        except Exception as e:
+            return Undecodable(
+                seq=int(getattr(stored_event, "id", 0)),
+                complaint_id=str(stored_event.originator_id),
+                version=stored_event.originator_version,
+                reason=f"{type(e).__name__}: {e}"[:500],
+            )
+
+
+class ComplaintsLog(ComplaintsApplication):
+    name = SOURCE_NAME
+
+    def construct_mapper(self) -> Mapper[Any]:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=TolerantMapper
+        )
+
+
+# --- the view ---------------------------------------------------------------------------------
+
+
+class ReportingView(TrackingRecorder):
+    """Read models + tracking in one store; `apply_batch` is the only writer."""
+
+    placeholder: ClassVar[str]
+
+    def _table(self, name: str) -> str:
+        return name
+
+    def _tx(self, *, commit: bool) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _create_statements(self) -> list[str]:
+        out = []
+        for table, (columns, pk) in TABLES.items():
+            cols = ", ".join(
+                f"{c} {'BIGINT' if c in fold.INT_COLUMNS else 'TEXT'}"
+                + (" PRIMARY KEY" if c == pk else "")
+                for c in columns
+            )
+            out.append(f"CREATE TABLE IF NOT EXISTS {self._table(table)} ({cols})")
+        return out
+
+    def apply_batch(
+        self, items: list[tuple[int, ev.Event | Undecodable]], tracking: Tracking
+    ) -> list[Undecodable]:
+        """Fold `items` in and move the position to `tracking`, atomically; returns the new
+        dead letters. Items at or below the stored position are skipped (redelivery)."""
+        with self._tx(commit=True) as c:
+            done = self._max_tracking_id(tracking.application_name, c) or 0
+            if tracking.notification_id <= done:
+                return []
+            items = [(s, f) for s, f in items if s > done]
+            ids = {str(f.complaint_id) for _, f in items if isinstance(f, ev.Event)}
+            model = ReadModel(complaints=self._load(c, ids))
+            for seq, fact in items:
+                fold.apply(model, seq, fact)
+            self._write(c, model)
+            self._insert_tracking(c, tracking)
+        return [f for _, f in items if isinstance(f, Undecodable)]
+
+    def _load(self, c: Any, ids: set[str]) -> dict[str, Row]:
+        out: dict[str, Row] = {}
+        id_list = sorted(ids)
+        table = self._table(fold.COMPLAINTS)
+        for start in range(0, len(id_list), 500):
+            chunk = id_list[start : start + 500]
+            marks = ", ".join(self.placeholder for _ in chunk)
+            c.execute(f"SELECT * FROM {table} WHERE complaint_id IN ({marks})", chunk)
+            for r in c.fetchall():
+                out[r["complaint_id"]] = {k: r[k] for k in fold.COMPLAINT_COLUMNS}
+        return out
+
+    def _write(self, c: Any, model: ReadModel) -> None:
+        rows = [model.complaints[cid] for cid in sorted(model.changed)]
+        self._upsert(c, fold.COMPLAINTS, rows, update=True)
+        for table, new in model.inserts.items():
+            self._upsert(c, table, new, update=False)
+
+    def _upsert(self, c: Any, table: str, rows: list[Row], *, update: bool) -> None:
+        if not rows:
+            return
+        columns, pk = TABLES[table]
+        marks = ", ".join(self.placeholder for _ in columns)
+        action = (
+            "UPDATE SET " + ", ".join(f"{k} = excluded.{k}" for k in columns if k != pk)
+            if update
+            else "NOTHING"
+        )
+        sql = (
+            f"INSERT INTO {self._table(table)} ({', '.join(columns)}) VALUES ({marks}) "
+            f"ON CONFLICT ({pk}) DO {action}"
+        )
+        c.executemany(sql, [tuple(r[k] for k in columns) for r in rows])
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def rows(self, table: str) -> list[Row]:
+        columns, pk = TABLES[table]
+        with self._tx(commit=False) as c:
+            c.execute(f"SELECT {', '.join(columns)} FROM {self._table(table)} ORDER BY {pk}")
+            return [{k: r[k] for k in columns} for r in c.fetchall()]
+
+    def snapshot(self) -> tuple[int, dict[str, list[Row]]]:
+        """Position and every table, read in one transaction (a consistent dump)."""
+        with self._tx(commit=False) as c:
+            position = self._max_tracking_id(SOURCE_NAME, c) or 0
+            out: dict[str, list[Row]] = {}
+            for table, (columns, pk) in TABLES.items():
+                c.execute(f"SELECT {', '.join(columns)} FROM {self._table(table)} ORDER BY {pk}")
+                out[table] = [{k: r[k] for k in columns} for r in c.fetchall()]
+        return position, out
+
+    def position(self) -> int:
+        return self.max_tracking_id(SOURCE_NAME) or 0
+
+
+class SQLiteReportingView(ReportingView, SQLiteTrackingRecorder):
+    placeholder = "?"
+
+    def construct_create_table_statements(self) -> list[str]:
+        return super().construct_create_table_statements() + self._create_statements()
+
+    def _tx(self, *, commit: bool) -> AbstractContextManager[Any]:
+        return self.datastore.transaction(commit=commit)
+
+
+class PostgresReportingView(ReportingView, PostgresTrackingRecorder):
+    placeholder = "%s"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        schema = self.datastore.schema
+        if not _IDENT.match(schema):
+            raise ValueError(f"schema {schema!r} is not a plain identifier")
+        from psycopg.sql import SQL
+
+        self.sql_create_statements.insert(0, SQL(f"CREATE SCHEMA IF NOT EXISTS {schema}"))  # type: ignore[arg-type]
+        self.sql_create_statements.extend(SQL(s) for s in self._create_statements())  # type: ignore[arg-type]
+
+    def _table(self, name: str) -> str:
+        return f"{self.datastore.schema}.{name}"
+
+    def _tx(self, *, commit: bool) -> AbstractContextManager[Any]:
+        return self.datastore.transaction(commit=commit)
+
+
+# --- the projection -----------------------------------------------------------------------
+
+
+DeadLetterSink = Callable[[Undecodable], None]
+
+
+class ReportingProjection(Projection[ReportingView]):
+    name = PROJECTION_NAME
+    sink: ClassVar[DeadLetterSink | None] = None
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+        fact = (
+            domain_event
+            if isinstance(domain_event, Undecodable)
+            else getattr(domain_event, "fact", None)
+        )
+        if not isinstance(fact, ev.Event | Undecodable):
+            self.view.apply_batch([], tracking)  # not a complaint event: only move on
+            return
+        if isinstance(fact, Undecodable) and self.sink is not None:
+            self.sink(fact)  # before the commit: a crash re-publishes with the same Msg-Id
+        self.view.apply_batch([(tracking.notification_id, fact)], tracking)
+
+
+def projection_with(sink: DeadLetterSink | None) -> type[ReportingProjection]:
+    return type(
+        "ReportingProjection", (ReportingProjection,), {"name": PROJECTION_NAME, "sink": sink}
+    )
+
+
+# --- choosing the backend -----------------------------------------------------------------
+
+
+def view_env(db: str, *, schema: str | None = None) -> dict[str, str]:
+    """Environment for the view factory from ``KLACHTEN_REPORTING_DB`` (a path or a URL)."""
+    key = PROJECTION_NAME.upper() + "_"
+    if db.startswith(("postgresql://", "postgres://")):
+        u = urlparse(db)
+        query = parse_qs(u.query)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": u.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": u.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(u.port or 5432),
+            "POSTGRES_USER": unquote(u.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(u.password or ""),
+            "POSTGRES_SCHEMA": schema or query.get("schema", ["public"])[0],
+        }
+    else:
+        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": db}
+    return {key + k: v for k, v in env.items()}
+
+
+def view_class_for(db: str) -> type[ReportingView]:
+    return (
+        PostgresReportingView
+        if db.startswith(("postgres://", "postgresql://"))
+        else SQLiteReportingView
+    )
+
+
+def open_view(db: str, *, schema: str | None = None) -> ReportingView:
+    env = Environment(PROJECTION_NAME, view_env(db, schema=schema))
+    factory = InfrastructureFactory[TrackingRecorder].construct(env=env)
+    view = factory.tracking_recorder(view_class_for(db))
+    assert isinstance(view, ReportingView)
+    return view
+
+
+def start_runner(
+    db: str, nats_url: str, sink: DeadLetterSink | None = None
+) -> ProjectionRunner[ComplaintsLog, ReportingView]:
+    env = {**view_env(db), "NATS_URL": nats_url}
+    return ProjectionRunner(
+        application_class=ComplaintsLog,
+        projection_class=projection_with(sink),
+        view_class=view_class_for(db),
+        env=env,
+    )
+
+
+# --- canonical dump -------------------------------------------------------------------------
+
+
+def dump_lines(tables: dict[str, list[Row]]) -> Iterator[str]:
+    for table in TABLES:
+        for row in tables.get(table, []):
+            yield table + "\t" + json.dumps(row, sort_keys=True, separators=(",", ":"))
+
+
+def dump_hash(tables: dict[str, list[Row]]) -> str:
+    h = hashlib.sha256()
+    for line in dump_lines(tables):
+        h.update(line.encode() + b"\n")
+    return h.hexdigest()
+
+
+def first_difference(a: dict[str, list[Row]], b: dict[str, list[Row]]) -> str | None:
+    for table, (_, pk) in TABLES.items():
+        left = {r[pk]: r for r in a.get(table, [])}
+        right = {r[pk]: r for r in b.get(table, [])}
+        for key in sorted(set(left) | set(right), key=str):
+            x, y = left.get(key), right.get(key)
+            if x == y:
+                continue
+            if x is None or y is None:
+                return f"{table} {pk}={key}: only in the {'rebuilt' if x is None else 'live'} store"
+            cols = [k for k in x if x[k] != y.get(k)]
+            detail = ", ".join(f"{k}: live={x[k]!r} rebuilt={y.get(k)!r}" for k in cols)
+            return f"{table} {pk}={key}: {detail}"
+    return None

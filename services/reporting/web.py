@@ -1,0 +1,140 @@
+"""The dashboard (Dutch by default, ``?lang=en``): KPI charts as inline SVG and the staff
+worklist of open complaints, nearest deadline first. Staff sign in with their bearer token
+(``/login`` sets it as an HttpOnly cookie) or send the ``Authorization`` header."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from services.reporting import charts, domain
+from services.reporting.http import COOKIE, Problem, source, staff_name, strict_query
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+TEXTS: dict[str, dict[str, str]] = {
+    "nl": {
+        "title": "Klachten — dashboard",
+        "inflow": "Instroom per kanaal per maand",
+        "compliance": "Termijnen gehaald (%)",
+        "escalations": "Escalaties per niveau",
+        "reasons": "Escalaties per reden",
+        "ageing": "Achterstand: leeftijd open klachten",
+        "worklist": "Werklijst: open klachten, eerstvolgende termijn eerst",
+        "reference": "Kenmerk",
+        "status": "Status",
+        "channel": "Kanaal",
+        "category": "Categorie",
+        "deadline": "Termijn",
+        "kind": "Soort",
+        "level": "Niveau",
+        "overdue": "Te laat",
+        "open": "Open",
+        "as_of": "Stand per",
+        "acknowledge_norm": "Ontvangstbevestiging",
+        "respond_norm": "Interne norm",
+        "statutory": "Wettelijke termijn",
+        "login": "Aanmelden",
+        "token": "Toegangstoken",
+        "total": "Klachten totaal",
+        "yes": "ja",
+        "no": "nee",
+        "level_n": "niveau",
+        "more": "en nog",
+    },
+    "en": {
+        "title": "Complaints — dashboard",
+        "inflow": "Inflow per channel per month",
+        "compliance": "Deadlines met (%)",
+        "escalations": "Escalations per level",
+        "reasons": "Escalations per reason",
+        "ageing": "Backlog: age of open complaints",
+        "worklist": "Worklist: open complaints, nearest deadline first",
+        "reference": "Reference",
+        "status": "Status",
+        "channel": "Channel",
+        "category": "Category",
+        "deadline": "Deadline",
+        "kind": "Kind",
+        "level": "Level",
+        "overdue": "Overdue",
+        "open": "Open",
+        "as_of": "As of",
+        "acknowledge_norm": "Acknowledgement",
+        "respond_norm": "Internal norm",
+        "statutory": "Statutory term",
+        "login": "Sign in",
+        "token": "Access token",
+        "total": "Complaints in total",
+        "yes": "yes",
+        "no": "no",
+        "level_n": "level",
+        "more": "and more:",
+    },
+}
+CHANNELS = ["web", "email", "phone", "letter", "api"]
+WORKLIST_MAX = 200
+
+
+def _lang(request: Request) -> str:
+    lang = request.query_params.get("lang", "nl")
+    if lang not in TEXTS:
+        raise Problem(422, [{"field": "lang", "message": "choose nl or en"}])
+    return lang
+
+
+def dashboard_context(src: Any, t: dict[str, str]) -> dict[str, Any]:
+    rows = src.tables["complaints_status_and_deadlines"]
+    comp = domain.compliance(rows, src.now)
+    esc = domain.escalations(src.tables["escalations_by_level_and_reason"])
+    back = domain.backlog(rows, src.now)
+    rates = [(t[k], round(100 * v["rate"], 1)) for k, v in comp.items() if v["rate"] is not None]
+    work = domain.worklist(rows, src.now)
+    return {
+        "inflow": charts.stacked_columns("inflow", t["inflow"], domain.inflow(rows), CHANNELS),
+        "compliance": charts.bars("compliance", t["compliance"], rates, "%"),
+        "escalations": charts.bars(
+            "escalations",
+            t["escalations"],
+            [(f"{t['level_n']} {k}", v) for k, v in esc["by_level"].items()],
+        ),
+        "reasons": charts.bars("escalation-reasons", t["reasons"], list(esc["by_reason"].items())),
+        "ageing": charts.bars("ageing", t["ageing"], list(back["ageing"].items())),
+        "backlog": back,
+        "total": len(rows),
+        "worklist": work[:WORKLIST_MAX],
+        "worklist_more": max(len(work) - WORKLIST_MAX, 0),
+        "position": src.position,
+        "as_of": src.now.strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def mount(app: FastAPI) -> None:
+    @app.get("/dashboard", response_class=HTMLResponse)
+    def dashboard(request: Request) -> HTMLResponse:
+        lang = _lang(request)
+        t = TEXTS[lang]
+        if staff_name(request) is None:
+            page = TEMPLATES.get_template("login.html.j2").render(t=t, lang=lang)
+            return HTMLResponse(page, 401, {"WWW-Authenticate": 'Bearer realm="klachten"'})
+        strict_query(request, {"lang"})
+        context = dashboard_context(source(request), t)
+        page = TEMPLATES.get_template("dashboard.html.j2").render(t=t, lang=lang, **context)
+        return HTMLResponse(page)
+
+    @app.post("/login")
+    async def login(request: Request) -> RedirectResponse:
+        form = parse_qs((await request.body()).decode(errors="replace"))
+        token = (form.get("token") or [""])[0].strip()
+        lang = (form.get("lang") or ["nl"])[0]
+        response = RedirectResponse(f"/dashboard?lang={'en' if lang == 'en' else 'nl'}", 303)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+        return response

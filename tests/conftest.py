@@ -1,0 +1,33 @@
+"""Fixtures shared by all tests: a real nats-server per test, with or without our streams."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import nats
+import pytest
+
+from shared.natsserver import EmbeddedNats
+from shared.streams import provision
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[EmbeddedNats]:
+    """A fresh nats-server on free ports with its own store; no streams."""
+    server = EmbeddedNats(tmp_path / "nats").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def provisioned_nats(nats_server: EmbeddedNats) -> AsyncIterator[EmbeddedNats]:
+    """`nats_server` with COMPLAINTS, TIMERS and DEADLETTER provisioned."""
+    nc = await nats.connect(nats_server.url)
+    try:
+        await provision(nc)
+    finally:
+        await nc.close()
+    yield nats_server

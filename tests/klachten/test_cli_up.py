@@ -1,0 +1,122 @@
+"""`klachten up` as a user runs it: a process that provisions, survives a crash, stops on SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import nats
+import pytest
+
+from shared.streams import STREAMS, stream_info
+from tests.helpers import free_port, wait_until
+
+KLACHTEN = str(Path(sys.executable).parent / "klachten")
+
+
+class Up:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.monitor_port = free_port()
+        self.output = data_dir / "up.out"
+        self.env = {
+            **os.environ,
+            "KLACHTEN_DATA_DIR": str(data_dir),
+            "KLACHTEN_NATS_PORT": str(self.port),
+            "KLACHTEN_NATS_MONITOR_PORT": str(self.monitor_port),
+            "KLACHTEN_NATS_URL": f"nats://127.0.0.1:{self.port}",
+            "COLUMNS": "200",
+        }
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with self.output.open("wb") as out:
+            self.process = subprocess.Popen(
+                [KLACHTEN, "up"], env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def text(self) -> str:
+        return self.output.read_text()
+
+    def nats_pid(self) -> int | None:
+        ports_files = list((self.data_dir / "nats").glob("nats-server_*.ports"))
+        return int(ports_files[0].stem.rsplit("_", 1)[1]) if len(ports_files) == 1 else None
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Up]:
+    running = Up(tmp_path / "data")
+    yield running
+    if running.process.poll() is None:
+        running.process.kill()
+        running.process.wait()
+        pid = running.nats_pid()
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+
+
+async def _streams_exist(url: str) -> bool:
+    nc = await nats.connect(url, connect_timeout=1, max_reconnect_attempts=0)
+    try:
+        return all([await stream_info(nc, spec.name) for spec in STREAMS])
+    finally:
+        await nc.close()
+
+
+async def _exit_code(process: subprocess.Popen[bytes], seconds: float) -> int:
+    return await asyncio.to_thread(process.wait, seconds)
+
+
+async def test_up_provisions_and_stops_cleanly_on_sigint(up: Up) -> None:
+    await wait_until(lambda: _streams_exist(up.url), timeout=30, message="streams exist")
+    await wait_until(lambda: "klachten is up" in up.text(), timeout=10, message="summary")
+    summary = up.text()
+    assert up.url in summary
+    assert f"http://127.0.0.1:{up.monitor_port}" in summary
+    assert str(up.data_dir) in summary
+
+    up.process.send_signal(signal.SIGINT)
+
+    assert await _exit_code(up.process, 30) == 0, up.text()
+    assert "stopped cleanly" in up.text()
+    assert "Server Exiting" in (up.data_dir / "nats" / "nats-server.log").read_text()
+    assert up.nats_pid() is None  # the server removes its ports file on a clean exit
+
+
+async def test_up_restarts_a_crashed_nats_server(up: Up) -> None:
+    await wait_until(lambda: _streams_exist(up.url), timeout=30, message="streams exist")
+    crashed = up.nats_pid()
+    assert crashed is not None
+
+    os.kill(crashed, signal.SIGKILL)
+
+    await wait_until(lambda: "restarted" in up.text(), timeout=30, message="restart logged")
+    assert "exited unexpectedly" in up.text()
+    await wait_until(lambda: _streams_exist(up.url), timeout=30, message="streams back")
+    assert up.nats_pid() not in (None, crashed)
+    up.process.send_signal(signal.SIGTERM)
+    assert await _exit_code(up.process, 30) == 0, up.text()
+
+
+async def test_streams_command_reports_the_streams(up: Up) -> None:
+    await wait_until(lambda: _streams_exist(up.url), timeout=30, message="streams exist")
+
+    result = await asyncio.to_thread(
+        subprocess.run, [KLACHTEN, "streams"], env=up.env, capture_output=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    output = result.stdout.decode()
+    for spec in STREAMS:
+        assert spec.name in output
+    assert "unchanged" in output
+    up.process.send_signal(signal.SIGINT)
+    assert await _exit_code(up.process, 30) == 0

@@ -1,0 +1,43 @@
+"""Helpers for the intake tests: settings for a test's nats-server, a running intake."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from services.intake.server import BackgroundIntake
+from services.intake.settings import IntakeSettings
+from shared.natsserver import EmbeddedNats
+from tests.helpers import free_port
+
+STAFF_TOKEN = "test-staff-token-with-every-role"
+READER_TOKEN = "test-reader-token-0123456789"
+STAFF = {"Authorization": f"Bearer {STAFF_TOKEN}"}
+READER = {"Authorization": f"Bearer {READER_TOKEN}"}
+
+
+def intake_settings(nats: EmbeddedNats, **overrides: Any) -> IntakeSettings:
+    settings = IntakeSettings(
+        nats_url=nats.url,
+        intake_port=free_port(),
+        smtp_port=free_port(),
+        staff_token=STAFF_TOKEN,
+        staff_tokens=f"rita:{READER_TOKEN}:reader",
+        intake_rate_limit=10_000,
+    )
+    return replace(settings, **overrides)
+
+
+def start_intake(settings: IntakeSettings) -> BackgroundIntake:
+    return BackgroundIntake(settings).start()
+
+
+def complaint_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "channel": "web",
+        "complainant": {"name": "Jan de Vries", "email": "jan@example.nl", "language": "nl"},
+        "subject": "Lange wachttijd",
+        "description": "Ik heb drie uur gewacht aan de balie zonder uitleg.",
+    }
+    body.update(overrides)
+    return body

@@ -1,0 +1,133 @@
+"""Crash test: two notifier processes share the consumer while 200 complaints flow; one of
+them is killed with SIGKILL at random moments and restarted. Afterwards every complaint has
+exactly one Acknowledged and at least one mail; duplicates (same Message-ID) are counted."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import nats
+import pytest
+from test_notifier_support import (
+    acknowledgements,
+    dead_letters,
+    notifier_env,
+    notifier_settings,
+    submit,
+)
+
+from services.notifier.mailsink import MailSink, read_maildir
+from shared.application import ComplaintsApplication
+from shared.natsserver import EmbeddedNats
+from tests.helpers import wait_until
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+COMPLAINTS = 200
+KILLS = 5
+RATE = 25.0  # submissions per second
+
+
+class Instance:
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+        self.name, self.env, self.log_dir = name, env, log_dir
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        log = (self.log_dir / f"{self.name}.{self.starts}.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "services.notifier", "--log-level", "WARNING"],
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()  # SIGKILL: no shutdown, no ack, no flush
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+async def sink(tmp_path: Path) -> AsyncIterator[MailSink]:
+    async with MailSink(tmp_path / "mail", port=0) as running:
+        yield running
+
+
+async def test_sigkill_at_random_moments_loses_nothing_and_acknowledges_once(
+    provisioned_nats: EmbeddedNats, sink: MailSink, tmp_path: Path
+) -> None:
+    settings = notifier_settings(
+        provisioned_nats.url, sink.port, tmp_path, notifier_ack_wait=1.0, notifier_workers=8
+    )
+    env = {**os.environ, **notifier_env(settings)}
+    instances = [Instance(f"notifier-{n}", env, tmp_path) for n in (1, 2)]
+    rng = random.Random(os.environ.get("KLACHTEN_TEST_SEED", "notifier-crash"))
+    nc = await nats.connect(provisioned_nats.url)
+    complaints = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
+    ids: list[str] = []
+    try:
+        for instance in instances:
+            instance.start()
+
+        async def submissions() -> None:
+            start = time.monotonic()
+            for n in range(COMPLAINTS):
+                await asyncio.sleep(max(0.0, start + n / RATE - time.monotonic()))
+                ids.append(str(await asyncio.to_thread(submit, complaints, number=n)))
+
+        async def killer() -> None:
+            for _ in range(KILLS):
+                await asyncio.sleep(rng.uniform(0.8, 1.8))
+                victim = rng.choice(instances)
+                victim.kill()
+                victim.start()
+
+        started = time.monotonic()
+        await asyncio.gather(submissions(), killer())
+        acks = await wait_until(
+            lambda: _all_acknowledged(nc, ids), timeout=60, message="every complaint acknowledged"
+        )
+        elapsed = time.monotonic() - started
+        assert {acks[i] for i in ids} == {1}, "exactly one Acknowledged per complaint"
+        assert len(acks) == COMPLAINTS
+        mails = read_maildir(sink.maildir)
+        per_complaint = Counter(m.complaint_id for m in mails)
+        assert all(per_complaint[i] >= 1 for i in ids)
+        per_message_id = Counter(m.message_id for m in mails)
+        duplicates = sum(n - 1 for n in per_message_id.values())
+        assert len(per_message_id) == COMPLAINTS  # one distinct letter per complaint
+        assert await dead_letters(nc) == []
+        print(
+            f"\ncrash test: {COMPLAINTS} complaints, {KILLS} SIGKILLs over 2 instances, "
+            f"{elapsed:.1f} s: {COMPLAINTS} acknowledged exactly once, {len(mails)} mails, "
+            f"{duplicates} duplicate mails (same Message-ID)"
+        )
+    finally:
+        for instance in instances:
+            instance.stop()
+        complaints.close()
+        await nc.close()
+
+
+async def _all_acknowledged(nc: nats.NATS, ids: list[str]) -> Counter[str] | None:
+    acks = await acknowledgements(nc)
+    return acks if all(acks[i] >= 1 for i in ids) else None

@@ -1,0 +1,88 @@
+"""SMTP relay down for a while, then up: every letter arrives, nothing is dead-lettered, every
+complaint is acknowledged once. max_deliver is small here so the outage outlasts the
+redeliveries and the last delivery is held in process (the path a long outage takes)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import nats
+from test_notifier_support import (
+    acknowledgements,
+    consumer_deliveries,
+    dead_letters,
+    mails_by_complaint,
+    notifier_settings,
+    submit,
+)
+
+from services.notifier.app import create_app
+from services.notifier.mailsink import MailSink
+from shared.application import ComplaintsApplication
+from shared.natsserver import EmbeddedNats
+from tests.helpers import free_port, wait_until
+
+COUNT = 30
+
+
+async def test_letters_wait_for_the_relay_and_are_sent_once_it_is_back(
+    provisioned_nats: EmbeddedNats, tmp_path: Path
+) -> None:
+    relay_port = free_port()  # nothing listens: connection refused, a transient error
+    settings = notifier_settings(
+        provisioned_nats.url,
+        relay_port,
+        tmp_path,
+        notifier_max_deliver=3,
+        notifier_retry_base=0.1,
+        notifier_retry_cap=0.5,
+        notifier_workers=8,
+        notifier_ack_wait=2.0,
+    )
+    nc = await nats.connect(provisioned_nats.url)
+    complaints = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
+    try:
+        ids = [str(await asyncio.to_thread(submit, complaints, number=n)) for n in range(COUNT)]
+        async with create_app(settings):
+            down_since = time.monotonic()
+            # Down for at least 2 s and until a batch has used up all its deliveries and is
+            # being held.
+            await wait_until(
+                lambda: (
+                    time.monotonic() - down_since > 2.0
+                    and _deliveries_at_least(nc, settings.notifier_workers * 3)
+                ),
+                timeout=20,
+                message="first batch at its last delivery",
+            )
+            outage = time.monotonic() - down_since
+            assert not await acknowledgements(nc)
+            async with MailSink(tmp_path / "mail", port=relay_port):
+                up_at = time.monotonic()
+                await wait_until(
+                    lambda: _all_acknowledged(nc, ids), timeout=30, message="all acknowledged"
+                )
+                recovered = time.monotonic() - up_at
+        acks = await acknowledgements(nc)
+        assert {acks[i] for i in ids} == {1}
+        mails = mails_by_complaint(tmp_path / "mail")
+        assert all(len(mails[i]) == 1 for i in ids)
+        assert await dead_letters(nc) == []
+        print(
+            f"\nrelay down {outage:.1f} s ({await consumer_deliveries(nc)} deliveries in all); "
+            f"{COUNT} letters delivered {recovered:.1f} s after it came back; 0 dead-lettered"
+        )
+    finally:
+        complaints.close()
+        await nc.close()
+
+
+async def _deliveries_at_least(nc: nats.NATS, n: int) -> bool:
+    return await consumer_deliveries(nc) >= n
+
+
+async def _all_acknowledged(nc: nats.NATS, ids: list[str]) -> bool:
+    acks = await acknowledgements(nc)
+    return all(acks[i] >= 1 for i in ids)

@@ -1,0 +1,127 @@
+"""The contract: every event round-trips and keeps its type; golden JSON per event type and the
+published JSON Schema make an accidental schema change a failing diff.
+
+Regenerate deliberately with ``UPDATE_GOLDEN=1 bin/test tests/shared/test_events_contract.py``
+(and ``klachten schema``), then explain the change in docs/events.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID
+
+import msgspec
+import pytest
+
+from shared import events as ev
+
+GOLDEN = Path(__file__).parent / "golden"
+SCHEMA = Path(__file__).parents[2] / "docs" / "events.schema.json"
+T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+META = {
+    "event_id": UUID("00000000-0000-4000-8000-000000000001"),
+    "complaint_id": UUID("00000000-0000-4000-8000-0000000000aa"),
+    "version": 2,
+    "occurred_at": T,
+    "actor": "staff:handler-1",
+    "correlation_id": UUID("00000000-0000-4000-8000-000000000002"),
+    "causation_id": UUID("00000000-0000-4000-8000-000000000003"),
+}
+LETTER = ev.LetterRecord(
+    kind="acknowledgement",
+    template="acknowledgement",
+    template_version="3f2a",
+    language="nl",
+    content_sha256="ab" * 32,
+    message_id="<acknowledgement.x@klachten.local>",
+    sent_at=T,
+)
+TEXT = ev.TextPersonal(text="Uw klacht is gegrond.")
+SAMPLES: list[ev.Event] = [
+    ev.Submitted(
+        **{**META, "version": 1},
+        reference="KL-2026-000042",
+        channel="web",
+        language="nl",
+        received_at=T,
+        category="service",
+        priority="normal",
+        subject_key="k1",
+        idempotency_key="idem-1",
+        personal=ev.SubmittedPersonal(
+            complainant=ev.Complainant(
+                name="Jan Jansen", email="jan@example.nl", phone="+31 6 12345678"
+            ),
+            subject="Pakket niet bezorgd",
+            description="Mijn pakket kwam nooit aan.",
+            desired_outcome="Geld terug",
+            attachments=[
+                ev.AttachmentRef(
+                    object_name="a/1",
+                    filename="bon.pdf",
+                    content_type="application/pdf",
+                    size=1234,
+                    sha256="cd" * 32,
+                )
+            ],
+        ),
+    ),
+    ev.Acknowledged(**META, letter=LETTER, acknowledge_by=T, respond_by=T, statutory_by=T),
+    ev.LetterSent(**META, letter=LETTER, cause_event_id=META["event_id"]),
+    ev.Responded(**META, resolution="well_founded", level=0, personal=TEXT),
+    ev.ReactionReceived(**META, channel="email", disagrees=True, message_id="<m@x>", personal=TEXT),
+    ev.Escalated(
+        **META,
+        level=1,
+        target="supervisor",
+        reason="deadline_missed",
+        clock="respond",
+        deadline_missed=T,
+        breach_id="b",
+        policy_version="p1",
+        respond_by=T,
+    ),
+    ev.Extended(**META, weeks=4, previous_statutory_by=T, statutory_by=T, personal=TEXT),
+    ev.Paused(**META, personal=TEXT),
+    ev.Resumed(**META),
+    ev.Closed(**META, outcome="resolved", personal=TEXT),
+    ev.Erased(**META, key_id="key-1", legal_basis="GDPR art. 17"),
+]
+
+
+def test_every_event_type_has_a_sample() -> None:
+    assert {type(s) for s in SAMPLES} == set(ev.EVENT_TYPES)
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: ev.tag_of(type(s)))
+def test_round_trip_and_golden(sample: ev.Event) -> None:
+    data = ev.encode(sample)
+    assert ev.decode(data) == sample
+    assert json.loads(data)["type"] == ev.tag_of(type(sample))
+    path = GOLDEN / f"{ev.subject_token(type(sample))}.json"
+    pretty = json.dumps(json.loads(data), indent=2, ensure_ascii=False) + "\n"
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(pretty, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == pretty, f"{path.name} changed: a contract change?"
+    assert ev.decode(path.read_bytes()) == sample
+
+
+def test_old_events_with_unknown_fields_still_decode() -> None:
+    data = json.loads(ev.encode(SAMPLES[-1]))
+    data["added_in_a_later_version"] = 1
+    assert ev.decode(json.dumps(data).encode()) == SAMPLES[-1]
+
+
+def test_errors_name_the_path() -> None:
+    data = json.loads(ev.encode(SAMPLES[0]))
+    data["personal"]["complainant"]["email"] = 5
+    with pytest.raises(msgspec.ValidationError, match=r"\$\.personal\.complainant\.email"):
+        ev.decode(json.dumps(data).encode())
+
+
+def test_published_schema_is_current() -> None:
+    expected = json.dumps(ev.json_schema(), indent=2, sort_keys=True) + "\n"
+    assert SCHEMA.read_text(encoding="utf-8") == expected, "run `klachten schema` and commit"
