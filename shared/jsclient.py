@@ -26,6 +26,8 @@ from nats.errors import TimeoutError as NatsTimeout
 T = TypeVar("T")
 
 WRONG_LAST_SEQUENCE = 10071
+# A batch whose Msg-Id was already stored (within the duplicate window): a retried batch.
+BATCH_DUPLICATE_MSG_ID = 10201
 BATCH_FLOW_EVERY = 100  # ask for an ack every N batch messages so the batch cannot run away
 
 
@@ -108,9 +110,17 @@ class JetStreamLink:
             self.run(self.nc.drain(), timeout=self.timeout)
         except Exception:
             pass
+        self.run(self._cancel_pending(), timeout=self.timeout)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=self.timeout)
         self._loop.close()
+
+    async def _cancel_pending(self) -> None:
+        # nats-py leaves reconnect/flush tasks behind when the server is gone at close time.
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # --- raw operations (run on the loop) ------------------------------------------------
 

@@ -6,9 +6,10 @@ Select it with ``PERSISTENCE_MODULE=shared.persistence``. Layout (the public con
   the stored state as-is (the contract JSON, see shared/mapper.py); headers carry the topic and
   the hash chain: ``Klachten-Prev-Hash`` (hash of the aggregate's previous event, "" for the
   first) and ``Klachten-Hash`` = sha256(prev ‖ subject ‖ topic ‖ body);
-- optimistic concurrency: each message expects no message yet on
-  ``complaints.<id>.<version>.*`` (``Nats-Expected-Last-Subject-Sequence: 0`` with the
-  wildcard ``...-Subject`` header), which is exactly eventsourcing's (id, version) uniqueness;
+- optimistic concurrency per aggregate: every message states the sequence of the aggregate's
+  last event (``Nats-Expected-Last-Subject-Sequence`` with ``...-Subject: complaints.<id>.>``,
+  0 for a new aggregate); the head comes from the last read of the aggregate (the usual
+  get → decide → save), so an append is one round trip;
 - several messages (events of one save, or events plus a tracking record) are one atomic batch
   (ADR-50), so an insert is all-or-nothing and its notification ids are contiguous;
 - notification id = stream sequence; tracking records are ``tracking.<application>`` messages
@@ -21,10 +22,12 @@ dedupe); it is recognised as success when the stored message carries our ``Nats-
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid4
@@ -48,8 +51,16 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import resolve_topic, strtobool
 
 from shared import subjects
-from shared.jsclient import WRONG_LAST_SEQUENCE, JetStreamError, JetStreamLink, RawMsg, Unavailable
+from shared.jsclient import (
+    BATCH_DUPLICATE_MSG_ID,
+    WRONG_LAST_SEQUENCE,
+    JetStreamError,
+    JetStreamLink,
+    RawMsg,
+    Unavailable,
+)
 
+logger = logging.getLogger(__name__)
 TOPIC_HEADER = "Klachten-Topic"
 HASH_HEADER = "Klachten-Hash"
 PREV_HASH_HEADER = "Klachten-Prev-Hash"
@@ -84,6 +95,26 @@ def _token(value: UUID | str, what: str) -> str:
     return text
 
 
+def _is_recorded_event(m: RawMsg) -> bool:
+    """Only messages this recorder wrote are events; anything else is for the audit to flag."""
+    parts = m.subject.split(".")
+    return len(parts) == 4 and parts[2].isdigit() and bool(m.headers.get(TOPIC_HEADER))
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """An aggregate's last stored event: version, chain hash, stream sequence."""
+
+    version: int
+    hash: str
+    seq: int
+    guessed: bool = False
+
+
+class _GuessedWrong(Exception):
+    """A new-aggregate guess met existing events: read the real head and try once more."""
+
+
 def _version_of(subject: str) -> int:
     return int(subject.split(".")[2])
 
@@ -96,8 +127,8 @@ class JetStreamAggregateRecorder(AggregateRecorder):
         prefix: str = "complaints",
     ) -> None:
         self.link, self.stream, self.prefix = link, stream, prefix
-        # originator id -> (version, hash) of its last known event; saves a read per append.
-        self._heads: OrderedDict[str, tuple[int, str]] = OrderedDict()
+        # originator id -> its last known event; saves a read per append.
+        self._heads: OrderedDict[str, _Head] = OrderedDict()
 
     # --- insert ----------------------------------------------------------------------------
 
@@ -120,46 +151,60 @@ class JetStreamAggregateRecorder(AggregateRecorder):
     async def _insert_async(
         self, events: Sequence[StoredEvent], tracking: Tracking | None
     ) -> list[int]:
+        try:
+            return await self._append(events, tracking, read_unknown=False)
+        except _GuessedWrong:
+            return await self._append(events, tracking, read_unknown=True)
+
+    async def _append(
+        self, events: Sequence[StoredEvent], tracking: Tracking | None, *, read_unknown: bool
+    ) -> list[int]:
         messages: list[tuple[str, bytes, dict[str, str]]] = []
-        heads: dict[str, tuple[int, str]] = {}
+        before: dict[str, _Head] = {}  # each aggregate's head before this insert
+        heads: dict[str, _Head] = {}
         for e in events:
             oid = _token(e.originator_id, "originator id")
-            prev = heads.get(oid) or await self._head(oid, e.originator_version)
+            if oid not in before:
+                before[oid] = heads[oid] = await self._head(oid, e.originator_version, read_unknown)
             topic = e.topic
             subject = f"{self.prefix}.{oid}.{e.originator_version}.{event_type_token(topic)}"
-            digest = chain_hash(prev[1], subject, topic, e.state)
-            version_filter = f"{self.prefix}.{oid}.{e.originator_version}.*"
+            digest = chain_hash(heads[oid].hash, subject, topic, e.state)
             headers = {
                 "Nats-Msg-Id": str(getattr(e, "event_id", None) or uuid4()),
-                "Nats-Expected-Last-Subject-Sequence": "0",
-                "Nats-Expected-Last-Subject-Sequence-Subject": version_filter,
+                # Checked against the stream as it was before the batch, for every message.
+                "Nats-Expected-Last-Subject-Sequence": str(before[oid].seq),
+                "Nats-Expected-Last-Subject-Sequence-Subject": f"{self.prefix}.{oid}.>",
                 TOPIC_HEADER: topic,
-                PREV_HASH_HEADER: prev[1],
+                PREV_HASH_HEADER: heads[oid].hash,
                 HASH_HEADER: digest,
             }
             messages.append((subject, e.state, headers))
-            heads[oid] = (e.originator_version, digest)
+            heads[oid] = _Head(e.originator_version, digest, len(messages), guessed=False)
         if tracking is not None:
             messages.append(await self._tracking_message(tracking))
-        last_seq = await self._publish(messages)
-        for oid, head in heads.items():
-            self._remember(oid, head)
+        guessed = any(h.guessed for h in before.values())
+        last_seq = await self._publish(messages, guessed=guessed)
         first = last_seq - len(messages) + 1
+        for oid, head in heads.items():
+            self._remember(oid, _Head(head.version, head.hash, first + head.seq - 1))
         return list(range(first, first + len(events)))
 
-    async def _head(self, oid: str, version: int) -> tuple[int, str]:
+    async def _head(self, oid: str, version: int, read_unknown: bool) -> _Head:
         cached = self._heads.get(oid)
-        if cached is not None and cached[0] == version - 1:
+        if cached is not None and cached.version == version - 1:
             return cached
+        if cached is None and version <= 1 and not read_unknown:
+            # A new aggregate: claim "no event yet" and let the server check it (no read).
+            return _Head(version - 1, "", 0, guessed=True)
         last = await self.link.direct_get(self.stream, {"last_by_subj": f"{self.prefix}.{oid}.>"})
         if last is None:
-            return (version - 1, "")
-        head = (_version_of(last.subject), last.headers.get(HASH_HEADER, ""))
-        if head[0] >= version:
-            raise IntegrityError(f"{oid} already has version {head[0]} (inserting {version})")
+            return _Head(version - 1, "", 0)
+        head = _Head(_version_of(last.subject), last.headers.get(HASH_HEADER, ""), last.seq)
+        if head.version >= version:
+            raise IntegrityError(f"{oid} already has version {head.version} (inserting {version})")
         return head
 
-    def _remember(self, oid: str, head: tuple[int, str]) -> None:
+    def _remember(self, oid: str, head: _Head) -> None:
         self._heads[oid] = head
         self._heads.move_to_end(oid)
         if len(self._heads) > 10_000:
@@ -168,7 +213,9 @@ class JetStreamAggregateRecorder(AggregateRecorder):
     async def _tracking_message(self, tracking: Tracking) -> tuple[str, bytes, dict[str, str]]:
         raise ProgrammingError("this recorder does not record tracking")
 
-    async def _publish(self, messages: list[tuple[str, bytes, dict[str, str]]]) -> int:
+    async def _publish(
+        self, messages: list[tuple[str, bytes, dict[str, str]]], *, guessed: bool = False
+    ) -> int:
         error: Exception | None = None
         for _ in range(PUBLISH_ATTEMPTS):
             try:
@@ -180,12 +227,14 @@ class JetStreamAggregateRecorder(AggregateRecorder):
             except Unavailable as e:
                 error = e  # the append may or may not have happened: retry with the same ids
             except JetStreamError as e:
-                if e.err_code != WRONG_LAST_SEQUENCE:
+                if e.err_code not in (WRONG_LAST_SEQUENCE, BATCH_DUPLICATE_MSG_ID):
                     raise OperationalError(str(e)) from e
                 stored = await self._already_stored(messages)
-                if stored is None:
-                    raise IntegrityError(str(e)) from e
-                return stored
+                if stored is not None:
+                    return stored
+                if guessed:
+                    raise _GuessedWrong from e
+                raise IntegrityError(str(e)) from e
         raise OperationalError(f"JetStream did not acknowledge the append: {error}")
 
     async def _already_stored(
@@ -212,12 +261,12 @@ class JetStreamAggregateRecorder(AggregateRecorder):
         limit: int | None = None,
     ) -> Sequence[StoredEvent]:
         oid = _token(originator_id, "originator id")
-        msgs = self.link.run(self._aggregate_messages(oid))
+        msgs = [m for m in self.link.run(self._aggregate_messages(oid)) if _is_recorded_event(m)]
         msgs.sort(key=lambda m: _version_of(m.subject))
         if msgs:
-            self._remember(
-                oid, (_version_of(msgs[-1].subject), msgs[-1].headers.get(HASH_HEADER, ""))
-            )
+            last = msgs[-1]
+            head = _Head(_version_of(last.subject), last.headers.get(HASH_HEADER, ""), last.seq)
+            self._remember(oid, head)
         events = [
             StoredEvent(
                 originator_id=originator_id,
@@ -286,7 +335,7 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
                 if stop is not None and m.seq > stop:
                     return out
                 n = self._notification(m)
-                if topics and n.topic not in topics:
+                if n is None or (topics and n.topic not in topics):
                     continue
                 out.append(n)
                 if len(out) == limit:
@@ -296,7 +345,12 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
             seq = page[-1].seq + 1
         return out
 
-    def _notification(self, m: RawMsg) -> Notification:
+    def _notification(self, m: RawMsg) -> Notification | None:
+        if not _is_recorded_event(m):
+            logger.warning(
+                "seq %s on %s was not written by this recorder; skipped", m.seq, m.subject
+            )
+            return None
         _, oid, version, _ = m.subject.split(".", 3)
         return Notification(
             id=m.seq,

@@ -74,7 +74,6 @@ def build_message(
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(date or datetime.now(UTC))
     message["Message-ID"] = rendered.message_id
-    message["Content-Language"] = rendered.language
     # RFC 3834: tells autoresponders not to answer and mail loops to stop.
     message["Auto-Submitted"] = "auto-generated"
     message["X-Klachten-Letter"] = rendered.kind.value
@@ -84,6 +83,8 @@ def build_message(
     message["X-Klachten-Content-SHA256"] = rendered.sha256
     message.set_content(rendered.text, subtype="plain", charset="utf-8")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    # After set_content(): it drops every Content-* header set before it.
+    message["Content-Language"] = rendered.language
     return message
 
 

@@ -1,0 +1,305 @@
+"""Benchmark: the JetStream persistence module beside raw nats-py and eventsourcing's SQLite.
+
+    .venv/bin/python -m bench.persistence [--events 1000000] [--appends 2000] [--loads 1000]
+
+Everything runs in one process on one embedded nats-server (sync_interval: always, as
+shipped), so the figures are side by side on the same machine, disk and durability setting.
+Prints a table; `--markdown FILE` also writes it as Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import nats
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+from rich.console import Console
+from rich.table import Table
+
+from shared import events as ev
+from shared.jsclient import JetStreamLink
+from shared.natsserver import EmbeddedNats
+from shared.persistence import (
+    HASH_HEADER,
+    PREV_HASH_HEADER,
+    TOPIC_HEADER,
+    JetStreamApplicationRecorder,
+    chain_hash,
+)
+from shared.streams import provision
+
+EVENTS_PER_COMPLAINT = 10
+TOPIC = "shared.complaint:Complaint.Responded"
+console = Console()
+
+
+@dataclass
+class Row:
+    what: str
+    klachten: str
+    raw: str
+    sqlite: str
+
+
+def body(cid: UUID, version: int) -> bytes:
+    return ev.encode(
+        ev.Responded(
+            event_id=uuid4(),
+            complaint_id=cid,
+            version=version,
+            occurred_at=datetime.now(UTC),
+            actor="staff:bench",
+            resolution="well_founded",
+            personal=ev.TextPersonal(text="Wij hebben uw klacht onderzocht en geven u gelijk."),
+        )
+    )
+
+
+def stored(cid: UUID, version: int) -> StoredEvent:
+    return StoredEvent(
+        originator_id=cid, originator_version=version, topic=TOPIC, state=body(cid, version)
+    )
+
+
+def rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:,.0f}/s"
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def percentiles(samples: list[float]) -> str:
+    q = statistics.quantiles(samples, n=100)
+    return f"p50 {q[49] * 1000:.2f} ms · p99 {q[98] * 1000:.2f} ms"
+
+
+def chained(cids: list[UUID]) -> Iterator[tuple[str, bytes, dict[str, str]]]:
+    """Messages exactly as the persistence module writes them (valid chains), for the fill."""
+    for cid in cids:
+        prev = ""
+        for v in range(1, EVENTS_PER_COMPLAINT + 1):
+            subject = f"complaints.{cid}.{v}.responded"
+            data = body(cid, v)
+            digest = chain_hash(prev, subject, TOPIC, data)
+            yield subject, data, {TOPIC_HEADER: TOPIC, PREV_HASH_HEADER: prev, HASH_HEADER: digest}
+            prev = digest
+
+
+async def raw_publish(
+    url: str, messages: list[tuple[str, bytes, dict[str, str]]], pipelined: bool
+) -> float:
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    started = time.perf_counter()
+    if pipelined:
+        futures = [await js.publish_async(s, d, headers=h) for s, d, h in messages]
+        await asyncio.gather(*futures)
+    else:
+        for s, d, h in messages:
+            await js.publish(s, d, headers=h)
+    elapsed = time.perf_counter() - started
+    await nc.close()
+    return elapsed
+
+
+async def raw_replay(url: str, total: int) -> float:
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    done = asyncio.Event()
+    seen = 0
+
+    async def count(_msg: object) -> None:
+        nonlocal seen
+        seen += 1
+        if seen >= total:
+            done.set()
+
+    started = time.perf_counter()
+    sub = await js.subscribe("complaints.>", cb=count, ordered_consumer=True)
+    await asyncio.wait_for(done.wait(), timeout=3600)
+    elapsed = time.perf_counter() - started
+    await sub.unsubscribe()
+    await nc.close()
+    return elapsed
+
+
+def replay(recorder: object, total: int) -> float:
+    def run() -> None:
+        start, seen = 0, 0
+        while seen < total:
+            page = recorder.select_notifications(start, 1000, inclusive_of_start=False)  # type: ignore[attr-defined]
+            if not page:
+                break
+            seen += len(page)
+            start = page[-1].id
+
+    return timed(run)
+
+
+def load_latencies(recorder: object, cids: list[UUID]) -> list[float]:
+    samples = []
+    for cid in cids:
+        started = time.perf_counter()
+        events = recorder.select_events(cid)  # type: ignore[attr-defined]
+        samples.append(time.perf_counter() - started)
+        assert len(events) == EVENTS_PER_COMPLAINT
+    return samples
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--events", type=int, default=1_000_000, help="log size for load/replay")
+    p.add_argument("--appends", type=int, default=2000, help="events appended per append test")
+    p.add_argument("--loads", type=int, default=1000, help="aggregates loaded")
+    p.add_argument("--markdown", type=Path, help="also write the table to this file")
+    a = p.parse_args()
+    with (
+        tempfile.TemporaryDirectory(prefix="klachten-bench-") as tmp,
+        EmbeddedNats(Path(tmp) / "nats") as server,
+    ):
+        asyncio.run(_provision(server.url))
+        link = JetStreamLink(server.url, timeout=30)
+        module = JetStreamApplicationRecorder(link)
+        lite = SQLiteApplicationRecorder(SQLiteDatastore(str(Path(tmp) / "es.sqlite")))
+        lite.create_table()
+        rows = appends(server.url, module, lite, a.appends)
+        rows += fill_and_read(server.url, module, lite, a.events, a.loads)
+        link.close()
+    show(rows, a)
+
+
+async def _provision(url: str) -> None:
+    nc = await nats.connect(url)
+    await provision(nc)
+    await nc.close()
+
+
+def appends(
+    url: str, module: JetStreamApplicationRecorder, lite: SQLiteApplicationRecorder, n: int
+) -> list[Row]:
+    singles = [[stored(uuid4(), 1)] for _ in range(n)]
+    fives = [[stored(cid, v) for v in range(1, 6)] for cid in (uuid4() for _ in range(n // 5))]
+    raw_msgs = list(chained([uuid4() for _ in range(n // EVENTS_PER_COMPLAINT)]))
+    t_mod1 = timed(lambda: [module.insert_events(b) for b in singles])
+    t_mod5 = timed(lambda: [module.insert_events(b) for b in fives])
+    t_lite1 = timed(lambda: [lite.insert_events([stored(uuid4(), 1)]) for _ in range(n)])
+    t_lite5 = timed(
+        lambda: [
+            lite.insert_events([stored(c, v) for v in range(1, 6)])
+            for c in (uuid4() for _ in range(n // 5))
+        ]
+    )
+    t_await = asyncio.run(raw_publish(url, raw_msgs, pipelined=False))
+    raw_msgs = list(chained([uuid4() for _ in range(n // EVENTS_PER_COMPLAINT)]))
+    t_pipe = asyncio.run(raw_publish(url, raw_msgs, pipelined=True))
+    return [
+        Row(
+            "append, 1 event per insert (events/s)",
+            rate(n, t_mod1),
+            f"{rate(len(raw_msgs), t_await)} awaited · {rate(len(raw_msgs), t_pipe)} pipelined",
+            rate(n, t_lite1),
+        ),
+        Row(
+            "append, 5 events per insert (events/s)",
+            rate(len(fives) * 5, t_mod5),
+            "(same as above)",
+            rate(len(fives) * 5, t_lite5),
+        ),
+    ]
+
+
+def fill_and_read(
+    url: str,
+    module: JetStreamApplicationRecorder,
+    lite: SQLiteApplicationRecorder,
+    total: int,
+    loads: int,
+) -> list[Row]:
+    current = module.max_notification_id() or 0
+    cids = [uuid4() for _ in range(max(0, total - current) // EVENTS_PER_COMPLAINT)]
+    console.print(f"filling the log to {total:,} events …")
+    asyncio.run(_fill(url, cids))
+    for i in range(0, len(cids), 500):
+        for cid in cids[i : i + 500]:
+            lite.insert_events([stored(cid, v) for v in range(1, EVENTS_PER_COMPLAINT + 1)])
+    log_size = module.max_notification_id() or 0
+    sample = cids[:: max(1, len(cids) // loads)][:loads]
+    mod_loads = load_latencies(module, sample)
+    lite_loads = load_latencies(lite, sample)
+    t_mod = replay(module, log_size)
+    t_lite = replay(lite, log_size)
+    t_raw = asyncio.run(raw_replay(url, log_size))
+    return [
+        Row(
+            f"load one aggregate of {EVENTS_PER_COMPLAINT} events, log of {log_size:,}",
+            percentiles(mod_loads),
+            "(no aggregate API)",
+            percentiles(lite_loads),
+        ),
+        Row(
+            f"replay the whole log ({log_size:,} events)",
+            rate(log_size, t_mod),
+            f"{rate(log_size, t_raw)} ordered consumer",
+            rate(log_size, t_lite),
+        ),
+    ]
+
+
+async def _fill(url: str, cids: list[UUID]) -> None:
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    pending = []
+    for s, d, h in chained(cids):
+        pending.append(await js.publish_async(s, d, headers=h))
+        if len(pending) >= 4000:
+            await asyncio.gather(*pending)
+            pending.clear()
+    await asyncio.gather(*pending)
+    await nc.close()
+
+
+def show(rows: list[Row], a: argparse.Namespace) -> None:
+    table = Table(title="klachten persistence benchmark")
+    for col in (
+        "measure",
+        "JetStream persistence module",
+        "raw nats-py (baseline)",
+        "eventsourcing SQLite (stock)",
+    ):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r.what, r.klachten, r.raw, r.sqlite)
+    console.print(table)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    console.print(f"machine: {machine}; nats-server sync_interval: always")
+    if a.markdown:
+        lines = [
+            "| measure | JetStream persistence module | raw nats-py (baseline) | "
+            "eventsourcing SQLite (stock) |",
+            "|---|---|---|---|",
+        ]
+        lines += [f"| {r.what} | {r.klachten} | {r.raw} | {r.sqlite} |" for r in rows]
+        lines.append(
+            f"\nMachine: {machine}; nats-server `sync_interval: always`; "
+            f"{a.appends} appends, {a.loads} loads, log of {a.events:,} events.\n"
+        )
+        a.markdown.write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
