@@ -117,6 +117,8 @@ class Event(Struct, kw_only=True, tag_field="type"):
 
 
 class Submitted(Event, kw_only=True, tag="complaint.submitted"):
+    """A complaint was received through a channel and registered."""
+
     reference: str
     channel: Channel
     language: Language
@@ -129,6 +131,8 @@ class Submitted(Event, kw_only=True, tag="complaint.submitted"):
 
 
 class Acknowledged(Event, kw_only=True, tag="complaint.acknowledged"):
+    """The acknowledgement letter was sent, stating the deadlines."""
+
     letter: LetterRecord
     acknowledge_by: datetime | None = None
     respond_by: datetime
@@ -143,6 +147,8 @@ class LetterSent(Event, kw_only=True, tag="complaint.letter_sent"):
 
 
 class Responded(Event, kw_only=True, tag="complaint.responded"):
+    """The organisation answered the complaint (at the current escalation level)."""
+
     resolution: Resolution
     level: int = 0
     personal: TextPersonal | None = None
@@ -158,6 +164,8 @@ class ReactionReceived(Event, kw_only=True, tag="complaint.reaction_received"):
 
 
 class Escalated(Event, kw_only=True, tag="complaint.escalated"):
+    """The complaint moved up the ladder (missed deadline, request, or staff decision)."""
+
     level: int
     target: str
     reason: EscalationReason
@@ -186,10 +194,12 @@ class Paused(Event, kw_only=True, tag="complaint.paused"):
 
 
 class Resumed(Event, kw_only=True, tag="complaint.resumed"):
-    pass
+    """The internal clock runs again."""
 
 
 class Closed(Event, kw_only=True, tag="complaint.closed"):
+    """Handling ended: resolved, not handled (Awb 9:8), withdrawn or referred."""
+
     outcome: Outcome
     personal: TextPersonal | None = None
 

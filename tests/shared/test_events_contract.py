@@ -16,6 +16,7 @@ from uuid import UUID
 import msgspec
 import pytest
 
+from shared import catalogue
 from shared import events as ev
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -125,3 +126,10 @@ def test_errors_name_the_path() -> None:
 def test_published_schema_is_current() -> None:
     expected = json.dumps(ev.json_schema(), indent=2, sort_keys=True) + "\n"
     assert SCHEMA.read_text(encoding="utf-8") == expected, "run `klachten schema` and commit"
+
+
+def test_published_catalogue_is_current() -> None:
+    catalogue_file = SCHEMA.parent / "events.md"
+    assert catalogue_file.read_text(encoding="utf-8") == catalogue.markdown(), (
+        "run `klachten schema`"
+    )
