@@ -246,7 +246,10 @@ def encode(event: Event) -> bytes:
 
 def decode(data: bytes) -> Event:
     """Decode one event; raises ``msgspec.ValidationError`` naming the path on bad input."""
-    return _decoder.decode(data)
+    try:
+        return _decoder.decode(data)
+    except UnicodeDecodeError as e:  # msgspec lets invalid UTF-8 inside a string through
+        raise msgspec.DecodeError(f"invalid UTF-8 at byte {e.start}") from e
 
 
 def json_schema() -> dict:
