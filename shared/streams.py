@@ -98,7 +98,21 @@ DEADLETTER = StreamSpec(
     },
 )
 
-STREAMS: tuple[StreamSpec, ...] = (COMPLAINTS, TIMERS, DEADLETTER)
+COUNTERS = StreamSpec(
+    name=subjects.COUNTERS_STREAM,
+    subjects=(subjects.COUNTERS_ALL,),
+    settings={
+        **_KEEP_EVERYTHING,
+        # Atomic counters (ADR-49): `Nats-Incr: +1` returns the new total in the ack, with no
+        # compare-and-set race; the last message of a subject carries the total.
+        "allow_msg_counter": True,
+        "max_msgs_per_subject": 1,
+        "discard": "old",
+        "duplicate_window": 120 * NANOSECONDS,
+    },
+)
+
+STREAMS: tuple[StreamSpec, ...] = (COMPLAINTS, TIMERS, DEADLETTER, COUNTERS)
 
 
 @dataclass(frozen=True)

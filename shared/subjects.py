@@ -11,6 +11,7 @@ from uuid import UUID
 COMPLAINTS_STREAM = "COMPLAINTS"
 TIMERS_STREAM = "TIMERS"
 DEADLETTER_STREAM = "DEADLETTER"
+COUNTERS_STREAM = "COUNTERS"
 
 COMPLAINTS_ALL = "complaints.>"
 # Tracking records of process applications (eventsourcing) live in the same stream as the
@@ -18,6 +19,7 @@ COMPLAINTS_ALL = "complaints.>"
 TRACKING_ALL = "tracking.>"
 TIMERS_ALL = "timers.>"
 DEADLETTER_ALL = "deadletter.>"
+COUNTERS_ALL = "counters.>"
 
 ATTACHMENTS_BUCKET = "ATTACHMENTS"
 
@@ -53,3 +55,8 @@ TIMERS_FIRED_ALL = "timers.fired.>"
 
 def deadletter_subject(consumer: str) -> str:
     return f"deadletter.{consumer}"
+
+
+def reference_counter_subject(year: int) -> str:
+    """Atomic counter of complaint references of one year (never reused, no gaps by races)."""
+    return f"counters.references.{year}"

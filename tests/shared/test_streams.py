@@ -48,7 +48,10 @@ async def test_provision_creates_the_streams_of_the_brief(nc: NATS) -> None:
         ("COMPLAINTS", True),
         ("TIMERS", True),
         ("DEADLETTER", True),
+        ("COUNTERS", True),
     ]
+    counters = (await stream_info(nc, "COUNTERS"))["config"]
+    assert counters["allow_msg_counter"] is True
     complaints = (await stream_info(nc, "COMPLAINTS"))["config"]
     assert sorted(complaints["subjects"]) == ["complaints.>", "tracking.>"]
     assert complaints["storage"] == "file"
@@ -82,7 +85,7 @@ async def test_provision_is_idempotent_and_keeps_messages(nc: NATS) -> None:
 
     again = await provision(nc.jetstream())
 
-    assert [p.created for p in again] == [False, False, False]
+    assert [p.created for p in again] == [False] * len(STREAMS)
     assert again[0].state["last_seq"] == ack.seq
 
 
@@ -299,4 +302,5 @@ def test_every_stream_has_a_spec() -> None:
         subjects.COMPLAINTS_STREAM,
         subjects.TIMERS_STREAM,
         subjects.DEADLETTER_STREAM,
+        subjects.COUNTERS_STREAM,
     }

@@ -1,0 +1,177 @@
+"""Benchmark: complaints submitted over HTTP with a real log, beside raw JetStream publishes.
+
+    .venv/bin/python -m bench.intake [--count 2000] [--concurrency 32] [--rate 200 --seconds 10]
+
+Starts an embedded nats-server (sync_interval: always) and `python -m services.intake` as its
+own process, then measures POST /api/complaints at saturation and at a steady rate, and raw
+nats-py publishes of the same number of messages to the same stream in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+import nats
+from rich.console import Console
+from rich.table import Table
+
+from shared.natsserver import EmbeddedNats
+from shared.streams import provision
+from tests.helpers import free_port
+
+TOKEN = "bench-staff-token-0123456789"
+console = Console()
+
+
+def body(i: int) -> dict[str, object]:
+    return {
+        "channel": "api",
+        "complainant": {"name": f"Bench {i}", "email": f"bench{i}@example.nl", "language": "nl"},
+        "subject": "Benchmark",
+        "description": "Een klacht voor de benchmark.",
+    }
+
+
+def ms(samples: list[float]) -> str:
+    q = statistics.quantiles(samples, n=100)
+    return f"p50 {q[49] * 1000:.1f} ms · p99 {q[98] * 1000:.1f} ms"
+
+
+async def post(client: httpx.AsyncClient, i: int, latencies: list[float]) -> None:
+    started = time.perf_counter()
+    r = await client.post(
+        "/api/complaints", json=body(i), headers={"Idempotency-Key": str(uuid4())}
+    )
+    latencies.append(time.perf_counter() - started)
+    r.raise_for_status()
+
+
+async def saturation(base: str, count: int, concurrency: int) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    gate = asyncio.Semaphore(concurrency)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+
+        async def one(i: int) -> None:
+            async with gate:
+                await post(client, i, latencies)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(count)))
+        return time.perf_counter() - started, latencies
+
+
+async def steady(base: str, rate: int, seconds: int) -> list[float]:
+    latencies: list[float] = []
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+        tasks = []
+        started = time.perf_counter()
+        for i in range(rate * seconds):
+            await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(post(client, i, latencies)))
+        await asyncio.gather(*tasks)
+    return latencies
+
+
+async def raw(url: str, count: int, pipelined: bool) -> float:
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    data = b'{"type":"complaint.submitted","bench":true}' + b" " * 600
+    started = time.perf_counter()
+    if pipelined:
+        await asyncio.gather(
+            *[
+                await js.publish_async(f"complaints.{uuid4()}.1.submitted", data)
+                for _ in range(count)
+            ]
+        )
+    else:
+        for _ in range(count):
+            await js.publish(f"complaints.{uuid4()}.1.submitted", data)
+    elapsed = time.perf_counter() - started
+    await nc.close()
+    return elapsed
+
+
+def wait_healthy(base: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"intake exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("intake did not become healthy")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--count", type=int, default=2000)
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--rate", type=int, default=200)
+    p.add_argument("--seconds", type=int, default=10)
+    a = p.parse_args()
+    with (
+        tempfile.TemporaryDirectory(prefix="klachten-bench-") as tmp,
+        EmbeddedNats(Path(tmp) / "nats") as server,
+    ):
+        asyncio.run(_provision(server.url))
+        port = free_port()
+        env = {
+            **os.environ,
+            "KLACHTEN_NATS_URL": server.url,
+            "KLACHTEN_DATA_DIR": tmp,
+            "KLACHTEN_INTAKE_PORT": str(port),
+            "KLACHTEN_SMTP_PORT": str(free_port()),
+            "KLACHTEN_STAFF_TOKEN": TOKEN,
+        }
+        log = Path(tempfile.gettempdir()) / "klachten-bench-intake.log"
+        console.print(f"intake log: {log}")
+        with log.open("wb") as sink:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "services.intake"], env=env, stdout=sink, stderr=sink
+            )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(base, proc)
+            elapsed, sat = asyncio.run(saturation(base, a.count, a.concurrency))
+            stead = asyncio.run(steady(base, a.rate, a.seconds))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        t_await = asyncio.run(raw(server.url, a.count, pipelined=False))
+        t_pipe = asyncio.run(raw(server.url, a.count, pipelined=True))
+    table = Table(title="intake benchmark (sync_interval: always)")
+    for col in ("measure", "intake over HTTP", "raw nats-py publish (baseline)"):
+        table.add_column(col)
+    table.add_row(
+        f"saturation, {a.count} complaints, {a.concurrency} concurrent",
+        f"{a.count / elapsed:,.0f} complaints/s · {ms(sat)}",
+        f"{a.count / t_await:,.0f}/s awaited · {a.count / t_pipe:,.0f}/s pipelined",
+    )
+    table.add_row(f"steady {a.rate}/s for {a.seconds} s", ms(stead), "")
+    console.print(table)
+
+
+async def _provision(url: str) -> None:
+    nc = await nats.connect(url)
+    await provision(nc)
+    await nc.close()
+
+
+if __name__ == "__main__":
+    main()
