@@ -4,19 +4,28 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import logging
 import os
 import signal
+import socket
 import subprocess
+import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+from shared.natsserver import EmbeddedNats
 
 log = logging.getLogger("klachten.stack")
 
+CLUSTER_CONFIG = Path(__file__).resolve().parent.parent / "config" / "cluster" / "nats-node.conf"
 POLL_INTERVAL = 0.2
 MAX_BACKOFF = 30.0
 STABLE_AFTER = 30.0  # seconds of uptime after which a crash no longer counts as a crash loop
@@ -52,9 +61,15 @@ class ChildProcess:
         self.stop_timeout = stop_timeout
         self._process: subprocess.Popen[bytes] | None = None
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
     def start(self) -> ChildProcess:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("ab") as output:
+            output.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting\n".encode())
+            output.flush()
             self._process = subprocess.Popen(
                 self.argv,
                 env={**os.environ, **(self.env or {})},
@@ -116,6 +131,10 @@ class Supervisor:
         while not stop.wait(POLL_INTERVAL):
             self.check()
 
+    @property
+    def processes(self) -> list[Supervised]:
+        return [slot.process for slot in self._slots]
+
     def stop_all(self) -> None:
         for slot in reversed(self._slots):
             code = slot.process.stop()
@@ -155,3 +174,202 @@ def stop_on_signals(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+
+
+class ClusterNats(EmbeddedNats):
+    """One node of a local nats-server cluster (config/cluster/nats-node.conf)."""
+
+    def __init__(
+        self,
+        data_dir: Path | str,
+        *,
+        server_name: str,
+        cluster_port: int,
+        routes: Sequence[str],
+        port: int | None = None,
+        monitor_port: int | None = None,
+    ) -> None:
+        super().__init__(
+            data_dir, port, monitor_port, server_name=server_name, config_file=CLUSTER_CONFIG
+        )
+        self.name = server_name
+        self.cluster_port = cluster_port
+        self.routes = list(routes)
+
+    def _environment(self) -> dict[str, str]:
+        return {
+            **super()._environment(),
+            "KLACHTEN_NATS_HOST": json.dumps("127.0.0.1"),
+            "KLACHTEN_NATS_CLUSTER_PORT": str(self.cluster_port),
+            "KLACHTEN_NATS_ROUTES": json.dumps(self.routes),
+        }
+
+    def _healthy(self) -> bool:
+        # A lone node of a fresh cluster has no JetStream meta leader yet: "listening" is
+        # ready enough; stream placement waits for the quorum on its own.
+        return True
+
+
+def rss_kib(pid: int | None) -> int | None:
+    """Resident set size of a process (Linux /proc), or None when unknown."""
+    if pid is None:
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def http_json(url: str, timeout: float = 1.0) -> Any:
+    """GET `url` and decode its JSON; None on any failure (connection, status, body)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return json.loads(response.read()) if response.status == 200 else None
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def tcp_open(port: int, host: str = "127.0.0.1") -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def consumer_exists(monitor_url: str, stream: str, consumer: str) -> bool:
+    """Whether the durable consumer exists, read from the server's /jsz monitoring page."""
+    jsz = http_json(f"{monitor_url}/jsz?consumers=true") or {}
+    for account in jsz.get("account_details") or []:
+        for detail in account.get("stream_detail") or []:
+            if detail.get("name") == stream:
+                names = {c.get("name") for c in detail.get("consumer_detail") or []}
+                if consumer in names:
+                    return True
+    return False
+
+
+@dataclass(frozen=True)
+class Service:
+    process: ChildProcess
+    ready: Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Where the services of one stack listen; instance k (0-based) adds k·100 to each port."""
+
+    data_dir: Path
+    nats_urls: tuple[str, ...]
+    staff_token: str
+    instances: int
+    intake_port: int
+    smtp_port: int
+    reporting_port: int
+    mailsink_port: int
+    with_sla_monitor: bool
+
+    @classmethod
+    def from_env(
+        cls, data_dir: Path, nats_urls: Sequence[str], staff_token: str, instances: int
+    ) -> Topology:
+        env = os.environ
+        return cls(
+            data_dir=data_dir,
+            nats_urls=tuple(nats_urls),
+            staff_token=staff_token,
+            instances=instances,
+            intake_port=int(env.get("KLACHTEN_INTAKE_PORT", "8080")),
+            smtp_port=int(env.get("KLACHTEN_SMTP_PORT", "2525")),
+            reporting_port=int(env.get("KLACHTEN_REPORTING_PORT", "8081")),
+            mailsink_port=int(env.get("KLACHTEN_MAILSINK_PORT", "1025")),
+            # Looked up at start-up, so a service added later joins on the next `up`.
+            with_sla_monitor=importlib.util.find_spec("services.sla_monitor.__main__") is not None,
+        )
+
+    @property
+    def maildir(self) -> Path:
+        return Path(os.environ.get("KLACHTEN_MAILSINK_DIR") or self.data_dir / "mail")
+
+    def urls(self) -> list[tuple[str, str]]:
+        sink = f"smtp://127.0.0.1:{self.mailsink_port} → Maildir {self.maildir}"
+        read = f"python -m services.notifier.mailsink --maildir {self.maildir} --list"
+        rows = [
+            ("Web form", f"http://127.0.0.1:{self.intake_port}/"),
+            ("Complaint API", f"http://127.0.0.1:{self.intake_port}/api/docs"),
+            ("Inbound e-mail", f"smtp://127.0.0.1:{self.smtp_port}"),
+            ("Dashboard", f"http://127.0.0.1:{self.reporting_port}/dashboard"),
+            ("Mail sink", sink),
+            ("Read the mail", read),
+        ]
+        if self.instances > 1:
+            rows.insert(0, ("Instances", f"{self.instances} per service, ports +100 each"))
+        return rows
+
+
+def service_processes(topology: Topology) -> list[Service]:
+    """The service processes of `topology`, in start order: consumers first, intake last,
+    so that a stop (reverse order) closes the doors before the consumers finish their work."""
+    services: list[Service] = []
+    for k in range(topology.instances):
+        services += _instance(topology, k)
+    order = ("reporting", "notifier", "sla_monitor", "intake")
+    return sorted(services, key=lambda s: order.index(s.process.name.split("-")[0]))
+
+
+def _instance(t: Topology, k: int) -> list[Service]:
+    suffix = f"-{k + 1}" if t.instances > 1 else ""
+    step = 100 * k
+    base = {
+        # One seed server per instance, spread over the nodes; the client learns the others
+        # from the server (cluster gossip). A comma list is not accepted by shared/jsclient.py.
+        "KLACHTEN_NATS_URL": t.nats_urls[k % len(t.nats_urls)],
+        "KLACHTEN_DATA_DIR": str(t.data_dir),
+        "KLACHTEN_STAFF_TOKEN": t.staff_token,
+    }
+    intake_env = {
+        **base,
+        "KLACHTEN_INTAKE_PORT": str(t.intake_port + step),
+        "KLACHTEN_SMTP_PORT": str(t.smtp_port + step),
+    }
+    reporting_env = {**base, "KLACHTEN_REPORTING_PORT": str(t.reporting_port + step)}
+    if k:  # SQLite read models are per instance (disposable, rebuilt from the log)
+        reporting_env["KLACHTEN_REPORTING_DB"] = str(t.data_dir / f"reporting{suffix}.sqlite3")
+    notifier_env = {
+        **base,
+        "KLACHTEN_MAILSINK_PORT": str(t.mailsink_port),
+        "KLACHTEN_SMTP_RELAY_PORT": os.environ.get(
+            "KLACHTEN_SMTP_RELAY_PORT", str(t.mailsink_port)
+        ),
+    }
+    # One mail sink for the whole stack; every notifier instance relays to it.
+    notifier_args = ["--with-mailsink"] if k == 0 else []
+
+    def child(name: str, module: str, env: dict[str, str], *args: str) -> ChildProcess:
+        argv = [sys.executable, "-m", module, *args]
+        return ChildProcess(name + suffix, argv, t.data_dir / "logs" / f"{name}{suffix}.log", env)
+
+    intake_url = f"http://127.0.0.1:{t.intake_port + step}/health"
+    reporting_url = f"http://127.0.0.1:{t.reporting_port + step}/health"
+    intake = child("intake", "services.intake", intake_env)
+    reporting = child("reporting", "services.reporting", reporting_env)
+    notifier = child("notifier", "services.notifier", notifier_env, *notifier_args)
+    services = [
+        Service(intake, lambda: _ok(http_json(intake_url)) and tcp_open(t.smtp_port + step)),
+        Service(reporting, lambda: _ok(http_json(reporting_url))),
+        Service(
+            notifier,
+            lambda: notifier.poll() is None and (k > 0 or tcp_open(t.mailsink_port)),
+        ),
+    ]
+    if t.with_sla_monitor:
+        sla = child("sla_monitor", "services.sla_monitor", base)
+        services.append(Service(sla, lambda: sla.pid is not None and sla.poll() is None))
+    return services
+
+
+def _ok(health: Any) -> bool:
+    return isinstance(health, dict) and health.get("status") == "ok"

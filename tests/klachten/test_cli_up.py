@@ -33,6 +33,9 @@ class Up:
             "KLACHTEN_NATS_URL": f"nats://127.0.0.1:{self.port}",
             "COLUMNS": "200",
         }
+        # `up` starts every service too: free ports for each, never the defaults.
+        for name in ("INTAKE", "SMTP", "REPORTING", "MAILSINK"):
+            self.env[f"KLACHTEN_{name}_PORT"] = str(free_port())
         data_dir.mkdir(parents=True, exist_ok=True)
         with self.output.open("wb") as out:
             self.process = subprocess.Popen(
@@ -77,7 +80,7 @@ async def _exit_code(process: subprocess.Popen[bytes], seconds: float) -> int:
 
 async def test_up_provisions_and_stops_cleanly_on_sigint(up: Up) -> None:
     await wait_until(lambda: _streams_exist(up.url), timeout=30, message="streams exist")
-    await wait_until(lambda: "klachten is up" in up.text(), timeout=10, message="summary")
+    await wait_until(lambda: "klachten is up" in up.text(), timeout=60, message="summary")
     summary = up.text()
     assert up.url in summary
     assert f"http://127.0.0.1:{up.monitor_port}" in summary

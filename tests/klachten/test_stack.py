@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import stat
+from pathlib import Path
 
 import pytest
 
 from klachten.stack import Supervisor
+from klachten.stack_cli import staff_token
 
 
 class FakeProcess:
@@ -77,3 +80,14 @@ def test_stop_all_stops_in_reverse_order() -> None:
     supervisor.stop_all()
 
     assert stopped == ["intake", "nats"]
+
+
+def test_the_staff_token_is_made_once_with_mode_0600(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KLACHTEN_STAFF_TOKEN", raising=False)
+    token, origin = staff_token(tmp_path)
+    path = tmp_path / "credentials" / "staff-token"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert token not in origin and "(new)" in origin
+    assert staff_token(tmp_path) == (token, f"in {path}")

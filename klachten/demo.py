@@ -1,0 +1,208 @@
+"""`klachten demo`: a realistic, varied set of complaints through the real entry points.
+
+Web and API complaints go to the public API, phone calls and letters to the staff API (with a
+`received_at` in the past, so some deadlines have passed and the SLA monitor escalates them),
+e-mails through the intake's SMTP port. Some complaints then get a response, an extension, an
+escalation on request or a closure, all through the staff API. Nothing touches the store.
+"""
+
+from __future__ import annotations
+
+import random
+import smtplib
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+
+from shared.settings import HOST, Settings
+
+PEOPLE = [
+    ("Jan de Vries", "nl"),
+    ("Fatima El Amrani", "nl"),
+    ("Pieter Bakker", "nl"),
+    ("Sanne Visser", "nl"),
+    ("Mohammed Yilmaz", "nl"),
+    ("Emily Carter", "en"),
+    ("Lukas Schneider", "en"),
+    ("Anna Kowalska", "en"),
+]
+TOPICS = {
+    "nl": [
+        (
+            "Parkeervergunning niet ontvangen",
+            "Ik heb zes weken geleden betaald maar nog "
+            "steeds geen vergunning ontvangen. Ik kreeg inmiddels een boete.",
+            "vergunningen",
+        ),
+        (
+            "Onbeleefde medewerker aan de balie",
+            "Bij het loket werd ik afgesnauwd toen ik "
+            "vroeg waarom mijn paspoort nog niet klaar was.",
+            "bejegening",
+        ),
+        (
+            "Afvalcontainer niet geleegd",
+            "Onze container in de Lindenstraat is al drie weken "
+            "niet geleegd. Het stinkt en trekt ratten aan.",
+            "afval",
+        ),
+        (
+            "Geen reactie op bezwaar WOZ",
+            "Mijn bezwaar tegen de WOZ-waarde is na vier maanden nog niet behandeld.",
+            "belastingen",
+        ),
+    ],
+    "en": [
+        (
+            "Parking permit never arrived",
+            "I paid for a resident parking permit six weeks "
+            "ago and still have nothing; meanwhile I was fined.",
+            "permits",
+        ),
+        (
+            "Nobody answers the phone",
+            "I called the helpdesk five times this week and was "
+            "disconnected every time after waiting 30 minutes.",
+            "accessibility",
+        ),
+        (
+            "Wrong amount on tax assessment",
+            "The assessment charges me for two dogs; I have never owned a dog.",
+            "taxes",
+        ),
+    ],
+}
+CHANNELS = ("web", "email", "phone", "letter", "api")
+
+
+class DemoError(RuntimeError):
+    """The stack did not accept the demo's input (not running, wrong token, …)."""
+
+
+@dataclass
+class DemoResult:
+    submitted: Counter[str] = field(default_factory=Counter)
+    actions: Counter[str] = field(default_factory=Counter)
+    backdated: int = 0
+
+
+def run(
+    settings: Settings,
+    token: str,
+    *,
+    count: int,
+    seed: int,
+    echo: Callable[[str], object] = print,
+) -> DemoResult:
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    result = DemoResult()
+    base = f"http://{HOST}:{settings.intake_port}"
+    staff = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, timeout=15) as http:
+        for n in range(count):
+            name, lang = rng.choice(PEOPLE)
+            subject, text, category = rng.choice(TOPICS[lang])
+            channel = CHANNELS[n % len(CHANNELS)]
+            email = f"{name.split()[0].lower()}.{n}@example.nl"
+            if channel == "email":
+                _send_mail(settings.smtp_port, name, email, subject, text, seed, n)
+                result.submitted[channel] += 1
+                continue
+            body: dict[str, Any] = {
+                "channel": channel,
+                "complainant": {"name": name, "email": email, "language": lang},
+                "subject": subject,
+                "description": text,
+                "category": category,
+            }
+            headers = {"Idempotency-Key": f"demo-{seed}-{n}", "Accept-Language": lang}
+            if channel in ("phone", "letter"):
+                # Registered after receipt: the legal clock runs from then, often weeks ago.
+                days = rng.choice((1, 3, 10, 20, 45, 60))
+                body["received_at"] = (now - timedelta(days=days)).isoformat()
+                result.backdated += days >= 10
+                headers |= staff
+            created = _post(http, "/api/complaints", body, headers)
+            result.submitted[channel] += 1
+            _follow_up(http, staff, created["complaint_id"], rng, result)
+    echo(f"submitted {sum(result.submitted.values())} complaints")
+    return result
+
+
+def describe(result: DemoResult) -> str:
+    channels = ", ".join(f"{k} {v}" for k, v in sorted(result.submitted.items()))
+    actions = ", ".join(f"{k} {v}" for k, v in sorted(result.actions.items())) or "none"
+    return (
+        f"demo complaints by channel: {channels}\n"
+        f"backdated 10+ days (deadlines passing, escalations due): {result.backdated}\n"
+        f"staff actions: {actions}"
+    )
+
+
+def _follow_up(
+    http: httpx.Client, staff: dict[str, str], cid: str, rng: random.Random, result: DemoResult
+) -> None:
+    """Move some complaints further along the lifecycle, as staff would."""
+    roll = rng.random()
+    path = f"/api/complaints/{cid}"
+    if roll < 0.15:
+        body = {"reason": "complainant_request", "text": "Klager wil de leidinggevende spreken."}
+        _act(http, staff, f"{path}/escalations", body, "escalated", result)
+    elif roll < 0.25:
+        body = {"weeks": 4, "reason": "Advies van de vakafdeling nodig.", "with_consent": False}
+        _act(http, staff, f"{path}/extensions", body, "extended", result)
+    elif roll < 0.6:
+        resolution = rng.choice(("well_founded", "partly_well_founded", "unfounded"))
+        body = {"text": "Wij hebben uw klacht onderzocht.", "resolution": resolution}
+        _act(http, staff, f"{path}/responses", body, "responded", result)
+        if rng.random() < 0.6:
+            _act(http, staff, f"{path}/closure", {"outcome": "resolved"}, "closed", result)
+
+
+def _act(
+    http: httpx.Client,
+    staff: dict[str, str],
+    path: str,
+    body: dict[str, Any],
+    label: str,
+    result: DemoResult,
+) -> None:
+    response = http.post(path, json=body, headers=staff)
+    if response.status_code in (200, 201):
+        result.actions[label] += 1
+    elif response.status_code != 409:  # 409: the complaint's state forbids it; skip
+        raise DemoError(f"POST {path}: {response.status_code} {response.text[:300]}")
+
+
+def _post(http: httpx.Client, path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
+    try:
+        response = http.post(path, json=body, headers=headers)
+    except httpx.HTTPError as error:
+        raise DemoError(f"intake not reachable at {http.base_url}: {error}") from None
+    if response.status_code not in (200, 201):
+        raise DemoError(f"POST {path}: {response.status_code} {response.text[:300]}")
+    return response.json()
+
+
+def _send_mail(
+    port: int, name: str, sender: str, subject: str, text: str, seed: int, n: int
+) -> None:
+    message = EmailMessage()
+    message["From"] = f"{name} <{sender}>"
+    message["To"] = "klachten@klachten.local"
+    message["Subject"] = subject
+    # A stable Message-ID makes a second `klachten demo` with the same seed idempotent.
+    message["Message-ID"] = f"<demo-{seed}-{n}-{uuid.uuid5(uuid.NAMESPACE_DNS, sender)}@example.nl>"
+    message.set_content(text)
+    try:
+        with smtplib.SMTP(HOST, port, timeout=15) as smtp:
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise DemoError(f"intake SMTP on port {port}: {error}") from None

@@ -1,0 +1,266 @@
+"""`klachten up`, `streams` and `demo`: run the whole stack on one machine, inspect streams,
+fill a running stack with sample complaints.
+
+`up` starts nats-server (one embedded node, or three with `--cluster`), provisions the
+streams, then the services as child processes (logs in $KLACHTEN_DATA_DIR/logs), waits for
+each to be healthy, prints a summary and supervises until Ctrl-C; then it stops the children
+in reverse order of start, NATS last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import threading
+import time
+from pathlib import Path
+
+import nats
+import typer
+from nats.errors import NoServersError
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from klachten import demo as demo_module
+from klachten.stack import (
+    ClusterNats,
+    Service,
+    Supervised,
+    Supervisor,
+    Topology,
+    consumer_exists,
+    rss_kib,
+    service_processes,
+    stop_on_signals,
+)
+from shared.natsserver import EmbeddedNats, NatsServerError
+from shared.settings import Settings
+from shared.streams import JetStreamApiError, ProvisionedStream, StreamConfigConflict, provision
+
+console = Console()
+log = logging.getLogger("klachten.stack")
+READY_TIMEOUT = 90.0
+TOKEN_FILE = Path("credentials") / "staff-token"
+
+
+def up(
+    cluster: bool = typer.Option(
+        False, help="3 nats-server nodes (R3 streams) and 2 instances of each service."
+    ),
+) -> None:
+    """Start the whole stack (NATS, intake, notifier + mail sink, reporting, SLA monitor)."""
+    begun = time.monotonic()
+    settings = Settings.from_env()
+    data_dir = settings.data_dir.resolve()
+    _configure_logging(data_dir / "logs" / "klachten-up.log")
+    stop = threading.Event()
+    stop_on_signals(stop)
+    supervisor = Supervisor()
+    token, token_origin = staff_token(data_dir)
+    nodes = _nats_nodes(settings, data_dir, cluster)
+    try:
+        for node in nodes:
+            supervisor.start(node)
+        urls = [node.url for node in nodes]
+        streams = asyncio.run(provision_streams(",".join(urls), replicas=len(nodes)))
+        topology = Topology.from_env(data_dir, urls, token, instances=2 if cluster else 1)
+        services = service_processes(topology)
+        for service in services:
+            supervisor.start(service.process)
+        _wait_ready(supervisor, services, nodes[0].monitor_url, stop)
+        if stop.is_set():
+            raise typer.Exit(0)
+        elapsed = time.monotonic() - begun
+        console.print(_summary(topology, nodes, streams, token_origin, supervisor, elapsed))
+        supervisor.run_until(stop)
+    except (NatsServerError, StreamConfigConflict, JetStreamApiError, TimeoutError) as error:
+        console.print(f"[bold red]klachten up failed:[/] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    finally:
+        supervisor.stop_all()
+    console.print("[green]klachten stopped cleanly[/]")
+
+
+def streams(
+    replicas: int = typer.Option(1, help="Replicas for streams that must be created."),
+) -> None:
+    """Provision the streams at KLACHTEN_NATS_URL (idempotent) and show their state."""
+    settings = Settings.from_env()
+    try:
+        provisioned = asyncio.run(provision_streams(settings.nats_url, replicas))
+    except (StreamConfigConflict, JetStreamApiError) as error:
+        console.print(f"[bold red]{escape(str(error))}[/]")
+        raise typer.Exit(1) from None
+    except (OSError, NoServersError) as error:
+        console.print(
+            f"[bold red]cannot reach NATS at {settings.nats_url}:[/] {escape(str(error))}"
+        )
+        raise typer.Exit(1) from None
+    console.print(_streams_table(provisioned))
+
+
+def demo(
+    count: int = typer.Option(40, help="How many complaints to submit."),
+    seed: int = typer.Option(7, help="Seed of the generator (the same seed, the same set)."),
+) -> None:
+    """Fill a running stack with varied complaints through its HTTP API and SMTP intake."""
+    settings = Settings.from_env()
+    token = os.environ.get("KLACHTEN_STAFF_TOKEN") or _read_token(settings.data_dir.resolve())
+    if not token:
+        console.print("[bold red]no staff token:[/] set KLACHTEN_STAFF_TOKEN or run klachten up")
+        raise typer.Exit(1)
+    try:
+        result = demo_module.run(settings, token, count=count, seed=seed, echo=console.print)
+    except demo_module.DemoError as error:
+        console.print(f"[bold red]demo failed:[/] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    console.print(demo_module.describe(result))
+
+
+def staff_token(data_dir: Path) -> tuple[str, str]:
+    """KLACHTEN_STAFF_TOKEN, else the token kept in the data dir (made on first start)."""
+    if os.environ.get("KLACHTEN_STAFF_TOKEN"):
+        return os.environ["KLACHTEN_STAFF_TOKEN"], "from KLACHTEN_STAFF_TOKEN"
+    path = data_dir / TOKEN_FILE
+    existing = _read_token(data_dir)
+    if existing:
+        return existing, f"in {path}"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    token = secrets.token_urlsafe(32)
+    # O_EXCL with mode 0600: the secret is never readable by others, not even for a moment.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(token + "\n")
+    return token, f"in {path} (new)"
+
+
+def _read_token(data_dir: Path) -> str | None:
+    try:
+        return (data_dir / TOKEN_FILE).read_text().strip() or None
+    except OSError:
+        return None
+
+
+def _nats_nodes(settings: Settings, data_dir: Path, cluster: bool) -> list[EmbeddedNats]:
+    if not cluster:
+        node = EmbeddedNats(data_dir / "nats", settings.nats_port, settings.nats_monitor_port)
+        return [node]
+    base = int(os.environ.get("KLACHTEN_NATS_CLUSTER_PORT", "6222"))
+    routes = [f"nats://127.0.0.1:{base + i}" for i in range(3)]
+    return [
+        ClusterNats(
+            data_dir / "cluster" / f"nats-{i + 1}",
+            server_name=f"nats-{i + 1}",
+            cluster_port=base + i,
+            routes=routes,
+            port=settings.nats_port + i,
+            monitor_port=settings.nats_monitor_port + i,
+        )
+        for i in range(3)
+    ]
+
+
+def _wait_ready(
+    supervisor: Supervisor, services: list[Service], monitor_url: str, stop: threading.Event
+) -> None:
+    """Poll every service's health until all answer (restarting what crashes meanwhile)."""
+    checks = {s.process.name: s.ready for s in services}
+    # The notifier has no health endpoint: its durable consumer existing means it is serving.
+    checks["notifier consumer"] = lambda: consumer_exists(monitor_url, "COMPLAINTS", "notifier")
+    deadline = time.monotonic() + READY_TIMEOUT
+    pending = dict(checks)
+    while pending and not stop.is_set():
+        pending = {name: ready for name, ready in pending.items() if not ready()}
+        if pending and time.monotonic() > deadline:
+            names = ", ".join(sorted(pending))
+            raise TimeoutError(f"not healthy within {READY_TIMEOUT:.0f} s: {names}")
+        supervisor.check()
+        stop.wait(0.1)
+
+
+async def provision_streams(url: str, replicas: int) -> list[ProvisionedStream]:
+    """Provision at `url` (a comma list for a cluster), waiting for a new cluster's quorum."""
+    nc = await nats.connect(url.split(","), connect_timeout=5, max_reconnect_attempts=0)
+    try:
+        # A fresh cluster elects its JetStream meta leader a moment after the routes form.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                return await provision(nc, replicas=replicas)
+            except (TimeoutError, JetStreamApiError, nats.errors.Error):
+                if replicas == 1 or time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.2)
+    finally:
+        await nc.close()
+
+
+def _summary(
+    topology: Topology,
+    nodes: list[EmbeddedNats],
+    streams: list[ProvisionedStream],
+    token_origin: str,
+    supervisor: Supervisor,
+    elapsed: float,
+) -> Panel:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for label, value in topology.urls():
+        grid.add_row(label, value)
+    grid.add_row("NATS", ", ".join(node.url for node in nodes))
+    grid.add_row("NATS monitoring", ", ".join(node.monitor_url for node in nodes))
+    grid.add_row("Streams", ", ".join(_stream_line(s) for s in streams))
+    grid.add_row("Staff token", token_origin)
+    grid.add_row("Data dir", str(topology.data_dir))
+    grid.add_row("Logs", str(topology.data_dir / "logs"))
+    grid.add_row("Processes", _processes_line(supervisor.processes))
+    grid.add_row("Start-up", f"{elapsed:.1f} s (command start → all healthy)")
+    return Panel(grid, title="klachten is up", subtitle="Ctrl-C stops", expand=False)
+
+
+def _processes_line(processes: list[Supervised]) -> str:
+    parts = []
+    for process in processes:
+        pid = getattr(process, "pid", None)
+        rss = rss_kib(pid)
+        parts.append(f"{process.name} pid {pid} RSS {rss / 1024:.0f} MiB" if rss else process.name)
+    return "\n".join(parts)
+
+
+def _stream_line(stream: ProvisionedStream) -> str:
+    verb = "created" if stream.created else f"{stream.state.get('messages', 0)} messages"
+    return f"{stream.name} ({verb})"
+
+
+def _streams_table(provisioned: list[ProvisionedStream]) -> Table:
+    table = Table(title="JetStream streams")
+    for column in ("stream", "messages", "bytes", "first seq", "last seq", "provisioning"):
+        table.add_column(column, justify="left" if column == "stream" else "right")
+    for stream in provisioned:
+        state = stream.state
+        table.add_row(
+            stream.name,
+            str(state.get("messages", 0)),
+            str(state.get("bytes", 0)),
+            str(state.get("first_seq", 0)),
+            str(state.get("last_seq", 0)),
+            "created" if stream.created else "unchanged",
+        )
+    return table
+
+
+def _configure_logging(log_file: Path) -> None:
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    to_file = logging.FileHandler(log_file)
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=console, show_path=False), to_file],
+    )
