@@ -7,8 +7,9 @@ from pathlib import Path
 
 import typer
 
-from klachten import stack_cli
+from klachten import audit_cli, privacy_cli, stack_cli
 from services.reporting import cli as reporting_cli
+from services.sla_monitor import cli as sla_cli
 from shared import catalogue, events
 
 app = typer.Typer(help="Event-sourced complaint handling on NATS JetStream.", no_args_is_help=True)
@@ -16,8 +17,11 @@ app.command()(stack_cli.up)
 app.command()(stack_cli.streams)
 app.command()(stack_cli.demo)
 app.add_typer(reporting_cli.app, name="projections", help="Read models: rebuild and compare.")
-app.add_typer(reporting_cli.audit_app, name="audit", help="Audit trail and verification.")
+audit_cli.app.command("history")(reporting_cli.audit_history_command)
+app.add_typer(audit_cli.app, name="audit", help="Audit trail, chain and checkpoint checks.")
+app.add_typer(privacy_cli.app, name="privacy", help="Erasure and retention of personal data.")
 app.command("export")(reporting_cli.export_command)
+app.add_typer(sla_cli.app, name="sla", help="Deadlines: what-if simulation of a policy.")
 
 DOCS = Path(__file__).parents[1] / "docs"
 

@@ -144,3 +144,133 @@ async def verify(link: JetStreamLink, stream: str = subjects.COMPLAINTS_STREAM) 
             Break(verdict.last_seq + 1, "", None, f"messages up to {last} could not be read")
         )
     return verdict
+
+
+# --- checkpoints (shared/checkpoints.py) ---------------------------------------------------------
+
+
+@dataclass
+class LogReport:
+    """Chains plus signed checkpoints: every problem, and the first point of divergence."""
+
+    verdict: Verdict
+    checkpoints: int = 0
+    checkpoints_ok: int = 0
+    problems: list[Break] = field(default_factory=list)  # checkpoint problems, at a log seq
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict.ok and not self.problems
+
+    @property
+    def first_divergence(self) -> Break | None:
+        found = self.verdict.breaks + self.problems
+        return min(found, key=lambda b: b.seq) if found else None
+
+
+def check_log(
+    messages: Iterable[RawMsg],
+    first_seq: int,
+    last_seq: int,
+    checkpoint_msgs: list[RawMsg],
+    public_key: object | None,
+) -> LogReport:
+    """Pure verification over a copy of both streams (lists of messages), for the CLI and drills."""
+    from shared import checkpoints as cps
+
+    walk = cps.Walk(ChainChecker(first_seq))
+    for msg in messages:
+        walk.feed(msg)
+    verdict = walk.checker.verdict
+    if last_seq and verdict.last_seq < last_seq:
+        verdict.breaks.append(
+            Break(verdict.last_seq + 1, "", None, f"messages up to {last_seq} could not be read")
+        )
+    report = LogReport(verdict, checkpoints=len(checkpoint_msgs))
+    previous: cps.Checkpoint | None = None
+    expected_cp_seq = checkpoint_msgs[0].seq if checkpoint_msgs else 1
+    for msg in checkpoint_msgs:
+        where = f"checkpoint {msg.seq}"
+        problems: list[tuple[int, str]] = []
+        if msg.seq != expected_cp_seq:
+            problems.append(
+                (0, f"{where}: checkpoints {expected_cp_seq}..{msg.seq - 1} are missing")
+            )
+        expected_cp_seq = msg.seq + 1
+        try:
+            cp = cps.decode(msg)
+        except Exception as e:
+            report.problems.append(Break(0, "", None, f"{where} is unreadable: {e}"))
+            continue
+        if public_key is not None and not cps.signature_ok(cp, public_key):  # type: ignore[arg-type]
+            problems.append((cp.seq, f"{where}: signature invalid (altered or another key)"))
+        if cp.prev != (previous.digest() if previous else ""):
+            problems.append(
+                (
+                    cp.seq,
+                    f"{where} does not follow the previous checkpoint "
+                    "(a checkpoint was removed, inserted or reordered)",
+                )
+            )
+        problems.extend(_heads_problems(cp, previous, walk, verdict.last_seq, where))
+        for seq, text in problems:
+            report.problems.append(Break(seq, "", None, text))
+        if not problems:
+            report.checkpoints_ok += 1
+        previous = cp
+    return report
+
+
+def _heads_problems(
+    cp: object, previous: object | None, walk: object, last_seq: int, where: str
+) -> list[tuple[int, str]]:
+    from shared import checkpoints as cps
+
+    assert isinstance(cp, cps.Checkpoint) and isinstance(walk, cps.Walk)
+    if cp.seq > last_seq:
+        return [
+            (
+                last_seq + 1,
+                f"{where} covers up to {cp.seq} but the log ends at {last_seq} "
+                "(messages were removed at the end)",
+            )
+        ]
+    heads = walk.heads_at(cp.seq)
+    if cps.merkle_root(heads) == cp.heads_root:
+        return []
+    after = previous.seq if isinstance(previous, cps.Checkpoint) else 0
+    found: list[tuple[int, str]] = []
+    for cid, signed in sorted((cp.changed or {}).items()):
+        mine = {version: (seq, head) for seq, version, head in walk.events.get(cid, [])}
+        for version, signed_hash in sorted(signed.items()):
+            seq, head = mine.get(version, (0, ""))
+            if head != signed_hash:
+                what = "is missing" if not seq else "differs from the signed hash (rewritten)"
+                found.append(
+                    (seq or after + 1, f"{where}: complaint {cid} version {version} {what}")
+                )
+                break
+        else:
+            latest = walk.events.get(cid, [(after + 1, 0, "")])
+            at = max((e for e in latest if e[0] <= cp.seq), default=latest[0])
+            if at[2] != signed[max(signed)]:
+                found.append((at[0], f"{where}: complaint {cid}'s events are out of order"))
+    if not found:
+        found.append(
+            (
+                after + 1,
+                f"{where}: the chain heads differ from the signed digest "
+                f"(a change within sequences {after + 1}..{cp.seq})",
+            )
+        )
+    return found
+
+
+async def verify_log(
+    link: JetStreamLink, public_key: object | None, stream: str = subjects.COMPLAINTS_STREAM
+) -> LogReport:
+    from shared import checkpoints as cps
+
+    first, last = await stream_bounds(link, stream)
+    messages = [m async for m in read_all(link, stream, first)]
+    return check_log(messages, first, last, await cps.read_checkpoints(link), public_key)

@@ -23,6 +23,8 @@ from nats.aio.client import Client
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 
+from shared.settings import nats_servers
+
 T = TypeVar("T")
 
 WRONG_LAST_SEQUENCE = 10071
@@ -85,7 +87,7 @@ class JetStreamLink:
         self.nc: Client = self.run(self._connect(url, connect_options))
 
     async def _connect(self, url: str, options: dict[str, Any]) -> Client:
-        nc = await nats.connect(url, max_reconnect_attempts=-1, **options)
+        nc = await nats.connect(nats_servers(url), max_reconnect_attempts=-1, **options)
         self._prefix = nc.new_inbox()
         await nc.subscribe(f"{self._prefix}.*", cb=self._route)
         return nc

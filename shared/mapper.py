@@ -3,18 +3,46 @@
 The stored bytes are exactly ``shared.events.encode(fact)``, so an analyst reading the stream
 sees the published contract, not an opaque blob. Events that are not contract events (e.g. the
 library's own) keep eventsourcing's standard mapping.
+
+With a key store (shared/keystore.py) the mapper seals the ``personal`` member of each fact:
+AES-256-GCM with the complaint's complainant key, the nonce random, and the associated data
+binding the ciphertext to (complaint id, version, type, key id) so it cannot be moved to
+another event. ``personal`` is then stored as null and ``sealed`` carries the ciphertext; every
+other field stays plaintext. Reading reverses it; when the key was destroyed the fact comes out
+with ``personal=None, erased=True``. When the key store cannot be reached both directions raise
+`KeyStoreUnavailable`: nothing is written in plaintext and nothing is shown as erased by mistake.
+Without a key store (``KLACHTEN_KEYSTORE=none``, or a reader without keys) nothing is sealed and
+sealed facts come out with ``personal=None`` and ``sealed`` set: the keyless, analyst's view.
 """
 
 from __future__ import annotations
 
+import base64
+import logging
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+import msgspec
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import CanInitAggregate
-from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
+from eventsourcing.persistence import (
+    Cipher,
+    Compressor,
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+    Transcoder,
+)
 from eventsourcing.utils import get_topic, resolve_topic
 
 from shared import events as ev
+from shared.keystore import KeyDestroyed, KeyStore
+
+log = logging.getLogger(__name__)
+NONCE_BYTES = 12
 
 
 @dataclass(frozen=True)
@@ -25,10 +53,22 @@ class ContractStoredEvent(StoredEvent):
 
 
 class ContractMapper(Mapper[Any]):
+    def __init__(
+        self,
+        transcoder: Transcoder,
+        compressor: Compressor | None = None,
+        cipher: Cipher | None = None,
+        keystore: KeyStore | None = None,
+    ) -> None:
+        super().__init__(transcoder=transcoder, compressor=compressor, cipher=cipher)
+        self.keystore = keystore
+
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         fact = getattr(domain_event, "fact", None)
         if not isinstance(fact, ev.Event):
             return super().to_stored_event(domain_event)
+        if self.keystore is not None:
+            fact = seal(fact, self.keystore)
         return ContractStoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
@@ -47,6 +87,8 @@ class ContractMapper(Mapper[Any]):
             raise MapperDeserialisationError(
                 f"event {stored_event.originator_id} v{stored_event.originator_version}: {e}"
             ) from e
+        if fact.sealed is not None and self.keystore is not None:
+            fact = unseal(fact, self.keystore)
         state: dict[str, Any] = {
             "originator_id": fact.complaint_id,
             "originator_version": fact.version,
@@ -58,6 +100,68 @@ class ContractMapper(Mapper[Any]):
         domain_event = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", state)
         return domain_event
+
+
+# --- sealing ---------------------------------------------------------------------------------
+
+
+def associated_data(fact: ev.Event, key_id: str) -> bytes:
+    tag = ev.tag_of(type(fact))
+    return f"klachten/v1|{fact.complaint_id}|{fact.version}|{tag}|{key_id}".encode()
+
+
+def seal(fact: ev.Event, keystore: KeyStore) -> ev.Event:
+    """The fact with its personal part encrypted (no-op for facts without personal data)."""
+    personal = getattr(fact, "personal", None)
+    if personal is None or fact.sealed is not None:
+        return fact
+    subject_key = fact.subject_key if isinstance(fact, ev.Submitted) else None
+    key_id = keystore.key_for_complaint(str(fact.complaint_id), subject_key)
+    try:
+        key = keystore.key(key_id)
+    except KeyDestroyed:
+        # The complainant's data was erased: new personal data about them is not recorded.
+        log.warning("%s v%s: key destroyed, personal part dropped", fact.complaint_id, fact.version)
+        return msgspec.structs.replace(fact, personal=None, erased=True)  # type: ignore[call-arg]
+    nonce = os.urandom(NONCE_BYTES)
+    ciphertext = AESGCM(key).encrypt(
+        nonce, msgspec.json.encode(personal), associated_data(fact, key_id)
+    )
+    sealed = ev.Sealed(
+        key_id=key_id,
+        nonce=base64.b64encode(nonce).decode(),
+        ciphertext=base64.b64encode(ciphertext).decode(),
+    )
+    return msgspec.structs.replace(fact, personal=None, sealed=sealed)  # type: ignore[call-arg]
+
+
+def unseal(fact: ev.Event, keystore: KeyStore) -> ev.Event:
+    """The fact with its personal part decrypted, or marked erased when the key is gone."""
+    sealed = fact.sealed
+    assert sealed is not None
+    try:
+        key = keystore.key(sealed.key_id)
+    except KeyDestroyed:
+        return msgspec.structs.replace(fact, personal=None, erased=True)  # type: ignore[call-arg]
+    try:
+        plain = AESGCM(key).decrypt(
+            base64.b64decode(sealed.nonce),
+            base64.b64decode(sealed.ciphertext),
+            associated_data(fact, sealed.key_id),
+        )
+    except (InvalidTag, ValueError) as e:
+        raise MapperDeserialisationError(
+            f"event {fact.complaint_id} v{fact.version}: the sealed personal data does not "
+            "authenticate (altered, or moved from another event)"
+        ) from e
+    personal = _personal_decoder(type(fact)).decode(plain)
+    return msgspec.structs.replace(fact, personal=personal)  # type: ignore[call-arg]
+
+
+@lru_cache(maxsize=32)
+def _personal_decoder(cls: type[ev.Event]) -> msgspec.json.Decoder[Any]:
+    (field,) = [f for f in msgspec.structs.fields(cls) if f.name == "personal"]
+    return msgspec.json.Decoder(field.type)
 
 
 def _aggregate_of(event_cls: type) -> type:

@@ -21,6 +21,7 @@ dedupe); it is recognised as success when the stored message carries our ``Nats-
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -66,7 +67,7 @@ HASH_HEADER = "Klachten-Hash"
 PREV_HASH_HEADER = "Klachten-Prev-Hash"
 MULTI_LAST_MAX = 1024
 BATCH_MAX = 1000
-PUBLISH_ATTEMPTS = 5
+PUBLISH_ATTEMPTS = 7  # with the back-off below: about 16 s before giving up
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -217,7 +218,10 @@ class JetStreamAggregateRecorder(AggregateRecorder):
         self, messages: list[tuple[str, bytes, dict[str, str]]], *, guessed: bool = False
     ) -> int:
         error: Exception | None = None
-        for _ in range(PUBLISH_ATTEMPTS):
+        for attempt in range(PUBLISH_ATTEMPTS):
+            if attempt:
+                # A leader election or reconnect takes a few seconds: back off, same ids.
+                await asyncio.sleep(min(0.25 * 2**attempt, 4.0))
             try:
                 if len(messages) == 1:
                     ack = await self.link.publish(*messages[0])
@@ -335,7 +339,7 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
                 if stop is not None and m.seq > stop:
                     return out
                 n = self._notification(m)
-                if n is None or (topics and n.topic not in topics):
+                if topics and n.topic not in topics:
                     continue
                 out.append(n)
                 if len(out) == limit:
@@ -345,12 +349,23 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
             seq = page[-1].seq + 1
         return out
 
-    def _notification(self, m: RawMsg) -> Notification | None:
+    def _notification(self, m: RawMsg) -> Notification:
         if not _is_recorded_event(m):
-            logger.warning(
-                "seq %s on %s was not written by this recorder; skipped", m.seq, m.subject
+            # Not written by this recorder: handed on with an empty topic, so followers
+            # dead-letter it as undecodable and the audit reports it; never silently dropped.
+            logger.warning("seq %s on %s was not written by this recorder", m.seq, m.subject)
+            parts = m.subject.split(".")
+            if len(parts) == 4 and parts[2].isdigit():
+                return Notification(
+                    id=m.seq,
+                    originator_id=_as_id(parts[1]),
+                    originator_version=int(parts[2]),
+                    topic="",
+                    state=m.data,
+                )
+            return Notification(
+                id=m.seq, originator_id=m.subject, originator_version=0, topic="", state=m.data
             )
-            return None
         _, oid, version, _ = m.subject.split(".", 3)
         return Notification(
             id=m.seq,
@@ -506,11 +521,15 @@ class JetStreamFactory(InfrastructureFactory[TrackingRecorder]):
     def mapper(
         self, transcoder: Any = None, mapper_class: type[Mapper[Any]] | None = None
     ) -> Mapper[Any]:
-        if mapper_class is None and not self.env.get(self.MAPPER_TOPIC):
-            from shared.mapper import ContractMapper
+        from shared.mapper import ContractMapper
+        from shared.privacy import attach_keystore
 
+        if mapper_class is None and not self.env.get(self.MAPPER_TOPIC):
             mapper_class = ContractMapper
-        return super().mapper(transcoder=transcoder, mapper_class=mapper_class)
+        mapper = super().mapper(transcoder=transcoder, mapper_class=mapper_class)
+        # Personal data is sealed per complainant (docs/privacy.md); KLACHTEN_KEYSTORE=none
+        # gives the analyst's keyless view.
+        return attach_keystore(mapper, self.env, lambda: self.link)
 
     def aggregate_recorder(self, purpose: str = "events") -> AggregateRecorder:
         if purpose == "snapshots":

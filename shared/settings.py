@@ -35,6 +35,12 @@ class Settings:
     intake_port: int = 8080
     reporting_port: int = 8081
     smtp_port: int = 2525
+    nats_cluster_port: int = 6222
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """`KLACHTEN_NATS_URL` may list several servers, comma-separated (a cluster's seeds)."""
+        return nats_servers(self.nats_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
@@ -48,6 +54,10 @@ class Settings:
         if env_name("nats_url") not in env and "nats_port" in values:
             values["nats_url"] = f"nats://{HOST}:{values['nats_port']}"
         return cls(**values)
+
+
+def nats_servers(url: str) -> list[str]:
+    return [u.strip() for u in url.split(",") if u.strip()]
 
 
 def env_name(field: str) -> str:

@@ -112,7 +112,20 @@ COUNTERS = StreamSpec(
     },
 )
 
-STREAMS: tuple[StreamSpec, ...] = (COMPLAINTS, TIMERS, DEADLETTER, COUNTERS)
+CHECKPOINTS = StreamSpec(
+    name=subjects.CHECKPOINTS_STREAM,
+    subjects=(subjects.CHECKPOINTS_ALL,),
+    settings={
+        **_KEEP_EVERYTHING,
+        # Signed heads of the log (shared/checkpoints.py): as immutable as the log itself.
+        "discard": "new",
+        "deny_delete": True,
+        "deny_purge": True,
+        "duplicate_window": 120 * NANOSECONDS,
+    },
+)
+
+STREAMS: tuple[StreamSpec, ...] = (COMPLAINTS, TIMERS, DEADLETTER, COUNTERS, CHECKPOINTS)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ COMPLAINTS_STREAM = "COMPLAINTS"
 TIMERS_STREAM = "TIMERS"
 DEADLETTER_STREAM = "DEADLETTER"
 COUNTERS_STREAM = "COUNTERS"
+CHECKPOINTS_STREAM = "CHECKPOINTS"
 
 COMPLAINTS_ALL = "complaints.>"
 # Tracking records of process applications (eventsourcing) live in the same stream as the
@@ -20,6 +21,8 @@ TRACKING_ALL = "tracking.>"
 TIMERS_ALL = "timers.>"
 DEADLETTER_ALL = "deadletter.>"
 COUNTERS_ALL = "counters.>"
+CHECKPOINTS_ALL = "checkpoints.>"
+CHECKPOINTS_SUBJECT = "checkpoints.complaints"
 
 ATTACHMENTS_BUCKET = "ATTACHMENTS"
 

@@ -36,6 +36,7 @@ from shared.application import ComplaintNotFound, ComplaintsApplication
 from shared.calendar import BusinessCalendar
 from shared.complaint import Cause, Complaint, IllegalTransition
 from shared.jsclient import Unavailable
+from shared.mapper import unseal
 
 log = logging.getLogger("klachten.notifier")
 
@@ -92,6 +93,7 @@ class LetterService:
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
             raise domain.Undeliverable(f"undecodable event: {error}") from error
         domain.check_subject(subject, event)
+        event = await asyncio.to_thread(self._unsealed, event)
         complaint, submitted = await asyncio.to_thread(self._load, event.complaint_id)
         domain.check_visible(event, complaint.version if complaint else None)
         assert complaint is not None
@@ -101,7 +103,13 @@ class LetterService:
         if submitted is None:
             raise domain.Undeliverable(f"complaint {event.complaint_id} has no submission event")
         deadlines = (
-            domain.stated_deadlines(submitted.received_at, self.calendar)
+            domain.stated_deadlines(
+                submitted.received_at,
+                self.calendar,
+                category=submitted.category,
+                channel=submitted.channel,
+                priority=submitted.priority,
+            )
             if kind is LetterKind.ACKNOWLEDGEMENT
             else None
         )
@@ -120,6 +128,14 @@ class LetterService:
         sent_at = await self._send(rendered, ctx.complainant_name)
         await asyncio.to_thread(self._record, event, rendered, sent_at, deadlines)
         return Outcome.SENT
+
+    def _unsealed(self, event: ev.Event) -> ev.Event:
+        """The letter quotes personal text (the response): open the sealed part with the
+        complainant's key, as the application's own mapper does for the history."""
+        keystore = getattr(self.app.mapper, "keystore", None)
+        if event.sealed is None or keystore is None:
+            return event
+        return unseal(event, keystore)
 
     def _load(self, complaint_id: UUID) -> tuple[Complaint | None, ev.Submitted | None]:
         try:

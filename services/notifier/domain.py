@@ -5,18 +5,17 @@ when handling a delivery fails. No faststream, nats, SMTP or clock here: time is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from services.notifier.letters import ExternalRoute, LetterContext, LetterKind, RenderedLetter
 from shared import events as ev
 from shared.calendar import BusinessCalendar
+from shared.clocks import policy_in_force
 from shared.complaint import Complaint
-
-# Internal norm for the full response (our own promise), and the statutory term (Awb 9:11).
-RESPONSE_NORM_BUSINESS_DAYS = 10
-STATUTORY_TERM = timedelta(weeks=6)
+from shared.deadlines import ClockState, deadlines
+from shared.policy import Policy, build_calendar
 
 LETTER_OF_EVENT: dict[type[ev.Event], LetterKind] = {
     ev.Submitted: LetterKind.ACKNOWLEDGEMENT,
@@ -48,12 +47,41 @@ class StatedDeadlines:
     statutory_by: datetime
 
 
-def stated_deadlines(received_at: datetime, calendar: BusinessCalendar) -> StatedDeadlines:
-    """THE deadlines the acknowledgement promises. Stand-in until the SLA policy module takes
-    over: switch this one function, nothing else computes deadlines in the notifier."""
-    respond_by = calendar.add_business_days(received_at, RESPONSE_NORM_BUSINESS_DAYS)
-    statutory_day = calendar.local_date(received_at) + STATUTORY_TERM
-    return StatedDeadlines(respond_by=respond_by, statutory_by=calendar.end_of_day(statutory_day))
+def stated_deadlines(
+    received_at: datetime,
+    calendar: BusinessCalendar,
+    *,
+    category: str | None = None,
+    channel: str | None = None,
+    priority: str | None = None,
+    policy: Policy | None = None,
+) -> StatedDeadlines:
+    """THE deadlines the acknowledgement promises: the SLA policy's (shared/deadlines.py), so
+    the letter states what the SLA monitor enforces. `policy` defaults to the policy file
+    (KLACHTEN_POLICY_FILE, else config/policy.toml). The days are counted on the policy's own
+    calendar (its closing days included); `calendar` no longer counts anything and is kept so
+    that callers formatting the due days with it need not change."""
+    policy = policy or policy_in_force()[0]
+    state = ClockState(
+        complaint_id="-",
+        received_at=received_at,
+        category=category,
+        channel=channel,
+        priority=priority,
+    )
+    d = deadlines(state, policy, _calendar_of(policy))
+    assert d.respond_by is not None  # a fresh complaint is never paused
+    return StatedDeadlines(respond_by=d.respond_by, statutory_by=d.statutory_by)
+
+
+_CALENDARS: dict[str, BusinessCalendar] = {}
+
+
+def _calendar_of(policy: Policy) -> BusinessCalendar:
+    key = policy.version_id
+    if key not in _CALENDARS:
+        _CALENDARS[key] = build_calendar(policy.calendar)
+    return _CALENDARS[key]
 
 
 def letter_for(event: ev.Event, complaint: Complaint) -> LetterKind | None:

@@ -60,7 +60,15 @@ class TolerantMapper(ContractMapper):
 
 
 class ComplaintsLog(ComplaintsApplication):
+    """The log as reporting reads it: no key store, because read models never hold personal
+    data (and a key-store outage must not turn into "undecodable" rows)."""
+
     name = SOURCE_NAME
+
+    def construct_env(self, name: str, env: Any = None) -> Any:
+        environment = super().construct_env(name, env)
+        environment["KLACHTEN_KEYSTORE"] = "none"
+        return environment
 
     def construct_mapper(self) -> Mapper[Any]:
         return self.factory.mapper(

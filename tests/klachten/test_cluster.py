@@ -161,16 +161,13 @@ def test_appends_survive_a_killed_node_exactly_once_on_every_replica(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shared/jsclient.py passes NATS_URL to nats.connect as one string; "
-    "a comma list needs url.split(',') there (and in the faststream brokers)",
-)
 def test_persistence_accepts_a_comma_separated_server_list(cluster: list[ClusterNats]) -> None:
     asyncio.run(provision_streams(",".join(n.url for n in cluster), replicas=3))
     app = ComplaintsApplication(env={"NATS_URL": ",".join(n.url for n in cluster)})
     try:
-        app.save(_submitted(1))
+        complaint = _submitted(1)
+        app.save(complaint)
+        assert app.complaint(complaint.id).version == 1
     finally:
         app.close()
 

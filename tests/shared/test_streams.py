@@ -49,6 +49,7 @@ async def test_provision_creates_the_streams_of_the_brief(nc: NATS) -> None:
         ("TIMERS", True),
         ("DEADLETTER", True),
         ("COUNTERS", True),
+        ("CHECKPOINTS", True),
     ]
     counters = (await stream_info(nc, "COUNTERS"))["config"]
     assert counters["allow_msg_counter"] is True
@@ -303,4 +304,5 @@ def test_every_stream_has_a_spec() -> None:
         subjects.TIMERS_STREAM,
         subjects.DEADLETTER_STREAM,
         subjects.COUNTERS_STREAM,
+        subjects.CHECKPOINTS_STREAM,
     }

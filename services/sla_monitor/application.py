@@ -1,0 +1,208 @@
+"""The SLA monitor's use cases: keep each complaint's timer right, escalate when one fires.
+
+`SlaService.when_complaint_changed(subject)` re-reads the complaint and (re)sets its timer;
+`SlaService.when_timer_fired(subject)` re-checks the complaint under the current policy,
+appends at most one `Escalated` (exactly once per breach: the breach id is in the aggregate,
+the event id derives from it, and appends are guarded by optimistic concurrency), then sets
+the next timer. Both are idempotent, so redeliveries, restarts and a second instance are safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID
+
+from eventsourcing.application import project_aggregate
+from eventsourcing.persistence import IntegrityError
+
+from services.sla_monitor import domain
+from services.sla_monitor.timers import Outcome, Timers
+from shared import clocks, subjects
+from shared import events as ev
+from shared.application import CONFLICT_RETRIES, ComplaintNotFound, ComplaintsApplication
+from shared.calendar import BusinessCalendar
+from shared.complaint import AlreadyDone, Cause, Complaint
+from shared.deadlines import deadlines
+from shared.policy import Policy, PolicyError, build_calendar, load_policy
+
+log = logging.getLogger("klachten.sla_monitor")
+
+Clock = Callable[[], datetime]
+PAGE = 1000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Undecidable(Exception):
+    """This message can never be handled (garbage, a complaint that does not exist): dead-letter
+    it after `attempts` deliveries (more than one where a lagging replica may be the cause)."""
+
+    def __init__(self, reason: str, attempts: int = 1) -> None:
+        super().__init__(reason)
+        self.reason, self.attempts = reason, attempts
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    policy: Policy
+    calendar: BusinessCalendar
+    mtime: float
+
+
+class PolicyHolder:
+    """The policy in force. A reload that fails keeps the last valid one (and says why)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.current = self._load()  # at start an invalid policy is fatal: PolicyError
+
+    def _load(self) -> LoadedPolicy:
+        mtime = _mtime(self.path)
+        policy = load_policy(self.path)
+        return LoadedPolicy(policy, build_calendar(policy.calendar), mtime)
+
+    def reload(self, *, only_if_modified: bool = False) -> bool:
+        """True when a different valid policy is now in force."""
+        if only_if_modified and _mtime(self.path) == self.current.mtime:
+            return False
+        old = self.current
+        try:
+            new = self._load()
+        except PolicyError as error:
+            self.current = LoadedPolicy(old.policy, old.calendar, _mtime(self.path))
+            log.error("policy reload failed, keeping %s: %s", old.policy.version_id, error)
+            return False
+        self.current = new
+        changed = new.policy.version_id != old.policy.version_id
+        if changed:
+            log.warning("policy %s in force (was %s)", new.policy.version_id, old.policy.version_id)
+        return changed
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return -1.0
+
+
+class SlaApplication(ComplaintsApplication):
+    def history(self, complaint_id: UUID) -> tuple[Complaint, list[ev.Event]]:
+        """The aggregate and its contract events, from one read (so both agree)."""
+        stored = list(self.events.get(complaint_id))
+        if not stored:
+            raise ComplaintNotFound(str(complaint_id))
+        complaint = project_aggregate(None, stored)
+        return complaint, [e.fact for e in stored]
+
+    def escalate_if_due(
+        self, complaint_id: UUID, holder: PolicyHolder, clock: Clock
+    ) -> tuple[domain.Escalation | None, list[ev.Event]]:
+        """Append the escalation the policy calls for now, if any; return it and the history."""
+        for _ in range(CONFLICT_RETRIES):
+            complaint, facts = self.history(complaint_id)
+            loaded, now = holder.current, clock()
+            esc = domain.escalation_for(
+                clocks.clock_state(facts), loaded.policy, loaded.calendar, now
+            )
+            if esc is None:
+                return None, facts
+            try:
+                complaint.escalate(
+                    level=esc.level,
+                    target=esc.target,
+                    reason="deadline_missed",
+                    top_level=esc.top_level,
+                    clock=esc.breach.clock,
+                    deadline_missed=esc.breach.deadline,
+                    breach_id=esc.breach.breach_id,
+                    policy_version=esc.policy_version,
+                    respond_by=esc.respond_by,
+                    now=now,
+                    cause=Cause(actor=domain.ACTOR, event_id=esc.event_id),
+                )
+            except AlreadyDone:
+                return None, facts
+            new = [e.fact for e in complaint.pending_events]  # type: ignore[attr-defined]
+            try:
+                self.save(complaint)
+            except IntegrityError:
+                continue  # someone appended meanwhile: decide again on the new history
+            return esc, facts + new
+        raise IntegrityError(f"complaint {complaint_id}: conflicting writes, giving up for now")
+
+    def complaint_ids(self) -> list[UUID]:
+        """Every complaint in the log (its first event), for a sweep after a policy change."""
+        link = self.recorder.link  # type: ignore[attr-defined]
+        out: list[UUID] = []
+        seq, pattern = 1, subjects.event_subject("*", 1, "submitted")
+        while True:
+            req = {"seq": seq, "next_by_subj": pattern, "batch": PAGE}
+            page = link.run(link.direct_batch(subjects.COMPLAINTS_STREAM, req))
+            out += [UUID(m.subject.split(".")[1]) for m in page]
+            if len(page) < PAGE:
+                return out
+            seq = page[-1].seq + 1
+
+
+class SlaService:
+    def __init__(
+        self, app: SlaApplication, timers: Timers, policies: PolicyHolder, clock: Clock = utcnow
+    ) -> None:
+        self.app, self.timers, self.policies, self.clock = app, timers, policies, clock
+
+    async def when_complaint_changed(self, subject: str) -> Outcome:
+        complaint_id = _complaint_id(subject)
+        facts = await asyncio.to_thread(self._history, complaint_id)
+        return await self._set_timer(complaint_id, facts)
+
+    async def when_timer_fired(self, subject: str) -> str:
+        complaint_id = _complaint_id(subject)
+        esc, facts = await asyncio.to_thread(self._escalate, complaint_id)
+        outcome = await self._set_timer(complaint_id, facts)
+        if esc is None:
+            return f"nothing due; timer {outcome}"
+        b = esc.breach
+        return f"escalated to level {esc.level} ({b.breach_id}, missed {b.deadline.isoformat()})"
+
+    async def sweep(self) -> int:
+        """Re-set every complaint's timer (after a policy change moved deadlines)."""
+        ids = await asyncio.to_thread(self.app.complaint_ids)
+        for complaint_id in ids:
+            facts = await asyncio.to_thread(self._history, complaint_id)
+            await self._set_timer(complaint_id, facts)
+        return len(ids)
+
+    async def _set_timer(self, complaint_id: UUID, facts: list[ev.Event]) -> Outcome:
+        loaded, now = self.policies.current, self.clock()
+        state = clocks.clock_state(facts)
+        d = deadlines(state, loaded.policy, loaded.calendar)
+        at = domain.wake_at(state, d, now)
+        return await self.timers.set(complaint_id, at, facts[-1].version, d.policy_version)
+
+    def _history(self, complaint_id: UUID) -> list[ev.Event]:
+        try:
+            return self.app.history(complaint_id)[1]
+        except ComplaintNotFound as error:
+            raise Undecidable(f"complaint {complaint_id} does not exist", attempts=3) from error
+
+    def _escalate(self, complaint_id: UUID) -> tuple[domain.Escalation | None, list[ev.Event]]:
+        try:
+            return self.app.escalate_if_due(complaint_id, self.policies, self.clock)
+        except ComplaintNotFound as error:
+            raise Undecidable(f"complaint {complaint_id} does not exist", attempts=3) from error
+
+
+def _complaint_id(subject: str) -> UUID:
+    try:
+        return domain.complaint_id_of_subject(subject)
+    except ValueError as error:
+        raise Undecidable(str(error)) from error

@@ -1,0 +1,84 @@
+"""A complaint's history as the deadline rules see it, and the policy in force.
+
+`clock_state` folds contract events into `shared.deadlines.ClockState`; every service that
+states or enforces deadlines (intake's view, the notifier's letters, the SLA monitor) uses this
+one fold, so a letter promises exactly what the monitor enforces.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import msgspec
+
+from shared import events as ev
+from shared.calendar import BusinessCalendar
+from shared.deadlines import ClockState, Extension, Pause, SlaInputError
+from shared.policy import Policy, build_calendar, load_policy
+
+DEFAULT_POLICY_FILE = Path(__file__).resolve().parents[1] / "config" / "policy.toml"
+
+
+def policy_file() -> Path:
+    return Path(os.environ.get("KLACHTEN_POLICY_FILE") or DEFAULT_POLICY_FILE)
+
+
+@lru_cache(maxsize=1)
+def policy_in_force() -> tuple[Policy, BusinessCalendar]:
+    """Read once per process; an invalid file raises PolicyError (file, key, reason)."""
+    policy = load_policy(policy_file())
+    return policy, build_calendar(policy.calendar)
+
+
+def clock_state(facts: Iterable[ev.Event]) -> ClockState:
+    """Fold one complaint's events (in version order) into the summary the deadline rules read."""
+    it = iter(facts)
+    first = next(it, None)
+    if not isinstance(first, ev.Submitted):
+        raise SlaInputError("a complaint's history starts with complaint.submitted")
+    state = ClockState(
+        complaint_id=str(first.complaint_id),
+        received_at=first.received_at,
+        category=first.category,
+        channel=first.channel,
+        priority=first.priority,
+    )
+    for fact in it:
+        state = _apply(state, fact)
+    return state
+
+
+def _apply(s: ClockState, f: ev.Event) -> ClockState:
+    replace = msgspec.structs.replace
+    match f:
+        case ev.Acknowledged():
+            # The letter's send time is when the complainant was told, not when it was recorded.
+            told = min(f.letter.sent_at, f.occurred_at)
+            return replace(s, acknowledged_at=s.acknowledged_at or told)
+        case ev.Responded():
+            return replace(s, responded_at=f.occurred_at)
+        case ev.Escalated():
+            return replace(s, escalation_level=f.level, last_escalated_at=f.occurred_at)
+        case ev.Extended() if f.with_consent:
+            return replace(s, consented_extension_weeks=s.consented_extension_weeks + f.weeks)
+        case ev.Extended():
+            if s.extension is not None:
+                return s  # only the first notified extension counts in law (Awb 9:11 lid 2)
+            return replace(s, extension=Extension(weeks=f.weeks, notified_at=f.occurred_at))
+        case ev.Paused():
+            return replace(s, pauses=(*s.pauses, Pause(start=f.occurred_at)))
+        case ev.Resumed():
+            return replace(s, pauses=_close_pause(s.pauses, f.occurred_at))
+        case ev.Closed():
+            return replace(s, closed_at=f.occurred_at)
+    return s  # letters, reactions, erasure: no clock moves
+
+
+def _close_pause(pauses: tuple[Pause, ...], at: datetime) -> tuple[Pause, ...]:
+    if not pauses or pauses[-1].end is not None:
+        return pauses
+    return (*pauses[:-1], Pause(start=pauses[-1].start, end=max(at, pauses[-1].start)))

@@ -1,0 +1,125 @@
+"""Crash test: the SLA monitor runs as a process and is killed with SIGKILL at random moments
+while backdated complaints flow in (some while it is down), then restarted. Afterwards every
+late complaint has exactly one escalation per breach, and none answered in time has any."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from uuid import UUID
+
+import nats
+import pytest
+from test_sla_support import (
+    answered_in_time,
+    backdated,
+    consumers_idle,
+    escalations,
+    policy_file,
+    sla_env,
+    sla_settings,
+)
+
+from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER
+from shared import subjects
+from shared.application import ComplaintsApplication
+from shared.natsserver import EmbeddedNats
+from tests.helpers import wait_until
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+PER_ROUND, KILLS = 15, 4
+BOTH = ((subjects.COMPLAINTS_STREAM, EVENTS_CONSUMER), (subjects.TIMERS_STREAM, TIMERS_CONSUMER))
+
+
+class Monitor:
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        self.env, self.log_dir, self.starts = env, log_dir, 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.starts += 1
+        log = (self.log_dir / f"sla.{self.starts}.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "services.sla_monitor", "--log-level", "INFO"],
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()  # SIGKILL: no shutdown, no ack, no flush
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+async def nc(provisioned_nats: EmbeddedNats) -> AsyncIterator[nats.NATS]:
+    client = await nats.connect(provisioned_nats.url)
+    yield client
+    await client.close()
+
+
+async def test_sigkill_mid_way_loses_no_timer_and_doubles_no_escalation(
+    provisioned_nats: EmbeddedNats, nc: nats.NATS, tmp_path: Path
+) -> None:
+    settings = sla_settings(provisioned_nats.url, policy_file(tmp_path), sla_ack_wait=1.0)
+    monitor = Monitor({**os.environ, **sla_env(settings)}, tmp_path)
+    complaints = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
+    rng = random.Random(7)
+    late: list[UUID] = []
+    in_time: list[UUID] = []
+
+    async def arrive(count: int) -> list[UUID]:
+        batch = []
+        for _ in range(count):
+            n = len(late)
+            batch.append(await asyncio.to_thread(backdated, complaints, rng.uniform(20, 90), n))
+            late.append(batch[-1])
+            if n % 4 == 0:
+                in_time.append(await asyncio.to_thread(answered_in_time, complaints, 60, n))
+        return batch
+
+    try:
+        for _ in range(KILLS):
+            monitor.start()
+            batch = await arrive(PER_ROUND)
+            # Kill only once this process is demonstrably at work, a moment later: the rest of
+            # the batch is then somewhere between event, timer, escalation and ack.
+            await wait_until(lambda b=batch: any(escalations(complaints, c) for c in b), timeout=30)
+            await asyncio.sleep(rng.uniform(0.0, 0.05))
+            monitor.kill()
+            await arrive(3)  # complaints that arrive while no monitor runs
+        monitor.start()
+        for cid in late:
+            await wait_until(lambda c=cid: escalations(complaints, c), timeout=40)
+        await wait_until(lambda: consumers_idle(nc, *BOTH), timeout=30, message="idle")
+        js = nc.jetstream()
+        redelivered = [(await js.consumer_info(s, c)).num_redelivered for s, c in BOTH]
+        per_breach = Counter(
+            e.breach_id for cid in late for e in escalations(complaints, cid) if e.breach_id
+        )
+        answered_escalated = [cid for cid in in_time if escalations(complaints, cid)]
+    finally:
+        monitor.stop()
+        complaints.close()
+
+    print(f"{len(late)} late, {len(in_time)} in time, redelivered (events, timers): {redelivered}")
+    assert len(per_breach) == len(late)
+    assert set(per_breach.values()) == {1}, per_breach.most_common(3)
+    assert answered_escalated == []
+    assert monitor.starts == KILLS + 1

@@ -1,0 +1,143 @@
+"""The SLA monitor against a real nats-server, in process (two instances share the consumers).
+
+Deadlines in the past are made by backdating `received_at` (and the whole history), so no
+test waits for a clock; every wait polls with a deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import nats
+import pytest
+from test_sla_support import (
+    DAY,
+    STAFF,
+    answered_in_time,
+    backdated,
+    consumers_idle,
+    escalations,
+    fire_now,
+    new_complaint,
+    policy_file,
+    scheduled_wake,
+    sla_settings,
+)
+
+from services.sla_monitor import domain
+from services.sla_monitor.app import create_app
+from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER
+from shared import clocks, subjects
+from shared.application import ComplaintsApplication
+from shared.deadlines import deadlines
+from shared.natsserver import EmbeddedNats
+from shared.policy import build_calendar, load_policy
+from tests.helpers import wait_until
+from tests.helpers_domain import letter
+
+BOTH = ((subjects.COMPLAINTS_STREAM, EVENTS_CONSUMER), (subjects.TIMERS_STREAM, TIMERS_CONSUMER))
+
+
+@pytest.fixture
+def complaints(provisioned_nats: EmbeddedNats) -> Iterator[ComplaintsApplication]:
+    app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
+    yield app
+    app.close()
+
+
+@pytest.fixture
+async def nc(provisioned_nats: EmbeddedNats) -> AsyncIterator[nats.NATS]:
+    client = await nats.connect(provisioned_nats.url)
+    yield client
+    await client.close()
+
+
+async def test_backdated_complaints_escalate_within_seconds_exactly_once(
+    provisioned_nats: EmbeddedNats,
+    complaints: ComplaintsApplication,
+    nc: nats.NATS,
+    tmp_path: Path,
+) -> None:
+    policy_path = policy_file(tmp_path)
+    policy = load_policy(policy_path)
+    settings = sla_settings(provisioned_nats.url, policy_path)
+    late = [await asyncio.to_thread(backdated, complaints, 60, n) for n in range(10)]
+    in_time = [await asyncio.to_thread(answered_in_time, complaints, 60, n) for n in range(3)]
+    fresh = new_complaint(datetime.now(UTC))
+    await asyncio.to_thread(complaints.save, fresh)
+
+    started = time.monotonic()
+    async with create_app(settings), create_app(settings):
+        for cid in late:
+            await wait_until(lambda c=cid: escalations(complaints, c), timeout=15)
+        took = time.monotonic() - started
+        await wait_until(lambda: consumers_idle(nc, *BOTH), timeout=15, message="idle")
+        for cid in in_time:  # a timer that fires anyway (stale, early) changes nothing
+            await fire_now(nc, cid)
+        await asyncio.sleep(0.2)
+        await wait_until(lambda: consumers_idle(nc, *BOTH), timeout=15, message="idle")
+        fresh_wake = await scheduled_wake(nc, fresh.id)
+        late_wake = await scheduled_wake(nc, late[0])
+
+    print(f"\n[sla] {len(late)} backdated complaints escalated in {took:.1f} s")
+    for cid in late:
+        [esc] = escalations(complaints, cid)
+        assert (esc.level, esc.target, esc.reason, esc.clock) == (
+            1, "supervisor", "deadline_missed", "acknowledge"
+        )  # fmt: skip
+        assert esc.breach_id == f"{cid}:acknowledge:0"
+        assert esc.event_id == domain.breach_event_id(esc.breach_id)
+        assert esc.policy_version == policy.version_id
+        assert esc.respond_by is not None and esc.respond_by > esc.occurred_at
+        assert esc.actor == domain.ACTOR
+    assert all(escalations(complaints, cid) == [] for cid in in_time)
+    assert escalations(complaints, fresh.id) == []
+    calendar = build_calendar(policy.calendar)
+    state = clocks.clock_state([e.fact for e in complaints.events.get(fresh.id)])  # type: ignore[attr-defined]
+    assert fresh_wake == deadlines(state, policy, calendar).acknowledge_by
+    # After the escalation the timer waits for the new level's response term.
+    assert late_wake == escalations(complaints, late[0])[0].respond_by
+
+
+async def test_extension_with_notice_moves_the_statutory_deadline(
+    provisioned_nats: EmbeddedNats,
+    complaints: ComplaintsApplication,
+    nc: nats.NATS,
+    tmp_path: Path,
+) -> None:
+    # Internal response norm longer than the statutory term, so only the statutory clock counts.
+    policy_path = policy_file(tmp_path, respond_business_days=90)
+    received = datetime.now(UTC) - 45 * DAY  # 6 weeks have passed
+    ids = {}
+    for name, extend in (("extended", True), ("not_extended", False)):
+        c = new_complaint(received)
+        c.acknowledge(letter=letter(), respond_by=received + 200 * DAY,
+                      statutory_by=received + 42 * DAY, now=received + timedelta(hours=1),
+                      cause=STAFF)  # fmt: skip
+        if extend:
+            c.extend(weeks=4, reason="Advies nodig", statutory_by=received + 42 * DAY,
+                     now=received + 30 * DAY, cause=STAFF)  # fmt: skip
+        await asyncio.to_thread(complaints.save, c)
+        ids[name] = c.id
+
+    async with create_app(sla_settings(provisioned_nats.url, policy_path)):
+        await wait_until(lambda: escalations(complaints, ids["not_extended"]), timeout=15)
+        await wait_until(lambda: consumers_idle(nc, *BOTH), timeout=15, message="idle")
+        wake = await scheduled_wake(nc, ids["extended"])
+
+    [esc] = escalations(complaints, ids["not_extended"])
+    assert esc.clock == "statutory"
+    assert escalations(complaints, ids["extended"]) == []
+    policy = load_policy(policy_path)
+    calendar = build_calendar(policy.calendar)
+    facts = [e.fact for e in complaints.events.get(ids["extended"])]  # type: ignore[attr-defined]
+    d = deadlines(clocks.clock_state(facts), policy, calendar)
+    assert d.extension_weeks == 4
+    assert wake == d.statutory_by
+    assert calendar.due_date(d.statutory_by) >= calendar.due_date(d.unextended_statutory_by) + (
+        timedelta(weeks=4)
+    )
