@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -108,14 +109,15 @@ class JetStreamLink:
     def close(self) -> None:
         if self._loop.is_closed():
             return
-        try:
-            self.run(self.nc.drain(), timeout=self.timeout)
-        except Exception:
-            pass
-        self.run(self._cancel_pending(), timeout=self.timeout)
+        for step in (self.nc.drain, self.nc.close, self._cancel_pending):
+            try:
+                self.run(step(), timeout=self.timeout)
+            except Exception:  # closing: nothing is left to save, go on to the next step
+                logging.getLogger(__name__).debug("close: %s failed", step, exc_info=True)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=self.timeout)
-        self._loop.close()
+        if not self._thread.is_alive():
+            self._loop.close()
 
     async def _cancel_pending(self) -> None:
         # nats-py leaves reconnect/flush tasks behind when the server is gone at close time.
