@@ -22,6 +22,7 @@ from rich.markup import escape
 from shared import checkpoints as cps
 from shared.audit import ChainChecker, check_log, read_all, stream_bounds, verify_log
 from shared.jsclient import JetStreamLink, RawMsg
+from shared.permissions import mask
 from shared.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
 from shared.settings import Settings
 
@@ -35,7 +36,8 @@ def _link() -> JetStreamLink:
     try:
         return JetStreamLink(settings.nats_url, name="klachten-audit")
     except Exception as e:
-        console.print(f"[bold red]cannot reach NATS at {settings.nats_url}:[/] {escape(str(e))}")
+        where = mask(settings.nats_url)
+        console.print(f"[bold red]cannot reach NATS at {where}:[/] {escape(mask(str(e)))}")
         raise typer.Exit(2) from None
 
 

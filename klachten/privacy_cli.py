@@ -21,6 +21,7 @@ from rich.table import Table
 from services.intake.staff import authenticate, parse_tokens
 from shared import subjects
 from shared.keystore import KeyStoreError
+from shared.permissions import mask
 from shared.privacy import (
     Erasure,
     PrivateComplaints,
@@ -54,7 +55,7 @@ def _open() -> PrivateComplaints:
     try:
         return PrivateComplaints(env={"NATS_URL": url})
     except Exception as e:
-        console.print(f"[bold red]cannot reach NATS at {url}:[/] {escape(str(e))}")
+        console.print(f"[bold red]cannot reach NATS at {mask(url)}:[/] {escape(mask(str(e)))}")
         raise typer.Exit(2) from None
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from shared import permissions
 from shared.natsserver import EmbeddedNats
 
 log = logging.getLogger("klachten.stack")
@@ -188,9 +189,15 @@ class ClusterNats(EmbeddedNats):
         routes: Sequence[str],
         port: int | None = None,
         monitor_port: int | None = None,
+        credentials: dict[str, str] | None = None,
     ) -> None:
         super().__init__(
-            data_dir, port, monitor_port, server_name=server_name, config_file=CLUSTER_CONFIG
+            data_dir,
+            port,
+            monitor_port,
+            server_name=server_name,
+            config_file=CLUSTER_CONFIG,
+            credentials=credentials,
         )
         self.name = server_name
         self.cluster_port = cluster_port
@@ -240,18 +247,6 @@ def tcp_open(port: int, host: str = "127.0.0.1") -> bool:
         return False
 
 
-def consumer_exists(monitor_url: str, stream: str, consumer: str) -> bool:
-    """Whether the durable consumer exists, read from the server's /jsz monitoring page."""
-    jsz = http_json(f"{monitor_url}/jsz?consumers=true") or {}
-    for account in jsz.get("account_details") or []:
-        for detail in account.get("stream_detail") or []:
-            if detail.get("name") == stream:
-                names = {c.get("name") for c in detail.get("consumer_detail") or []}
-                if consumer in names:
-                    return True
-    return False
-
-
 @dataclass(frozen=True)
 class Service:
     process: ChildProcess
@@ -270,14 +265,25 @@ class Topology:
     smtp_port: int
     reporting_port: int
     mailsink_port: int
+    notifier_port: int
+    sla_port: int
     with_sla_monitor: bool
+    credentials: dict[str, str] | None = None
 
     @classmethod
     def from_env(
-        cls, data_dir: Path, nats_urls: Sequence[str], staff_token: str, instances: int
+        cls,
+        data_dir: Path,
+        nats_urls: Sequence[str],
+        staff_token: str,
+        instances: int,
+        credentials: dict[str, str] | None = None,
     ) -> Topology:
         env = os.environ
         return cls(
+            credentials=credentials,
+            notifier_port=_health_port("KLACHTEN_NOTIFIER_PORT", 8082),
+            sla_port=_health_port("KLACHTEN_SLA_PORT", 8083),
             data_dir=data_dir,
             nats_urls=tuple(nats_urls),
             staff_token=staff_token,
@@ -294,6 +300,13 @@ class Topology:
     def maildir(self) -> Path:
         return Path(os.environ.get("KLACHTEN_MAILSINK_DIR") or self.data_dir / "mail")
 
+    def nats_url(self, k: int, user: str) -> str:
+        """Instance k's seed server, with `user`'s password when the stack has users."""
+        url = self.nats_urls[k % len(self.nats_urls)]
+        if self.credentials is None:
+            return url
+        return permissions.with_credentials(url, user, self.credentials[user])
+
     def urls(self) -> list[tuple[str, str]]:
         sink = f"smtp://127.0.0.1:{self.mailsink_port} → Maildir {self.maildir}"
         read = f"python -m services.notifier.mailsink --maildir {self.maildir} --list"
@@ -304,10 +317,17 @@ class Topology:
             ("Dashboard", f"http://127.0.0.1:{self.reporting_port}/dashboard"),
             ("Mail sink", sink),
             ("Read the mail", read),
+            ("Health, metrics", self._health_line()),
         ]
         if self.instances > 1:
             rows.insert(0, ("Instances", f"{self.instances} per service, ports +100 each"))
         return rows
+
+    def _health_line(self) -> str:
+        ports = [self.intake_port, self.reporting_port, self.notifier_port]
+        ports += [self.sla_port] if self.with_sla_monitor else []
+        where = ", ".join(f":{p}" for p in ports)
+        return f"{where} → /health/live, /health/ready, /metrics"
 
 
 def service_processes(topology: Topology) -> list[Service]:
@@ -323,26 +343,35 @@ def service_processes(topology: Topology) -> list[Service]:
 def _instance(t: Topology, k: int) -> list[Service]:
     suffix = f"-{k + 1}" if t.instances > 1 else ""
     step = 100 * k
-    base = {
+    base = {"KLACHTEN_DATA_DIR": str(t.data_dir), "KLACHTEN_STAFF_TOKEN": t.staff_token}
+
+    def as_user(user: str) -> dict[str, str]:
         # One seed server per instance, spread over the nodes; the client learns the others
-        # from the server (cluster gossip). A comma list is not accepted by shared/jsclient.py.
-        "KLACHTEN_NATS_URL": t.nats_urls[k % len(t.nats_urls)],
-        "KLACHTEN_DATA_DIR": str(t.data_dir),
-        "KLACHTEN_STAFF_TOKEN": t.staff_token,
-    }
+        # from the server (cluster gossip). Each service connects as its own NATS user.
+        return {**base, "KLACHTEN_NATS_URL": t.nats_url(k, user)}
+
     intake_env = {
-        **base,
+        **as_user("intake"),
         "KLACHTEN_INTAKE_PORT": str(t.intake_port + step),
         "KLACHTEN_SMTP_PORT": str(t.smtp_port + step),
     }
-    reporting_env = {**base, "KLACHTEN_REPORTING_PORT": str(t.reporting_port + step)}
+    reporting_env = {
+        **as_user("reporting"),
+        "KLACHTEN_REPORTING_PORT": str(t.reporting_port + step),
+    }
     if k:  # SQLite read models are per instance (disposable, rebuilt from the log)
         reporting_env["KLACHTEN_REPORTING_DB"] = str(t.data_dir / f"reporting{suffix}.sqlite3")
     notifier_env = {
-        **base,
+        **as_user("notifier"),
+        "KLACHTEN_NOTIFIER_PORT": str(t.notifier_port + step),
         "KLACHTEN_MAILSINK_PORT": str(t.mailsink_port),
         "KLACHTEN_SMTP_RELAY_PORT": os.environ.get(
             "KLACHTEN_SMTP_RELAY_PORT", str(t.mailsink_port)
+        ),
+        # Letters link to the complainant's private status page (shared/statuslink.py).
+        "KLACHTEN_STATUS_URL_TEMPLATE": os.environ.get(
+            "KLACHTEN_STATUS_URL_TEMPLATE",
+            f"http://127.0.0.1:{t.intake_port}/status/{{complaint_id}}/{{token}}",
         ),
     }
     # One mail sink for the whole stack; every notifier instance relays to it.
@@ -352,23 +381,37 @@ def _instance(t: Topology, k: int) -> list[Service]:
         argv = [sys.executable, "-m", module, *args]
         return ChildProcess(name + suffix, argv, t.data_dir / "logs" / f"{name}{suffix}.log", env)
 
-    intake_url = f"http://127.0.0.1:{t.intake_port + step}/health"
-    reporting_url = f"http://127.0.0.1:{t.reporting_port + step}/health"
+    def ready(port: int) -> Callable[[], bool]:
+        return lambda: _ok(http_json(f"http://127.0.0.1:{port + step}/health/ready"))
+
     intake = child("intake", "services.intake", intake_env)
     reporting = child("reporting", "services.reporting", reporting_env)
     notifier = child("notifier", "services.notifier", notifier_env, *notifier_args)
+    notifier_ready = ready(t.notifier_port)
     services = [
-        Service(intake, lambda: _ok(http_json(intake_url)) and tcp_open(t.smtp_port + step)),
-        Service(reporting, lambda: _ok(http_json(reporting_url))),
-        Service(
-            notifier,
-            lambda: notifier.poll() is None and (k > 0 or tcp_open(t.mailsink_port)),
-        ),
+        Service(intake, lambda: ready(t.intake_port)() and tcp_open(t.smtp_port + step)),
+        Service(reporting, ready(t.reporting_port)),
+        Service(notifier, lambda: notifier_ready() and (k > 0 or tcp_open(t.mailsink_port))),
     ]
     if t.with_sla_monitor:
-        sla = child("sla_monitor", "services.sla_monitor", base)
-        services.append(Service(sla, lambda: sla.pid is not None and sla.poll() is None))
+        sla_env = {**as_user("sla_monitor"), "KLACHTEN_SLA_PORT": str(t.sla_port + step)}
+        sla = child("sla_monitor", "services.sla_monitor", sla_env)
+        services.append(Service(sla, ready(t.sla_port)))
     return services
+
+
+def _health_port(variable: str, default: int) -> int:
+    """The port of a health/metrics endpoint: as configured; else the default, unless another
+    program listens there (a second stack on this machine), then any free one."""
+    if variable in os.environ:
+        return int(os.environ[variable])
+    if not tcp_open(default):
+        return default
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    log.warning("port %d is in use; %s on %d (set %s to choose)", default, variable, port, variable)
+    return port
 
 
 def _ok(health: Any) -> bool:

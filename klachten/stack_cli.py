@@ -1,10 +1,12 @@
 """`klachten up`, `streams` and `demo`: run the whole stack on one machine, inspect streams,
 fill a running stack with sample complaints.
 
-`up` starts nats-server (one embedded node, or three with `--cluster`), provisions the
-streams, then the services as child processes (logs in $KLACHTEN_DATA_DIR/logs), waits for
-each to be healthy, prints a summary and supervises until Ctrl-C; then it stops the children
-in reverse order of start, NATS last.
+`up` starts nats-server (one embedded node, or three with `--cluster`) with the users of
+config/nats-permissions.conf (passwords generated on first start into
+$KLACHTEN_DATA_DIR/credentials/nats.json), provisions the streams and buckets as admin, then
+the services as child processes, each with its own NATS user (logs in
+$KLACHTEN_DATA_DIR/logs), waits for each to be ready, prints a summary and supervises until
+Ctrl-C; then it stops the children in reverse order of start, NATS last.
 """
 
 from __future__ import annotations
@@ -33,13 +35,15 @@ from klachten.stack import (
     Supervised,
     Supervisor,
     Topology,
-    consumer_exists,
     rss_kib,
     service_processes,
     stop_on_signals,
 )
+from shared import permissions
+from shared.buckets import provision_buckets
 from shared.natsserver import EmbeddedNats, NatsServerError
-from shared.settings import Settings
+from shared.observability import MaskSecrets
+from shared.settings import Settings, settings_reference
 from shared.streams import JetStreamApiError, ProvisionedStream, StreamConfigConflict, provision
 
 console = Console()
@@ -62,17 +66,27 @@ def up(
     stop_on_signals(stop)
     supervisor = Supervisor()
     token, token_origin = staff_token(data_dir)
-    nodes = _nats_nodes(settings, data_dir, cluster)
+    credentials, made = permissions.ensure_credentials(data_dir)
+    log.info(
+        "NATS users %s, passwords %s %s",
+        ", ".join(credentials),
+        "made in" if made else "from",
+        permissions.credentials_path(data_dir),
+    )
+    nodes = _nats_nodes(settings, data_dir, cluster, credentials)
     try:
         for node in nodes:
             supervisor.start(node)
+        admin = ",".join(node.url_for(permissions.ADMIN) for node in nodes)
+        streams = asyncio.run(provision_streams(admin, replicas=len(nodes)))
         urls = [node.url for node in nodes]
-        streams = asyncio.run(provision_streams(",".join(urls), replicas=len(nodes)))
-        topology = Topology.from_env(data_dir, urls, token, instances=2 if cluster else 1)
+        topology = Topology.from_env(
+            data_dir, urls, token, instances=2 if cluster else 1, credentials=credentials
+        )
         services = service_processes(topology)
         for service in services:
             supervisor.start(service.process)
-        _wait_ready(supervisor, services, nodes[0].monitor_url, stop)
+        _wait_ready(supervisor, services, stop)
         if stop.is_set():
             raise typer.Exit(0)
         elapsed = time.monotonic() - begun
@@ -96,10 +110,9 @@ def streams(
     except (StreamConfigConflict, JetStreamApiError) as error:
         console.print(f"[bold red]{escape(str(error))}[/]")
         raise typer.Exit(1) from None
-    except (OSError, NoServersError) as error:
-        console.print(
-            f"[bold red]cannot reach NATS at {settings.nats_url}:[/] {escape(str(error))}"
-        )
+    except (OSError, NoServersError, nats.errors.Error) as error:
+        where = permissions.mask(settings.nats_url)
+        console.print(f"[bold red]cannot reach NATS at {where}:[/] {escape(str(error))}")
         raise typer.Exit(1) from None
     console.print(_streams_table(provisioned))
 
@@ -146,9 +159,16 @@ def _read_token(data_dir: Path) -> str | None:
         return None
 
 
-def _nats_nodes(settings: Settings, data_dir: Path, cluster: bool) -> list[EmbeddedNats]:
+def _nats_nodes(
+    settings: Settings, data_dir: Path, cluster: bool, credentials: dict[str, str]
+) -> list[EmbeddedNats]:
     if not cluster:
-        node = EmbeddedNats(data_dir / "nats", settings.nats_port, settings.nats_monitor_port)
+        node = EmbeddedNats(
+            data_dir / "nats",
+            settings.nats_port,
+            settings.nats_monitor_port,
+            credentials=credentials,
+        )
         return [node]
     base = int(os.environ.get("KLACHTEN_NATS_CLUSTER_PORT", "6222"))
     routes = [f"nats://127.0.0.1:{base + i}" for i in range(3)]
@@ -160,18 +180,15 @@ def _nats_nodes(settings: Settings, data_dir: Path, cluster: bool) -> list[Embed
             routes=routes,
             port=settings.nats_port + i,
             monitor_port=settings.nats_monitor_port + i,
+            credentials=credentials,
         )
         for i in range(3)
     ]
 
 
-def _wait_ready(
-    supervisor: Supervisor, services: list[Service], monitor_url: str, stop: threading.Event
-) -> None:
-    """Poll every service's health until all answer (restarting what crashes meanwhile)."""
+def _wait_ready(supervisor: Supervisor, services: list[Service], stop: threading.Event) -> None:
+    """Poll every service's readiness until all answer (restarting what crashes meanwhile)."""
     checks = {s.process.name: s.ready for s in services}
-    # The notifier has no health endpoint: its durable consumer existing means it is serving.
-    checks["notifier consumer"] = lambda: consumer_exists(monitor_url, "COMPLAINTS", "notifier")
     deadline = time.monotonic() + READY_TIMEOUT
     pending = dict(checks)
     while pending and not stop.is_set():
@@ -184,14 +201,17 @@ def _wait_ready(
 
 
 async def provision_streams(url: str, replicas: int) -> list[ProvisionedStream]:
-    """Provision at `url` (a comma list for a cluster), waiting for a new cluster's quorum."""
+    """Provision streams and buckets at `url` (a comma list for a cluster; the admin
+    credential), waiting for a new cluster's quorum."""
     nc = await nats.connect(url.split(","), connect_timeout=5, max_reconnect_attempts=0)
     try:
         # A fresh cluster elects its JetStream meta leader a moment after the routes form.
         deadline = time.monotonic() + 30
         while True:
             try:
-                return await provision(nc, replicas=replicas)
+                provisioned = await provision(nc, replicas=replicas)
+                await provision_buckets(nc, replicas=replicas)
+                return provisioned
             except (TimeoutError, JetStreamApiError, nats.errors.Error):
                 if replicas == 1 or time.monotonic() > deadline:
                     raise
@@ -264,3 +284,22 @@ def _configure_logging(log_file: Path) -> None:
         format="%(message)s",
         handlers=[RichHandler(console=console, show_path=False), to_file],
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskSecrets())
+
+
+def settings_reference_markdown() -> str:
+    """The configuration reference of docs/operations.md (every settings dataclass)."""
+    from services.intake.settings import IntakeSettings
+    from services.notifier.settings import NotifierSettings
+    from services.reporting.settings import ReportingSettings
+    from services.sla_monitor.settings import SlaSettings
+
+    classes: dict[str, type[Settings]] = {
+        "all": Settings,
+        "intake": IntakeSettings,
+        "notifier": NotifierSettings,
+        "sla_monitor": SlaSettings,
+        "reporting": ReportingSettings,
+    }
+    return settings_reference(classes)

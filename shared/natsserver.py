@@ -1,6 +1,9 @@
 """A real nats-server process with its own store, for `klachten up` and the test fixtures.
 
-The configuration is `config/nats-server.conf`; this module only fills in its variables.
+The configuration is `config/nats-server.conf`; this module only fills in its variables. With
+`credentials` (user → password) the server also enforces the users and permissions of
+`config/nats-permissions.conf`: a small conf in the data folder includes both files, and the
+passwords reach the server through its environment only.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+
+from shared import permissions
 
 CONFIG_FILE = Path(__file__).resolve().parent.parent / "config" / "nats-server.conf"
 RANDOM_PORT = -1
@@ -54,6 +59,7 @@ class EmbeddedNats:
         server_name: str = "klachten",
         config_file: Path = CONFIG_FILE,
         binary: Path | None = None,
+        credentials: dict[str, str] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.port = port or None
@@ -61,6 +67,7 @@ class EmbeddedNats:
         self.server_name = server_name
         self.config_file = config_file
         self.binary = binary or find_binary()
+        self.credentials = credentials
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -78,6 +85,12 @@ class EmbeddedNats:
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self._known(self.port)}"
+
+    def url_for(self, user: str) -> str:
+        """The client URL with `user`'s password (plain `url` when auth is off)."""
+        if not self.credentials:
+            return self.url
+        return permissions.with_credentials(self.url, user, self.credentials[user])
 
     @property
     def monitor_url(self) -> str:
@@ -103,7 +116,7 @@ class EmbeddedNats:
             stale.unlink()  # left behind by a killed server
         with self.stderr_file.open("ab") as stderr:
             self._process = subprocess.Popen(
-                [str(self.binary), "-c", str(self.config_file)],
+                [str(self.binary), "-c", str(self._effective_config())],
                 env=self._environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=stderr,
@@ -154,12 +167,28 @@ class EmbeddedNats:
     ) -> None:
         self.stop()
 
+    def _effective_config(self) -> Path:
+        """The repo's conf as is, or (with credentials) a conf that adds the users to it."""
+        if not self.credentials:
+            return self.config_file
+        # nats-server resolves includes relative to the including file, absolute or not.
+        wrapper = self.data_dir / "nats-server-auth.conf"
+        lines = [
+            "# Written by shared/natsserver.py on every start: the repo conf plus its users.",
+            f'include "{os.path.relpath(self.config_file, self.data_dir)}"',
+            f'include "{os.path.relpath(permissions.CONFIG_FILE, self.data_dir)}"',
+        ]
+        wrapper.write_text("\n".join(lines) + "\n")
+        return wrapper
+
     def _environment(self) -> dict[str, str]:
         def quoted(path: Path) -> str:
             return json.dumps(str(path))  # the server parses the value: quote paths
 
+        secrets = permissions.server_environment(self.credentials) if self.credentials else {}
         return {
             **os.environ,
+            **secrets,
             "KLACHTEN_NATS_SERVER_NAME": json.dumps(self.server_name),
             "KLACHTEN_NATS_PORT": str(self.port or RANDOM_PORT),
             "KLACHTEN_NATS_MONITOR_PORT": str(self.monitor_port or RANDOM_PORT),

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from services.intake.server import IntakeServer
 from services.intake.settings import IntakeSettings
+from shared.observability import configure_logging
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    asyncio.run(IntakeServer(IntakeSettings.from_env()).serve())
+    settings = IntakeSettings.from_env()
+    configure_logging("INFO", settings.log_format)
+    asyncio.run(IntakeServer(settings).serve())
 
 
 if __name__ == "__main__":

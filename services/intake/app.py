@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,7 +18,7 @@ from uuid import UUID
 import nats
 from eventsourcing.persistence import OperationalError
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from nats.errors import Error as NatsError
 
 from services.intake import domain, web
@@ -36,6 +37,7 @@ from services.intake.http import (
 from services.intake.limits import BodySizeLimit, RateLimiter
 from services.intake.settings import IntakeSettings
 from services.intake.staff import StaffMember, parse_tokens
+from shared import observability as obs
 from shared.application import ComplaintNotFound, ComplaintsApplication
 from shared.complaint import Cause, Complaint, IllegalTransition, InvalidCommand
 from shared.jsclient import Unavailable
@@ -47,10 +49,12 @@ UNAVAILABLE = (OperationalError, Unavailable, NatsError, TimeoutError, Connectio
 def create_app(settings: IntakeSettings, clock: Clock = utcnow) -> FastAPI:
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
-        nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, name="intake")
+        nc = await nats.connect(settings.nats_servers, max_reconnect_attempts=-1, name="intake")
         events = ComplaintsApplication(env={"NATS_URL": settings.nats_url, "NAME": "intake"})
         try:
-            api.state.intake = await Intake.open(nc.jetstream(), events, clock)
+            intake = await _open(nc, events, clock, settings.intake_startup_timeout)
+            _count_submissions(intake)
+            api.state.intake = intake
             api.state.nc = nc
             yield
         finally:
@@ -65,11 +69,47 @@ def create_app(settings: IntakeSettings, clock: Clock = utcnow) -> FastAPI:
     api.state.tokens = parse_tokens(settings.staff_token, settings.staff_tokens)
     api.state.rate_limiter = RateLimiter(settings.intake_rate_limit, settings.intake_rate_window)
     api.state.clock = clock
-    api.add_middleware(BodySizeLimit, max_bytes=settings.intake_max_body_bytes)
+    api.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.intake_max_body_bytes,
+        # documents added in the web form: the attachment limit plus room for the fields
+        upload_max_bytes=settings.attachment_max_bytes + settings.intake_max_body_bytes,
+    )
     _add_error_handlers(api)
     _add_api_routes(api)
     api.include_router(web.router)
     return api
+
+
+async def _open(nc: Any, events: ComplaintsApplication, clock: Clock, patience: float) -> Intake:
+    """Open the buckets, retrying for `patience` s: a cluster that is still electing its
+    leaders answers `nats: timeout` for a few seconds."""
+    deadline = time.monotonic() + patience
+    delay = 0.2
+    while True:
+        try:
+            return await Intake.open(nc.jetstream(), events, clock)
+        except UNAVAILABLE as error:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("intake start-up: %s; retrying in %.1f s", error, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def _count_submissions(intake: Intake) -> None:
+    """Count what HTTP and SMTP register alike (both call Intake.submit)."""
+    submit = intake.submit
+
+    async def counted(submission: domain.Submission, **kwargs: Any) -> Any:
+        started = time.time_ns()
+        receipt = await submit(submission, **kwargs)
+        if receipt.created:
+            obs.COMPLAINTS_RECEIVED.labels(submission.channel).inc()
+            obs.record_span("intake", "submit", receipt.complaint_id, started)
+        return receipt
+
+    intake.submit = counted  # type: ignore[method-assign]
 
 
 def _add_error_handlers(api: FastAPI) -> None:
@@ -104,6 +144,20 @@ def _add_api_routes(api: FastAPI) -> None:
     async def health(request: Request) -> dict[str, Any]:
         connected = request.app.state.nc.is_connected
         return {"status": "ok" if connected else "degraded", "nats": connected}
+
+    @api.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @api.get("/health/ready")
+    async def ready(request: Request) -> JSONResponse:
+        body = await health(request)
+        return JSONResponse(body, 200 if body["status"] == "ok" else 503)
+
+    @api.get("/metrics")
+    async def metrics() -> Response:
+        body, content_type = obs.metrics_body()
+        return Response(body, media_type=content_type)
 
     @api.post("/api/complaints", status_code=201)
     async def submit(request: Request) -> JSONResponse:
@@ -171,7 +225,10 @@ def _add_api_routes(api: FastAPI) -> None:
                 cause=_cause(member),
             )
 
-        return await _act(request, complaint_id, decide)
+        response = await _act(request, complaint_id, decide)
+        if response.status_code == 201:
+            obs.ESCALATIONS.labels("request").inc()
+        return response
 
     @api.post("/api/complaints/{complaint_id}/extensions")
     async def extend(request: Request, complaint_id: str) -> JSONResponse:

@@ -20,21 +20,24 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from eventsourcing.persistence import IntegrityError
+from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig, StorageType
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from services.intake import domain
+from services.intake.deadlines import policy_deadlines
 from shared import events as ev
+from shared import subjects
 from shared.application import ComplaintNotFound, ComplaintsApplication
-from shared.complaint import AlreadyDone, Cause, Complaint
+from shared.complaint import AlreadyDone, Cause, Complaint, IllegalTransition
+from shared.privacy import subject_key_for
 
 IDEMPOTENCY_BUCKET = "INTAKE_IDEMPOTENCY"
 REFERENCES_BUCKET = "INTAKE_REFERENCES"
 ID_NAMESPACE = UUID("5b0c3f8e-8f0e-4a3c-9d55-6b1f3c1e0a11")
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
-CAS_ATTEMPTS = 50
 
 Clock = Callable[[], datetime]
 
@@ -69,9 +72,10 @@ class Intake:
         app: ComplaintsApplication,
         idempotency: KeyValue,
         references: KeyValue,
+        nc: NATS,
         clock: Clock = utcnow,
     ) -> None:
-        self.app, self.clock = app, clock
+        self.app, self.clock, self.nc = app, clock, nc
         self.idempotency, self.references = idempotency, references
 
     @classmethod
@@ -80,7 +84,7 @@ class Intake:
     ) -> Intake:
         idempotency = await ensure_bucket(js, IDEMPOTENCY_BUCKET)
         references = await ensure_bucket(js, REFERENCES_BUCKET)
-        return cls(app, idempotency, references, clock)
+        return cls(app, idempotency, references, js._nc, clock)
 
     # --- submit ---------------------------------------------------------------------------
 
@@ -112,6 +116,7 @@ class Intake:
             now=now,
             cause=Cause(actor=actor, correlation_id=complaint_id),
             category=submission.category,
+            subject_key=subject_key_for(submission.personal.complainant.email),
             idempotency_key=_digest(idempotency_key) if idempotency_key else None,
         )
         try:
@@ -152,28 +157,19 @@ class Intake:
         return Receipt(complaint_id, complaint.reference, complaint.status, created=False)
 
     async def _new_reference(self, received_at: datetime, complaint_id: UUID) -> str:
-        """Next number of the year of receipt (compare-and-set), indexed to the complaint."""
+        """Next number of the year of receipt: a JetStream atomic counter (ADR-49), so
+        concurrent submissions never wait on each other and a number is never handed out
+        twice; the reference is then indexed to the complaint."""
         year = received_at.astimezone(LOCAL_TZ).year
-        counter = f"counter.{year}"
-        for _ in range(CAS_ATTEMPTS):
-            try:
-                entry = await self.references.get(counter)
-            except KeyNotFoundError:
-                try:
-                    await self.references.create(counter, b"1")
-                except KeyWrongLastSequenceError:
-                    continue
-                number = 1
-            else:
-                number = int(entry.value or b"0") + 1
-                try:
-                    await self.references.update(counter, str(number).encode(), last=entry.revision)
-                except KeyWrongLastSequenceError:
-                    continue
-            reference = domain.format_reference(year, number)
-            await self.references.create(f"ref.{reference}", str(complaint_id).encode())
-            return reference
-        raise RuntimeError(f"could not allocate a reference for {year}: too much contention")
+        reply = await self.nc.request(
+            subjects.reference_counter_subject(year), b"", timeout=5, headers={"Nats-Incr": "+1"}
+        )
+        ack = json.loads(reply.data)
+        if "error" in ack:
+            raise RuntimeError(f"reference counter for {year}: {ack['error']}")
+        reference = domain.format_reference(year, int(ack["val"]))
+        await self.references.create(f"ref.{reference}", str(complaint_id).encode())
+        return reference
 
     # --- reading --------------------------------------------------------------------------
 
@@ -213,7 +209,45 @@ class Intake:
         state = state_of(complaint, facts, personal=False)
         return {k: state[k] for k in PUBLIC_FIELDS}
 
+    async def own_complaint(self, reference: str, email: str) -> UUID | None:
+        """The complaint id when the e-mail is the complainant's (the status page's lookup)."""
+        complaint_id = await self.by_reference(reference)
+        if complaint_id is None:
+            domain.same_email(email, "nobody@invalid")  # same work either way
+            return None
+        try:
+            _, facts = await asyncio.to_thread(self._load, complaint_id)
+        except ComplaintNotFound:
+            return None
+        personal = getattr(facts[0], "personal", None)
+        stored = personal.complainant.email if personal else ""
+        return complaint_id if stored and domain.same_email(email, stored) else None
+
     # --- staff and complainant actions ----------------------------------------------------
+
+    async def request_escalation(self, complaint_id: UUID, reason: str, channel: str) -> None:
+        """The complainant disagrees with the answer: their reaction, then the next level.
+
+        The same two events as a reply to the response mail (services/intake/mail.py); only
+        after an answer at the current level (else IllegalTransition, HTTP 409).
+        """
+
+        def decide(c: Complaint, now: datetime) -> None:
+            if not domain.reaction_requests_escalation(True, c.status, c.paused):
+                raise IllegalTransition("there is no answer to disagree with at this level")
+            cause = Cause(actor=f"complainant:{channel}", correlation_id=complaint_id)
+            c.record_reaction(text=reason, disagrees=True, channel="web", now=now, cause=cause)
+            level = c.level + 1
+            c.escalate(
+                level=level,
+                target=domain.escalation_target(level, None),
+                reason="complainant_request",
+                text=reason,
+                now=now,
+                cause=cause,
+            )
+
+        await self.act(complaint_id, decide)
 
     async def act(self, complaint_id: UUID, decide: Callable[[Complaint, datetime], None]) -> bool:
         """Apply one command; True when it appended an event, False when it was already done."""
@@ -235,12 +269,14 @@ PUBLIC_FIELDS = ("reference", "status", "received_at", "acknowledged", "deadline
 
 
 def state_of(complaint: Complaint, facts: list[ev.Event], *, personal: bool) -> dict[str, Any]:
-    acknowledge_by = None
-    for fact in facts:
-        if isinstance(fact, ev.Acknowledged):
-            acknowledge_by = fact.acknowledge_by
+    policy = policy_deadlines(facts)
     provisional = complaint.statutory_by is None
-    statutory = complaint.statutory_by or domain.fallback_statutory_by(complaint.received_at)
+    acknowledge_by = policy.acknowledge_by if policy else None
+    respond_by = policy.respond_by if policy else complaint.respond_by
+    if provisional or policy is None:
+        statutory = complaint.statutory_by or domain.fallback_statutory_by(complaint.received_at)
+    else:
+        statutory = policy.statutory_by
     state: dict[str, Any] = {
         "complaint_id": str(complaint.id),
         "reference": complaint.reference,
@@ -256,12 +292,16 @@ def state_of(complaint: Complaint, facts: list[ev.Event], *, personal: bool) -> 
         "outcome": complaint.outcome,
         "version": complaint.version,
         "deadlines": {
+            # The SLA policy's deadlines (services/intake/deadlines.py): the ones the SLA
+            # monitor enforces; None while that clock is paused (or, for the response, when
+            # the level has no term).
             "acknowledgement": _iso(acknowledge_by),
-            "response": _iso(complaint.respond_by),
+            "response": _iso(respond_by),
             "statutory": _iso(statutory),
             # Until the acknowledgement states the deadlines, the statutory one is the legal
             # default (received + 6 weeks, Awb 9:11), not the organisation's policy.
             "statutory_provisional": provisional,
+            "policy_version": policy.policy_version if policy else None,
         },
     }
     submitted = facts[0] if facts else None

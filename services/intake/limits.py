@@ -17,24 +17,30 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    """ASGI middleware: 413 when Content-Length or the bytes actually sent exceed the limit."""
+    """ASGI middleware: 413 when Content-Length or the bytes actually sent exceed the limit.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    Form uploads (multipart/form-data) carry documents and get their own, larger limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int = 0) -> None:
+        self.app, self.json_max = app, max_bytes
+        self.upload_max = max(upload_max_bytes, max_bytes)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        headers = dict(scope.get("headers") or [])
+        upload = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        limit = self.upload_max if upload else self.json_max
+        declared = headers.get(b"content-length")
         if declared is not None:
             try:
-                too_big = int(declared) > self.max_bytes
+                too_big = int(declared) > limit
             except ValueError:
                 await _send_json(send, 400, [{"field": "Content-Length", "message": "invalid"}])
                 return
             if too_big:
-                await _send_413(send, self.max_bytes)
+                await _send_413(send, limit)
                 return
         seen = 0
         started = False
@@ -44,7 +50,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise BodyTooLarge
             return message
 
@@ -58,7 +64,7 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await _send_413(send, self.max_bytes)
+                await _send_413(send, limit)
 
 
 async def _send_413(send: Any, max_bytes: int) -> None:

@@ -13,11 +13,13 @@ KLACHTEN_MAIL_MAX_BYTES           26214400  larger messages get SMTP 552
 KLACHTEN_ATTACHMENT_MAX_BYTES     10485760  per attachment
 KLACHTEN_ATTACHMENT_TYPES         allowed content types, comma separated
 KLACHTEN_MAIL_DOMAIN              klachten.local  (the Message-IDs of our letters end in it)
+KLACHTEN_INTAKE_STARTUP_TIMEOUT   60        s to keep retrying NATS at start-up (a cluster forming)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from shared.settings import HOST, Settings
 
@@ -37,6 +39,8 @@ DEFAULT_ATTACHMENT_TYPES = ",".join(
 
 @dataclass(frozen=True)
 class IntakeSettings(Settings):
+    nats_user: ClassVar[str] = "intake"
+
     intake_host: str = HOST
     smtp_host: str = HOST
     staff_token: str = ""
@@ -48,6 +52,7 @@ class IntakeSettings(Settings):
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachment_types: str = DEFAULT_ATTACHMENT_TYPES
     mail_domain: str = "klachten.local"
+    intake_startup_timeout: float = 60.0
 
     @property
     def allowed_attachment_types(self) -> frozenset[str]:

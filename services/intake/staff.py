@@ -11,7 +11,8 @@ Action = Literal["read", "register", "respond", "escalate", "extend", "close"]
 ALLOWED: dict[str, frozenset[str]] = {
     "read": frozenset({"reader", "handler", "supervisor", "privacy"}),
     "register": frozenset({"handler"}),
-    "respond": frozenset({"handler"}),
+    # A supervisor answers at the escalation levels (Awb 9:11 applies to their answer too).
+    "respond": frozenset({"handler", "supervisor"}),
     "escalate": frozenset({"handler", "supervisor"}),
     "extend": frozenset({"handler", "supervisor"}),
     "close": frozenset({"handler", "supervisor"}),

@@ -1,7 +1,12 @@
-"""The words of the web pages in Dutch and English (validation messages live in domain.py)."""
+"""The words of the web pages in Dutch and English (validation messages live in domain.py).
+
+Sentences with ``{placeholders}`` are filled in by the templates with concrete dates, names and
+numbers; dates are written out in full (``maandag 9 november 2026``) by ``long_date``.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 TEXTS: dict[str, dict[str, Any]] = {
@@ -118,3 +123,287 @@ TEXTS: dict[str, dict[str, Any]] = {
         "new_complaint": "Submit a new complaint",
     },
 }
+
+
+MORE: dict[str, dict[str, Any]] = {
+    "nl": {
+        "confirm_next": [
+            "Een klachtbehandelaar die niet bij de gedraging betrokken was, behandelt uw klacht.",
+            "Hebben wij meer tijd nodig, dan laten wij u dat vóór het einde van de wettelijke "
+            "termijn weten, met de reden en de nieuwe datum.",
+            "Noem uw kenmerk als u contact met ons opneemt of op onze e-mail antwoordt.",
+        ],
+        "link_invalid": "Deze link is niet geldig. Zoek uw klacht op met uw kenmerk en uw "
+        "e-mailadres.",
+        "about_you": "Uw gegevens",
+        "about_complaint": "Uw klacht",
+        "guide_title": "Zo dient u een goede klacht in",
+        "guide": [
+            "Wees duidelijk en concreet: wat gebeurde er, wanneer, waar en wie waren erbij?",
+            "Bewaar kopieën van uw documenten, zoals brieven, e-mails, foto's of rekeningen, "
+            "en voeg ze toe aan uw klacht.",
+            "Blijf respectvol. Wij nemen uw klacht serieus en behandelen u met respect; "
+            "wij vragen u hetzelfde voor onze medewerkers.",
+            "Vertel wat u graag zou zien als oplossing. Dan weten wij waar u op hoopt.",
+        ],
+        "faq_title": "Veelgestelde vragen",
+        "faq": [
+            (
+                "Kan ik over alles klagen?",
+                "Ja, als het gaat over hoe onze organisatie of een van onze medewerkers zich "
+                "tegenover u heeft gedragen. Gaat het over een andere organisatie, dan wijzen "
+                "wij u de weg.",
+            ),
+            (
+                "Hoe lang duurt het?",
+                "U krijgt binnen {ack_days} werkdagen een ontvangstbevestiging: dient u vandaag "
+                "in, dan uiterlijk op {ack_by}. Wij streven naar een reactie binnen "
+                "{respond_days} werkdagen, uiterlijk {respond_by}. De wettelijke termijn is zes "
+                "weken: uiterlijk {statutory_by}.",
+            ),
+            (
+                "Wat als ik het niet eens ben met de reactie?",
+                "Dan kunt u vragen om uw klacht opnieuw te laten beoordelen, eerst door een "
+                "leidinggevende en daarna door de directie. Dat kan op de statuspagina van uw "
+                "klacht of door op onze reactie te antwoorden. Bent u daarna nog niet tevreden, "
+                "dan kunt u naar {external}.",
+            ),
+            (
+                "Is het moeilijk?",
+                "Nee. Schrijf in uw eigen woorden wat er gebeurde; u hoeft geen juridische "
+                "termen te gebruiken. Een klacht indienen is gratis.",
+            ),
+        ],
+        "attachments": "Documenten toevoegen",
+        "attachments_hint": "Bijvoorbeeld een brief, foto of rekening (PDF, afbeelding, tekst "
+        "of Word). Samen maximaal {max}.",
+        "attachment_type": "Bestand {name}: dit soort bestand kunnen wij niet aannemen. "
+        "Stuur een PDF, afbeelding, tekst- of Word-bestand.",
+        "attachment_size": "Bestand {name} is te groot; het maximum is {max}.",
+        "attachment_count": "Voeg hoogstens {max} bestanden toe.",
+        "timeline": "Tijdlijn van uw klacht",
+        "your_attachments": "Uw documenten",
+        "follow_title": "Uw klacht volgen",
+        "follow_intro": "Met deze persoonlijke link ziet u altijd hoe het met uw klacht staat. "
+        "Bewaar hem goed en deel hem niet: wie de link heeft, kan uw klacht bekijken.",
+        "follow_link": "Bekijk de status van uw klacht",
+        "step": {
+            "received": "Klacht ontvangen",
+            "acknowledged": "Ontvangstbevestiging verstuurd",
+            "acknowledge_by": "Ontvangstbevestiging uiterlijk",
+            "respond_by": "Onze reactie uiterlijk",
+            "statutory_by": "Wettelijke termijn eindigt",
+            "extended": "Termijn verlengd tot {until}",
+            "responded": "Onze reactie",
+            "reaction": "Uw reactie",
+            "escalated": "Voorgelegd aan {name}",
+            "paused": "Wij wachten op informatie van u",
+            "resumed": "Behandeling hervat",
+            "closed": "Klacht afgesloten",
+            "erased": "Uw persoonsgegevens zijn verwijderd",
+        },
+        "expected": "verwacht",
+        "reason": "Reden",
+        "roles": {
+            "supervisor": "een leidinggevende",
+            "management": "de directie",
+            "external": "een externe klachtinstantie",
+        },
+        "escalation_reasons": {
+            "complainant_request": "Op uw verzoek.",
+            "deadline_missed": "Omdat wij een termijn niet hebben gehaald.",
+            "staff_decision": "Op ons eigen initiatief.",
+        },
+        "outcomes": {
+            "resolved": "Uw klacht is afgehandeld.",
+            "not_handled": "Wij hebben uw klacht niet in behandeling genomen.",
+            "withdrawn": "U hebt uw klacht ingetrokken.",
+            "referred": "Uw klacht is doorgestuurd naar de juiste organisatie.",
+        },
+        "erased_notice": "Uw persoonsgegevens en de teksten van deze klacht zijn verwijderd. "
+        "Alleen de data van de stappen zijn bewaard.",
+        "escalate_title": "Niet tevreden met onze reactie?",
+        "escalate_intro": "Vertel ons waarom u het niet eens bent. Wij leggen uw klacht dan "
+        "voor aan {name}.",
+        "escalate_term": "U krijgt binnen {days} werkdagen een nieuwe reactie.",
+        "escalate_label": "Waarom bent u het niet eens met onze reactie?",
+        "escalate_button": "Vraag om een nieuwe beoordeling",
+        "escalate_required": "Schrijf waarom u het niet eens bent met onze reactie.",
+        "escalate_done": "Wij hebben uw verzoek ontvangen. Uw klacht ligt nu bij {name}.",
+        "escalate_refused": "Uw klacht kan nu niet opnieuw worden voorgelegd; misschien hebt u "
+        "dat al gevraagd. De tijdlijn hieronder laat zien hoe het staat.",
+        "external_title": "Naar {name}",
+        "external_text": "Bent u na onze behandeling nog niet tevreden? Dan kunt u uw klacht "
+        "voorleggen aan {name}.",
+        "external_until": "Doe dat uiterlijk op {until}: binnen {months} maanden na onze "
+        "laatste reactie.",
+        "external_term": "Dat kan binnen {months} maanden na onze laatste reactie.",
+        "wait_answer": "U kunt om een nieuwe beoordeling vragen zodra u onze reactie hebt.",
+        "weekdays": [
+            "maandag",
+            "dinsdag",
+            "woensdag",
+            "donderdag",
+            "vrijdag",
+            "zaterdag",
+            "zondag",
+        ],
+        "months": [
+            "januari",
+            "februari",
+            "maart",
+            "april",
+            "mei",
+            "juni",
+            "juli",
+            "augustus",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ],
+    },
+    "en": {
+        "confirm_next": [
+            "A complaints handler who was not involved in the matter handles your complaint.",
+            "If we need more time, we tell you before the legal term ends, with the reason and "
+            "the new date.",
+            "Quote your reference when you contact us or reply to our e-mail.",
+        ],
+        "link_invalid": "This link is not valid. Look up your complaint with your reference and "
+        "your e-mail address.",
+        "about_you": "About you",
+        "about_complaint": "Your complaint",
+        "guide_title": "How to make a good complaint",
+        "guide": [
+            "Be clear and specific: what happened, when, where and who was involved?",
+            "Keep copies of your documents, such as letters, e-mails, photos or bills, and add "
+            "them to your complaint.",
+            "Stay respectful. We take your complaint seriously and treat you with respect; we "
+            "ask the same for our staff.",
+            "Tell us what outcome you would like, so we know what you hope for.",
+        ],
+        "faq_title": "Common questions",
+        "faq": [
+            (
+                "Can I complain about anything?",
+                "Yes, if it concerns how our organisation or one of our staff treated you. If it "
+                "concerns another organisation, we show you where to go.",
+            ),
+            (
+                "How long does it take?",
+                "You receive an acknowledgement within {ack_days} working days: if you send your "
+                "complaint today, by {ack_by}. We aim to answer within {respond_days} working "
+                "days, by {respond_by}. The legal term is six weeks: by {statutory_by}.",
+            ),
+            (
+                "What if I disagree with the answer?",
+                "Then you can ask for your complaint to be reviewed again, first by a "
+                "supervisor and then by the management, on the status page of your complaint "
+                "or by replying to our answer. If you are still not satisfied, you can turn "
+                "to {external}.",
+            ),
+            (
+                "Is it difficult?",
+                "No. Write in your own words what happened; you do not need legal terms. "
+                "Complaining is free of charge.",
+            ),
+        ],
+        "attachments": "Add documents",
+        "attachments_hint": "For example a letter, photo or bill (PDF, image, text or Word). "
+        "At most {max} in total.",
+        "attachment_type": "File {name}: we cannot accept this kind of file. Send a PDF, image, "
+        "text or Word file.",
+        "attachment_size": "File {name} is too large; the maximum is {max}.",
+        "attachment_count": "Add at most {max} files.",
+        "timeline": "Timeline of your complaint",
+        "your_attachments": "Your documents",
+        "follow_title": "Follow your complaint",
+        "follow_intro": "This personal link always shows how your complaint is doing. Keep it "
+        "safe and do not share it: anyone with the link can see your complaint.",
+        "follow_link": "See the status of your complaint",
+        "step": {
+            "received": "Complaint received",
+            "acknowledged": "Acknowledgement sent",
+            "acknowledge_by": "Acknowledgement by",
+            "respond_by": "Our answer by",
+            "statutory_by": "Legal term ends",
+            "extended": "Term extended until {until}",
+            "responded": "Our answer",
+            "reaction": "Your reaction",
+            "escalated": "Referred to {name}",
+            "paused": "We are waiting for information from you",
+            "resumed": "Handling resumed",
+            "closed": "Complaint closed",
+            "erased": "Your personal data was erased",
+        },
+        "expected": "expected",
+        "reason": "Reason",
+        "roles": {
+            "supervisor": "a supervisor",
+            "management": "the management",
+            "external": "an external complaints body",
+        },
+        "escalation_reasons": {
+            "complainant_request": "At your request.",
+            "deadline_missed": "Because we missed a deadline.",
+            "staff_decision": "On our own initiative.",
+        },
+        "outcomes": {
+            "resolved": "Your complaint has been dealt with.",
+            "not_handled": "We have not taken your complaint into consideration.",
+            "withdrawn": "You withdrew your complaint.",
+            "referred": "Your complaint was passed on to the right organisation.",
+        },
+        "erased_notice": "Your personal data and the texts of this complaint were erased. Only "
+        "the dates of the steps are kept.",
+        "escalate_title": "Not satisfied with our answer?",
+        "escalate_intro": "Tell us why you disagree. We will then refer your complaint to {name}.",
+        "escalate_term": "You receive a new answer within {days} working days.",
+        "escalate_label": "Why do you disagree with our answer?",
+        "escalate_button": "Ask for a new review",
+        "escalate_required": "Write why you disagree with our answer.",
+        "escalate_done": "We have received your request. Your complaint is now with {name}.",
+        "escalate_refused": "Your complaint cannot be referred again right now; perhaps you "
+        "already asked. The timeline below shows where it stands.",
+        "external_title": "To {name}",
+        "external_text": "Still not satisfied after we handled your complaint? Then you can "
+        "take it to {name}.",
+        "external_until": "Do so by {until}: within {months} months of our last answer.",
+        "external_term": "You can do so within {months} months of our last answer.",
+        "wait_answer": "You can ask for a new review once you have our answer.",
+        "weekdays": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+        "months": [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+    },
+}
+for _lang, _more in MORE.items():
+    TEXTS[_lang].update(_more)
+
+
+def long_date(day: date | None, lang: str) -> str:
+    """``maandag 9 november 2026`` / ``Monday 9 November 2026``; a dash for no date."""
+    if day is None:
+        return "—"
+    t = TEXTS[lang]
+    return f"{t['weekdays'][day.weekday()]} {day.day} {t['months'][day.month - 1]} {day.year}"
+
+
+def file_size(size: int, lang: str) -> str:
+    if size >= 1024 * 1024:
+        number = f"{size / (1024 * 1024):.0f} MB"
+    else:
+        number = f"{max(1, size // 1024)} kB"
+    return number if lang == "en" else number.replace(".", ",")

@@ -1,23 +1,44 @@
-"""The public web form (Dutch by default, English on request) and the status lookup page.
+"""The complainant's pages (Dutch by default, English on request) and the workspace's reads.
 
-Server-rendered HTML with labels, an error summary that links to each field, and messages in
-the page's language. A hidden idempotency key per form makes a double submit (or a refresh
-after posting) yield the same complaint.
+Server-rendered HTML with labels, fieldsets, an error summary that links to each field, and
+messages in the page's language; no script is needed. A hidden idempotency key per form makes
+a double submit (or a refresh after posting) yield the same complaint. Attachments are stored
+content-addressed in the ATTACHMENTS object store, as for mail (services/intake/mail.py).
+
+Pages: ``/`` form → confirmation; ``/status`` lookup (reference + e-mail) → the complaint's
+own page ``/status/<id>/<token>`` (services/intake/status.py), where the complainant can ask
+for a new review. Staff (bearer token): ``/api/complaints/<id>/timeline`` and
+``/api/complaints/<id>/attachments/<n>`` for the workspace in reporting.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import hashlib
+import mimetypes
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from urllib.parse import quote
+from uuid import UUID, uuid4
 
 import jinja2
+import msgspec
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
-from services.intake import domain
-from services.intake.http import Problem, client_of, fingerprint, rate_limit
-from services.intake.texts import TEXTS
+from services.intake import domain, status
+from services.intake.application import Intake, state_of
+from services.intake.http import Problem, client_of, fingerprint, rate_limit, require
+from services.intake.mail import attachment_store
+from services.intake.mailparse import Attachment
+from services.intake.texts import TEXTS, file_size, long_date
+from shared import events as ev
+from shared import statuslink
+from shared.application import ComplaintNotFound
+from shared.complaint import IllegalTransition
+from shared.subjects import ATTACHMENTS_BUCKET
 
 router = APIRouter()
 TEMPLATES = jinja2.Environment(
@@ -25,7 +46,10 @@ TEMPLATES = jinja2.Environment(
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
+TEMPLATES.globals.update(long_date=long_date, file_size=file_size)
 FORM_FIELDS = ("name", "email", "phone", "subject", "description", "desired_outcome")
+MAX_FILES = 10
+PERSONAL_ROLES = frozenset({"handler", "supervisor", "privacy"})
 
 
 def _lang(value: str | None) -> domain.Lang:
@@ -41,10 +65,35 @@ def _form_id(field: str) -> str:
     return "f-" + field.removeprefix("complainant.").replace("_", "-").replace(".", "-")
 
 
+def _secret(request: Request) -> bytes:
+    state = request.app.state
+    if getattr(state, "status_secret", None) is None:
+        state.status_secret = statuslink.link_secret(state.settings.data_dir)
+    return state.status_secret  # type: ignore[no-any-return]
+
+
+def _upload_limit(request: Request) -> int:
+    settings = request.app.state.settings
+    return settings.attachment_max_bytes
+
+
+def _form_context(request: Request, lang: domain.Lang) -> dict[str, Any]:
+    policy_route = status.policy_in_force()[0]
+    external = next((lv.external.name for lv in policy_route.ladder if lv.external), "")
+    return {
+        "expected": status.expected_dates(request.app.state.intake.clock()),
+        "external_name": external,
+        "upload_max": file_size(_upload_limit(request), lang),
+    }
+
+
 @router.get("/", response_class=HTMLResponse)
-async def form(lang: str | None = None) -> HTMLResponse:
+async def form(request: Request, lang: str | None = None) -> HTMLResponse:
     language = _lang(lang)
-    return _page("form.html.j2", language, values={}, errors=[], by_field={}, key=uuid4().hex)
+    context = _form_context(request, language)
+    return _page(
+        "form.html.j2", language, values={}, errors=[], by_field={}, key=uuid4().hex, **context
+    )
 
 
 @router.post("/", response_class=HTMLResponse)
@@ -63,36 +112,100 @@ async def submit_form(request: Request) -> HTMLResponse:
         data["complainant"]["phone"] = values["phone"]
     if values["desired_outcome"].strip():
         data["desired_outcome"] = values["desired_outcome"]
-    intake = request.app.state.intake
+    intake: Intake = request.app.state.intake
     if request.app.state.rate_limiter.check(client_of(request)) is not None:
         errors = [{"field": "form", "message": TEXTS[language]["too_many"]}]
-        return _form_errors(language, values, errors, key, 429)
+        return _form_errors(request, language, values, errors, key, 429)
+    files, file_errors = await _uploads(request, raw.getlist("attachments"), language)
     submission, errors = domain.validate_submission(
         data, staff=False, now=intake.clock(), lang=language
     )
-    if submission is None:
-        return _form_errors(language, values, errors, key, 422)
+    if submission is None or file_errors:
+        return _form_errors(request, language, values, errors + file_errors, key, 422)
+    if files:
+        refs = [await _store(request, f) for f in files]
+        personal = msgspec.structs.replace(submission.personal, attachments=refs)
+        submission = dataclasses.replace(submission, personal=personal)
     receipt = await intake.submit(
         submission,
         actor="complainant",
         idempotency_key=f"web:{key}" if key else None,
-        fingerprint=fingerprint(data),
+        fingerprint=fingerprint({**data, "files": [f.sha256 for f in files]}),
     )
-    return _page("confirmation.html.j2", language, reference=receipt.reference)
+    expected = status.expected_dates(submission.received_at or intake.clock())
+    return _page(
+        "confirmation.html.j2",
+        language,
+        reference=receipt.reference,
+        steps=status.expected_steps(expected),
+        attachments=[f.filename for f in files],
+        status_url=statuslink.status_path(_secret(request), receipt.complaint_id)
+        + f"?lang={language}",
+    )
+
+
+async def _uploads(
+    request: Request, parts: list[Any], lang: domain.Lang
+) -> tuple[list[Attachment], list[dict[str, str]]]:
+    """The files of the form, checked against the same limits as mail attachments."""
+    t, settings = TEXTS[lang], request.app.state.settings
+    limit = _upload_limit(request)
+    found: list[Attachment] = []
+    errors: list[dict[str, str]] = []
+    uploads = [p for p in parts if isinstance(p, UploadFile) and p.filename]
+    if len(uploads) > MAX_FILES:
+        errors.append(
+            {"field": "attachments", "message": t["attachment_count"].format(max=MAX_FILES)}
+        )
+    for upload in uploads[:MAX_FILES]:
+        name = Path(upload.filename or "document").name[:200]
+        data = await upload.read()
+        kind = (upload.content_type or "").split(";")[0].strip().lower()
+        if kind in ("", "application/octet-stream"):
+            kind = (mimetypes.guess_type(name)[0] or kind).lower()
+        if kind not in settings.allowed_attachment_types:
+            errors.append(
+                {"field": "attachments", "message": t["attachment_type"].format(name=name)}
+            )
+        elif len(data) > limit:
+            message = t["attachment_size"].format(name=name, max=file_size(limit, lang))
+            errors.append({"field": "attachments", "message": message})
+        elif data:
+            found.append(Attachment(name, kind, data))
+    return found, errors
+
+
+async def _store(request: Request, attachment: Attachment) -> ev.AttachmentRef:
+    state = request.app.state
+    if getattr(state, "attachments", None) is None:
+        state.attachments = await attachment_store(state.nc)
+    name = f"sha256/{attachment.sha256}"  # content-addressed: a retry stores nothing new
+    await state.attachments.put(name, attachment.data)
+    return ev.AttachmentRef(
+        object_name=name,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        size=len(attachment.data),
+        sha256=attachment.sha256,
+    )
 
 
 def _form_errors(
+    request: Request,
     lang: domain.Lang,
     values: dict[str, str],
     errors: list[dict[str, str]],
     key: str | None,
     code: int,
 ) -> HTMLResponse:
+    t = TEXTS[lang]
+    labels = {**t["labels"], "attachments": t["attachments"]}
     labelled = [
-        {**e, "id": _form_id(e["field"]), "label": TEXTS[lang]["labels"].get(e["field"], "")}
-        for e in errors
+        {**e, "id": _form_id(e["field"]), "label": labels.get(e["field"], "")} for e in errors
     ]
-    by_field = {_form_id(e["field"]): e["message"] for e in errors}
+    by_field: dict[str, str] = {}
+    for e in labelled:
+        by_field[e["id"]] = (by_field.get(e["id"], "") + " " + e["message"]).strip()
     return _page(
         "form.html.j2",
         lang,
@@ -101,23 +214,28 @@ def _form_errors(
         errors=labelled,
         by_field=by_field,
         key=key or uuid4().hex,
+        **_form_context(request, lang),
     )
 
 
+# --- the complainant's status page -------------------------------------------------------------
+
+
 @router.get("/status", response_class=HTMLResponse)
-async def status_form(lang: str | None = None) -> HTMLResponse:
-    return _page("status.html.j2", _lang(lang), values={}, errors=[], found=None)
+async def status_form(lang: str | None = None, reference: str = "") -> HTMLResponse:
+    values = {"reference": reference[:40]}
+    return _page("status.html.j2", _lang(lang), values=values, errors=[])
 
 
-@router.post("/status", response_class=HTMLResponse)
-async def status_lookup(request: Request) -> HTMLResponse:
+@router.post("/status", response_class=HTMLResponse, response_model=None)
+async def status_lookup(request: Request) -> Response:
     raw = await request.form()
     language = _lang(str(raw.get("lang", "nl")))
     values = {"reference": str(raw.get("reference", "")), "email": str(raw.get("email", ""))}
     t = TEXTS[language]
 
-    def page(code: int, errors: list[dict[str, str]], found: Any = None) -> HTMLResponse:
-        return _page("status.html.j2", language, code, values=values, errors=errors, found=found)
+    def page(code: int, errors: list[dict[str, str]]) -> HTMLResponse:
+        return _page("status.html.j2", language, code, values=values, errors=errors)
 
     try:
         rate_limit(request)
@@ -130,8 +248,138 @@ async def status_lookup(request: Request) -> HTMLResponse:
     ]
     if missing:
         return page(422, missing)
-    found = await request.app.state.intake.lookup(values["reference"], values["email"])
+    found = await request.app.state.intake.own_complaint(values["reference"], values["email"])
     if found is None:
         # The same answer whether the reference is unknown or the e-mail does not match.
         return page(404, [{"field": "reference", "id": "f-reference", "message": t["not_found"]}])
-    return page(200, [], found)
+    # Rendered here (not redirected) so the answer is one round trip; the page carries the
+    # personal link to bookmark.
+    _, facts = await asyncio.to_thread(request.app.state.intake._load, found)
+    token = statuslink.link_token(_secret(request), found)
+    return _status_page(language, facts, token=token, show_link=True)
+
+
+async def _own_facts(request: Request, complaint_id: str, token: str) -> list[ev.Event] | None:
+    try:
+        cid = UUID(complaint_id)
+    except ValueError:
+        return None
+    if not statuslink.token_matches(_secret(request), cid, token):
+        return None
+    try:
+        _, facts = await asyncio.to_thread(request.app.state.intake._load, cid)
+    except ComplaintNotFound:
+        return None
+    return facts
+
+
+def _status_page(
+    lang: str | None, facts: list[ev.Event], code: int = 200, **extra: Any
+) -> HTMLResponse:
+    submitted = facts[0]
+    language = _lang(lang or getattr(submitted, "language", "nl"))
+    view = status.complainant_view(facts)
+    path = f"/status/{submitted.complaint_id}/{extra.pop('token')}"
+    context: dict[str, Any] = {
+        "errors": [],
+        "reason": "",
+        "notice": None,
+        "show_link": False,
+        **extra,
+    }
+    return _page("status_page.html.j2", language, code, view=view, request_path=path, **context)
+
+
+def _not_found(lang: str | None) -> HTMLResponse:
+    return _page("status.html.j2", _lang(lang), 404, values={}, errors=[], gone=True)
+
+
+@router.get("/status/{complaint_id}/{token}", response_class=HTMLResponse)
+async def status_page(
+    request: Request, complaint_id: str, token: str, lang: str | None = None, done: str = ""
+) -> HTMLResponse:
+    facts = await _own_facts(request, complaint_id, token)
+    if facts is None:
+        return _not_found(lang)
+    notice = "escalated" if done == "escalated" else None
+    return _status_page(lang, facts, token=token.lower(), notice=notice)
+
+
+@router.post(
+    "/status/{complaint_id}/{token}/escalation", response_class=HTMLResponse, response_model=None
+)
+async def request_escalation(request: Request, complaint_id: str, token: str) -> Response:
+    raw = await request.form()
+    lang = str(raw.get("lang", "")) or None
+    facts = await _own_facts(request, complaint_id, token)
+    if facts is None:
+        return _not_found(lang)
+    reason = str(raw.get("reason", "")).strip()[:5000]
+    if not reason:
+        message = TEXTS[_lang(lang or getattr(facts[0], "language", "nl"))]["escalate_required"]
+        errors = [{"field": "reason", "id": "f-reason", "message": message}]
+        return _status_page(lang, facts, 422, token=token.lower(), errors=errors)
+    try:
+        await request.app.state.intake.request_escalation(facts[0].complaint_id, reason, "web")
+    except IllegalTransition:
+        return _status_page(lang, facts, 409, token=token.lower(), notice="refused")
+    language = _lang(lang or getattr(facts[0], "language", "nl"))
+    return RedirectResponse(f"/status/{complaint_id}/{token}?lang={language}&done=escalated", 303)
+
+
+# --- staff reads for the workspace --------------------------------------------------------------
+
+
+@router.get("/api/complaints/{complaint_id}/timeline")
+async def timeline(request: Request, complaint_id: str) -> dict[str, Any]:
+    """State, personal data (roles permitting) and every event with who, when and its text."""
+    member = require(request, "read")
+    personal = bool(member.roles & PERSONAL_ROLES)
+    complaint, facts = await asyncio.to_thread(request.app.state.intake._load, _uuid(complaint_id))
+    events = status.staff_events(facts)
+    if not personal:
+        for item in events:
+            item["text"] = None
+    return {"state": state_of(complaint, facts, personal=personal), "events": events}
+
+
+@router.get("/api/complaints/{complaint_id}/attachments/{index}")
+async def attachment(request: Request, complaint_id: str, index: int) -> Response:
+    member = require(request, "read")
+    if not member.roles & PERSONAL_ROLES:
+        raise Problem(403, {"error": "forbidden", "message": "your roles may not see documents"})
+    _, facts = await asyncio.to_thread(request.app.state.intake._load, _uuid(complaint_id))
+    personal = getattr(facts[0], "personal", None)
+    refs = personal.attachments if personal else []
+    if not 0 <= index < len(refs):
+        raise Problem(404, {"error": "not_found", "message": "no such document"})
+    ref = refs[index]
+    data = await _read_object(request, ref)
+    disposition = f"attachment; filename*=UTF-8''{quote(ref.filename)}"
+    headers = {"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"}
+    return Response(data, media_type=ref.content_type, headers=headers)
+
+
+async def _read_object(request: Request, ref: ev.AttachmentRef) -> bytes:
+    """The object's chunks by stream gets: ObjectStore.get would create an ordered consumer,
+    which intake's NATS permissions (rightly) do not allow; reading needs only message gets."""
+    state = request.app.state
+    if getattr(state, "attachments", None) is None:
+        state.attachments = await attachment_store(state.nc)
+    info = await state.attachments.get_info(ref.object_name)
+    js, stream = state.nc.jetstream(), f"OBJ_{ATTACHMENTS_BUCKET}"
+    chunks, data, seq = f"$O.{ATTACHMENTS_BUCKET}.C.{info.nuid}", bytearray(), 0
+    for _ in range(info.chunks or 0):
+        msg = await js.get_msg(stream, seq=seq + 1, subject=chunks, next=True)
+        data += msg.data or b""
+        seq = msg.seq or seq + 1
+    if hashlib.sha256(data).hexdigest() != ref.sha256:
+        raise Problem(502, {"error": "corrupt", "message": "the stored document does not match"})
+    return bytes(data)
+
+
+def _uuid(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise ComplaintNotFound(text) from None

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
+from shared.observability import configure_logging, run_with_http
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,11 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    app = create_app(NotifierSettings.from_env(), with_mailsink=args.with_mailsink)
-    asyncio.run(app.run())
+    settings = NotifierSettings.from_env()
+    configure_logging(args.log_level, settings.log_format)
+    app = create_app(settings, with_mailsink=args.with_mailsink)
+    # HTTP on its own port: health for the supervisor, /metrics for Prometheus.
+    asyncio.run(run_with_http(app, settings.notifier_host, settings.notifier_port))
     return 0
 
 

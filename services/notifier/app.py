@@ -2,7 +2,7 @@
 events that need a letter, shared by every instance. Acks are manual: done → ack; transient
 trouble → nack with backoff (held in process on the last delivery); hopeless → DEADLETTER
 with reason, consumer and stream sequence in headers, then term. `create_app(settings)` builds
-the FastStream app; `python -m services.notifier` runs it.
+the app (with /health/live, /health/ready and /metrics for `python -m services.notifier`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 import nats.errors
 from eventsourcing.persistence import OperationalError
-from faststream import FastStream
+from faststream.asgi import AsgiFastStream
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from nats.aio.msg import Msg
@@ -27,6 +27,7 @@ from services.notifier.application import LetterService, MailSettings, NotifierA
 from services.notifier.mailsink import MailSink
 from services.notifier.senders import TransientSendError
 from services.notifier.settings import CONSUMER_NAME, NotifierSettings
+from shared import observability as obs
 from shared import subjects
 from shared.calendar import BusinessCalendar
 from shared.jsclient import Unavailable
@@ -110,6 +111,10 @@ class Consumer:
                         await self._dead_letter(msg, verdict.reason)
                     return
                 log.info("%s: %s", raw.subject, outcome)
+                event_type = raw.subject.rsplit(".", 1)[-1]
+                obs.NOTIFIER_OUTCOMES.labels(event_type, str(outcome)).inc()
+                if outcome == "sent":
+                    obs.LETTERS_SENT.labels(event_type).inc()
                 await msg.ack()
                 return
 
@@ -138,6 +143,7 @@ class Consumer:
             headers=headers,
             stream=subjects.DEADLETTER_STREAM,
         )
+        obs.DEAD_LETTERS.labels(CONSUMER_NAME).inc()
         log.error("dead-lettered %s (seq %d): %s", subject, stream_seq, reason)
 
     async def on_max_deliveries(self, advisory: bytes) -> None:
@@ -175,13 +181,20 @@ async def _raw_body(msg: NatsMessage) -> bytes:
     return msg.body
 
 
-def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> FastStream:
-    broker = NatsBroker(settings.nats_url, max_reconnect_attempts=-1, name="klachten-notifier")
+def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> AsgiFastStream:
+    broker = NatsBroker(
+        settings.nats_servers,
+        max_reconnect_attempts=-1,
+        name="klachten-notifier",
+        middlewares=[*obs.telemetry_middleware(), *obs.prometheus_middleware("notifier")],
+    )
     consumer = Consumer(settings, broker)
     sink = MailSink(settings.maildir, port=settings.mailsink_port) if with_mailsink else None
 
     async def when_complaint_event_send_letter(msg: NatsMessage) -> None:
-        await consumer.deliver(msg)
+        raw: Msg = msg.raw_message
+        with obs.handling("notifier", raw.subject, raw.headers):
+            await consumer.deliver(msg)
 
     # N independent pull loops of one message each on the shared durable, rather than one
     # loop fetching N: a multi-message fetch waits for the batch to fill (up to its timeout)
@@ -216,4 +229,9 @@ def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> Fa
         if sink is not None:
             await sink.stop()
 
-    return FastStream(broker, on_startup=[startup], after_shutdown=[shutdown])
+    return AsgiFastStream(
+        broker,
+        asgi_routes=obs.health_routes(broker, lambda: consumer.app is not None),
+        on_startup=[startup],
+        after_shutdown=[shutdown],
+    )

@@ -11,6 +11,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from services.notifier.letters import ExternalRoute, LetterContext, LetterKind, RenderedLetter
 from shared import events as ev
+from shared import statuslink
 from shared.calendar import BusinessCalendar
 from shared.clocks import policy_in_force
 from shared.complaint import Complaint
@@ -125,7 +126,10 @@ class Letterhead:
 
     organisation_name: str
     route: ExternalRoute | None = None
-    status_url_template: str = ""  # e.g. "https://example.nl/klachten/{reference}"
+    # e.g. "http://127.0.0.1:8080/status/{complaint_id}/{token}" (the private link of
+    # shared/statuslink.py) or ".../status?reference={reference}" (the lookup form).
+    status_url_template: str = ""
+    status_link_secret: bytes = b""
 
 
 def letter_context(
@@ -155,7 +159,7 @@ def letter_context(
         "respond_by": _day(respond_by, calendar),
         "statutory_by": _day(statutory_by, calendar),
         "external_route": letterhead.route,
-        "status_url": _status_url(letterhead, submitted.reference),
+        "status_url": _status_url(letterhead, submitted),
     }
     fields.update(_event_fields(event, calendar))
     return LetterContext(**fields)  # type: ignore[arg-type]
@@ -199,9 +203,14 @@ def _day(deadline: datetime | None, calendar: BusinessCalendar) -> date | None:
     return None if deadline is None else calendar.due_date(deadline)
 
 
-def _status_url(letterhead: Letterhead, reference: str) -> str | None:
+def _status_url(letterhead: Letterhead, submitted: ev.Submitted) -> str | None:
     template = letterhead.status_url_template
-    return template.format(reference=reference) if template else None
+    if not template or ("{token}" in template and not letterhead.status_link_secret):
+        return None
+    token = statuslink.link_token(letterhead.status_link_secret, submitted.complaint_id)
+    return template.format(
+        reference=submitted.reference, complaint_id=submitted.complaint_id, token=token
+    )
 
 
 def letter_record(rendered: RenderedLetter, sent_at: datetime) -> ev.LetterRecord:

@@ -18,16 +18,19 @@ KLACHTEN_NOTIFIER_ACK_WAIT           30         s; heartbeats keep longer work a
 KLACHTEN_NOTIFIER_MAX_DELIVER        20
 KLACHTEN_NOTIFIER_RETRY_BASE / _CAP  1 / 300    s; nack delay = base·2^(n-1), capped
 KLACHTEN_NOTIFIER_WORKERS            8          concurrent pull loops (1 message each)
+KLACHTEN_NOTIFIER_HOST / _PORT       127.0.0.1 / 8082  /health/live, /health/ready, /metrics
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from services.notifier.domain import Letterhead, RetryPolicy
 from services.notifier.letters import ExternalRoute
 from services.notifier.senders import RelaySettings
+from shared import statuslink
 from shared.settings import HOST, Settings
 
 CONSUMER_NAME = "notifier"
@@ -35,6 +38,8 @@ CONSUMER_NAME = "notifier"
 
 @dataclass(frozen=True)
 class NotifierSettings(Settings):
+    nats_user: ClassVar[str] = "notifier"
+
     smtp_relay_host: str = HOST
     smtp_relay_port: int = 1025
     smtp_relay_tls: bool = False
@@ -57,6 +62,8 @@ class NotifierSettings(Settings):
     notifier_retry_cap: float = 300.0
     notifier_workers: int = 8
     notifier_fetch_timeout: float = 5.0
+    notifier_host: str = HOST
+    notifier_port: int = 8082
 
     @property
     def relay(self) -> RelaySettings:
@@ -95,4 +102,9 @@ class NotifierSettings(Settings):
             organisation_name=self.organisation_name,
             route=route,
             status_url_template=self.status_url_template,
+            status_link_secret=(
+                statuslink.link_secret(self.data_dir)
+                if "{token}" in self.status_url_template
+                else b""
+            ),
         )

@@ -1,4 +1,5 @@
-"""``python -m services.reporting``: serve reporting on 127.0.0.1 and follow the log."""
+"""``python -m services.reporting``: serve reporting (KLACHTEN_REPORTING_HOST, default
+127.0.0.1) and follow the log."""
 
 from __future__ import annotations
 
@@ -6,12 +7,17 @@ import uvicorn
 
 from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
+from shared.observability import configure_logging
 
 
 def main() -> None:
     settings = ReportingSettings.from_env()
+    configure_logging("INFO", settings.log_format)
     uvicorn.run(
-        create_app(settings), host="127.0.0.1", port=settings.reporting_port, log_level="info"
+        create_app(settings),
+        host=settings.reporting_host,
+        port=settings.reporting_port,
+        log_level="info",
     )
 
 

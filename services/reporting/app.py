@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from services.reporting import domain, exports, log, web
 from services.reporting.deadletters import NatsDeadLetters
@@ -32,6 +32,8 @@ from services.reporting.http import (
 )
 from services.reporting.projections import open_view, start_runner
 from services.reporting.settings import ReportingSettings
+from shared import observability as obs
+from shared import subjects
 from shared.jsclient import JetStreamLink
 
 logger = logging.getLogger("klachten.reporting")
@@ -95,6 +97,35 @@ def create_app(
             "projection": state,
             "position": request.app.state.view.position(),
         }
+
+    @app.get("/health/live")
+    def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/health/ready")
+    def ready(request: Request) -> JSONResponse:
+        body = health(request)
+        connected = request.app.state.link.nc.is_connected
+        ok = body["status"] == "ok" and connected
+        return JSONResponse({**body, "nats": connected, "status": "ok" if ok else "degraded"},
+                            200 if ok else 503)  # fmt: skip
+
+    @app.get("/metrics")
+    def metrics(request: Request) -> Response:
+        position = request.app.state.view.position()
+        position_gauge, lag_gauge = obs.projection_gauges()
+        position_gauge.set(position)
+        link: JetStreamLink = request.app.state.link
+        try:
+            last = link.run(
+                link.direct_get(subjects.COMPLAINTS_STREAM, {"last_by_subj": "complaints.>"}),
+                timeout=5,
+            )
+            lag_gauge.set(max(0, (last.seq if last else 0) - position))
+        except Exception as error:  # the lag stays at its last value; the rest still serves
+            logger.warning("projection lag unknown: %s", error)
+        body, content_type = obs.metrics_body()
+        return Response(body, media_type=content_type)
 
     @app.get("/api/complaints")
     def complaints(

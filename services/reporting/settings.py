@@ -1,5 +1,6 @@
 """Settings of the reporting service (env overrides, see shared/settings.py).
 
+KLACHTEN_REPORTING_HOST   127.0.0.1
 KLACHTEN_REPORTING_PORT   8081
 KLACHTEN_REPORTING_DB     SQLite path (default $KLACHTEN_DATA_DIR/reporting.sqlite3)
                           or a postgresql://user:pw@host:port/db?schema=reporting URL
@@ -11,12 +12,16 @@ KLACHTEN_REPORTING_FOLLOW true: run the live projection inside the HTTP process
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from shared.settings import Settings
+from shared.settings import HOST, Settings
 
 
 @dataclass(frozen=True)
 class ReportingSettings(Settings):
+    nats_user: ClassVar[str] = "reporting"
+
+    reporting_host: str = HOST
     reporting_db: str = ""
     staff_token: str = ""
     staff_tokens: str = ""

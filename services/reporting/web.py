@@ -4,15 +4,16 @@ worklist of open complaints, nearest deadline first. Staff sign in with their be
 
 from __future__ import annotations
 
+import hmac
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import jinja2
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.reporting import charts, domain
+from services.reporting import charts, domain, workspace
 from services.reporting.http import COOKIE, Problem, source, staff_name, strict_query
 
 TEMPLATES = jinja2.Environment(
@@ -130,11 +131,25 @@ def mount(app: FastAPI) -> None:
         page = TEMPLATES.get_template("dashboard.html.j2").render(t=t, lang=lang, **context)
         return HTMLResponse(page)
 
-    @app.post("/login")
-    async def login(request: Request) -> RedirectResponse:
+    @app.post("/login", response_model=None)
+    async def login(request: Request) -> Response:
         form = parse_qs((await request.body()).decode(errors="replace"))
         token = (form.get("token") or [""])[0].strip()
-        lang = (form.get("lang") or ["nl"])[0]
-        response = RedirectResponse(f"/dashboard?lang={'en' if lang == 'en' else 'nl'}", 303)
+        lang = "en" if (form.get("lang") or ["nl"])[0] == "en" else "nl"
+        wanted = (form.get("next") or ["/dashboard"])[0]
+        # Only our own pages: never an open redirect to somewhere else.
+        target = wanted if wanted.startswith(("/dashboard", "/workspace")) else "/dashboard"
+        known = any(
+            hmac.compare_digest(k.encode(), token.encode()) for k in request.app.state.tokens
+        )
+        if not known:
+            t = workspace.TEXTS[lang] if target.startswith("/workspace") else TEXTS[lang]
+            page = TEMPLATES.get_template("login.html.j2").render(
+                t=t, lang=lang, next=target, error=workspace.TEXTS[lang]["login_error"]
+            )
+            return HTMLResponse(page, 401)
+        response = RedirectResponse(f"{target}?lang={lang}", 303)
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
         return response
+
+    workspace.mount(app)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 from services.sla_monitor.app import create_app
 from services.sla_monitor.settings import SlaSettings
+from shared.observability import configure_logging, run_with_http
 from shared.policy import PolicyError
 
 EXIT_BAD_POLICY = 2
@@ -19,15 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.sla_monitor")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    settings = SlaSettings.from_env()
+    configure_logging(args.log_level, settings.log_format)
     try:
-        app = create_app(SlaSettings.from_env())
+        app = create_app(settings)
     except PolicyError as error:
         print(f"sla_monitor: invalid policy: {error}", file=sys.stderr)
         return EXIT_BAD_POLICY
-    asyncio.run(app.run())
+    # HTTP on its own port: health for the supervisor, /metrics for Prometheus.
+    asyncio.run(run_with_http(app, settings.sla_host, settings.sla_port))
     return 0
 
 

@@ -4,6 +4,7 @@ fired timers in TIMERS (re-checks, escalates, sets the next timer). Acks are man
 ack; transient trouble → nack with backoff (held in process on the last delivery); hopeless →
 DEADLETTER with reason, consumer and stream sequence in headers, then term. The policy is
 re-read on SIGHUP and when its file changes; a broken file keeps the last valid policy.
+`python -m services.sla_monitor` serves /health/live, /health/ready and /metrics beside.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import nats
 import nats.errors
 from eventsourcing.persistence import IntegrityError, OperationalError
-from faststream import FastStream
+from faststream.asgi import AsgiFastStream
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from nats.aio.client import Client as NatsClient
@@ -34,6 +35,7 @@ from services.sla_monitor.application import (
 )
 from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER, SlaSettings
 from services.sla_monitor.timers import Timers
+from shared import observability as obs
 from shared import subjects
 from shared.complaint import ComplaintError
 from shared.deadlines import SlaError
@@ -89,6 +91,8 @@ class Consumer:
                     await msg.nack(delay=self.settings.retry_delay(delivered))
                 return
             log.info("%s %s: %s", self.name, raw.subject, outcome)
+            if str(outcome).startswith("escalated"):
+                obs.ESCALATIONS.labels("deadline").inc()
             await msg.ack()
             return
 
@@ -110,6 +114,7 @@ class Consumer:
             headers=headers,
             stream=subjects.DEADLETTER_STREAM,
         )
+        obs.DEAD_LETTERS.labels(self.name).inc()
         log.error("%s dead-lettered %s (seq %d): %s", self.name, raw.subject, seq, reason)
 
 
@@ -127,11 +132,16 @@ async def _raw_body(msg: NatsMessage) -> bytes:
     return msg.body  # the handlers read subjects only; bodies are never decoded here
 
 
-def create_app(settings: SlaSettings) -> FastStream:
+def create_app(settings: SlaSettings) -> AsgiFastStream:
     """Raises PolicyError when the policy file is unusable: the service must not start."""
     policies = PolicyHolder(settings.policy_path)
     log.info("policy %s from %s", policies.current.policy.version_id, settings.policy_path)
-    broker = NatsBroker(settings.nats_servers, max_reconnect_attempts=-1, name="klachten-sla")
+    broker = NatsBroker(
+        settings.nats_servers,
+        max_reconnect_attempts=-1,
+        name="klachten-sla",
+        middlewares=[*obs.telemetry_middleware(), *obs.prometheus_middleware("sla_monitor")],
+    )
     events = Consumer(settings, broker, EVENTS_CONSUMER, subjects.COMPLAINTS_STREAM)
     fired = Consumer(settings, broker, TIMERS_CONSUMER, subjects.TIMERS_STREAM)
     run = _Runtime()
@@ -142,10 +152,14 @@ def create_app(settings: SlaSettings) -> FastStream:
         return run.service
 
     async def when_complaint_changed_set_timer(msg: NatsMessage) -> None:
-        await events.deliver(msg, service().when_complaint_changed)
+        raw: Msg = msg.raw_message
+        with obs.handling("sla_monitor", raw.subject, raw.headers):
+            await events.deliver(msg, service().when_complaint_changed)
 
     async def when_timer_fired_escalate(msg: NatsMessage) -> None:
-        await fired.deliver(msg, service().when_timer_fired)
+        raw: Msg = msg.raw_message
+        with obs.handling("sla_monitor", raw.subject, raw.headers):
+            await fired.deliver(msg, service().when_timer_fired)
 
     wiring = (
         (EVENTS_CONSUMER, subjects.COMPLAINTS_STREAM, subjects.COMPLAINTS_ALL,
@@ -198,4 +212,9 @@ def create_app(settings: SlaSettings) -> FastStream:
         if run.nc is not None:
             await run.nc.close()
 
-    return FastStream(broker, on_startup=[startup], after_shutdown=[shutdown])
+    return AsgiFastStream(
+        broker,
+        asgi_routes=obs.health_routes(broker, lambda: run.service is not None),
+        on_startup=[startup],
+        after_shutdown=[shutdown],
+    )

@@ -13,6 +13,7 @@ from pathlib import Path
 import nats
 import pytest
 
+from shared import permissions
 from shared.streams import STREAMS, stream_info
 from tests.helpers import free_port, wait_until
 
@@ -34,7 +35,7 @@ class Up:
             "COLUMNS": "200",
         }
         # `up` starts every service too: free ports for each, never the defaults.
-        for name in ("INTAKE", "SMTP", "REPORTING", "MAILSINK"):
+        for name in ("INTAKE", "SMTP", "REPORTING", "MAILSINK", "NOTIFIER", "SLA"):
             self.env[f"KLACHTEN_{name}_PORT"] = str(free_port())
         data_dir.mkdir(parents=True, exist_ok=True)
         with self.output.open("wb") as out:
@@ -44,7 +45,10 @@ class Up:
 
     @property
     def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
+        """As the admin: `klachten up` turns authentication on (credentials in the data dir)."""
+        plain = f"nats://127.0.0.1:{self.port}"
+        found = permissions.load_credentials(self.data_dir)
+        return permissions.with_credentials(plain, "admin", found["admin"]) if found else plain
 
     def text(self) -> str:
         return self.output.read_text()
@@ -67,6 +71,8 @@ def up(tmp_path: Path) -> Iterator[Up]:
 
 
 async def _streams_exist(url: str) -> bool:
+    if not permissions.has_credentials(url):
+        return False  # `up` has not written the credentials yet (a refused client may hang)
     nc = await nats.connect(url, connect_timeout=1, max_reconnect_attempts=0)
     try:
         return all([await stream_info(nc, spec.name) for spec in STREAMS])
@@ -82,7 +88,10 @@ async def test_up_provisions_and_stops_cleanly_on_sigint(up: Up) -> None:
     await wait_until(lambda: _streams_exist(up.url), timeout=30, message="streams exist")
     await wait_until(lambda: "klachten is up" in up.text(), timeout=60, message="summary")
     summary = up.text()
-    assert up.url in summary
+    assert f"nats://127.0.0.1:{up.port}" in summary
+    credentials = permissions.load_credentials(up.data_dir)
+    assert credentials is not None
+    assert not any(password in summary for password in credentials.values())
     assert f"http://127.0.0.1:{up.monitor_port}" in summary
     assert str(up.data_dir) in summary
 
@@ -92,6 +101,10 @@ async def test_up_provisions_and_stops_cleanly_on_sigint(up: Up) -> None:
     assert "stopped cleanly" in up.text()
     assert "Server Exiting" in (up.data_dir / "nats" / "nats-server.log").read_text()
     assert up.nats_pid() is None  # the server removes its ports file on a clean exit
+    logs = [*(up.data_dir / "logs").glob("*.log"), up.data_dir / "nats" / "nats-server.log"]
+    for log in logs:
+        text = log.read_text(errors="replace")
+        assert not any(password in text for password in credentials.values()), log.name
 
 
 async def test_up_restarts_a_crashed_nats_server(up: Up) -> None:

@@ -1,0 +1,262 @@
+"""The case handler's workspace (Dutch by default, ``?lang=en``): worklist and complaint pages.
+
+Reading: the worklist comes from reporting's read model (nearest deadline first); a complaint
+page reads the complaint from intake's staff API (``/api/complaints/<id>/timeline``) with the
+staff member's own token, because only intake holds the personal data (texts, documents).
+Acting: every action is a server-side call to intake's staff API with that same token, so it
+appends exactly the events the API appends. The form carries the complaint version it was
+rendered from; before posting, the workspace reads the complaint again and refuses when a
+colleague's action (anything but letters) was appended since — "a colleague already ...".
+The small window between that check and the post is covered by the rules themselves (intake
+answers 409 to a second response, a closed complaint, a second extension), shown the same way.
+
+KLACHTEN_INTAKE_URL  intake's base URL (default http://127.0.0.1:$KLACHTEN_INTAKE_PORT or :8080)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
+
+import httpx
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.reporting import domain
+from services.reporting.http import COOKIE, staff_name
+
+HERE = Path(__file__).parent / "templates" / "workspace"
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE.parent), autoescape=True, undefined=jinja2.StrictUndefined
+)
+TEXTS: dict[str, dict[str, Any]] = json.loads((HERE / "texts.json").read_text("utf-8"))
+LOCAL = ZoneInfo("Europe/Amsterdam")
+ENDPOINTS = {
+    "respond": "responses",
+    "extend": "extensions",
+    "escalate": "escalations",
+    "close": "closure",
+}
+# Appended by a colleague (or the complainant) since the page was rendered: the handler must
+# look again before acting. Letters and acknowledgements do not change what the handler decides.
+CONFLICTING = {"responded", "extended", "escalated", "closed", "reaction_received", "paused"}
+TIMEOUT = 10.0
+
+
+def intake_url() -> str:
+    configured = os.environ.get("KLACHTEN_INTAKE_URL", "").strip()
+    port = os.environ.get("KLACHTEN_INTAKE_PORT", "8080")
+    return (configured or f"http://127.0.0.1:{port}").rstrip("/")
+
+
+def _lang(request: Request) -> str:
+    return "en" if request.query_params.get("lang") == "en" else "nl"
+
+
+def _token(request: Request) -> str:
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else request.cookies.get(COOKIE, "")
+
+
+def _render(name: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:
+    t = TEXTS[lang]
+    page = TEMPLATES.get_template(f"workspace/{name}").render(t=t, lang=lang, day=_day, **context)
+    return HTMLResponse(page, status)
+
+
+def _login(request: Request, lang: str) -> HTMLResponse:
+    page = TEMPLATES.get_template("login.html.j2").render(
+        t=TEXTS[lang],
+        lang=lang,
+        next=request.url.path if request.method == "GET" else "/workspace",
+        error=None,
+    )
+    return HTMLResponse(page, 401, {"WWW-Authenticate": 'Bearer realm="klachten"'})
+
+
+def _day(text: str | None, lang: str, deadline: bool = True) -> str:
+    """A deadline instant (the first moment late) as its due day, in words; else a moment."""
+    if not text:
+        return "—"
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(LOCAL)
+    t = TEXTS[lang]
+    if deadline:
+        due = (moment - timedelta(microseconds=1)).date()
+        return f"{t['weekdays'][due.weekday()]} {due.day} {t['months'][due.month - 1]} {due.year}"
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+class Intake:
+    """Intake's staff API, called with the signed-in staff member's own token."""
+
+    def __init__(self, token: str) -> None:
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str) -> httpx.Response:
+        return httpx.get(intake_url() + path, headers=self.headers, timeout=TIMEOUT)
+
+    def post(self, path: str, body: dict[str, Any], lang: str) -> httpx.Response:
+        headers = {**self.headers, "Accept-Language": lang}
+        return httpx.post(intake_url() + path, json=body, headers=headers, timeout=TIMEOUT)
+
+
+def _complaint_page(
+    request: Request, cid: str, lang: str, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    answer = Intake(_token(request)).get(f"/api/complaints/{cid}/timeline")
+    if answer.status_code != 200:
+        return _render(
+            "missing.html.j2", lang, answer.status_code if answer.status_code < 500 else 502
+        )
+    data = answer.json()
+    state, now = data["state"], request.app.state.clock()
+    t = TEXTS[lang]
+    template = request.query_params.get("template", "")
+    personal = state.get("personal") or {}
+    name = (personal.get("complainant") or {}).get("name", "")
+    draft = t["response_templates"].get(template, {}).get("text", "")
+    context: dict[str, Any] = {
+        "state": state,
+        "events": data["events"],
+        "personal": personal,
+        "clocks": _clocks(state, now),
+        "extend_refusal": _extend_refusal(state, now, t),
+        "draft": draft.format(name=name or "", reference=state["reference"]),
+        "draft_resolution": t["response_templates"].get(template, {}).get("resolution", ""),
+        "message": None,
+        "errors": [],
+        "done": request.query_params.get("done", ""),
+        "kept": {},
+        "failed": "",
+        **extra,
+    }
+    return _render("complaint.html.j2", lang, status, **context)
+
+
+def _clocks(state: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+    d = state["deadlines"]
+    rows = [
+        ("internal", "acknowledgement", d["acknowledgement"], state["acknowledged"]),
+        ("internal", "response", d["response"], state["status"] in ("responded", "closed")),
+        ("statutory", "statutory", d["statutory"], state["status"] in ("responded", "closed")),
+    ]
+    out = []
+    for clock, kind, at, met in rows:
+        late = bool(at) and not met and datetime.fromisoformat(at) <= now
+        out.append({"clock": clock, "kind": kind, "at": at, "met": met, "overdue": late})
+    return out
+
+
+def _extend_refusal(state: dict[str, Any], now: datetime, t: dict[str, Any]) -> str | None:
+    """Why the statutory term cannot be extended now (Awb 9:11 lid 2), or None."""
+    if state["status"] not in ("submitted", "acknowledged", "escalated"):
+        return str(t["extend_not_open"])
+    if state["extensions"]:
+        return str(t["extend_once"])
+    statutory = state["deadlines"]["statutory"]
+    if statutory and datetime.fromisoformat(statutory) <= now:
+        return str(t["extend_too_late"])
+    return None
+
+
+def _body(action: str, form: dict[str, str]) -> dict[str, Any]:
+    if action == "respond":
+        return {"text": form.get("text", ""), "resolution": form.get("resolution", "")}
+    if action == "extend":
+        weeks = form.get("weeks", "")
+        return {"weeks": int(weeks) if weeks.isdigit() else weeks, "reason": form.get("reason", "")}
+    if action == "escalate":
+        return {"reason": "staff_decision", "text": form.get("text") or None}
+    return {"outcome": form.get("outcome", ""), "note": form.get("note") or None}
+
+
+def _conflict(events: list[dict[str, Any]], seen: int, t: dict[str, Any], lang: str) -> str | None:
+    later = [e for e in events if e["version"] > seen and e["type"] in CONFLICTING]
+    if not later:
+        return None
+    e = later[-1]
+    who = str(e["actor"]).split(":", 1)[-1]
+    what = t["event_names"].get(e["type"], e["type"])
+    return str(t["conflict"]).format(who=who, what=what, at=_day(e["occurred_at"], lang, False))
+
+
+def mount(app: FastAPI) -> None:
+    @app.get("/workspace", response_class=HTMLResponse)
+    def worklist(request: Request) -> HTMLResponse:
+        lang = _lang(request)
+        if staff_name(request) is None:
+            return _login(request, lang)
+        now = request.app.state.clock()
+        _, tables = request.app.state.view.snapshot()
+        rows = domain.worklist(tables["complaints_status_and_deadlines"], now)
+        level = request.query_params.get("level", "")
+        if level.isdigit():
+            rows = [r for r in rows if r["escalation_level"] == int(level)]
+        return _render("worklist.html.j2", lang, rows=rows, level=level, who=staff_name(request))
+
+    @app.get("/workspace/complaints/{cid}", response_class=HTMLResponse)
+    def complaint(request: Request, cid: str) -> HTMLResponse:
+        lang = _lang(request)
+        if staff_name(request) is None:
+            return _login(request, lang)
+        return _complaint_page(request, cid, lang)
+
+    @app.post(
+        "/workspace/complaints/{cid}/{action}", response_class=HTMLResponse, response_model=None
+    )
+    async def act(request: Request, cid: str, action: str) -> Response:
+        lang = _lang(request)
+        if staff_name(request) is None or action not in ENDPOINTS:
+            return _login(request, lang)
+        raw = parse_qs((await request.body()).decode(errors="replace"))
+        form = {k: v[0].strip() for k, v in raw.items()}
+        return await asyncio.to_thread(_act_sync, request, cid, action, form, lang)
+
+    @app.get("/workspace/complaints/{cid}/attachments/{index}")
+    def document(request: Request, cid: str, index: int) -> Response:
+        if staff_name(request) is None:
+            return _login(request, _lang(request))
+        answer = Intake(_token(request)).get(f"/api/complaints/{cid}/attachments/{index}")
+        keep = ("content-type", "content-disposition", "x-content-type-options")
+        headers = {k: v for k, v in answer.headers.items() if k.lower() in keep}
+        return Response(answer.content, answer.status_code, headers=headers)
+
+    @app.post("/logout")
+    def logout() -> RedirectResponse:
+        response = RedirectResponse("/workspace", 303)
+        response.delete_cookie(COOKIE)
+        return response
+
+
+def _act_sync(request: Request, cid: str, action: str, form: dict[str, str], lang: str) -> Response:
+    t = TEXTS[lang]
+    intake = Intake(_token(request))
+    seen = int(form["version"]) if form.get("version", "").isdigit() else 0
+    current = intake.get(f"/api/complaints/{cid}/timeline")
+    if current.status_code != 200:
+        return _render("missing.html.j2", lang, 404)
+    conflict = _conflict(current.json()["events"], seen, t, lang)
+    if conflict:
+        return _complaint_page(request, cid, lang, 409, message=conflict, kept=form)
+    answer = intake.post(f"/api/complaints/{cid}/{ENDPOINTS[action]}", _body(action, form), lang)
+    if answer.status_code in (200, 201):
+        return RedirectResponse(f"/workspace/complaints/{cid}?lang={lang}&done={action}", 303)
+    body = (
+        answer.json()
+        if answer.headers.get("content-type", "").startswith("application/json")
+        else {}
+    )
+    if answer.status_code == 422 and isinstance(body, list):
+        errors = [{"id": f"{action}-{e['field']}", "message": e["message"]} for e in body]
+        return _complaint_page(request, cid, lang, 422, errors=errors, kept=form, failed=action)
+    reason = body.get("message", "") if isinstance(body, dict) else ""
+    kind = {409: "refused", 403: "forbidden"}.get(answer.status_code, "failed")
+    message = str(t[f"action_{kind}"]).format(reason=reason)
+    return _complaint_page(request, cid, lang, answer.status_code, message=message, kept=form)

@@ -1,0 +1,335 @@
+"""Logs, metrics, health and traces shared by the services.
+
+- Logs: one line per record, text or JSON (``KLACHTEN_LOG_FORMAT``), with the complaint id and
+  correlation id of the work in hand (`bound(...)`), and any ``scheme://user:password@`` masked.
+- Metrics: Prometheus (prometheus_client's default registry): faststream's middleware for the
+  consumers plus the domain counters below; `metrics_body()` is what ``/metrics`` serves.
+- Health: ``/health/live`` (the process runs) and ``/health/ready`` (it can do its work).
+- Traces: OpenTelemetry when installed. A complaint's whole life is one trace: the trace id *is*
+  the complaint id (128 bits), so every service joins it without coordination, also for events
+  appended by the persistence module, which carry no trace headers. A W3C ``traceparent``
+  header on a message (faststream's telemetry middleware adds it to what it publishes) is used
+  as the parent when it belongs to that trace. Without the SDK the spans cost nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import functools
+import json
+import logging
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import Any
+from uuid import UUID
+
+import uvicorn
+from faststream.asgi import AsgiResponse, get
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
+
+from shared.permissions import mask
+
+try:  # optional: opentelemetry-api (spans are recorded only with opentelemetry-sdk)
+    from opentelemetry import trace
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+except ImportError:  # pragma: no cover - tracing is simply off
+    trace = None  # type: ignore[assignment]
+
+complaint_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "complaint_id", default=None
+)
+correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "correlation_id", default=None
+)
+
+# --- metrics -------------------------------------------------------------------------------
+
+COMPLAINTS_RECEIVED = Counter(
+    "klachten_complaints_received", "Complaints registered by intake", ["channel"]
+)
+LETTERS_SENT = Counter("klachten_letters_sent", "Letters handed to SMTP", ["event_type"])
+NOTIFIER_OUTCOMES = Counter(
+    "klachten_notifier_outcomes", "Notifier deliveries by result", ["event_type", "outcome"]
+)
+ESCALATIONS = Counter("klachten_escalations", "Escalations recorded", ["by"])
+
+
+@functools.cache
+def projection_gauges() -> tuple[Gauge, Gauge]:
+    """Position and lag of the read model (made by reporting only, so no other service shows
+    a misleading zero)."""
+    position = Gauge(
+        "klachten_projection_position", "Last stream sequence in the reporting read model"
+    )
+    lag = Gauge("klachten_projection_lag_events", "Stream sequences the read model is behind")
+    return position, lag
+
+
+DEAD_LETTERS = Counter("klachten_dead_letters", "Messages given up on", ["consumer"])
+
+
+def metrics_body() -> tuple[bytes, str]:
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+def prometheus_middleware(app_name: str) -> list[Any]:
+    """faststream's consumer metrics, labelled by subject *pattern*: a label per complaint
+    would grow without bound."""
+    from faststream.nats.prometheus.provider import NatsMetricsSettingsProvider
+    from faststream.prometheus.middleware import PrometheusMiddleware
+
+    class ByPattern(NatsMetricsSettingsProvider):
+        def get_consume_attrs_from_message(self, msg: Any) -> Any:
+            attrs = super().get_consume_attrs_from_message(msg)
+            return {**attrs, "destination_name": subject_pattern(attrs["destination_name"])}
+
+    return [
+        PrometheusMiddleware(
+            settings_provider_factory=lambda _msg: ByPattern(),
+            registry=REGISTRY,
+            app_name=app_name,
+        )
+    ]
+
+
+def subject_pattern(subject: str) -> str:
+    """``complaints.<id>.<version>.submitted`` → ``complaints.*.*.submitted`` (ids, numbers)."""
+    parts = subject.split(".")
+    return ".".join("*" if _is_id(p) or p.isdigit() else p for p in parts)
+
+
+def _is_id(token: str) -> bool:
+    try:
+        UUID(token)
+    except ValueError:
+        return False
+    return True
+
+
+def telemetry_middleware() -> list[Any]:
+    """faststream's OpenTelemetry middleware when its dependencies (the SDK) are installed."""
+    try:
+        from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+    except ImportError:
+        return []
+    return [NatsTelemetryMiddleware()]
+
+
+# --- health for faststream services (AsgiFastStream routes) ------------------------------------
+
+
+def health_routes(
+    broker: Any, ready: Callable[[], bool | Awaitable[bool]]
+) -> list[tuple[str, Any]]:
+    """``/health/live``, ``/health/ready`` (broker answers a ping and `ready()`), ``/metrics``."""
+
+    def answer(ok: bool, detail: dict[str, Any]) -> AsgiResponse:
+        body = json.dumps({"status": "ok" if ok else "unavailable", **detail}).encode()
+        headers = {"content-type": "application/json"}
+        return AsgiResponse(body, 200 if ok else 503, headers=headers)
+
+    @get(include_in_schema=False)
+    async def live(scope: Any) -> AsgiResponse:
+        return answer(True, {})
+
+    @get(include_in_schema=False)
+    async def readiness(scope: Any) -> AsgiResponse:
+        connected = bool(await broker.ping(timeout=2))
+        result = ready()
+        started = bool(await result) if isinstance(result, Awaitable) else bool(result)
+        return answer(connected and started, {"nats": connected, "started": started})
+
+    @get(include_in_schema=False)
+    async def metrics(scope: Any) -> AsgiResponse:
+        body, content_type = metrics_body()
+        return AsgiResponse(body, 200, headers={"content-type": content_type})
+
+    return [("/health/live", live), ("/health/ready", readiness), ("/metrics", metrics)]
+
+
+class _HttpServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield  # the service owns SIGINT/SIGTERM: it stops the consumers, then the HTTP side
+
+
+async def run_with_http(app: Any, host: str, port: int) -> None:
+    """Run a faststream app (consumers and hooks) until SIGINT/SIGTERM, serving its HTTP routes
+    on host:port. A port in use costs the endpoints (logged), never the service's work."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    config = uvicorn.Config(
+        app, host=host, port=port, lifespan="off", log_level="warning", access_log=False
+    )
+    server = _HttpServer(config)
+
+    async def serve_http() -> None:
+        try:
+            await server.serve()
+        except SystemExit:
+            logging.getLogger("klachten").warning(
+                "health and metrics not served: cannot listen on %s:%d", host, port
+            )
+
+    async with app:
+        http = asyncio.create_task(serve_http())
+        await stop.wait()
+        server.should_exit = True
+        await http
+
+
+# --- structured logs -----------------------------------------------------------------------
+
+_TEXT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+class MaskSecrets(logging.Filter):
+    """Never let a password in a URL reach a log (handlers of other libraries included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+class ContextFormatter(logging.Formatter):
+    """Text with `` complaint_id=… correlation_id=…`` appended, or one JSON object per line."""
+
+    def __init__(self, json_lines: bool) -> None:
+        super().__init__(_TEXT)
+        self.json_lines = json_lines
+
+    def format(self, record: logging.LogRecord) -> str:
+        ids = {"complaint_id": complaint_id_var.get(), "correlation_id": correlation_id_var.get()}
+        ids = {k: v for k, v in ids.items() if v}
+        if not self.json_lines:
+            text = super().format(record)
+            return mask(text + "".join(f" {k}={v}" for k, v in ids.items()))
+        out: dict[str, Any] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            **ids,
+        }
+        span = _current_trace_ids()
+        if span:
+            out.update(span)
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return mask(json.dumps(out, default=str))
+
+
+def configure_logging(level: str = "INFO", log_format: str = "text") -> None:
+    """Root logging for a service process (replaces earlier handlers)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ContextFormatter(json_lines=log_format.strip().lower() == "json"))
+    handler.addFilter(MaskSecrets())
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+
+
+@contextlib.contextmanager
+def bound(
+    complaint_id: str | UUID | None, correlation_id: str | UUID | None = None
+) -> Iterator[None]:
+    """Log records inside carry these ids (correlation defaults to the complaint: the id every
+    event of one complaint shares)."""
+    cid = str(complaint_id) if complaint_id else None
+    tokens = (
+        complaint_id_var.set(cid),
+        correlation_id_var.set(str(correlation_id) if correlation_id else cid),
+    )
+    try:
+        yield
+    finally:
+        correlation_id_var.reset(tokens[1])
+        complaint_id_var.reset(tokens[0])
+
+
+def complaint_of(subject: str) -> str | None:
+    """The complaint id in ``complaints.<id>.…`` or ``timers.<kind>.<id>.…``."""
+    parts = subject.split(".")
+    candidates = parts[1:2] if parts[0] == "complaints" else parts[2:3]
+    for token in candidates:
+        try:
+            return str(UUID(token))
+        except ValueError:
+            return None
+    return None
+
+
+# --- traces --------------------------------------------------------------------------------
+
+
+def _current_trace_ids() -> dict[str, str]:
+    if trace is None:
+        return {}
+    ctx = trace.get_current_span().get_span_context()
+    if not ctx.is_valid:
+        return {}
+    return {"trace_id": f"{ctx.trace_id:032x}", "span_id": f"{ctx.span_id:016x}"}
+
+
+def complaint_trace_context(complaint_id: str, headers: Mapping[str, str] | None = None) -> Any:
+    """The OpenTelemetry context whose trace is the complaint (None without OpenTelemetry)."""
+    if trace is None:
+        return None
+    trace_id = UUID(complaint_id).int
+    if headers:
+        extracted = TraceContextTextMapPropagator().extract(dict(headers))
+        parent = trace.get_current_span(extracted).get_span_context()
+        if parent.is_valid and parent.trace_id == trace_id:
+            return extracted
+    # No parent span of this trace at hand: a stable stand-in parent (the complaint itself).
+    root = SpanContext(
+        trace_id=trace_id,
+        span_id=(trace_id & 0xFFFFFFFFFFFFFFFF) or 1,
+        is_remote=True,
+        trace_flags=TraceFlags(TraceFlags.SAMPLED),
+    )
+    return trace.set_span_in_context(NonRecordingSpan(root))
+
+
+@contextlib.contextmanager
+def handling(
+    service: str, subject: str, headers: Mapping[str, str] | None = None
+) -> Iterator[None]:
+    """One message's work: logs carry its complaint, and it is a span of that complaint's trace."""
+    complaint = complaint_of(subject)
+    with bound(complaint):
+        if trace is None or complaint is None:
+            yield
+            return
+        tracer = trace.get_tracer("klachten")
+        context = complaint_trace_context(complaint, headers)
+        attributes = {"messaging.destination.name": subject, "klachten.complaint_id": complaint}
+        with tracer.start_as_current_span(
+            f"{service} {subject.split('.')[-1]}", context=context, attributes=attributes
+        ):
+            yield
+
+
+def record_span(service: str, name: str, complaint_id: str | UUID, started_ns: int) -> None:
+    """A finished piece of work that learnt its complaint only at its end (a submission)."""
+    if trace is None:
+        return
+    tracer = trace.get_tracer("klachten")
+    context = complaint_trace_context(str(complaint_id))
+    span = tracer.start_span(f"{service} {name}", context=context, start_time=started_ns)
+    span.end(end_time=time.time_ns())
+
+
+def inject_trace_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Add the current ``traceparent`` to message headers (for publishers outside faststream)."""
+    if trace is not None:
+        TraceContextTextMapPropagator().inject(headers)
+    return headers

@@ -1,0 +1,258 @@
+"""NATS permissions: every service credential is refused what it must not do (update, purge or
+delete a stream, delete a message of the log, append events it does not own) and can do what
+its service needs. Against a real nats-server with the users of config/nats-permissions.conf.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import stat
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import nats
+import pytest
+from eventsourcing.persistence import StoredEvent
+from nats.aio.client import Client
+from nats.errors import NoServersError
+from nats.js.api import ConsumerConfig
+
+from shared import keystore, permissions, subjects
+from shared.buckets import provision_buckets
+from shared.jsclient import JetStreamLink
+from shared.natsserver import EmbeddedNats
+from shared.persistence import JetStreamAggregateRecorder
+from shared.settings import Settings
+from shared.streams import provision
+
+SERVICES = ("intake", "notifier", "sla_monitor", "reporting", "privacy")
+OWN_EVENT = {
+    "intake": "submitted",
+    "notifier": "acknowledged",
+    "sla_monitor": "escalated",
+    "privacy": "erased",
+}
+FORBIDDEN_API = (
+    "STREAM.DELETE.COMPLAINTS",
+    "STREAM.UPDATE.COMPLAINTS",
+    "STREAM.PURGE.COMPLAINTS",
+    "STREAM.MSG.DELETE.COMPLAINTS",
+    "STREAM.CREATE.ROGUE",
+    "STREAM.DELETE.TIMERS",
+    "STREAM.DELETE.KV_KLACHTEN_KEYS",
+    "CONSUMER.DELETE.COMPLAINTS.notifier",
+)
+
+
+@pytest.fixture
+def secured(tmp_path: Path) -> Iterator[EmbeddedNats]:
+    credentials, _ = permissions.ensure_credentials(tmp_path)
+    server = EmbeddedNats(tmp_path / "nats", credentials=credentials).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def provisioned(secured: EmbeddedNats) -> AsyncIterator[EmbeddedNats]:
+    nc = await nats.connect(secured.url_for("admin"))
+    try:
+        await provision(nc)
+        await provision_buckets(nc)
+    finally:
+        await nc.close()
+    yield secured
+
+
+class Connection:
+    """A client that keeps the server's asynchronous errors (permission violations)."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.nc: Client | None = None
+
+    async def open(self, url: str) -> Client:
+        async def on_error(error: Exception) -> None:
+            self.errors.append(str(error))
+
+        self.nc = await nats.connect(url, error_cb=on_error, max_reconnect_attempts=0)
+        return self.nc
+
+    async def denied(self, subject: str, body: bytes = b"") -> bool:
+        """The server refused the publish (its -ERR names the subject) and nobody answered."""
+        assert self.nc is not None
+        try:
+            await self.nc.request(subject, body, timeout=0.5)
+        except Exception:
+            await self.nc.flush()
+            return any(
+                "permissions violation" in e.lower() and subject.lower() in e.lower()
+                for e in self.errors
+            )
+        return False
+
+
+def _append(link: JetStreamLink, complaint: str, version: int, event_type: str) -> None:
+    recorder = JetStreamAggregateRecorder(link)
+    event = StoredEvent(
+        originator_id=complaint,
+        originator_version=version,
+        topic=f"tests.permissions:{event_type.title().replace('_', '')}",
+        state=b"{}",
+    )
+    recorder.insert_events([event])
+
+
+def test_the_committed_server_conf_is_generated_from_the_spec() -> None:
+    assert permissions.CONFIG_FILE.read_text() == permissions.render_conf()
+    assert permissions.KEYS_BUCKET == keystore.BUCKET
+
+
+def test_credentials_are_made_once_and_only_the_owner_can_read_them(tmp_path: Path) -> None:
+    first, made = permissions.ensure_credentials(tmp_path)
+    again, made_again = permissions.ensure_credentials(tmp_path)
+    path = permissions.credentials_path(tmp_path)
+    assert made and not made_again and first == again
+    assert set(first) == set(permissions.USERS)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_settings_take_their_own_user_from_the_data_dir(tmp_path: Path) -> None:
+    from services.intake.settings import IntakeSettings
+    from services.reporting.settings import ReportingSettings
+
+    credentials, _ = permissions.ensure_credentials(tmp_path)
+    env = {"KLACHTEN_DATA_DIR": str(tmp_path)}
+    assert permissions.user_of(IntakeSettings.from_env(env).nats_url) == "intake"
+    assert permissions.user_of(ReportingSettings.from_env(env).nats_url) == "reporting"
+    assert permissions.user_of(Settings.from_env(env).nats_url) == "admin"
+    explicit = {**env, "KLACHTEN_NATS_URL": "nats://someone:pw@nats-1:4222"}
+    assert IntakeSettings.from_env(explicit).nats_url == explicit["KLACHTEN_NATS_URL"]
+    url = IntakeSettings.from_env(env).nats_url
+    assert credentials["intake"] in url
+    assert credentials["intake"] not in permissions.mask(f"connecting to {url}")
+
+
+async def test_without_credentials_nobody_gets_in(provisioned: EmbeddedNats) -> None:
+    with pytest.raises((NoServersError, nats.errors.Error, OSError)):
+        await nats.connect(provisioned.url, max_reconnect_attempts=0, allow_reconnect=False)
+    wrong = permissions.with_credentials(provisioned.url, "intake", "not-the-password")
+    with pytest.raises((NoServersError, nats.errors.Error, OSError)):
+        await nats.connect(wrong, max_reconnect_attempts=0, allow_reconnect=False)
+
+
+@pytest.mark.parametrize("user", SERVICES)
+async def test_no_service_may_manage_or_shrink_a_stream(
+    provisioned: EmbeddedNats, user: str
+) -> None:
+    connection = Connection()
+    nc = await connection.open(provisioned.url_for(user))
+    try:
+        body = json.dumps({"seq": 1, "name": "ROGUE", "subjects": ["rogue.>"]}).encode()
+        foreign = {"intake": "acknowledged", "notifier": "escalated", "sla_monitor": "closed"}
+        foreign |= {"reporting": "submitted", "privacy": "submitted"}
+        tries = [f"$JS.API.{api}" for api in FORBIDDEN_API]
+        tries.append(subjects.event_subject(uuid4(), 1, foreign[user]))
+        refused = await asyncio.gather(*(connection.denied(s, body) for s in tries))
+        assert all(refused), [s for s, ok in zip(tries, refused, strict=True) if not ok]
+    finally:
+        await nc.close()
+    admin = await nats.connect(provisioned.url_for("admin"))
+    try:
+        info = json.loads((await admin.request("$JS.API.STREAM.INFO.COMPLAINTS", b"")).data)
+        assert info["config"]["max_age"] == 0 and "error" not in info
+    finally:
+        await admin.close()
+
+
+@pytest.mark.parametrize("user", sorted(OWN_EVENT))
+def test_each_writer_appends_its_own_events_through_the_persistence_module(
+    provisioned: EmbeddedNats, user: str
+) -> None:
+    admin = JetStreamLink(provisioned.url_for("admin"))
+    link = JetStreamLink(provisioned.url_for(user))
+    try:
+        complaint = str(uuid4())
+        version = 1
+        if user != "intake":
+            _append(admin, complaint, 1, "submitted")
+            version = 2
+        _append(link, complaint, version, OWN_EVENT[user])
+        head = link.run(
+            link.direct_get("COMPLAINTS", {"last_by_subj": f"complaints.{complaint}.>"})
+        )
+        assert head is not None and head.subject.endswith(f".{version}.{OWN_EVENT[user]}")
+    finally:
+        link.close()
+        admin.close()
+
+
+async def _pull_one(nc: Client, stream: str, durable: str, filter_subject: str) -> Any:
+    js = nc.jetstream()
+    config = ConsumerConfig(durable_name=durable, filter_subjects=[filter_subject])
+    sub = await js.pull_subscribe("", durable=durable, stream=stream, config=config)
+    [msg] = await sub.fetch(1, timeout=5)
+    await msg.ack_sync()
+    return msg
+
+
+async def test_what_each_service_needs_is_allowed(provisioned: EmbeddedNats) -> None:
+    admin = await nats.connect(provisioned.url_for("admin"))
+    cid = str(uuid4())
+    await admin.jetstream().publish(subjects.event_subject(cid, 1, "submitted"), b"{}")
+    await admin.jetstream().publish(subjects.timer_fired_subject(cid, "check"), b"{}")
+    await admin.close()
+
+    intake = await nats.connect(provisioned.url_for("intake"))
+    js = intake.jetstream()
+    await (await js.key_value(permissions.IDEMPOTENCY_BUCKET)).create("k1", b"v")
+    await (await js.key_value(permissions.REFERENCES_BUCKET)).create("ref.K-1", b"v")
+    await (await js.key_value(keystore.BUCKET)).create("complaint.x", b"k1")
+    await (await js.object_store(subjects.ATTACHMENTS_BUCKET)).put("a-file", b"data")
+    ack = await intake.request("counters.references.2026", b"", headers={"Nats-Incr": "+1"})
+    assert json.loads(ack.data)["val"] == "1"
+    await intake.close()
+
+    notifier = await nats.connect(provisioned.url_for("notifier"))
+    msg = await _pull_one(notifier, "COMPLAINTS", "notifier", "complaints.*.*.submitted")
+    assert msg.subject.endswith(".submitted")
+    assert (await (await notifier.jetstream().key_value(keystore.BUCKET)).get("complaint.x")).value
+    await notifier.jetstream().publish(subjects.deadletter_subject("notifier"), b"x")
+    await notifier.close()
+
+    sla = await nats.connect(provisioned.url_for("sla_monitor"))
+    await _pull_one(sla, "COMPLAINTS", "sla_monitor", subjects.COMPLAINTS_ALL)
+    await _pull_one(sla, "TIMERS", "sla_timers", subjects.TIMERS_FIRED_ALL)
+    schedule = subjects.timer_schedule_subject(cid, "check")
+    await sla.jetstream().publish(
+        schedule,
+        b"{}",
+        headers={
+            "Nats-Schedule": "@at 2099-01-01T00:00:00Z",
+            "Nats-Schedule-Target": subjects.timer_fired_subject(cid, "check"),
+        },
+    )
+    await sla.jetstream().purge_stream("TIMERS", subject=schedule)
+    await sla.close()
+
+    reporting = await nats.connect(provisioned.url_for("reporting"))
+    got = await reporting.jetstream().get_msg("COMPLAINTS", 1, direct=True)
+    assert got.subject and got.subject.startswith("complaints.")
+    await reporting.subscribe(subjects.COMPLAINTS_ALL)
+    await reporting.jetstream().publish(subjects.deadletter_subject("reporting"), b"x")
+    await reporting.close()
+
+    privacy = await nats.connect(provisioned.url_for("privacy"))
+    kv = await privacy.jetstream().key_value(keystore.BUCKET)
+    entry = await kv.get("complaint.x")
+    reply = await privacy.request(
+        f"$JS.API.STREAM.MSG.DELETE.KV_{keystore.BUCKET}",
+        json.dumps({"seq": entry.revision}).encode(),
+    )
+    assert json.loads(reply.data).get("success") is True
+    await privacy.close()
