@@ -226,28 +226,56 @@ class Intake:
     # --- staff and complainant actions ----------------------------------------------------
 
     async def request_escalation(self, complaint_id: UUID, reason: str, channel: str) -> None:
-        """The complainant disagrees with the answer: their reaction, then the next level.
+        """The complainant disagrees with the answer (status page): only after an answer at
+        the current level, else IllegalTransition (HTTP 409)."""
+        await self.react(
+            complaint_id,
+            reason,
+            disagrees=True,
+            channel="web",
+            actor=f"complainant:{channel}",
+            escalation_required=True,
+        )
 
-        The same two events as a reply to the response mail (services/intake/mail.py); only
-        after an answer at the current level (else IllegalTransition, HTTP 409).
-        """
+    async def react(
+        self,
+        complaint_id: UUID,
+        text: str,
+        *,
+        disagrees: bool,
+        channel: ev.Channel,
+        actor: str | None = None,
+        message_id: str | None = None,
+        escalation_required: bool = False,
+    ) -> bool:
+        """The complainant's reaction (status page or a reply by e-mail); one that disagrees
+        with an answer also moves the complaint to the next level, in the same save."""
 
         def decide(c: Complaint, now: datetime) -> None:
-            if not domain.reaction_requests_escalation(True, c.status, c.paused):
+            escalate = domain.reaction_requests_escalation(disagrees, c.status, c.paused)
+            if escalation_required and not escalate:
                 raise IllegalTransition("there is no answer to disagree with at this level")
-            cause = Cause(actor=f"complainant:{channel}", correlation_id=complaint_id)
-            c.record_reaction(text=reason, disagrees=True, channel="web", now=now, cause=cause)
-            level = c.level + 1
-            c.escalate(
-                level=level,
-                target=domain.escalation_target(level, None),
-                reason="complainant_request",
-                text=reason,
+            cause = Cause(actor=actor or f"complainant:{channel}", correlation_id=complaint_id)
+            c.record_reaction(
+                text=text,
+                disagrees=disagrees,
+                channel=channel,
                 now=now,
                 cause=cause,
+                message_id=message_id,
             )
+            if escalate:
+                level = c.level + 1
+                c.escalate(
+                    level=level,
+                    target=domain.escalation_target(level, None),
+                    reason="complainant_request",
+                    text=text,
+                    now=now,
+                    cause=cause,
+                )
 
-        await self.act(complaint_id, decide)
+        return await self.act(complaint_id, decide)
 
     async def act(self, complaint_id: UUID, decide: Callable[[Complaint, datetime], None]) -> bool:
         """Apply one command; True when it appended an event, False when it was already done."""

@@ -27,7 +27,7 @@ from services.intake.mailparse import InboundMail, MailRejected, own_words, pars
 from services.intake.settings import IntakeSettings
 from shared import events as ev
 from shared.application import ComplaintNotFound
-from shared.complaint import Cause, Complaint, IllegalTransition
+from shared.complaint import IllegalTransition
 from shared.subjects import ATTACHMENTS_BUCKET
 
 log = logging.getLogger("klachten.intake.mail")
@@ -139,29 +139,14 @@ class IntakeMailHandler:
             text += f"\n\n[attachments: {listed}]"
         disagrees = domain.reaction_disagrees(text)
 
-        def decide(c: Complaint, now: Any) -> None:
-            cause = Cause(actor="complainant:email", correlation_id=complaint_id)
-            c.record_reaction(
-                text=text,
+        try:
+            await self.intake.react(
+                complaint_id,
+                text,
                 disagrees=disagrees,
                 channel="email",
-                now=now,
-                cause=cause,
                 message_id=mail.message_id,
             )
-            if domain.reaction_requests_escalation(disagrees, c.status, c.paused):
-                level = c.level + 1
-                c.escalate(
-                    level=level,
-                    target=domain.escalation_target(level, None),
-                    reason="complainant_request",
-                    text=text,
-                    now=now,
-                    cause=cause,
-                )
-
-        try:
-            await self.intake.act(complaint_id, decide)
         except IllegalTransition:
             return False
         return True
