@@ -31,3 +31,25 @@ async def provisioned_nats(nats_server: EmbeddedNats) -> AsyncIterator[EmbeddedN
     finally:
         await nc.close()
     yield nats_server
+
+
+_exit_status: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _exit_status.append(int(exitstatus))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A library thread left running (a projection's pull thread, a server loop) must not keep
+    the test command from exiting after its summary: name the threads and exit with the
+    session's status."""
+    import os
+    import threading
+
+    stragglers = [
+        t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon
+    ]
+    if stragglers and _exit_status:
+        print(f"\nthreads still running at exit (not waited for): {', '.join(stragglers)}")
+        os._exit(_exit_status[-1])
