@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,9 +24,9 @@ import nats
 from rich.console import Console
 from rich.table import Table
 
+from bench.common import Row, free_port, ms
 from shared.natsserver import EmbeddedNats
 from shared.streams import provision
-from tests.helpers import free_port
 
 TOKEN = "bench-staff-token-0123456789"
 console = Console()
@@ -40,11 +39,6 @@ def body(i: int) -> dict[str, object]:
         "subject": "Benchmark",
         "description": "Een klacht voor de benchmark.",
     }
-
-
-def ms(samples: list[float]) -> str:
-    q = statistics.quantiles(samples, n=100)
-    return f"p50 {q[49] * 1000:.1f} ms · p99 {q[98] * 1000:.1f} ms"
 
 
 async def post(client: httpx.AsyncClient, i: int, latencies: list[float]) -> None:
@@ -118,13 +112,8 @@ def wait_healthy(base: str, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("intake did not become healthy")
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--count", type=int, default=2000)
-    p.add_argument("--concurrency", type=int, default=32)
-    p.add_argument("--rate", type=int, default=200)
-    p.add_argument("--seconds", type=int, default=10)
-    a = p.parse_args()
+def run(count: int, concurrency: int, rate: int, seconds: int) -> list[Row]:
+    """Saturation and a steady rate through one intake process, then raw publishes."""
     with (
         tempfile.TemporaryDirectory(prefix="klachten-bench-") as tmp,
         EmbeddedNats(Path(tmp) / "nats") as server,
@@ -148,22 +137,37 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(base, proc)
-            elapsed, sat = asyncio.run(saturation(base, a.count, a.concurrency))
-            stead = asyncio.run(steady(base, a.rate, a.seconds))
+            elapsed, sat = asyncio.run(saturation(base, count, concurrency))
+            stead = asyncio.run(steady(base, rate, seconds))
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-        t_await = asyncio.run(raw(server.url, a.count, pipelined=False))
-        t_pipe = asyncio.run(raw(server.url, a.count, pipelined=True))
+        t_await = asyncio.run(raw(server.url, count, pipelined=False))
+        t_pipe = asyncio.run(raw(server.url, count, pipelined=True))
+    raw_figures = f"{count / t_await:,.0f}/s awaited · {count / t_pipe:,.0f}/s pipelined"
+    return [
+        Row(
+            "intake",
+            f"saturation, {count} complaints, {concurrency} concurrent",
+            f"{count / elapsed:,.0f} complaints/s · {ms(sat)}",
+            f"raw publish {raw_figures}",
+        ),
+        Row("intake", f"steady {rate}/s for {seconds} s", ms(stead), f"raw publish {raw_figures}"),
+    ]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--count", type=int, default=2000)
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--rate", type=int, default=200)
+    p.add_argument("--seconds", type=int, default=10)
+    a = p.parse_args()
     table = Table(title="intake benchmark (sync_interval: always)")
     for col in ("measure", "intake over HTTP", "raw nats-py publish (baseline)"):
         table.add_column(col)
-    table.add_row(
-        f"saturation, {a.count} complaints, {a.concurrency} concurrent",
-        f"{a.count / elapsed:,.0f} complaints/s · {ms(sat)}",
-        f"{a.count / t_await:,.0f}/s awaited · {a.count / t_pipe:,.0f}/s pipelined",
-    )
-    table.add_row(f"steady {a.rate}/s for {a.seconds} s", ms(stead), "")
+    for row in run(a.count, a.concurrency, a.rate, a.seconds):
+        table.add_row(row.what, row.ours, row.baseline)
     console.print(table)
 
 

@@ -52,6 +52,18 @@ class Row:
     raw: str
     sqlite: str
 
+    @property
+    def group(self) -> str:
+        return "persistence"
+
+    @property
+    def ours(self) -> str:
+        return self.klachten
+
+    @property
+    def baseline(self) -> str:
+        return f"raw nats-py: {self.raw} · eventsourcing SQLite: {self.sqlite}"
+
 
 def body(cid: UUID, version: int) -> bytes:
     return ev.encode(
@@ -161,13 +173,8 @@ def load_latencies(recorder: object, cids: list[UUID]) -> list[float]:
     return samples
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--events", type=int, default=1_000_000, help="log size for load/replay")
-    p.add_argument("--appends", type=int, default=2000, help="events appended per append test")
-    p.add_argument("--loads", type=int, default=1000, help="aggregates loaded")
-    p.add_argument("--markdown", type=Path, help="also write the table to this file")
-    a = p.parse_args()
+def run(sizes: list[int], appends_n: int, loads: int) -> list[Row]:
+    """Append rates once, then load and replay figures at each log size (growing the log)."""
     with (
         tempfile.TemporaryDirectory(prefix="klachten-bench-") as tmp,
         EmbeddedNats(Path(tmp) / "nats") as server,
@@ -177,10 +184,21 @@ def main() -> None:
         module = JetStreamApplicationRecorder(link)
         lite = SQLiteApplicationRecorder(SQLiteDatastore(str(Path(tmp) / "es.sqlite")))
         lite.create_table()
-        rows = appends(server.url, module, lite, a.appends)
-        rows += fill_and_read(server.url, module, lite, a.events, a.loads)
+        rows = appends(server.url, module, lite, appends_n)
+        for size in sizes:
+            rows += fill_and_read(server.url, module, lite, size, loads)
         link.close()
-    show(rows, a)
+    return rows
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--events", type=int, default=1_000_000, help="log size for load/replay")
+    p.add_argument("--appends", type=int, default=2000, help="events appended per append test")
+    p.add_argument("--loads", type=int, default=1000, help="aggregates loaded")
+    p.add_argument("--markdown", type=Path, help="also write the table to this file")
+    a = p.parse_args()
+    show(run([a.events], a.appends, a.loads), a)
 
 
 async def _provision(url: str) -> None:

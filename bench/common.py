@@ -1,0 +1,192 @@
+"""What every benchmark of `python -m bench` shares: the row of the table, percentiles, the
+machine description, service processes, and a throw-away PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from shared.natsserver import CONFIG_FILE
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+@dataclass(frozen=True)
+class Row:
+    group: str
+    what: str
+    ours: str
+    baseline: str = ""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ms(samples: list[float]) -> str:
+    """p50 · p99 in milliseconds (samples in seconds)."""
+    if len(samples) < 2:
+        return "n/a"
+    q = statistics.quantiles(samples, n=100)
+    return f"p50 {q[49] * 1000:.1f} ms · p99 {q[98] * 1000:.1f} ms"
+
+
+def per_second(count: int, seconds: float, unit: str = "/s") -> str:
+    return f"{count / seconds:,.0f}{unit}" if seconds > 0 else "n/a"
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    mem_kib = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            mem_kib = int(line.split()[1])
+    return (
+        f"{model}, {os.cpu_count()} cores (nproc), {mem_kib / 1024 / 1024:.1f} GiB RAM, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def fast_sync_config(directory: Path) -> Path:
+    """The embedded server's configuration without `sync_interval: always`: only for filling
+    a log quickly before measuring reads (reads do not depend on the sync setting)."""
+    text = CONFIG_FILE.read_text().replace("sync_interval: always", "")
+    path = directory / "nats-fast-fill.conf"
+    path.write_text(text)
+    return path
+
+
+class Service:
+    """`python -m services.<name>` with an environment, output to a log file."""
+
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path, *args: str) -> None:
+        self.name = name
+        log = (log_dir / f"{name}.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}", *args],
+            cwd=REPO_ROOT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{process.args} exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
+
+
+@contextmanager
+def postgres(port: int) -> Iterator[str | None]:
+    """A throw-away PostgreSQL 15 (fsync on: a fair comparison), or None when not installed.
+    KLACHTEN_BENCH_POSTGRES_URL uses an existing server instead."""
+    if url := os.environ.get("KLACHTEN_BENCH_POSTGRES_URL"):
+        yield url
+        return
+    if not (PG_BIN / "initdb").exists():
+        yield None
+        return
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        user = next(
+            (
+                u
+                for u in ("postgres", "nobody")
+                if subprocess.run(["id", u], capture_output=True).returncode == 0
+            ),
+            None,
+        )
+        if user is None or not shutil.which("runuser"):
+            yield None
+            return
+        prefix = ["runuser", "-u", user, "--"]
+    base = Path(tempfile.mkdtemp(prefix="klachten-bench-pg-"))
+    base.chmod(0o777)
+    (base / "pw").write_text("bench")
+    (base / "pw").chmod(0o644)
+    data = base / "data"
+    subprocess.run(
+        [
+            *prefix,
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--pwfile",
+            str(base / "pw"),
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "-E",
+            "UTF8",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1"
+    subprocess.run(
+        [
+            *prefix,
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(base / "log"),
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql://postgres:bench@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+            capture_output=True,
+        )
+        shutil.rmtree(base, ignore_errors=True)
