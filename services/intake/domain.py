@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from shared import events as ev
@@ -57,6 +57,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "future": {
         "nl": "Het tijdstip van ontvangst ligt in de toekomst.",
         "en": "The time of receipt lies in the future.",
+    },
+    "too_old": {
+        "nl": "Het tijdstip van ontvangst ligt vóór 2000; controleer het jaartal.",
+        "en": "The time of receipt lies before 2000; check the year.",
     },
     "staff_only": {
         "nl": "Alleen medewerkers mogen dit veld invullen.",
@@ -242,6 +246,9 @@ def validate_submission(
     return Submission(channel, chosen, personal, received_at, category), []  # type: ignore[arg-type]
 
 
+EARLIEST_RECEIPT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def _received_at(c: _Checker, value: Any, *, staff: bool, now: datetime) -> datetime | None:
     if value is None:
         return None
@@ -253,6 +260,8 @@ def _received_at(c: _Checker, value: Any, *, staff: bool, now: datetime) -> date
         c.add("received_at", "datetime")
     elif moment > now + FUTURE_TOLERANCE:
         c.add("received_at", "future")
+    elif moment < EARLIEST_RECEIPT:
+        c.add("received_at", "too_old")  # a typo in the year, not a complaint from antiquity
     else:
         return moment
     return None

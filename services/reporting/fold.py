@@ -102,7 +102,9 @@ def ts(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    value = value.astimezone(UTC)
+    # %Y does not pad years before 1000; the stored text must stay fixed-width and parseable.
+    return f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_ts(text: str | None) -> datetime | None:

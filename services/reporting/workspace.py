@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -202,7 +203,7 @@ def mount(app: FastAPI) -> None:
         return _render("worklist.html.j2", lang, rows=rows, level=level, who=staff_name(request))
 
     @app.get("/workspace/complaints/{cid}", response_class=HTMLResponse)
-    def complaint(request: Request, cid: str) -> HTMLResponse:
+    def complaint(request: Request, cid: UUID) -> HTMLResponse:
         lang = _lang(request)
         if staff_name(request) is None:
             return _login(request, lang)
@@ -211,7 +212,7 @@ def mount(app: FastAPI) -> None:
     @app.post(
         "/workspace/complaints/{cid}/{action}", response_class=HTMLResponse, response_model=None
     )
-    async def act(request: Request, cid: str, action: str) -> Response:
+    async def act(request: Request, cid: UUID, action: str) -> Response:
         lang = _lang(request)
         if staff_name(request) is None or action not in ENDPOINTS:
             return _login(request, lang)
@@ -220,7 +221,7 @@ def mount(app: FastAPI) -> None:
         return await asyncio.to_thread(_act_sync, request, cid, action, form, lang)
 
     @app.get("/workspace/complaints/{cid}/attachments/{index}")
-    def document(request: Request, cid: str, index: int) -> Response:
+    def document(request: Request, cid: UUID, index: int) -> Response:
         if staff_name(request) is None:
             return _login(request, _lang(request))
         answer = Intake(_token(request)).get(f"/api/complaints/{cid}/attachments/{index}")
@@ -235,7 +236,9 @@ def mount(app: FastAPI) -> None:
         return response
 
 
-def _act_sync(request: Request, cid: str, action: str, form: dict[str, str], lang: str) -> Response:
+def _act_sync(
+    request: Request, cid: UUID, action: str, form: dict[str, str], lang: str
+) -> Response:
     t = TEXTS[lang]
     intake = Intake(_token(request))
     seen = int(form["version"]) if form.get("version", "").isdigit() else 0
