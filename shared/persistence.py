@@ -33,6 +33,7 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid4
 
+import nats.errors
 from eventsourcing.persistence import (
     AggregateRecorder,
     ApplicationRecorder,
@@ -407,6 +408,17 @@ class JetStreamSubscription(ListenNotifySubscription[JetStreamApplicationRecorde
 
     async def _wake(self, _msg: Any) -> None:
         self._has_been_notified.set()
+
+    def _pull(self) -> None:
+        # The base class ends the subscription on any error; a server that is restarting or a
+        # cluster that fails over is transient, so keep trying (the tick paces the retries).
+        while not self._has_been_stopped:
+            try:
+                super()._pull()
+                return
+            except (Unavailable, OperationalError, nats.errors.Error, OSError, TimeoutError):
+                logger.warning("subscription pull failed; retrying", exc_info=True)
+                threading.Event().wait(self.TICK)
 
     def _tick(self) -> None:
         while not self._has_been_stopped:
