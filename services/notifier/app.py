@@ -27,8 +27,8 @@ from services.notifier.application import LetterService, MailSettings, NotifierA
 from services.notifier.mailsink import MailSink
 from services.notifier.senders import TransientSendError
 from services.notifier.settings import CONSUMER_NAME, NotifierSettings
+from shared import deadletters, subjects
 from shared import observability as obs
-from shared import subjects
 from shared.calendar import BusinessCalendar
 from shared.jsclient import Unavailable
 
@@ -127,16 +127,14 @@ class Consumer:
     async def dead_letter(
         self, data: bytes, subject: str, stream_seq: int, reason: str, deliveries: int
     ) -> None:
-        headers = {
-            "Klachten-Reason": reason[:1000],
-            "Klachten-Consumer": CONSUMER_NAME,
-            "Klachten-Stream": subjects.COMPLAINTS_STREAM,
-            "Klachten-Stream-Seq": str(stream_seq),
-            "Klachten-Subject": subject,
-            "Klachten-Deliveries": str(deliveries),
-            # Two instances dead-lettering the same message store it once.
-            "Nats-Msg-Id": f"{CONSUMER_NAME}:{subjects.COMPLAINTS_STREAM}:{stream_seq}",
-        }
+        headers = deadletters.headers(
+            CONSUMER_NAME,
+            subjects.COMPLAINTS_STREAM,
+            stream_seq,
+            reason,
+            subject=subject,
+            deliveries=deliveries,
+        )
         await self.broker.publish(
             data,
             subject=subjects.deadletter_subject(CONSUMER_NAME),

@@ -105,7 +105,7 @@ def rebuild_command(
     )
     for dead in result.dead_letters:
         console.print(
-            f"[yellow]undecodable[/] sequence {dead.seq} ({dead.complaint_id}): {dead.reason}"
+            f"[yellow]dead letter[/] sequence {dead.seq} ({dead.complaint_id}): {dead.reason}"
         )
     for b in result.chain_breaks:
         console.print(f"[yellow]hash chain[/] {b}")

@@ -1,7 +1,7 @@
-"""Dead-lettering of events the projection cannot decode: ``deadletter.reporting`` in DEADLETTER.
+"""Dead-lettering of events the projection cannot fold: ``deadletter.reporting`` in DEADLETTER.
 
-The message body is the original event's bytes; headers name the reason, the consumer and the
-original stream and sequence. ``Nats-Msg-Id`` is derived from the sequence, so a projection that
+The message body is the original event's bytes; the headers are the shared contract
+(shared/deadletters.py). Their ``Nats-Msg-Id`` is derived from the sequence, so a projection that
 crashes after publishing and before committing publishes a duplicate that JetStream drops.
 """
 
@@ -10,14 +10,11 @@ from __future__ import annotations
 import threading
 
 from services.reporting.fold import Undecodable
-from shared import subjects
+from shared import deadletters, subjects
+from shared import observability as obs
 from shared.jsclient import JetStreamLink
 
 CONSUMER = "reporting"
-REASON_HEADER = "Klachten-Deadletter-Reason"
-CONSUMER_HEADER = "Klachten-Deadletter-Consumer"
-STREAM_HEADER = "Klachten-Deadletter-Stream"
-SEQUENCE_HEADER = "Klachten-Deadletter-Sequence"
 
 
 class NatsDeadLetters:
@@ -34,15 +31,17 @@ class NatsDeadLetters:
                 self._link = JetStreamLink(self.nats_url, name="klachten-reporting-deadletters")
             link = self._link
         original = link.run(link.direct_get(subjects.COMPLAINTS_STREAM, {"seq": dead.seq}))
-        headers = {
-            "Nats-Msg-Id": f"{CONSUMER}-{subjects.COMPLAINTS_STREAM}-{dead.seq}",
-            REASON_HEADER: dead.reason.replace("\r", " ").replace("\n", " "),
-            CONSUMER_HEADER: CONSUMER,
-            STREAM_HEADER: subjects.COMPLAINTS_STREAM,
-            SEQUENCE_HEADER: str(dead.seq),
-        }
+        headers = deadletters.headers(
+            CONSUMER,
+            subjects.COMPLAINTS_STREAM,
+            dead.seq,
+            dead.reason,
+            subject=original.subject if original is not None else None,
+        )
         body = original.data if original is not None else b""
-        link.run(link.publish(subjects.deadletter_subject(CONSUMER), body, headers))
+        ack = link.run(link.publish(subjects.deadletter_subject(CONSUMER), body, headers))
+        if not ack.get("duplicate"):  # a re-publish after a crash is not a new dead letter
+            obs.DEAD_LETTERS.labels(CONSUMER).inc()
 
     def close(self) -> None:
         with self._lock:

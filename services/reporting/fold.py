@@ -89,7 +89,8 @@ DEAD_LETTERS = "undecodable_events"
 
 @dataclass(frozen=True)
 class Undecodable:
-    """A stored event this projection cannot read; it is dead-lettered, never guessed at."""
+    """A stored event this projection cannot fold: unreadable, or impossible where it stands in
+    its complaint's history (see `_impossible`). It is dead-lettered, never guessed at."""
 
     seq: int
     complaint_id: str
@@ -124,30 +125,51 @@ class ReadModel:
         return self.inserts.setdefault(table, [])
 
 
-def apply(model: ReadModel, seq: int, fact: ev.Event | Undecodable) -> None:
-    """Fold one stored event (stream sequence `seq`) into `model`; redeliveries change nothing."""
-    model.position = max(model.position, seq)
-    if isinstance(fact, Undecodable):
-        model.added(DEAD_LETTERS).append(
-            {
-                "seq": seq,
-                "complaint_id": fact.complaint_id,
-                "version": fact.version,
-                "reason": fact.reason,
-            }
-        )
-        return
-    cid = str(fact.complaint_id)
-    row = model.complaints.get(cid)
-    if isinstance(fact, ev.Submitted):
-        if row is not None:
-            return
-        row = model.complaints[cid] = _new_row(fact)
-    elif row is None or fact.version <= row["version"]:
-        return  # an orphan (no submission seen) or an event already folded in
-    _evolve(row, fact, seq, model)
-    row["version"], row["last_seq"], row["updated_at"] = fact.version, seq, ts(fact.occurred_at)
-    model.changed.add(cid)
+def apply(model: ReadModel, seq: int, fact: ev.Event | Undecodable) -> Undecodable | None:
+    """Fold one stored event (stream sequence `seq`; callers go in sequence order) into `model`;
+    returns the dead letter it became, if any. A sequence at or below the model's position was
+    folded in already: its redelivery changes nothing and returns None."""
+    if seq <= model.position:
+        return None
+    model.position = seq
+    if isinstance(fact, ev.Event):
+        cid = str(fact.complaint_id)
+        row = model.complaints.get(cid)
+        reason = _impossible(row, fact)
+        if reason is None:
+            if isinstance(fact, ev.Submitted):  # only a submission starts a row (_impossible)
+                row = model.complaints[cid] = _new_row(fact)
+            assert row is not None
+            _evolve(row, fact, seq, model)
+            row["version"], row["last_seq"] = fact.version, seq
+            row["updated_at"] = ts(fact.occurred_at)
+            model.changed.add(cid)
+            return None
+        fact = Undecodable(seq, cid, fact.version, reason)
+    model.added(DEAD_LETTERS).append(
+        {
+            "seq": seq,
+            "complaint_id": fact.complaint_id,
+            "version": fact.version,
+            "reason": fact.reason,
+        }
+    )
+    return fact
+
+
+def _impossible(row: Row | None, f: ev.Event) -> str | None:
+    """Why `f` cannot follow what was folded of its complaint (`row`), or None. Only a forged
+    message or a damaged log gets here: the writers append under optimistic concurrency."""
+    if row is None:
+        if isinstance(f, ev.Submitted):
+            return None
+        return f"no submitted event for this complaint before version {f.version}"
+    if isinstance(f, ev.Submitted):
+        return f"a second submitted event (the complaint is at version {row['version']})"
+    if f.version <= row["version"]:
+        at = f"version {row['version']} (stream sequence {row['last_seq']})"
+        return f"version {f.version} does not follow {at}"
+    return None
 
 
 def _new_row(f: ev.Submitted) -> Row:

@@ -89,13 +89,18 @@ def replay_until(
     at or before it), by folding the log from the start: correctness first, no shortcuts."""
     model = ReadModel()
     last_time: datetime | None = None
+    later: set[str] = set()  # complaints submitted in the log, but after `at`
     for msg in messages(link, 1, seq):
         item = item_of(msg)
         if item is None:
             continue
-        moment = when(msg, item)
+        moment, fact = when(msg, item), item[1]
         if at is not None and moment > at:
+            if isinstance(fact, ev.Submitted):
+                later.add(str(fact.complaint_id))
             continue
+        if isinstance(fact, ev.Event) and str(fact.complaint_id) in later:
+            continue  # stamped before its submission (clock skew): not yet a complaint at `at`
         fold.apply(model, *item)
         last_time = max(last_time, moment) if last_time else moment
     return PointInTime(model, model.position, at or last_time)

@@ -105,9 +105,8 @@ class Replayer:
     def _write(self, items: list[log.Item], position: int) -> None:
         if position <= self.result.position:
             return
-        self.view.apply_batch(items, Tracking(SOURCE_NAME, position))
+        self.result.dead_letters += self.view.apply_batch(items, Tracking(SOURCE_NAME, position))
         self.result.events += len(items)
-        self.result.dead_letters += [f for _, f in items if isinstance(f, Undecodable)]
         self.result.position = position
 
 

@@ -35,8 +35,8 @@ from services.sla_monitor.application import (
 )
 from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER, SlaSettings
 from services.sla_monitor.timers import Timers
+from shared import deadletters, subjects
 from shared import observability as obs
-from shared import subjects
 from shared.complaint import ComplaintError
 from shared.deadlines import SlaError
 from shared.jsclient import Unavailable
@@ -99,15 +99,9 @@ class Consumer:
     async def _dead_letter(self, raw: Msg, reason: str) -> None:
         md = raw.metadata
         seq = md.sequence.stream
-        headers = {
-            "Klachten-Reason": reason[:1000],
-            "Klachten-Consumer": self.name,
-            "Klachten-Stream": self.stream,
-            "Klachten-Stream-Seq": str(seq),
-            "Klachten-Subject": raw.subject,
-            "Klachten-Deliveries": str(md.num_delivered),
-            "Nats-Msg-Id": f"{self.name}:{self.stream}:{seq}",
-        }
+        headers = deadletters.headers(
+            self.name, self.stream, seq, reason, subject=raw.subject, deliveries=md.num_delivered
+        )
         await self.broker.publish(
             raw.data,
             subject=subjects.deadletter_subject(self.name),

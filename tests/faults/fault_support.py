@@ -320,10 +320,8 @@ async def dead_letters(url: str) -> list[tuple[str, dict[str, str]]]:
 
 
 def dead_letter_key(headers: dict[str, str]) -> tuple[str, int, str]:
-    """(consumer, original stream sequence, reason), whichever header names the service used:
-    notifier and sla_monitor write Klachten-Consumer/-Stream-Seq/-Reason, reporting writes
-    Klachten-Deadletter-Consumer/-Sequence/-Reason."""
-    consumer = headers.get("Klachten-Consumer") or headers.get("Klachten-Deadletter-Consumer", "")
-    seq = headers.get("Klachten-Stream-Seq") or headers.get("Klachten-Deadletter-Sequence", "0")
-    reason = headers.get("Klachten-Reason") or headers.get("Klachten-Deadletter-Reason", "")
-    return consumer, int(seq), reason
+    """(consumer, original stream sequence, reason): the header names every service writes
+    (shared/deadletters.py), spelled out here as the analysts' contract."""
+    consumer = headers.get("Klachten-Consumer", "")
+    seq = headers.get("Klachten-Stream-Seq", "0")
+    return consumer, int(seq), headers.get("Klachten-Reason", "")

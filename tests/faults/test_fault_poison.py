@@ -288,11 +288,6 @@ def test_durable_consumers_dead_letter_every_poison_with_reason(scenario: Scenar
     assert not missing, sorted(missing)[:5]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reporting's fold drops an event of a complaint it never saw submitted (an orphan) "
-    "without a dead letter or an undecodable_events row (services/reporting/fold.py apply)",
-)
 def test_reporting_dead_letters_every_poison(scenario: Scenario) -> None:
     missing = {m for m in scenario.missing if m[0] == "reporting"}
     assert not missing, sorted(missing)[:5]

@@ -11,14 +11,17 @@ from uuid import UUID, uuid4
 
 import nats
 import pytest
+from eventsourcing.utils import get_topic
 from fastapi.testclient import TestClient
 
 from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
+from shared import events as ev
 from shared import subjects
 from shared.application import ComplaintsApplication
 from shared.complaint import Cause, Complaint
 from shared.natsserver import EmbeddedNats
+from shared.persistence import TOPIC_HEADER
 from tests.helpers import wait_until_sync
 from tests.services.reporting.reporting_history import letter
 
@@ -246,9 +249,8 @@ async def test_undecodable_event_is_dead_lettered_and_projection_continues(
     nc = await nats.connect(provisioned_nats.url)
     try:
         js = nc.jetstream()
-        bad = await js.publish(
-            subjects.event_subject(uuid4(), 1, "submitted"), b'{"type":"complaint.nonsense"}'
-        )
+        bad_subject = subjects.event_subject(uuid4(), 1, "submitted")
+        bad = await js.publish(bad_subject, b'{"type":"complaint.nonsense"}')
         app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
         submit(app, "K-E", "2025-07-01T09:00:00Z")
         app.close()
@@ -257,11 +259,70 @@ async def test_undecodable_event_is_dead_lettered_and_projection_continues(
             subjects.deadletter_subject("reporting"), stream=subjects.DEADLETTER_STREAM
         )
         [msg] = await sub.fetch(1, timeout=5)
-        assert msg.headers["Klachten-Deadletter-Sequence"] == str(bad.seq)
-        assert msg.headers["Klachten-Deadletter-Consumer"] == "reporting"
-        assert msg.headers["Klachten-Deadletter-Reason"]
+        assert msg.headers["Klachten-Stream-Seq"] == str(bad.seq)
+        assert msg.headers["Klachten-Stream"] == "COMPLAINTS"
+        assert msg.headers["Klachten-Consumer"] == "reporting"
+        assert msg.headers["Klachten-Subject"] == bad_subject
+        assert msg.headers["Klachten-Reason"]
         assert msg.data == b'{"type":"complaint.nonsense"}'
     finally:
         await nc.close()
     assert client.get("/api/reports/summary", headers=AUTH).json()["undecodable_events"] == 1
     UUID(client.get("/api/complaints/K-E", headers=AUTH).json()["complaint_id"])
+
+
+async def test_orphan_event_is_dead_lettered_and_every_answer_agrees(
+    client: TestClient, provisioned_nats: EmbeddedNats
+) -> None:
+    cid = uuid4()
+    orphan = ev.Responded(
+        event_id=uuid4(),
+        complaint_id=cid,
+        version=2,
+        occurred_at=t("2025-04-01T09:00:00Z"),
+        actor="staff:forger",
+        resolution="unfounded",
+    )
+    subject = subjects.event_subject(cid, 2, "responded")
+    nc = await nats.connect(provisioned_nats.url)
+    try:
+        js = nc.jetstream()
+        topic = {TOPIC_HEADER: get_topic(Complaint.Responded)}  # as the recorder writes it
+        bad = await js.publish(subject, ev.encode(orphan), headers=topic)
+        app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
+        # A closing stamped before its submission (a skewed clock) is no orphan at any moment.
+        f = submit(app, "K-F", "2025-08-01T09:00:00Z")
+        f.close(outcome="withdrawn", now=t("2025-07-31T09:00:00Z"), cause=STAFF)
+        app.save(f)
+        app.close()
+        wait_until_sync(lambda: len(client.get("/api/complaints", headers=AUTH).json()) == 5)
+        sub = await js.pull_subscribe(
+            subjects.deadletter_subject("reporting"), stream=subjects.DEADLETTER_STREAM
+        )
+        [msg] = await sub.fetch(1, timeout=5)
+        assert msg.headers["Klachten-Stream-Seq"] == str(bad.seq)
+        assert msg.headers["Klachten-Consumer"] == "reporting"
+        assert msg.headers["Klachten-Subject"] == subject
+        assert msg.headers["Klachten-Reason"] == (
+            "no submitted event for this complaint before version 2"
+        )
+        assert msg.data == ev.encode(orphan)
+    finally:
+        await nc.close()
+
+    def undecodable(query: str = "") -> int:
+        url = f"/api/reports/summary{query}"
+        return client.get(url, headers=AUTH).json()["undecodable_events"]
+
+    assert undecodable() == 1
+    assert client.get("/api/export/undecodable_events.jsonl", headers=AUTH).text.count("\n") == 1
+    assert (undecodable(f"?as_of_seq={bad.seq}"), undecodable(f"?as_of_seq={bad.seq - 1}")) == (
+        1,
+        0,
+    )
+    assert (
+        undecodable("?as_of=2025-04-02T00:00:00Z"),
+        undecodable("?as_of=2025-03-31T00:00:00Z"),
+    ) == (1, 0)
+    assert undecodable("?as_of=2025-07-31T12:00:00Z") == 1
+    assert client.get("/api/complaints/K-F", headers=AUTH).json()["status"] == "closed"
