@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from nats.errors import Error as NatsError
 
 from services.intake import domain, web
+from services.intake import openapi as docs
 from services.intake.application import Clock, IdempotencyConflict, Intake, utcnow
 from services.intake.http import (
     Problem,
@@ -78,6 +79,7 @@ def create_app(settings: IntakeSettings, clock: Clock = utcnow) -> FastAPI:
     _add_error_handlers(api)
     _add_api_routes(api)
     api.include_router(web.router)
+    docs.install(api)
     return api
 
 
@@ -159,7 +161,7 @@ def _add_api_routes(api: FastAPI) -> None:
         body, content_type = obs.metrics_body()
         return Response(body, media_type=content_type)
 
-    @api.post("/api/complaints", status_code=201)
+    @api.post("/api/complaints", status_code=201, **docs.SUBMIT)
     async def submit(request: Request) -> JSONResponse:
         member = staff_member(request)
         if member is None:
@@ -199,7 +201,7 @@ def _add_api_routes(api: FastAPI) -> None:
         personal = bool(member.roles & {"handler", "supervisor", "privacy"})
         return await request.app.state.intake.view(_uuid(complaint_id), personal=personal)
 
-    @api.post("/api/complaints/{complaint_id}/responses")
+    @api.post("/api/complaints/{complaint_id}/responses", **docs.RESPOND)
     async def respond(request: Request, complaint_id: str) -> JSONResponse:
         member = require(request, "respond")
         v = await _action_body(request, domain.validate_response)
@@ -209,7 +211,7 @@ def _add_api_routes(api: FastAPI) -> None:
 
         return await _act(request, complaint_id, decide)
 
-    @api.post("/api/complaints/{complaint_id}/escalations")
+    @api.post("/api/complaints/{complaint_id}/escalations", **docs.ESCALATE)
     async def escalate(request: Request, complaint_id: str) -> JSONResponse:
         member = require(request, "escalate")
         v = await _action_body(request, domain.validate_escalation)
@@ -230,7 +232,7 @@ def _add_api_routes(api: FastAPI) -> None:
             obs.ESCALATIONS.labels("request").inc()
         return response
 
-    @api.post("/api/complaints/{complaint_id}/extensions")
+    @api.post("/api/complaints/{complaint_id}/extensions", **docs.EXTEND)
     async def extend(request: Request, complaint_id: str) -> JSONResponse:
         member = require(request, "extend")
         v = await _action_body(request, domain.validate_extension)
@@ -247,7 +249,7 @@ def _add_api_routes(api: FastAPI) -> None:
 
         return await _act(request, complaint_id, decide)
 
-    @api.post("/api/complaints/{complaint_id}/closure")
+    @api.post("/api/complaints/{complaint_id}/closure", **docs.CLOSE)
     async def close(request: Request, complaint_id: str) -> JSONResponse:
         member = require(request, "close")
         v = await _action_body(request, domain.validate_closure)
@@ -257,7 +259,7 @@ def _add_api_routes(api: FastAPI) -> None:
 
         return await _act(request, complaint_id, decide)
 
-    @api.post("/api/status")
+    @api.post("/api/status", **docs.STATUS)
     async def status(request: Request) -> dict[str, Any]:
         """Public: a complainant's own complaint by reference + e-mail; 404 for anything else."""
         rate_limit(request)

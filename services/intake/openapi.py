@@ -1,0 +1,312 @@
+"""What intake's OpenAPI document says about its JSON bodies and its answers.
+
+The handlers read and validate JSON themselves (services/intake/domain.py: every problem at
+once, in the caller's language), so FastAPI cannot see the bodies; these JSON Schemas describe
+the same rules for clients and fuzzers and are attached to the routes as ``openapi_extra``.
+Choices and patterns come from domain.py; fields, lengths, ranges and required fields are
+checked against the validators at every boundary (tests/services/intake/test_intake_openapi.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from services.intake import domain
+
+Schema = dict[str, Any]
+# Not only blanks, by Python's str.strip(): ECMA-262's \s lacks \x1c-\x1f and \x85.
+NOT_BLANK = r"[^\s\x1c-\x1f\x85]"
+
+
+def _text(max_len: int, *, required: bool = False, description: str | None = None) -> Schema:
+    """A required text must hold more than blanks; an optional one may be null or absent."""
+    schema: Schema = {"type": "string", "maxLength": max_len}
+    if required:
+        schema["pattern"] = NOT_BLANK
+    else:
+        schema["type"] = ["string", "null"]
+    return schema | ({"description": description} if description else {})
+
+
+def _object(properties: dict[str, Schema], required: list[str], *, closed: bool = True) -> Schema:
+    schema: Schema = {"type": "object", "properties": properties, "required": required}
+    return schema | ({"additionalProperties": False} if closed else {})
+
+
+COMPLAINANT = _object(
+    {
+        "name": _text(200, required=True),
+        "email": {"type": "string", "maxLength": 254, "pattern": domain.EMAIL.pattern},
+        "phone": {
+            "type": ["string", "null"],
+            "maxLength": 40,
+            "pattern": domain.PHONE.pattern,
+            "not": {"type": "string", "pattern": "^ | $"},  # checked after stripping
+        },
+        "address": _text(500),
+        "language": {
+            "enum": ["nl", "en", None],
+            "description": "language of the letters; default: the request's Accept-Language",
+        },
+    },
+    ["name", "email"],
+)
+SUBMISSION = _object(
+    {
+        "channel": {
+            "enum": list(domain.CHANNELS),
+            "description": f"the public may use {' and '.join(domain.PUBLIC_CHANNELS)}; "
+            "other channels are registered by staff",
+        },
+        "complainant": COMPLAINANT,
+        "subject": _text(200, required=True),
+        "description": _text(20_000, required=True),
+        "category": _text(100),
+        "desired_outcome": _text(5_000),
+        "received_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "staff only (phone calls and letters): when it was received, "
+            "RFC 3339 with an offset, from 2000 until now; the legal clock runs from it",
+        },
+    },
+    ["channel", "complainant", "subject", "description"],
+)
+RESPONSE = _object(
+    {
+        "text": _text(50_000, required=True, description="the answer to the complainant"),
+        "resolution": {"enum": list(domain.RESOLUTIONS)},
+    },
+    ["text", "resolution"],
+)
+ESCALATION = _object(
+    {
+        "reason": {"enum": list(domain.ESCALATION_REASONS)},
+        "level": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "maximum": 10,
+            "description": "default: one level up; an integer literal (2, not 2.0)",
+        },
+        "target": _text(100, description="default: the ladder's handler of that level"),
+        "text": _text(20_000),
+    },
+    ["reason"],
+)
+EXTENSION = _object(
+    {
+        "weeks": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 52,
+            "description": "at most 4 (Awb 9:11 lid 2), more only with the complainant's consent; "
+            "an integer literal (2, not 2.0)",
+        },
+        "reason": _text(5_000, required=True),
+        "with_consent": {"type": "boolean", "default": False},
+    },
+    ["weeks", "reason"],
+) | {
+    "if": {"properties": {"with_consent": {"const": True}}, "required": ["with_consent"]},
+    "then": True,
+    "else": {"properties": {"weeks": {"maximum": 4}}},
+}
+CLOSURE = _object(
+    {
+        "outcome": {"enum": list(domain.OUTCOMES)},
+        "note": _text(20_000, description="required when not_handled (Awb 9:8: the reason)"),
+    },
+    ["outcome"],
+) | {
+    "if": {"properties": {"outcome": {"const": "not_handled"}}, "required": ["outcome"]},
+    "then": {
+        "properties": {"note": {"type": "string", "pattern": NOT_BLANK}},
+        "required": ["note"],
+    },
+}
+# Unknown fields are tolerated here: the lookup answers 404 for anything that does not match.
+STATUS_LOOKUP = _object(
+    {
+        "reference": {"type": "string", "examples": ["KL-2026-000042"]},
+        "email": {"type": "string", "description": "the complainant's e-mail address"},
+    },
+    ["reference", "email"],
+    closed=False,
+)
+
+# --- answers ----------------------------------------------------------------------------------
+
+FIELD_ERRORS: Schema = {
+    "type": "array",
+    "items": _object(
+        {"field": {"type": "string"}, "message": {"type": "string"}},
+        ["field", "message"],
+        closed=False,
+    ),
+    "description": "every problem at once, in the language of Accept-Language (nl or en)",
+}
+ERROR: Schema = _object(
+    {"error": {"type": "string"}, "message": {"type": "string"}}, ["error", "message"], closed=False
+)
+DEADLINES = _object(
+    {
+        name: {"type": ["string", "null"], "format": "date-time"}
+        for name in ("acknowledgement", "response", "statutory")
+    }
+    | {
+        "statutory_provisional": {"type": "boolean"},
+        "policy_version": {"type": ["string", "null"]},
+    },
+    ["acknowledgement", "response", "statutory"],
+    closed=False,
+)
+STATE = _object(
+    {
+        "complaint_id": {"type": "string", "format": "uuid"},
+        "reference": {"type": "string"},
+        "status": {"type": "string"},
+        "channel": {"enum": list(domain.CHANNELS)},
+        "escalation_level": {"type": "integer"},
+        "version": {"type": "integer"},
+        "deadlines": {"$ref": "#/components/schemas/Deadlines"},
+    },
+    ["complaint_id", "reference", "status", "channel", "escalation_level", "version", "deadlines"],
+    closed=False,
+)
+RECEIPT = _object(
+    {
+        "complaint_id": {"type": "string", "format": "uuid"},
+        "reference": {"type": "string"},
+        "status": {"type": "string"},
+        "links": {"type": "object"},
+    },
+    ["complaint_id", "reference", "status"],
+    closed=False,
+)
+PUBLIC_STATE = _object(
+    {
+        "reference": {"type": "string"},
+        "status": {"type": "string"},
+        "deadlines": {"$ref": "#/components/schemas/Deadlines"},
+    },
+    ["reference", "status", "deadlines"],
+    closed=False,
+)
+# Named once in components/schemas; the routes refer to them.
+SCHEMAS: dict[str, Schema] = {
+    "Submission": SUBMISSION,
+    "Answer": RESPONSE,
+    "Escalation": ESCALATION,
+    "Extension": EXTENSION,
+    "Closure": CLOSURE,
+    "StatusLookup": STATUS_LOOKUP,
+    "FieldErrors": FIELD_ERRORS,
+    "Error": ERROR,
+    "Receipt": RECEIPT,
+    "ComplaintState": STATE,
+    "PublicState": PUBLIC_STATE,
+    "Deadlines": DEADLINES,
+}
+
+
+def install(api: FastAPI) -> None:
+    """Add SCHEMAS to the app's document (FastAPI collects pydantic models only)."""
+    generate = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = generate()  # cached by FastAPI after the first call
+        document.setdefault("components", {}).setdefault("schemas", {}).update(SCHEMAS)
+        return document
+
+    api.openapi = openapi  # type: ignore[method-assign]
+
+
+def _ref(name: str) -> Schema:
+    assert name in SCHEMAS, name
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(description: str, name: str, headers: dict[str, Any] | None = None) -> Schema:
+    answer: Schema = {
+        "description": description,
+        "content": {"application/json": {"schema": _ref(name)}},
+    }
+    return answer | ({"headers": headers} if headers else {})
+
+
+_RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
+COMMON: dict[int | str, Schema] = {
+    413: _json("the body is larger than the limit", "FieldErrors"),
+    415: _json("the body is not application/json", "FieldErrors"),
+    422: _json("invalid input: which field and why", "FieldErrors"),
+    503: _json("the complaint log is unavailable; try again", "Error", _RETRY_AFTER),
+}
+STAFF: dict[int | str, Schema] = {
+    401: _json("no or an unknown bearer token", "Error"),
+    403: _json("the token's roles do not allow this", "Error"),
+}
+PUBLIC: dict[int | str, Schema] = {
+    429: _json("too many requests from this client", "Error", _RETRY_AFTER),
+}
+_LANGUAGE = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "nl (default) or en: the language of the error messages",
+}
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255, "pattern": NOT_BLANK},
+    "description": "the same key returns the same complaint, never a second one",
+}
+
+
+def _body(name: str, *parameters: Schema) -> Schema:
+    content = {"application/json": {"schema": _ref(name)}}
+    extra: Schema = {"requestBody": {"required": True, "content": content}}
+    return extra | ({"parameters": list(parameters)} if parameters else {})
+
+
+def _staff_action(body: str, appended: str) -> dict[str, Any]:
+    return {
+        "openapi_extra": _body(body, _LANGUAGE),
+        "responses": {
+            201: _json(f"{appended}: the complaint's state after it", "ComplaintState"),
+            200: _json("already so: nothing appended; the complaint's state", "ComplaintState"),
+            **STAFF,
+            404: _json("no such complaint", "Error"),
+            409: _json("the complaint's state does not allow this", "Error"),
+            **COMMON,
+        },
+    }
+
+
+# The keyword arguments of each route decorator in services/intake/app.py.
+SUBMIT: dict[str, Any] = {
+    "openapi_extra": _body("Submission", _IDEMPOTENCY_KEY, _LANGUAGE),
+    "responses": {
+        201: _json("registered", "Receipt", {"Location": {"schema": {"type": "string"}}}),
+        200: _json("registered before with this Idempotency-Key: the same complaint", "Receipt"),
+        **STAFF,
+        **PUBLIC,
+        **COMMON,
+    },
+}
+RESPOND = _staff_action("Answer", "responded")
+ESCALATE = _staff_action("Escalation", "escalated")
+EXTEND = _staff_action("Extension", "extended")
+CLOSE = _staff_action("Closure", "closed")
+STATUS: dict[str, Any] = {
+    "openapi_extra": _body("StatusLookup"),
+    "responses": {
+        200: _json("the complainant's own complaint (no personal data)", "PublicState"),
+        404: _json("no complaint matches this reference and e-mail", "Error"),
+        **PUBLIC,
+        **COMMON,
+    },
+}
