@@ -185,7 +185,7 @@ def create_app(
         require_staff(request)
         strict_query(request, set())
         now = request.app.state.clock()
-        if not year.isdigit() or not 2000 <= int(year) <= now.year:
+        if not (year.isascii() and year.isdigit()) or not 2000 <= int(year) <= now.year:
             raise invalid("year", f"use a year from 2000 to {now.year}")
         src = source(request)
         return {

@@ -106,7 +106,7 @@ def source(request: Request) -> Source:
 
 
 def sequence(text: str, state: Any) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "¹".isdigit() is true, int("¹") fails
         raise invalid("as_of_seq", "use a stream sequence: a whole number ≥ 0")
     seq = int(text)
     last = log.last_sequence(state.link)

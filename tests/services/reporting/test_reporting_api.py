@@ -211,11 +211,13 @@ def test_history_shows_every_event_with_verified_links(client: TestClient, histo
         ("/api/reports/summary?as_of=2030-01-01T00:00:00Z", "as_of"),
         ("/api/reports/summary?as_of_seq=-1", "as_of_seq"),
         ("/api/reports/summary?as_of_seq=99999", "as_of_seq"),
+        ("/api/reports/summary?as_of_seq=%C2%B2", "as_of_seq"),
         ("/api/reports/summary?colour=blue", "colour"),
         ("/api/reports/velocity", "name"),
         ("/api/reports/response-times?group_by=weekday", "group_by"),
         ("/api/reports/annual/20x5", "year"),
         ("/api/reports/annual/2031", "year"),
+        ("/api/reports/annual/%C2%B9", "year"),  # "¹".isdigit(), but int("¹") fails
     ],
 )
 def test_bad_input_is_422_with_the_reason(client: TestClient, url: str, field: str) -> None:
