@@ -28,11 +28,18 @@ DOCS = Path(__file__).parents[1] / "docs"
 
 @app.command()
 def schema(
-    docs: Path = typer.Option(DOCS, help="Folder for events.schema.json and events.md."),
+    docs: Path = typer.Option(DOCS, help="Folder for the published documents."),
 ) -> None:
-    """Write the JSON Schema and the catalogue of the event contract (shared/events.py)."""
+    """Write the event contract's JSON Schema and catalogue (shared/events.py) and the OpenAPI
+    and AsyncAPI documents (klachten/apidocs.py)."""
+    from klachten import apidocs  # imports every service's app: only for this command
+
     (docs / "events.schema.json").write_text(
         json.dumps(events.json_schema(), indent=2, sort_keys=True) + "\n"
     )
     (docs / "events.md").write_text(catalogue.markdown())
-    typer.echo(f"wrote {docs / 'events.schema.json'} and {docs / 'events.md'}")
+    written = ["events.schema.json", "events.md"]
+    for name, document in apidocs.documents().items():
+        (docs / name).write_text(apidocs.dumps(document), encoding="utf-8")
+        written.append(name)
+    typer.echo(f"wrote {', '.join(written)} in {docs}")
