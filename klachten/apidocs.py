@@ -122,6 +122,10 @@ EVENT_HEADERS: Document = {
         store.TOPIC_HEADER: _text("eventsourcing's topic of the domain event"),
         store.PREV_HASH_HEADER: _text("Klachten-Hash of the complaint's previous event, '' first"),
         store.HASH_HEADER: _text("sha256 over the previous hash, subject, topic and body (hex)"),
+        "traceparent": _text(
+            "W3C trace context of the append's span; the trace id is the complaint id "
+            "(optional, outside the hash chain)"
+        ),
     },
     "required": ["Nats-Msg-Id", store.TOPIC_HEADER, store.PREV_HASH_HEADER, store.HASH_HEADER],
 }

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from klachten import audit_cli, privacy_cli, stack_cli
+from klachten import audit_cli, privacy_cli, stack_cli, trace_cli
 from services.reporting import cli as reporting_cli
 from services.sla_monitor import cli as sla_cli
 from shared import catalogue, events
@@ -22,6 +22,7 @@ app.add_typer(audit_cli.app, name="audit", help="Audit trail, chain and checkpoi
 app.add_typer(privacy_cli.app, name="privacy", help="Erasure and retention of personal data.")
 app.command("export")(reporting_cli.export_command)
 app.add_typer(sla_cli.app, name="sla", help="Deadlines: what-if simulation of a policy.")
+app.command("trace")(trace_cli.trace)
 
 DOCS = Path(__file__).parents[1] / "docs"
 

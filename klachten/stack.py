@@ -297,6 +297,10 @@ class Topology:
         )
 
     @property
+    def traces_dir(self) -> Path:
+        return Path(os.environ.get("KLACHTEN_TRACES_DIR") or self.data_dir / "traces")
+
+    @property
     def maildir(self) -> Path:
         return Path(os.environ.get("KLACHTEN_MAILSINK_DIR") or self.data_dir / "mail")
 
@@ -318,6 +322,7 @@ class Topology:
             ("Mail sink", sink),
             ("Read the mail", read),
             ("Health, metrics", self._health_line()),
+            ("Traces", f"{self.traces_dir} → klachten trace <complaint id>"),
         ]
         if self.instances > 1:
             rows.insert(0, ("Instances", f"{self.instances} per service, ports +100 each"))
@@ -343,7 +348,11 @@ def service_processes(topology: Topology) -> list[Service]:
 def _instance(t: Topology, k: int) -> list[Service]:
     suffix = f"-{k + 1}" if t.instances > 1 else ""
     step = 100 * k
-    base = {"KLACHTEN_DATA_DIR": str(t.data_dir), "KLACHTEN_STAFF_TOKEN": t.staff_token}
+    base = {
+        "KLACHTEN_DATA_DIR": str(t.data_dir),
+        "KLACHTEN_STAFF_TOKEN": t.staff_token,
+        "KLACHTEN_TRACES_DIR": str(t.traces_dir),
+    }
 
     def as_user(user: str) -> dict[str, str]:
         # One seed server per instance, spread over the nodes; the client learns the others
@@ -359,7 +368,10 @@ def _instance(t: Topology, k: int) -> list[Service]:
         **as_user("reporting"),
         "KLACHTEN_REPORTING_PORT": str(t.reporting_port + step),
     }
-    if k:  # SQLite read models are per instance (disposable, rebuilt from the log)
+    shared_db = os.environ.get("KLACHTEN_REPORTING_DB", "").startswith(
+        ("postgres://", "postgresql://")
+    )
+    if k and not shared_db:  # SQLite read models are per instance; PostgreSQL is shared
         reporting_env["KLACHTEN_REPORTING_DB"] = str(t.data_dir / f"reporting{suffix}.sqlite3")
     notifier_env = {
         **as_user("notifier"),

@@ -5,11 +5,8 @@
 - Metrics: Prometheus (prometheus_client's default registry): faststream's middleware for the
   consumers plus the domain counters below; `metrics_body()` is what ``/metrics`` serves.
 - Health: ``/health/live`` (the process runs) and ``/health/ready`` (it can do its work).
-- Traces: OpenTelemetry when installed. A complaint's whole life is one trace: the trace id *is*
-  the complaint id (128 bits), so every service joins it without coordination, also for events
-  appended by the persistence module, which carry no trace headers. A W3C ``traceparent``
-  header on a message (faststream's telemetry middleware adds it to what it publishes) is used
-  as the parent when it belongs to that trace. Without the SDK the spans cost nothing.
+- Traces: `handling(...)` makes each consumed message a span of its complaint's trace (the
+  trace id is the complaint id; see shared/tracing.py for the rest).
 """
 
 from __future__ import annotations
@@ -22,23 +19,17 @@ import json
 import logging
 import signal
 import sys
-import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 from uuid import UUID
 
 import uvicorn
 from faststream.asgi import AsgiResponse, get
+from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
 
+from shared import tracing
 from shared.permissions import mask
-
-try:  # optional: opentelemetry-api (spans are recorded only with opentelemetry-sdk)
-    from opentelemetry import trace
-    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
-    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-except ImportError:  # pragma: no cover - tracing is simply off
-    trace = None  # type: ignore[assignment]
 
 complaint_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "complaint_id", default=None
@@ -109,15 +100,6 @@ def _is_id(token: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def telemetry_middleware() -> list[Any]:
-    """faststream's OpenTelemetry middleware when its dependencies (the SDK) are installed."""
-    try:
-        from faststream.nats.opentelemetry import NatsTelemetryMiddleware
-    except ImportError:
-        return []
-    return [NatsTelemetryMiddleware()]
 
 
 # --- health for faststream services (AsgiFastStream routes) ------------------------------------
@@ -221,9 +203,7 @@ class ContextFormatter(logging.Formatter):
             "message": record.getMessage(),
             **ids,
         }
-        span = _current_trace_ids()
-        if span:
-            out.update(span)
+        out.update(tracing.current_ids())
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
         return mask(json.dumps(out, default=str))
@@ -270,66 +250,25 @@ def complaint_of(subject: str) -> str | None:
 # --- traces --------------------------------------------------------------------------------
 
 
-def _current_trace_ids() -> dict[str, str]:
-    if trace is None:
-        return {}
-    ctx = trace.get_current_span().get_span_context()
-    if not ctx.is_valid:
-        return {}
-    return {"trace_id": f"{ctx.trace_id:032x}", "span_id": f"{ctx.span_id:016x}"}
-
-
-def complaint_trace_context(complaint_id: str, headers: Mapping[str, str] | None = None) -> Any:
-    """The OpenTelemetry context whose trace is the complaint (None without OpenTelemetry)."""
-    if trace is None:
-        return None
-    trace_id = UUID(complaint_id).int
-    if headers:
-        extracted = TraceContextTextMapPropagator().extract(dict(headers))
-        parent = trace.get_current_span(extracted).get_span_context()
-        if parent.is_valid and parent.trace_id == trace_id:
-            return extracted
-    # No parent span of this trace at hand: a stable stand-in parent (the complaint itself).
-    root = SpanContext(
-        trace_id=trace_id,
-        span_id=(trace_id & 0xFFFFFFFFFFFFFFFF) or 1,
-        is_remote=True,
-        trace_flags=TraceFlags(TraceFlags.SAMPLED),
-    )
-    return trace.set_span_in_context(NonRecordingSpan(root))
-
-
 @contextlib.contextmanager
 def handling(
     service: str, subject: str, headers: Mapping[str, str] | None = None
 ) -> Iterator[None]:
-    """One message's work: logs carry its complaint, and it is a span of that complaint's trace."""
+    """One message's work: logs carry its complaint, and it is a CONSUMER span of that
+    complaint's trace, the child of the span that published the message (its traceparent)."""
     complaint = complaint_of(subject)
     with bound(complaint):
-        if trace is None or complaint is None:
+        if complaint is None:
             yield
             return
-        tracer = trace.get_tracer("klachten")
-        context = complaint_trace_context(complaint, headers)
-        attributes = {"messaging.destination.name": subject, "klachten.complaint_id": complaint}
-        with tracer.start_as_current_span(
-            f"{service} {subject.split('.')[-1]}", context=context, attributes=attributes
+        attributes = {
+            "messaging.system": "nats",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": subject,
+            "messaging.consumer.group.name": service,
+        }
+        name = f"process {subject.split('.')[-1]}"
+        with tracing.complaint_span(
+            name, complaint, headers, kind=SpanKind.CONSUMER, attributes=attributes
         ):
             yield
-
-
-def record_span(service: str, name: str, complaint_id: str | UUID, started_ns: int) -> None:
-    """A finished piece of work that learnt its complaint only at its end (a submission)."""
-    if trace is None:
-        return
-    tracer = trace.get_tracer("klachten")
-    context = complaint_trace_context(str(complaint_id))
-    span = tracer.start_span(f"{service} {name}", context=context, start_time=started_ns)
-    span.end(end_time=time.time_ns())
-
-
-def inject_trace_headers(headers: dict[str, str]) -> dict[str, str]:
-    """Add the current ``traceparent`` to message headers (for publishers outside faststream)."""
-    if trace is not None:
-        TraceContextTextMapPropagator().inject(headers)
-    return headers

@@ -5,7 +5,8 @@ Select it with ``PERSISTENCE_MODULE=shared.persistence``. Layout (the public con
 - an event is one message on ``complaints.<originator_id>.<version>.<event_type>``; its body is
   the stored state as-is (the contract JSON, see shared/mapper.py); headers carry the topic and
   the hash chain: ``Klachten-Prev-Hash`` (hash of the aggregate's previous event, "" for the
-  first) and ``Klachten-Hash`` = sha256(prev ‖ subject ‖ topic ‖ body);
+  first) and ``Klachten-Hash`` = sha256(prev ‖ subject ‖ topic ‖ body), and the W3C
+  ``traceparent`` of the append's span (shared/tracing.py; outside the chain: metadata);
 - optimistic concurrency per aggregate: every message states the sequence of the aggregate's
   last event (``Nats-Expected-Last-Subject-Sequence`` with ``...-Subject: complaints.<id>.>``,
   0 for a new aggregate); the head comes from the last read of the aggregate (the usual
@@ -22,12 +23,13 @@ dedupe); it is recognised as success when the stored message carries our ``Nats-
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -51,8 +53,9 @@ from eventsourcing.persistence import (
     TrackingRecorder,
 )
 from eventsourcing.utils import resolve_topic, strtobool
+from opentelemetry.trace import SpanKind
 
-from shared import subjects
+from shared import subjects, tracing
 from shared.jsclient import (
     BATCH_DUPLICATE_MSG_ID,
     WRONG_LAST_SEQUENCE,
@@ -100,7 +103,30 @@ def _token(value: UUID | str, what: str) -> str:
 def _is_recorded_event(m: RawMsg) -> bool:
     """Only messages this recorder wrote are events; anything else is for the audit to flag."""
     parts = m.subject.split(".")
-    return len(parts) == 4 and parts[2].isdigit() and bool(m.headers.get(TOPIC_HEADER))
+    return (
+        len(parts) == 4
+        and parts[2].isascii()
+        and parts[2].isdigit()
+        and bool(m.headers.get(TOPIC_HEADER))
+    )
+
+
+@contextlib.contextmanager
+def _publish_span(events: Sequence[StoredEvent]) -> Iterator[dict[str, str]]:
+    """A PRODUCER span of the (first) complaint's trace; yields its ``traceparent`` header."""
+    try:
+        complaint = UUID(str(events[0].originator_id)) if events else None
+    except ValueError:
+        complaint = None
+    if complaint is None:
+        yield {}
+        return
+    types = ", ".join(dict.fromkeys(event_type_token(e.topic) for e in events))
+    attributes = {"messaging.system": "nats", "messaging.operation.type": "send"}
+    with tracing.complaint_span(
+        f"publish {types}", complaint, kind=SpanKind.PRODUCER, attributes=attributes
+    ):
+        yield tracing.traceparent()
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,18 +174,25 @@ class JetStreamAggregateRecorder(AggregateRecorder):
             raise IntegrityError("the same (originator_id, version) twice in one insert")
         if len(events) + (tracking is not None) > BATCH_MAX:
             raise ProgrammingError(f"an insert holds at most {BATCH_MAX} events")
-        return self.link.run(self._insert_async(events, tracking))
+        # The span and its traceparent are taken here, in the caller's thread (its context).
+        with _publish_span(events) as trace_headers:
+            return self.link.run(self._insert_async(events, tracking, trace_headers))
 
     async def _insert_async(
-        self, events: Sequence[StoredEvent], tracking: Tracking | None
+        self, events: Sequence[StoredEvent], tracking: Tracking | None, trace: dict[str, str]
     ) -> list[int]:
         try:
-            return await self._append(events, tracking, read_unknown=False)
+            return await self._append(events, tracking, trace, read_unknown=False)
         except _GuessedWrong:
-            return await self._append(events, tracking, read_unknown=True)
+            return await self._append(events, tracking, trace, read_unknown=True)
 
     async def _append(
-        self, events: Sequence[StoredEvent], tracking: Tracking | None, *, read_unknown: bool
+        self,
+        events: Sequence[StoredEvent],
+        tracking: Tracking | None,
+        trace: dict[str, str],
+        *,
+        read_unknown: bool,
     ) -> list[int]:
         messages: list[tuple[str, bytes, dict[str, str]]] = []
         before: dict[str, _Head] = {}  # each aggregate's head before this insert
@@ -179,6 +212,7 @@ class JetStreamAggregateRecorder(AggregateRecorder):
                 TOPIC_HEADER: topic,
                 PREV_HASH_HEADER: heads[oid].hash,
                 HASH_HEADER: digest,
+                **trace,
             }
             messages.append((subject, e.state, headers))
             heads[oid] = _Head(e.originator_version, digest, len(messages), guessed=False)
@@ -356,7 +390,7 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
             # dead-letter it as undecodable and the audit reports it; never silently dropped.
             logger.warning("seq %s on %s was not written by this recorder", m.seq, m.subject)
             parts = m.subject.split(".")
-            if len(parts) == 4 and parts[2].isdigit():
+            if len(parts) == 4 and parts[2].isascii() and parts[2].isdigit():
                 return Notification(
                     id=m.seq,
                     originator_id=_as_id(parts[1]),

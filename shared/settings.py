@@ -12,6 +12,7 @@ their own fields (with defaults) and get the same `from_env()`.
     KLACHTEN_REPORTING_PORT      8081       HTTP of reporting (API, dashboard, health, metrics)
     KLACHTEN_SMTP_PORT           2525       inbound SMTP of intake
     KLACHTEN_LOG_FORMAT          text       service logs: text (with complaint_id=…) | json
+    KLACHTEN_TRACES_DIR          (off)      spans as JSON Lines, <dir>/<service>.jsonl (tracing.py)
 
 Credentials: `KLACHTEN_NATS_URL` may carry them (``nats://user:password@host:4222``). When it
 does not, and `$KLACHTEN_DATA_DIR/credentials/nats.json` exists (made by `klachten up`), the
@@ -49,6 +50,7 @@ class Settings:
     smtp_port: int = 2525
     nats_cluster_port: int = 6222
     log_format: str = "text"
+    traces_dir: str = ""
 
     @property
     def nats_servers(self) -> list[str]:

@@ -6,12 +6,14 @@ import asyncio
 
 from services.intake.server import IntakeServer
 from services.intake.settings import IntakeSettings
+from shared import tracing
 from shared.observability import configure_logging
 
 
 def main() -> None:
     settings = IntakeSettings.from_env()
     configure_logging("INFO", settings.log_format)
+    tracing.configure("intake", settings.traces_dir)
     asyncio.run(IntakeServer(settings).serve())
 
 

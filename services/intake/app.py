@@ -39,6 +39,7 @@ from services.intake.limits import BodySizeLimit, RateLimiter
 from services.intake.settings import IntakeSettings
 from services.intake.staff import StaffMember, parse_tokens
 from shared import observability as obs
+from shared import tracing
 from shared.application import ComplaintNotFound, ComplaintsApplication
 from shared.complaint import Cause, Complaint, IllegalTransition, InvalidCommand
 from shared.jsclient import Unavailable
@@ -54,11 +55,11 @@ def create_app(settings: IntakeSettings, clock: Clock = utcnow) -> FastAPI:
         events = ComplaintsApplication(env={"NATS_URL": settings.nats_url, "NAME": "intake"})
         try:
             intake = await _open(nc, events, clock, settings.intake_startup_timeout)
-            _count_submissions(intake)
             api.state.intake = intake
             api.state.nc = nc
             yield
         finally:
+            tracing.flush()  # uvicorn re-raises SIGTERM after shutdown: no interpreter exit
             events.close()
             try:
                 await asyncio.wait_for(nc.drain(), 5)
@@ -97,21 +98,6 @@ async def _open(nc: Any, events: ComplaintsApplication, clock: Clock, patience: 
             log.warning("intake start-up: %s; retrying in %.1f s", error, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
-
-
-def _count_submissions(intake: Intake) -> None:
-    """Count what HTTP and SMTP register alike (both call Intake.submit)."""
-    submit = intake.submit
-
-    async def counted(submission: domain.Submission, **kwargs: Any) -> Any:
-        started = time.time_ns()
-        receipt = await submit(submission, **kwargs)
-        if receipt.created:
-            obs.COMPLAINTS_RECEIVED.labels(submission.channel).inc()
-            obs.record_span("intake", "submit", receipt.complaint_id, started)
-        return receipt
-
-    intake.submit = counted  # type: ignore[method-assign]
 
 
 def _add_error_handlers(api: FastAPI) -> None:

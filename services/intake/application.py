@@ -29,9 +29,10 @@ from nats.js.kv import KeyValue
 from services.intake import domain
 from services.intake.deadlines import policy_deadlines
 from shared import events as ev
-from shared import subjects
+from shared import subjects, tracing
 from shared.application import ComplaintNotFound, ComplaintsApplication
 from shared.complaint import AlreadyDone, Cause, Complaint, IllegalTransition
+from shared.observability import COMPLAINTS_RECEIVED
 from shared.privacy import subject_key_for
 
 IDEMPOTENCY_BUCKET = "INTAKE_IDEMPOTENCY"
@@ -120,13 +121,16 @@ class Intake:
             idempotency_key=_digest(idempotency_key) if idempotency_key else None,
         )
         try:
-            await asyncio.to_thread(self.app.save, complaint)
+            with tracing.complaint_root("submit", complaint_id) as span:
+                span.set_attribute("klachten.channel", submission.channel)
+                await asyncio.to_thread(self.app.save, complaint)
         except IntegrityError:
             # A concurrent request with the same key appended first: the same complaint.
             existing = await self._existing(complaint_id)
             if existing is None:
                 raise
             return existing
+        COMPLAINTS_RECEIVED.labels(submission.channel).inc()
         return Receipt(complaint_id, reference, complaint.status, created=True)
 
     async def _claim(

@@ -8,6 +8,7 @@ import sys
 
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
+from shared import tracing
 from shared.observability import configure_logging, run_with_http
 
 
@@ -22,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = NotifierSettings.from_env()
     configure_logging(args.log_level, settings.log_format)
+    tracing.configure("notifier", settings.traces_dir)
     app = create_app(settings, with_mailsink=args.with_mailsink)
     # HTTP on its own port: health for the supervisor, /metrics for Prometheus.
     asyncio.run(run_with_http(app, settings.notifier_host, settings.notifier_port))

@@ -184,7 +184,7 @@ def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> As
         settings.nats_servers,
         max_reconnect_attempts=-1,
         name="klachten-notifier",
-        middlewares=[*obs.telemetry_middleware(), *obs.prometheus_middleware("notifier")],
+        middlewares=obs.prometheus_middleware("notifier"),
     )
     consumer = Consumer(settings, broker)
     sink = MailSink(settings.maildir, port=settings.mailsink_port) if with_mailsink else None

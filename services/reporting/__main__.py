@@ -7,12 +7,14 @@ import uvicorn
 
 from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
+from shared import tracing
 from shared.observability import configure_logging
 
 
 def main() -> None:
     settings = ReportingSettings.from_env()
     configure_logging("INFO", settings.log_format)
+    tracing.configure("reporting", settings.traces_dir)
     uvicorn.run(
         create_app(settings),
         host=settings.reporting_host,

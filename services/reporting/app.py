@@ -33,7 +33,7 @@ from services.reporting.http import (
 from services.reporting.projections import open_view, start_runner
 from services.reporting.settings import ReportingSettings
 from shared import observability as obs
-from shared import subjects
+from shared import subjects, tracing
 from shared.jsclient import JetStreamLink
 
 logger = logging.getLogger("klachten.reporting")
@@ -70,6 +70,7 @@ def create_app(
                     logger.exception("the projection runner stopped with an error")
             sink.close()
             app.state.link.close()
+            tracing.flush()  # uvicorn re-raises SIGTERM after this: no interpreter exit
 
     app = FastAPI(title="klachten reporting", lifespan=lifespan)
 

@@ -3,7 +3,8 @@ is a tracking recorder (SQLite or PostgreSQL, chosen by settings).
 
 View rows and the tracking position are written in one database transaction, so a restart
 resumes exactly after the last committed event and a redelivered event changes nothing (the
-position check inside the transaction skips it). Events that cannot be decoded are recorded in
+position check inside the transaction skips it). Events that cannot be decoded, or cannot be
+folded (an orphan: no submitted event of its complaint before it), are recorded in
 ``undecodable_events`` and published to ``deadletter.reporting``; the projection goes on.
 """
 
@@ -13,7 +14,8 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -28,10 +30,12 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
+from opentelemetry.trace import SpanKind
 
 from services.reporting import fold
 from services.reporting.fold import TABLES, ReadModel, Row, Undecodable
 from shared import events as ev
+from shared import tracing
 from shared.application import ComplaintsApplication
 from shared.mapper import ContractMapper
 
@@ -102,22 +106,28 @@ class ReportingView(TrackingRecorder):
         return out
 
     def apply_batch(
-        self, items: list[tuple[int, ev.Event | Undecodable]], tracking: Tracking
+        self,
+        items: list[tuple[int, ev.Event | Undecodable]],
+        tracking: Tracking,
+        sink: DeadLetterSink | None = None,
     ) -> list[Undecodable]:
         """Fold `items` in and move the position to `tracking`, atomically; returns the new
-        dead letters. Items at or below the stored position are skipped (redelivery)."""
+        dead letters (undecodable or impossible events), each handed to `sink` before the
+        commit so a crash re-publishes it (same Msg-Id) rather than loses it. Items at or
+        below the stored position are skipped (redelivery)."""
         with self._tx(commit=True) as c:
             done = self._max_tracking_id(tracking.application_name, c) or 0
             if tracking.notification_id <= done:
                 return []
             items = [(s, f) for s, f in items if s > done]
             ids = {str(f.complaint_id) for _, f in items if isinstance(f, ev.Event)}
-            model = ReadModel(complaints=self._load(c, ids))
-            for seq, fact in items:
-                fold.apply(model, seq, fact)
+            model = ReadModel(complaints=self._load(c, ids), position=done)
+            dead = [d for seq, fact in items if (d := fold.apply(model, seq, fact)) is not None]
+            for letter in dead if sink is not None else ():
+                sink(letter)
             self._write(c, model)
             self._insert_tracking(c, tracking)
-        return [f for _, f in items if isinstance(f, Undecodable)]
+        return dead
 
     def _load(self, c: Any, ids: set[str]) -> dict[str, Row]:
         out: dict[str, Row] = {}
@@ -201,14 +211,49 @@ class PostgresReportingView(ReportingView, PostgresTrackingRecorder):
     def _table(self, name: str) -> str:
         return f"{self.datastore.schema}.{name}"
 
-    def _tx(self, *, commit: bool) -> AbstractContextManager[Any]:
-        return self.datastore.transaction(commit=commit)
+    @property
+    def lock_key(self) -> int:
+        """Advisory lock of this view (schema + tracking table): every replica that writes it,
+        in any process, uses the same key."""
+        name = f"klachten:{self.datastore.schema}.{self.tracking_table_name}"
+        return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+    def create_table(self) -> None:
+        # Replicas start together. Unlocked, two concurrent CREATE ... IF NOT EXISTS can both
+        # miss the other's uncommitted catalogue row (unique violation on pg_namespace or
+        # pg_type), and both insert the library's migration tracking record. A session lock on
+        # a second pooled connection wraps the library's own check-then-create unchanged.
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (self.lock_key,))
+            try:
+                super().create_table()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (self.lock_key,))
+
+    @contextmanager
+    def _tx(self, *, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as c:
+            if commit:
+                # Writers (replicas following the same log) take turns: the lock comes before
+                # the position is read, so the second one sees the first one's committed
+                # position and skips what it already holds, instead of folding it again and
+                # failing on the tracking record (which stops its projection runner).
+                c.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+            else:
+                # Reads (snapshot, dumps) see one moment, also while a replica commits.
+                c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield c
 
 
 # --- the projection -----------------------------------------------------------------------
 
 
 DeadLetterSink = Callable[[Undecodable], None]
+
+
+# Events younger than this are projected as a span of their complaint's trace; older ones
+# (a rebuild, a new replica catching up) are not, or a replay would write a span per event.
+LIVE = timedelta(minutes=5)
 
 
 class ReportingProjection(Projection[ReportingView]):
@@ -224,9 +269,12 @@ class ReportingProjection(Projection[ReportingView]):
         if not isinstance(fact, ev.Event | Undecodable):
             self.view.apply_batch([], tracking)  # not a complaint event: only move on
             return
-        if isinstance(fact, Undecodable) and self.sink is not None:
-            self.sink(fact)  # before the commit: a crash re-publishes with the same Msg-Id
-        self.view.apply_batch([(tracking.notification_id, fact)], tracking)
+        if isinstance(fact, Undecodable) or datetime.now(UTC) - fact.occurred_at > LIVE:
+            self.view.apply_batch([(tracking.notification_id, fact)], tracking, self.sink)
+            return  # dead letters and old events (a rebuild, a catch-up) get no span
+        name = f"project {ev.subject_token(type(fact))}"
+        with tracing.complaint_span(name, fact.complaint_id, kind=SpanKind.CONSUMER):
+            self.view.apply_batch([(tracking.notification_id, fact)], tracking, self.sink)
 
 
 def projection_with(sink: DeadLetterSink | None) -> type[ReportingProjection]:

@@ -9,6 +9,7 @@ import sys
 
 from services.sla_monitor.app import create_app
 from services.sla_monitor.settings import SlaSettings
+from shared import tracing
 from shared.observability import configure_logging, run_with_http
 from shared.policy import PolicyError
 
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = SlaSettings.from_env()
     configure_logging(args.log_level, settings.log_format)
+    tracing.configure("sla_monitor", settings.traces_dir)
     try:
         app = create_app(settings)
     except PolicyError as error:

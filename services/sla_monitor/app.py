@@ -134,7 +134,7 @@ def create_app(settings: SlaSettings) -> AsgiFastStream:
         settings.nats_servers,
         max_reconnect_attempts=-1,
         name="klachten-sla",
-        middlewares=[*obs.telemetry_middleware(), *obs.prometheus_middleware("sla_monitor")],
+        middlewares=obs.prometheus_middleware("sla_monitor"),
     )
     events = Consumer(settings, broker, EVENTS_CONSUMER, subjects.COMPLAINTS_STREAM)
     fired = Consumer(settings, broker, TIMERS_CONSUMER, subjects.TIMERS_STREAM)

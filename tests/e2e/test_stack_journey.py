@@ -17,10 +17,12 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
 
+from klachten.trace_cli import read_spans
 from services.notifier.mailsink import StoredMail, read_maildir
 from tests.helpers import free_port, wait_until_sync
 
@@ -119,6 +121,29 @@ def _submit_by_email(stack: Stack, sender: str) -> None:
         smtp.send_message(message)
 
 
+def _check_the_complaints_trace(stack: Stack, complaint_id: str) -> None:
+    """One trace across the four processes, each span under the one that caused it."""
+    spans = read_spans(stack.data_dir / "traces", complaint_id)
+    by = {(s["resource"]["attributes"]["service.name"][9:], s["name"]): s for s in spans}
+    span_id = {key: span["context"]["span_id"] for key, span in by.items()}
+    parent = {key: span["parent_id"] for key, span in by.items()}
+    assert span_id["intake", "submit"] == f"0x{UUID(complaint_id).int & (2**64 - 1):016x}"
+    assert parent["intake", "submit"] is None  # the root: the complaint itself
+    assert parent["intake", "publish submitted"] == span_id["intake", "submit"]
+    assert parent["notifier", "process submitted"] == span_id["intake", "publish submitted"]
+    assert parent["notifier", "publish acknowledged"] == span_id["notifier", "process submitted"]
+    ack = span_id["notifier", "publish acknowledged"]
+    assert parent["sla_monitor", "process acknowledged"] == ack
+    assert parent["intake", "publish responded"] == span_id["intake", "submit"]
+    assert parent["reporting", "project letter_sent"] == span_id["intake", "submit"]
+    assert {service for service, _ in by} == {"intake", "notifier", "sla_monitor", "reporting"}
+    shown = subprocess.run(
+        [KLACHTEN, "trace", complaint_id], env=stack.env, capture_output=True, text=True
+    )
+    assert shown.returncode == 0 and f"({len(spans)} spans)" in shown.stdout, shown.stderr
+    print(f"\n[trace] {complaint_id}\n{shown.stdout}")
+
+
 @pytest.mark.timeout(240)
 def test_journey_through_the_running_stack_survives_a_restart(stack: Stack) -> None:
     _report_figures("first start", stack.start(), stack)
@@ -168,6 +193,7 @@ def test_journey_through_the_running_stack_survives_a_restart(stack: Stack) -> N
 
     assert stack.stop() == 0, stack.text()
     assert "klachten stopped cleanly" in stack.text()
+    _check_the_complaints_trace(stack, web_id)
 
     _report_figures("restart", stack.start(), stack)
     assert "COMPLAINTS (" in stack.text() and "COMPLAINTS (created)" not in stack.text()

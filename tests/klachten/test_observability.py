@@ -1,5 +1,5 @@
-"""Health endpoints, metrics, structured logs without secrets, complaint traces, and the
-generated configuration reference in docs/operations.md."""
+"""Health endpoints, metrics, structured logs without secrets, and the generated
+configuration reference in docs/operations.md (traces: tests/shared/test_tracing.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pathlib import Path
 from uuid import uuid4
 
 import httpx
-import pytest
 
 from klachten import stack_cli
 from services.notifier.app import create_app as notifier_app
@@ -73,23 +72,6 @@ def test_the_complaint_of_a_subject() -> None:
     assert obs.complaint_of(f"complaints.{cid}.3.escalated") == cid
     assert obs.complaint_of(f"timers.fired.{cid}.check") == cid
     assert obs.complaint_of("tracking.reporting") is None
-
-
-def test_a_complaint_is_one_trace() -> None:
-    trace = pytest.importorskip("opentelemetry.trace")
-    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-
-    cid = uuid4()
-    context = obs.complaint_trace_context(str(cid))
-    assert trace.get_current_span(context).get_span_context().trace_id == cid.int
-    parent = f"00-{cid.int:032x}-{'ab' * 8}-01"
-    joined = obs.complaint_trace_context(str(cid), {"traceparent": parent})
-    assert trace.get_current_span(joined).get_span_context().span_id == int("ab" * 8, 16)
-    foreign = f"00-{uuid4().int:032x}-{'cd' * 8}-01"
-    ignored = obs.complaint_trace_context(str(cid), {"traceparent": foreign})
-    assert trace.get_current_span(ignored).get_span_context().trace_id == cid.int
-    headers = obs.inject_trace_headers({})
-    assert isinstance(TraceContextTextMapPropagator().extract(headers), dict)
 
 
 def test_domain_metrics_are_exported() -> None:

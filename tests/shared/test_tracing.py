@@ -1,0 +1,189 @@
+"""One complaint, one trace: ids from the complaint, parents from traceparent headers, the
+header on stored events (real nats-server), and both exporters (JSON Lines, OTLP/HTTP) as
+a service process would configure them."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from typer.testing import CliRunner
+
+from klachten.cli import app as cli
+from shared import tracing
+from shared.application import ComplaintsApplication
+from shared.jsclient import JetStreamLink
+from shared.natsserver import EmbeddedNats
+from tests.helpers_domain import submitted
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture(scope="module")
+def exporter() -> Iterator[InMemorySpanExporter]:
+    """The process's tracer provider can be set once: reuse it if a test already did."""
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider(id_generator=tracing.ComplaintIds())
+        trace.set_tracer_provider(provider)
+    memory = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    yield memory
+    memory.shutdown()  # later tests' spans are not kept
+
+
+@pytest.fixture
+def spans(exporter: InMemorySpanExporter) -> Iterator[InMemorySpanExporter]:
+    exporter.clear()
+    yield exporter
+
+
+def _by_name(finished: tuple[ReadableSpan, ...]) -> dict[str, ReadableSpan]:
+    return {s.name: s for s in finished}
+
+
+def test_the_root_span_is_the_complaint(spans: InMemorySpanExporter) -> None:
+    cid = uuid4()
+    with tracing.complaint_root("submit", cid), tracing.complaint_span("inner", cid):
+        pass
+    with tracing.complaint_span("later", cid):  # another day, another service
+        pass
+    found = _by_name(spans.get_finished_spans())
+    root, inner, later = found["submit"], found["inner"], found["later"]
+    assert root.context.trace_id == cid.int and root.parent is None
+    assert root.context.span_id == cid.int & 0xFFFFFFFFFFFFFFFF
+    assert inner.context.trace_id == cid.int and inner.parent.span_id == root.context.span_id
+    assert later.context.trace_id == cid.int and later.parent.span_id == root.context.span_id
+    assert inner.context.span_id != root.context.span_id
+
+
+def test_a_consumer_is_the_child_of_the_publishers_span(spans: InMemorySpanExporter) -> None:
+    cid = uuid4()
+    publisher = f"00-{cid.int:032x}-{'ab' * 8}-01"
+    foreign = f"00-{uuid4().int:032x}-{'cd' * 8}-01"
+    with tracing.complaint_span("joined", cid, {"traceparent": publisher}):
+        header = tracing.traceparent()["traceparent"]
+    with tracing.complaint_span("not fooled", cid, {"traceparent": foreign}):
+        pass
+    found = _by_name(spans.get_finished_spans())
+    assert found["joined"].parent.span_id == int("ab" * 8, 16)
+    assert header.split("-")[1:3] == [f"{cid.int:032x}", f"{found['joined'].context.span_id:016x}"]
+    assert found["not fooled"].context.trace_id == cid.int
+    assert found["not fooled"].parent.span_id == tracing.root_span_id(cid.int)
+
+
+def test_stored_events_carry_the_traceparent_of_their_append(
+    spans: InMemorySpanExporter, provisioned_nats: EmbeddedNats
+) -> None:
+    app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
+    link = JetStreamLink(provisioned_nats.url)
+    try:
+        complaint = submitted()
+        with tracing.complaint_root("submit", complaint.id):
+            app.save(complaint)
+        stored = link.run(link.direct_get("COMPLAINTS", {"last_by_subj": "complaints.>"}))
+    finally:
+        link.close()
+        app.close()
+    found = _by_name(spans.get_finished_spans())
+    publish = found["publish submitted"]
+    assert publish.kind == trace.SpanKind.PRODUCER
+    assert publish.parent.span_id == found["submit"].context.span_id
+    assert stored is not None
+    assert stored.headers["traceparent"] == (
+        f"00-{complaint.id.int:032x}-{publish.context.span_id:016x}-01"
+    )
+
+
+_EMIT = """
+import sys
+from shared import tracing
+from uuid import UUID
+assert tracing.configure("intake", sys.argv[2])
+cid = UUID(sys.argv[1])
+with tracing.complaint_root("submit", cid), tracing.complaint_span("publish submitted", cid):
+    pass
+"""
+
+
+def _emit(cid: UUID, traces_dir: str = "", **env: str) -> None:
+    subprocess.run(
+        [sys.executable, "-c", _EMIT, str(cid), traces_dir],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+        timeout=60,
+    )
+
+
+def test_a_service_writes_json_lines_and_klachten_trace_shows_the_tree(tmp_path: Path) -> None:
+    cid, other = uuid4(), uuid4()
+    _emit(cid, str(tmp_path))
+    _emit(other, str(tmp_path))  # a second process appends to the same file
+    lines = (tmp_path / "intake.jsonl").read_text().splitlines()
+    assert len(lines) == 4 and all(json.loads(line)["name"] for line in lines)
+    result = CliRunner().invoke(cli, ["trace", str(cid), "--traces-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    shown = result.output.splitlines()
+    assert shown[0].startswith(f"trace {cid.int:032x} (2 spans)")
+    assert shown[1].endswith("klachten-intake: submit")
+    assert shown[2].endswith("  klachten-intake: publish submitted")  # indented: a child
+    missing = CliRunner().invoke(cli, ["trace", str(uuid4()), "--traces-dir", str(tmp_path)])
+    assert missing.exit_code == 1
+    bad = CliRunner().invoke(cli, ["trace", "KL-2026-1", "--traces-dir", str(tmp_path)])
+    assert bad.exit_code == 2 and "not a complaint id" in bad.output
+
+
+def test_spans_reach_an_otlp_collector_over_http() -> None:
+    received: list[ExportTraceServiceRequest] = []
+
+    class Collector(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            request = ExportTraceServiceRequest()
+            request.ParseFromString(body)
+            received.append(request)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        cid = uuid4()
+        _emit(cid, OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+    spans = [
+        span
+        for request in received
+        for resource in request.resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+    ]
+    assert {s.name for s in spans} == {"submit", "publish submitted"}
+    assert {s.trace_id for s in spans} == {cid.bytes}
+    services = {
+        a.value.string_value
+        for r in received
+        for rs in r.resource_spans
+        for a in rs.resource.attributes
+        if a.key == "service.name"
+    }
+    assert services == {"klachten-intake"}
