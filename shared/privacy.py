@@ -279,7 +279,11 @@ class RetentionPolicy:
         for part in filter(None, (p.strip() for p in text.split(","))):
             name, _, amount = part.partition("=")
             amount = amount.strip().lower()
-            if not name.strip() or not amount[:-1].isdigit() or amount[-1:] not in _UNITS:
+            if (
+                not name.strip()
+                or not (amount[:-1].isascii() and amount[:-1].isdigit())
+                or amount[-1:] not in _UNITS
+            ):
                 raise ValueError(f"retention {part!r}: expected name=<number><d|w|y>")
             periods[name.strip()] = timedelta(days=int(amount[:-1]) * _UNITS[amount[-1]])
         default = periods.pop("default", None)

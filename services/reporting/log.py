@@ -48,7 +48,7 @@ def item_of(msg: RawMsg) -> Item | None:
     if not msg.subject.startswith("complaints."):
         return None
     parts = msg.subject.split(".")
-    if len(parts) != 4 or not parts[2].isdigit():
+    if len(parts) != 4 or not (parts[2].isascii() and parts[2].isdigit()):
         return msg.seq, Undecodable(
             msg.seq, parts[1] if len(parts) > 1 else "", 0, "malformed subject"
         )

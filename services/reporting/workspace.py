@@ -172,7 +172,10 @@ def _body(action: str, form: dict[str, str]) -> dict[str, Any]:
         return {"text": form.get("text", ""), "resolution": form.get("resolution", "")}
     if action == "extend":
         weeks = form.get("weeks", "")
-        return {"weeks": int(weeks) if weeks.isdigit() else weeks, "reason": form.get("reason", "")}
+        return {
+            "weeks": int(weeks) if weeks.isascii() and weeks.isdigit() else weeks,
+            "reason": form.get("reason", ""),
+        }
     if action == "escalate":
         return {"reason": "staff_decision", "text": form.get("text") or None}
     return {"outcome": form.get("outcome", ""), "note": form.get("note") or None}
@@ -198,7 +201,7 @@ def mount(app: FastAPI) -> None:
         _, tables = request.app.state.view.snapshot()
         rows = domain.worklist(tables["complaints_status_and_deadlines"], now)
         level = request.query_params.get("level", "")
-        if level.isdigit():
+        if level.isascii() and level.isdigit():
             rows = [r for r in rows if r["escalation_level"] == int(level)]
         return _render("worklist.html.j2", lang, rows=rows, level=level, who=staff_name(request))
 
@@ -241,7 +244,8 @@ def _act_sync(
 ) -> Response:
     t = TEXTS[lang]
     intake = Intake(_token(request))
-    seen = int(form["version"]) if form.get("version", "").isdigit() else 0
+    version = form.get("version", "")
+    seen = int(version) if version.isascii() and version.isdigit() else 0
     current = intake.get(f"/api/complaints/{cid}/timeline")
     if current.status_code != 200:
         return _render("missing.html.j2", lang, 404)

@@ -14,7 +14,12 @@ from shared.audit import verify
 from shared.complaint import Cause
 from shared.jsclient import JetStreamLink
 from shared.natsserver import EmbeddedNats
-from shared.persistence import HASH_HEADER, PREV_HASH_HEADER, JetStreamApplicationRecorder
+from shared.persistence import (
+    HASH_HEADER,
+    PREV_HASH_HEADER,
+    TOPIC_HEADER,
+    JetStreamApplicationRecorder,
+)
 from tests.helpers_domain import NOW, submitted
 
 STAFF = Cause(actor="staff:handler")
@@ -122,3 +127,18 @@ def test_concurrent_staff_actions_are_serialised_not_lost(
     assert [e.fact.version for e in app.events.get(complaint.id)] == [1, 2, 3]
     verdict = link.run(verify(link))
     assert verdict.ok and verdict.events == 3
+
+
+def test_a_forged_version_that_only_looks_like_a_number_is_skipped_not_fatal(
+    link: JetStreamLink,
+) -> None:
+    """ "²".isdigit() is true and int("²") raises: such a subject must not stop a reader."""
+    recorder = JetStreamApplicationRecorder(link)
+    oid = uuid4()
+    recorder.insert_events([StoredEvent(oid, 1, "topic", b"{}")])
+    forged = f"complaints.{oid}.\u00b2.responded"
+    link.run(link.publish(forged, b"{}", {TOPIC_HEADER: "topic"}))
+    assert [e.originator_version for e in recorder.select_events(oid)] == [1]
+    notifications = recorder.select_notifications(start=None, limit=10)
+    assert [n.topic for n in notifications] == ["topic", ""]  # handed on, to be dead-lettered
+    assert notifications[1].originator_id == forged
