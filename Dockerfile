@@ -10,6 +10,8 @@ RUN pip install --no-cache-dir --prefix=/install .
 
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --home /app klachten
+# Named volumes (compose.yaml) copy this folder's owner: the service user must write them.
+RUN mkdir -p /data/mail && chown -R klachten:klachten /data
 COPY --from=build /install /usr/local
 WORKDIR /app
 COPY config config

@@ -50,3 +50,32 @@ def test_each_service_runs_twice_from_the_one_image_and_reporting_uses_postgres(
         assert services[name]["deploy"]["replicas"] == 2, name
     assert services["reporting"]["environment"]["KLACHTEN_REPORTING_DB"].startswith("postgresql")
     assert services["postgres"]["image"].startswith("postgres")
+
+
+def test_every_variable_compose_sets_is_read_by_someone() -> None:
+    """No engine runs compose here, so catch what a typo would break: each service's KLACHTEN_*
+    variable is a documented setting, and each node sets every variable its config reads."""
+    from klachten.stack_cli import settings_reference_markdown
+
+    known = set(re.findall(r"`(KLACHTEN_[A-Z_]+)`", settings_reference_markdown()))
+    services = _compose()["services"]
+    for name in (*SERVICES, "streams"):
+        for variable in services[name].get("environment", {}):
+            if variable.startswith("KLACHTEN_"):
+                assert variable in known, f"{name}: {variable} is not a setting"
+    config = "".join(
+        line.split("#")[0] + "\n"
+        for path in ("cluster/nats-node.conf", "nats-permissions.conf")
+        for line in (ROOT / "config" / path).read_text().splitlines()
+    )
+    wanted = set(re.findall(r"\$(KLACHTEN_[A-Z_]+)", config))
+    for node in ("nats-1", "nats-2", "nats-3"):
+        assert wanted <= set(services[node]["environment"]), node
+
+
+def test_the_image_lets_its_user_write_the_data_folders() -> None:
+    """Named volumes take the ownership of the image's folder: /data must be the user's."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"mkdir -p /data/mail[^\n]*&& chown -R klachten[^\n]*/data", dockerfile)
+    volumes = _compose()["services"]["mailsink"]["volumes"]
+    assert any(v.endswith(":/data/mail") for v in volumes)
