@@ -87,6 +87,14 @@ class ContractMapper(Mapper[Any]):
             raise MapperDeserialisationError(
                 f"event {stored_event.originator_id} v{stored_event.originator_version}: {e}"
             ) from e
+        stored_as = (str(stored_event.originator_id), stored_event.originator_version, cls.contract)
+        if (str(fact.complaint_id), fact.version, type(fact)) != stored_as:
+            # A message must be the event its subject and topic say (a forged or misfiled one
+            # would otherwise be folded into another complaint's history).
+            raise MapperDeserialisationError(
+                f"stored as {stored_as[0]} v{stored_as[1]} {cls.contract.__name__}, but the "
+                f"body is {fact.complaint_id} v{fact.version} {type(fact).__name__}"
+            )
         if fact.sealed is not None and self.keystore is not None:
             fact = unseal(fact, self.keystore)
         state: dict[str, Any] = {

@@ -125,3 +125,34 @@ def test_a_view_records_and_hands_on_an_orphan_once_and_equals_the_replay(
     assert rebuilt.snapshot() == (position, tables)
     assert fold.tables_of(fold.replay(items)) == tables
     assert [r["seq"] for r in tables[fold.DEAD_LETTERS]] == [2]
+
+
+def test_an_event_filed_under_another_complaint_is_a_dead_letter_not_folded() -> None:
+    """The subject (and topic) say which event a message is; a body that disagrees is never
+    folded into the complaint its body names."""
+    from eventsourcing.persistence import Notification
+    from eventsourcing.utils import get_topic
+
+    from services.reporting.projections import ComplaintsLog
+    from shared.complaint import Complaint
+
+    mapper = ComplaintsLog(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
+    victim, other = uuid4(), uuid4()
+    topic = get_topic(Complaint.Submitted)
+
+    def stored(originator: UUID, version: int, fact: ev.Event) -> Notification:
+        return Notification(
+            id=7, originator_id=originator, originator_version=version, topic=topic,
+            state=ev.encode(fact),
+        )  # fmt: skip
+
+    honest = mapper.to_domain_event(stored(other, 1, submitted(other)))
+    assert honest.fact.complaint_id == other
+    for wrong in (stored(victim, 1, submitted(other)), stored(other, 2, submitted(other))):
+        dead = mapper.to_domain_event(wrong)
+        assert isinstance(dead, Undecodable) and "stored as" in dead.reason, dead
+    misnamed = Notification(
+        id=8, originator_id=other, originator_version=2,
+        topic=get_topic(Complaint.Responded), state=ev.encode(acknowledged(other)),
+    )  # fmt: skip
+    assert "Acknowledged" in mapper.to_domain_event(misnamed).reason
