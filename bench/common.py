@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,33 +118,33 @@ def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
 
 
+class PostgresUnavailable(Exception):
+    """No PostgreSQL 15 server binaries, or root without a user to run them as."""
+
+
+def _as_user() -> list[str]:
+    """initdb refuses to run as root: run the server as `postgres` (or `nobody`) then."""
+    if os.geteuid() != 0:
+        return []
+    for user in ("postgres", "nobody"):
+        if (
+            shutil.which("runuser")
+            and subprocess.run(["id", user], capture_output=True).returncode == 0
+        ):
+            return ["runuser", "-u", user, "--"]
+    raise PostgresUnavailable("running as root without a postgres/nobody user to run PostgreSQL as")
+
+
 @contextmanager
-def postgres(port: int) -> Iterator[str | None]:
-    """A throw-away PostgreSQL 15 (fsync on: a fair comparison), or None when not installed.
-    KLACHTEN_BENCH_POSTGRES_URL uses an existing server instead."""
-    if url := os.environ.get("KLACHTEN_BENCH_POSTGRES_URL"):
-        yield url
-        return
+def throwaway_postgres(port: int, password: str, *, fsync: bool) -> Iterator[str]:
+    """A PostgreSQL 15 server (Debian's binaries) in a temporary directory: its URL, then the
+    server stopped and the directory gone. Shared by the benchmarks and the tests."""
     if not (PG_BIN / "initdb").exists():
-        yield None
-        return
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        user = next(
-            (
-                u
-                for u in ("postgres", "nobody")
-                if subprocess.run(["id", u], capture_output=True).returncode == 0
-            ),
-            None,
-        )
-        if user is None or not shutil.which("runuser"):
-            yield None
-            return
-        prefix = ["runuser", "-u", user, "--"]
-    base = Path(tempfile.mkdtemp(prefix="klachten-bench-pg-"))
+        raise PostgresUnavailable(f"PostgreSQL server binaries not found in {PG_BIN}")
+    prefix = _as_user()
+    base = Path(tempfile.mkdtemp(prefix="klachten-pg-"))
     base.chmod(0o777)
-    (base / "pw").write_text("bench")
+    (base / "pw").write_text(password)
     (base / "pw").chmod(0o644)
     data = base / "data"
     subprocess.run(
@@ -166,7 +166,9 @@ def postgres(port: int) -> Iterator[str | None]:
         capture_output=True,
     )
     options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1"
-    subprocess.run(
+    if not fsync:
+        options += " -c fsync=off"
+    started = subprocess.run(
         [
             *prefix,
             str(PG_BIN / "pg_ctl"),
@@ -179,14 +181,33 @@ def postgres(port: int) -> Iterator[str | None]:
             "-w",
             "start",
         ],
-        check=True,
         capture_output=True,
+        text=True,
     )
+    if started.returncode != 0:
+        log = (base / "log").read_text() if (base / "log").exists() else ""
+        shutil.rmtree(base, ignore_errors=True)
+        raise RuntimeError(f"PostgreSQL did not start: {started.stderr}\n{log}")
     try:
-        yield f"postgresql://postgres:bench@127.0.0.1:{port}/postgres"
+        yield f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
             [*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
             capture_output=True,
         )
         shutil.rmtree(base, ignore_errors=True)
+
+
+@contextmanager
+def postgres(port: int) -> Iterator[str | None]:
+    """A throw-away PostgreSQL 15 (fsync on: a fair comparison), or None when not installed.
+    KLACHTEN_BENCH_POSTGRES_URL uses an existing server instead."""
+    if url := os.environ.get("KLACHTEN_BENCH_POSTGRES_URL"):
+        yield url
+        return
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(throwaway_postgres(port, "bench", fsync=True))
+        except PostgresUnavailable:
+            url = None
+        yield url

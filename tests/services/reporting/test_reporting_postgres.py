@@ -1,20 +1,18 @@
 """The same projection on a real PostgreSQL server: live equals a fresh rebuild.
 
-Uses KLACHTEN_TEST_POSTGRES_URL when set; otherwise starts a throw-away server (initdb +
-pg_ctl in a temporary directory, as the `postgres` or `nobody` user when running as root).
+Uses KLACHTEN_TEST_POSTGRES_URL when set; otherwise the benchmarks' throw-away server
+(bench/common.py: initdb + pg_ctl in a temporary directory, fsync off here).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.common import PostgresUnavailable, throwaway_postgres
 from services.reporting import rebuild as rb
 from services.reporting.projections import (
     PostgresReportingView,
@@ -35,20 +34,7 @@ from shared.natsserver import EmbeddedNats
 from tests.helpers import free_port, wait_until_sync
 from tests.services.reporting.reporting_history import generate
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PASSWORD = "klachten-test"
-
-
-def _as_user() -> list[str]:
-    if os.geteuid() != 0:
-        return []
-    for user in ("postgres", "nobody"):
-        if (
-            shutil.which("runuser")
-            and subprocess.run(["id", user], capture_output=True).returncode == 0
-        ):
-            return ["runuser", "-u", user, "--"]
-    pytest.skip("running as root without a postgres/nobody user to run PostgreSQL as")
 
 
 @pytest.fixture(scope="module")
@@ -56,62 +42,14 @@ def postgres_url() -> Iterator[str]:
     if url := os.environ.get("KLACHTEN_TEST_POSTGRES_URL"):
         yield url
         return
-    if not (PG_BIN / "initdb").exists():
-        pytest.skip(f"PostgreSQL server binaries not found in {PG_BIN}")
-    prefix = _as_user()
-    base = Path(tempfile.mkdtemp(prefix="klachten-pg-"))
-    base.chmod(0o777)
-    (base / "pw").write_text(PASSWORD)
-    (base / "pw").chmod(0o644)
-    port = free_port()
-    data = base / "data"
-    subprocess.run(
-        [
-            *prefix,
-            str(PG_BIN / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "--pwfile",
-            str(base / "pw"),
-            "--auth-local=trust",
-            "--auth-host=scram-sha-256",
-            "-E",
-            "UTF8",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
-    started = subprocess.run(
-        [
-            *prefix,
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(base / "log"),
-            "-w",
-            "start",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if started.returncode != 0:
-        log = (base / "log").read_text() if (base / "log").exists() else ""
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.fail(f"PostgreSQL did not start: {started.stderr}\n{log}")
-    try:
-        yield f"postgresql://postgres:{PASSWORD}@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            [*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-            capture_output=True,
-        )
-        shutil.rmtree(base, ignore_errors=True)
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(throwaway_postgres(free_port(), PASSWORD, fsync=False))
+        except PostgresUnavailable as e:
+            pytest.skip(str(e))
+        except RuntimeError as e:
+            pytest.fail(str(e))
+        yield url
 
 
 def test_live_projection_equals_fresh_rebuild_postgres(
