@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -65,3 +70,47 @@ def wait_until_sync(
         if time.monotonic() >= deadline:
             raise TimeoutError(f"{message} not met within {timeout} s") from last_error
         time.sleep(interval)
+
+
+class ServiceProcess:
+    """`python -m services.<module>` with a log file per start (`<name>.<n>.log`); SIGKILL or
+    SIGTERM. `env` is laid over this process's environment."""
+
+    def __init__(
+        self,
+        module: str,
+        env: dict[str, str],
+        log_dir: Path,
+        *args: str,
+        name: str = "",
+        stop_wait: float = 15,
+    ) -> None:
+        self.module, self.env, self.log_dir, self.args = module, env, log_dir, args
+        self.name, self.stop_wait = name or module, stop_wait
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> ServiceProcess:
+        self.starts += 1
+        with (self.log_dir / f"{self.name}.{self.starts}.log").open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", f"services.{self.module}", *self.args],
+                cwd=REPO_ROOT,
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        return self
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()  # SIGKILL: no shutdown, no ack, no flush
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(self.stop_wait)
+            except subprocess.TimeoutExpired:
+                self.kill()

@@ -23,9 +23,8 @@ from shared import events as ev
 from shared import subjects
 from shared.audit import read_all
 from shared.jsclient import JetStreamLink
-from tests.helpers import free_port, wait_until_sync
+from tests.helpers import REPO_ROOT, free_port, wait_until_sync
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 KLACHTEN = str(Path(sys.executable).parent / "klachten")
 LARGE = os.environ.get("KLACHTEN_FAULT_SIZE", "").lower() == "large"
 SIZE_NOTE = "large size" if LARGE else "CI size; the large size is KLACHTEN_FAULT_SIZE=large"
@@ -240,45 +239,6 @@ def percentile(samples: list[float], q: float) -> float:
 
 def jsonable(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
-
-
-class ServiceProcess:
-    """One service as `python -m services.<name>`, output to a log file; SIGKILL or SIGTERM."""
-
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path, *args: str) -> None:
-        self.name, self.env, self.log_dir, self.args = name, env, log_dir, args
-        self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    def start(self) -> ServiceProcess:
-        self.starts += 1
-        with (self.log_dir / f"{self.name}.{self.starts}.log").open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", f"services.{self.name}", *self.args],
-                cwd=REPO_ROOT,
-                env={**os.environ, **self.env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        return self
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 def service_env(nats_url: str, data_dir: Path, **extra: str) -> dict[str, str]:

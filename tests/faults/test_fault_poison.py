@@ -24,7 +24,6 @@ import pytest
 from fault_support import (
     SIZE_NOTE,
     LogView,
-    ServiceProcess,
     consumer_positions,
     consumers_at_end,
     dead_letter_key,
@@ -41,7 +40,7 @@ from shared.application import ComplaintsApplication
 from shared.complaint import Cause, Complaint
 from shared.natsserver import EmbeddedNats
 from shared.streams import provision
-from tests.helpers import free_port, wait_until_sync
+from tests.helpers import ServiceProcess, free_port, wait_until_sync
 
 POISON = sized(200, 1000)
 HEALTHY = sized(40, 200)

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -27,43 +25,11 @@ from test_notifier_support import (
 from services.notifier.mailsink import MailSink, read_maildir
 from shared.application import ComplaintsApplication
 from shared.natsserver import EmbeddedNats
-from tests.helpers import wait_until
+from tests.helpers import ServiceProcess, wait_until
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 COMPLAINTS = 200
 KILLS = 5
 RATE = 25.0  # submissions per second
-
-
-class Instance:
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
-        self.name, self.env, self.log_dir = name, env, log_dir
-        self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    def start(self) -> None:
-        self.starts += 1
-        log = (self.log_dir / f"{self.name}.{self.starts}.log").open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "services.notifier", "--log-level", "WARNING"],
-            cwd=REPO_ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()  # SIGKILL: no shutdown, no ack, no flush
-            self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 @pytest.fixture
@@ -78,8 +44,12 @@ async def test_sigkill_at_random_moments_loses_nothing_and_acknowledges_once(
     settings = notifier_settings(
         provisioned_nats.url, sink.port, tmp_path, notifier_ack_wait=1.0, notifier_workers=8
     )
-    env = {**os.environ, **notifier_env(settings)}
-    instances = [Instance(f"notifier-{n}", env, tmp_path) for n in (1, 2)]
+    env = notifier_env(settings)
+    args = ("--log-level", "WARNING")
+    instances = [
+        ServiceProcess("notifier", env, tmp_path, *args, name=f"notifier-{n}", stop_wait=10)
+        for n in (1, 2)
+    ]
     rng = random.Random(os.environ.get("KLACHTEN_TEST_SEED", "notifier-crash"))
     nc = await nats.connect(provisioned_nats.url)
     complaints = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})

@@ -5,10 +5,7 @@ late complaint has exactly one escalation per breach, and none answered in time 
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -30,41 +27,10 @@ from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER
 from shared import subjects
 from shared.application import ComplaintsApplication
 from shared.natsserver import EmbeddedNats
-from tests.helpers import wait_until
+from tests.helpers import ServiceProcess, wait_until
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 PER_ROUND, KILLS = 15, 4
 BOTH = ((subjects.COMPLAINTS_STREAM, EVENTS_CONSUMER), (subjects.TIMERS_STREAM, TIMERS_CONSUMER))
-
-
-class Monitor:
-    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
-        self.env, self.log_dir, self.starts = env, log_dir, 0
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.starts += 1
-        log = (self.log_dir / f"sla.{self.starts}.log").open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "services.sla_monitor", "--log-level", "INFO"],
-            cwd=REPO_ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()  # SIGKILL: no shutdown, no ack, no flush
-            self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 @pytest.fixture
@@ -78,7 +44,9 @@ async def test_sigkill_mid_way_loses_no_timer_and_doubles_no_escalation(
     provisioned_nats: EmbeddedNats, nc: nats.NATS, tmp_path: Path
 ) -> None:
     settings = sla_settings(provisioned_nats.url, policy_file(tmp_path), sla_ack_wait=1.0)
-    monitor = Monitor({**os.environ, **sla_env(settings)}, tmp_path)
+    monitor = ServiceProcess(
+        "sla_monitor", sla_env(settings), tmp_path, "--log-level", "INFO", name="sla", stop_wait=10
+    )
     complaints = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
     rng = random.Random(7)
     late: list[UUID] = []
