@@ -1,4 +1,5 @@
-"""Fixtures shared by all tests: a real nats-server per test, with or without our streams."""
+"""Fixtures shared by all tests: a real nats-server per test, with or without our streams,
+or a cluster of three routed nodes."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from pathlib import Path
 import nats
 import pytest
 
+from klachten.stack import ClusterNats
 from shared.natsserver import EmbeddedNats
 from shared.streams import provision
+from tests.helpers import free_port
 
 
 @pytest.fixture
@@ -31,6 +34,24 @@ async def provisioned_nats(nats_server: EmbeddedNats) -> AsyncIterator[EmbeddedN
     finally:
         await nc.close()
     yield nats_server
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[list[ClusterNats]]:
+    """Three routed nats-server nodes (n1..n3) on free ports, each with its own store."""
+    cluster_ports = [free_port() for _ in range(3)]
+    routes = [f"nats://127.0.0.1:{p}" for p in cluster_ports]
+    nodes = [
+        ClusterNats(tmp_path / f"n{i + 1}", server_name=f"n{i + 1}", cluster_port=p, routes=routes)
+        for i, p in enumerate(cluster_ports)
+    ]
+    for node in nodes:
+        node.start()
+    try:
+        yield nodes
+    finally:
+        for node in nodes:
+            node.stop()
 
 
 _exit_status: list[int] = []

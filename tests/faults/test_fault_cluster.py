@@ -7,19 +7,14 @@ none is stored twice, and all three replicas hold the same messages.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, cast
 from uuid import UUID, uuid4
 
-import nats
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from fault_support import SIZE_NOTE, percentile, sized
@@ -29,7 +24,8 @@ from klachten.stack_cli import provision_streams
 from shared import events as ev
 from shared.jsclient import JetStreamLink
 from shared.persistence import JetStreamApplicationRecorder
-from tests.helpers import free_port, wait_until_sync
+from tests.helpers import wait_until_sync
+from tests.helpers_cluster import replica_messages, replicas_current, stream_info
 
 APPENDS = sized(2000, 10_000)  # two events (versions 1 and 2) per complaint, one per append
 THREADS = 4
@@ -61,53 +57,8 @@ def stored(cid: UUID, version: int) -> StoredEvent:
     return cast(StoredEvent, Stored(cid, version, TOPIC, ev.encode(body), event_id))
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[list[ClusterNats]]:
-    cluster_ports = [free_port() for _ in range(3)]
-    routes = [f"nats://127.0.0.1:{p}" for p in cluster_ports]
-    nodes = [
-        ClusterNats(tmp_path / f"n{i + 1}", server_name=f"n{i + 1}", cluster_port=p, routes=routes)
-        for i, p in enumerate(cluster_ports)
-    ]
-    for node in nodes:
-        node.start()
-    try:
-        yield nodes
-    finally:
-        for node in nodes:
-            node.stop()
-
-
-async def _info(urls: list[str]) -> dict[str, Any]:
-    nc = await nats.connect(urls, connect_timeout=2, max_reconnect_attempts=2)
-    try:
-        reply = await nc.request("$JS.API.STREAM.INFO.COMPLAINTS", b"", timeout=5)
-        return cast(dict[str, Any], json.loads(reply.data))
-    finally:
-        await nc.close()
-
-
-def stream_info(nodes: list[ClusterNats]) -> dict[str, Any]:
-    return asyncio.run(_info([n.url for n in nodes if n.running]))
-
-
-async def _replica(url: str, last_seq: int) -> list[tuple[int, str, str, str]]:
-    """Every message as one node's local replica answers a direct get (the server prefers a
-    local member of the direct-get queue group): (seq, subject, msg id, body digest)."""
-    nc = await nats.connect(url, max_reconnect_attempts=0)
-    try:
-        found = []
-        for seq in range(1, last_seq + 1):
-            r = await nc.request(
-                "$JS.API.DIRECT.GET.COMPLAINTS", json.dumps({"seq": seq}).encode(), timeout=5
-            )
-            h = r.headers or {}
-            if not h.get("Status"):
-                digest = hashlib.sha256(r.data).hexdigest()
-                found.append((seq, h["Nats-Subject"], h.get("Nats-Msg-Id", ""), digest))
-        return found
-    finally:
-        await nc.close()
+def running_info(nodes: list[ClusterNats]) -> dict[str, Any]:
+    return stream_info([n.url for n in nodes if n.running], max_reconnect_attempts=2)
 
 
 class Writer:
@@ -172,7 +123,7 @@ class Writer:
 
 def leader(nodes: list[ClusterNats]) -> ClusterNats:
     name = wait_until_sync(
-        lambda: stream_info(nodes).get("cluster", {}).get("leader"), timeout=30, message="leader"
+        lambda: running_info(nodes).get("cluster", {}).get("leader"), timeout=30, message="leader"
     )
     return next(n for n in nodes if n.name == name)
 
@@ -212,14 +163,11 @@ def test_leader_and_follower_killed_during_appends(cluster: list[ClusterNats]) -
             t.join(timeout=30)
         writer.link.close()
     elapsed = time.monotonic() - began
-
-    def all_current() -> bool:
-        replicas = stream_info(cluster).get("cluster", {}).get("replicas", [])
-        return len(replicas) == 2 and all(r.get("current") and not r.get("lag") for r in replicas)
-
-    wait_until_sync(all_current, timeout=60, message="all replicas current")
-    last_seq = stream_info(cluster)["state"]["last_seq"]
-    views = {n.name: asyncio.run(_replica(n.url, last_seq)) for n in cluster}
+    wait_until_sync(
+        lambda: replicas_current(running_info(cluster)), timeout=60, message="all replicas current"
+    )
+    last_seq = running_info(cluster)["state"]["last_seq"]
+    views = {n.name: replica_messages(n.url, last_seq) for n in cluster}
     reference = views[cluster[0].name]
     stored_ids = Counter(msg_id for _, _, msg_id, _ in reference)
     subjects_ = Counter(subject for _, subject, _, _ in reference)

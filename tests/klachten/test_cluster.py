@@ -6,7 +6,6 @@ A killed node or service instance must not stop the flow, nor lose or double an 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import signal
@@ -14,13 +13,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
 import httpx
-import nats
 import pytest
 
 from klachten.stack import ClusterNats
@@ -30,26 +27,10 @@ from shared import events as ev
 from shared.application import ComplaintsApplication
 from shared.complaint import Cause, Complaint
 from tests.helpers import free_port, wait_until_sync
+from tests.helpers_cluster import replica_messages, replicas_current, stream_info
 
 APPENDS = 300
 KLACHTEN = str(Path(sys.executable).parent / "klachten")
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[list[ClusterNats]]:
-    cluster_ports = [free_port() for _ in range(3)]
-    routes = [f"nats://127.0.0.1:{p}" for p in cluster_ports]
-    nodes = [
-        ClusterNats(tmp_path / f"n{i + 1}", server_name=f"n{i + 1}", cluster_port=p, routes=routes)
-        for i, p in enumerate(cluster_ports)
-    ]
-    for node in nodes:
-        node.start()
-    try:
-        yield nodes
-    finally:
-        for node in nodes:
-            node.stop()
 
 
 def _submitted(n: int) -> Complaint:
@@ -70,32 +51,6 @@ def _submitted(n: int) -> Complaint:
     )
 
 
-async def _replica_view(url: str, last_seq: int) -> list[str]:
-    """Subjects of every message, read by direct get through one node (its local replica
-    answers: the server prefers a local member of the direct-get queue group)."""
-    nc = await nats.connect(url, max_reconnect_attempts=0)
-    try:
-        found = []
-        for seq in range(1, last_seq + 1):
-            reply = await nc.request(
-                "$JS.API.DIRECT.GET.COMPLAINTS", json.dumps({"seq": seq}).encode(), timeout=5
-            )
-            if not (reply.headers or {}).get("Status"):
-                found.append(reply.headers["Nats-Subject"])
-        return found
-    finally:
-        await nc.close()
-
-
-async def _stream_state(url: str) -> dict:
-    nc = await nats.connect(url, max_reconnect_attempts=0)
-    try:
-        reply = await nc.request("$JS.API.STREAM.INFO.COMPLAINTS", b"", timeout=5)
-        return json.loads(reply.data)
-    finally:
-        await nc.close()
-
-
 def _save_with_retries(app: ComplaintsApplication, events: list, seconds: float = 20) -> bool:
     deadline = time.monotonic() + seconds
     while True:
@@ -106,12 +61,6 @@ def _save_with_retries(app: ComplaintsApplication, events: list, seconds: float 
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.2)
-
-
-def _all_current(url: str) -> bool:
-    info = asyncio.run(_stream_state(url))
-    replicas = info.get("cluster", {}).get("replicas", [])
-    return len(replicas) == 2 and all(r.get("current") and not r.get("lag") for r in replicas)
 
 
 @pytest.mark.timeout(120)
@@ -145,10 +94,12 @@ def test_appends_survive_a_killed_node_exactly_once_on_every_replica(
 
     assert len(acked) == APPENDS, f"{len(unknown)} appends never acknowledged"
     seed = cluster[1].url
-    wait_until_sync(lambda: _all_current(seed), timeout=30, message="all replicas current")
-    last_seq = asyncio.run(_stream_state(seed))["state"]["last_seq"]
+    wait_until_sync(
+        lambda: replicas_current(stream_info(seed)), timeout=30, message="all replicas current"
+    )
+    last_seq = stream_info(seed)["state"]["last_seq"]
     for node in cluster:
-        subjects = asyncio.run(_replica_view(node.url, last_seq))
+        subjects = [s for _, s, _, _ in replica_messages(node.url, last_seq)]
         ids = [UUID(s.split(".")[1]) for s in subjects if s.startswith("complaints.")]
         assert len(ids) == len(set(ids)), f"{node.name}: an append stored twice"
         assert set(acked) <= set(ids), f"{node.name}: acknowledged appends missing"
