@@ -37,6 +37,14 @@ async def provisioned_nats(nats_server: EmbeddedNats) -> AsyncIterator[EmbeddedN
 
 
 @pytest.fixture
+async def nc(provisioned_nats: EmbeddedNats) -> AsyncIterator[nats.NATS]:
+    """A client of `provisioned_nats`."""
+    client = await nats.connect(provisioned_nats.url)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[list[ClusterNats]]:
     """Three routed nats-server nodes (n1..n3) on free ports, each with its own store."""
     cluster_ports = [free_port() for _ in range(3)]

@@ -8,7 +8,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -31,8 +31,8 @@ from services.notifier.senders import (
     build_message,
     send,
 )
+from tests.helpers import REPO_ROOT, free_port
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 COMPLAINT_ID = "7d3c0a52-6a9e-4f1b-8f59-2f7c8e0a9b11"
 FROM = "Gemeente Voorbeeld <klachten@voorbeeld.nl>"
 TO = "Jan de Vries <jan@example.org>"
@@ -54,18 +54,6 @@ def letter(kind: LetterKind = LetterKind.ACKNOWLEDGEMENT, key: str = "1") -> Ren
         escalation_target="het hoofd Klantcontact",
     )
     return render(kind, ctx, letter_key=key)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-async def sink(tmp_path: Path) -> AsyncIterator[MailSink]:
-    async with MailSink(tmp_path / "mail", port=0) as running:
-        yield running
 
 
 def relay_for(port: int, timeout: float = 5.0) -> RelaySettings:

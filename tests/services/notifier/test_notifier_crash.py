@@ -9,11 +9,9 @@ import os
 import random
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import nats
-import pytest
 from test_notifier_support import (
     acknowledgements,
     dead_letters,
@@ -30,12 +28,6 @@ from tests.helpers import ServiceProcess, wait_until
 COMPLAINTS = 200
 KILLS = 5
 RATE = 25.0  # submissions per second
-
-
-@pytest.fixture
-async def sink(tmp_path: Path) -> AsyncIterator[MailSink]:
-    async with MailSink(tmp_path / "mail", port=0) as running:
-        yield running
 
 
 async def test_sigkill_at_random_moments_loses_nothing_and_acknowledges_once(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,21 +39,8 @@ CALENDAR = BusinessCalendar(version="NL")
 
 
 @pytest.fixture
-async def sink(tmp_path: Path) -> AsyncIterator[MailSink]:
-    async with MailSink(tmp_path / "mail", port=0) as running:
-        yield running
-
-
-@pytest.fixture
 def settings(provisioned_nats: EmbeddedNats, sink: MailSink, tmp_path: Path) -> NotifierSettings:
     return notifier_settings(provisioned_nats.url, sink.port, tmp_path)
-
-
-@pytest.fixture
-async def nc(provisioned_nats: EmbeddedNats) -> AsyncIterator[nats.NATS]:
-    client = await nats.connect(provisioned_nats.url)
-    yield client
-    await client.close()
 
 
 @pytest.fixture

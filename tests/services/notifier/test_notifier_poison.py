@@ -4,13 +4,11 @@ keeps going. Real nats-server and mail sink; the notifier runs in process."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
 import nats
-import pytest
 from test_notifier_support import (
     acknowledgements,
     consumer_deliveries,
@@ -26,12 +24,6 @@ from shared import subjects
 from shared.application import ComplaintsApplication
 from shared.natsserver import EmbeddedNats
 from tests.helpers import wait_until
-
-
-@pytest.fixture
-async def sink(tmp_path: Path) -> AsyncIterator[MailSink]:
-    async with MailSink(tmp_path / "mail", port=0) as running:
-        yield running
 
 
 async def test_poison_is_dead_lettered_and_the_next_good_message_is_processed(

@@ -7,12 +7,10 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import UUID
 
 import nats
-import pytest
 from test_sla_support import (
     answered_in_time,
     backdated,
@@ -31,13 +29,6 @@ from tests.helpers import ServiceProcess, wait_until
 
 PER_ROUND, KILLS = 15, 4
 BOTH = ((subjects.COMPLAINTS_STREAM, EVENTS_CONSUMER), (subjects.TIMERS_STREAM, TIMERS_CONSUMER))
-
-
-@pytest.fixture
-async def nc(provisioned_nats: EmbeddedNats) -> AsyncIterator[nats.NATS]:
-    client = await nats.connect(provisioned_nats.url)
-    yield client
-    await client.close()
 
 
 async def test_sigkill_mid_way_loses_no_timer_and_doubles_no_escalation(

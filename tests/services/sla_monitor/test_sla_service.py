@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,13 +47,6 @@ def complaints(provisioned_nats: EmbeddedNats) -> Iterator[ComplaintsApplication
     app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
     yield app
     app.close()
-
-
-@pytest.fixture
-async def nc(provisioned_nats: EmbeddedNats) -> AsyncIterator[nats.NATS]:
-    client = await nats.connect(provisioned_nats.url)
-    yield client
-    await client.close()
 
 
 async def test_backdated_complaints_escalate_within_seconds_exactly_once(
