@@ -1,12 +1,12 @@
-"""Pure decisions of the notifier: which letter an event needs, what it says, and what to do
-when handling a delivery fails. No faststream, nats, SMTP or clock here: time is an argument.
+"""Pure decisions of the notifier: which letter an event needs and what it says (what to do
+when a delivery fails is shared/consumer.py's RetryPolicy). No faststream, nats, SMTP or clock
+here: time is an argument.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from services.notifier.letters import ExternalRoute, LetterContext, LetterKind, RenderedLetter
@@ -228,57 +228,3 @@ def letter_record(rendered: RenderedLetter, sent_at: datetime) -> ev.LetterRecor
 def record_event_id(message_id: str) -> UUID:
     """Deterministic id of the event recording a letter, so JetStream's dedupe sees doubles."""
     return uuid5(NAMESPACE_URL, f"klachten:letter:{message_id}")
-
-
-# --- what to do with a delivery that failed --------------------------------------------------
-
-Failure = Literal["transient", "undeliverable", "unexpected"]
-
-
-@dataclass(frozen=True)
-class Retry:
-    delay: float
-
-
-@dataclass(frozen=True)
-class Hold:
-    """Last delivery and a transient cause: keep the message and retry in process, because an
-    outage must never dead-letter a letter and the server will not deliver it again."""
-
-    delay: float
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    reason: str
-
-
-Verdict = Retry | Hold | DeadLetter
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_deliver: int = 20
-    base: float = 1.0
-    cap: float = 300.0
-
-    def delay(self, attempt: int) -> float:
-        """Exponential backoff: base, 2·base, 4·base, ... capped."""
-        return min(self.cap, self.base * 2 ** max(0, attempt - 1))
-
-    def backoff(self, ack_wait: float, steps: int = 5) -> list[float]:
-        """Server-side redelivery delays after an ack timeout (a crashed or hung handler)."""
-        steps = max(1, min(steps, self.max_deliver - 1))
-        return [max(ack_wait, min(self.cap, ack_wait * 2**i)) for i in range(steps)]
-
-    def verdict(
-        self, failure: Failure, reason: str, num_delivered: int, attempts: int = 1
-    ) -> Verdict:
-        last = num_delivered >= self.max_deliver
-        if failure == "transient":
-            return Hold(self.delay(num_delivered)) if last else Retry(self.delay(num_delivered))
-        if failure == "undeliverable" and num_delivered >= attempts:
-            return DeadLetter(reason)
-        if last:
-            return DeadLetter(f"retries exhausted after {num_delivered} deliveries: {reason}")
-        return Retry(self.delay(num_delivered))

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from services.notifier.domain import Letterhead, RetryPolicy
+from services.notifier.domain import Letterhead
 from services.notifier.letters import ExternalRoute
 from services.notifier.senders import RelaySettings
 from shared import statuslink
@@ -82,14 +82,6 @@ class NotifierSettings(Settings):
     @property
     def maildir(self) -> Path:
         return Path(self.mailsink_dir) if self.mailsink_dir else self.data_dir / "mail"
-
-    @property
-    def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(
-            max_deliver=self.notifier_max_deliver,
-            base=self.notifier_retry_base,
-            cap=self.notifier_retry_cap,
-        )
 
     @property
     def letterhead(self) -> Letterhead:

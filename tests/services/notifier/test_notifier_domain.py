@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 
 from services.notifier import domain
-from services.notifier.domain import Letterhead, RetryPolicy
+from services.notifier.domain import Letterhead
 from services.notifier.letters import LetterKind, local_day, render
 from services.notifier.settings import NotifierSettings
 from shared import events as ev
@@ -103,20 +103,6 @@ def test_subject_must_match_the_body() -> None:
             ),
             2,
         )
-
-
-def test_retry_policy() -> None:
-    policy = RetryPolicy(max_deliver=5, base=1.0, cap=4.0)
-    assert [policy.delay(n) for n in range(1, 6)] == [1, 2, 4, 4, 4]
-    assert policy.verdict("transient", "down", 2) == domain.Retry(2.0)
-    assert policy.verdict("transient", "down", 5) == domain.Hold(4.0)  # never dead-lettered
-    assert policy.verdict("undeliverable", "garbage", 1) == domain.DeadLetter("garbage")
-    assert policy.verdict("undeliverable", "lagging", 1, attempts=3) == domain.Retry(1.0)
-    assert policy.verdict("undeliverable", "lagging", 3, attempts=3) == domain.DeadLetter("lagging")
-    assert policy.verdict("unexpected", "bug", 4) == domain.Retry(4.0)
-    verdict = policy.verdict("unexpected", "bug", 5)
-    assert isinstance(verdict, domain.DeadLetter) and "exhausted" in verdict.reason
-    assert policy.backoff(ack_wait=2.0) == [2.0, 4.0, 4.0, 4.0]  # at most max_deliver - 1
 
 
 def test_settings_from_env() -> None:
