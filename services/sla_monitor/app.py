@@ -1,9 +1,9 @@
 """Wiring of the SLA monitor: two durable JetStream pull consumers shared by every instance —
 "sla_monitor" on every complaint event (re-sets the complaint's timer) and "sla_timers" on
-fired timers in TIMERS (re-checks, escalates, sets the next timer). Acks are manual: done →
-ack; transient trouble → nack with backoff (held in process on the last delivery); hopeless →
-DEADLETTER with reason, consumer and stream sequence in headers, then term. The policy is
-re-read on SIGHUP and when its file changes; a broken file keeps the last valid policy.
+fired timers in TIMERS (re-checks, escalates, sets the next timer); shared/consumer.py runs
+them. Done → ack; transient trouble → nack with backoff (held in process on the last
+delivery); hopeless → DEADLETTER, then term. The policy is re-read on SIGHUP and when its
+file changes; a broken file keeps the last valid policy.
 `python -m services.sla_monitor` serves /health/live, /health/ready and /metrics beside.
 """
 
@@ -20,12 +20,8 @@ import nats
 import nats.errors
 from eventsourcing.persistence import IntegrityError, OperationalError
 from faststream.asgi import AsgiFastStream
-from faststream.middlewares import AckPolicy
-from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
-from nats.aio.msg import Msg
-from nats.js.api import AckPolicy as JsAckPolicy
-from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from services.sla_monitor.application import (
     PolicyHolder,
@@ -35,81 +31,29 @@ from services.sla_monitor.application import (
 )
 from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER, SlaSettings
 from services.sla_monitor.timers import Timers
-from shared import deadletters, subjects
 from shared import observability as obs
+from shared import subjects
 from shared.complaint import ComplaintError
+from shared.consumer import DeadLetter, Handler, Hold, PullConsumer, Retry, RetryPolicy, Verdict
 from shared.deadlines import SlaError
 from shared.jsclient import Unavailable
 from shared.settings import nats_servers
 
 log = logging.getLogger("klachten.sla_monitor")
 
-Handler = Callable[[str], Awaitable[str]]
 TRANSIENT = (Unavailable, OperationalError, IntegrityError, nats.errors.Error, OSError)
 HOPELESS = (Undecidable, SlaError, ComplaintError, ValueError)
 
 
-def consumer_config(name: str, filter_subject: str, settings: SlaSettings) -> ConsumerConfig:
-    return ConsumerConfig(
-        durable_name=name,
-        description=f"SLA monitor: {filter_subject}",
-        filter_subjects=[filter_subject],
-        deliver_policy=DeliverPolicy.ALL,
-        ack_policy=JsAckPolicy.EXPLICIT,
-        ack_wait=settings.sla_ack_wait,  # a killed instance's messages come back after this
-        max_deliver=settings.sla_max_deliver,
-        max_ack_pending=1000,
-    )
-
-
-class Consumer:
-    """Runs one delivery to its end: ack, nack with delay, hold, or dead-letter."""
-
-    def __init__(self, settings: SlaSettings, broker: NatsBroker, name: str, stream: str) -> None:
-        self.settings, self.broker, self.name, self.stream = settings, broker, name, stream
-
-    async def deliver(self, msg: NatsMessage, handle: Handler) -> None:
-        raw: Msg = msg.raw_message
-        delivered = raw.metadata.num_delivered
-        while True:
-            try:
-                outcome = await handle(raw.subject)
-            except Exception as error:
-                reason = f"{type(error).__name__}: {error}"
-                last = delivered >= self.settings.sla_max_deliver
-                log.warning("%s %s (delivery %d): %s", self.name, raw.subject, delivered, reason)
-                if isinstance(error, TRANSIENT) and last:
-                    # An outage must never dead-letter a deadline: keep it and retry here.
-                    await asyncio.sleep(self.settings.retry_delay(delivered))
-                    continue
-                attempts = error.attempts if isinstance(error, Undecidable) else 1
-                hopeless = isinstance(error, HOPELESS) and delivered >= attempts
-                if hopeless or last:
-                    await self._dead_letter(raw, reason)
-                    await msg.reject()
-                else:
-                    await msg.nack(delay=self.settings.retry_delay(delivered))
-                return
-            log.info("%s %s: %s", self.name, raw.subject, outcome)
-            if str(outcome).startswith("escalated"):
-                obs.ESCALATIONS.labels("deadline").inc()
-            await msg.ack()
-            return
-
-    async def _dead_letter(self, raw: Msg, reason: str) -> None:
-        md = raw.metadata
-        seq = md.sequence.stream
-        headers = deadletters.headers(
-            self.name, self.stream, seq, reason, subject=raw.subject, deliveries=md.num_delivered
-        )
-        await self.broker.publish(
-            raw.data,
-            subject=subjects.deadletter_subject(self.name),
-            headers=headers,
-            stream=subjects.DEADLETTER_STREAM,
-        )
-        obs.DEAD_LETTERS.labels(self.name).inc()
-        log.error("%s dead-lettered %s (seq %d): %s", self.name, raw.subject, seq, reason)
+def verdict(error: Exception, delivered: int, policy: RetryPolicy) -> Verdict:
+    reason = f"{type(error).__name__}: {error}"
+    last, delay = delivered >= policy.max_deliver, policy.delay(delivered)
+    if isinstance(error, TRANSIENT):
+        # An outage must never dead-letter a deadline: keep it and retry here.
+        return Hold(delay) if last else Retry(delay)
+    attempts = error.attempts if isinstance(error, Undecidable) else 1
+    hopeless = isinstance(error, HOPELESS) and delivered >= attempts
+    return DeadLetter(reason) if hopeless or last else Retry(delay)
 
 
 @dataclass
@@ -122,10 +66,6 @@ class _Runtime:
     watcher: asyncio.Task[None] | None = None
 
 
-async def _raw_body(msg: NatsMessage) -> bytes:
-    return msg.body  # the handlers read subjects only; bodies are never decoded here
-
-
 def create_app(settings: SlaSettings) -> AsgiFastStream:
     """Raises PolicyError when the policy file is unusable: the service must not start."""
     policies = PolicyHolder(settings.policy_path)
@@ -136,43 +76,43 @@ def create_app(settings: SlaSettings) -> AsgiFastStream:
         name="klachten-sla",
         middlewares=obs.prometheus_middleware("sla_monitor"),
     )
-    events = Consumer(settings, broker, EVENTS_CONSUMER, subjects.COMPLAINTS_STREAM)
-    fired = Consumer(settings, broker, TIMERS_CONSUMER, subjects.TIMERS_STREAM)
     run = _Runtime()
     reload_now = asyncio.Event()
+    policy = RetryPolicy(settings.sla_max_deliver, settings.sla_retry_base, settings.sla_retry_cap)
 
     def service() -> SlaService:
         assert run.service is not None, "startup() first"
         return run.service
 
-    async def when_complaint_changed_set_timer(msg: NatsMessage) -> None:
-        raw: Msg = msg.raw_message
-        with obs.handling("sla_monitor", raw.subject, raw.headers):
-            await events.deliver(msg, service().when_complaint_changed)
+    def counted(react: Callable[[SlaService, str], Awaitable[str]]) -> Handler:
+        async def handle(subject: str, _body: bytes) -> str:  # subjects say all it needs
+            outcome = await react(service(), subject)
+            if str(outcome).startswith("escalated"):
+                obs.ESCALATIONS.labels("deadline").inc()
+            return outcome
 
-    async def when_timer_fired_escalate(msg: NatsMessage) -> None:
-        raw: Msg = msg.raw_message
-        with obs.handling("sla_monitor", raw.subject, raw.headers):
-            await fired.deliver(msg, service().when_timer_fired)
+        return handle
 
     wiring = (
         (EVENTS_CONSUMER, subjects.COMPLAINTS_STREAM, subjects.COMPLAINTS_ALL,
-         when_complaint_changed_set_timer),
+         SlaService.when_complaint_changed),
         (TIMERS_CONSUMER, subjects.TIMERS_STREAM, subjects.TIMERS_FIRED_ALL,
-         when_timer_fired_escalate),
+         SlaService.when_timer_fired),
     )  # fmt: skip
-    for name, stream, filter_subject, handler in wiring:
-        # Several pull loops of one message each: a bigger fetch waits for the batch to fill.
-        for _ in range(settings.sla_workers):
-            broker.subscriber(
-                "",
-                stream=JStream(stream, declare=False),
-                durable=name,
-                config=consumer_config(name, filter_subject, settings),
-                pull_sub=PullSub(batch_size=1, timeout=settings.sla_fetch_timeout),
-                ack_policy=AckPolicy.MANUAL,
-                decoder=_raw_body,
-            )(handler)
+    for name, stream, filter_subject, react in wiring:
+        PullConsumer(
+            broker,
+            service="sla_monitor",
+            name=name,
+            stream=stream,
+            filter_subjects=[filter_subject],
+            description=f"SLA monitor: {filter_subject}",
+            policy=policy,
+            ack_wait=settings.sla_ack_wait,
+            handle=counted(react),
+            judge=verdict,
+            log=log,
+        ).subscribe(settings.sla_workers, settings.sla_fetch_timeout)
 
     async def watch_policy() -> None:
         while True:

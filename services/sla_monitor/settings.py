@@ -41,6 +41,3 @@ class SlaSettings(Settings):
     @property
     def policy_path(self) -> Path:
         return Path(self.policy_file) if self.policy_file else DEFAULT_POLICY_FILE
-
-    def retry_delay(self, delivered: int) -> float:
-        return min(self.sla_retry_cap, self.sla_retry_base * 2 ** max(0, delivered - 1))
