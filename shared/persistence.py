@@ -365,14 +365,20 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
         self, seq: int, limit: int, stop: int | None, topics: set[str]
     ) -> list[Notification]:
         out: list[Notification] = []
+        mine = self.prefix + "."
         while len(out) < limit:
             want = BATCH_MAX if topics else min(limit - len(out), BATCH_MAX)
+            # Every message, filtered here: a subject filter makes the server search its subject
+            # index per page, and every event has its own subject (a cost that grows with the
+            # log). The stream's other subjects (tracking records) are few.
             page = await self.link.direct_batch(
-                self.stream, {"seq": seq, "next_by_subj": f"{self.prefix}.>", "batch": want}
+                self.stream, {"seq": seq, "next_by_subj": ">", "batch": want}
             )
             for m in page:
                 if stop is not None and m.seq > stop:
                     return out
+                if not m.subject.startswith(mine):
+                    continue
                 n = self._notification(m)
                 if topics and n.topic not in topics:
                     continue
