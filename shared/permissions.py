@@ -117,7 +117,12 @@ SPEC: dict[str, Permissions | None] = {
         # not the log of record).
         + (f"{API}.STREAM.PURGE.{T}",)
         + (subjects.deadletter_subject("sla_monitor"), subjects.deadletter_subject("sla_timers")),
-        subscribe=BASE_SUBSCRIBE + LOG_WAKE,
+        subscribe=BASE_SUBSCRIBE
+        + LOG_WAKE
+        + (
+            f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{C}.sla_monitor",
+            f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{T}.sla_timers",
+        ),
     ),
     "reporting": Permissions(
         publish=reads(*ALL_STREAMS)

@@ -112,7 +112,7 @@ def create_app(settings: SlaSettings) -> AsgiFastStream:
             handle=counted(react),
             judge=verdict,
             log=log,
-        ).subscribe(settings.sla_workers, settings.sla_fetch_timeout)
+        ).subscribe(settings.sla_workers, settings.sla_fetch_timeout, advisory=True)
 
     async def watch_policy() -> None:
         while True:
