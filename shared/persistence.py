@@ -129,6 +129,13 @@ def _publish_span(events: Sequence[StoredEvent]) -> Iterator[dict[str, str]]:
         yield tracing.traceparent()
 
 
+@dataclass(frozen=True)
+class TracedNotification(Notification):
+    """A notification with the W3C trace context its append stored (for followers' spans)."""
+
+    traceparent: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class _Head:
     """An aggregate's last stored event: version, chain hash, stream sequence."""
@@ -408,12 +415,13 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
                 id=m.seq, originator_id=m.subject, originator_version=0, topic="", state=m.data
             )
         _, oid, version, _ = m.subject.split(".", 3)
-        return Notification(
+        return TracedNotification(
             id=m.seq,
             originator_id=_as_id(oid),
             originator_version=int(version),
             topic=m.headers.get(TOPIC_HEADER, ""),
             state=m.data,
+            traceparent=m.headers.get("traceparent", ""),
         )
 
     def max_notification_id(self) -> int | None:

@@ -53,7 +53,10 @@ class TolerantMapper(ContractMapper):
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         try:
-            return super().to_domain_event(stored_event)
+            event = super().to_domain_event(stored_event)
+            if hasattr(event, "fact"):  # a contract event: keep the span that appended it
+                event.__dict__["traceparent"] = getattr(stored_event, "traceparent", "")
+            return event
         except Exception as e:
             return Undecodable(
                 seq=int(getattr(stored_event, "id", 0)),
@@ -273,7 +276,8 @@ class ReportingProjection(Projection[ReportingView]):
             self.view.apply_batch([(tracking.notification_id, fact)], tracking, self.sink)
             return  # dead letters and old events (a rebuild, a catch-up) get no span
         name = f"project {ev.subject_token(type(fact))}"
-        with tracing.complaint_span(name, fact.complaint_id, kind=SpanKind.CONSUMER):
+        parent = {"traceparent": getattr(domain_event, "traceparent", "")}
+        with tracing.complaint_span(name, fact.complaint_id, parent, kind=SpanKind.CONSUMER):
             self.view.apply_batch([(tracking.notification_id, fact)], tracking, self.sink)
 
 

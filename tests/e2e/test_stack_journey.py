@@ -135,7 +135,7 @@ def _check_the_complaints_trace(stack: Stack, complaint_id: str) -> None:
     ack = span_id["notifier", "publish acknowledged"]
     assert parent["sla_monitor", "process acknowledged"] == ack
     assert parent["intake", "publish responded"] == span_id["intake", "submit"]
-    assert parent["reporting", "project letter_sent"] == span_id["intake", "submit"]
+    assert parent["reporting", "project submitted"] == span_id["intake", "publish submitted"]
     assert {service for service, _ in by} == {"intake", "notifier", "sla_monitor", "reporting"}
     shown = subprocess.run(
         [KLACHTEN, "trace", complaint_id], env=stack.env, capture_output=True, text=True
