@@ -171,6 +171,11 @@ def complaint_root(name: str, complaint_id: str | UUID) -> Iterator[trace.Span]:
         _root.reset(token)
 
 
+def step(name: str) -> contextlib.AbstractContextManager[trace.Span]:
+    """A child span of the current one: a step of the work in hand (e.g. "smtp send")."""
+    return trace.get_tracer(TRACER).start_as_current_span(name)
+
+
 def traceparent() -> dict[str, str]:
     """The current span as W3C trace context headers ({} outside a recorded span)."""
     headers: dict[str, str] = {}

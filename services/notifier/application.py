@@ -32,6 +32,7 @@ from services.notifier.senders import (
     send,
 )
 from shared import events as ev
+from shared import tracing
 from shared.application import ComplaintNotFound, ComplaintsApplication
 from shared.calendar import BusinessCalendar
 from shared.complaint import Cause, Complaint, IllegalTransition
@@ -93,8 +94,9 @@ class LetterService:
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
             raise domain.Undeliverable(f"undecodable event: {error}") from error
         domain.check_subject(subject, event)
-        event = await asyncio.to_thread(self._unsealed, event)
-        complaint, submitted = await asyncio.to_thread(self._load, event.complaint_id)
+        with tracing.step("load complaint"):
+            event = await asyncio.to_thread(self._unsealed, event)
+            complaint, submitted = await asyncio.to_thread(self._load, event.complaint_id)
         domain.check_visible(event, complaint.version if complaint else None)
         assert complaint is not None
         kind = domain.letter_for(event, complaint)
@@ -120,12 +122,14 @@ class LetterService:
             log.warning("no %s letter for %s: personal data erased", kind, event.complaint_id)
             return Outcome.ERASED
         try:
-            rendered = render(kind, ctx, letter_key=domain.letter_key(event))
+            with tracing.step(f"render {kind}"):
+                rendered = render(kind, ctx, letter_key=domain.letter_key(event))
         except LetterContextError as error:
             raise domain.Undeliverable(f"cannot write the {kind} letter: {error}") from error
         if rendered.message_id in complaint.letters:
             return Outcome.ALREADY_RECORDED
-        sent_at = await self._send(rendered, ctx.complainant_name)
+        with tracing.step("smtp send"):
+            sent_at = await self._send(rendered, ctx.complainant_name)
         await asyncio.to_thread(self._record, event, rendered, sent_at, deadlines)
         return Outcome.SENT
 
