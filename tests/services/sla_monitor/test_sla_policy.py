@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -97,4 +98,23 @@ async def test_the_running_service_reloads_when_the_file_changes(
 
         await asyncio.sleep(1.0)
         [esc] = await third()
+        assert esc.policy_version == nxt != first
+
+
+async def test_sighup_puts_a_changed_policy_in_force_at_once(
+    provisioned_nats: EmbeddedNats, complaints: ComplaintsApplication, tmp_path: Path
+) -> None:
+    """With the periodic check an hour away, only the signal can explain the new version."""
+    path = policy_file(tmp_path)
+    first = load_policy(path).version_id
+    settings = sla_settings(provisioned_nats.url, path, sla_policy_check_interval=3600.0)
+    async with create_app(settings):
+        stat = os.stat(path)
+        os.replace(policy_file(tmp_path, version="2026.2"), path)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime: no file change seen
+        nxt = load_policy(path).version_id
+        os.kill(os.getpid(), signal.SIGHUP)
+        await asyncio.sleep(0.5)  # the reload runs on the service's loop
+        cid = await asyncio.to_thread(backdated, complaints, 30, 1)
+        [esc] = await wait_until(lambda: escalations(complaints, cid), timeout=15)
         assert esc.policy_version == nxt != first
