@@ -24,7 +24,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import APIError, NotFoundError
 
 from services.sla_monitor.domain import TIMER
-from shared import subjects
+from shared import subjects, tracing
 
 WRONG_LAST_SEQUENCE = 10071
 CAS_ATTEMPTS = 10
@@ -101,6 +101,8 @@ class Timers:
             "Nats-Expected-Last-Subject-Sequence": str(expected_seq),
             VERSION_HEADER: str(version),
             POLICY_HEADER: policy,
+            # Copied onto the fired message: its handling is a child of the span that set it.
+            **tracing.traceparent(),
         }
         await self.js.publish(
             subjects.timer_schedule_subject(complaint_id, TIMER),

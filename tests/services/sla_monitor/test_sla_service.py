@@ -75,6 +75,12 @@ async def test_backdated_complaints_escalate_within_seconds_exactly_once(
         await wait_until(lambda: consumers_idle(nc, *BOTH), timeout=15, message="idle")
         fresh_wake = await scheduled_wake(nc, fresh.id)
         late_wake = await scheduled_wake(nc, late[0])
+        fired = await nc.jetstream().get_last_msg(
+            subjects.TIMERS_STREAM, subjects.timer_fired_subject(late[0], domain.TIMER)
+        )
+    # The timer carried the complaint's trace to the escalation it fired (a span's child).
+    assert fired.headers is not None
+    assert fired.headers["traceparent"].split("-")[1] == f"{late[0].int:032x}"
 
     print(f"\n[sla] {len(late)} backdated complaints escalated in {took:.1f} s")
     for cid in late:
