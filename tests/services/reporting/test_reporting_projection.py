@@ -111,3 +111,13 @@ def test_restart_resumes_and_redelivery_changes_nothing(
     with start_runner(db, provisioned_nats.url) as runner:
         runner.wait(app.recorder.max_notification_id(), timeout=20)
     assert len(open_view(db).rows("complaints_status_and_deadlines")) == 60
+
+
+def test_the_sqlite_view_commits_without_waiting_for_fsync(tmp_path: Path) -> None:
+    """WAL + synchronous=NORMAL (1) on every connection of the view, the tracking included."""
+    view = open_view(str(tmp_path / "view.sqlite3"))
+    with view._tx(commit=False) as c:
+        c.execute("PRAGMA synchronous")
+        assert c.fetchone()[0] == 1
+        c.execute("PRAGMA journal_mode")
+        assert c.fetchone()[0] == "wal"
