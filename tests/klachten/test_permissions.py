@@ -22,6 +22,7 @@ from nats.js.api import ConsumerConfig
 
 from shared import keystore, permissions, subjects
 from shared.buckets import provision_buckets
+from shared.consumer import MAX_DELIVERIES_ADVISORY
 from shared.jsclient import JetStreamLink
 from shared.natsserver import EmbeddedNats
 from shared.persistence import JetStreamAggregateRecorder
@@ -239,6 +240,21 @@ async def test_what_each_service_needs_is_allowed(provisioned: EmbeddedNats) -> 
     )
     await sla.jetstream().purge_stream("TIMERS", subject=schedule)
     await sla.close()
+
+    # Max-deliveries advisories: a refused subscription would only show as an async error.
+    for user, advised in (
+        ("notifier", (("COMPLAINTS", "notifier"),)),
+        ("sla_monitor", (("COMPLAINTS", "sla_monitor"), ("TIMERS", "sla_timers"))),
+    ):
+        client = Connection()
+        nc = await client.open(provisioned.url_for(user))
+        for stream, durable in advised:
+            subject = MAX_DELIVERIES_ADVISORY.format(stream=stream, consumer=durable)
+            await nc.subscribe(subject, queue=durable)
+        await nc.flush()
+        await asyncio.sleep(0.3)
+        await nc.close()
+        assert not [e for e in client.errors if "permissions violation" in e], (user, client.errors)
 
     reporting = await nats.connect(provisioned.url_for("reporting"))
     got = await reporting.jetstream().get_msg("COMPLAINTS", 1, direct=True)
