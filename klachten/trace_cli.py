@@ -21,10 +21,10 @@ Span = dict[str, Any]
 
 
 def read_spans(folder: Path, complaint_id: str) -> list[Span]:
-    """Every exported span of the complaint's trace in `folder`/*.jsonl (torn lines skipped)."""
+    """Every exported span of the complaint's trace in `folder` (torn lines skipped)."""
     want = f"0x{UUID(complaint_id).int:032x}"
     out: list[Span] = []
-    for path in sorted(folder.glob("*.jsonl")):
+    for path in sorted(folder.glob("*.jsonl*")):  # with the rotated generation (.jsonl.1)
         for line in path.read_text(errors="replace").splitlines():
             if want not in line:
                 continue

@@ -71,16 +71,36 @@ class ComplaintIds(RandomIdGenerator):
 
 class JsonLinesExporter(SpanExporter):
     """One span per line, appended with a single write() to an O_APPEND file, so processes
-    sharing a file never interleave inside a line."""
+    sharing a file never interleave inside a line. At `max_bytes` the file becomes
+    ``<name>.1`` (the one older generation kept) and a new one starts, so the embedded default
+    never fills a disk; a process that finds its file rotated by another one reopens it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_bytes: int = 64 * 2**20) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        self.path, self.max_bytes = path, max_bytes
+        self.fd = self._open()
+
+    def _open(self) -> int:
+        return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        self._rotate_if_due()
         for span in spans:
             os.write(self.fd, (span.to_json(indent=None) + "\n").encode())
         return SpanExportResult.SUCCESS
+
+    def _rotate_if_due(self) -> None:
+        mine = os.fstat(self.fd)
+        try:
+            current = os.stat(self.path)
+        except FileNotFoundError:
+            current = None
+        if current is not None and current.st_ino == mine.st_ino:
+            if mine.st_size < self.max_bytes:
+                return
+            os.replace(self.path, self.path.with_name(self.path.name + ".1"))
+        os.close(self.fd)
+        self.fd = self._open()
 
     def shutdown(self) -> None:
         with contextlib.suppress(OSError):

@@ -23,6 +23,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from typer.testing import CliRunner
 
 from klachten.cli import app as cli
+from klachten.trace_cli import read_spans
 from shared import tracing
 from shared.application import ComplaintsApplication
 from shared.jsclient import JetStreamLink
@@ -187,3 +188,24 @@ def test_spans_reach_an_otlp_collector_over_http() -> None:
         if a.key == "service.name"
     }
     assert services == {"klachten-intake"}
+
+
+def test_span_files_rotate_and_keep_one_older_generation(
+    spans: InMemorySpanExporter, tmp_path: Path
+) -> None:
+    cid = uuid4()
+    for n in range(60):
+        with tracing.complaint_span(f"step {n}", cid):
+            pass
+    made = [s.name for s in spans.get_finished_spans()]
+    path, older = tmp_path / "notifier.jsonl", tmp_path / "notifier.jsonl.1"
+    one, two = tracing.JsonLinesExporter(path, 4000), tracing.JsonLinesExporter(path, 4000)
+    for i, span in enumerate(spans.get_finished_spans()):  # two processes, taking turns
+        (one if i % 2 else two).export([span])
+    lines = [line for f in (older, path) for line in f.read_text().splitlines()]
+    kept = [json.loads(line)["name"] for line in lines]
+    longest = max(len(line) + 1 for line in lines)
+    assert older.stat().st_size >= 4000 and path.stat().st_size < 4000 + longest
+    assert kept == made[len(made) - len(kept) :]  # the newest spans, in order, none torn
+    assert 0 < len(kept) < len(made)  # generations before the older one are gone
+    assert sorted(s["name"] for s in read_spans(tmp_path, str(cid))) == sorted(kept)
