@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 
 import typer
+from nats.errors import NoServersError
 
 from klachten import audit_cli, privacy_cli, stack_cli, trace_cli
 from services.reporting import cli as reporting_cli
 from services.sla_monitor import cli as sla_cli
 from shared import catalogue, events
+from shared.permissions import mask
+from shared.settings import Settings
 
 app = typer.Typer(help="Event-sourced complaint handling on NATS JetStream.", no_args_is_help=True)
 app.command()(stack_cli.up)
@@ -44,3 +47,18 @@ def schema(
         (docs / name).write_text(apidocs.dumps(document), encoding="utf-8")
         written.append(name)
     typer.echo(f"wrote {', '.join(written)} in {docs}")
+
+
+def main() -> None:
+    """The console script. A command that cannot reach NATS says where it looked and exits 2,
+    instead of a traceback (commands connect with shared.jsclient.COMMAND_CONNECT)."""
+    try:
+        app()
+    except NoServersError:
+        where = mask(Settings.from_env().nats_url)
+        typer.echo(
+            f"klachten: cannot reach NATS at {where}. Is the stack running (klachten up)? "
+            "KLACHTEN_NATS_URL names another server.",
+            err=True,
+        )
+        raise SystemExit(2) from None

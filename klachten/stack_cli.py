@@ -41,6 +41,7 @@ from klachten.stack import (
 )
 from shared import permissions
 from shared.buckets import provision_buckets
+from shared.jsclient import COMMAND_CONNECT
 from shared.natsserver import EmbeddedNats, NatsServerError
 from shared.observability import MaskSecrets
 from shared.settings import Settings, settings_reference
@@ -203,7 +204,7 @@ def _wait_ready(supervisor: Supervisor, services: list[Service], stop: threading
 async def provision_streams(url: str, replicas: int) -> list[ProvisionedStream]:
     """Provision streams and buckets at `url` (a comma list for a cluster; the admin
     credential), waiting for a new cluster's quorum."""
-    nc = await nats.connect(url.split(","), connect_timeout=5, max_reconnect_attempts=0)
+    nc = await nats.connect(url.split(","), **COMMAND_CONNECT)
     try:
         # A fresh cluster elects its JetStream meta leader a moment after the routes form.
         deadline = time.monotonic() + 30

@@ -1,5 +1,6 @@
-"""`klachten trace <complaint id>`: one complaint's path through the services, from the span
-files that `klachten up` writes (``KLACHTEN_TRACES_DIR``, default ``$KLACHTEN_DATA_DIR/traces``).
+"""`klachten trace <complaint id | reference>`: one complaint's path through the services,
+from the span files that `klachten up` writes (``KLACHTEN_TRACES_DIR``, default
+``$KLACHTEN_DATA_DIR/traces``). A reference is looked up in intake's reference bucket.
 
 The trace id is the complaint id (shared/tracing.py), so no index is needed: every span of
 the complaint, from every service, is the lines of that trace id.
@@ -7,6 +8,7 @@ the complaint, from every service, is the lines of that trace id.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -15,7 +17,13 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import nats
 import typer
+from nats.js.errors import KeyNotFoundError
+
+from shared.jsclient import COMMAND_CONNECT
+from shared.permissions import REFERENCES_BUCKET
+from shared.settings import Settings
 
 Span = dict[str, Any]
 
@@ -63,17 +71,47 @@ def _line(depth: int, span: Span, start: datetime) -> str:
     return f"+{offset:10.3f} s {took:9.1f} ms  {'  ' * depth}{service}: {span['name']}"
 
 
+def complaint_id_of(key: str, settings: Settings) -> str:
+    """The complaint id itself, or the id a reference (KL-2026-000123) was given to, read from
+    intake's reference bucket (which needs the log: NATS running)."""
+    try:
+        return str(UUID(key))
+    except ValueError:
+        pass
+    reference = key.strip().upper()
+
+    async def look_up() -> str | None:
+        nc = await nats.connect(settings.nats_servers, **COMMAND_CONNECT)
+        try:
+            bucket = await nc.jetstream().key_value(REFERENCES_BUCKET)
+            entry = await bucket.get(f"ref.{reference}")
+            return entry.value.decode() if entry.value else None
+        except KeyNotFoundError:
+            return None
+        finally:
+            await nc.close()
+
+    try:
+        found = asyncio.run(look_up())
+    except Exception as error:
+        raise typer.BadParameter(
+            f"{key!r} is not a complaint id, and references cannot be looked up without NATS "
+            f"({type(error).__name__}): give the complaint id",
+            param_hint="COMPLAINT",
+        ) from None
+    if found is None:
+        raise typer.BadParameter(f"no complaint has reference {reference}", param_hint="COMPLAINT")
+    return found
+
+
 def trace(
-    complaint_id: str = typer.Argument(..., help="The complaint's id (its trace id)."),
+    complaint: str = typer.Argument(..., help="The complaint's id (its trace id) or reference."),
     traces_dir: Path = typer.Option(
         None, help="Span files; default $KLACHTEN_TRACES_DIR or $KLACHTEN_DATA_DIR/traces."
     ),
 ) -> None:
     """Print one complaint's trace: every service's work on it, as a tree in time order."""
-    try:
-        UUID(complaint_id)
-    except ValueError:
-        raise typer.BadParameter("not a complaint id (a UUID)", param_hint="COMPLAINT_ID") from None
+    complaint_id = complaint_id_of(complaint, Settings.from_env())
     folder = traces_dir or Path(
         os.environ.get("KLACHTEN_TRACES_DIR")
         or Path(os.environ.get("KLACHTEN_DATA_DIR", "./data")) / "traces"

@@ -78,6 +78,21 @@ def _check_ack(data: bytes) -> dict[str, Any]:
     return ack
 
 
+async def _log_connect_error(error: Exception) -> None:
+    logging.getLogger(__name__).debug("nats: %s", error)
+
+
+# For commands a person runs: give up after a few seconds with NoServersError instead of
+# retrying forever (nats-py's default for the first connect too), and no traceback per try.
+# Services keep retrying: a supervisor or an orchestrator is watching them.
+COMMAND_CONNECT: dict[str, Any] = {
+    "connect_timeout": 3,
+    "max_reconnect_attempts": 3,
+    "reconnect_time_wait": 1.0,
+    "error_cb": _log_connect_error,
+}
+
+
 class JetStreamLink:
     def __init__(self, url: str, *, timeout: float = 5.0, **connect_options: Any) -> None:
         self.timeout = timeout
@@ -88,7 +103,7 @@ class JetStreamLink:
         self.nc: Client = self.run(self._connect(url, connect_options))
 
     async def _connect(self, url: str, options: dict[str, Any]) -> Client:
-        nc = await nats.connect(nats_servers(url), max_reconnect_attempts=-1, **options)
+        nc = await nats.connect(nats_servers(url), **{"max_reconnect_attempts": -1, **options})
         self._prefix = nc.new_inbox()
         await nc.subscribe(f"{self._prefix}.*", cb=self._route)
         return nc

@@ -23,7 +23,7 @@ from services.reporting import exports, log
 from services.reporting.projections import ReportingView, open_view
 from services.reporting.rebuild import SequenceGap, rebuild
 from services.reporting.settings import ReportingSettings
-from shared.jsclient import JetStreamLink
+from shared.jsclient import COMMAND_CONNECT, JetStreamLink
 
 app = typer.Typer(
     help="Reporting read models: rebuild from the log, audit trail.", no_args_is_help=True
@@ -77,7 +77,7 @@ def rebuild_command(
     if schema:
         _drop_schema(live or open_view(live_db), schema)
     fresh = open_view(target, schema=schema)
-    link = JetStreamLink(settings.nats_url, name="klachten-rebuild")
+    link = JetStreamLink(settings.nats_url, name="klachten-rebuild", **COMMAND_CONNECT)
     columns = (
         TextColumn("replay"),
         BarColumn(),
@@ -141,7 +141,7 @@ def _history(key: str) -> None:
             console.print(f"no complaint with reference {key!r} in the read model")
             raise typer.Exit(2)
         cid = found[0]["complaint_id"]
-    link = JetStreamLink(settings.nats_url, name="klachten-audit")
+    link = JetStreamLink(settings.nats_url, name="klachten-audit", **COMMAND_CONNECT)
     try:
         events = log.history(link, cid)
     finally:
@@ -193,7 +193,7 @@ def export_command(
     if name not in exports.NAMES or format not in exports.FORMATS:
         raise typer.BadParameter(f"use one of {exports.NAMES} and --format jsonl|csv")
     settings = ReportingSettings.from_env()
-    link = JetStreamLink(settings.nats_url, name="klachten-export")
+    link = JetStreamLink(settings.nats_url, name="klachten-export", **COMMAND_CONNECT)
     try:
         stream = out.open("w", encoding="utf-8") if out else sys.stdout
         for chunk in exports.export(name, format, link, open_view(settings.db)):

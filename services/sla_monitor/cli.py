@@ -25,7 +25,7 @@ from services.sla_monitor import simulate as sim
 from services.sla_monitor.settings import SlaSettings
 from shared import events as ev
 from shared.audit import read_all
-from shared.jsclient import JetStreamLink
+from shared.jsclient import COMMAND_CONNECT, JetStreamLink
 from shared.policy import PolicyError, build_calendar, load_policy
 
 app = typer.Typer(help="SLA monitor: deadlines and escalations.", no_args_is_help=True)
@@ -69,7 +69,7 @@ def read_file(path: Path) -> tuple[list[ev.Event], int]:
 
 
 def read_log(url: str) -> tuple[list[ev.Event], int]:
-    link = JetStreamLink(url, name="klachten-sla-simulate")
+    link = JetStreamLink(url, name="klachten-sla-simulate", **COMMAND_CONNECT)
 
     async def collect() -> tuple[list[ev.Event], int]:
         events, skipped = [], 0

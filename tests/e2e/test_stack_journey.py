@@ -203,6 +203,18 @@ def test_journey_through_the_running_stack_survives_a_restart(stack: Stack) -> N
         assert after[key] == before[key], key
     state = httpx.get(complaint, headers=staff).json()
     assert state["status"] == "closed"
+    by_reference = subprocess.run(
+        [KLACHTEN, "trace", web.json()["reference"].lower()],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+    )
+    assert by_reference.returncode == 0, by_reference.stderr
+    assert f"trace {UUID(web_id).int:032x}" in by_reference.stdout
+    unknown = subprocess.run(
+        [KLACHTEN, "trace", "KL-1999-999999"], env=stack.env, capture_output=True, text=True
+    )
+    assert unknown.returncode == 2 and "no complaint has reference" in unknown.stderr
     assert len(_letters(stack, "acknowledgement")) == 2  # nothing sent twice
 
     # A crashed service is restarted, and the restart is logged.

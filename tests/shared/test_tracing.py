@@ -144,8 +144,10 @@ def test_a_service_writes_json_lines_and_klachten_trace_shows_the_tree(tmp_path:
     assert shown[2].endswith("  klachten-intake: publish submitted")  # indented: a child
     missing = CliRunner().invoke(cli, ["trace", str(uuid4()), "--traces-dir", str(tmp_path)])
     assert missing.exit_code == 1
-    bad = CliRunner().invoke(cli, ["trace", "KL-2026-1", "--traces-dir", str(tmp_path)])
-    assert bad.exit_code == 2 and "not a complaint id" in bad.output
+    env = {"KLACHTEN_NATS_URL": "nats://127.0.0.1:9"}  # nothing listens: no lookup possible
+    bad = CliRunner().invoke(cli, ["trace", "KL-2026-1", "--traces-dir", str(tmp_path)], env=env)
+    said = " ".join(bad.output.replace("│", " ").split())  # unwrap the error box
+    assert bad.exit_code == 2 and "give the complaint id" in said, said
 
 
 def test_spans_reach_an_otlp_collector_over_http() -> None:
