@@ -322,7 +322,7 @@ class Topology:
             ("Mail sink", sink),
             ("Read the mail", read),
             ("Health, metrics", self._health_line()),
-            ("Traces", f"{self.traces_dir} → klachten trace <complaint id>"),
+            ("Traces", f"{self.traces_dir} → klachten trace <id or reference>"),
         ]
         if self.instances > 1:
             rows.insert(0, ("Instances", f"{self.instances} per service, ports +100 each"))
