@@ -42,6 +42,19 @@ async def attachment_store(nc: NATS) -> ObjectStore:
         return await js.create_object_store(ATTACHMENTS_BUCKET)
 
 
+async def store_attachment(store: ObjectStore, attachment: Any) -> ev.AttachmentRef:
+    """Content-addressed (by sha256): a retried mail or form stores nothing new."""
+    name = f"sha256/{attachment.sha256}"
+    await store.put(name, attachment.data)
+    return ev.AttachmentRef(
+        object_name=name,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        size=len(attachment.data),
+        sha256=attachment.sha256,
+    )
+
+
 class IntakeMailHandler:
     def __init__(self, intake: Intake, store: ObjectStore, settings: IntakeSettings) -> None:
         self.intake, self.store, self.settings = intake, store, settings
@@ -68,7 +81,7 @@ class IntakeMailHandler:
             return UNAVAILABLE_REPLY
 
     async def accept(self, mail: InboundMail, key: str) -> str:
-        refs = [await self._store(a) for a in mail.attachments]
+        refs = [await store_attachment(self.store, a) for a in mail.attachments]
         complaint_id = await self._replied_complaint(mail)
         if complaint_id is not None and await self._react(complaint_id, mail, refs):
             return "250 2.0.0 reaction recorded"
@@ -96,18 +109,6 @@ class IntakeMailHandler:
             submission, actor="complainant:email", idempotency_key=key
         )
         return f"250 2.0.0 complaint registered as {receipt.reference}"
-
-    async def _store(self, attachment: Any) -> ev.AttachmentRef:
-        # Content-addressed: a retried mail stores the same object again, not a second one.
-        name = f"sha256/{attachment.sha256}"
-        await self.store.put(name, attachment.data)
-        return ev.AttachmentRef(
-            object_name=name,
-            filename=attachment.filename,
-            content_type=attachment.content_type,
-            size=len(attachment.data),
-            sha256=attachment.sha256,
-        )
 
     async def _replied_complaint(self, mail: InboundMail) -> UUID | None:
         reference = domain.find_reference(mail.subject)

@@ -31,7 +31,7 @@ from starlette.datastructures import UploadFile
 from services.intake import domain, status
 from services.intake.application import Intake, state_of
 from services.intake.http import Problem, client_of, fingerprint, rate_limit, require
-from services.intake.mail import attachment_store
+from services.intake.mail import attachment_store, store_attachment
 from services.intake.mailparse import Attachment
 from services.intake.texts import TEXTS, file_size, long_date
 from shared import events as ev
@@ -179,15 +179,7 @@ async def _store(request: Request, attachment: Attachment) -> ev.AttachmentRef:
     state = request.app.state
     if getattr(state, "attachments", None) is None:
         state.attachments = await attachment_store(state.nc)
-    name = f"sha256/{attachment.sha256}"  # content-addressed: a retry stores nothing new
-    await state.attachments.put(name, attachment.data)
-    return ev.AttachmentRef(
-        object_name=name,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-        size=len(attachment.data),
-        sha256=attachment.sha256,
-    )
+    return await store_attachment(state.attachments, attachment)
 
 
 def _form_errors(
