@@ -198,6 +198,21 @@ class Intake:
 
     async def lookup(self, reference: str, email: str) -> dict[str, Any] | None:
         """The complainant's view, only when the e-mail matches the complaint's; else None."""
+        owned = await self._owned(reference, email)
+        if owned is None:
+            return None
+        _, complaint, facts = owned
+        state = state_of(complaint, facts, personal=False)
+        return {k: state[k] for k in PUBLIC_FIELDS}
+
+    async def own_complaint(self, reference: str, email: str) -> UUID | None:
+        """The complaint id when the e-mail is the complainant's (the status page's lookup)."""
+        owned = await self._owned(reference, email)
+        return None if owned is None else owned[0]
+
+    async def _owned(
+        self, reference: str, email: str
+    ) -> tuple[UUID, Complaint, list[ev.Event]] | None:
         complaint_id = await self.by_reference(reference)
         if complaint_id is None:
             domain.same_email(email, "nobody@invalid")  # same work either way
@@ -206,26 +221,11 @@ class Intake:
             complaint, facts = await asyncio.to_thread(self._load, complaint_id)
         except ComplaintNotFound:
             return None
-        submitted = facts[0]
-        stored = submitted.personal.complainant.email if submitted.personal else ""  # type: ignore[attr-defined]
-        if not stored or not domain.same_email(email, stored):
-            return None
-        state = state_of(complaint, facts, personal=False)
-        return {k: state[k] for k in PUBLIC_FIELDS}
-
-    async def own_complaint(self, reference: str, email: str) -> UUID | None:
-        """The complaint id when the e-mail is the complainant's (the status page's lookup)."""
-        complaint_id = await self.by_reference(reference)
-        if complaint_id is None:
-            domain.same_email(email, "nobody@invalid")  # same work either way
-            return None
-        try:
-            _, facts = await asyncio.to_thread(self._load, complaint_id)
-        except ComplaintNotFound:
-            return None
         personal = getattr(facts[0], "personal", None)
         stored = personal.complainant.email if personal else ""
-        return complaint_id if stored and domain.same_email(email, stored) else None
+        if not stored or not domain.same_email(email, stored):
+            return None
+        return complaint_id, complaint, facts
 
     # --- staff and complainant actions ----------------------------------------------------
 
