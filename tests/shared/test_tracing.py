@@ -4,19 +4,16 @@ a service process would configure them."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
 from opentelemetry import trace
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -29,6 +26,7 @@ from shared.application import ComplaintsApplication
 from shared.jsclient import JetStreamLink
 from shared.natsserver import EmbeddedNats
 from tests.helpers_domain import submitted
+from tests.helpers_otlp import otlp_collector
 
 ROOT = Path(__file__).parents[2]
 
@@ -151,45 +149,13 @@ def test_a_service_writes_json_lines_and_klachten_trace_shows_the_tree(tmp_path:
 
 
 def test_spans_reach_an_otlp_collector_over_http() -> None:
-    received: list[ExportTraceServiceRequest] = []
-
-    class Collector(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            request = ExportTraceServiceRequest()
-            request.ParseFromString(body)
-            received.append(request)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-protobuf")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Collector)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        cid = uuid4()
-        _emit(cid, OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-    spans = [
-        span
-        for request in received
-        for resource in request.resource_spans
-        for scope in resource.scope_spans
-        for span in scope.spans
-    ]
+    cid = uuid4()
+    with otlp_collector() as collector:
+        _emit(cid, OTEL_EXPORTER_OTLP_ENDPOINT=collector.url)
+    spans = collector.spans()
     assert {s.name for s in spans} == {"submit", "publish submitted"}
     assert {s.trace_id for s in spans} == {cid.bytes}
-    services = {
-        a.value.string_value
-        for r in received
-        for rs in r.resource_spans
-        for a in rs.resource.attributes
-        if a.key == "service.name"
-    }
-    assert services == {"klachten-intake"}
+    assert collector.services() == {"klachten-intake"}
 
 
 def test_span_files_rotate_and_keep_one_older_generation(
