@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import nats
@@ -257,10 +258,7 @@ async def test_undecodable_event_is_dead_lettered_and_projection_continues(
         submit(app, "K-E", "2025-07-01T09:00:00Z")
         app.close()
         wait_until_sync(lambda: len(client.get("/api/complaints", headers=AUTH).json()) == 5)
-        sub = await js.pull_subscribe(
-            subjects.deadletter_subject("reporting"), stream=subjects.DEADLETTER_STREAM
-        )
-        [msg] = await sub.fetch(1, timeout=5)
+        msg = await _the_reporting_dead_letter(js)
         assert msg.headers["Klachten-Stream-Seq"] == str(bad.seq)
         assert msg.headers["Klachten-Stream"] == "COMPLAINTS"
         assert msg.headers["Klachten-Consumer"] == "reporting"
@@ -271,6 +269,14 @@ async def test_undecodable_event_is_dead_lettered_and_projection_continues(
         await nc.close()
     assert client.get("/api/reports/summary", headers=AUTH).json()["undecodable_events"] == 1
     UUID(client.get("/api/complaints/K-E", headers=AUTH).json()["complaint_id"])
+
+
+async def _the_reporting_dead_letter(js: Any) -> Any:
+    sub = await js.pull_subscribe(
+        subjects.deadletter_subject("reporting"), stream=subjects.DEADLETTER_STREAM
+    )
+    [msg] = await sub.fetch(1, timeout=5)
+    return msg
 
 
 async def test_orphan_event_is_dead_lettered_and_every_answer_agrees(
@@ -298,10 +304,7 @@ async def test_orphan_event_is_dead_lettered_and_every_answer_agrees(
         app.save(f)
         app.close()
         wait_until_sync(lambda: len(client.get("/api/complaints", headers=AUTH).json()) == 5)
-        sub = await js.pull_subscribe(
-            subjects.deadletter_subject("reporting"), stream=subjects.DEADLETTER_STREAM
-        )
-        [msg] = await sub.fetch(1, timeout=5)
+        msg = await _the_reporting_dead_letter(js)
         assert msg.headers["Klachten-Stream-Seq"] == str(bad.seq)
         assert msg.headers["Klachten-Consumer"] == "reporting"
         assert msg.headers["Klachten-Subject"] == subject
