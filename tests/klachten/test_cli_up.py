@@ -109,6 +109,9 @@ async def test_up_provisions_and_stops_cleanly_on_sigint(up: Up) -> None:
 
 async def test_up_restarts_a_crashed_nats_server(up: Up) -> None:
     await wait_until(lambda: _streams_exist(up.url), timeout=30, message="streams exist")
+    # Supervised from the summary on; before it, `up` is still provisioning (the buckets come
+    # after the streams) and a dead server there is a failed start, not a crash to restart.
+    await wait_until(lambda: "klachten is up" in up.text(), timeout=60, message="summary")
     crashed = up.nats_pid()
     assert crashed is not None
 
