@@ -10,9 +10,10 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.persistence import IntegrityError
 
+from shared import events as ev
 from shared.complaint import AlreadyDone, Complaint
 
 CONFLICT_RETRIES = 5
@@ -30,6 +31,16 @@ class ComplaintsApplication(Application[UUID]):
             return self.repository.get(complaint_id)
         except AggregateNotFoundError as e:
             raise ComplaintNotFound(str(complaint_id)) from e
+
+    def complaint_and_facts(self, complaint_id: UUID) -> tuple[Complaint, list[ev.Event]]:
+        """The complaint and its contract facts from ONE read of its history: two reads can
+        be answered by two replicas of a cluster, one behind the other (a complaint with no
+        submission in its facts was dead-lettered that way)."""
+        events = list(self.events.get(complaint_id))
+        complaint = project_aggregate(None, events)
+        if complaint is None:
+            raise ComplaintNotFound(str(complaint_id))
+        return complaint, [e.fact for e in events if hasattr(e, "fact")]
 
     def change(self, complaint_id: UUID, decide: Callable[[Complaint], Any]) -> Complaint:
         """Load, apply one command, save; on a concurrent write, reload and decide again.

@@ -182,9 +182,7 @@ class Intake:
         return state_of(complaint, facts, personal=personal)
 
     def _load(self, complaint_id: UUID) -> tuple[Complaint, list[ev.Event]]:
-        complaint = self.app.complaint(complaint_id)
-        facts = [e.fact for e in self.app.events.get(complaint_id) if hasattr(e, "fact")]
-        return complaint, facts
+        return self.app.complaint_and_facts(complaint_id)
 
     async def by_reference(self, reference: str) -> UUID | None:
         reference = reference.strip().upper()

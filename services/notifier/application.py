@@ -59,12 +59,11 @@ class NotifierApplication(ComplaintsApplication):
 
     def load(self, complaint_id: UUID) -> tuple[Complaint | None, ev.Submitted | None]:
         try:
-            complaint = self.complaint(complaint_id)
+            complaint, facts = self.complaint_and_facts(complaint_id)
         except ComplaintNotFound:
             return None, None
-        first = next(iter(self.events.get(complaint_id, lte=1)), None)
-        fact = getattr(first, "fact", None)
-        return complaint, fact if isinstance(fact, ev.Submitted) else None
+        first = facts[0] if facts else None
+        return complaint, first if isinstance(first, ev.Submitted) else None
 
 
 @dataclass(frozen=True)
