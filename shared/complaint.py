@@ -85,6 +85,8 @@ class Complaint(Aggregate):
             c.extensions = c.extensions_with_consent = 0
             c.breaches, c.letters = set(), set()
             c.responded_levels, c.outcome = set(), None
+            c.status_before_close = None
+            c.new_reactions, c.reaction_message_ids = set(), set()
 
     class Acknowledged(Event):
         contract = ev.Acknowledged
@@ -112,6 +114,25 @@ class Complaint(Aggregate):
 
     class ReactionReceived(Event):
         contract = ev.ReactionReceived
+
+        def apply(self, c: Complaint) -> None:
+            f: ev.ReactionReceived = self.fact  # type: ignore[assignment]
+            if f.message_id:
+                c.reaction_message_ids.add(f.message_id)
+            if not f.auto_reply:
+                c.new_reactions.add(f.event_id)
+
+    class ReactionHandled(Event):
+        contract = ev.ReactionHandled
+
+        def apply(self, c: Complaint) -> None:
+            c.new_reactions.discard(self.fact.reaction_event_id)  # type: ignore[attr-defined]
+
+    class Reopened(Event):
+        contract = ev.Reopened
+
+        def apply(self, c: Complaint) -> None:
+            c.status, c.outcome = self.fact.status, None  # type: ignore[attr-defined]
 
     class Escalated(Event):
         contract = ev.Escalated
@@ -151,6 +172,7 @@ class Complaint(Aggregate):
         contract = ev.Closed
 
         def apply(self, c: Complaint) -> None:
+            c.status_before_close = c.status
             c.status, c.outcome, c.paused = "closed", self.fact.outcome, False  # type: ignore[attr-defined]
 
     class Erased(Event):
@@ -253,8 +275,20 @@ class Complaint(Aggregate):
         now: datetime,
         cause: Cause,
         message_id: str | None = None,
+        verified: bool = True,
+        verified_by: ev.Verification | None = None,
+        auto_reply: bool = False,
+        sender: str | None = None,
+        attachments: list[ev.AttachmentRef] | None = None,
     ) -> None:
-        self._require_open("record a reaction")
+        """Keep every message about the complaint, also after closure (a handler reads it).
+
+        Only a verified message may ask for review, and an auto-reply never does.
+        """
+        if message_id and message_id in self.reaction_message_ids:
+            raise AlreadyDone(f"message {message_id} was already recorded")
+        if disagrees and (not verified or auto_reply):
+            raise InvalidCommand("only the complainant's own message can ask for a review")
         self._trigger(
             ev.ReactionReceived,
             now,
@@ -262,7 +296,50 @@ class Complaint(Aggregate):
             channel=channel,
             disagrees=disagrees,
             message_id=message_id,
-            personal=ev.TextPersonal(text=text),
+            verified=verified,
+            verified_by=verified_by,
+            auto_reply=auto_reply,
+            personal=ev.ReactionPersonal(
+                text=text, sender=sender, attachments=list(attachments or [])
+            ),
+        )
+
+    def handle_reaction(
+        self, *, reaction_event_id: UUID, now: datetime, cause: Cause, note: str | None = None
+    ) -> None:
+        if reaction_event_id not in self.new_reactions:
+            raise AlreadyDone("that message was already handled (or is not a new message)")
+        personal = ev.TextPersonal(text=note) if note else None
+        self._trigger(
+            ev.ReactionHandled,
+            now,
+            cause,
+            reaction_event_id=reaction_event_id,
+            personal=personal,
+        )
+
+    def reopen(
+        self,
+        *,
+        reason: str,
+        now: datetime,
+        cause: Cause,
+        reaction_event_id: UUID | None = None,
+    ) -> None:
+        """Handle a closed complaint again; it returns to where it was when it was closed."""
+        if self.is_open:
+            raise IllegalTransition("the complaint is not closed")
+        if self.outcome == "withdrawn" or self.erased:
+            raise IllegalTransition("a withdrawn or erased complaint cannot be reopened")
+        if not reason.strip():
+            raise InvalidCommand("reopening a complaint needs a reason")
+        self._trigger(
+            ev.Reopened,
+            now,
+            cause,
+            status=self.status_before_close or "acknowledged",
+            reaction_event_id=reaction_event_id,
+            personal=ev.TextPersonal(text=reason),
         )
 
     def escalate(

@@ -35,8 +35,17 @@ Clock = Literal["acknowledge", "respond", "statutory"]
 # Awb 9:8 lets an organisation decline to handle a complaint; withdrawal ends it too.
 Outcome = Literal["resolved", "not_handled", "withdrawn", "referred"]
 LetterKind = Literal[
-    "acknowledgement", "extension_notice", "response", "escalation_notice", "closure"
+    "acknowledgement",
+    "extension_notice",
+    "response",
+    "escalation_notice",
+    "closure",
+    "reaction_receipt",
 ]
+# Why a file that came with a complaint was not kept (named in the acknowledgement).
+RefusalReason = Literal["type_not_accepted", "too_large", "unreadable"]
+# How a reaction proved it comes from the complainant (None: it did not, see ``verified``).
+Verification = Literal["reply_address", "thread", "dmarc", "status_link", "staff"]
 
 
 class Struct(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=False):
@@ -61,6 +70,16 @@ class AttachmentRef(Struct, kw_only=True):
     content_type: str
     size: int
     sha256: str
+
+
+class RefusedAttachment(Struct, kw_only=True):
+    """A file that came with a complaint and was not kept; the acknowledgement names it."""
+
+    filename: str
+    declared_type: str
+    detected_type: str | None = None  # from the bytes (magic numbers), when recognised
+    size: int
+    reason: RefusalReason
 
 
 class LetterRecord(Struct, kw_only=True):
@@ -92,12 +111,20 @@ class SubmittedPersonal(Struct, kw_only=True):
     description: str
     desired_outcome: str | None = None
     attachments: list[AttachmentRef] = []
+    refused_attachments: list[RefusedAttachment] = []
 
 
 class TextPersonal(Struct, kw_only=True):
     """Free text written by or about the complainant (response, reason, note, reaction)."""
 
     text: str
+
+
+class ReactionPersonal(TextPersonal, kw_only=True):
+    """A message from (or claiming to be from) the complainant; a superset of TextPersonal."""
+
+    sender: str | None = None  # the From address, kept for unverified messages
+    attachments: list[AttachmentRef] = []
 
 
 # --- events --------------------------------------------------------------------------------
@@ -155,11 +182,36 @@ class Responded(Event, kw_only=True, tag="complaint.responded"):
 
 
 class ReactionReceived(Event, kw_only=True, tag="complaint.reaction_received"):
-    """The complainant reacted (e.g. replied to a letter); may lead to an escalation."""
+    """A message about the complaint arrived (a reply to a letter, the status page, a call).
+
+    ``disagrees`` is true only for an explicit request for review (a link, a button, a
+    handler's reading), never guessed from words. ``verified`` is false for a message that did
+    not prove it comes from the complainant: it is kept for a handler to triage, never acts and
+    is never quoted in a letter. An auto-reply (RFC 3834) is recorded as such and needs no one.
+    Until a ``reaction_handled`` names it, a reaction that is not an auto-reply is "new".
+    """
 
     channel: Channel
     disagrees: bool
     message_id: str | None = None
+    verified: bool = True  # reactions before this field were checked against the address
+    verified_by: Verification | None = None
+    auto_reply: bool = False
+    personal: ReactionPersonal | None = None
+
+
+class ReactionHandled(Event, kw_only=True, tag="complaint.reaction_handled"):
+    """A handler read a reaction and dealt with it (it leaves the "new reply" list)."""
+
+    reaction_event_id: UUID
+    personal: TextPersonal | None = None
+
+
+class Reopened(Event, kw_only=True, tag="complaint.reopened"):
+    """A closed complaint is handled again (after a reply); its statutory term is unchanged."""
+
+    status: Literal["submitted", "acknowledged", "responded", "escalated"]
+    reaction_event_id: UUID | None = None
     personal: TextPersonal | None = None
 
 
@@ -217,6 +269,8 @@ ComplaintEvent = (
     | LetterSent
     | Responded
     | ReactionReceived
+    | ReactionHandled
+    | Reopened
     | Escalated
     | Extended
     | Paused

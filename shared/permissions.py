@@ -80,6 +80,8 @@ INTAKE_EVENTS = (
     "paused",
     "resumed",
     "reaction_received",
+    "reaction_handled",
+    "reopened",
     "escalated",  # on request of the complainant or staff
 )
 

@@ -68,12 +68,31 @@ SAMPLES: list[ev.Event] = [
                     sha256="cd" * 32,
                 )
             ],
+            refused_attachments=[
+                ev.RefusedAttachment(
+                    filename="foto.heic",
+                    declared_type="image/heic",
+                    detected_type="image/heic",
+                    size=2_400_000,
+                    reason="type_not_accepted",
+                )
+            ],
         ),
     ),
     ev.Acknowledged(**META, letter=LETTER, acknowledge_by=T, respond_by=T, statutory_by=T),
     ev.LetterSent(**META, letter=LETTER, cause_event_id=META["event_id"]),
     ev.Responded(**META, resolution="well_founded", level=0, personal=TEXT),
-    ev.ReactionReceived(**META, channel="email", disagrees=True, message_id="<m@x>", personal=TEXT),
+    ev.ReactionReceived(
+        **META,
+        channel="email",
+        disagrees=True,
+        message_id="<m@x>",
+        verified=True,
+        verified_by="reply_address",
+        personal=ev.ReactionPersonal(text="Ik wil dat dit opnieuw bekeken wordt."),
+    ),
+    ev.ReactionHandled(**META, reaction_event_id=META["causation_id"], personal=TEXT),
+    ev.Reopened(**META, status="responded", reaction_event_id=META["causation_id"], personal=TEXT),
     ev.Escalated(
         **META,
         level=1,
@@ -108,6 +127,17 @@ def test_round_trip_and_golden(sample: ev.Event) -> None:
         path.write_text(pretty, encoding="utf-8")
     assert path.read_text(encoding="utf-8") == pretty, f"{path.name} changed: a contract change?"
     assert ev.decode(path.read_bytes()) == sample
+
+
+@pytest.mark.parametrize("path", sorted((GOLDEN / "legacy").glob("*.json")), ids=lambda p: p.stem)
+def test_events_written_before_a_field_was_added_still_decode(path: Path) -> None:
+    """Golden files of an earlier contract version decode, the new fields at their defaults."""
+    event = ev.decode(path.read_bytes())
+    if isinstance(event, ev.ReactionReceived):
+        assert event.verified and not event.auto_reply and event.verified_by is None
+        assert event.personal is not None and event.personal.attachments == []
+    if isinstance(event, ev.Submitted):
+        assert event.personal is not None and event.personal.refused_attachments == []
 
 
 def test_old_events_with_unknown_fields_still_decode() -> None:
