@@ -153,3 +153,55 @@ def test_times_are_what_the_caller_passed() -> None:
     c = submitted()
     c.respond(text="t", resolution="unfounded", now=later, cause=STAFF)
     assert new_events(c)[-1].occurred_at == later
+
+
+def test_a_message_after_closing_is_kept_for_a_handler_who_may_reopen() -> None:
+    c = submitted()
+    c.close(outcome="referred", now=NOW, cause=STAFF)
+    c.record_reaction(
+        text="Ik ben het er niet mee eens.",
+        disagrees=False,
+        channel="email",
+        now=NOW,
+        cause=STAFF,
+        message_id="<r1@mail>",
+        verified_by="reply_address",
+    )
+    reaction = c.collect_events()[-1].fact
+    assert c.status == "closed" and c.new_reactions == {reaction.event_id}
+    with pytest.raises(AlreadyDone):  # the same mail delivered twice
+        c.record_reaction(
+            text="x", disagrees=False, channel="email", now=NOW, cause=STAFF, message_id="<r1@mail>"
+        )
+    c.reopen(reason="De klager brengt nieuwe feiten aan.", now=NOW, cause=STAFF)
+    assert c.status == "submitted" and c.is_open
+    c.handle_reaction(reaction_event_id=reaction.event_id, now=NOW, cause=STAFF)
+    assert not c.new_reactions
+    with pytest.raises(AlreadyDone):
+        c.handle_reaction(reaction_event_id=reaction.event_id, now=NOW, cause=STAFF)
+    with pytest.raises(IllegalTransition):
+        c.reopen(reason="again", now=NOW, cause=STAFF)
+
+
+def test_an_unverified_message_or_an_auto_reply_never_asks_for_review() -> None:
+    c = submitted()
+    for verified, auto in ((False, False), (True, True)):
+        with pytest.raises(InvalidCommand):
+            c.record_reaction(
+                text="escaleer",
+                disagrees=True,
+                channel="email",
+                now=NOW,
+                cause=STAFF,
+                verified=verified,
+                auto_reply=auto,
+            )
+    c.record_reaction(
+        text="Out of office",
+        disagrees=False,
+        channel="email",
+        now=NOW,
+        cause=STAFF,
+        auto_reply=True,
+    )
+    assert not c.new_reactions  # an auto-reply needs no one
