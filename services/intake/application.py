@@ -31,7 +31,7 @@ from services.intake.deadlines import policy_deadlines
 from shared import events as ev
 from shared import subjects, tracing
 from shared.application import ComplaintNotFound, ComplaintsApplication
-from shared.complaint import AlreadyDone, Cause, Complaint, IllegalTransition
+from shared.complaint import DEFAULT_TOP_LEVEL, AlreadyDone, Cause, Complaint
 from shared.observability import COMPLAINTS_RECEIVED
 from shared.privacy import subject_key_for
 
@@ -228,15 +228,16 @@ class Intake:
     # --- staff and complainant actions ----------------------------------------------------
 
     async def request_escalation(self, complaint_id: UUID, reason: str, channel: str) -> None:
-        """The complainant disagrees with the answer (status page): only after an answer at
-        the current level, else IllegalTransition (HTTP 409)."""
+        """The complainant asks for review (status page, the link in every letter): before or
+        after the answer, an open complaint moves to the next level when there is one; on a
+        closed complaint (or at the top) it is recorded for the handler."""
         await self.react(
             complaint_id,
             reason,
             disagrees=True,
             channel="web",
             actor=f"complainant:{channel}",
-            escalation_required=True,
+            verified_by="status_link",
         )
 
     async def react(
@@ -248,15 +249,17 @@ class Intake:
         channel: ev.Channel,
         actor: str | None = None,
         message_id: str | None = None,
-        escalation_required: bool = False,
+        verified: bool = True,
+        verified_by: ev.Verification | None = None,
+        auto_reply: bool = False,
+        sender: str | None = None,
+        attachments: list[ev.AttachmentRef] | None = None,
     ) -> bool:
-        """The complainant's reaction (status page or a reply by e-mail); one that disagrees
-        with an answer also moves the complaint to the next level, in the same save."""
+        """A message about the complaint (status page, a reply by e-mail), kept also after
+        closure; an explicit request for review (``disagrees``) also moves an open complaint
+        to the next level, in the same save. False when the message was recorded before."""
 
         def decide(c: Complaint, now: datetime) -> None:
-            escalate = domain.reaction_requests_escalation(disagrees, c.status, c.paused)
-            if escalation_required and not escalate:
-                raise IllegalTransition("there is no answer to disagree with at this level")
             cause = Cause(actor=actor or f"complainant:{channel}", correlation_id=complaint_id)
             c.record_reaction(
                 text=text,
@@ -265,9 +268,14 @@ class Intake:
                 now=now,
                 cause=cause,
                 message_id=message_id,
+                verified=verified,
+                verified_by=verified_by,
+                auto_reply=auto_reply,
+                sender=sender,
+                attachments=attachments,
             )
-            if escalate:
-                level = c.level + 1
+            level = domain.review_level(c.is_open, c.level, DEFAULT_TOP_LEVEL)
+            if disagrees and level is not None:
                 c.escalate(
                     level=level,
                     target=domain.escalation_target(level, None),
@@ -342,6 +350,7 @@ def state_of(complaint: Complaint, facts: list[ev.Event], *, personal: bool) -> 
             "description": submitted.personal.description,
             "desired_outcome": submitted.personal.desired_outcome,
             "attachments": [ev_to_dict(a) for a in submitted.personal.attachments],
+            "refused_attachments": [ev_to_dict(r) for r in submitted.personal.refused_attachments],
         }
     return state
 

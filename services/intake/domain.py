@@ -33,6 +33,18 @@ EMAIL = re.compile(
 )
 PHONE = re.compile(r"^\+?[0-9 ()./-]{6,20}$")
 _REFERENCE = re.compile(r"\bKL-(\d{4})-(\d{6,})\b", re.IGNORECASE)
+# Characters no name, subject or text needs: controls (C0, C1; a CR LF in a name breaks the
+# letter's headers), bidi overrides and isolates (text that reads otherwise than it is stored)
+# and zero-width characters (hidden in names and references). Multi-line texts keep \t, \n
+# and \r (read as \n). Written for ECMA-262 too: the OpenAPI document uses them.
+_SHOWN_WRONG = r"\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff"
+UNSAFE_SINGLE_LINE = rf"[\x00-\x1f\x7f-\x9f\u2028\u2029{_SHOWN_WRONG}]"
+UNSAFE_MULTI_LINE = rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_SHOWN_WRONG}]"
+_UNSAFE = {True: re.compile(UNSAFE_MULTI_LINE), False: re.compile(UNSAFE_SINGLE_LINE)}
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
 
 MESSAGES: dict[str, dict[Lang, str]] = {
     "required": {"nl": "Dit veld is verplicht.", "en": "This field is required."},
@@ -79,6 +91,26 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "range": {
         "nl": "Kies een getal van {min} tot en met {max}.",
         "en": "Choose a number from {min} to {max}.",
+    },
+    "line_break": {
+        "nl": "Gebruik hier één regel, zonder regeleinde.",
+        "en": "Use a single line here, without a line break.",
+    },
+    "control_char": {
+        "nl": "Dit veld bevat een stuurteken (een onzichtbaar teken zoals een NUL-teken); "
+        "haal het weg.",
+        "en": "This field contains a control character (an invisible character such as NUL); "
+        "remove it.",
+    },
+    "bidi_char": {
+        "nl": "Dit veld bevat een onzichtbaar teken dat de leesrichting van de tekst omdraait; "
+        "haal het weg.",
+        "en": "This field contains an invisible character that reverses the reading direction "
+        "of the text; remove it.",
+    },
+    "invisible_char": {
+        "nl": "Dit veld bevat een onzichtbaar teken zonder breedte; haal het weg.",
+        "en": "This field contains an invisible zero-width character; remove it.",
     },
     "reason_needed": {
         "nl": "Geef een reden (Awb 9:8).",
@@ -138,8 +170,16 @@ class _Checker:
                 self.add(f"{prefix}{name}", "unknown_field")
 
     def text(
-        self, data: dict[str, Any], name: str, *, required: bool, max_len: int, prefix: str = ""
+        self,
+        data: dict[str, Any],
+        name: str,
+        *,
+        required: bool,
+        max_len: int,
+        prefix: str = "",
+        multiline: bool = False,
     ) -> str | None:
+        """A text field; single-line unless ``multiline`` (then CR LF and CR read as LF)."""
         field = f"{prefix}{name}"
         value = data.get(name)
         if value is None:
@@ -148,6 +188,12 @@ class _Checker:
             return None
         if not isinstance(value, str):
             self.add(field, "string")
+            return None
+        if multiline:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        problem = unsafe_characters(value, multiline=multiline)
+        if problem is not None:
+            self.add(field, problem)
             return None
         if required and not value.strip():
             self.add(field, "empty")
@@ -224,16 +270,16 @@ def validate_submission(
         phone = c.text(person, "phone", required=False, max_len=40, prefix=p)
         if phone is not None and not PHONE.match(phone):
             c.add(p + "phone", "phone")
-        address = c.text(person, "address", required=False, max_len=500, prefix=p)
+        address = c.text(person, "address", required=False, max_len=500, prefix=p, multiline=True)
         raw_language = person.get("language")
         if raw_language is not None and raw_language not in ("nl", "en"):
             c.add(p + "language", "choice", choices="nl, en")
         else:
             language = raw_language
     subject = c.text(data, "subject", required=True, max_len=200)
-    description = c.text(data, "description", required=True, max_len=20_000)
+    description = c.text(data, "description", required=True, max_len=20_000, multiline=True)
     category = c.text(data, "category", required=False, max_len=100)
-    desired = c.text(data, "desired_outcome", required=False, max_len=5_000)
+    desired = c.text(data, "desired_outcome", required=False, max_len=5_000, multiline=True)
     received_at = _received_at(c, data.get("received_at"), staff=staff, now=now)
     if c.errors:
         return None, c.errors
@@ -249,6 +295,25 @@ def validate_submission(
 
 
 EARLIEST_RECEIPT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def unsafe_characters(text: str, *, multiline: bool = False) -> str | None:
+    """The message key for a kind of character the text may not hold, or None (see above)."""
+    if not _UNSAFE[multiline].search(text):
+        return None
+    if not multiline and _LINE_BREAK.search(text):
+        return "line_break"
+    if _BIDI.search(text):
+        return "bidi_char"
+    return "invisible_char" if _INVISIBLE.search(text) else "control_char"
+
+
+def clean_single_line(text: str) -> str:
+    """A single line from text that arrived from elsewhere (a mail's display name or subject):
+    line breaks and other controls become spaces, bidi and zero-width characters go, runs of
+    space collapse. What is left passes ``unsafe_characters``."""
+    text = _CONTROL.sub(" ", _BIDI.sub("", _INVISIBLE.sub("", text)))
+    return " ".join(_LINE_BREAK.sub(" ", text).split())
 
 
 def _received_at(c: _Checker, value: Any, *, staff: bool, now: datetime) -> datetime | None:
@@ -312,7 +377,7 @@ def _validate(
 
 def _response_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
     return {
-        "text": c.text(d, "text", required=True, max_len=50_000),
+        "text": c.text(d, "text", required=True, max_len=50_000, multiline=True),
         "resolution": c.choice(d, "resolution", RESOLUTIONS, required=True),
     }
 
@@ -323,7 +388,7 @@ def _escalation_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
         "reason": c.choice(d, "reason", ESCALATION_REASONS, required=True),
         "level": level,
         "target": c.text(d, "target", required=False, max_len=100),
-        "text": c.text(d, "text", required=False, max_len=20_000),
+        "text": c.text(d, "text", required=False, max_len=20_000, multiline=True),
     }
 
 
@@ -331,14 +396,14 @@ def _extension_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
     with_consent = c.boolean(d, "with_consent")
     return {
         "weeks": c.integer(d, "weeks", 1, 52 if with_consent else 4),
-        "reason": c.text(d, "reason", required=True, max_len=5_000),
+        "reason": c.text(d, "reason", required=True, max_len=5_000, multiline=True),
         "with_consent": with_consent,
     }
 
 
 def _closure_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
     outcome = c.choice(d, "outcome", OUTCOMES, required=True)
-    note = c.text(d, "note", required=False, max_len=20_000)
+    note = c.text(d, "note", required=False, max_len=20_000, multiline=True)
     if outcome == "not_handled" and not note:
         c.add("note", "reason_needed")
     return {"outcome": outcome, "note": note}

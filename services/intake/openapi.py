@@ -20,9 +20,16 @@ Schema = dict[str, Any]
 NOT_BLANK = r"[^\s\x1c-\x1f\x85]"
 
 
-def _text(max_len: int, *, required: bool = False, description: str | None = None) -> Schema:
+def _text(
+    max_len: int, *, required: bool = False, description: str | None = None, lines: bool = False
+) -> Schema:
     """A required text must hold more than blanks; an optional one may be null or absent."""
-    schema: Schema = {"type": "string", "maxLength": max_len}
+    unsafe = domain.UNSAFE_MULTI_LINE if lines else domain.UNSAFE_SINGLE_LINE
+    schema: Schema = {
+        "type": "string",
+        "maxLength": max_len,
+        "not": {"type": "string", "pattern": unsafe},
+    }
     if required:
         schema["pattern"] = NOT_BLANK
     else:
@@ -38,14 +45,19 @@ def _object(properties: dict[str, Schema], required: list[str], *, closed: bool 
 COMPLAINANT = _object(
     {
         "name": _text(200, required=True),
-        "email": {"type": "string", "maxLength": 254, "pattern": domain.EMAIL.pattern},
+        "email": {
+            "type": "string",
+            "maxLength": 254,
+            "pattern": domain.EMAIL.pattern,
+            "not": {"type": "string", "pattern": domain.UNSAFE_SINGLE_LINE},
+        },
         "phone": {
             "type": ["string", "null"],
             "maxLength": 40,
             "pattern": domain.PHONE.pattern,
             "not": {"type": "string", "pattern": "^ | $"},  # checked after stripping
         },
-        "address": _text(500),
+        "address": _text(500, lines=True),
         "language": {
             "enum": ["nl", "en", None],
             "description": "language of the letters; default: the request's Accept-Language",
@@ -62,9 +74,9 @@ SUBMISSION = _object(
         },
         "complainant": COMPLAINANT,
         "subject": _text(200, required=True),
-        "description": _text(20_000, required=True),
+        "description": _text(20_000, required=True, lines=True),
         "category": _text(100),
-        "desired_outcome": _text(5_000),
+        "desired_outcome": _text(5_000, lines=True),
         "received_at": {
             "type": ["string", "null"],
             "format": "date-time",
@@ -76,7 +88,9 @@ SUBMISSION = _object(
 )
 RESPONSE = _object(
     {
-        "text": _text(50_000, required=True, description="the answer to the complainant"),
+        "text": _text(
+            50_000, required=True, lines=True, description="the answer to the complainant"
+        ),
         "resolution": {"enum": list(domain.RESOLUTIONS)},
     },
     ["text", "resolution"],
@@ -91,7 +105,7 @@ ESCALATION = _object(
             "description": "default: one level up; an integer literal (2, not 2.0)",
         },
         "target": _text(100, description="default: the ladder's handler of that level"),
-        "text": _text(20_000),
+        "text": _text(20_000, lines=True),
     },
     ["reason"],
 )
@@ -104,7 +118,7 @@ EXTENSION = _object(
             "description": "at most 4 (Awb 9:11 lid 2), more only with the complainant's consent; "
             "an integer literal (2, not 2.0)",
         },
-        "reason": _text(5_000, required=True),
+        "reason": _text(5_000, required=True, lines=True),
         "with_consent": {"type": "boolean", "default": False},
     },
     ["weeks", "reason"],
@@ -116,7 +130,9 @@ EXTENSION = _object(
 CLOSURE = _object(
     {
         "outcome": {"enum": list(domain.OUTCOMES)},
-        "note": _text(20_000, description="required when not_handled (Awb 9:8: the reason)"),
+        "note": _text(
+            20_000, lines=True, description="required when not_handled (Awb 9:8: the reason)"
+        ),
     },
     ["outcome"],
 ) | {

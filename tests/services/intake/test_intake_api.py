@@ -163,6 +163,56 @@ async def test_invalid_input_lists_every_field(client: httpx.AsyncClient) -> Non
     assert {"field": "subject", "message": "Dit veld is verplicht."} in dutch.json()
 
 
+UNSAFE_TEXTS = [
+    ("line_break", "Jan\r\nBcc: iemand@example.nl", "regeleinde", "line break"),
+    ("nul", "Jan\x00de Vries", "stuurteken", "control character"),
+    ("c1", "Jan\x85de Vries", "regeleinde", "line break"),
+    ("escape", "Jan\x1b[31m", "stuurteken", "control character"),
+    ("bidi_override", "Jan \u202egpj.exe", "leesrichting", "reading direction"),
+    ("bidi_isolate", "Jan \u2066x\u2069", "leesrichting", "reading direction"),
+    ("zero_width_space", "Jan\u200bde Vries", "zonder breedte", "zero-width"),
+    ("zero_width_joiner", "Jan\u200dde Vries", "zonder breedte", "zero-width"),
+    ("bom", "\ufeffJan", "zonder breedte", "zero-width"),
+    ("word_joiner", "Jan\u2060", "zonder breedte", "zero-width"),
+]
+
+
+@pytest.mark.parametrize(("kind", "text", "dutch", "english"), UNSAFE_TEXTS)
+async def test_names_and_subjects_refuse_control_bidi_and_invisible_characters(
+    client: httpx.AsyncClient, kind: str, text: str, dutch: str, english: str
+) -> None:
+    body = complaint_body(subject=text)
+    body["complainant"]["name"] = text
+    nl = await client.post("/api/complaints", json=body)
+    assert nl.status_code == 422, nl.text
+    by_field = {e["field"]: e["message"] for e in nl.json()}
+    assert set(by_field) == {"complainant.name", "subject"}
+    assert dutch in by_field["subject"]
+    en = await client.post("/api/complaints", json=body, headers={"Accept-Language": "en"})
+    assert en.status_code == 422
+    assert english in {e["field"]: e["message"] for e in en.json()}["complainant.name"]
+
+
+async def test_descriptions_keep_line_breaks_and_tabs_but_refuse_the_rest(
+    client: httpx.AsyncClient,
+) -> None:
+    fine = complaint_body(description="Eerste regel\r\nTweede regel\n\tingesprongen")
+    response = await client.post("/api/complaints", json=fine, headers=STAFF)
+    assert response.status_code == 201, response.text
+    state = (await client.get(response.headers["location"], headers=STAFF)).json()
+    assert state["personal"]["description"] == "Eerste regel\nTweede regel\n\tingesprongen"
+    for text in ("a\x00b", "a\u202eb", "a\u200bb", "a\x0cb"):
+        bad = complaint_body(description=text, desired_outcome=text)
+        refused = await client.post("/api/complaints", json=bad)
+        assert refused.status_code == 422
+        assert {e["field"] for e in refused.json()} == {"description", "desired_outcome"}
+    cid = response.json()["complaint_id"]
+    answer = {"text": "Ons antwoord\u202e", "resolution": "unfounded"}
+    staff = await client.post(f"/api/complaints/{cid}/responses", json=answer, headers=STAFF)
+    assert staff.status_code == 422
+    assert staff.json()[0]["field"] == "text"
+
+
 @pytest.mark.parametrize(
     ("content", "headers", "status"),
     [
