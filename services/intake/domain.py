@@ -452,18 +452,37 @@ def complaint_of_letter(message_ids: str | None, mail_domain: str) -> str | None
     return found[-1].lower() if found else None
 
 
-_DISAGREEMENT = re.compile(
-    r"niet (mee )?eens|oneens|niet tevreden|ontevreden|bezwaar|escal|ombudsman|"
-    r"disagree|not satisfied|dissatisfied|unsatisfied|not happy|appeal",
-    re.IGNORECASE,
+def dmarc_verified(results: str, trusted: frozenset[str], sender: str) -> bool:
+    """Does an ``Authentication-Results`` header (RFC 8601) of an MTA we trust say the
+    sender's domain passed DMARC, aligned with the From address?
+
+    Only the topmost header is given (the one our own MTA added); trusting its authserv-id
+    means trusting that MTA to remove headers with its id that arrived with the message
+    (RFC 8601 section 5).
+    """
+    authserv, _, rest = _COMMENT.sub("", results).partition(";")
+    if not trusted or authserv.strip().split(" ")[0].lower() not in trusted:
+        return False
+    domain = sender.rpartition("@")[2].casefold()
+    for result in rest.split(";"):
+        found = _DMARC.search(result)
+        if found and found["result"].lower() == "pass":
+            header_from = found["from"] or ""
+            if header_from and header_from.strip().casefold() == domain:
+                return True
+    return False
+
+
+_COMMENT = re.compile(r"\([^()]*\)")
+_DMARC = re.compile(
+    r"^\s*dmarc\s*=\s*(?P<result>\w+)(?:.*?\bheader\.from\s*=\s*(?P<from>[^\s;]+))?",
+    re.IGNORECASE | re.DOTALL,
 )
 
 
-def reaction_disagrees(text: str) -> bool:
-    """A cautious reading of a reply: does the complainant say they disagree?"""
-    return bool(_DISAGREEMENT.search(text))
-
-
-def reaction_requests_escalation(disagrees: bool, status: str, paused: bool) -> bool:
-    """Disagreeing with an answer asks for the next level (Awb 9:12: the next handler)."""
-    return disagrees and status == "responded" and not paused
+def review_level(is_open: bool, level: int, top_level: int) -> int | None:
+    """The complainant's explicit request for review (the link in every letter and on the
+    status page) moves an open complaint, also one that waits for the complainant, to the next
+    level of the ladder when there is one (Awb 9:12: the next handler). None: record it only.
+    A reply by mail never asks by itself; a handler who reads one may escalate from it."""
+    return level + 1 if is_open and level < top_level else None

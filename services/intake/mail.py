@@ -9,29 +9,46 @@ complaint: its Message-ID is the idempotency key.
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import hashlib
+import json
 import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from nats.aio.client import Client as NATS
-from nats.js.errors import BucketNotFoundError
-from nats.js.object_store import ObjectStore
+from nats.js import api
+from nats.js.errors import BucketNotFoundError, ObjectNotFoundError
+from nats.js.kv import MSG_ROLLUP_SUBJECT
+from nats.js.object_store import (
+    OBJ_CHUNKS_PRE_TEMPLATE,
+    OBJ_DEFAULT_CHUNK_SIZE,
+    OBJ_DIGEST_TEMPLATE,
+    OBJ_META_PRE_TEMPLATE,
+    ObjectStore,
+)
+from prometheus_client import Counter
 
 from services.intake import domain
 from services.intake.application import Intake
 from services.intake.mailparse import InboundMail, MailRejected, own_words, parse_mail
 from services.intake.settings import IntakeSettings
 from shared import events as ev
+from shared import logwatch, statuslink
 from shared.application import ComplaintNotFound
-from shared.complaint import IllegalTransition
+from shared.replyaddress import complaint_of_reply_address
 from shared.subjects import ATTACHMENTS_BUCKET
 
 log = logging.getLogger("klachten.intake.mail")
 UNAVAILABLE_REPLY = "451 4.3.0 the complaint log is unavailable; please try again later"
+MAIL_IGNORED = Counter(
+    "klachten_inbound_mail_ignored", "Inbound mail accepted but not recorded", ["reason"]
+)
 
 
 async def attachment_store(nc: NATS) -> ObjectStore:
@@ -43,21 +60,78 @@ async def attachment_store(nc: NATS) -> ObjectStore:
 
 
 async def store_attachment(store: ObjectStore, attachment: Any) -> ev.AttachmentRef:
-    """Content-addressed (by sha256): a retried mail or form stores nothing new."""
+    """Put-if-absent, content-addressed (by sha256): bytes stored once are reused, never re-put.
+
+    nats-py's ``ObjectStore.put`` on an existing name purges the old chunks afterwards, which
+    intake may not do (and need not: one name, one content). A new object is written here
+    without any purge: its chunks under a fresh nuid, then its meta message (a subject
+    rollup). Two intakes storing the same new bytes at once both write chunks and the last
+    meta wins; both describe the same bytes, so either is right, and the loser's chunks are
+    merely unreferenced (a few duplicate chunks, never a loss).
+    """
     name = f"sha256/{attachment.sha256}"
-    await store.put(name, attachment.data)
-    return ev.AttachmentRef(
+    ref = ev.AttachmentRef(
         object_name=name,
         filename=attachment.filename,
         content_type=attachment.content_type,
         size=len(attachment.data),
         sha256=attachment.sha256,
     )
+    try:
+        info = await store.get_info(name)
+        if info.size == ref.size and info.digest == _digest(attachment.data):
+            return ref
+    except ObjectNotFoundError:
+        pass
+    await _put_new(store, name, attachment.data)
+    return ref
+
+
+def _digest(data: bytes) -> str:
+    return OBJ_DIGEST_TEMPLATE.format(
+        digest=base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode()
+    )
+
+
+async def _put_new(store: ObjectStore, name: str, data: bytes) -> None:
+    """``ObjectStore.put`` less its purges (of an older version, or of chunks after a failed
+    write): a failure leaves unreferenced chunks, and the sender's retry writes new ones."""
+    js, bucket = store._js, store._name
+    nuid = js._nc._nuid.next().decode()
+    chunks = OBJ_CHUNKS_PRE_TEMPLATE.format(bucket=bucket, obj=nuid)
+    size = OBJ_DEFAULT_CHUNK_SIZE
+    for start in range(0, len(data), size):
+        await js.publish(chunks, data[start : start + size])
+    info = api.ObjectInfo(
+        name=name,
+        bucket=bucket,
+        nuid=nuid,
+        size=len(data),
+        chunks=-(-len(data) // size),
+        digest=_digest(data),
+        mtime=datetime.now(UTC).isoformat(),
+        options=api.ObjectMetaOptions(max_chunk_size=size),
+    )
+    meta = OBJ_META_PRE_TEMPLATE.format(
+        bucket=bucket, obj=base64.urlsafe_b64encode(name.encode()).decode()
+    )
+    body = json.dumps(info.as_dict()).encode()
+    await js.publish(meta, body, headers={api.Header.ROLLUP: MSG_ROLLUP_SUBJECT})
+
+
+@dataclass(frozen=True)
+class Link:
+    """The complaint a message is about, and whether it proves it comes from the complainant."""
+
+    complaint_id: UUID
+    verified_by: ev.Verification | None  # None: linked only (threading headers, a reference)
 
 
 class IntakeMailHandler:
-    def __init__(self, intake: Intake, store: ObjectStore, settings: IntakeSettings) -> None:
-        self.intake, self.store, self.settings = intake, store, settings
+    def __init__(
+        self, intake: Intake, store: ObjectStore, settings: IntakeSettings, secret: bytes
+    ) -> None:
+        self.intake, self.store, self.settings, self.secret = intake, store, settings, secret
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content or b""
@@ -71,90 +145,121 @@ class IntakeMailHandler:
                 allowed_types=self.settings.allowed_attachment_types,
             )
             key = mail.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
-            return await self.accept(mail, f"email:{key}")
+            return await self.accept(mail, key, tuple(envelope.rcpt_tos))
         except MailRejected as rejected:
             log.info("rejected mail: %s", rejected.reply)
             return rejected.reply
-        except Exception:
-            # Anything else is ours, not the sender's: keep the mail at the sender, retried.
-            log.exception("could not record an inbound mail")
-            return UNAVAILABLE_REPLY
+        except Exception as error:
+            # Anything else is ours, not the sender's: keep the mail at the sender, retried
+            # (a 4xx that says why: storage full, a configuration error, unavailable).
+            return logwatch.smtp_reply(error)
 
-    async def accept(self, mail: InboundMail, key: str) -> str:
+    async def accept(self, mail: InboundMail, key: str, rcpt_tos: tuple[str, ...] = ()) -> str:
+        link = await self._link(mail, rcpt_tos)
+        if link is None and mail.auto_reply:
+            # Nobody's complaint and nobody to answer: accepted (so it is not retried or
+            # bounced back to an auto-responder), logged and counted, never a complaint.
+            log.info("ignored an auto-reply from %s: %r", mail.sender_email, mail.subject)
+            MAIL_IGNORED.labels("auto_reply").inc()
+            return "250 2.0.0 automatic reply noted; not registered as a complaint"
         refs = [await store_attachment(self.store, a) for a in mail.attachments]
-        complaint_id = await self._replied_complaint(mail)
-        if complaint_id is not None and await self._react(complaint_id, mail, refs):
+        if link is not None:
+            await self._react(link, mail, key, refs)
             return "250 2.0.0 reaction recorded"
         data = {
             "channel": "email",
             "complainant": {
                 "name": mail.sender_name or mail.sender_email,
                 "email": mail.sender_email,
+                "language": mail.language,
             },
             "subject": mail.subject or "(e-mail)",
             "description": mail.text or mail.subject or "(see attachments)",
         }
         submission, errors = domain.validate_submission(
-            data,
-            staff=True,
-            now=self.intake.clock(),
-            lang=mail.language,  # type: ignore[arg-type]
+            data, staff=True, now=self.intake.clock(), lang=mail.language
         )
         if submission is None:
             problems = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
             return f"550 5.6.0 cannot register this message: {problems}"[:500]
-        personal = msgspec.structs.replace(submission.personal, attachments=refs)
+        personal = msgspec.structs.replace(
+            submission.personal, attachments=refs, refused_attachments=mail.refused
+        )
         submission = dataclasses.replace(submission, personal=personal)
         receipt = await self.intake.submit(
-            submission, actor="complainant:email", idempotency_key=key
+            submission, actor="complainant:email", idempotency_key=f"email:{key}"
         )
         return f"250 2.0.0 complaint registered as {receipt.reference}"
 
-    async def _replied_complaint(self, mail: InboundMail) -> UUID | None:
-        reference = domain.find_reference(mail.subject)
-        if reference is not None:
-            found = await self.intake.by_reference(reference)
-            if found is not None:
-                return found
+    async def _link(self, mail: InboundMail, rcpt_tos: tuple[str, ...]) -> Link | None:
+        """Reply address first (it proves the sender), then our letters' Message-IDs in the
+        threading headers, then a reference in the subject (these two only link)."""
+        for address in (*rcpt_tos, *mail.recipients):
+            complaint_id = complaint_of_reply_address(self.secret, address)
+            if complaint_id is not None and await self._exists(complaint_id):
+                return Link(complaint_id, "reply_address")
         letter_of = domain.complaint_of_letter(mail.reply_to_ids, self.settings.mail_domain)
-        return UUID(letter_of) if letter_of else None
+        if letter_of is not None and await self._exists(UUID(letter_of)):
+            return Link(UUID(letter_of), None)
+        reference = domain.find_reference(mail.subject)
+        found = await self.intake.by_reference(reference) if reference else None
+        if found is not None and await self._exists(found):
+            return Link(found, None)
+        return None
 
-    async def _react(self, complaint_id: UUID, mail: InboundMail, refs: list[Any]) -> bool:
-        """Record the reply on its complaint; False when it must be a new complaint instead."""
+    async def _exists(self, complaint_id: UUID) -> bool:
         try:
-            complaint, facts = await asyncio.to_thread(self.intake._load, complaint_id)
+            await asyncio.to_thread(self.intake._load, complaint_id)
         except ComplaintNotFound:
-            return False
-        submitted = facts[0]
-        owner = submitted.personal.complainant.email if submitted.personal else ""  # type: ignore[attr-defined]
-        # Only the complainant may react; anyone else quoting a reference starts a new one.
-        if not owner or not domain.same_email(mail.sender_email, owner) or not complaint.is_open:
-            return False
-        if any(
-            isinstance(f, ev.ReactionReceived) and f.message_id == mail.message_id for f in facts
-        ):
-            return True  # a retried delivery
-        text = own_words(mail.text) or mail.subject
-        if refs:
-            listed = ", ".join(f"{r.filename} ({r.object_name})" for r in refs)
-            text += f"\n\n[attachments: {listed}]"
-        disagrees = domain.reaction_disagrees(text)
-
-        try:
-            await self.intake.react(
-                complaint_id,
-                text,
-                disagrees=disagrees,
-                channel="email",
-                message_id=mail.message_id,
-            )
-        except IllegalTransition:
             return False
         return True
 
+    async def _react(self, link: Link, mail: InboundMail, key: str, refs: list[Any]) -> None:
+        """Keep the message on its complaint (open or closed); it acts for nobody: a request
+        for review is the explicit link, never read from the words of a reply."""
+        verified_by = link.verified_by or await self._dmarc(link.complaint_id, mail)
+        text = own_words(mail.text) or mail.text or mail.subject
+        if mail.refused:
+            text += "\n\n" + refused_note(mail.refused)
+        await self.intake.react(
+            link.complaint_id,
+            text,
+            disagrees=False,
+            channel="email",
+            message_id=key,
+            verified=verified_by is not None,
+            verified_by=verified_by,
+            auto_reply=mail.auto_reply,
+            sender=mail.sender_email,
+            attachments=refs,
+        )
+
+    async def _dmarc(self, complaint_id: UUID, mail: InboundMail) -> ev.Verification | None:
+        """ "dmarc" when a trusted MTA saw the sender's domain pass DMARC and the sender is the
+        complainant; else None (linked, not verified)."""
+        trusted = self.settings.trusted_authservs
+        if not domain.dmarc_verified(mail.authentication_results, trusted, mail.sender_email):
+            return None
+        _, facts = await asyncio.to_thread(self.intake._load, complaint_id)
+        personal = getattr(facts[0], "personal", None)
+        owner = personal.complainant.email if personal else ""
+        return "dmarc" if owner and domain.same_email(mail.sender_email, owner) else None
+
+
+def refused_note(refused: list[ev.RefusedAttachment]) -> str:
+    """For the handler: the files of a reply that were not kept, and why (in Dutch, the
+    handlers' language; the complainant's receipt is the notifier's)."""
+    why = {
+        "type_not_accepted": "bestandstype niet toegestaan",
+        "too_large": "te groot",
+        "unreadable": "onleesbaar",
+    }
+    return "\n".join(f"[Bijlage niet bewaard: {r.filename} ({why[r.reason]})]" for r in refused)
+
 
 async def start_smtp(intake: Intake, nc: NATS, settings: IntakeSettings) -> asyncio.Server:
-    handler = IntakeMailHandler(intake, await attachment_store(nc), settings)
+    secret = statuslink.link_secret(settings.data_dir)
+    handler = IntakeMailHandler(intake, await attachment_store(nc), settings, secret)
     loop = asyncio.get_running_loop()
     return await loop.create_server(
         lambda: SMTP(

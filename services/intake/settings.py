@@ -13,6 +13,8 @@ KLACHTEN_MAIL_MAX_BYTES           26214400  larger messages get SMTP 552
 KLACHTEN_ATTACHMENT_MAX_BYTES     10485760  per attachment
 KLACHTEN_ATTACHMENT_TYPES         allowed content types, comma separated
 KLACHTEN_MAIL_DOMAIN              klachten.local  (the Message-IDs of our letters end in it)
+KLACHTEN_REPLY_MAILBOX            klachten  local part of the per-complaint reply address
+KLACHTEN_TRUSTED_AUTHSERV_IDS     (none)    comma list: MTAs whose Authentication-Results count
 KLACHTEN_INTAKE_STARTUP_TIMEOUT   60        s to keep retrying NATS at start-up (a cluster forming)
 """
 
@@ -52,8 +54,19 @@ class IntakeSettings(Settings):
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachment_types: str = DEFAULT_ATTACHMENT_TYPES
     mail_domain: str = "klachten.local"
+    reply_mailbox: str = "klachten"
+    # authserv-ids (RFC 8601) of our own MTAs: their DMARC pass verifies a reply's sender
+    trusted_authserv_ids: str = ""
     intake_startup_timeout: float = 60.0
 
     @property
     def allowed_attachment_types(self) -> frozenset[str]:
-        return frozenset(t.strip().lower() for t in self.attachment_types.split(",") if t.strip())
+        return _items(self.attachment_types)
+
+    @property
+    def trusted_authservs(self) -> frozenset[str]:
+        return _items(self.trusted_authserv_ids)
+
+
+def _items(comma_list: str) -> frozenset[str]:
+    return frozenset(t.strip().lower() for t in comma_list.split(",") if t.strip())

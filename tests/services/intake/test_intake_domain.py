@@ -8,7 +8,14 @@ from email.message import EmailMessage
 import pytest
 
 from services.intake import domain
-from services.intake.mailparse import MailRejected, own_words, parse_mail
+from services.intake.mailparse import (
+    MailRejected,
+    detect_language,
+    detect_type,
+    is_auto_reply,
+    own_words,
+    parse_mail,
+)
 from services.intake.staff import authenticate, parse_tokens
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -71,8 +78,114 @@ def test_tokens_and_roles() -> None:
 def test_quoted_text_is_not_the_complainants_words() -> None:
     text = "Ik ben het niet eens.\n\nOp 2 mei schreef Gemeente <x@y>:\n> U kunt naar de ombudsman"
     assert own_words(text) == "Ik ben het niet eens."
-    assert domain.reaction_disagrees(own_words(text))
-    assert not domain.reaction_disagrees("Dank u wel, helder.")
+
+
+@pytest.mark.parametrize(
+    ("is_open", "level", "expected"),
+    [(True, 0, 1), (True, 2, 3), (True, 3, None), (False, 0, None)],
+)
+def test_an_explicit_review_request_moves_an_open_complaint_up_the_ladder(
+    is_open: bool, level: int, expected: int | None
+) -> None:
+    assert domain.review_level(is_open, level, 3) == expected
+
+
+TRUSTED = frozenset({"mx.gemeente.example"})
+
+
+@pytest.mark.parametrize(
+    ("header", "verified"),
+    [
+        ("mx.gemeente.example; spf=pass; dmarc=pass (p=reject) header.from=example.nl", True),
+        (
+            "MX.Gemeente.Example 1; dkim=pass header.d=example.nl;"
+            " dmarc=pass header.from=EXAMPLE.nl",
+            True,
+        ),
+        ("mx.gemeente.example; dmarc=fail header.from=example.nl", False),
+        ("mx.gemeente.example; dmarc=pass header.from=elders.nl", False),  # not aligned
+        ("mx.elders.example; dmarc=pass header.from=example.nl", False),  # not our MTA
+        ("mx.gemeente.example; spf=pass smtp.mailfrom=example.nl", False),
+        ("", False),
+    ],
+)
+def test_a_dmarc_pass_counts_only_from_a_trusted_mta_and_aligned_with_from(
+    header: str, verified: bool
+) -> None:
+    assert domain.dmarc_verified(header, TRUSTED, "jb@example.nl") is verified
+    assert not domain.dmarc_verified(header, frozenset(), "jb@example.nl")
+
+
+@pytest.mark.parametrize(
+    ("text", "header", "lang"),
+    [
+        ("The bin has not been emptied for three weeks and nobody answers the phone.", "", "en"),
+        ("De container is al drie weken niet geleegd en niemand neemt de telefoon op.", "", "nl"),
+        ("De container is al drie weken niet geleegd en niemand neemt op.", "en", "nl"),
+        ("Hi", "en-GB", "en"),
+        ("Hoi", "", "nl"),
+    ],
+)
+def test_the_language_of_a_mail_is_read_from_its_text_then_its_header(
+    text: str, header: str, lang: str
+) -> None:
+    assert detect_language(text, header) == lang
+
+
+def _auto(subject: str = "Re: Uw klacht", **headers: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    return msg
+
+
+@pytest.mark.parametrize(
+    ("msg", "auto"),
+    [
+        (_auto(Auto_Submitted="auto-replied"), True),
+        (_auto(Auto_Submitted="no"), False),
+        (_auto(X_Autoreply="yes"), True),
+        (_auto(X_Autorespond="yes"), True),
+        (_auto(Precedence="junk"), True),
+        (_auto(Precedence="list"), True),
+        (_auto("Automatisch antwoord: Uw klacht KL-2026-000001"), True),
+        (_auto("Out of Office: Your complaint"), True),
+        (_auto("Afwezig: Uw klacht"), True),
+        (_auto("Re: afwezigheid van de handhaver"), False),
+        (_auto(), False),
+    ],
+)
+def test_auto_replies_are_known_by_headers_and_typical_subjects(
+    msg: EmailMessage, auto: bool
+) -> None:
+    assert is_auto_reply(msg) is auto
+
+
+@pytest.mark.parametrize(
+    ("data", "claimed", "detected"),
+    [
+        (b"%PDF-1.7\n...", "application/octet-stream", "application/pdf"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 20, "application/pdf", "image/png"),
+        (b"MZ\x90\x00" + b"\0" * 60, "application/pdf", "application/x-msdownload"),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
+            "application/msword",
+            "application/msword",
+        ),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
+            "text/plain",
+            "application/x-ole-storage",
+        ),
+        ("Gewoon tekst, met é.\n".encode(), "text/plain", "text/plain"),
+        (b"\x00\x01\x02\x03binary", "text/plain", None),
+    ],
+)
+def test_a_files_type_is_read_from_its_bytes(
+    data: bytes, claimed: str, detected: str | None
+) -> None:
+    assert detect_type(data, claimed) == detected
 
 
 def test_mail_without_sender_is_rejected_with_a_reason() -> None:
