@@ -22,6 +22,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from shared import deadletters, subjects
 from shared import observability as obs
+from shared.logwatch import beyond_end
 
 MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{stream}.{consumer}"
 
@@ -140,6 +141,15 @@ class PullConsumer:
                 queue=self.name,
                 decoder=raw_body,
             )(self.on_max_deliveries)
+
+    async def position_problem(self) -> str | None:
+        """Readiness: the durable's delivered sequence and ack floor lie inside the stream
+        (beyond its end, the events that get those sequences again would be skipped)."""
+        js = self.broker.config.connection_state.stream
+        info = await js.consumer_info(self.stream, self.name)
+        last = (await js.stream_info(self.stream)).state.last_seq
+        seen = [s.stream_seq for s in (info.delivered, info.ack_floor) if s is not None]
+        return beyond_end(f"consumer {self.name} on {self.stream}", max(seen, default=0), last)
 
     async def deliver(self, msg: NatsMessage) -> None:
         """Runs one delivery to its end: ack, nack with delay, hold, or dead-letter."""

@@ -4,7 +4,9 @@
   correlation id of the work in hand (`bound(...)`), and any ``scheme://user:password@`` masked.
 - Metrics: Prometheus (prometheus_client's default registry): faststream's middleware for the
   consumers plus the domain counters below; `metrics_body()` is what ``/metrics`` serves.
-- Health: ``/health/live`` (the process runs) and ``/health/ready`` (it can do its work).
+- Health: ``/health/live`` (the process runs) and ``/health/ready`` (it can do its work; the
+  log writable and every position inside it: shared/logwatch.py). Service logs are capped
+  (`rotate_log`).
 - Traces: `handling(...)` makes each consumed message a span of its complaint's trace (the
   trace id is the complaint id; see shared/tracing.py for the rest).
 """
@@ -17,9 +19,12 @@ import contextvars
 import functools
 import json
 import logging
+import os
+import shutil
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +34,7 @@ from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
 
 from shared import tracing
+from shared.logwatch import LogWatch
 from shared.permissions import mask
 
 complaint_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -106,9 +112,10 @@ def _is_id(token: str) -> bool:
 
 
 def health_routes(
-    broker: Any, ready: Callable[[], bool | Awaitable[bool]]
+    broker: Any, ready: Callable[[], bool | Awaitable[bool]], watch: LogWatch | None = None
 ) -> list[tuple[str, Any]]:
-    """``/health/live``, ``/health/ready`` (broker answers a ping and `ready()`), ``/metrics``."""
+    """``/health/live``, ``/health/ready`` (broker answers a ping, `ready()`, and the `watch`
+    sees no problem: the log writable, positions inside it), ``/metrics``."""
 
     def answer(ok: bool, detail: dict[str, Any]) -> AsgiResponse:
         body = json.dumps({"status": "ok" if ok else "unavailable", **detail}).encode()
@@ -124,7 +131,9 @@ def health_routes(
         connected = bool(await broker.ping(timeout=2))
         result = ready()
         started = bool(await result) if isinstance(result, Awaitable) else bool(result)
-        return answer(connected and started, {"nats": connected, "started": started})
+        problems = sorted(watch.problems.values()) if watch else []
+        detail = {"nats": connected, "started": started, "problems": problems}
+        return answer(connected and started and not problems, detail)
 
     @get(include_in_schema=False)
     async def metrics(scope: Any) -> AsgiResponse:
@@ -207,6 +216,24 @@ class ContextFormatter(logging.Formatter):
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
         return mask(json.dumps(out, default=str))
+
+
+LOG_MAX_BYTES = 16 * 2**20
+
+
+def rotate_log(path: Path, max_bytes: int = LOG_MAX_BYTES) -> bool:
+    """Cap a log that a child process appends to (its stdout, opened O_APPEND): past
+    `max_bytes` it is copied to ``<name>.1`` (one older generation) and truncated in place,
+    so the writer goes on at the new end without reopening. Lines written between the copy
+    and the truncation are lost: these are diagnostics, the log of record is the stream."""
+    try:
+        if path.stat().st_size < max_bytes:
+            return False
+        shutil.copyfile(path, path.with_name(path.name + ".1"))
+        os.truncate(path, 0)
+    except OSError:
+        return False  # gone, or the disk is full: try again next time
+    return True
 
 
 def configure_logging(level: str = "INFO", log_format: str = "text") -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import nats
@@ -38,27 +38,38 @@ from services.intake.http import (
 from services.intake.limits import BodySizeLimit, RateLimiter
 from services.intake.settings import IntakeSettings
 from services.intake.staff import StaffMember, parse_tokens
+from shared import failures, tracing
 from shared import observability as obs
-from shared import tracing
 from shared.application import ComplaintNotFound, ComplaintsApplication
 from shared.complaint import Cause, Complaint, IllegalTransition, InvalidCommand
+from shared.failures import StorageFull
 from shared.jsclient import Unavailable
+from shared.logwatch import LogWatch, service_watch
 
 log = logging.getLogger("klachten.intake")
 UNAVAILABLE = (OperationalError, Unavailable, NatsError, TimeoutError, ConnectionError)
+T = TypeVar("T")
 
 
 def create_app(settings: IntakeSettings, clock: Clock = utcnow) -> FastAPI:
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
-        nc = await nats.connect(settings.nats_servers, max_reconnect_attempts=-1, name="intake")
+        watch = api.state.watch = service_watch("intake", settings, lambda: nc)
+        nc = await nats.connect(
+            settings.nats_servers,
+            max_reconnect_attempts=-1,
+            name="intake",
+            error_cb=watch.on_nats_error,
+        )
         events = ComplaintsApplication(env={"NATS_URL": settings.nats_url, "NAME": "intake"})
         try:
             intake = await _open(nc, events, clock, settings.intake_startup_timeout)
             api.state.intake = intake
             api.state.nc = nc
+            watch.start()
             yield
         finally:
+            await watch.stop()
             tracing.flush()  # uvicorn re-raises SIGTERM after shutdown: no interpreter exit
             events.close()
             try:
@@ -117,21 +128,61 @@ def _add_error_handlers(api: FastAPI) -> None:
     async def invalid(_: Request, error: InvalidCommand) -> JSONResponse:
         return JSONResponse([{"field": "body", "message": str(error)}], 422)
 
-    for kind in UNAVAILABLE:
-        api.add_exception_handler(kind, _unavailable)
+    for kind in (*UNAVAILABLE, StorageFull):
+        api.add_exception_handler(kind, _write_failed)
 
 
-async def _unavailable(_: Request, error: Exception) -> JSONResponse:
-    log.warning("event log unavailable: %s", error)
-    body = {"error": "unavailable", "message": "the complaint log is unavailable; try again"}
-    return JSONResponse(body, 503, headers={"Retry-After": "5"})
+async def _write_failed(request: Request, error: Exception) -> JSONResponse:
+    """One classification for every channel (shared/failures.py): a configuration error is
+    never passed off as an outage, and a full store says so."""
+    watch: LogWatch = request.app.state.watch
+    kind = watch.classify(error)
+    if kind is None:
+        log.error("unexpected failure: %s: %s", type(error).__name__, error, exc_info=error)
+        kind = "invalid"
+    elif kind == "unavailable":
+        log.warning("event log unavailable: %s: %s", type(error).__name__, error)
+    else:
+        violation = watch.recent_violation() if kind == "permission" else None
+        log.error("write failed (%s): %s: %s", kind, violation or type(error).__name__, error)
+    body = failures.http_body(kind, language(request))
+    return JSONResponse(body, failures.STATUS[kind], headers=failures.retry_after(kind))
+
+
+def refuse_if_full(watch: LogWatch) -> None:
+    """Fail fast: no write is tried while the store is known to be full."""
+    problem = watch.store_problem()
+    if problem is not None:
+        raise StorageFull(problem)
+
+
+async def guarded(request: Request, work: Awaitable[T]) -> T:
+    """Await a write, but stop waiting (503 storage full) once the store is found full
+    instead of sitting out the append's retries. An abandoned write may still land; a retry
+    with the same Idempotency-Key then finds it."""
+    watch: LogWatch = request.app.state.watch
+    refuse_if_full(watch)
+    task = asyncio.ensure_future(work)
+    while not task.done():
+        await asyncio.wait({task}, timeout=0.25)
+        if not task.done() and watch.store_problem() is not None:
+            task.add_done_callback(_forget)
+            refuse_if_full(watch)
+    return task.result()
+
+
+def _forget(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("an abandoned write failed as well: %s", task.exception())
 
 
 def _add_api_routes(api: FastAPI) -> None:
     @api.get("/health")
     async def health(request: Request) -> dict[str, Any]:
         connected = request.app.state.nc.is_connected
-        return {"status": "ok" if connected else "degraded", "nats": connected}
+        problems = sorted(request.app.state.watch.problems.values())
+        ok = connected and not problems
+        return {"status": "ok" if ok else "degraded", "nats": connected, "problems": problems}
 
     @api.get("/health/live")
     async def live() -> dict[str, str]:
@@ -165,8 +216,11 @@ def _add_api_routes(api: FastAPI) -> None:
             raise Problem(422, errors)
         actor = f"staff:{member.name}" if member else "complainant"
         try:
-            receipt = await intake.submit(
-                submission, actor=actor, idempotency_key=key, fingerprint=fingerprint(data)
+            receipt = await guarded(
+                request,
+                intake.submit(
+                    submission, actor=actor, idempotency_key=key, fingerprint=fingerprint(data)
+                ),
             )
         except IdempotencyConflict:
             raise field_problem(
@@ -270,7 +324,7 @@ async def _action_body(request: Request, validate: Any) -> dict[str, Any]:
 async def _act(request: Request, complaint_id: str, decide: Any) -> JSONResponse:
     intake: Intake = request.app.state.intake
     cid = _uuid(complaint_id)
-    appended = await intake.act(cid, decide)
+    appended = await guarded(request, intake.act(cid, decide))
     state = await intake.view(cid)
     return JSONResponse(state, 201 if appended else 200)
 

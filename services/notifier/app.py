@@ -25,6 +25,7 @@ from shared import subjects
 from shared.calendar import BusinessCalendar
 from shared.consumer import Failure, PullConsumer, RetryPolicy, Verdict
 from shared.jsclient import Unavailable
+from shared.logwatch import broker_watch
 
 log = logging.getLogger("klachten.notifier")
 
@@ -63,7 +64,7 @@ def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> As
     policy = RetryPolicy(
         settings.notifier_max_deliver, settings.notifier_retry_base, settings.notifier_retry_cap
     )
-    PullConsumer(
+    consumer = PullConsumer(
         broker,
         service="notifier",
         name=CONSUMER_NAME,
@@ -76,7 +77,9 @@ def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> As
         handle=send_letter,
         judge=verdict,
         log=log,
-    ).subscribe(settings.notifier_workers, settings.notifier_fetch_timeout, advisory=True)
+    )
+    consumer.subscribe(settings.notifier_workers, settings.notifier_fetch_timeout, advisory=True)
+    watch = broker_watch("notifier", broker, settings, [consumer])
 
     def start() -> None:
         nonlocal app, letters
@@ -93,7 +96,11 @@ def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> As
             await sink.start()
         await asyncio.to_thread(start)
 
+    async def watch_log() -> None:
+        watch.start()
+
     async def shutdown() -> None:
+        await watch.stop()
         if app is not None:
             await asyncio.to_thread(app.close)
         if sink is not None:
@@ -101,7 +108,8 @@ def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> As
 
     return AsgiFastStream(
         broker,
-        asgi_routes=obs.health_routes(broker, lambda: letters is not None),
+        asgi_routes=obs.health_routes(broker, lambda: letters is not None, watch),
         on_startup=[startup],
+        after_startup=[watch_log],
         after_shutdown=[shutdown],
     )

@@ -37,6 +37,7 @@ from shared.complaint import ComplaintError
 from shared.consumer import DeadLetter, Handler, Hold, PullConsumer, Retry, RetryPolicy, Verdict
 from shared.deadlines import SlaError
 from shared.jsclient import Unavailable
+from shared.logwatch import broker_watch
 from shared.settings import nats_servers
 
 log = logging.getLogger("klachten.sla_monitor")
@@ -99,8 +100,9 @@ def create_app(settings: SlaSettings) -> AsgiFastStream:
         (TIMERS_CONSUMER, subjects.TIMERS_STREAM, subjects.TIMERS_FIRED_ALL,
          SlaService.when_timer_fired),
     )  # fmt: skip
+    consumers = []
     for name, stream, filter_subject, react in wiring:
-        PullConsumer(
+        consumer = PullConsumer(
             broker,
             service="sla_monitor",
             name=name,
@@ -112,7 +114,10 @@ def create_app(settings: SlaSettings) -> AsgiFastStream:
             handle=counted(react),
             judge=verdict,
             log=log,
-        ).subscribe(settings.sla_workers, settings.sla_fetch_timeout, advisory=True)
+        )
+        consumer.subscribe(settings.sla_workers, settings.sla_fetch_timeout, advisory=True)
+        consumers.append(consumer)
+    watch = broker_watch("sla_monitor", broker, settings, consumers)
 
     async def watch_policy() -> None:
         while True:
@@ -138,7 +143,11 @@ def create_app(settings: SlaSettings) -> AsgiFastStream:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_now.set)
 
+    async def watch_log() -> None:
+        watch.start()
+
     async def shutdown() -> None:
+        await watch.stop()
         if run.watcher is not None:
             run.watcher.cancel()
         if run.app is not None:
@@ -148,7 +157,8 @@ def create_app(settings: SlaSettings) -> AsgiFastStream:
 
     return AsgiFastStream(
         broker,
-        asgi_routes=obs.health_routes(broker, lambda: run.service is not None),
+        asgi_routes=obs.health_routes(broker, lambda: run.service is not None, watch),
         on_startup=[startup],
+        after_startup=[watch_log],
         after_shutdown=[shutdown],
     )
