@@ -251,3 +251,10 @@ def broker_watch(service: str, broker: Any, settings: Any, consumers: list[Any])
     for consumer in consumers:
         watch.add(f"position:{consumer.name}", consumer.position_problem)
     return watch
+
+
+def store_limit(disk_total: int) -> int:
+    """max_file_store for a store on a disk of `disk_total` bytes: at least a tenth, and at
+    least 1 GiB unless the disk is small (then a quarter), stays free for everything else."""
+    headroom = max(disk_total // 10, min(2**30, disk_total // 4))
+    return disk_total - headroom

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Self
 
 from shared import permissions
+from shared.logwatch import store_limit
 
 CONFIG_FILE = Path(__file__).resolve().parent.parent / "config" / "nats-server.conf"
 RANDOM_PORT = -1
@@ -195,6 +196,8 @@ class EmbeddedNats:
             "KLACHTEN_NATS_STORE_DIR": quoted(self.store_dir),
             "KLACHTEN_NATS_LOG_FILE": quoted(self.log_file),
             "KLACHTEN_NATS_RUN_DIR": quoted(self.data_dir),
+            "KLACHTEN_NATS_MAX_FILE_STORE": os.environ.get("KLACHTEN_NATS_MAX_FILE_STORE")
+            or str(store_limit(shutil.disk_usage(self.store_dir).total)),
         }
 
     def _wait_ready(self, deadline: float) -> None:
