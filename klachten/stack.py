@@ -22,12 +22,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from shared import permissions
+from shared.logwatch import stuck_store
 from shared.natsserver import EmbeddedNats
+from shared.observability import rotate_log
 
 log = logging.getLogger("klachten.stack")
 
 CLUSTER_CONFIG = Path(__file__).resolve().parent.parent / "config" / "cluster" / "nats-node.conf"
 POLL_INTERVAL = 0.2
+PROBE_INTERVAL = 2.0  # s between probes of live processes (HTTP to nats-server)
 MAX_BACKOFF = 30.0
 STABLE_AFTER = 30.0  # seconds of uptime after which a crash no longer counts as a crash loop
 
@@ -108,7 +111,11 @@ class _Slot:
 @dataclass
 class Supervisor:
     clock: Callable[[], float] = time.monotonic
+    # Also restart a live process that needs it (a nats-server that kept a write error after
+    # its disk was full, once there is room again), and keep the service logs capped.
+    probe: Callable[[Any], str | None] = stuck_store
     _slots: list[_Slot] = field(default_factory=list)
+    _next_probe: float = 0.0
 
     def start(self, process: Supervised) -> None:
         """Start `process` now (raising if it cannot) and supervise it from then on."""
@@ -127,6 +134,19 @@ class Supervisor:
             code = slot.process.poll()
             if code is not None:
                 self._schedule_restart(slot, code, now)
+        if now >= self._next_probe:
+            self._next_probe = now + PROBE_INTERVAL
+            self._probe(now)
+
+    def _probe(self, now: float) -> None:
+        for slot in list(self._slots):
+            if isinstance(slot.process, ChildProcess):
+                rotate_log(slot.process.log_file)
+            reason = None if slot.restart_at is not None else self.probe(slot.process)
+            if reason:
+                log.error("%s: %s; restarting it", slot.process.name, reason)
+                slot.process.stop()
+                self._restart(slot, now)
 
     def run_until(self, stop: threading.Event) -> None:
         while not stop.wait(POLL_INTERVAL):

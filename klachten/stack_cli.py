@@ -17,6 +17,7 @@ import os
 import secrets
 import threading
 import time
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import nats
@@ -43,7 +44,7 @@ from shared import permissions
 from shared.buckets import provision_buckets
 from shared.jsclient import COMMAND_CONNECT
 from shared.natsserver import EmbeddedNats, NatsServerError
-from shared.observability import MaskSecrets
+from shared.observability import LOG_MAX_BYTES, MaskSecrets
 from shared.settings import Settings, settings_reference
 from shared.streams import JetStreamApiError, ProvisionedStream, StreamConfigConflict, provision
 
@@ -278,7 +279,7 @@ def _streams_table(provisioned: list[ProvisionedStream]) -> Table:
 
 def _configure_logging(log_file: Path) -> None:
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    to_file = logging.FileHandler(log_file)
+    to_file = RotatingFileHandler(log_file, maxBytes=LOG_MAX_BYTES, backupCount=1)
     to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     logging.basicConfig(
         level=logging.INFO,
