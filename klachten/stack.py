@@ -325,8 +325,10 @@ class Topology:
         return Path(os.environ.get("KLACHTEN_MAILSINK_DIR") or self.data_dir / "mail")
 
     def nats_url(self, k: int, user: str) -> str:
-        """Instance k's seed server, with `user`'s password when the stack has users."""
-        url = self.nats_urls[k % len(self.nats_urls)]
+        """Every seed server, instance k's first, with `user`'s password when the stack has
+        users: a client whose first seed is down still connects (and authenticates) to another."""
+        first = k % len(self.nats_urls)
+        url = ",".join(self.nats_urls[first:] + self.nats_urls[:first])
         if self.credentials is None:
             return url
         return permissions.with_credentials(url, user, self.credentials[user])
@@ -375,8 +377,8 @@ def _instance(t: Topology, k: int) -> list[Service]:
     }
 
     def as_user(user: str) -> dict[str, str]:
-        # One seed server per instance, spread over the nodes; the client learns the others
-        # from the server (cluster gossip). Each service connects as its own NATS user.
+        # Every seed server, each instance starting at another node. Each service connects as
+        # its own NATS user.
         return {**base, "KLACHTEN_NATS_URL": t.nats_url(k, user)}
 
     intake_env = {

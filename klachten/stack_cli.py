@@ -45,7 +45,7 @@ from shared.buckets import provision_buckets
 from shared.jsclient import COMMAND_CONNECT
 from shared.natsserver import EmbeddedNats, NatsServerError
 from shared.observability import LOG_MAX_BYTES, MaskSecrets
-from shared.settings import Settings, settings_reference
+from shared.settings import Settings, nats_connect_options, settings_reference
 from shared.streams import JetStreamApiError, ProvisionedStream, StreamConfigConflict, provision
 
 console = Console()
@@ -205,7 +205,7 @@ def _wait_ready(supervisor: Supervisor, services: list[Service], stop: threading
 async def provision_streams(url: str, replicas: int) -> list[ProvisionedStream]:
     """Provision streams and buckets at `url` (a comma list for a cluster; the admin
     credential), waiting for a new cluster's quorum."""
-    nc = await nats.connect(url.split(","), **COMMAND_CONNECT)
+    nc = await nats.connect(**nats_connect_options(url), **COMMAND_CONNECT)
     try:
         # A fresh cluster elects its JetStream meta leader a moment after the routes form.
         deadline = time.monotonic() + 30

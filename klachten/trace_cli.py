@@ -81,7 +81,7 @@ def complaint_id_of(key: str, settings: Settings) -> str:
     reference = key.strip().upper()
 
     async def look_up() -> str | None:
-        nc = await nats.connect(settings.nats_servers, **COMMAND_CONNECT)
+        nc = await nats.connect(**settings.nats_connect, **COMMAND_CONNECT)
         try:
             bucket = await nc.jetstream().key_value(REFERENCES_BUCKET)
             entry = await bucket.get(f"ref.{reference}")

@@ -4,16 +4,18 @@ nats-py is asyncio-only; eventsourcing calls recorders from any thread. A `JetSt
 one event loop in a daemon thread with one NATS connection, and every call is submitted to it.
 It exposes only the few raw operations the persistence module needs: publish with headers,
 atomic batch publish (ADR-50), direct get of one message and batch direct get (ADR-31), which
-nats-py has no helpers for.
+nats-py has no helpers for, and a get answered by the stream's leader (read-your-writes in a
+cluster, where a direct get may be answered by a lagging replica).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import threading
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -23,12 +25,17 @@ import nats
 from nats.aio.client import Client
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.kv import KeyValue
 
-from shared.settings import nats_servers
+from shared.settings import nats_connect_options
 
 T = TypeVar("T")
 
 WRONG_LAST_SEQUENCE = 10071
+# The same refusal without the sequence: the leader still has a write to that subject in flight.
+WRONG_LAST_SEQUENCE_IN_FLIGHT = 10164
+NO_MESSAGE_FOUND = 10037
 # A batch whose Msg-Id was already stored (within the duplicate window): a retried batch.
 BATCH_DUPLICATE_MSG_ID = 10201
 BATCH_FLOW_EVERY = 100  # ask for an ack every N batch messages so the batch cannot run away
@@ -70,6 +77,61 @@ def _raw(msg: Any) -> RawMsg:
     )
 
 
+def _parse_headers(block: bytes) -> dict[str, str]:
+    """``NATS/1.0\r\nName: value\r\n…`` (a stored message's headers as STREAM.MSG.GET gives
+    them) as a dict; the status line is skipped."""
+    headers: dict[str, str] = {}
+    for line in block.decode().split("\r\n")[1:]:
+        name, colon, value = line.partition(":")
+        if colon:
+            headers[name.strip()] = value.strip()
+    return headers
+
+
+def leader_reads(kv: KeyValue) -> KeyValue:
+    """`kv` with its gets answered by the bucket's stream leader, not by any replica (nats-py
+    uses direct gets when the bucket allows them): a get that follows a create — here or in
+    another process — sees it. nats-py has no option for this (nor for ADR-53's
+    ``min_last_seq``), so its switch is set."""
+    kv._direct = False
+    return kv
+
+
+async def settled(read: Callable[[], Awaitable[T | None]], patience: float = 5.0) -> T | None:
+    """`read()` until it finds something, for up to `patience` s: a racing writer's write can
+    be refused to us already ("wrong last sequence") while it is still in flight at the
+    leader, not yet readable. None when it never shows."""
+    deadline = asyncio.get_running_loop().time() + patience
+    delay = 0.01
+    while True:
+        found = await read()
+        if found is not None or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.25)
+
+
+async def create_or_read(kv: KeyValue, key: str, value: bytes) -> bytes:
+    """Create `key` (create-only) and return the value that won: ours, or a racing
+    creator's (waited for while its create is in flight)."""
+    try:
+        await kv.create(key, value)
+        return value
+    except (KeyWrongLastSequenceError, KeyNotFoundError):
+        pass  # nats-py's create re-reads the key after a refusal: in flight, "not found"
+
+    async def read() -> bytes | None:
+        try:
+            return (await kv.get(key)).value
+        except KeyNotFoundError:
+            return None
+
+    won = await settled(read)
+    if won is None:
+        raise Unavailable(f"{key}: a racing create was refused but never became readable")
+    return won
+
+
 def _check_ack(data: bytes) -> dict[str, Any]:
     ack = json.loads(data) if data else {}
     if "error" in ack:
@@ -93,6 +155,21 @@ COMMAND_CONNECT: dict[str, Any] = {
 }
 
 
+def broker_connect(url: str) -> dict[str, Any]:
+    """``servers`` and ``security`` of a faststream ``NatsBroker``: the connect options of
+    `nats_connect_options` (faststream takes credentials only as a security object)."""
+    from faststream.nats import NatsToken, NatsUserPassword
+
+    options = nats_connect_options(url)
+    servers = options.pop("servers")
+    if "token" in options:
+        return {"servers": servers, "security": NatsToken(options["token"])}
+    if "user" in options:
+        security = NatsUserPassword(options["user"], options["password"])
+        return {"servers": servers, "security": security}
+    return {"servers": servers}
+
+
 class JetStreamLink:
     def __init__(self, url: str, *, timeout: float = 5.0, **connect_options: Any) -> None:
         self.timeout = timeout
@@ -103,7 +180,8 @@ class JetStreamLink:
         self.nc: Client = self.run(self._connect(url, connect_options))
 
     async def _connect(self, url: str, options: dict[str, Any]) -> Client:
-        nc = await nats.connect(nats_servers(url), **{"max_reconnect_attempts": -1, **options})
+        options = {"max_reconnect_attempts": -1, **nats_connect_options(url), **options}
+        nc = await nats.connect(**options)
         self._prefix = nc.new_inbox()
         await nc.subscribe(f"{self._prefix}.*", cb=self._route)
         return nc
@@ -176,6 +254,25 @@ class JetStreamLink:
         if status:
             raise JetStreamError(int(status), 0, (msg.headers or {}).get("Description", ""))
         return _raw(msg)
+
+    async def leader_get(self, stream: str, request: dict[str, Any]) -> RawMsg | None:
+        """One message as the stream's leader holds it (``STREAM.MSG.GET``; a direct get may be
+        answered by a replica that has not applied the latest writes yet): for reads that follow
+        a write or drive a decision. None when there is no such message."""
+        try:
+            reply = await self.api(f"STREAM.MSG.GET.{stream}", request)
+        except JetStreamError as e:
+            if e.err_code == NO_MESSAGE_FOUND:
+                return None
+            raise
+        m = reply["message"]
+        return RawMsg(
+            subject=m["subject"],
+            seq=int(m["seq"]),
+            headers=_parse_headers(base64.b64decode(m.get("hdrs") or b"")),
+            data=base64.b64decode(m.get("data") or b""),
+            time=m.get("time", ""),
+        )
 
     async def direct_batch(self, stream: str, request: dict[str, Any]) -> list[RawMsg]:
         """Batch direct get: read replies until the end-of-batch marker (status 204)."""

@@ -11,7 +11,9 @@ the COMPLAINTS stream) holds:
 Destroying a key writes the tombstone first, then erases the key's message (the bucket's stream
 allows message deletion, which overwrites the bytes on disk) and purges the key and its
 pseudonym mapping. A key that is absent *without* a tombstone is an inconsistency (a key store
-restored from an old backup?) and raises `KeyMissing`, never a silent "erased".
+restored from an old backup?) and raises `KeyMissing`, never a silent "erased". Every read asks
+the bucket's stream leader, not any replica: a replica that has not yet applied a key written a
+moment ago must not pass for a key store that lacks it.
 
 Keys are cached in memory for ``ttl`` seconds (``KLACHTEN_KEY_CACHE_SECONDS``, default 30):
 `destroy` clears this process's cache at once; other processes stop using a destroyed key
@@ -33,7 +35,13 @@ from uuid import uuid4
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 
-from shared.jsclient import JetStreamError, JetStreamLink, Unavailable
+from shared.jsclient import (
+    JetStreamError,
+    JetStreamLink,
+    Unavailable,
+    create_or_read,
+    leader_reads,
+)
 
 T = TypeVar("T")
 BUCKET = "KLACHTEN_KEYS"
@@ -136,10 +144,13 @@ class KeyStore:
         if self._kv is None:
             js = self.link.nc.jetstream(timeout=self.link.timeout)
             try:
-                self._kv = await js.key_value(self.bucket)
+                kv = await js.key_value(self.bucket)
             except NotFoundError:
                 await self._create()
-                self._kv = await js.key_value(self.bucket)
+                kv = await js.key_value(self.bucket)
+            # A key is read right after it is created (sealing a new complaint), maybe by
+            # another process: only the bucket's leader surely holds it.
+            self._kv = leader_reads(kv)
         return self._kv
 
     async def _create(self) -> None:
@@ -169,8 +180,9 @@ class KeyStore:
             if tombstone is not None:
                 raise KeyDestroyed(f"key {key_id} was destroyed at {tombstone.get('at')}")
             raise KeyMissing(
-                f"key {key_id} is not in {self.bucket} and no erasure is recorded: "
-                "is this the key store of this log (restored from an older backup?)"
+                f"key {key_id} is not in {self.bucket} (asked its stream leader, not a replica) "
+                "and no erasure is recorded: is this the key store of this log (restored from "
+                "an older backup?)"
             )
         key = base64.b64decode(record["key"])
         with _LOCK:
@@ -222,14 +234,7 @@ class KeyStore:
 
     def _create_or_read(self, name: str, value: str) -> str:
         """Create-only; a concurrent writer's value wins (the loser's key stays unused)."""
-        try:
-            self._run(lambda kv: kv.create(name, value.encode()))
-            return value
-        except KeyWrongLastSequenceError:
-            existing = self._get_text(name)
-            if existing is None:
-                raise KeyStoreError(f"{name} vanished while binding it") from None
-            return existing
+        return self._run(lambda kv: create_or_read(kv, name, value.encode())).decode()
 
     def destroy(self, key_id: str, *, actor: str, reason: str, at: datetime) -> bool:
         """Destroy the key (idempotent). True when this call destroyed it."""

@@ -59,6 +59,7 @@ from shared import subjects, tracing
 from shared.jsclient import (
     BATCH_DUPLICATE_MSG_ID,
     WRONG_LAST_SEQUENCE,
+    WRONG_LAST_SEQUENCE_IN_FLIGHT,
     JetStreamError,
     JetStreamLink,
     RawMsg,
@@ -239,7 +240,7 @@ class JetStreamAggregateRecorder(AggregateRecorder):
         if cached is None and version <= 1 and not read_unknown:
             # A new aggregate: claim "no event yet" and let the server check it (no read).
             return _Head(version - 1, "", 0, guessed=True)
-        last = await self.link.direct_get(self.stream, {"last_by_subj": f"{self.prefix}.{oid}.>"})
+        last = await self.link.leader_get(self.stream, {"last_by_subj": f"{self.prefix}.{oid}.>"})
         if last is None:
             return _Head(version - 1, "", 0)
         head = _Head(_version_of(last.subject), last.headers.get(HASH_HEADER, ""), last.seq)
@@ -273,7 +274,12 @@ class JetStreamAggregateRecorder(AggregateRecorder):
             except Unavailable as e:
                 error = e  # the append may or may not have happened: retry with the same ids
             except JetStreamError as e:
-                if e.err_code not in (WRONG_LAST_SEQUENCE, BATCH_DUPLICATE_MSG_ID):
+                refused = (
+                    WRONG_LAST_SEQUENCE,
+                    WRONG_LAST_SEQUENCE_IN_FLIGHT,
+                    BATCH_DUPLICATE_MSG_ID,
+                )
+                if e.err_code not in refused:
                     raise OperationalError(str(e)) from e
                 stored = await self._already_stored(messages)
                 if stored is not None:
@@ -289,7 +295,7 @@ class JetStreamAggregateRecorder(AggregateRecorder):
         """The last sequence if every message is stored under our Msg-Id (a lost ack)."""
         last_seq = 0
         for subject, _, headers in messages:
-            found = await self.link.direct_get(self.stream, {"last_by_subj": subject})
+            found = await self.link.leader_get(self.stream, {"last_by_subj": subject})
             if found is None or found.headers.get("Nats-Msg-Id") != headers["Nats-Msg-Id"]:
                 return None
             last_seq = max(last_seq, found.seq)
@@ -329,21 +335,27 @@ class JetStreamAggregateRecorder(AggregateRecorder):
         return events[:limit] if limit is not None else events
 
     async def _aggregate_messages(self, oid: str) -> list[RawMsg]:
-        # Every version has its own subject, so "last message per subject" is the whole history.
+        # Read-your-writes in a cluster: the leader names the aggregate's last sequence, and
+        # only a replica that holds it answers the batch (ADR-53 `min_last_seq`; one that lags
+        # hands the request to the leader). A decision or a read-back after a write (here or
+        # in another process) never sees an older history, nor "not found".
         filt = f"{self.prefix}.{oid}.>"
+        head = await self.link.leader_get(self.stream, {"last_by_subj": filt})
+        if head is None:
+            return []
+        # Every version has its own subject, so "last message per subject" is the whole history.
+        request = {"multi_last": [filt], "batch": MULTI_LAST_MAX, "min_last_seq": head.seq}
         try:
-            return await self.link.direct_batch(
-                self.stream, {"multi_last": [filt], "batch": MULTI_LAST_MAX}
-            )
+            return await self.link.direct_batch(self.stream, request)
         except JetStreamError:
-            return await self._scan(filt, 1)
+            return await self._scan(filt, 1, head.seq)
 
-    async def _scan(self, filt: str, seq: int) -> list[RawMsg]:
+    async def _scan(self, filt: str, seq: int, min_last_seq: int) -> list[RawMsg]:
         out: list[RawMsg] = []
         while True:
-            page = await self.link.direct_batch(
-                self.stream, {"seq": seq, "next_by_subj": filt, "batch": BATCH_MAX}
-            )
+            request = {"seq": seq, "next_by_subj": filt, "batch": BATCH_MAX}
+            request["min_last_seq"] = min_last_seq
+            page = await self.link.direct_batch(self.stream, request)
             out.extend(page)
             if len(page) < BATCH_MAX:
                 return out
@@ -426,7 +438,7 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
 
     def max_notification_id(self) -> int | None:
         last = self.link.run(
-            self.link.direct_get(self.stream, {"last_by_subj": f"{self.prefix}.>"})
+            self.link.leader_get(self.stream, {"last_by_subj": f"{self.prefix}.>"})
         )
         return None if last is None else last.seq
 
@@ -501,15 +513,14 @@ class JetStreamTrackingRecorder(TrackingRecorder):
             try:
                 await self.link.publish(subject, body, headers)
             except JetStreamError as e:
-                raise (IntegrityError if e.err_code == WRONG_LAST_SEQUENCE else OperationalError)(
-                    str(e)
-                ) from e
+                conflict = e.err_code in (WRONG_LAST_SEQUENCE, WRONG_LAST_SEQUENCE_IN_FLIGHT)
+                raise (IntegrityError if conflict else OperationalError)(str(e)) from e
 
         self.link.run(insert())
 
     async def _tracking_message(self, tracking: Tracking) -> tuple[str, bytes, dict[str, str]]:
         subject = subjects.tracking_subject(_token(tracking.application_name, "application name"))
-        current = await self.link.direct_get(self.tracking_stream, {"last_by_subj": subject})
+        current = await self.link.leader_get(self.tracking_stream, {"last_by_subj": subject})
         if current is not None and int(current.data) >= tracking.notification_id:
             raise IntegrityError(
                 f"tracking {tracking.notification_id} of {tracking.application_name} is not "
@@ -524,7 +535,7 @@ class JetStreamTrackingRecorder(TrackingRecorder):
 
     def max_tracking_id(self, application_name: str) -> int | None:
         subject = subjects.tracking_subject(_token(application_name, "application name"))
-        last = self.link.run(self.link.direct_get(self.tracking_stream, {"last_by_subj": subject}))
+        last = self.link.run(self.link.leader_get(self.tracking_stream, {"last_by_subj": subject}))
         return None if last is None else int(last.data)
 
 

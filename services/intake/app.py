@@ -56,7 +56,7 @@ def create_app(settings: IntakeSettings, clock: Clock = utcnow) -> FastAPI:
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         watch = api.state.watch = service_watch("intake", settings, lambda: nc)
         nc = await nats.connect(
-            settings.nats_servers,
+            **settings.nats_connect,
             max_reconnect_attempts=-1,
             name="intake",
             error_cb=watch.on_nats_error,

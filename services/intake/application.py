@@ -23,7 +23,7 @@ from eventsourcing.persistence import IntegrityError
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig, StorageType
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from services.intake import domain
@@ -32,6 +32,7 @@ from shared import events as ev
 from shared import subjects, tracing
 from shared.application import ComplaintNotFound, ComplaintsApplication
 from shared.complaint import DEFAULT_TOP_LEVEL, AlreadyDone, Cause, Complaint
+from shared.jsclient import create_or_read, leader_reads, settled
 from shared.observability import COMPLAINTS_RECEIVED
 from shared.privacy import subject_key_for
 
@@ -60,11 +61,13 @@ class Receipt:
 
 
 async def ensure_bucket(js: JetStreamContext, name: str) -> KeyValue:
+    """The bucket, read through its leader: a claim lost to a racing request reads the
+    winner's record at once, which a lagging replica may not hold yet."""
     try:
-        return await js.key_value(name)
+        return leader_reads(await js.key_value(name))
     except BucketNotFoundError:
         config = KeyValueConfig(bucket=name, history=1, storage=StorageType.FILE)
-        return await js.create_key_value(config=config)
+        return leader_reads(await js.create_key_value(config=config))
 
 
 class Intake:
@@ -125,8 +128,9 @@ class Intake:
                 span.set_attribute("klachten.channel", submission.channel)
                 await asyncio.to_thread(self.app.save, complaint)
         except IntegrityError:
-            # A concurrent request with the same key appended first: the same complaint.
-            existing = await self._existing(complaint_id)
+            # A concurrent request with the same key appended first: the same complaint
+            # (its append may still be in flight at the leader for a moment).
+            existing = await settled(lambda: self._existing(complaint_id))
             if existing is None:
                 raise
             return existing
@@ -142,13 +146,9 @@ class Intake:
             complaint_id = uuid5(ID_NAMESPACE, key)
             reference = await self._new_reference(received_at, complaint_id)
             mine = {"complaint_id": str(complaint_id), "reference": reference, "fp": fingerprint}
-            try:
-                await self.idempotency.create(kv_key, json.dumps(mine).encode())
-                record = mine
-            except KeyWrongLastSequenceError:
-                # Lost a race: the winner's reference counts, ours stays a gap, never reused.
-                record = await _get_json(self.idempotency, kv_key)
-                assert record is not None
+            # Lost a race: the winner's reference counts, ours stays a gap, never reused.
+            won = await create_or_read(self.idempotency, kv_key, json.dumps(mine).encode())
+            record = json.loads(won)
         if fingerprint and record.get("fp") and record["fp"] != fingerprint:
             raise IdempotencyConflict(key)
         return UUID(record["complaint_id"]), record["reference"]

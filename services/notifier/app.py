@@ -24,7 +24,7 @@ from shared import observability as obs
 from shared import subjects
 from shared.calendar import BusinessCalendar
 from shared.consumer import Failure, PullConsumer, RetryPolicy, Verdict
-from shared.jsclient import Unavailable
+from shared.jsclient import Unavailable, broker_connect
 from shared.logwatch import broker_watch
 
 log = logging.getLogger("klachten.notifier")
@@ -43,7 +43,7 @@ def verdict(error: Exception, delivered: int, policy: RetryPolicy) -> Verdict:
 
 def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> AsgiFastStream:
     broker = NatsBroker(
-        settings.nats_servers,
+        **broker_connect(settings.nats_url),
         max_reconnect_attempts=-1,
         name="klachten-notifier",
         middlewares=obs.prometheus_middleware("notifier"),

@@ -36,9 +36,8 @@ from shared import subjects
 from shared.complaint import ComplaintError
 from shared.consumer import DeadLetter, Handler, Hold, PullConsumer, Retry, RetryPolicy, Verdict
 from shared.deadlines import SlaError
-from shared.jsclient import Unavailable
+from shared.jsclient import Unavailable, broker_connect
 from shared.logwatch import broker_watch
-from shared.settings import nats_servers
 
 log = logging.getLogger("klachten.sla_monitor")
 
@@ -72,7 +71,7 @@ def create_app(settings: SlaSettings) -> AsgiFastStream:
     policies = PolicyHolder(settings.policy_path)
     log.info("policy %s from %s", policies.current.policy.version_id, settings.policy_path)
     broker = NatsBroker(
-        settings.nats_servers,
+        **broker_connect(settings.nats_url),
         max_reconnect_attempts=-1,
         name="klachten-sla",
         middlewares=obs.prometheus_middleware("sla_monitor"),
@@ -135,7 +134,7 @@ def create_app(settings: SlaSettings) -> AsgiFastStream:
     async def startup() -> None:
         url = settings.nats_url
         run.nc = await nats.connect(
-            nats_servers(url), max_reconnect_attempts=-1, name="klachten-sla"
+            **settings.nats_connect, max_reconnect_attempts=-1, name="klachten-sla"
         )
         run.app = await asyncio.to_thread(SlaApplication, env={"NATS_URL": url})
         run.service = SlaService(run.app, Timers(run.nc.jetstream()), policies)

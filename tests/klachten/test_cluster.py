@@ -9,8 +9,6 @@ import asyncio
 import os
 import re
 import signal
-import socket
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -26,8 +24,8 @@ from services.notifier.mailsink import read_maildir
 from shared import events as ev
 from shared.application import ComplaintsApplication
 from shared.complaint import Cause, Complaint
-from tests.helpers import free_port, wait_until_sync
-from tests.helpers_cluster import replica_messages, replicas_current, stream_info
+from tests.helpers import wait_until_sync
+from tests.helpers_cluster import ClusterStack, replica_messages, replicas_current, stream_info
 
 APPENDS = 300
 KLACHTEN = str(Path(sys.executable).parent / "klachten")
@@ -123,60 +121,13 @@ def test_persistence_accepts_a_comma_separated_server_list(cluster: list[Cluster
         app.close()
 
 
-PORT_NAMES = ("NATS", "NATS_MONITOR", "NATS_CLUSTER", "INTAKE", "SMTP", "REPORTING", "MAILSINK")
-
-
-def _port_block() -> dict[str, int]:
-    """Base ports 10 apart, so +1/+2 (nodes) and +100 (second instances) stay in the block."""
-    while True:
-        base = free_port() // 10 * 10
-        ports = {name: base + 10 * i for i, name in enumerate(PORT_NAMES)}
-        wanted = [p + d for p in ports.values() for d in (0, 1, 2, 100)]
-        if max(wanted) < 65000 and all(_bindable(p) for p in wanted):
-            return ports
-
-
-def _bindable(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
-class ClusterStack:
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.ports = _port_block()
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("KLACHTEN_")}
-        self.env |= {f"KLACHTEN_{k}_PORT": str(v) for k, v in self.ports.items()}
-        self.env |= {
-            "KLACHTEN_DATA_DIR": str(data_dir),
-            "KLACHTEN_STAFF_TOKEN": "cluster-test-token",
-            "COLUMNS": "200",
-        }
-        self.output = data_dir.parent / "up.out"
-        data_dir.mkdir(parents=True)
-        with self.output.open("wb") as out:
-            self.process = subprocess.Popen(
-                [KLACHTEN, "up", "--cluster"], env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
-
-    def text(self) -> str:
-        return self.output.read_text(errors="replace")
-
-    def pid(self, name: str) -> int:
-        return int(re.findall(rf"{name} pid (\d+) RSS", self.text())[-1])
-
-
 @pytest.mark.timeout(180)
 def test_up_cluster_shares_work_and_survives_killed_node_and_instance(tmp_path: Path) -> None:
     stack = ClusterStack(tmp_path / "data")
     staff = {"Authorization": "Bearer cluster-test-token"}
     try:
         began = time.monotonic()
-        wait_until_sync(lambda: "Ctrl-C stops" in stack.text(), timeout=90, message="up")
+        stack.wait_up(timeout=90)
         print(f"\n[up --cluster] summary after {time.monotonic() - began:.1f} s")
         print("\n".join(line.strip(" │") for line in stack.text().splitlines() if "RSS" in line))
         intakes = [stack.ports["INTAKE"], stack.ports["INTAKE"] + 100]
@@ -233,5 +184,4 @@ def test_up_cluster_shares_work_and_survives_killed_node_and_instance(tmp_path: 
                 message=f"reporting on {port} counts 40",
             )
     finally:
-        stack.process.send_signal(signal.SIGINT)
-        assert stack.process.wait(90) == 0, stack.text()
+        assert stack.stop() == 0, stack.text()

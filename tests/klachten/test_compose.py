@@ -79,3 +79,17 @@ def test_the_image_lets_its_user_write_the_data_folders() -> None:
     assert re.search(r"mkdir -p /data/mail[^\n]*&& chown -R klachten[^\n]*/data", dockerfile)
     volumes = _compose()["services"]["mailsink"]["volumes"]
     assert any(v.endswith(":/data/mail") for v in volumes)
+
+
+def test_every_client_gets_every_seed_and_its_password_apart_from_the_urls() -> None:
+    """A client seeded with one node alone (credentials in its URL) could not fail over when
+    that node was down: every client lists all three nodes; the password is its own setting."""
+    services = _compose()["services"]
+    seeds = {f"nats-{i}:4222" for i in (1, 2, 3)}
+    for name in (*SERVICES, "streams"):
+        env = services[name]["environment"]
+        url = env["KLACHTEN_NATS_URL"]
+        assert {u.split("//")[-1] for u in url.split(",")} == seeds, name
+        assert "@" not in url, f"{name}: credentials in the URL"
+        user = "ADMIN" if name == "streams" else name.upper()
+        assert env["KLACHTEN_NATS_PASSWORD"] == f"${{KLACHTEN_NATS_PASSWORD_{user}}}", name
