@@ -133,10 +133,15 @@ def select(rows: list[Row], now: datetime, **want: Any) -> list[Row]:
     return out
 
 
-def worklist(rows: list[Row], now: datetime) -> list[Row]:
-    """Open complaints, nearest deadline first (no deadline yet: last, oldest first)."""
-    open_rows = [with_deadline(r, now) for r in rows if r["status"] in OPEN]
-    return sorted(open_rows, key=lambda r: (r["next_deadline"] or "9999", r["received_at"]))
+def worklist(rows: list[Row], now: datetime, *, replies: bool = False) -> list[Row]:
+    """Complaints that need a handler: open ones, and closed ones with a reply waiting (a
+    reply after closure asks whether to reopen). Nearest deadline first (no deadline: last,
+    oldest first); with ``replies``, only those with a reply waiting, the oldest reply first."""
+    if replies:
+        waiting = [with_deadline(r, now) for r in rows if r["replies_waiting"]]
+        return sorted(waiting, key=lambda r: (r["last_reply_at"], r["received_at"]))
+    work = [with_deadline(r, now) for r in rows if r["status"] in OPEN or r["replies_waiting"]]
+    return sorted(work, key=lambda r: (r["next_deadline"] or "9999", r["received_at"]))
 
 
 # --- KPIs ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ SQLite and PostgreSQL. No personal data enters a row: erasure never needs a read
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +43,10 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
     "extensions_with_consent",
     "paused",
     "erased",
+    "replies_waiting",
+    "replies_unverified",
+    "last_reply_at",
+    "replies_pending",
     "version",
     "last_seq",
     "updated_at",
@@ -53,6 +58,8 @@ INT_COLUMNS = frozenset(
         "extensions_with_consent",
         "paused",
         "erased",
+        "replies_waiting",
+        "replies_unverified",
         "version",
         "last_seq",
         "level",
@@ -189,6 +196,8 @@ def _new_row(f: ev.Submitted) -> Row:
         extensions_with_consent=0,
         paused=0,
         erased=0,
+        replies_waiting=0,
+        replies_unverified=0,
         version=0,
     )
     return row
@@ -249,8 +258,30 @@ def _evolve(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
             )
         case ev.Erased():
             row["erased"] = 1
+        case ev.ReactionReceived() if not f.auto_reply:  # an auto-reply waits for no one
+            _waiting(row, {**_pending(row), str(f.event_id): [at, f.verified]})
+        case ev.ReactionHandled():
+            pending = _pending(row)
+            pending.pop(str(f.reaction_event_id), None)
+            _waiting(row, pending)
+        case ev.Reopened():
+            row["status"], row["outcome"], row["closed_at"] = f.status, None, None
         case _:
-            pass  # letters and reactions do not change these read models
+            pass  # letters do not change these read models
+
+
+def _pending(row: Row) -> dict[str, list[Any]]:
+    """The replies still waiting for a handler: event id -> [received at, verified]."""
+    return dict(json.loads(row["replies_pending"])) if row["replies_pending"] else {}
+
+
+def _waiting(row: Row, pending: dict[str, list[Any]]) -> None:
+    """Store the waiting replies and what the worklist asks of them (how many, how many
+    unverified, the latest); sorted keys, so a rebuild writes the same text."""
+    row["replies_pending"] = json.dumps(pending, sort_keys=True) if pending else None
+    row["replies_waiting"] = len(pending)
+    row["replies_unverified"] = sum(1 for _, verified in pending.values() if not verified)
+    row["last_reply_at"] = max((at for at, _ in pending.values()), default=None)
 
 
 def replay(items: list[tuple[int, ev.Event | Undecodable]]) -> ReadModel:

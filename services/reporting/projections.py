@@ -37,7 +37,10 @@ from services.reporting.fold import TABLES, ReadModel, Row, Undecodable
 from shared import events as ev
 from shared import tracing
 from shared.application import ComplaintsApplication
+from shared.jsclient import JetStreamLink
+from shared.logwatch import beyond_end
 from shared.mapper import ContractMapper
+from shared.subjects import COMPLAINTS_STREAM
 
 PROJECTION_NAME = "reporting"
 SOURCE_NAME = "ComplaintsApplication"  # the application whose log is followed
@@ -107,6 +110,38 @@ class ReportingView(TrackingRecorder):
             )
             out.append(f"CREATE TABLE IF NOT EXISTS {self._table(table)} ({cols})")
         return out
+
+    def _tracking_table(self) -> str:
+        raise NotImplementedError
+
+    def create_table(self) -> None:
+        self._reset_if_stale()
+        super().create_table()  # type: ignore[misc]
+
+    def _reset_if_stale(self) -> None:
+        """A store written by a version whose tables had other columns is emptied, with this
+        view's tracking, so the runner folds the whole log again: a read model is disposable,
+        and the new columns then hold what the log says rather than nothing."""
+        table = self._table(fold.COMPLAINTS)
+        if not self._answers(f"SELECT 1 FROM {table} WHERE 1 = 0"):
+            return  # no table yet (a new store): nothing to reset
+        if self._answers(f"SELECT {', '.join(fold.COMPLAINT_COLUMNS)} FROM {table} WHERE 1 = 0"):
+            return
+        # Not _tx: on PostgreSQL create_table already holds the view's lock (see there).
+        with self.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
+            for name in TABLES:
+                c.execute(f"DROP TABLE IF EXISTS {self._table(name)}")
+            c.execute(
+                f"DELETE FROM {self._tracking_table()} WHERE application_name = '{SOURCE_NAME}'"
+            )
+
+    def _answers(self, query: str) -> bool:
+        try:
+            with self._tx(commit=False) as c:
+                c.execute(query)
+        except Exception:  # no such table or column: each backend names it its own way
+            return False
+        return True
 
     def apply_batch(
         self,
@@ -210,6 +245,9 @@ class SQLiteReportingView(ReportingView, SQLiteTrackingRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + self._create_statements()
 
+    def _tracking_table(self) -> str:
+        return "tracking"
+
     def _tx(self, *, commit: bool) -> AbstractContextManager[Any]:
         return self.datastore.transaction(commit=commit)
 
@@ -229,6 +267,9 @@ class PostgresReportingView(ReportingView, PostgresTrackingRecorder):
 
     def _table(self, name: str) -> str:
         return f"{self.datastore.schema}.{name}"
+
+    def _tracking_table(self) -> str:
+        return self._table(self.tracking_table_name)
 
     @property
     def lock_key(self) -> int:
@@ -384,3 +425,10 @@ def first_difference(a: dict[str, list[Row]], b: dict[str, list[Row]]) -> str | 
             detail = ", ".join(f"{k}: live={x[k]!r} rebuilt={y.get(k)!r}" for k in cols)
             return f"{table} {pk}={key}: {detail}"
     return None
+
+
+def position_problem(view: ReportingView, link: JetStreamLink) -> str | None:
+    """Readiness: the read model's position lies inside the log. Beyond its end (a restored
+    or shrunken log) the events that get those sequences again would never be folded."""
+    info = link.run(link.api(f"STREAM.INFO.{COMPLAINTS_STREAM}"), timeout=5)
+    return beyond_end("the read model (projection)", view.position(), info["state"]["last_seq"])
