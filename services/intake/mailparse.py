@@ -18,6 +18,7 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 from email import errors
+from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
@@ -115,17 +116,25 @@ def parse_mail(
 
 
 def _sender(msg: EmailMessage, envelope_from: str | None) -> tuple[str, str]:
-    header = msg.get("From")
-    addresses: list[Address] = list(getattr(header, "addresses", ()) or ())
-    if addresses and addresses[0].addr_spec and "@" in addresses[0].addr_spec:
-        return addresses[0].display_name or "", addresses[0].addr_spec
-    name, addr = getaddresses([str(header)])[0] if header else ("", "")
+    name, addr = _from_header(msg)
     if "@" in addr:
         return name, addr
     _, addr = parseaddr(envelope_from or "")
     if "@" in addr:
         return "", addr
     raise MailRejected("550 5.1.7 no usable sender address in From or MAIL FROM")
+
+
+def _from_header(msg: EmailMessage) -> tuple[str, str]:
+    try:
+        header = msg.get("From")
+    except ValueError:  # an encoded CR or LF in the display name: read the raw header
+        raw = next((str(v) for k, v in msg.raw_items() if k.lower() == "from"), "")
+        return parseaddr(" ".join(str(make_header(decode_header(raw))).split()))
+    addresses: list[Address] = list(getattr(header, "addresses", ()) or ())
+    if addresses and addresses[0].addr_spec and "@" in addresses[0].addr_spec:
+        return addresses[0].display_name or "", addresses[0].addr_spec
+    return getaddresses([str(header)])[0] if header else ("", "")
 
 
 def _text(msg: EmailMessage) -> str:

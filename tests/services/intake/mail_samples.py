@@ -32,14 +32,15 @@ def zip_file() -> bytes:
 
 
 def send(
-    port: int, msg: EmailMessage, *, rcpt: str = "klachten@gemeente.example"
+    port: int, msg: EmailMessage | bytes, *, rcpt: str = "klachten@gemeente.example"
 ) -> tuple[int, bytes]:
     """smtplib against intake's aiosmtpd; lines end in CRLF on the wire."""
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
         smtp.ehlo()
         smtp.mail("sender@example.nl")
         smtp.rcpt(rcpt)
-        return smtp.data(msg.as_bytes(policy=email.policy.SMTP))
+        raw = msg if isinstance(msg, bytes) else msg.as_bytes(policy=email.policy.SMTP)
+        return smtp.data(raw)
 
 
 def registered_id(nats_url: str, reply: bytes | str) -> str:
