@@ -19,6 +19,7 @@ from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
 from shared import deadletters, subjects
 from shared import observability as obs
@@ -146,7 +147,10 @@ class PullConsumer:
         """Readiness: the durable's delivered sequence and ack floor lie inside the stream
         (beyond its end, the events that get those sequences again would be skipped)."""
         js = self.broker.config.connection_state.stream
-        info = await js.consumer_info(self.stream, self.name)
+        try:
+            info = await js.consumer_info(self.stream, self.name)
+        except NotFoundError:
+            return f"consumer {self.name} on {self.stream} is missing (was the stream recreated?)"
         last = (await js.stream_info(self.stream)).state.last_seq
         seen = [s.stream_seq for s in (info.delivered, info.ack_floor) if s is not None]
         return beyond_end(f"consumer {self.name} on {self.stream}", max(seen, default=0), last)

@@ -8,8 +8,9 @@ Wiring only: the lifespan opens the view, one NATS link for replays and audit re
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -30,11 +31,12 @@ from services.reporting.http import (
     strict_query,
     utcnow,
 )
-from services.reporting.projections import open_view, start_runner
+from services.reporting.projections import open_view, position_problem, start_runner
 from services.reporting.settings import ReportingSettings
 from shared import observability as obs
 from shared import subjects, tracing
 from shared.jsclient import JetStreamLink
+from shared.logwatch import Check, LogWatch
 
 logger = logging.getLogger("klachten.reporting")
 REPORTS = ("summary", "response-times", "compliance", "escalations", "backlog", "worklist")
@@ -51,6 +53,7 @@ def create_app(
         app.state.tokens = parse_tokens(settings.staff_token, settings.staff_tokens)
         app.state.view = open_view(settings.db)
         app.state.link = JetStreamLink(settings.nats_url, name="klachten-reporting")
+        watch = app.state.watch = LogWatch("reporting", {"position:projection": _position(app)})
         sink = NatsDeadLetters(settings.nats_url)
         runner = (
             start_runner(settings.db, settings.nats_url, sink)
@@ -60,9 +63,11 @@ def create_app(
         app.state.runner = runner
         if runner is not None:
             runner.__enter__()
+        watch.start()
         try:
             yield
         finally:
+            await watch.stop()
             if runner is not None:
                 try:
                     runner.__exit__(None, None, None)
@@ -107,9 +112,10 @@ def create_app(
     def ready(request: Request) -> JSONResponse:
         body = health(request)
         connected = request.app.state.link.nc.is_connected
-        ok = body["status"] == "ok" and connected
-        return JSONResponse({**body, "nats": connected, "status": "ok" if ok else "degraded"},
-                            200 if ok else 503)  # fmt: skip
+        problems = sorted(request.app.state.watch.problems.values())
+        ok = body["status"] == "ok" and connected and not problems
+        body |= {"nats": connected, "problems": problems, "status": "ok" if ok else "degraded"}
+        return JSONResponse(body, 200 if ok else 503)
 
     @app.get("/metrics")
     def metrics(request: Request) -> Response:
@@ -234,6 +240,13 @@ def create_app(
 
     web.mount(app)
     return app
+
+
+def _position(app: FastAPI) -> Check:
+    def check() -> Awaitable[str | None]:
+        return asyncio.to_thread(position_problem, app.state.view, app.state.link)
+
+    return check
 
 
 def _complaint_id(request: Request, key: str) -> str:
