@@ -74,6 +74,12 @@ def _answer(service: BackgroundIntake, cid: str) -> None:
     _staff(service, cid, "responses", {"text": "Wij legen hem morgen.", "resolution": "unfounded"})
 
 
+def _answered(service: BackgroundIntake) -> tuple[str, str]:
+    reference, cid = _register(service)
+    _answer(service, cid)
+    return reference, cid
+
+
 def _reply_to(service: BackgroundIntake, cid: str) -> str:
     secret = statuslink.link_secret(service.settings.data_dir)
     return reply_address(secret, UUID(cid), "klachten", service.settings.mail_domain)
@@ -82,8 +88,7 @@ def _reply_to(service: BackgroundIntake, cid: str) -> str:
 def test_a_reply_is_linked_and_kept_but_its_words_never_escalate(
     intake: BackgroundIntake,
 ) -> None:
-    reference, cid = _register(intake)
-    _answer(intake, cid)
+    reference, cid = _answered(intake)
     port = intake.settings.smtp_port
     # A reply to our answer's thread, to the general mailbox: linked, not verified.
     letter = f"<response.{cid}.r1@{intake.settings.mail_domain}>"
@@ -142,8 +147,7 @@ def test_a_review_request_on_the_status_page_works_before_the_answer(
 def test_a_forged_sender_naming_a_reference_is_kept_unverified_and_never_acts(
     intake: BackgroundIntake,
 ) -> None:
-    reference, cid = _register(intake)
-    _answer(intake, cid)
+    reference, cid = _answered(intake)
     port = intake.settings.smtp_port
     text = "Ik ben het oneens en wil escaleren naar de ombudsman."
     forged = reply(reference, text, "<forged-1@evil>", sender=COMPLAINANT)
