@@ -1,5 +1,6 @@
 """A small supervisor for `klachten up`: starts processes in order, restarts one that crashes
-(with back-off and a logged message), and stops them all in reverse order on request.
+(with back-off and a logged message), and on request stops the services all at once with one
+deadline, then the servers; children die with the supervisor (PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +27,7 @@ from shared import permissions
 from shared.logwatch import stuck_store
 from shared.natsserver import EmbeddedNats
 from shared.observability import rotate_log
+from shared.ownership import die_with_parent, stop_process
 
 log = logging.getLogger("klachten.stack")
 
@@ -33,6 +36,7 @@ POLL_INTERVAL = 0.2
 PROBE_INTERVAL = 2.0  # s between probes of live processes (HTTP to nats-server)
 MAX_BACKOFF = 30.0
 STABLE_AFTER = 30.0  # seconds of uptime after which a crash no longer counts as a crash loop
+STOP_TIMEOUT = 15.0  # seconds a stop waits (for all processes together) before SIGKILL
 
 
 class Supervised(Protocol):
@@ -44,7 +48,7 @@ class Supervised(Protocol):
 
     def poll(self) -> int | None: ...
 
-    def stop(self) -> int | None: ...
+    def stop(self, timeout: float = ...) -> int | None: ...
 
 
 class ChildProcess:
@@ -56,13 +60,11 @@ class ChildProcess:
         argv: Sequence[str],
         log_file: Path,
         env: dict[str, str] | None = None,
-        stop_timeout: float = 15.0,
     ) -> None:
         self.name = name
         self.argv = list(argv)
         self.log_file = log_file
         self.env = env
-        self.stop_timeout = stop_timeout
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -81,28 +83,28 @@ class ChildProcess:
                 stdout=output,
                 stderr=output,
                 start_new_session=True,  # Ctrl-C goes to the supervisor, which stops in order
+                preexec_fn=die_with_parent(),  # a SIGKILLed supervisor takes its children along
             )
         return self
 
     def poll(self) -> int | None:
         return self._process.poll() if self._process else None
 
-    def stop(self) -> int | None:
-        process = self._process
-        if process is None or process.poll() is not None:
-            return process.returncode if process else None
-        process.send_signal(signal.SIGTERM)
-        try:
-            return process.wait(self.stop_timeout)
-        except subprocess.TimeoutExpired:
-            log.warning("%s did not stop within %.0f s; killing it", self.name, self.stop_timeout)
-            process.kill()
-            return process.wait()
+    def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
+        return stop_process(self._process, timeout)
+
+
+@dataclass(frozen=True)
+class Stopped:
+    name: str
+    code: int | None
+    killed: bool  # still running at the deadline, so SIGKILLed
 
 
 @dataclass
 class _Slot:
     process: Supervised
+    last: bool = False
     started_at: float = 0.0
     crashes: int = 0
     restart_at: float | None = None
@@ -117,10 +119,11 @@ class Supervisor:
     _slots: list[_Slot] = field(default_factory=list)
     _next_probe: float = 0.0
 
-    def start(self, process: Supervised) -> None:
-        """Start `process` now (raising if it cannot) and supervise it from then on."""
+    def start(self, process: Supervised, *, last: bool = False) -> None:
+        """Start `process` now (raising if it cannot) and supervise it from then on; `last`:
+        stop it only after every other process (a server the others use)."""
         process.start()
-        self._slots.append(_Slot(process, started_at=self.clock()))
+        self._slots.append(_Slot(process, last, started_at=self.clock()))
         log.info("%s started", process.name)
 
     def check(self) -> None:
@@ -156,11 +159,13 @@ class Supervisor:
     def processes(self) -> list[Supervised]:
         return [slot.process for slot in self._slots]
 
-    def stop_all(self) -> None:
-        for slot in reversed(self._slots):
-            code = slot.process.stop()
-            log.info("%s stopped (exit code %s)", slot.process.name, code)
+    def stop_all(self, timeout: float = STOP_TIMEOUT) -> list[Stopped]:
+        """Stop everything within one deadline (services) plus one (servers): a hung process
+        costs `timeout` once, not once per process."""
+        first = [slot.process for slot in self._slots if not slot.last]
+        last = [slot.process for slot in self._slots if slot.last]
         self._slots.clear()
+        return stop_together(first, timeout) + stop_together(last, timeout)
 
     def _schedule_restart(self, slot: _Slot, code: int, now: float) -> None:
         slot.crashes = 1 if now - slot.started_at >= STABLE_AFTER else slot.crashes + 1
@@ -184,6 +189,38 @@ class Supervisor:
         slot.restart_at = None
         slot.started_at = now
         log.warning("%s restarted", slot.process.name)
+
+
+def stop_together(processes: Sequence[Supervised], timeout: float) -> list[Stopped]:
+    """SIGTERM to all at once, SIGKILL to whatever still runs `timeout` s later."""
+    if not processes:
+        return []
+    running = {process.name: process.poll() is None for process in processes}
+    with ThreadPoolExecutor(len(processes)) as pool:
+        codes = list(pool.map(lambda process: process.stop(timeout), processes))
+    stopped = []
+    for process, code in zip(processes, codes, strict=True):
+        killed = running[process.name] and code == -signal.SIGKILL
+        log.log(
+            logging.WARNING if killed else logging.INFO,
+            "%s stopped (exit code %s)%s",
+            process.name,
+            code,
+            f"; killed after {timeout:g} s" if killed else "",
+        )
+        stopped.append(Stopped(process.name, code, killed))
+    return stopped
+
+
+def shutdown_summary(stopped: Sequence[Stopped], timeout: float) -> tuple[bool, str]:
+    """(clean?, the line that ends `klachten up`'s output)."""
+    killed = [s.name for s in stopped if s.killed]
+    if not killed:
+        return True, "klachten stopped cleanly"
+    return False, (
+        f"klachten stopped; {', '.join(killed)} did not stop within {timeout:g} s "
+        "and had to be killed (SIGKILL): see its log"
+    )
 
 
 def stop_on_signals(stop: threading.Event) -> None:
@@ -210,6 +247,7 @@ class ClusterNats(EmbeddedNats):
         port: int | None = None,
         monitor_port: int | None = None,
         credentials: dict[str, str] | None = None,
+        die_with_parent: bool = False,
     ) -> None:
         super().__init__(
             data_dir,
@@ -218,6 +256,7 @@ class ClusterNats(EmbeddedNats):
             server_name=server_name,
             config_file=CLUSTER_CONFIG,
             credentials=credentials,
+            die_with_parent=die_with_parent,
         )
         self.name = server_name
         self.cluster_port = cluster_port

@@ -6,7 +6,10 @@ config/nats-permissions.conf (passwords generated on first start into
 $KLACHTEN_DATA_DIR/credentials/nats.json), provisions the streams and buckets as admin, then
 the services as child processes, each with its own NATS user (logs in
 $KLACHTEN_DATA_DIR/logs), waits for each to be ready, prints a summary and supervises until
-Ctrl-C; then it stops the children in reverse order of start, NATS last.
+Ctrl-C; then it stops the services all at once (SIGKILL for those still running after
+`--stop-timeout`), NATS last, and says which had to be killed. One stack per data folder: a
+second `up` is refused, and so is a start that finds processes of an earlier one
+(`--stop-orphans` stops them first); children die with `up`, even a SIGKILLed one.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from rich.panel import Panel
 from rich.table import Table
 
 from klachten import demo as demo_module
+from klachten import orphans
 from klachten.stack import (
+    STOP_TIMEOUT,
     ClusterNats,
     Service,
     Supervised,
@@ -38,6 +43,7 @@ from klachten.stack import (
     Topology,
     rss_kib,
     service_processes,
+    shutdown_summary,
     stop_on_signals,
 )
 from shared import permissions
@@ -58,12 +64,31 @@ def up(
     cluster: bool = typer.Option(
         False, help="3 nats-server nodes (R3 streams) and 2 instances of each service."
     ),
+    stop_orphans: bool = typer.Option(
+        False,
+        envvar="KLACHTEN_STOP_ORPHANS",
+        help="First stop processes of an earlier klachten up still running on the folder.",
+    ),
+    stop_timeout: float = typer.Option(
+        STOP_TIMEOUT,
+        envvar="KLACHTEN_STOP_TIMEOUT",
+        help="Seconds the services get to stop, all together, before SIGKILL; NATS as long.",
+    ),
 ) -> None:
     """Start the whole stack (NATS, intake, notifier + mail sink, reporting, SLA monitor)."""
     begun = time.monotonic()
     settings = Settings.from_env()
     data_dir = settings.data_dir.resolve()
+    try:
+        lock, stopped = orphans.claim(data_dir, stop_orphans=stop_orphans, timeout=stop_timeout)
+    except orphans.Refused as refused:
+        console.print(f"[bold red]klachten up refused:[/] {escape(str(refused))}")
+        raise typer.Exit(1) from None
     _configure_logging(data_dir / "logs" / "klachten-up.log")
+    for orphan in stopped:
+        log.warning(
+            "stopped %s of an earlier klachten up%s", orphan.name, " (killed)" * orphan.killed
+        )
     stop = threading.Event()
     stop_on_signals(stop)
     supervisor = Supervisor()
@@ -78,7 +103,7 @@ def up(
     nodes = _nats_nodes(settings, data_dir, cluster, credentials)
     try:
         for node in nodes:
-            supervisor.start(node)
+            supervisor.start(node, last=True)
         admin = ",".join(node.url_for(permissions.ADMIN) for node in nodes)
         streams = asyncio.run(provision_streams(admin, replicas=len(nodes)))
         urls = [node.url for node in nodes]
@@ -98,8 +123,9 @@ def up(
         console.print(f"[bold red]klachten up failed:[/] {escape(str(error))}")
         raise typer.Exit(1) from None
     finally:
-        supervisor.stop_all()
-    console.print("[green]klachten stopped cleanly[/]")
+        clean, line = shutdown_summary(supervisor.stop_all(stop_timeout), stop_timeout)
+        console.print(f"[green]{line}[/]" if clean else f"[bold yellow]{line}[/]")
+        lock.release()
 
 
 def streams(
@@ -170,6 +196,7 @@ def _nats_nodes(
             settings.nats_port,
             settings.nats_monitor_port,
             credentials=credentials,
+            die_with_parent=True,
         )
         return [node]
     base = int(os.environ.get("KLACHTEN_NATS_CLUSTER_PORT", "6222"))
@@ -183,6 +210,7 @@ def _nats_nodes(
             port=settings.nats_port + i,
             monitor_port=settings.nats_monitor_port + i,
             credentials=credentials,
+            die_with_parent=True,
         )
         for i in range(3)
     ]

@@ -4,6 +4,10 @@ The configuration is `config/nats-server.conf`; this module only fills in its va
 `credentials` (user → password) the server also enforces the users and permissions of
 `config/nats-permissions.conf`: a small conf in the data folder includes both files, and the
 passwords reach the server through its environment only.
+
+One server per store: `start` locks `nats-server.lock` in the data folder and hands the lock to
+the server process, so it is held for as long as that server runs, whoever started it
+(shared/ownership.py). With `die_with_parent` the server gets SIGTERM when its starter dies.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -23,6 +26,7 @@ from typing import Self
 
 from shared import permissions
 from shared.logwatch import store_limit
+from shared.ownership import FolderInUse, FolderLock, die_with_parent, stop_process
 
 CONFIG_FILE = Path(__file__).resolve().parent.parent / "config" / "nats-server.conf"
 RANDOM_PORT = -1
@@ -61,6 +65,7 @@ class EmbeddedNats:
         config_file: Path = CONFIG_FILE,
         binary: Path | None = None,
         credentials: dict[str, str] | None = None,
+        die_with_parent: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.port = port or None
@@ -69,6 +74,8 @@ class EmbeddedNats:
         self.config_file = config_file
         self.binary = binary or find_binary()
         self.credentials = credentials
+        self.die_with_parent = die_with_parent
+        self._lock = FolderLock(self.data_dir / "nats-server.lock", "nats-server")
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -113,6 +120,7 @@ class EmbeddedNats:
         if self.running:
             return self
         self.store_dir.mkdir(parents=True, exist_ok=True)
+        lock = self._acquire()
         for stale in self.data_dir.glob(f"{self.binary.name}_*.ports"):
             stale.unlink()  # left behind by a killed server
         with self.stderr_file.open("ab") as stderr:
@@ -125,7 +133,10 @@ class EmbeddedNats:
                 # Own session: a terminal's Ctrl-C reaches only the supervisor, which then
                 # stops the server in order instead of racing it.
                 start_new_session=True,
+                pass_fds=(lock,),  # the server holds the store's lock while it lives
+                preexec_fn=die_with_parent() if self.die_with_parent else None,
             )
+        self._lock.describe(self._process.pid, "nats-server", started_by=os.getpid())
         try:
             self._wait_ready(time.monotonic() + timeout)
         except BaseException:
@@ -135,23 +146,21 @@ class EmbeddedNats:
 
     def stop(self, timeout: float = 15.0) -> int | None:
         """Clean shutdown (SIGTERM); SIGKILL if it does not exit within `timeout`."""
-        process = self._process
-        if process is None or process.poll() is not None:
-            return process.returncode if process else None
-        process.send_signal(signal.SIGTERM)
         try:
-            return process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            return process.wait()
+            return stop_process(self._process, timeout)
+        finally:
+            self._lock.release()
 
     def kill(self) -> int | None:
         """SIGKILL, as in a crash: no flush, no clean shutdown."""
         process = self._process
-        if process is None or process.poll() is not None:
-            return process.returncode if process else None
-        process.kill()
-        return process.wait()
+        try:
+            if process is None or process.poll() is not None:
+                return process.returncode if process else None
+            process.kill()
+            return process.wait()
+        finally:
+            self._lock.release()
 
     def restart(self, timeout: float = 15.0) -> Self:
         self.stop()
@@ -167,6 +176,17 @@ class EmbeddedNats:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def _acquire(self) -> int:
+        try:
+            fd = self._lock.acquire().fd
+        except FolderInUse as busy:
+            raise NatsServerError(
+                f"the store {self.store_dir} is in use by {busy.holder} pid {busy.pid}: "
+                "a second server on one store loses acknowledged writes; stop that one first"
+            ) from None
+        assert fd is not None
+        return fd
 
     def _effective_config(self) -> Path:
         """The repo's conf as is, or (with credentials) a conf that adds the users to it."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import signal
 import stat
 from pathlib import Path
 
 import pytest
 
-from klachten.stack import Supervisor
+from klachten.stack import Stopped, Supervisor, shutdown_summary
 from klachten.stack_cli import staff_token
 
 
@@ -28,7 +29,7 @@ class FakeProcess:
     def poll(self) -> int | None:
         return self.exit_code
 
-    def stop(self) -> int | None:
+    def stop(self, timeout: float) -> int | None:
         self.stopped = True
         return 0
 
@@ -68,18 +69,33 @@ def test_a_crash_is_logged_and_restarted_after_a_growing_back_off(
     assert process.starts == 3
 
 
-def test_stop_all_stops_in_reverse_order() -> None:
-    stopped: list[str] = []
+def test_stop_all_stops_the_services_together_then_the_servers() -> None:
+    stopped: list[tuple[str, float]] = []
     supervisor = Supervisor(clock=FakeClock())
-    for name in ("nats", "intake"):
+    for name, last in (("nats", True), ("reporting", False), ("intake", False)):
         process = FakeProcess()
         process.name = name
-        process.stop = lambda name=name: stopped.append(name)  # type: ignore[method-assign]
-        supervisor.start(process)
+        process.stop = lambda timeout, name=name: stopped.append((name, timeout))  # type: ignore[method-assign]
+        supervisor.start(process, last=last)
 
-    supervisor.stop_all()
+    supervisor.stop_all(timeout=4)
 
-    assert stopped == ["intake", "nats"]
+    assert sorted(stopped[:2]) == [("intake", 4), ("reporting", 4)]
+    assert stopped[2] == ("nats", 4)
+
+
+def test_the_shutdown_summary_names_what_had_to_be_killed() -> None:
+    clean = [Stopped("intake", 0, killed=False), Stopped("nats-server", 0, killed=False)]
+    assert shutdown_summary(clean, 15) == (True, "klachten stopped cleanly")
+
+    crashed_earlier = [Stopped("notifier", -signal.SIGKILL, killed=False)]
+    assert shutdown_summary(crashed_earlier, 15)[0] is True
+
+    hung = [*clean, Stopped("notifier", -9, killed=True), Stopped("sla_monitor", -9, killed=True)]
+    ok, line = shutdown_summary(hung, 5)
+    assert not ok
+    assert "notifier, sla_monitor did not stop within 5 s and had to be killed" in line
+    assert "cleanly" not in line
 
 
 def test_the_staff_token_is_made_once_with_mode_0600(
