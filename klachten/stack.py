@@ -397,8 +397,9 @@ class Topology:
 
 
 def service_processes(topology: Topology) -> list[Service]:
-    """The service processes of `topology`, in start order: consumers first, intake last,
-    so that a stop (reverse order) closes the doors before the consumers finish their work."""
+    """The service processes of `topology`, in start order: consumers first, intake last, so
+    the doors open when the consumers are there (a stop signals them all at once: what intake
+    accepts meanwhile is in the log, and the durable consumers take it up on the next start)."""
     services: list[Service] = []
     for k in range(topology.instances):
         services += _instance(topology, k)
