@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from nats.errors import Error as NatsError
 
 from services.intake import domain, web
+from services.intake import messages as replies
 from services.intake import openapi as docs
 from services.intake.application import Clock, IdempotencyConflict, Intake, utcnow
 from services.intake.http import (
@@ -255,17 +256,23 @@ def _add_api_routes(api: FastAPI) -> None:
     async def escalate(request: Request, complaint_id: str) -> JSONResponse:
         member = require(request, "escalate")
         v = await _action_body(request, domain.validate_escalation)
+        from_message = v["reaction_event_id"]
+        reason = v["reason"]
+        if from_message is not None:
+            message = await _message_in_body(request, complaint_id, from_message)
+            reason = replies.escalation_reason(reason, message)
 
         def decide(c: Complaint, now: Any) -> None:
             level = v["level"] or c.level + 1
             c.escalate(
                 level=level,
                 target=domain.escalation_target(level, v["target"]),
-                reason=v["reason"],
+                reason=reason,
                 text=v["text"],
                 now=now,
                 cause=_cause(member),
             )
+            replies.handled_by_it(c, from_message, now, _cause(member))
 
         response = await _act(request, complaint_id, decide)
         if response.status_code == 201:
@@ -299,6 +306,51 @@ def _add_api_routes(api: FastAPI) -> None:
 
         return await _act(request, complaint_id, decide)
 
+    @api.get("/api/complaints/{complaint_id}/messages", **docs.MESSAGES_READ)
+    async def messages(request: Request, complaint_id: str) -> dict[str, Any]:
+        member = require(request, "read")
+        personal = bool(member.roles & {"handler", "supervisor", "privacy"})
+        intake: Intake = request.app.state.intake
+        return {"messages": await replies.messages(intake, _uuid(complaint_id), personal=personal)}
+
+    @api.post("/api/complaints/{complaint_id}/reactions/{event_id}/handled", **docs.HANDLED)
+    async def handled(request: Request, complaint_id: str, event_id: str) -> JSONResponse:
+        member = require(request, "handle")
+        raw = await json_body(request) if await request.body() else None
+        v, errors = domain.validate_reaction_handling(raw, language(request))
+        if errors:
+            raise Problem(422, errors)
+        intake: Intake = request.app.state.intake
+        cid = _uuid(complaint_id)
+        message_id = _message_id(event_id)
+        if message_id is None or await replies.message(intake, cid, message_id) is None:
+            raise Problem(404, {"error": "not_found", "message": "no such message"})
+        write = replies.handle(intake, cid, message_id, note=v["note"], cause=_cause(member))
+        appended = await guarded(request, write)
+        return await _state(intake, cid, appended)
+
+    @api.post("/api/complaints/{complaint_id}/reopening", **docs.REOPEN)
+    async def reopen(request: Request, complaint_id: str) -> JSONResponse:
+        member = require(request, "reopen")
+        v = await _action_body(request, domain.validate_reopening)
+        if v["reaction_event_id"] is not None:
+            await _message_in_body(request, complaint_id, v["reaction_event_id"])
+        intake: Intake = request.app.state.intake
+        cid = _uuid(complaint_id)
+        try:
+            write = replies.reopen(
+                intake,
+                cid,
+                reason=v["reason"],
+                event_id=v["reaction_event_id"],
+                cause=_cause(member),
+            )
+            appended = await guarded(request, write)
+        except IllegalTransition:
+            message = domain.message("not_reopenable", language(request))
+            raise Problem(409, {"error": "illegal_transition", "message": message}) from None
+        return await _state(intake, cid, appended)
+
     @api.post("/api/status", **docs.STATUS)
     async def status(request: Request) -> dict[str, Any]:
         """Public: a complainant's own complaint by reference + e-mail; 404 for anything else."""
@@ -324,9 +376,27 @@ async def _action_body(request: Request, validate: Any) -> dict[str, Any]:
 async def _act(request: Request, complaint_id: str, decide: Any) -> JSONResponse:
     intake: Intake = request.app.state.intake
     cid = _uuid(complaint_id)
-    appended = await guarded(request, intake.act(cid, decide))
-    state = await intake.view(cid)
-    return JSONResponse(state, 201 if appended else 200)
+    return await _state(intake, cid, await guarded(request, intake.act(cid, decide)))
+
+
+async def _state(intake: Intake, cid: UUID, appended: bool) -> JSONResponse:
+    return JSONResponse(await intake.view(cid), 201 if appended else 200)
+
+
+async def _message_in_body(request: Request, complaint_id: str, event_id: UUID) -> Any:
+    """The message a body names (``reaction_event_id``); 422 when the complaint has none."""
+    found = await replies.message(request.app.state.intake, _uuid(complaint_id), event_id)
+    if found is None:
+        message = domain.message("no_such_message", language(request))
+        raise field_problem(422, "reaction_event_id", message)
+    return found
+
+
+def _message_id(text: str) -> UUID | None:
+    try:
+        return UUID(text)
+    except ValueError:
+        return None
 
 
 def _cause(member: StaffMember) -> Cause:

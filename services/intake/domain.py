@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
+from uuid import UUID
 
 from shared import events as ev
 
@@ -116,7 +117,23 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "nl": "Geef een reden (Awb 9:8).",
         "en": "Give a reason (Awb 9:8).",
     },
+    "uuid": {
+        "nl": "Vul de id van het bericht in (een UUID, zoals in de tijdlijn).",
+        "en": "Enter the id of the message (a UUID, as in the timeline).",
+    },
+    "no_such_message": {
+        "nl": "Deze klacht heeft geen bericht met deze id.",
+        "en": "This complaint has no message with this id.",
+    },
+    "not_reopenable": {
+        "nl": "Alleen een afgesloten klacht die niet is ingetrokken of gewist, kan weer in "
+        "behandeling worden genomen.",
+        "en": "Only a closed complaint that was not withdrawn or erased can be reopened.",
+    },
 }
+UUID_TEXT = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 
 
 def message(key: str, lang: Lang, **values: Any) -> str:
@@ -352,7 +369,8 @@ def validate_response(data: Any, lang: Lang) -> tuple[dict[str, Any], list[Field
 
 
 def validate_escalation(data: Any, lang: Lang) -> tuple[dict[str, Any], list[FieldError]]:
-    return _validate(data, lang, {"reason", "level", "target", "text"}, _escalation_fields)
+    known = {"reason", "level", "target", "text", "reaction_event_id"}
+    return _validate(data, lang, known, _escalation_fields)
 
 
 def validate_extension(data: Any, lang: Lang) -> tuple[dict[str, Any], list[FieldError]]:
@@ -361,6 +379,16 @@ def validate_extension(data: Any, lang: Lang) -> tuple[dict[str, Any], list[Fiel
 
 def validate_closure(data: Any, lang: Lang) -> tuple[dict[str, Any], list[FieldError]]:
     return _validate(data, lang, {"outcome", "note"}, _closure_fields)
+
+
+def validate_reaction_handling(data: Any, lang: Lang) -> tuple[dict[str, Any], list[FieldError]]:
+    """Marking a complainant's message handled: an optional note (no body is no note)."""
+    return _validate({} if data is None else data, lang, {"note"}, _handling_fields)
+
+
+def validate_reopening(data: Any, lang: Lang) -> tuple[dict[str, Any], list[FieldError]]:
+    """Reopening a closed complaint: why (kept on the complaint), optionally from a message."""
+    return _validate(data, lang, {"reason", "reaction_event_id"}, _reopening_fields)
 
 
 def _validate(
@@ -384,8 +412,12 @@ def _response_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
 
 def _escalation_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
     level = None if d.get("level") is None else c.integer(d, "level", 1, 10)
+    reaction = _reaction_id(c, d)
+    # From a message the reason may be left out: the message says why (see the application).
+    from_message = d.get("reaction_event_id") is not None
     return {
-        "reason": c.choice(d, "reason", ESCALATION_REASONS, required=True),
+        "reaction_event_id": reaction,
+        "reason": c.choice(d, "reason", ESCALATION_REASONS, required=not from_message),
         "level": level,
         "target": c.text(d, "target", required=False, max_len=100),
         "text": c.text(d, "text", required=False, max_len=20_000, multiline=True),
@@ -407,6 +439,27 @@ def _closure_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
     if outcome == "not_handled" and not note:
         c.add("note", "reason_needed")
     return {"outcome": outcome, "note": note}
+
+
+def _handling_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
+    return {"note": c.text(d, "note", required=False, max_len=5_000, multiline=True)}
+
+
+def _reopening_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "reason": c.text(d, "reason", required=True, max_len=5_000, multiline=True),
+        "reaction_event_id": _reaction_id(c, d),
+    }
+
+
+def _reaction_id(c: _Checker, d: dict[str, Any]) -> UUID | None:
+    value = d.get("reaction_event_id")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not UUID_TEXT.match(value):
+        c.add("reaction_event_id", "uuid")
+        return None
+    return UUID(value.strip())
 
 
 def escalation_target(level: int, target: str | None) -> str:

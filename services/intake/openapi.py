@@ -95,9 +95,20 @@ RESPONSE = _object(
     },
     ["text", "resolution"],
 )
+_MESSAGE_ID: Schema = {
+    "type": ["string", "null"],
+    "pattern": domain.UUID_TEXT.pattern,
+    "description": "the event id of one of the complainant's messages on this complaint",
+}
 ESCALATION = _object(
     {
-        "reason": {"enum": list(domain.ESCALATION_REASONS)},
+        "reason": {
+            "enum": [*domain.ESCALATION_REASONS, None],
+            "description": "required unless reaction_event_id is given; from a message the "
+            "default is complainant_request (staff_decision when the message is unverified)",
+        },
+        "reaction_event_id": _MESSAGE_ID
+        | {"description": "escalate from this message: it is marked handled in the same save"},
         "level": {
             "type": ["integer", "null"],
             "minimum": 1,
@@ -106,6 +117,34 @@ ESCALATION = _object(
         },
         "target": _text(100, description="default: the ladder's handler of that level"),
         "text": _text(20_000, lines=True),
+    },
+    [],
+) | {
+    "if": {
+        "properties": {"reaction_event_id": {"type": "string"}},
+        "required": ["reaction_event_id"],
+    },
+    "then": True,
+    "else": {
+        "properties": {"reason": {"enum": list(domain.ESCALATION_REASONS)}},
+        "required": ["reason"],
+    },
+}
+HANDLING = _object(
+    {
+        "note": _text(
+            5_000, lines=True, description="what was done with the message (kept, not sent)"
+        )
+    },
+    [],
+)
+REOPENING = _object(
+    {
+        "reason": _text(
+            5_000, required=True, lines=True, description="why the complaint is handled again"
+        ),
+        "reaction_event_id": _MESSAGE_ID
+        | {"description": "reopened because of this message: it is marked handled too"},
     },
     ["reason"],
 )
@@ -210,6 +249,34 @@ PUBLIC_STATE = _object(
     ["reference", "status", "deadlines"],
     closed=False,
 )
+MESSAGES = _object(
+    {
+        "messages": {
+            "type": "array",
+            "items": _object(
+                {
+                    "event_id": {"type": "string", "format": "uuid"},
+                    "occurred_at": {"type": "string", "format": "date-time"},
+                    "channel": {"enum": list(domain.CHANNELS)},
+                    "verified": {"type": "boolean"},
+                    "auto_reply": {"type": "boolean"},
+                    "new": {
+                        "type": "boolean",
+                        "description": "waits for a handler (not handled, not an auto-reply)",
+                    },
+                    "handled_at": {"type": ["string", "null"], "format": "date-time"},
+                    "text": {"type": ["string", "null"], "description": "null for readers"},
+                    "sender": {"type": ["string", "null"], "description": "the From address"},
+                    "attachments": {"type": "array", "items": {"type": "object"}},
+                },
+                ["event_id", "occurred_at", "channel", "verified", "new"],
+                closed=False,
+            ),
+        }
+    },
+    ["messages"],
+    closed=False,
+)
 # Named once in components/schemas; the routes refer to them.
 SCHEMAS: dict[str, Schema] = {
     "Submission": SUBMISSION,
@@ -217,6 +284,9 @@ SCHEMAS: dict[str, Schema] = {
     "Escalation": ESCALATION,
     "Extension": EXTENSION,
     "Closure": CLOSURE,
+    "Handling": HANDLING,
+    "Reopening": REOPENING,
+    "Messages": MESSAGES,
     "StatusLookup": STATUS_LOOKUP,
     "FieldErrors": FIELD_ERRORS,
     "Error": ERROR,
@@ -288,14 +358,16 @@ def _body(name: str, *parameters: Schema) -> Schema:
     return extra | ({"parameters": list(parameters)} if parameters else {})
 
 
-def _staff_action(body: str, appended: str) -> dict[str, Any]:
+def _staff_action(
+    body: str, appended: str, *, already: str = "already so", missing: str = "no such complaint"
+) -> dict[str, Any]:
     return {
         "openapi_extra": _body(body, _LANGUAGE),
         "responses": {
             201: _json(f"{appended}: the complaint's state after it", "ComplaintState"),
-            200: _json("already so: nothing appended; the complaint's state", "ComplaintState"),
+            200: _json(f"{already}: nothing appended; the complaint's state", "ComplaintState"),
             **STAFF,
-            404: _json("no such complaint", "Error"),
+            404: _json(missing, "Error"),
             409: _json("the complaint's state does not allow this", "Error"),
             **COMMON,
         },
@@ -317,6 +389,21 @@ RESPOND = _staff_action("Answer", "responded")
 ESCALATE = _staff_action("Escalation", "escalated")
 EXTEND = _staff_action("Extension", "extended")
 CLOSE = _staff_action("Closure", "closed")
+HANDLED = _staff_action(
+    "Handling",
+    "reaction_handled",
+    already="the message was handled before (or is an auto-reply, which needs no one)",
+    missing="no such complaint, or no such message on it",
+)
+HANDLED["openapi_extra"]["requestBody"]["required"] = False  # no body: no note
+REOPEN = _staff_action("Reopening", "reopened")
+MESSAGES_READ: dict[str, Any] = {
+    "responses": {
+        200: _json("the complainant's messages, oldest first", "Messages"),
+        **STAFF,
+        404: _json("no such complaint", "Error"),
+    },
+}
 STATUS: dict[str, Any] = {
     "openapi_extra": _body("StatusLookup"),
     "responses": {

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 ROLES = ("handler", "supervisor", "privacy", "reader")
-Action = Literal["read", "register", "respond", "escalate", "extend", "close"]
+Action = Literal["read", "register", "respond", "escalate", "extend", "close", "handle", "reopen"]
 ALLOWED: dict[str, frozenset[str]] = {
     "read": frozenset({"reader", "handler", "supervisor", "privacy"}),
     "register": frozenset({"handler"}),
@@ -16,6 +16,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "escalate": frozenset({"handler", "supervisor"}),
     "extend": frozenset({"handler", "supervisor"}),
     "close": frozenset({"handler", "supervisor"}),
+    # Reading a complainant's message and marking it handled, or reopening after closure:
+    # the people who answer complaints (a reader only looks).
+    "handle": frozenset({"handler", "supervisor"}),
+    "reopen": frozenset({"handler", "supervisor"}),
 }
 
 
