@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import stat
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from klachten.orphans import belongs_to
 from klachten.stack import Stopped, Supervisor, shutdown_summary
 from klachten.stack_cli import staff_token
 
@@ -107,3 +109,19 @@ def test_the_staff_token_is_made_once_with_mode_0600(
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert token not in origin and "(new)" in origin
     assert staff_token(tmp_path) == (token, f"in {path}")
+
+
+def test_processes_of_a_data_folder_are_known_by_their_environment(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    python = ["/venv/bin/python", "-m"]
+    ours = {"KLACHTEN_DATA_DIR": str(data)}
+    store = {"KLACHTEN_NATS_STORE_DIR": json.dumps(str(data / "cluster" / "nats-2" / "store"))}
+
+    assert belongs_to(data, [*python, "services.notifier", "--with-mailsink"], ours) == "notifier"
+    assert belongs_to(data, ["/venv/bin/nats-server", "-c", "x.conf"], store) == "nats-server"
+    elsewhere = {"KLACHTEN_DATA_DIR": str(tmp_path / "other")}
+    assert belongs_to(data, [*python, "services.intake"], elsewhere) is None
+    assert belongs_to(data, [*python, "pytest"], ours) is None  # a tool, not a service
+    assert belongs_to(data, ["/venv/bin/klachten", "up"], ours) is None
+    assert belongs_to(data, ["/venv/bin/nats-server"], {}) is None
+    assert belongs_to(data, [], ours) is None
