@@ -17,7 +17,7 @@ from nats.js.errors import NotFoundError
 from shared import subjects
 from shared.keystore import BUCKET as KEYS_BUCKET
 from shared.keystore import bucket_config as keys_bucket_config
-from shared.permissions import IDEMPOTENCY_BUCKET, REFERENCES_BUCKET
+from shared.permissions import IDEMPOTENCY_BUCKET, OUTBOX_BUCKET, REFERENCES_BUCKET
 
 STREAM_NAME_IN_USE = 10058
 
@@ -32,7 +32,7 @@ class ProvisionedBucket:
 async def provision_buckets(nc: NATS, *, replicas: int = 1) -> list[ProvisionedBucket]:
     js = nc.jetstream(timeout=10)
     out: list[ProvisionedBucket] = []
-    for name in (IDEMPOTENCY_BUCKET, REFERENCES_BUCKET):
+    for name in (IDEMPOTENCY_BUCKET, REFERENCES_BUCKET, OUTBOX_BUCKET):
         try:
             await js.key_value(name)
             out.append(ProvisionedBucket(name, "kv", False))

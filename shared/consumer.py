@@ -39,9 +39,10 @@ class Retry:
 
 @dataclass(frozen=True)
 class Hold:
-    """Last delivery and a transient cause: keep the message and retry in process, because an
-    outage must never dead-letter a letter or a deadline and the server will not deliver it
-    again."""
+    """Keep the message and retry in process after `delay` (heartbeats keep it ours): on the
+    last delivery with a transient cause, because an outage must never dead-letter a letter or
+    a deadline and the server will not deliver it again; or whenever a service would rather
+    wait itself (the notifier for its relay: `PullConsumer.wait` can end the wait early)."""
 
     delay: float
 
@@ -85,7 +86,7 @@ class RetryPolicy:
 # --- the runtime -----------------------------------------------------------------------------
 
 Handler = Callable[[str, bytes], Awaitable[str]]  # subject, body → outcome (logged)
-Judge = Callable[[Exception, int, RetryPolicy], Verdict]  # error, deliveries so far
+Judge = Callable[[Exception, int, RetryPolicy], Verdict]  # error, attempts so far
 
 
 @dataclass
@@ -103,7 +104,10 @@ class PullConsumer:
     handle: Handler
     judge: Judge
     log: logging.Logger
-    backoff: bool = False  # space out redeliveries after ack timeouts (RetryPolicy.backoff)
+    # Space out redeliveries after ack timeouts (RetryPolicy.backoff). Not with nak delays:
+    # the server then adds the two, and retries come far later than the policy says.
+    backoff: bool = False
+    wait: Callable[[float], Awaitable[None]] = asyncio.sleep  # how a Hold waits
 
     def config(self) -> ConsumerConfig:
         backoff = self.policy.backoff(self.ack_wait) if self.backoff else None
@@ -159,19 +163,22 @@ class PullConsumer:
         """Runs one delivery to its end: ack, nack with delay, hold, or dead-letter."""
         raw: Msg = msg.raw_message
         delivered = raw.metadata.num_delivered
+        attempt = delivered  # deliveries, plus tries held in process: the backoff's n
         with obs.handling(self.service, raw.subject, raw.headers):
             async with self._heartbeat(raw):
                 while True:
                     try:
                         outcome = await self.handle(raw.subject, raw.data)
                     except Exception as error:
-                        verdict = self.judge(error, delivered, self.policy)
+                        verdict = self.judge(error, attempt, self.policy)
                         self.log.warning(
-                            "%s %s (delivery %d): %s: %s → %s",
-                            self.name, raw.subject, delivered, type(error).__name__, error, verdict,
+                            "%s %s (delivery %d, attempt %d): %s: %s → %s",
+                            self.name, raw.subject, delivered, attempt, type(error).__name__,
+                            error, verdict,
                         )  # fmt: skip
                         if isinstance(verdict, Hold):
-                            await asyncio.sleep(verdict.delay)
+                            await self.wait(verdict.delay)
+                            attempt += 1
                             continue
                         if isinstance(verdict, Retry):
                             await msg.nack(delay=verdict.delay)

@@ -29,6 +29,7 @@ API = "$JS.API"
 IDEMPOTENCY_BUCKET = "INTAKE_IDEMPOTENCY"  # services/intake/application.py
 REFERENCES_BUCKET = "INTAKE_REFERENCES"
 KEYS_BUCKET = "KLACHTEN_KEYS"  # shared/keystore.py (not imported: it imports settings)
+OUTBOX_BUCKET = "NOTIFIER_OUTBOX"  # services/notifier/outbox.py: letters about to go, or gone
 C, T, D = subjects.COMPLAINTS_STREAM, subjects.TIMERS_STREAM, subjects.DEADLETTER_STREAM
 ALL_STREAMS = (C, T, D, subjects.COUNTERS_STREAM, "CHECKPOINTS")
 
@@ -103,6 +104,7 @@ SPEC: dict[str, Permissions | None] = {
         + reads(C, D)
         + consumer(C, "notifier")
         + key_value(KEYS_BUCKET, write=False)
+        + key_value(OUTBOX_BUCKET, write=True)
         + (subjects.deadletter_subject("notifier"),),
         subscribe=BASE_SUBSCRIBE
         + LOG_WAKE

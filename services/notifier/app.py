@@ -1,14 +1,16 @@
 """Wiring of the notifier: one durable JetStream pull consumer ("notifier") on the complaint
 events that need a letter, shared by every instance (shared/consumer.py runs it). Done → ack;
-transient trouble → nack with backoff (held in process on the last delivery); hopeless →
-DEADLETTER, then term. `create_app(settings)` builds the app (with /health/live,
-/health/ready and /metrics for `python -m services.notifier`).
+a relay that is down → the letter waits in process (RelayGate: released as soon as the relay
+answers); other transient trouble → nack with delay (held on the last delivery); hopeless or a
+letter that cannot be built → DEADLETTER at once, then term. `create_app(settings)` builds the
+app (with /health/live, /health/ready and /metrics for `python -m services.notifier`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from email.utils import parseaddr
 
 import nats.errors
 from eventsourcing.persistence import OperationalError
@@ -18,23 +20,28 @@ from faststream.nats import NatsBroker
 from services.notifier import domain
 from services.notifier.application import LetterService, MailSettings, NotifierApplication
 from services.notifier.mailsink import MailSink
-from services.notifier.senders import TransientSendError
+from services.notifier.outbox import KvOutbox
+from services.notifier.senders import RelayGate, TransientSendError, relay_answers
 from services.notifier.settings import CONSUMER_NAME, NotifierSettings
 from shared import observability as obs
 from shared import subjects
 from shared.calendar import BusinessCalendar
-from shared.consumer import Failure, PullConsumer, RetryPolicy, Verdict
+from shared.consumer import Failure, Hold, PullConsumer, RetryPolicy, Verdict
 from shared.jsclient import Unavailable, broker_connect
 from shared.logwatch import broker_watch
 
 log = logging.getLogger("klachten.notifier")
 
-LETTER_EVENTS = ("submitted", "responded", "escalated", "extended", "closed")
+LETTER_EVENTS = ("submitted", "responded", "escalated", "extended", "closed", "reaction_received")
 CALENDAR_VERSION = "NL"
 TRANSIENT = (TransientSendError, Unavailable, OperationalError, nats.errors.Error, OSError)
 
 
 def verdict(error: Exception, delivered: int, policy: RetryPolicy) -> Verdict:
+    if isinstance(error, TransientSendError):
+        # The relay: the letter waits here, on the documented schedule, and goes as soon as
+        # the relay answers again (a nak delay cannot be cut short).
+        return Hold(policy.delay(delivered))
     if isinstance(error, domain.Undeliverable):
         return policy.verdict("undeliverable", error.reason, delivered, error.attempts)
     failure: Failure = "transient" if isinstance(error, TRANSIENT) else "unexpected"
@@ -51,11 +58,23 @@ def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> As
     sink = MailSink(settings.maildir, port=settings.mailsink_port) if with_mailsink else None
     app: NotifierApplication | None = None
     letters: LetterService | None = None
+    mail = MailSettings(relay=settings.relay, mail_from=settings.mail_from)
+    sender_address = parseaddr(settings.mail_from)[1]
+    gate = RelayGate(
+        lambda: relay_answers(mail.relay, sender_address),
+        settings.smtp_relay_probe_interval,
+        settings.notifier_retry_cap,
+    )
 
     async def send_letter(subject: str, body: bytes) -> str:
         assert letters is not None, "startup() first"
-        outcome = await letters.handle(subject, body)
         event_type = subject.rsplit(".", 1)[-1]
+        try:
+            outcome = await letters.handle(subject, body)
+        except domain.Unbuildable as error:
+            obs.NOTIFIER_OUTCOMES.labels(event_type, "unbuildable").inc()
+            log.error("ALERT: no letter can be built for %s: %s", subject, error.reason)
+            raise
         obs.NOTIFIER_OUTCOMES.labels(event_type, str(outcome)).inc()
         if outcome == "sent":
             obs.LETTERS_SENT.labels(event_type).inc()
@@ -73,10 +92,10 @@ def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> As
         description="Sends and records the letters complaint events oblige us to send",
         policy=policy,
         ack_wait=settings.notifier_ack_wait,
-        backoff=True,
         handle=send_letter,
         judge=verdict,
         log=log,
+        wait=lambda delay: gate.wait(delay),
     )
     consumer.subscribe(settings.notifier_workers, settings.notifier_fetch_timeout, advisory=True)
     watch = broker_watch("notifier", broker, settings, [consumer])
@@ -84,12 +103,11 @@ def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> As
     def start() -> None:
         nonlocal app, letters
         app = NotifierApplication(env={"NATS_URL": settings.nats_url})
-        mail = MailSettings(
-            relay=settings.relay, mail_from=settings.mail_from,
-            reply_to=settings.mail_reply_to or None,
-        )  # fmt: skip
         calendar = BusinessCalendar(version=CALENDAR_VERSION)
-        letters = LetterService(app, mail, settings.letterhead, calendar)
+        outbox = KvOutbox(lambda: broker.config.connection_state.stream)
+        letters = LetterService(
+            app, mail, settings.letterhead, calendar, outbox=outbox, on_accepted=gate.accepted
+        )
 
     async def startup() -> None:
         if sink is not None:

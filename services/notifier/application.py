@@ -1,10 +1,12 @@
 """The notifier's use case: one complaint event in, at most one letter out, recorded once.
 
 `LetterService.handle(subject, data)` decodes the event, loads the complaint, and either skips
-(no letter needed, already recorded, personal data erased) or renders → sends → records.
-Recording comes after sending, so a crash in between re-sends the same letter with the same
-Message-ID (recognisable as a duplicate) but never records a letter that was not sent.
-Failures surface as exceptions; the consumer (app.py) turns them into retry or dead-letter.
+(no letter needed, already recorded, personal data erased) or builds → sends → records. Sending
+goes through the outbox (outbox.py): the intent is written before the SMTP conversation and
+marked "accepted" right after it, so when recording fails (a crash, a full disk, a complaint not
+visible yet) the redelivery records without sending again. Building a letter is pure: when it
+fails it fails every time, so it is dead-lettered at once. Failures surface as exceptions; the
+consumer (app.py) turns them into retry, hold or dead-letter.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import msgspec
 from eventsourcing.persistence import OperationalError
 
 from services.notifier import domain
-from services.notifier.letters import LetterContextError, LetterKind, RenderedLetter, render
+from services.notifier.letters import LetterKind, RenderedLetter, render
+from services.notifier.outbox import Intent, MemoryOutbox, Outbox
 from services.notifier.senders import (
     PermanentSendError,
     RelaySettings,
@@ -48,6 +51,7 @@ Sender = Callable[[EmailMessage, RelaySettings], Awaitable[SendReceipt]]
 
 class Outcome(StrEnum):
     SENT = "sent"
+    RECORDED = "recorded"  # accepted by the relay before; only the record step was left
     ALREADY_RECORDED = "already_recorded"
     NOT_NEEDED = "not_needed"
     ERASED = "erased"
@@ -70,7 +74,6 @@ class NotifierApplication(ComplaintsApplication):
 class MailSettings:
     relay: RelaySettings
     mail_from: str
-    reply_to: str | None = None
 
 
 class LetterService:
@@ -83,9 +86,16 @@ class LetterService:
         *,
         clock: Clock = lambda: datetime.now(UTC),
         sender: Sender = send,
+        outbox: Outbox | None = None,
+        on_accepted: Callable[[], None] = lambda: None,
     ) -> None:
         self.app, self.mail, self.letterhead, self.calendar = app, mail, letterhead, calendar
         self.clock, self.sender = clock, sender
+        self.outbox = outbox or MemoryOutbox()
+        self.on_accepted = on_accepted
+        # Accepted by the relay, not yet marked in the outbox or recorded: if NATS fails right
+        # after the relay's 250, this process still knows not to send again.
+        self._accepted: dict[str, datetime] = {}
 
     async def handle(self, subject: str, data: bytes) -> Outcome:
         try:
@@ -103,6 +113,26 @@ class LetterService:
             return Outcome.NOT_NEEDED
         if submitted is None:
             raise domain.Undeliverable(f"complaint {event.complaint_id} has no submission event")
+        try:
+            built = self._build(kind, event, submitted, complaint)
+        except Exception as error:
+            raise domain.Unbuildable(
+                f"cannot build the {kind} letter: {type(error).__name__}: {error}"
+            ) from error
+        if built is None:
+            log.warning("no %s letter for %s: personal data erased", kind, event.complaint_id)
+            return Outcome.ERASED
+        rendered, deadlines = built
+        if rendered.message_id in complaint.letters:
+            return Outcome.ALREADY_RECORDED
+        sent_at, sent_now = await self._deliver(rendered, ctx_name(rendered, submitted))
+        await asyncio.to_thread(self._record, event, rendered, sent_at, deadlines)
+        self._accepted.pop(rendered.message_id, None)
+        return Outcome.SENT if sent_now else Outcome.RECORDED
+
+    def _build(
+        self, kind: LetterKind, event: ev.Event, submitted: ev.Submitted, complaint: Complaint
+    ) -> tuple[RenderedLetter, domain.StatedDeadlines | None] | None:
         deadlines = (
             domain.stated_deadlines(
                 submitted.received_at,
@@ -118,19 +148,21 @@ class LetterService:
             kind, event, submitted, complaint, deadlines, self.calendar, self.letterhead
         )
         if ctx is None:
-            log.warning("no %s letter for %s: personal data erased", kind, event.complaint_id)
-            return Outcome.ERASED
-        try:
-            with tracing.step(f"render {kind}"):
-                rendered = render(kind, ctx, letter_key=domain.letter_key(event))
-        except LetterContextError as error:
-            raise domain.Undeliverable(f"cannot write the {kind} letter: {error}") from error
-        if rendered.message_id in complaint.letters:
-            return Outcome.ALREADY_RECORDED
-        with tracing.step("smtp send"):
-            sent_at = await self._send(rendered, ctx.complainant_name)
-        await asyncio.to_thread(self._record, event, rendered, sent_at, deadlines)
-        return Outcome.SENT
+            return None
+        with tracing.step(f"render {kind}"):
+            rendered = render(kind, ctx, letter_key=domain.letter_key(event))
+        # Built once here too, so a letter no message can carry fails now, not at the relay.
+        self._message(rendered, ctx.complainant_name, self.clock())
+        return rendered, deadlines
+
+    def _message(self, rendered: RenderedLetter, name: str, date: datetime) -> EmailMessage:
+        return build_message(
+            rendered,
+            self.mail.mail_from,
+            formataddr((name, rendered.recipient)),
+            date=date,
+            reply_to=domain.reply_to(self.letterhead, UUID(rendered.complaint_id)),
+        )
 
     def _unsealed(self, event: ev.Event) -> ev.Event:
         """The letter quotes personal text (the response): open the sealed part with the
@@ -153,20 +185,34 @@ class LetterService:
                 attempts=3,
             ) from error
 
-    async def _send(self, rendered: RenderedLetter, name: str) -> datetime:
-        sent_at = self.clock()
-        message = build_message(
-            rendered,
-            self.mail.mail_from,
-            formataddr((name, rendered.recipient)),
-            date=sent_at,
-            reply_to=self.mail.reply_to,
-        )
+    async def _deliver(self, rendered: RenderedLetter, name: str) -> tuple[datetime, bool]:
+        """When the relay accepted the letter, and whether that happened now. Sends only when
+        no attempt is known to have been accepted (outbox.py)."""
+        message_id = rendered.message_id
+        if message_id in self._accepted:
+            return self._accepted[message_id], False
+        intent = await self.outbox.get(message_id)
+        if intent is not None and intent.state == "accepted":
+            return intent.date, False
+        if intent is None:
+            intent = Intent(message_id=message_id, state="sending", date=self.clock())
+            await self.outbox.put(intent)
+        message = self._message(rendered, name, intent.date)
         try:
-            await self.sender(message, self.mail.relay)
+            with tracing.step("smtp send"):
+                receipt = await self.sender(message, self.mail.relay)
         except PermanentSendError as error:
             raise domain.Undeliverable(f"relay refused the letter permanently: {error}") from error
-        return sent_at
+        self._accepted[message_id] = intent.date
+        self.on_accepted()
+        accepted = Intent(
+            message_id=message_id,
+            state="accepted",
+            date=intent.date,
+            relay_response=receipt.relay_response,
+        )
+        await self.outbox.put(accepted)
+        return intent.date, True
 
     def _record(
         self,
@@ -203,4 +249,13 @@ class LetterService:
                 letter=record, cause_event_id=event.event_id, now=now, cause=cause
             )
 
-        self.app.change(event.complaint_id, decide)
+        try:
+            self.app.change(event.complaint_id, decide)
+        except ComplaintNotFound as error:
+            # It was just loaded: a replica behind; retried (the letter is not sent again).
+            raise Unavailable(f"complaint {error} not visible for the record yet") from error
+
+
+def ctx_name(rendered: RenderedLetter, submitted: ev.Submitted) -> str:
+    personal = submitted.personal
+    return domain.clean_line(personal.complainant.name) if personal else ""

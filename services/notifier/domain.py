@@ -5,13 +5,20 @@ here: time is an argument.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from services.notifier.letters import ExternalRoute, LetterContext, LetterKind, RenderedLetter
+from services.notifier.letters import (
+    ExternalRoute,
+    LetterContext,
+    LetterKind,
+    RefusedFile,
+    RenderedLetter,
+)
 from shared import events as ev
-from shared import statuslink
+from shared import replyaddress, statuslink
 from shared.calendar import BusinessCalendar
 from shared.clocks import policy_in_force
 from shared.complaint import Complaint
@@ -24,7 +31,11 @@ LETTER_OF_EVENT: dict[type[ev.Event], LetterKind] = {
     ev.Escalated: LetterKind.ESCALATION_NOTICE,
     ev.Extended: LetterKind.EXTENSION_NOTICE,
     ev.Closed: LetterKind.CLOSURE,
+    ev.ReactionReceived: LetterKind.REACTION_RECEIPT,
 }
+
+
+VISIBILITY_ATTEMPTS = 5
 
 
 class Undeliverable(Exception):
@@ -38,6 +49,19 @@ class Undeliverable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.attempts = attempts
+
+
+class NotYetVisible(Undeliverable):
+    """The complaint as read does not hold the delivered event (yet): a replica catching up
+    gets a few deliveries; with leader reads it is a message the log's recorder never wrote."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, attempts=VISIBILITY_ATTEMPTS)
+
+
+class Unbuildable(Undeliverable):
+    """The letter cannot be built from what the log holds (a bug or an old event no template
+    fits): rebuilding it gives the same result, so it is dead-lettered at once, with an alert."""
 
 
 @dataclass(frozen=True)
@@ -88,11 +112,20 @@ def _calendar_of(policy: Policy) -> BusinessCalendar:
 def letter_for(event: ev.Event, complaint: Complaint) -> LetterKind | None:
     """The letter this event obliges us to send, or None (not a letter event, or moot)."""
     kind = LETTER_OF_EVENT.get(type(event))
+    if isinstance(event, ev.ReactionReceived) and not _deserves_receipt(event):
+        return None
     if kind is LetterKind.ACKNOWLEDGEMENT and (complaint.acknowledged or not complaint.is_open):
         # Acknowledged already, or closed (e.g. withdrawn) before we got to it: the closure
         # letter is then the one the complainant needs.
         return None
     return kind
+
+
+def _deserves_receipt(event: ev.ReactionReceived) -> bool:
+    """Only the complainant's own e-mail gets a receipt: an unverified message may come from
+    anyone (a receipt would tell a stranger about the complaint) and an auto-reply answered
+    starts a mail loop."""
+    return event.verified and not event.auto_reply and event.channel == "email"
 
 
 def letter_key(event: ev.Event) -> str:
@@ -111,12 +144,11 @@ def check_subject(subject: str, event: ev.Event) -> None:
 def check_visible(event: ev.Event, complaint_version: int | None) -> None:
     """We must see the complaint at least up to this event (a replica may lag: retry first)."""
     if complaint_version is None:
-        raise Undeliverable(f"complaint {event.complaint_id} does not exist", attempts=3)
+        raise NotYetVisible(f"complaint {event.complaint_id} is not visible yet")
     if complaint_version < event.version:
-        raise Undeliverable(
+        raise NotYetVisible(
             f"complaint {event.complaint_id} is at version {complaint_version}, "
-            f"behind event version {event.version}",
-            attempts=3,
+            f"behind event version {event.version}"
         )
 
 
@@ -130,6 +162,24 @@ class Letterhead:
     # shared/statuslink.py) or ".../status?reference={reference}" (the lookup form).
     status_url_template: str = ""
     status_link_secret: bytes = b""
+    # "<public url>/status/<id>/<token>/review" is the review link; replies go to the
+    # per-complaint address <reply_mailbox>+<tag>@<mail_domain> (shared/replyaddress.py).
+    public_url: str = "http://127.0.0.1:8080"
+    reply_mailbox: str = "klachten"
+    mail_domain: str = "klachten.local"
+    attachment_max_mb: int = 10
+
+
+def reply_to(letterhead: Letterhead, complaint_id: UUID) -> str:
+    return replyaddress.reply_address(
+        letterhead.status_link_secret, complaint_id, letterhead.reply_mailbox,
+        letterhead.mail_domain,
+    )  # fmt: skip
+
+
+def review_url(letterhead: Letterhead, complaint_id: UUID) -> str:
+    path = statuslink.status_path(letterhead.status_link_secret, complaint_id)
+    return f"{letterhead.public_url.rstrip('/')}{path}/review"
 
 
 def letter_context(
@@ -151,15 +201,24 @@ def letter_context(
         "complaint_id": str(submitted.complaint_id),
         "reference": submitted.reference,
         "language": submitted.language,
-        "complainant_name": personal.complainant.name,
+        "complainant_name": clean_line(personal.complainant.name),
         "complainant_email": personal.complainant.email,
-        "subject": personal.subject,
+        "subject": clean_line(personal.subject),
         "received_at": submitted.received_at,
         "organisation_name": letterhead.organisation_name,
         "respond_by": _day(respond_by, calendar),
         "statutory_by": _day(statutory_by, calendar),
         "external_route": letterhead.route,
         "status_url": _status_url(letterhead, submitted),
+        "review_url": review_url(letterhead, submitted.complaint_id),
+        "refused_files": [
+            RefusedFile(
+                filename=clean_line(f.filename) or "?",
+                reason=f.reason,
+                max_mb=letterhead.attachment_max_mb,
+            )
+            for f in personal.refused_attachments
+        ],
     }
     fields.update(_event_fields(event, calendar))
     return LetterContext(**fields)  # type: ignore[arg-type]
@@ -228,3 +287,16 @@ def letter_record(rendered: RenderedLetter, sent_at: datetime) -> ev.LetterRecor
 def record_event_id(message_id: str) -> UUID:
     """Deterministic id of the event recording a letter, so JetStream's dedupe sees doubles."""
     return uuid5(NAMESPACE_URL, f"klachten:letter:{message_id}")
+
+
+def clean_line(text: str) -> str:
+    """One readable line for a mail header or a letter, whatever an old event holds: control
+    characters and line breaks become spaces, format characters (bidi overrides, zero-width)
+    go. Intake refuses them in new complaints; events from before that still carry them."""
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cf":
+            continue
+        kept.append(" " if category in ("Cc", "Zl", "Zp") else char)
+    return " ".join("".join(kept).split())

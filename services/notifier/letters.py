@@ -36,6 +36,7 @@ class LetterKind(StrEnum):
     RESPONSE = "response"
     ESCALATION_NOTICE = "escalation_notice"
     CLOSURE = "closure"
+    REACTION_RECEIPT = "reaction_receipt"
 
 
 class ExternalRoute(msgspec.Struct, frozen=True, kw_only=True):
@@ -46,6 +47,14 @@ class ExternalRoute(msgspec.Struct, frozen=True, kw_only=True):
     url: str
     term_months: int = 12
     deadline: date | None = None
+
+
+class RefusedFile(msgspec.Struct, frozen=True, kw_only=True):
+    """A file that came with the complaint and was not kept, as the acknowledgement names it."""
+
+    filename: str
+    reason: Literal["type_not_accepted", "too_large", "unreadable"]
+    max_mb: int  # the limit a too large file broke
 
 
 class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
@@ -74,6 +83,9 @@ class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
     closure_reason: str | None = None
     external_route: ExternalRoute | None = None
     status_url: str | None = None
+    # The complainant's own "I want this reviewed" link (intake serves it).
+    review_url: str | None = None
+    refused_files: list[RefusedFile] = []
 
 
 class RenderedLetter(msgspec.Struct, frozen=True, kw_only=True):
@@ -102,17 +114,20 @@ class LetterContextError(ValueError):
         self.field = field
 
 
+# Every letter but the receipt offers the review link: the letters promise it (issue #14).
 REQUIRED_FIELDS: dict[LetterKind, tuple[str, ...]] = {
-    LetterKind.ACKNOWLEDGEMENT: ("statutory_by",),
+    LetterKind.ACKNOWLEDGEMENT: ("statutory_by", "review_url"),
     LetterKind.EXTENSION_NOTICE: (
         "statutory_by",
         "extension_weeks",
         "extension_reason",
         "new_statutory_by",
+        "review_url",
     ),
-    LetterKind.RESPONSE: ("response_text",),
-    LetterKind.ESCALATION_NOTICE: ("escalation_level", "escalation_target"),
-    LetterKind.CLOSURE: (),
+    LetterKind.RESPONSE: ("response_text", "review_url"),
+    LetterKind.ESCALATION_NOTICE: ("escalation_level", "escalation_target", "review_url"),
+    LetterKind.CLOSURE: ("review_url",),
+    LetterKind.REACTION_RECEIPT: (),
 }
 
 # The dates each kind of letter promises the complainant: recorded with the letter as proof.
@@ -122,6 +137,7 @@ STATED_DATES: dict[LetterKind, tuple[str, ...]] = {
     LetterKind.RESPONSE: ("external_route_deadline",),
     LetterKind.ESCALATION_NOTICE: ("escalation_respond_by", "statutory_by"),
     LetterKind.CLOSURE: ("external_route_deadline",),
+    LetterKind.REACTION_RECEIPT: (),
 }
 
 DATE_FIELDS = (

@@ -1,11 +1,17 @@
 """Turning a rendered letter into an e-mail and handing it to an SMTP relay.
 
 `send()` classifies every failure as transient (retry with backoff) or permanent (dead-letter)
-so the caller never has to know aiosmtplib's exception tree.
+so the caller never has to know aiosmtplib's exception tree. Timeouts follow RFC 5321 §4.5.3.2:
+a relay may take up to 10 minutes to answer the end of DATA, and giving up earlier sends the
+letter twice when it was accepted after all. `RelayGate` lets letters that wait for a relay
+that is down go out together as soon as it answers again.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -13,6 +19,7 @@ from email.utils import format_datetime
 import aiosmtplib
 import msgspec
 
+from services.notifier.domain import clean_line
 from services.notifier.letters import RenderedLetter
 
 
@@ -29,7 +36,8 @@ class RelaySettings(msgspec.Struct, frozen=True, kw_only=True):
     start_tls: bool | None = False
     username: str | None = None
     password: str | None = None
-    timeout: float = 30.0
+    timeout: float = 300.0  # connect, greeting and each command (RFC 5321: 5 minutes)
+    data_timeout: float = 600.0  # the answer to the end of DATA (RFC 5321: 10 minutes)
     validate_certs: bool = True
 
 
@@ -71,7 +79,7 @@ def build_message(
     message["To"] = to_addr
     if reply_to:
         message["Reply-To"] = reply_to
-    message["Subject"] = rendered.subject
+    message["Subject"] = clean_line(rendered.subject)
     message["Date"] = format_datetime(date or datetime.now(UTC))
     message["Message-ID"] = rendered.message_id
     # RFC 3834: tells autoresponders not to answer and mail loops to stop.
@@ -91,17 +99,8 @@ def build_message(
 async def send(message: EmailMessage, relay: RelaySettings) -> SendReceipt:
     """Deliver `message` to the relay; raise TransientSendError or PermanentSendError."""
     try:
-        refused, response = await aiosmtplib.send(
-            message,
-            hostname=relay.host,
-            port=relay.port,
-            use_tls=relay.use_tls,
-            start_tls=relay.start_tls,
-            username=relay.username,
-            password=relay.password,
-            timeout=relay.timeout,
-            validate_certs=relay.validate_certs,
-        )
+        async with _client(relay) as smtp:
+            refused, response = await smtp.send_message(message, timeout=relay.data_timeout)
     except aiosmtplib.SMTPRecipientsRefused as error:
         raise _recipients_refused(error) from error
     except aiosmtplib.SMTPAuthenticationError as error:
@@ -116,6 +115,78 @@ async def send(message: EmailMessage, relay: RelaySettings) -> SendReceipt:
     return SendReceipt(
         message_id=str(message["Message-ID"]), recipients=accepted, relay_response=response
     )
+
+
+def _client(relay: RelaySettings) -> aiosmtplib.SMTP:
+    return aiosmtplib.SMTP(
+        hostname=relay.host,
+        port=relay.port,
+        use_tls=relay.use_tls,
+        start_tls=relay.start_tls,
+        username=relay.username,
+        password=relay.password,
+        timeout=relay.timeout,
+        validate_certs=relay.validate_certs,
+    )
+
+
+async def relay_answers(relay: RelaySettings, sender: str) -> bool:
+    """Would the relay take a letter now? Greeting, EHLO, MAIL and RCPT (to our own address),
+    then RSET: nothing is sent. A relay that refuses only the message itself fools it; the
+    gate then backs off (RelayGate)."""
+    try:
+        async with _client(relay) as smtp:
+            await smtp.mail(sender, timeout=relay.timeout)
+            await smtp.rcpt(sender, timeout=relay.timeout)
+            await smtp.rset()
+    except (aiosmtplib.SMTPException, OSError):
+        return False
+    return True
+
+
+class RelayGate:
+    """Where letters wait for a relay that is down, and are released together when it is up.
+
+    Each waiting letter keeps its own schedule (base·2^(n-1), see shared/consumer.py), but
+    waits no longer than until a letter was accepted or a probe (`relay_answers`) passed: after
+    an outage the queue goes at once, not when each letter's backoff runs out. Probes run only
+    while letters wait, every `interval`, doubling (up to `cap`) after each release that was
+    not followed by an accepted letter.
+    """
+
+    def __init__(self, probe: Callable[[], Awaitable[bool]], interval: float, cap: float) -> None:
+        self.probe, self.base, self.cap = probe, interval, cap
+        self.interval = interval
+        self._up = asyncio.Event()
+        self._waiting = 0
+        self._prober: asyncio.Task[None] | None = None
+
+    def accepted(self) -> None:
+        """A letter went out: the relay is up."""
+        self.interval = self.base
+        self._release()
+
+    async def wait(self, delay: float) -> None:
+        up = self._up
+        self._waiting += 1
+        if self._prober is None or self._prober.done():
+            self._prober = asyncio.create_task(self._probe_while_waiting())
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(up.wait(), delay)
+        finally:
+            self._waiting -= 1
+
+    def _release(self) -> None:
+        self._up.set()
+        self._up = asyncio.Event()
+
+    async def _probe_while_waiting(self) -> None:
+        while self._waiting:
+            await asyncio.sleep(self.interval)
+            if self._waiting and await self.probe():
+                self.interval = min(self.cap, self.interval * 2)
+                self._release()
 
 
 def _by_code(code: int, message: str) -> SendError:

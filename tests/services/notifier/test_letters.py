@@ -26,6 +26,7 @@ from services.notifier.letters import (
 )
 
 COMPLAINT_ID = "0b6f3c1e-1d2a-4c55-9a4e-0d6f9f1e2a33"
+REVIEW_URL = f"http://127.0.0.1:8080/status/{COMPLAINT_ID}/0123456789abcdef/review"
 
 
 def context(language: str = "nl", **changes: object) -> LetterContext:
@@ -55,6 +56,7 @@ def context(language: str = "nl", **changes: object) -> LetterContext:
             deadline=date(2027, 12, 7),
         ),
         status_url="http://127.0.0.1:8080/klacht/KL-2026-000123",
+        review_url=REVIEW_URL,
     )
     return msgspec.structs.replace(ctx, **changes)
 
@@ -77,11 +79,14 @@ EXPECTED_DATES = {
     },
 }
 RECEIVED = {"nl": "maandag 7 december 2026 om 14:05", "en": "Monday 7 December 2026 at 14:05"}
-ESCALATE = {"nl": "Beantwoord dan deze e-mail", "en": "reply to this e-mail"}
+REVIEW = {"nl": "Ik wil dat dit opnieuw bekeken wordt", "en": "I want this reviewed"}
+# The old wording that made a reply look like a request for review (issue #14 item 3).
+REPLY_TO_DISAGREE = ("vermeld het kenmerk", "quoting reference")
+LETTERS = [kind for kind in LetterKind if kind is not LetterKind.REACTION_RECEIPT]
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])
-@pytest.mark.parametrize("kind", list(LetterKind))
+@pytest.mark.parametrize("kind", LETTERS)
 def test_every_letter_states_reference_dates_and_how_to_escalate(
     kind: LetterKind, language: str
 ) -> None:
@@ -93,7 +98,8 @@ def test_every_letter_states_reference_dates_and_how_to_escalate(
     for body in (letter.text, letter.html):
         assert "KL-2026-000123" in body
         assert RECEIVED[language] in body
-        assert ESCALATE[language] in body
+        assert REVIEW[language] in body and REVIEW_URL in body
+        assert not any(old in body for old in REPLY_TO_DISAGREE)
         assert "http://127.0.0.1:8080/klacht/KL-2026-000123" in body
         assert "nationaleombudsman.nl" in body
         for stated in EXPECTED_DATES[language][kind]:
@@ -213,7 +219,7 @@ def test_template_version_is_stable_and_distinct_per_letter() -> None:
         for language in ("nl", "en")
         for kind in LetterKind
     }
-    assert len(versions) == 10
+    assert len(versions) == 2 * len(LetterKind)
     assert all(re.fullmatch(r"[0-9a-f]{16}", version) for version in versions)
 
 
@@ -257,3 +263,36 @@ def test_any_name_and_subject_render_escaped_and_reproducibly(
     assert str(escape(name.strip())) in letter.html
     assert str(escape(subject)) in letter.html
     assert render(LetterKind.ACKNOWLEDGEMENT, ctx, letter_key="1").sha256 == letter.sha256
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_reaction_receipt_confirms_without_quoting(language: str) -> None:
+    ctx = context(language, response_text="Mijn geheime reactie", closure_reason=None)
+    letter = render(LetterKind.REACTION_RECEIPT, ctx, letter_key="6")
+    expected = {
+        "nl": ("Wij hebben uw bericht over klacht KL-2026-000123 ontvangen", "leest uw bericht"),
+        "en": ("We have received your message about complaint KL-2026-000123", "will read"),
+    }[language]
+    assert letter.subject == expected[0]
+    for body in (letter.text, letter.html):
+        assert expected[1] in body and "geheime" not in body
+    assert letter.message_id == f"<reaction_receipt.{COMPLAINT_ID}.6@klachten.local>"
+
+
+def test_the_acknowledgement_names_files_it_did_not_accept() -> None:
+    refused = [
+        letters.RefusedFile(filename="foto.heic", reason="type_not_accepted", max_mb=10),
+        letters.RefusedFile(filename="scan.pdf", reason="too_large", max_mb=10),
+        letters.RefusedFile(filename="kapot.docx", reason="unreadable", max_mb=10),
+    ]
+    nl = render(LetterKind.ACKNOWLEDGEMENT, context(refused_files=refused), letter_key="1")
+    en = render(LetterKind.ACKNOWLEDGEMENT, context("en", refused_files=refused), letter_key="1")
+    for body in (nl.text, nl.html):
+        assert "foto.heic" in body and "omdat wij dit soort bestand niet aannemen" in body
+        assert "omdat het groter is dan 10 MB" in body
+        assert "omdat wij het niet konden openen" in body
+    for body in (en.text, en.html):
+        assert "it is not a type of file we accept" in body
+        assert "because it is larger than 10 MB" in body and "we could not open it" in body
+    plain = render(LetterKind.ACKNOWLEDGEMENT, context(), letter_key="1")
+    assert "foto.heic" not in plain.text and "niet aangenomen" not in plain.text

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
+import msgspec
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -36,6 +37,7 @@ from tests.helpers import REPO_ROOT, free_port
 COMPLAINT_ID = "7d3c0a52-6a9e-4f1b-8f59-2f7c8e0a9b11"
 FROM = "Gemeente Voorbeeld <klachten@voorbeeld.nl>"
 TO = "Jan de Vries <jan@example.org>"
+REPLY_TO = "klachten+7d3c0a526a9e4f1b8f592f7c8e0a9b11.abcdefghijklmnop@klachten.local"
 
 
 def letter(kind: LetterKind = LetterKind.ACKNOWLEDGEMENT, key: str = "1") -> RenderedLetter:
@@ -52,6 +54,7 @@ def letter(kind: LetterKind = LetterKind.ACKNOWLEDGEMENT, key: str = "1") -> Ren
         statutory_by=date(2027, 1, 18),
         escalation_level=1,
         escalation_target="het hoofd Klantcontact",
+        review_url=f"http://127.0.0.1:8080/status/{COMPLAINT_ID}/abc/review",
     )
     return render(kind, ctx, letter_key=key)
 
@@ -63,7 +66,7 @@ def relay_for(port: int, timeout: float = 5.0) -> RelaySettings:
 def test_build_message_carries_both_parts_and_the_letter_identity() -> None:
     rendered = letter()
     sent_at = datetime(2026, 12, 7, 9, 31, tzinfo=UTC)
-    message = build_message(rendered, FROM, TO, date=sent_at)
+    message = build_message(rendered, FROM, TO, date=sent_at, reply_to=REPLY_TO)
 
     assert message.get_content_type() == "multipart/alternative"
     assert [part.get_content_type() for part in message.iter_parts()] == [
@@ -76,6 +79,16 @@ def test_build_message_carries_both_parts_and_the_letter_identity() -> None:
     assert message["X-Klachten-Letter"] == "acknowledgement"
     assert message["X-Klachten-Complaint"] == COMPLAINT_ID
     assert message["X-Klachten-Content-SHA256"] == rendered.sha256
+    assert message["Reply-To"] == REPLY_TO
+
+
+def test_control_characters_in_a_subject_never_break_the_message() -> None:
+    # Old events hold names and subjects from before intake refused control characters.
+    rendered = msgspec.structs.replace(letter(), subject="Klacht\r\nBcc: x@evil.example\u202e")
+    message = build_message(rendered, FROM, TO, reply_to=REPLY_TO)
+    assert message["Subject"] == "Klacht Bcc: x@evil.example"
+    assert message["Bcc"] is None
+    assert b"\r\nBcc:" not in message.as_bytes()
 
 
 async def test_sent_letter_lands_once_in_the_maildir_with_both_parts(sink: MailSink) -> None:

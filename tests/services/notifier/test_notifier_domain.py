@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -12,12 +12,13 @@ from services.notifier.domain import Letterhead
 from services.notifier.letters import LetterKind, local_day, render
 from services.notifier.settings import NotifierSettings
 from shared import events as ev
+from shared import replyaddress
 from shared.calendar import BusinessCalendar
 from shared.complaint import Cause
 from tests.helpers_domain import NOW, letter, submitted
 
 CALENDAR = BusinessCalendar(version="NL")
-HEAD = Letterhead(organisation_name="Gemeente Voorbeeld")
+HEAD = Letterhead(organisation_name="Gemeente Voorbeeld", status_link_secret=b"s3cret")
 STAFF = Cause(actor="staff:ann")
 
 
@@ -81,7 +82,9 @@ def test_subject_must_match_the_body() -> None:
     domain.check_subject(f"complaints.{fact.complaint_id}.1.submitted", fact)
     with pytest.raises(domain.Undeliverable):
         domain.check_subject(f"complaints.{uuid4()}.1.submitted", fact)
-    with pytest.raises(domain.Undeliverable, match="behind"):
+    # A complaint read behind its delivered event is a replica catching up: retried, never
+    # dead-lettered (a lagging replica once dead-lettered acknowledgements).
+    with pytest.raises(domain.NotYetVisible, match="behind"):
         domain.check_visible(
             ev.Responded(
                 **{
@@ -129,3 +132,76 @@ def test_settings_from_env() -> None:
 
 def _fields(fact: ev.Event, *without: str) -> dict[str, object]:
     return {f: getattr(fact, f) for f in fact.__struct_fields__ if f not in without}
+
+
+def _reaction(**changes: object) -> tuple[ev.ReactionReceived, object]:
+    complaint = submitted()
+    complaint.record_reaction(text="Dank u, maar ik wacht nog steeds.", disagrees=False,
+                              channel="email", now=NOW, cause=STAFF, **changes)  # fmt: skip
+    return complaint.pending_events[-1].fact, complaint  # type: ignore[attr-defined]
+
+
+def test_only_the_complainants_own_mail_gets_a_receipt() -> None:
+    event, complaint = _reaction(verified=True, verified_by="reply_address")
+    assert domain.letter_for(event, complaint) is LetterKind.REACTION_RECEIPT  # type: ignore[arg-type]
+    for changes in ({"verified": False, "sender": "x@evil.example"}, {"auto_reply": True}):
+        event, complaint = _reaction(**changes)
+        assert domain.letter_for(event, complaint) is None  # type: ignore[arg-type]
+
+
+def test_the_receipt_never_quotes_the_message() -> None:
+    event, complaint = _reaction(verified=True, verified_by="reply_address")
+    first = complaint.pending_events[0].fact  # type: ignore[attr-defined]
+    ctx = domain.letter_context(
+        LetterKind.REACTION_RECEIPT,
+        event,
+        first,
+        complaint,
+        None,
+        CALENDAR,
+        HEAD,  # type: ignore[arg-type]
+    )
+    assert ctx is not None
+    text = render(LetterKind.REACTION_RECEIPT, ctx, letter_key="2").text
+    assert "wacht nog steeds" not in text
+
+
+def test_every_letter_names_its_reply_address_and_review_link() -> None:
+    complaint = submitted()
+    first: ev.Submitted = complaint.pending_events[0].fact  # type: ignore[attr-defined]
+    address = domain.reply_to(HEAD, first.complaint_id)
+    assert replyaddress.complaint_of_reply_address(b"s3cret", address) == first.complaint_id
+    assert address.startswith("klachten+") and address.endswith("@klachten.local")
+    ctx = domain.letter_context(
+        LetterKind.ACKNOWLEDGEMENT, first, first, complaint, None, CALENDAR, HEAD
+    )
+    assert ctx is not None and ctx.review_url is not None
+    assert ctx.review_url.startswith(f"http://127.0.0.1:8080/status/{first.complaint_id}/")
+    assert ctx.review_url.endswith("/review")
+
+
+def test_control_characters_never_reach_a_header_or_a_letter() -> None:
+    assert domain.clean_line("Jan\r\nBcc: x@evil.example") == "Jan Bcc: x@evil.example"
+    assert domain.clean_line("Piet\u202egnp.exe\u200b\x00") == "Pietgnp.exe"
+    assert domain.clean_line("\u2028 a \t b ") == "a b"
+
+
+def test_refused_files_come_from_the_submission() -> None:
+    complaint = submitted()
+    first: ev.Submitted = complaint.pending_events[0].fact  # type: ignore[attr-defined]
+    assert first.personal is not None
+    refused = ev.RefusedAttachment(
+        filename="foto\r\n.heic", declared_type="image/heic", size=10, reason="type_not_accepted"
+    )
+    personal = ev.SubmittedPersonal(
+        **{**_fields(first.personal), "refused_attachments": [refused]}  # type: ignore[arg-type]
+    )
+    with_refusal = ev.Submitted(**{**_fields(first), "personal": personal})
+    ctx = domain.letter_context(
+        LetterKind.ACKNOWLEDGEMENT, with_refusal, with_refusal, complaint, None, CALENDAR, HEAD
+    )
+    assert ctx is not None
+    assert [(f.filename, f.reason, f.max_mb) for f in ctx.refused_files] == [
+        ("foto .heic", "type_not_accepted", 10)
+    ]
+    assert UUID(ctx.complaint_id) == first.complaint_id

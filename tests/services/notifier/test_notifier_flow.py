@@ -28,10 +28,10 @@ from services.notifier.letters import format_date
 from services.notifier.mailsink import MailSink, load_message
 from services.notifier.settings import NotifierSettings
 from shared import events as ev
-from shared import subjects
+from shared import replyaddress, statuslink, subjects
 from shared.application import ComplaintsApplication
 from shared.calendar import BusinessCalendar
-from shared.complaint import Cause
+from shared.complaint import Cause, Complaint
 from shared.natsserver import EmbeddedNats
 from tests.helpers import wait_until
 
@@ -161,3 +161,54 @@ async def test_two_instances_steady_rate_latency(
 async def _all_acknowledged(nc: nats.NATS, ids: object) -> dict[str, int] | None:
     acks = await acknowledgements(nc)
     return dict(acks) if all(acks[str(i)] >= 1 for i in ids) else None  # type: ignore[attr-defined]
+
+
+async def test_letters_carry_the_reply_address_and_only_own_mail_gets_a_receipt(
+    settings: NotifierSettings, sink: MailSink, nc: nats.NATS, complaints: ComplaintsApplication
+) -> None:
+    complaint_id = await asyncio.to_thread(submit, complaints, language="en")
+    now = datetime.now(UTC)
+    reactions = {  # message id -> what the reaction was
+        "own": {"verified": True, "verified_by": "reply_address"},
+        "stranger": {"verified": False, "sender": "someone@elsewhere.example"},
+        "auto": {"verified": True, "verified_by": "reply_address", "auto_reply": True},
+    }
+
+    def react(complaint: Complaint) -> None:
+        for message_id, how in reactions.items():
+            complaint.record_reaction(
+                text=f"secret words of {message_id}", disagrees=False, channel="email",
+                now=now, cause=Cause(actor="complainant"), message_id=f"<{message_id}@x>",
+                **how,  # type: ignore[arg-type]
+            )  # fmt: skip
+
+    await asyncio.to_thread(complaints.change, complaint_id, react)
+    async with create_app(settings):
+        await wait_until(
+            lambda: len(mails_by_complaint(sink.maildir).get(str(complaint_id), [])) >= 2,
+            timeout=20,
+            message="acknowledgement and receipt",
+        )
+        await wait_until(lambda: _consumer_idle(nc), timeout=20, message="consumer idle")
+    letters = mails_by_complaint(sink.maildir)[str(complaint_id)]
+    assert sorted(m.letter_kind or "" for m in letters) == ["acknowledgement", "reaction_receipt"]
+    secret = statuslink.link_secret(settings.data_dir)
+    for mail in letters:
+        message = load_message(sink.maildir, mail.message_id or "")
+        assert message is not None
+        reply_to = str(message["Reply-To"])
+        assert replyaddress.complaint_of_reply_address(secret, reply_to) == complaint_id
+        text = message.get_body(("plain",)).get_content()
+        assert "secret words" not in text
+        if mail.letter_kind == "reaction_receipt":
+            assert "We have received your message about your complaint KL-2026-000001" in text
+        else:
+            assert "I want this reviewed" in text and f"/status/{complaint_id}/" in text
+    history = await events_of(nc, complaint_id)
+    recorded = [e.letter.kind for e in history if isinstance(e, ev.LetterSent)]
+    assert recorded == ["reaction_receipt"]
+
+
+async def _consumer_idle(nc: nats.NATS) -> bool:
+    info = await nc.jetstream().consumer_info(subjects.COMPLAINTS_STREAM, "notifier")
+    return info.num_pending == 0 and info.num_ack_pending == 0

@@ -17,8 +17,9 @@ from test_notifier_support import (
     submit,
 )
 
+from services.notifier import domain
 from services.notifier.app import create_app
-from services.notifier.mailsink import MailSink, read_maildir
+from services.notifier.mailsink import MailSink, load_message, read_maildir
 from shared import events as ev
 from shared import subjects
 from shared.application import ComplaintsApplication
@@ -88,9 +89,11 @@ async def test_poison_is_dead_lettered_and_the_next_good_message_is_processed(
         # A raw publish the recorder did not write is no event of the complaint (the audit
         # flags it), so the complaint it claims to belong to does not exist.
         unreadable = by_seq[sequences["unreadable history"]][0]["Klachten-Reason"]
-        assert "does not exist" in unreadable or "cannot be loaded" in unreadable
+        assert "not visible" in unreadable or "cannot be loaded" in unreadable
         # A history we cannot read gets a few deliveries (a lagging replica?), garbage one.
-        assert by_seq[sequences["unreadable history"]][0]["Klachten-Deliveries"] == "3"
+        assert by_seq[sequences["unreadable history"]][0]["Klachten-Deliveries"] == str(
+            domain.VISIBILITY_ATTEMPTS
+        )
         assert by_seq[sequences["not json"]][0]["Klachten-Deliveries"] == "1"
         assert [m.complaint_id for m in read_maildir(sink.maildir)] == [str(good)]
         info = await js.consumer_info(subjects.COMPLAINTS_STREAM, "notifier")
@@ -108,3 +111,37 @@ async def _acknowledged(nc: nats.NATS, complaint_id: str) -> bool:
 async def _at_least(nc: nats.NATS, n: int) -> list | None:
     found = await dead_letters(nc)
     return found if len(found) >= n else None
+
+
+async def test_a_letter_that_cannot_be_built_is_dead_lettered_at_once(
+    provisioned_nats: EmbeddedNats, sink: MailSink, tmp_path: Path
+) -> None:
+    # Before: a CR LF in the name made building the letter fail, retried for an hour.
+    settings = notifier_settings(
+        provisioned_nats.url, sink.port, tmp_path, notifier_retry_base=1.0, notifier_workers=2
+    )
+    nc = await nats.connect(provisioned_nats.url)
+    complaints = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
+    try:
+        old = {"subject": "Geen\r\nreactie\u202e", "email": "jan@example.org"}
+        named = str(
+            await asyncio.to_thread(submit, complaints, name="Jan\r\nBcc: x@evil.example", **old)
+        )
+        bad_address = "piet@example.org\r\nBcc: y@evil.example"
+        broken = str(await asyncio.to_thread(submit, complaints, number=2, email=bad_address))
+        async with create_app(settings):
+            await wait_until(lambda: _acknowledged(nc, named), timeout=20, message="named")
+            letters = await wait_until(lambda: _at_least(nc, 1), timeout=20, message="dead")
+        headers, _ = letters[0]
+        assert headers["Klachten-Subject"].split(".")[1] == broken
+        assert headers["Klachten-Deliveries"] == "1"  # at once, not after an hour of retries
+        assert "cannot build the acknowledgement letter" in headers["Klachten-Reason"]
+        [mail] = read_maildir(sink.maildir)
+        message = load_message(sink.maildir, mail.message_id or "")
+        assert message is not None
+        assert message["To"] == '"Jan Bcc: x@evil.example" <jan@example.org>'
+        assert message["Bcc"] is None
+        assert mail.to == ["jan@example.org"]
+    finally:
+        complaints.close()
+        await nc.close()

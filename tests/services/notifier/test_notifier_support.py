@@ -52,7 +52,12 @@ def submit(
     language: ev.Language = "nl",
     received_at: datetime | None = None,
     number: int = 1,
+    name: str = "Jan de Vries",
+    email: str | None = None,
+    subject: str = "Geen reactie op mijn aanvraag",
 ) -> UUID:
+    """A submission; `name`, `email` and `subject` as old events may hold them (intake now
+    refuses control characters)."""
     now = datetime.now(UTC)
     complaint = Complaint.submit(
         complaint_id=uuid4(),
@@ -60,8 +65,8 @@ def submit(
         channel="web",
         language=language,
         personal=ev.SubmittedPersonal(
-            complainant=ev.Complainant(name="Jan de Vries", email=f"jan{number}@example.org"),
-            subject="Geen reactie op mijn aanvraag",
+            complainant=ev.Complainant(name=name, email=email or f"jan{number}@example.org"),
+            subject=subject,
             description="Ik wacht al maanden.",
         ),
         received_at=received_at or now,
