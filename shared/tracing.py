@@ -84,9 +84,14 @@ class JsonLinesExporter(SpanExporter):
         return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        self._rotate_if_due()
-        for span in spans:
-            os.write(self.fd, (span.to_json(indent=None) + "\n").encode())
+        try:
+            self._rotate_if_due()
+            for span in spans:
+                os.write(self.fd, (span.to_json(indent=None) + "\n").encode())
+        except OSError:
+            # A full disk: spans are diagnostics, dropped quietly (no traceback per span
+            # filling the service log); the log of record is the stream.
+            return SpanExportResult.FAILURE
         return SpanExportResult.SUCCESS
 
     def _rotate_if_due(self) -> None:
