@@ -21,7 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from nats.errors import Error as NatsError
 
-from services.intake import domain, web
+from services.intake import domain, web, webform
 from services.intake import messages as replies
 from services.intake import openapi as docs
 from services.intake.application import Clock, IdempotencyConflict, Intake, utcnow
@@ -88,9 +88,13 @@ def create_app(settings: IntakeSettings, clock: Clock = utcnow) -> FastAPI:
         max_bytes=settings.intake_max_body_bytes,
         # documents added in the web form: the attachment limit plus room for the fields
         upload_max_bytes=settings.attachment_max_bytes + settings.intake_max_body_bytes,
+        # the web form reads a little more, to show its own 413 page with the text kept
+        form_path="/",
+        form_max_bytes=4 * (settings.attachment_max_bytes + settings.intake_max_body_bytes),
     )
     _add_error_handlers(api)
     _add_api_routes(api)
+    api.include_router(webform.router)
     api.include_router(web.router)
     docs.install(api)
     return api

@@ -16,14 +16,30 @@ class BodyTooLarge(Exception):
     pass
 
 
+# The scope key that tells the web form its body was refused unread (declared too large).
+BODY_REFUSED = "klachten.body_refused"
+
+
 class BodySizeLimit:
     """ASGI middleware: 413 when Content-Length or the bytes actually sent exceed the limit.
 
-    Form uploads (multipart/form-data) carry documents and get their own, larger limit."""
+    Form uploads (multipart/form-data) carry documents and get their own, larger limit. The
+    web form itself (``form_path``) answers its own 413 page, in the page's language: it may
+    read up to ``form_max_bytes`` (so the typed text of a form whose files are a little too
+    large comes back), catches ``BodyTooLarge`` beyond it, and is told in the scope when a
+    declared length was refused unread."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_max_bytes: int = 0,
+        form_path: str | None = None,
+        form_max_bytes: int = 0,
+    ) -> None:
         self.app, self.json_max = app, max_bytes
         self.upload_max = max(upload_max_bytes, max_bytes)
+        self.form_path, self.form_max = form_path, max(form_max_bytes, self.upload_max)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -31,13 +47,17 @@ class BodySizeLimit:
             return
         headers = dict(scope.get("headers") or [])
         upload = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
-        limit = self.upload_max if upload else self.json_max
+        form = upload and scope.get("path") == self.form_path and scope.get("method") == "POST"
+        limit = self.form_max if form else self.upload_max if upload else self.json_max
         declared = headers.get(b"content-length")
         if declared is not None:
             try:
                 too_big = int(declared) > limit
             except ValueError:
                 await _send_json(send, 400, [{"field": "Content-Length", "message": "invalid"}])
+                return
+            if too_big and form:
+                await self.app({**scope, BODY_REFUSED: limit}, _no_body, send)
                 return
             if too_big:
                 await _send_413(send, limit)
@@ -65,6 +85,10 @@ class BodySizeLimit:
         except BodyTooLarge:
             if not started:
                 await _send_413(send, limit)
+
+
+async def _no_body() -> Any:
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 async def _send_413(send: Any, max_bytes: int) -> None:

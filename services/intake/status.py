@@ -101,6 +101,7 @@ class ComplainantView:
     subject: str | None
     steps: list[Step]
     may_escalate: bool
+    answered: bool
     next_level: dict[str, Any] | None
     external: dict[str, Any] | None
     attachments: list[str]
@@ -111,7 +112,7 @@ def complainant_view(facts: list[ev.Event]) -> ComplainantView:
     assert isinstance(submitted, ev.Submitted)
     policy, _ = policy_in_force()
     steps = [s for f in facts if (s := _step(f, policy)) is not None]
-    level, status, paused, last_answer = 0, "submitted", False, None
+    level, status, last_answer = 0, "submitted", None
     erased = submitted.personal is None
     for f in facts:
         match f:
@@ -123,13 +124,13 @@ def complainant_view(facts: list[ev.Event]) -> ComplainantView:
                 status, level = "escalated", f.level
             case ev.Closed():
                 status, last_answer = "closed", _on(f.occurred_at)
-            case ev.Paused() | ev.Resumed():
-                paused = isinstance(f, ev.Paused)
             case ev.Erased():
                 erased = True
     steps += _ahead(facts, status)
     nxt = policy.level(level + 1)
-    may = status == "responded" and not paused and not erased and nxt is not None
+    # Review may be asked before and after the answer (the letters promise it); not again
+    # while an escalation waits for its answer, nor once the complaint is closed.
+    may = status not in ("escalated", "closed") and not erased and nxt is not None
     return ComplainantView(
         reference=submitted.reference,
         status=status,
@@ -138,6 +139,7 @@ def complainant_view(facts: list[ev.Event]) -> ComplainantView:
         subject=None if erased else submitted.personal.subject,  # type: ignore[union-attr]
         steps=steps,
         may_escalate=may,
+        answered=status == "responded",
         next_level=_level(nxt) if nxt else None,
         external=_external(policy, level, status, last_answer),
         attachments=[] if erased else [a.filename for a in submitted.personal.attachments],  # type: ignore[union-attr]

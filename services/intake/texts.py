@@ -179,8 +179,19 @@ MORE: dict[str, dict[str, Any]] = {
         "of Word). Samen maximaal {max}.",
         "attachment_type": "Bestand {name}: dit soort bestand kunnen wij niet aannemen. "
         "Stuur een PDF, afbeelding, tekst- of Word-bestand.",
-        "attachment_size": "Bestand {name} is te groot; het maximum is {max}.",
+        "attachment_size": "Bestand {name} is niet toegevoegd: de bestanden mogen samen "
+        "hoogstens {max} zijn.",
         "attachment_count": "Voeg hoogstens {max} bestanden toe.",
+        "attachments_too_large": "De bestanden waren samen groter dan {max}, daarom konden wij "
+        "het formulier niet ontvangen. Vul het opnieuw in en voeg minder of kleinere bestanden "
+        "toe (samen hoogstens {max}).",
+        "attachments_too_large_js": "De bestanden zijn samen groter dan {max}. Kies minder of "
+        "kleinere bestanden; uw tekst blijft staan.",
+        "attachments_lost": "Voeg deze bestanden opnieuw toe: {names}.",
+        "attachments_kept": "Al toegevoegd: {name}",
+        "attachments_kept_hint": "Deze documenten hebben wij al; u hoeft ze niet opnieuw te "
+        "kiezen.",
+        "remove_document": "Weghalen",
         "timeline": "Tijdlijn van uw klacht",
         "your_attachments": "Uw documenten",
         "follow_title": "Uw klacht volgen",
@@ -222,13 +233,21 @@ MORE: dict[str, dict[str, Any]] = {
         },
         "erased_notice": "Uw persoonsgegevens en de teksten van deze klacht zijn verwijderd. "
         "Alleen de data van de stappen zijn bewaard.",
-        "escalate_title": "Niet tevreden met onze reactie?",
-        "escalate_intro": "Vertel ons waarom u het niet eens bent. Wij leggen uw klacht dan "
-        "voor aan {name}.",
+        "review_after": {
+            "title": "Niet tevreden met onze reactie?",
+            "intro": "Vertel ons waarom u het niet eens bent. Wij leggen uw klacht dan voor "
+            "aan {name}.",
+            "label": "Waarom bent u het niet eens met onze reactie?",
+        },
+        "review_before": {
+            "title": "Wilt u dat iemand anders naar uw klacht kijkt?",
+            "intro": "U hoeft niet op onze reactie te wachten. Vertel ons waarom, dan leggen "
+            "wij uw klacht nu voor aan {name}.",
+            "label": "Waarom wilt u dat uw klacht opnieuw bekeken wordt?",
+        },
         "escalate_term": "U krijgt binnen {days} werkdagen een nieuwe reactie.",
-        "escalate_label": "Waarom bent u het niet eens met onze reactie?",
-        "escalate_button": "Vraag om een nieuwe beoordeling",
-        "escalate_required": "Schrijf waarom u het niet eens bent met onze reactie.",
+        "escalate_button": "Ik wil dat dit opnieuw bekeken wordt",
+        "escalate_required": "Schrijf waarom u wilt dat uw klacht opnieuw bekeken wordt.",
         "escalate_done": "Wij hebben uw verzoek ontvangen. Uw klacht ligt nu bij {name}.",
         "escalate_refused": "Uw klacht kan nu niet opnieuw worden voorgelegd; misschien hebt u "
         "dat al gevraagd. De tijdlijn hieronder laat zien hoe het staat.",
@@ -238,7 +257,6 @@ MORE: dict[str, dict[str, Any]] = {
         "external_until": "Doe dat uiterlijk op {until}: binnen {months} maanden na onze "
         "laatste reactie.",
         "external_term": "Dat kan binnen {months} maanden na onze laatste reactie.",
-        "wait_answer": "U kunt om een nieuwe beoordeling vragen zodra u onze reactie hebt.",
         "weekdays": [
             "maandag",
             "dinsdag",
@@ -314,8 +332,18 @@ MORE: dict[str, dict[str, Any]] = {
         "At most {max} in total.",
         "attachment_type": "File {name}: we cannot accept this kind of file. Send a PDF, image, "
         "text or Word file.",
-        "attachment_size": "File {name} is too large; the maximum is {max}.",
+        "attachment_size": "File {name} was not added: the files together may be at most {max}.",
         "attachment_count": "Add at most {max} files.",
+        "attachments_too_large": "The files together were larger than {max}, so we could not "
+        "receive the form. Please fill it in again and add fewer or smaller files (at most "
+        "{max} together).",
+        "attachments_too_large_js": "The files together are larger than {max}. Choose fewer or "
+        "smaller files; your text stays as it is.",
+        "attachments_lost": "Please add these files again: {names}.",
+        "attachments_kept": "Already attached: {name}",
+        "attachments_kept_hint": "We already have these documents; you do not need to choose "
+        "them again.",
+        "remove_document": "Remove",
         "timeline": "Timeline of your complaint",
         "your_attachments": "Your documents",
         "follow_title": "Follow your complaint",
@@ -357,12 +385,20 @@ MORE: dict[str, dict[str, Any]] = {
         },
         "erased_notice": "Your personal data and the texts of this complaint were erased. Only "
         "the dates of the steps are kept.",
-        "escalate_title": "Not satisfied with our answer?",
-        "escalate_intro": "Tell us why you disagree. We will then refer your complaint to {name}.",
+        "review_after": {
+            "title": "Not satisfied with our answer?",
+            "intro": "Tell us why you disagree. We will then refer your complaint to {name}.",
+            "label": "Why do you disagree with our answer?",
+        },
+        "review_before": {
+            "title": "Do you want someone else to look at your complaint?",
+            "intro": "You do not have to wait for our answer. Tell us why, and we refer your "
+            "complaint to {name} now.",
+            "label": "Why do you want your complaint reviewed?",
+        },
         "escalate_term": "You receive a new answer within {days} working days.",
-        "escalate_label": "Why do you disagree with our answer?",
-        "escalate_button": "Ask for a new review",
-        "escalate_required": "Write why you disagree with our answer.",
+        "escalate_button": "I want this reviewed",
+        "escalate_required": "Write why you want your complaint reviewed.",
         "escalate_done": "We have received your request. Your complaint is now with {name}.",
         "escalate_refused": "Your complaint cannot be referred again right now; perhaps you "
         "already asked. The timeline below shows where it stands.",
@@ -371,7 +407,6 @@ MORE: dict[str, dict[str, Any]] = {
         "take it to {name}.",
         "external_until": "Do so by {until}: within {months} months of our last answer.",
         "external_term": "You can do so within {months} months of our last answer.",
-        "wait_answer": "You can ask for a new review once you have our answer.",
         "weekdays": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
         "months": [
             "January",

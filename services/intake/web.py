@@ -1,38 +1,32 @@
-"""The complainant's pages (Dutch by default, English on request) and the workspace's reads.
+"""The complainant's pages (Dutch or English) and the workspace's reads.
 
 Server-rendered HTML with labels, fieldsets, an error summary that links to each field, and
-messages in the page's language; no script is needed. A hidden idempotency key per form makes
-a double submit (or a refresh after posting) yield the same complaint. Attachments are stored
-content-addressed in the ATTACHMENTS object store, as for mail (services/intake/mail.py).
+messages in the page's language; no script is needed. The form itself lives in
+services/intake/webform.py; this module renders the pages and serves the status pages.
 
 Pages: ``/`` form → confirmation; ``/status`` lookup (reference + e-mail) → the complaint's
 own page ``/status/<id>/<token>`` (services/intake/status.py), where the complainant can ask
-for a new review. Staff (bearer token): ``/api/complaints/<id>/timeline`` and
-``/api/complaints/<id>/attachments/<n>`` for the workspace in reporting.
+for review before and after the answer. Staff (bearer token): ``/api/complaints/<id>/timeline``
+and ``/api/complaints/<id>/attachments/<n>`` for the workspace in reporting.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
-import mimetypes
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import jinja2
-import msgspec
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import UploadFile
 
-from services.intake import domain, status
-from services.intake.application import Intake, state_of
-from services.intake.http import Problem, client_of, fingerprint, rate_limit, require
-from services.intake.mail import attachment_store, store_attachment
-from services.intake.mailparse import Attachment
+from services.intake import domain, formstate, status
+from services.intake.application import state_of
+from services.intake.http import Problem, rate_limit, require
+from services.intake.mail import attachment_store
 from services.intake.texts import TEXTS, file_size, long_date
 from shared import events as ev
 from shared import statuslink
@@ -47,8 +41,6 @@ TEMPLATES = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 TEMPLATES.globals.update(long_date=long_date, file_size=file_size)
-FORM_FIELDS = ("name", "email", "phone", "subject", "description", "desired_outcome")
-MAX_FILES = 10
 PERSONAL_ROLES = frozenset({"handler", "supervisor", "privacy"})
 
 
@@ -72,151 +64,17 @@ def _secret(request: Request) -> bytes:
     return state.status_secret  # type: ignore[no-any-return]
 
 
-def _upload_limit(request: Request) -> int:
-    settings = request.app.state.settings
-    return settings.attachment_max_bytes
-
-
-def _form_context(request: Request, lang: domain.Lang) -> dict[str, Any]:
-    policy_route = status.policy_in_force()[0]
-    external = next((lv.external.name for lv in policy_route.ladder if lv.external), "")
-    return {
-        "expected": status.expected_dates(request.app.state.intake.clock()),
-        "external_name": external,
-        "upload_max": file_size(_upload_limit(request), lang),
-    }
-
-
-@router.get("/", response_class=HTMLResponse)
-async def form(request: Request, lang: str | None = None) -> HTMLResponse:
-    language = _lang(lang)
-    context = _form_context(request, language)
-    return _page(
-        "form.html.j2", language, values={}, errors=[], by_field={}, key=uuid4().hex, **context
-    )
-
-
-@router.post("/", response_class=HTMLResponse)
-async def submit_form(request: Request) -> HTMLResponse:
-    raw = await request.form()
-    language = _lang(str(raw.get("lang", "nl")))
-    values = {name: str(raw.get(name, "")) for name in FORM_FIELDS}
-    key = str(raw.get("idempotency_key", ""))[:64] or None
-    data: dict[str, Any] = {
-        "channel": "web",
-        "complainant": {"name": values["name"], "email": values["email"], "language": language},
-        "subject": values["subject"],
-        "description": values["description"],
-    }
-    if values["phone"].strip():
-        data["complainant"]["phone"] = values["phone"]
-    if values["desired_outcome"].strip():
-        data["desired_outcome"] = values["desired_outcome"]
-    intake: Intake = request.app.state.intake
-    if request.app.state.rate_limiter.check(client_of(request)) is not None:
-        errors = [{"field": "form", "message": TEXTS[language]["too_many"]}]
-        return _form_errors(request, language, values, errors, key, 429)
-    files, file_errors = await _uploads(request, raw.getlist("attachments"), language)
-    submission, errors = domain.validate_submission(
-        data, staff=False, now=intake.clock(), lang=language
-    )
-    if submission is None or file_errors:
-        return _form_errors(request, language, values, errors + file_errors, key, 422)
-    if files:
-        refs = [await _store(request, f) for f in files]
-        personal = msgspec.structs.replace(submission.personal, attachments=refs)
-        submission = dataclasses.replace(submission, personal=personal)
-    receipt = await intake.submit(
-        submission,
-        actor="complainant",
-        idempotency_key=f"web:{key}" if key else None,
-        fingerprint=fingerprint({**data, "files": [f.sha256 for f in files]}),
-    )
-    expected = status.expected_dates(submission.received_at or intake.clock())
-    return _page(
-        "confirmation.html.j2",
-        language,
-        reference=receipt.reference,
-        steps=status.expected_steps(expected),
-        attachments=[f.filename for f in files],
-        status_url=statuslink.status_path(_secret(request), receipt.complaint_id)
-        + f"?lang={language}",
-    )
-
-
-async def _uploads(
-    request: Request, parts: list[Any], lang: domain.Lang
-) -> tuple[list[Attachment], list[dict[str, str]]]:
-    """The files of the form, checked against the same limits as mail attachments."""
-    t, settings = TEXTS[lang], request.app.state.settings
-    limit = _upload_limit(request)
-    found: list[Attachment] = []
-    errors: list[dict[str, str]] = []
-    uploads = [p for p in parts if isinstance(p, UploadFile) and p.filename]
-    if len(uploads) > MAX_FILES:
-        errors.append(
-            {"field": "attachments", "message": t["attachment_count"].format(max=MAX_FILES)}
-        )
-    for upload in uploads[:MAX_FILES]:
-        name = Path(upload.filename or "document").name[:200]
-        data = await upload.read()
-        kind = (upload.content_type or "").split(";")[0].strip().lower()
-        if kind in ("", "application/octet-stream"):
-            kind = (mimetypes.guess_type(name)[0] or kind).lower()
-        if kind not in settings.allowed_attachment_types:
-            errors.append(
-                {"field": "attachments", "message": t["attachment_type"].format(name=name)}
-            )
-        elif len(data) > limit:
-            message = t["attachment_size"].format(name=name, max=file_size(limit, lang))
-            errors.append({"field": "attachments", "message": message})
-        elif data:
-            found.append(Attachment(name, kind, data))
-    return found, errors
-
-
-async def _store(request: Request, attachment: Attachment) -> ev.AttachmentRef:
-    state = request.app.state
-    if getattr(state, "attachments", None) is None:
-        state.attachments = await attachment_store(state.nc)
-    return await store_attachment(state.attachments, attachment)
-
-
-def _form_errors(
-    request: Request,
-    lang: domain.Lang,
-    values: dict[str, str],
-    errors: list[dict[str, str]],
-    key: str | None,
-    code: int,
-) -> HTMLResponse:
-    t = TEXTS[lang]
-    labels = {**t["labels"], "attachments": t["attachments"]}
-    labelled = [
-        {**e, "id": _form_id(e["field"]), "label": labels.get(e["field"], "")} for e in errors
-    ]
-    by_field: dict[str, str] = {}
-    for e in labelled:
-        by_field[e["id"]] = (by_field.get(e["id"], "") + " " + e["message"]).strip()
-    return _page(
-        "form.html.j2",
-        lang,
-        status=code,
-        values=values,
-        errors=labelled,
-        by_field=by_field,
-        key=key or uuid4().hex,
-        **_form_context(request, lang),
-    )
-
-
 # --- the complainant's status page -------------------------------------------------------------
 
 
 @router.get("/status", response_class=HTMLResponse)
-async def status_form(lang: str | None = None, reference: str = "") -> HTMLResponse:
+async def status_form(
+    request: Request, lang: str | None = None, reference: str = ""
+) -> HTMLResponse:
     values = {"reference": reference[:40]}
-    return _page("status.html.j2", _lang(lang), values=values, errors=[])
+    cookie = request.cookies.get(formstate.LANGUAGE_COOKIE)
+    language = formstate.page_language(lang, cookie, request.headers.get("accept-language"))
+    return _page("status.html.j2", language, values=values, errors=[])
 
 
 @router.post("/status", response_class=HTMLResponse, response_model=None)
@@ -306,16 +164,18 @@ async def request_escalation(request: Request, complaint_id: str, token: str) ->
     facts = await _own_facts(request, complaint_id, token)
     if facts is None:
         return _not_found(lang)
-    reason = str(raw.get("reason", "")).strip()[:5000]
-    if not reason:
-        message = TEXTS[_lang(lang or getattr(facts[0], "language", "nl"))]["escalate_required"]
+    language = _lang(lang or getattr(facts[0], "language", "nl"))
+    reason = str(raw.get("reason", "")).replace("\r\n", "\n").strip()[:5000]
+    problem = domain.unsafe_characters(reason, multiline=True)
+    if not reason or problem:
+        message = domain.message(problem, language) if problem else None
+        message = message or TEXTS[language]["escalate_required"]
         errors = [{"field": "reason", "id": "f-reason", "message": message}]
-        return _status_page(lang, facts, 422, token=token.lower(), errors=errors)
+        return _status_page(lang, facts, 422, token=token.lower(), errors=errors, reason=reason)
     try:
         await request.app.state.intake.request_escalation(facts[0].complaint_id, reason, "web")
     except IllegalTransition:
         return _status_page(lang, facts, 409, token=token.lower(), notice="refused")
-    language = _lang(lang or getattr(facts[0], "language", "nl"))
     return RedirectResponse(f"/status/{complaint_id}/{token}?lang={language}&done=escalated", 303)
 
 

@@ -110,17 +110,33 @@ async def test_lookup_by_reference_and_email_shows_the_page_with_its_link(
     assert wrong.status_code == 404
 
 
-async def test_disagreeing_after_the_answer_asks_the_next_level(client: httpx.AsyncClient) -> None:
+async def test_review_can_be_asked_before_the_answer_in_both_languages(
+    client: httpx.AsyncClient,
+) -> None:
     _, link = await _submit(client, key="k4")
-    complaint_id = link.split("/")[2]
+    page = await client.get(link)
+    assert "Wilt u dat iemand anders naar uw klacht kijkt?" in page.text
+    assert "Ik wil dat dit opnieuw bekeken wordt" in page.text and 'id="f-reason"' in page.text
+    english = await client.get(f"{link}?lang=en")
+    assert "Do you want someone else to look at your complaint?" in english.text
+    assert "I want this reviewed" in english.text
+    hidden = await client.post(f"{link}/escalation", data={"reason": "Te\u202e traag"})
+    assert hidden.status_code == 422 and "leesrichting" in hidden.text
     early = await client.post(f"{link}/escalation", data={"reason": "Te traag", "lang": "nl"})
-    assert early.status_code == 409 and "kan nu niet opnieuw" in early.text
+    assert early.status_code == 303
+    after = await client.get(early.headers["location"])
+    assert "Uw klacht ligt nu bij een leidinggevende" in after.text
 
+
+async def test_disagreeing_after_the_answer_asks_the_next_level(client: httpx.AsyncClient) -> None:
+    _, link = await _submit(client, key="k6")
+    complaint_id = link.split("/")[2]
     answer = {"text": "Uw brief is zoekgeraakt; excuses.", "resolution": "well_founded"}
     api = f"/api/complaints/{complaint_id}"
     assert (await client.post(f"{api}/responses", json=answer, headers=STAFF)).status_code == 201
     page = await client.get(link)
     assert "Uw brief is zoekgeraakt" in page.text and 'id="f-reason"' in page.text
+    assert "Niet tevreden met onze reactie?" in page.text
     assert "staff:" not in page.text
 
     empty = await client.post(f"{link}/escalation", data={"reason": " ", "lang": "nl"})

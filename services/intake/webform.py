@@ -1,0 +1,260 @@
+"""The complaint form: ``GET /`` and ``POST /`` (services/intake/web.py renders the pages).
+
+Nothing typed is lost: every answer that is not the confirmation is the form again, in the
+page's language, with the typed text, the documents already added and the problem said in
+words: a field error (422), a language switch (200, not validated), files that are together
+too large (413, also when the body was refused unread), too many requests (429), storage
+trouble (503, 500 for our own configuration). Documents survive because every such page
+stores them content-addressed and carries their signed references (services/intake/formstate.py).
+
+The language follows the person's choice (``?lang=``, the switch button, then a cookie), else
+the browser's Accept-Language. The form works without script; a small script only checks the
+files' size before a slow upload.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import msgspec
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.datastructures import UploadFile
+
+from services.intake import domain, formstate, status
+from services.intake.application import Intake
+from services.intake.http import client_of, fingerprint
+from services.intake.limits import BODY_REFUSED, BodyTooLarge
+from services.intake.mail import attachment_store, store_attachment
+from services.intake.mailparse import Attachment, detect_type
+from services.intake.texts import TEXTS, file_size
+from services.intake.web import _form_id, _page, _secret
+from shared import events as ev
+from shared import failures, logwatch, statuslink
+
+router = APIRouter()
+FORM_FIELDS = ("name", "email", "phone", "subject", "description", "desired_outcome")
+MAX_FILES = 10
+YEAR = 365 * 24 * 3600
+
+
+def _language(request: Request, chosen: str | None) -> domain.Lang:
+    cookie = request.cookies.get(formstate.LANGUAGE_COOKIE)
+    return formstate.page_language(chosen, cookie, request.headers.get("accept-language"))
+
+
+def _files_max(request: Request) -> int:
+    return request.app.state.settings.attachment_max_bytes  # type: ignore[no-any-return]
+
+
+@router.get("/", response_class=HTMLResponse)
+async def form(request: Request, lang: str | None = None) -> HTMLResponse:
+    language = _language(request, lang)
+    return _form_page(request, language, chosen=lang == language)
+
+
+@router.post("/", response_class=HTMLResponse)
+async def submit_form(request: Request, lang: str | None = None) -> HTMLResponse:
+    if request.scope.get(BODY_REFUSED):
+        return _too_large(request, _language(request, lang), {}, [])
+    try:
+        raw = await request.form(max_files=MAX_FILES * 3, max_fields=100)
+    except BodyTooLarge:
+        return _too_large(request, _language(request, lang), {}, [])
+    language = _language(request, str(raw.get("lang", "")))
+    switch = str(raw.get("switch_lang", "")) in ("nl", "en")
+    if switch:
+        language = str(raw.get("switch_lang"))  # type: ignore[assignment]
+    values = {name: str(raw.get(name, "")) for name in FORM_FIELDS}
+    key = str(raw.get("idempotency_key", ""))[:64] or None
+    removed = {str(r) for r in raw.getlist("remove")}
+    kept = formstate.open_documents(_secret(request), str(raw.get("documents", "")))
+    kept = [d for d in kept if d.sha256 not in removed]
+    files, file_errors = await _uploads(request, raw.getlist("attachments"), kept, language)
+    if request.app.state.rate_limiter.check(client_of(request)) is not None:
+        errors = [{"field": "form", "message": TEXTS[language]["too_many"]}]
+        return await _again(request, language, values, kept, files, errors, key, 429)
+    if switch:  # the same form in the other language, not validated yet
+        return await _again(
+            request, language, values, kept, files, file_errors, key, 200, chosen=True
+        )
+    data = _submission_data(values, language)
+    intake: Intake = request.app.state.intake
+    submission, errors = domain.validate_submission(
+        data, staff=False, now=intake.clock(), lang=language
+    )
+    if submission is None or file_errors:
+        errors += file_errors
+        return await _again(request, language, values, kept, files, errors, key, 422)
+    refs = list(kept)
+    try:
+        refs += [await _store(request, f) for f in files]
+        personal = msgspec.structs.replace(submission.personal, attachments=refs)
+        receipt = await intake.submit(
+            dataclasses.replace(submission, personal=personal),
+            actor="complainant",
+            idempotency_key=f"web:{key}" if key else None,
+            fingerprint=fingerprint({**data, "files": [r.sha256 for r in refs]}),
+        )
+    except Exception as error:
+        return _trouble(request, error, language, values, refs, key)
+    expected = status.expected_dates(submission.received_at or intake.clock())
+    return _page(
+        "confirmation.html.j2",
+        language,
+        reference=receipt.reference,
+        steps=status.expected_steps(expected),
+        attachments=[r.filename for r in refs],
+        status_url=statuslink.status_path(_secret(request), receipt.complaint_id)
+        + f"?lang={language}",
+    )
+
+
+def _submission_data(values: dict[str, str], language: domain.Lang) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "channel": "web",
+        "complainant": {"name": values["name"], "email": values["email"], "language": language},
+        "subject": values["subject"],
+        "description": values["description"],
+    }
+    if values["phone"].strip():
+        data["complainant"]["phone"] = values["phone"]
+    if values["desired_outcome"].strip():
+        data["desired_outcome"] = values["desired_outcome"]
+    return data
+
+
+async def _uploads(
+    request: Request, parts: list[Any], kept: list[ev.AttachmentRef], lang: domain.Lang
+) -> tuple[list[Attachment], list[dict[str, str]]]:
+    """The new files of the form that fit beside the documents kept: of a kind we accept (by
+    their bytes), at most MAX_FILES in all, together at most the limit."""
+    t, settings, limit = TEXTS[lang], request.app.state.settings, _files_max(request)
+    found: list[Attachment] = []
+    errors: list[dict[str, str]] = []
+    total, seen = sum(d.size for d in kept), {d.sha256 for d in kept}
+    for upload in [p for p in parts if isinstance(p, UploadFile) and p.filename]:
+        name = Path(upload.filename or "document").name[:200]
+        data = await upload.read()
+        claimed = (upload.content_type or "").split(";")[0].strip().lower()
+        kind = detect_type(data, claimed) if data else None
+        if not data:
+            continue
+        file = Attachment(name, kind or claimed, data)
+        if file.sha256 in seen:
+            continue  # the same document twice: once is enough
+        if kind not in settings.allowed_attachment_types:
+            message = t["attachment_type"].format(name=name)
+        elif total + len(data) > limit:
+            message = t["attachment_size"].format(name=name, max=file_size(limit, lang))
+        elif len(seen) >= MAX_FILES:
+            message = t["attachment_count"].format(max=MAX_FILES)
+        else:
+            found.append(file)
+            total, seen = total + len(data), seen | {file.sha256}
+            continue
+        errors.append({"field": "attachments", "message": message})
+    return found, errors
+
+
+async def _store(request: Request, attachment: Attachment) -> ev.AttachmentRef:
+    state = request.app.state
+    if getattr(state, "attachments", None) is None:
+        state.attachments = await attachment_store(state.nc)
+    return await store_attachment(state.attachments, attachment)
+
+
+async def _again(
+    request: Request,
+    lang: domain.Lang,
+    values: dict[str, str],
+    kept: list[ev.AttachmentRef],
+    files: list[Attachment],
+    errors: list[dict[str, str]],
+    key: str | None,
+    code: int,
+    *,
+    chosen: bool = False,
+) -> HTMLResponse:
+    """The form again with what was typed and every document added so far (stored now)."""
+    try:
+        documents = kept + [await _store(request, f) for f in files]
+    except Exception as error:
+        return _trouble(request, error, lang, values, kept, key, lost=[f.filename for f in files])
+    return _form_page(request, lang, code, values, errors, documents, key, chosen=chosen)
+
+
+def _trouble(
+    request: Request,
+    error: Exception,
+    lang: domain.Lang,
+    values: dict[str, str],
+    documents: list[ev.AttachmentRef],
+    key: str | None,
+    lost: list[str] | None = None,
+) -> HTMLResponse:
+    """Storage trouble: the form again, saying what happened; a defect still raises."""
+    kind = logwatch.classify(error)
+    if kind is None:
+        raise error
+    message = failures.message(kind, lang)
+    if lost:
+        message += " " + TEXTS[lang]["attachments_lost"].format(names=", ".join(lost))
+    errors = [{"field": "form", "message": message}]
+    page = _form_page(request, lang, failures.STATUS[kind], values, errors, documents, key)
+    page.headers.update(failures.retry_after(kind))
+    return page
+
+
+def _too_large(
+    request: Request, lang: domain.Lang, values: dict[str, str], documents: list[ev.AttachmentRef]
+) -> HTMLResponse:
+    limit = file_size(_files_max(request), lang)
+    message = TEXTS[lang]["attachments_too_large"].format(max=limit)
+    errors = [{"field": "attachments", "message": message}]
+    return _form_page(request, lang, 413, values, errors, documents, None)
+
+
+def _form_page(
+    request: Request,
+    lang: domain.Lang,
+    code: int = 200,
+    values: dict[str, str] | None = None,
+    errors: list[dict[str, str]] | None = None,
+    documents: list[ev.AttachmentRef] | None = None,
+    key: str | None = None,
+    *,
+    chosen: bool = False,
+) -> HTMLResponse:
+    t = TEXTS[lang]
+    labels = {**t["labels"], "attachments": t["attachments"]}
+    labelled = [
+        {**e, "id": _form_id(e["field"]), "label": labels.get(e["field"], "")} for e in errors or []
+    ]
+    by_field: dict[str, str] = {}
+    for e in labelled:
+        by_field[e["id"]] = (by_field.get(e["id"], "") + " " + e["message"]).strip()
+    policy_route = status.policy_in_force()[0]
+    external = next((lv.external.name for lv in policy_route.ladder if lv.external), "")
+    page = _page(
+        "form.html.j2",
+        lang,
+        status=code,
+        values=values or {},
+        errors=labelled,
+        by_field=by_field,
+        key=key or uuid4().hex,
+        documents=documents or [],
+        sealed=formstate.seal_documents(_secret(request), documents or []),
+        expected=status.expected_dates(request.app.state.intake.clock()),
+        external_name=external,
+        upload_max=file_size(_files_max(request), lang),
+        upload_max_bytes=_files_max(request),
+    )
+    page.headers["Vary"] = "Accept-Language, Cookie"
+    if chosen:
+        page.set_cookie(formstate.LANGUAGE_COOKIE, lang, max_age=YEAR, samesite="lax")
+    return page
