@@ -44,10 +44,14 @@ ENDPOINTS = {
     "extend": "extensions",
     "escalate": "escalations",
     "close": "closure",
+    "handled": "reactions/{event_id}/handled",
+    "reopen": "reopening",
 }
 # Appended by a colleague (or the complainant) since the page was rendered: the handler must
 # look again before acting. Letters and acknowledgements do not change what the handler decides.
-CONFLICTING = {"responded", "extended", "escalated", "closed", "reaction_received", "paused"}
+CONFLICTING = {
+    "responded", "extended", "escalated", "closed", "reaction_received", "paused", "reopened"
+}  # fmt: skip
 TIMEOUT = 10.0
 
 
@@ -118,6 +122,8 @@ def _complaint_page(
         )
     data = answer.json()
     state, now = data["state"], request.app.state.clock()
+    replies = Intake(_token(request)).get(f"/api/complaints/{cid}/messages")
+    messages = replies.json()["messages"] if replies.status_code == 200 else []
     t = TEXTS[lang]
     template = request.query_params.get("template", "")
     personal = state.get("personal") or {}
@@ -126,6 +132,8 @@ def _complaint_page(
     context: dict[str, Any] = {
         "state": state,
         "events": data["events"],
+        "messages": messages,
+        "waiting": [m for m in messages if m["new"]],
         "personal": personal,
         "clocks": _clocks(state, now),
         "extend_refusal": _extend_refusal(state, now, t),
@@ -177,8 +185,30 @@ def _body(action: str, form: dict[str, str]) -> dict[str, Any]:
             "reason": form.get("reason", ""),
         }
     if action == "escalate":
+        if form.get("reaction_event_id"):  # from a message: its reason follows from it
+            return {
+                "reaction_event_id": form["reaction_event_id"],
+                "text": form.get("text") or None,
+            }
         return {"reason": "staff_decision", "text": form.get("text") or None}
+    if action == "handled":
+        return {"note": form.get("note") or None}
+    if action == "reopen":
+        return {
+            "reason": form.get("reason", ""),
+            "reaction_event_id": form.get("reaction_event_id") or None,
+        }
     return {"outcome": form.get("outcome", ""), "note": form.get("note") or None}
+
+
+def _endpoint(action: str, form: dict[str, str]) -> str | None:
+    """The staff API path of an action; None for a message id that is no UUID."""
+    if action != "handled":
+        return ENDPOINTS[action]
+    try:
+        return ENDPOINTS[action].format(event_id=UUID(form.get("event_id", "")))
+    except ValueError:
+        return None
 
 
 def _conflict(events: list[dict[str, Any]], seen: int, t: dict[str, Any], lang: str) -> str | None:
@@ -199,11 +229,13 @@ def mount(app: FastAPI) -> None:
             return _login(request, lang)
         now = request.app.state.clock()
         _, tables = request.app.state.view.snapshot()
-        rows = domain.worklist(tables["complaints_status_and_deadlines"], now)
+        replies = request.query_params.get("replies") == "1"
+        rows = domain.worklist(tables["complaints_status_and_deadlines"], now, replies=replies)
         level = request.query_params.get("level", "")
         if level.isascii() and level.isdigit():
             rows = [r for r in rows if r["escalation_level"] == int(level)]
-        return _render("worklist.html.j2", lang, rows=rows, level=level, who=staff_name(request))
+        who = staff_name(request)
+        return _render("worklist.html.j2", lang, rows=rows, level=level, replies=replies, who=who)
 
     @app.get("/workspace/complaints/{cid}", response_class=HTMLResponse)
     def complaint(request: Request, cid: UUID) -> HTMLResponse:
@@ -247,12 +279,15 @@ def _act_sync(
     version = form.get("version", "")
     seen = int(version) if version.isascii() and version.isdigit() else 0
     current = intake.get(f"/api/complaints/{cid}/timeline")
-    if current.status_code != 200:
+    endpoint = _endpoint(action, form)
+    if current.status_code != 200 or endpoint is None:
         return _render("missing.html.j2", lang, 404)
-    conflict = _conflict(current.json()["events"], seen, t, lang)
+    # Marking a message handled decides nothing a colleague's action could change (and a
+    # second mark is harmless); every other action is refused on a colleague's change.
+    conflict = None if action == "handled" else _conflict(current.json()["events"], seen, t, lang)
     if conflict:
         return _complaint_page(request, cid, lang, 409, message=conflict, kept=form)
-    answer = intake.post(f"/api/complaints/{cid}/{ENDPOINTS[action]}", _body(action, form), lang)
+    answer = intake.post(f"/api/complaints/{cid}/{endpoint}", _body(action, form), lang)
     if answer.status_code in (200, 201):
         return RedirectResponse(f"/workspace/complaints/{cid}?lang={lang}&done={action}", 303)
     body = (

@@ -3,9 +3,6 @@ headless Chromium signs in with the staff token and sees the charts with the exp
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +15,8 @@ from shared import events as ev
 from shared.application import ComplaintsApplication
 from shared.complaint import Cause, Complaint
 from shared.natsserver import EmbeddedNats
-from tests.helpers import free_port, wait_until_sync
+from tests.helpers import wait_until_sync
+from tests.helpers_workspace import reporting_process
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -30,7 +28,6 @@ ARGS = [
     "--no-first-run",
 ]
 TOKEN = "browser-token-0123456789"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _history(url: str) -> int:
@@ -74,32 +71,13 @@ def _history(url: str) -> int:
 @pytest.fixture
 def reporting(provisioned_nats: EmbeddedNats, tmp_path: Path) -> Iterator[str]:
     last = _history(provisioned_nats.url)
-    port = free_port()
-    env = {
-        **os.environ,
-        "KLACHTEN_NATS_URL": provisioned_nats.url,
-        "KLACHTEN_REPORTING_PORT": str(port),
-        "KLACHTEN_DATA_DIR": str(tmp_path),
-        "KLACHTEN_STAFF_TOKEN": TOKEN,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "services.reporting"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(tmp_path / "reporting.log", "w"),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with reporting_process(provisioned_nats.url, tmp_path, TOKEN) as base:
         wait_until_sync(
             lambda: httpx.get(f"{base}/health").json()["position"] >= last,
             timeout=30,
             message="reporting caught up",
         )
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 def test_dashboard_renders_charts_with_expected_numbers(reporting: str) -> None:

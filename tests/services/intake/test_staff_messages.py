@@ -4,17 +4,15 @@ reading them, marking one handled, escalating from one, reopening a closed compl
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
 import httpx
 import pytest
 from intake_runner import READER, STAFF, complaint_body
 
 from shared.application import ComplaintsApplication
-from shared.complaint import Cause
 from shared.natsserver import EmbeddedNats
+from tests.helpers_workspace import record_reply
 
 EN = {**STAFF, "Accept-Language": "en"}
 NL = {**STAFF, "Accept-Language": "nl"}
@@ -28,24 +26,9 @@ def log(provisioned_nats: EmbeddedNats) -> Iterator[ComplaintsApplication]:
     app.close()
 
 
-def _message(
-    log: ComplaintsApplication, cid: str, text: str, *, verified: bool = True, **more: Any
-) -> str:
-    complaint = log.complaint(UUID(cid))
-    complaint.record_reaction(
-        text=text,
-        disagrees=False,
-        channel="email",
-        now=datetime.now(UTC),
-        cause=Cause(actor="complainant:email"),
-        verified=verified,
-        verified_by="reply_address" if verified else None,
-        sender=None if verified else "someone@elsewhere.example",
-        **more,
-    )
-    event_id = str(complaint.pending_events[-1].fact.event_id)
-    log.save(complaint)
-    return event_id
+def _message(log: ComplaintsApplication, cid: str, text: str, *, verified: bool = True) -> str:
+    how = {"verified_by": "reply_address"} if verified else {"sender": "someone@elsewhere.example"}
+    return record_reply(log, cid, text, verified=verified, **how)
 
 
 async def _new_complaint(client: httpx.AsyncClient) -> str:

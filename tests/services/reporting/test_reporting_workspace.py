@@ -89,3 +89,24 @@ def test_action_bodies_are_the_staff_api_bodies() -> None:
 
 def test_every_text_exists_in_both_languages() -> None:
     assert set(workspace.TEXTS["nl"]) == set(workspace.TEXTS["en"])
+
+
+def test_message_actions_are_the_staff_api_bodies_and_paths() -> None:
+    rid = "0b8f6c1e-3f0a-4c7e-9d55-6b1f3c1e0a11"
+    assert workspace._body("handled", {"event_id": rid, "note": ""}) == {"note": None}
+    assert workspace._endpoint("handled", {"event_id": rid}) == f"reactions/{rid}/handled"
+    assert workspace._endpoint("handled", {"event_id": "../closure"}) is None
+    assert workspace._body("reopen", {"reason": "terug", "reaction_event_id": rid}) == {
+        "reason": "terug",
+        "reaction_event_id": rid,
+    }
+    assert workspace._body("escalate", {"reaction_event_id": rid}) == {
+        "reaction_event_id": rid,
+        "text": None,
+    }
+    assert workspace._endpoint("reopen", {}) == "reopening"
+
+
+def test_a_colleague_reopening_is_a_conflict() -> None:
+    events = [_event(4, "closed"), _event(5, "reopened")]
+    assert workspace._conflict(events, 4, T, "nl") is not None
