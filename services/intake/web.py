@@ -91,13 +91,14 @@ async def status_lookup(request: Request) -> Response:
         rate_limit(request)
     except Problem:
         return page(429, [{"field": "form", "id": "f-reference", "message": t["too_many"]}])
-    missing = [
-        {"field": name, "id": f"f-{name}", "message": t["lookup_required"][name]}
-        for name in ("reference", "email")
-        if not values[name].strip()
-    ]
-    if missing:
-        return page(422, missing)
+    errors = []
+    for name in ("reference", "email"):
+        unsafe = domain.unsafe_characters(values[name])
+        if not values[name].strip() or unsafe:
+            message = domain.message(unsafe, language) if unsafe else t["lookup_required"][name]
+            errors.append({"field": name, "id": f"f-{name}", "message": message})
+    if errors:
+        return page(422, errors)
     found = await request.app.state.intake.own_complaint(values["reference"], values["email"])
     if found is None:
         # The same answer whether the reference is unknown or the e-mail does not match.

@@ -108,6 +108,10 @@ async def test_lookup_by_reference_and_email_shows_the_page_with_its_link(
     assert found.status_code == 200 and f'href="{link}?lang=nl"' in found.text
     wrong = await client.post("/status", data={"reference": reference, "email": "x@example.nl"})
     assert wrong.status_code == 404
+    hidden = {"reference": reference + "\u200b", "email": "ans@example.nl", "lang": "en"}
+    refused = await client.post("/status", data=hidden)
+    assert refused.status_code == 422 and 'href="#f-reference"' in refused.text
+    assert "invisible zero-width character" in refused.text
 
 
 async def test_review_can_be_asked_before_the_answer_in_both_languages(
