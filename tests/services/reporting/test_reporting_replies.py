@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 
@@ -16,6 +16,7 @@ from services.reporting.fold import Undecodable
 from services.reporting.projections import SOURCE_NAME, open_view
 from shared import events as ev
 from shared.complaint import Cause, Complaint
+from tests.helpers_domain import submitted
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 STAFF = Cause(actor="staff:anna")
@@ -23,20 +24,7 @@ MAIL = Cause(actor="complainant:email")
 
 
 def _complaint() -> Complaint:
-    return Complaint.submit(
-        complaint_id=uuid4(),
-        reference="KL-2025-000001",
-        channel="web",
-        language="nl",
-        personal=ev.SubmittedPersonal(
-            complainant=ev.Complainant(name="Jan", email="jan@example.nl"),
-            subject="Balie",
-            description="Lang gewacht.",
-        ),
-        received_at=T0,
-        now=T0,
-        cause=Cause(actor="complainant"),
-    )
+    return submitted(received_at=T0, now=T0, reference="KL-2025-000001")
 
 
 def _reply(c: Complaint, days: int, *, verified: bool = True, auto: bool = False) -> UUID:
