@@ -1,0 +1,52 @@
+"""The outbox on a real nats-server: a letter another instance already handed to the relay
+(its intent "accepted" in NOTIFIER_OUTBOX) is recorded without being sent again; the intent is
+kept before the SMTP conversation and marked once the relay accepted."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nats
+from test_notifier_support import acknowledgements, events_of, notifier_settings, submit
+
+from services.notifier.app import create_app
+from services.notifier.mailsink import MailSink, read_maildir
+from services.notifier.outbox import Intent, KvOutbox
+from shared import events as ev
+from shared.application import ComplaintsApplication
+from shared.natsserver import EmbeddedNats
+from tests.helpers import wait_until
+
+
+async def test_an_accepted_letter_is_recorded_and_not_sent_again(
+    provisioned_nats: EmbeddedNats, sink: MailSink, tmp_path: Path
+) -> None:
+    nc = await nats.connect(provisioned_nats.url)
+    outbox = KvOutbox(nc.jetstream)
+    complaints = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
+    try:
+        accepted_before, fresh = [
+            await asyncio.to_thread(submit, complaints, number=n) for n in (1, 2)
+        ]
+        # An instance got the relay's 250 for this letter, then died before recording it.
+        sent_at = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+        message_id = f"<acknowledgement.{accepted_before}.1@klachten.local>"
+        await outbox.put(Intent(message_id=message_id, state="accepted", date=sent_at))
+        async with create_app(notifier_settings(provisioned_nats.url, sink.port, tmp_path)):
+
+            async def both_acknowledged() -> bool:
+                acks = await acknowledgements(nc)
+                return acks[str(accepted_before)] == 1 and acks[str(fresh)] == 1
+
+            await wait_until(both_acknowledged, timeout=20, message="both acknowledged")
+        assert [m.complaint_id for m in read_maildir(sink.maildir)] == [str(fresh)]
+        [recorded] = [e for e in await events_of(nc, accepted_before) if e.version == 2]
+        assert isinstance(recorded, ev.Acknowledged)
+        assert recorded.letter.message_id == message_id and recorded.letter.sent_at == sent_at
+        mine = await outbox.get(f"<acknowledgement.{fresh}.1@klachten.local>")
+        assert mine is not None and mine.state == "accepted" and mine.relay_response
+    finally:
+        complaints.close()
+        await nc.close()
