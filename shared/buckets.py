@@ -20,6 +20,8 @@ from shared.keystore import bucket_config as keys_bucket_config
 from shared.permissions import IDEMPOTENCY_BUCKET, OUTBOX_BUCKET, REFERENCES_BUCKET
 
 STREAM_NAME_IN_USE = 10058
+# The notifier's outbox only bridges a send and its record (minutes); kept a while for support.
+OUTBOX_TTL = 90 * 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -32,13 +34,17 @@ class ProvisionedBucket:
 async def provision_buckets(nc: NATS, *, replicas: int = 1) -> list[ProvisionedBucket]:
     js = nc.jetstream(timeout=10)
     out: list[ProvisionedBucket] = []
-    for name in (IDEMPOTENCY_BUCKET, REFERENCES_BUCKET, OUTBOX_BUCKET):
+    for name, ttl in (
+        (IDEMPOTENCY_BUCKET, None),
+        (REFERENCES_BUCKET, None),
+        (OUTBOX_BUCKET, OUTBOX_TTL),
+    ):
         try:
             await js.key_value(name)
             out.append(ProvisionedBucket(name, "kv", False))
         except NotFoundError:
             config = KeyValueConfig(
-                bucket=name, history=1, storage=StorageType.FILE, replicas=replicas
+                bucket=name, history=1, storage=StorageType.FILE, replicas=replicas, ttl=ttl
             )
             await js.create_key_value(config=config)
             out.append(ProvisionedBucket(name, "kv", True))
