@@ -192,6 +192,9 @@ MORE: dict[str, dict[str, Any]] = {
         "attachments_kept_hint": "Deze documenten hebben wij al; u hoeft ze niet opnieuw te "
         "kiezen.",
         "remove_document": "Weghalen",
+        "sent_before": "Dit formulier is al eens verstuurd, met andere tekst. Kijk in uw e-mail "
+        "of u een ontvangstbevestiging hebt gekregen. Wilt u dit als nieuwe klacht indienen, "
+        "verstuur het formulier dan nog een keer.",
         "timeline": "Tijdlijn van uw klacht",
         "your_attachments": "Uw documenten",
         "follow_title": "Uw klacht volgen",
@@ -344,6 +347,8 @@ MORE: dict[str, dict[str, Any]] = {
         "attachments_kept_hint": "We already have these documents; you do not need to choose "
         "them again.",
         "remove_document": "Remove",
+        "sent_before": "This form was sent before, with other text. Please check your e-mail for "
+        "an acknowledgement. If you want to send this as a new complaint, send the form again.",
         "timeline": "Timeline of your complaint",
         "your_attachments": "Your documents",
         "follow_title": "Follow your complaint",

@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import UploadFile
 
 from services.intake import domain, formstate, status
-from services.intake.application import Intake
+from services.intake.application import IdempotencyConflict, Intake
 from services.intake.http import client_of, fingerprint
 from services.intake.limits import BODY_REFUSED, BodyTooLarge
 from services.intake.mail import attachment_store, store_attachment
@@ -99,6 +99,9 @@ async def submit_form(request: Request, lang: str | None = None) -> HTMLResponse
             idempotency_key=f"web:{key}" if key else None,
             fingerprint=fingerprint({**data, "files": [r.sha256 for r in refs]}),
         )
+    except IdempotencyConflict:  # sent before with other words: this would be a second one
+        errors = [{"field": "form", "message": TEXTS[language]["sent_before"]}]
+        return _form_page(request, language, 409, values, errors, refs, None)
     except Exception as error:
         return _trouble(request, error, language, values, refs, key)
     expected = status.expected_dates(submission.received_at or intake.clock())

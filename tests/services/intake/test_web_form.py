@@ -37,7 +37,7 @@ def intake(provisioned_nats: EmbeddedNats, tmp_path: Path) -> Iterator[Backgroun
 def _form(**overrides: str) -> dict[str, str]:
     return {
         "lang": "nl",
-        "idempotency_key": "form-1",
+        "idempotency_key": overrides.pop("key", "form-1"),
         "name": "Ans de Boer",
         "email": "ans@example.nl",
         "subject": "Brief kwijt",
@@ -141,3 +141,16 @@ async def test_the_log_out_of_reach_gives_the_form_page_with_the_text(
     assert page.status_code == 503, page.text[:300]
     assert "tijdelijk niet bereikbaar" in page.text and _typed(page.text)
     assert "Retry-After" in page.headers and time.monotonic() - started < 30
+
+
+async def test_a_form_sent_again_with_other_words_asks_before_a_second_complaint(
+    client: httpx.AsyncClient,
+) -> None:
+    first = await client.post("/", data=_form())
+    assert first.status_code == 200
+    again = await client.post("/", data=_form(subject="Brief nog steeds kwijt"))
+    assert again.status_code == 409 and "al eens verstuurd" in again.text and _typed(again.text)
+    fresh = _hidden(again.text, "idempotency_key")
+    assert fresh != "form-1"
+    second = await client.post("/", data=_form(key=fresh, subject="Brief nog steeds kwijt"))
+    assert second.status_code == 200 and "Uw klacht is ontvangen" in second.text
