@@ -1,32 +1,15 @@
-"""The intake HTTP API against a running service and a real nats-server."""
+"""The intake HTTP API against a running service and a real nats-server (fixtures: conftest)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import nats
 import pytest
-from intake_runner import READER, STAFF, complaint_body, intake_settings, start_intake
+from intake_runner import READER, STAFF, complaint_body
 
-from services.intake.server import BackgroundIntake
 from shared.natsserver import EmbeddedNats
-
-
-@pytest.fixture
-async def intake(provisioned_nats: EmbeddedNats) -> AsyncIterator[BackgroundIntake]:
-    service = start_intake(intake_settings(provisioned_nats))
-    try:
-        yield service
-    finally:
-        service.stop()
-
-
-@pytest.fixture
-async def client(intake: BackgroundIntake) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=intake.url, timeout=10) as http:
-        yield http
 
 
 async def test_submit_appends_submitted_and_answers_with_a_reference(
