@@ -9,13 +9,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import nats
+import pytest
 from test_notifier_support import acknowledgements, events_of, notifier_settings, submit
 
 from services.notifier.app import create_app
 from services.notifier.mailsink import MailSink, read_maildir
 from services.notifier.outbox import Intent, KvOutbox
 from shared import events as ev
+from shared import permissions
 from shared.application import ComplaintsApplication
+from shared.buckets import provision_buckets
 from shared.natsserver import EmbeddedNats
 from tests.helpers import wait_until
 
@@ -50,3 +53,25 @@ async def test_an_accepted_letter_is_recorded_and_not_sent_again(
     finally:
         complaints.close()
         await nc.close()
+
+
+async def test_only_the_notifier_may_write_its_outbox(tmp_path: Path) -> None:
+    credentials, _ = permissions.ensure_credentials(tmp_path)
+    with EmbeddedNats(tmp_path / "nats", credentials=credentials) as server:
+        admin = await nats.connect(server.url_for("admin"))
+        await provision_buckets(admin)
+        await admin.close()
+        intent = Intent(message_id="<x@klachten.local>", state="accepted", date=datetime.now(UTC))
+        notifier = await nats.connect(server.url_for("notifier"))
+        outbox = KvOutbox(notifier.jetstream)
+        await outbox.put(intent)
+        assert await outbox.get(intent.message_id) == intent
+        await notifier.close()
+        intake = await nats.connect(server.url_for("intake"), error_cb=_ignore)
+        with pytest.raises(nats.errors.Error):
+            await KvOutbox(intake.jetstream).put(intent)
+        await intake.close()
+
+
+async def _ignore(error: Exception) -> None:
+    pass
