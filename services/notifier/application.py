@@ -115,6 +115,8 @@ class LetterService:
             raise domain.Undeliverable(f"complaint {event.complaint_id} has no submission event")
         try:
             built = self._build(kind, event, submitted, complaint)
+        except OSError:
+            raise  # reading the policy or a template file: not the letter's fault
         except Exception as error:
             raise domain.Unbuildable(
                 f"cannot build the {kind} letter: {type(error).__name__}: {error}"
@@ -122,17 +124,17 @@ class LetterService:
         if built is None:
             log.warning("no %s letter for %s: personal data erased", kind, event.complaint_id)
             return Outcome.ERASED
-        rendered, deadlines = built
+        rendered, deadlines, name = built
         if rendered.message_id in complaint.letters:
             return Outcome.ALREADY_RECORDED
-        sent_at, sent_now = await self._deliver(rendered, ctx_name(rendered, submitted))
+        sent_at, sent_now = await self._deliver(rendered, name)
         await asyncio.to_thread(self._record, event, rendered, sent_at, deadlines)
         self._accepted.pop(rendered.message_id, None)
         return Outcome.SENT if sent_now else Outcome.RECORDED
 
     def _build(
         self, kind: LetterKind, event: ev.Event, submitted: ev.Submitted, complaint: Complaint
-    ) -> tuple[RenderedLetter, domain.StatedDeadlines | None] | None:
+    ) -> tuple[RenderedLetter, domain.StatedDeadlines | None, str] | None:
         deadlines = (
             domain.stated_deadlines(
                 submitted.received_at,
@@ -153,7 +155,7 @@ class LetterService:
             rendered = render(kind, ctx, letter_key=domain.letter_key(event))
         # Built once here too, so a letter no message can carry fails now, not at the relay.
         self._message(rendered, ctx.complainant_name, self.clock())
-        return rendered, deadlines
+        return rendered, deadlines, ctx.complainant_name
 
     def _message(self, rendered: RenderedLetter, name: str, date: datetime) -> EmailMessage:
         return build_message(
@@ -254,8 +256,3 @@ class LetterService:
         except ComplaintNotFound as error:
             # It was just loaded: a replica behind; retried (the letter is not sent again).
             raise Unavailable(f"complaint {error} not visible for the record yet") from error
-
-
-def ctx_name(rendered: RenderedLetter, submitted: ev.Submitted) -> str:
-    personal = submitted.personal
-    return domain.clean_line(personal.complainant.name) if personal else ""

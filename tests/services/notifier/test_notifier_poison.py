@@ -9,6 +9,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import nats
+from prometheus_client import REGISTRY
 from test_notifier_support import (
     acknowledgements,
     consumer_deliveries,
@@ -129,6 +130,7 @@ async def test_a_letter_that_cannot_be_built_is_dead_lettered_at_once(
         )
         bad_address = "piet@example.org\r\nBcc: y@evil.example"
         broken = str(await asyncio.to_thread(submit, complaints, number=2, email=bad_address))
+        alerts_before = _unbuildable_count()
         async with create_app(settings):
             await wait_until(lambda: _acknowledged(nc, named), timeout=20, message="named")
             letters = await wait_until(lambda: _at_least(nc, 1), timeout=20, message="dead")
@@ -136,6 +138,7 @@ async def test_a_letter_that_cannot_be_built_is_dead_lettered_at_once(
         assert headers["Klachten-Subject"].split(".")[1] == broken
         assert headers["Klachten-Deliveries"] == "1"  # at once, not after an hour of retries
         assert "cannot build the acknowledgement letter" in headers["Klachten-Reason"]
+        assert _unbuildable_count() == alerts_before + 1  # the alert's metric
         [mail] = read_maildir(sink.maildir)
         message = load_message(sink.maildir, mail.message_id or "")
         assert message is not None
@@ -145,3 +148,8 @@ async def test_a_letter_that_cannot_be_built_is_dead_lettered_at_once(
     finally:
         complaints.close()
         await nc.close()
+
+
+def _unbuildable_count() -> float:
+    labels = {"event_type": "submitted", "outcome": "unbuildable"}
+    return REGISTRY.get_sample_value("klachten_notifier_outcomes_total", labels) or 0.0
