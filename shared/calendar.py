@@ -1,7 +1,9 @@
 """The organisation's business calendar: which days count as working days, in its time zone.
 
-Public holidays come from the `holidays` library (never hand-coded); the organisation adds its
-own closing days (Bevrijdingsdag by collective agreement, bridge days, ...).
+Public holidays are the legal calendar's (Algemene termijnenwet, shared/rules/legal_calendar.py:
+the statutory list, 5 May every year, and the days equated by decree from
+config/legal-calendar.toml); the organisation adds its own closing days (bridge days, ...),
+which count for internal norms only, never for a statutory term.
 
 Deadline convention, used by every function here and by the SLA monitor:
 - a deadline is the *first instant at which the step is late*: local midnight at the start of the
@@ -14,19 +16,23 @@ Deadline convention, used by every function here and by the SLA monitor:
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
+from shared.rules import legal_calendar as atw
+from shared.rules.legal_calendar import LegalCalendar, LegalCalendarError
 
 _ONE_DAY = timedelta(days=1)
 _EPSILON = timedelta(microseconds=1)
-_SATURDAY = 5
+LEGAL_CALENDAR_FILE = Path(__file__).resolve().parents[1] / "config" / "legal-calendar.toml"
 
 
 class CalendarError(ValueError):
-    """A calendar was configured or used wrongly (unknown country, naive datetime, ...)."""
+    """A calendar was configured or used wrongly (unknown time zone, naive datetime, ...)."""
 
 
 @dataclass(frozen=True)
@@ -41,40 +47,39 @@ class WorkingHours:
 
 @dataclass(frozen=True)
 class BusinessCalendar:
-    """Business days of one organisation; `version` is recorded with every deadline computed."""
+    """Business days of one organisation; `version_id` is recorded with every deadline computed.
+
+    `legal` defaults to the shipped legal calendar (config/legal-calendar.toml)."""
 
     version: str
-    country: str = "NL"
-    subdivision: str | None = None
     timezone: str = "Europe/Amsterdam"
     extra_closing_days: frozenset[date] = frozenset()
     working_hours: WorkingHours | None = None
-    _holidays: holidays.HolidayBase = field(init=False, repr=False, compare=False)
+    legal: LegalCalendar = field(default_factory=lambda: load_legal_calendar())
     _tz: ZoneInfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "extra_closing_days", frozenset(self.extra_closing_days))
         object.__setattr__(self, "_tz", _zone(self.timezone))
-        object.__setattr__(self, "_holidays", _country(self.country, self.subdivision))
 
     @property
     def tz(self) -> ZoneInfo:
         return self._tz
 
+    @property
+    def version_id(self) -> str:
+        """What a computed deadline records: this calendar's and the legal calendar's version."""
+        return f"{self.version}+{self.legal.version_id}"
+
     # -- days -------------------------------------------------------------------------------
 
-    def is_public_holiday(self, day: date) -> bool:
-        return day in self._holidays
-
-    def holiday_name(self, day: date) -> str | None:
-        return self._holidays.get(day)
+    def statutory_term_end(self, last_day: date) -> date:
+        """A statutory term ending on `last_day` runs on past ATW non-working days (ATW art. 1);
+        the organisation's closing days do not move it."""
+        return atw.term_end(last_day, self.legal)
 
     def is_business_day(self, day: date) -> bool:
-        return (
-            day.weekday() < _SATURDAY
-            and day not in self._holidays
-            and day not in self.extra_closing_days
-        )
+        return atw.is_working_day(day, self.legal) and day not in self.extra_closing_days
 
     def next_business_day(self, day: date) -> date:
         """The first business day strictly after `day`."""
@@ -163,10 +168,22 @@ def _zone(name: str) -> ZoneInfo:
         raise CalendarError(f"unknown time zone {name!r}") from exc
 
 
-def _country(country: str, subdivision: str | None) -> holidays.HolidayBase:
+def load_legal_calendar(path: Path = LEGAL_CALENDAR_FILE) -> LegalCalendar:
+    """The legal calendar file, read again when it changed (a new decree needs no restart)."""
     try:
-        return holidays.country_holidays(country, subdiv=subdivision)
-    except NotImplementedError as exc:
-        raise CalendarError(f"country {country!r} is not supported by `holidays`") from exc
-    except ValueError as exc:  # unknown subdivision
+        changed = path.stat().st_mtime_ns
+    except OSError as exc:
+        raise CalendarError(f"{path}: cannot read the legal calendar: {exc.strerror}") from exc
+    return _read_legal_calendar(path, changed)
+
+
+@lru_cache(maxsize=4)
+def _read_legal_calendar(path: Path, changed: int) -> LegalCalendar:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CalendarError(f"{path}: unusable legal calendar: {exc}") from exc
+    try:
+        return atw.parse_legal_calendar(data, source=str(path))
+    except LegalCalendarError as exc:
         raise CalendarError(str(exc)) from exc

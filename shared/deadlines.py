@@ -115,7 +115,7 @@ def deadlines(state: ClockState, policy: Policy, calendar: BusinessCalendar) -> 
         max_extension_weeks=rule.max_extension_weeks,
         paused_since=_open_pause(state.pauses) if policy.pausing.clocks else None,
         policy_version=policy.version_id,
-        calendar_version=calendar.version,
+        calendar_version=calendar.version_id,  # the policy's calendar + the legal calendar
     )
 
 
@@ -294,8 +294,8 @@ def _statutory_end(
     state: ClockState, weeks: int, rule: StatutoryRule, cal: BusinessCalendar
 ) -> datetime:
     day = cal.local_date(state.received_at) + timedelta(weeks=weeks)
-    while rule.roll_to_business_day and (day.weekday() >= 5 or cal.is_public_holiday(day)):
-        day += timedelta(days=1)  # Algemene termijnenwet: public holidays, not closing days
+    if rule.roll_to_business_day:
+        day = cal.statutory_term_end(day)  # Algemene termijnenwet, not the closing days
     return cal.end_of_day(day)
 
 

@@ -9,17 +9,16 @@ still told apart (comments and layout do not change the hash).
 
 from __future__ import annotations
 
-import hashlib
 import tomllib
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
-import holidays
 import msgspec
 
 from shared.calendar import BusinessCalendar, WorkingHours
+from shared.rules.versioning import version_id
 
 Regime = Literal["awb", "awb_committee", "wkkgz", "custom"]
 Clock = Literal["acknowledge", "respond"]
@@ -117,8 +116,8 @@ class WorkingHoursConfig(_Config):
 
 class CalendarConfig(_Config):
     version: str
-    country: str = "NL"
-    subdivision: str | None = None
+    country: str = "NL"  # the legal calendar is Dutch law (Algemene termijnenwet)
+    subdivision: str | None = None  # kept so old files get a clear refusal, not "unknown field"
     timezone: str = "Europe/Amsterdam"
     extra_closing_days: tuple[date, ...] = ()
     working_hours: WorkingHoursConfig | None = None
@@ -135,7 +134,7 @@ class Policy(_Config):
 
     @property
     def version_id(self) -> str:
-        return f"{self.version}#{_content_hash(self)}"
+        return version_id(self.version, self)
 
     @property
     def top_level(self) -> int:
@@ -163,10 +162,6 @@ class Policy(_Config):
 def _first(layers: list[Norm | None], name: str, default: DefaultNorm) -> int:
     values = (getattr(n, name) for n in layers if n and getattr(n, name) is not None)
     return next(values, getattr(default, name))
-
-
-def _content_hash(value: msgspec.Struct) -> str:
-    return hashlib.sha256(msgspec.json.encode(value, order="deterministic")).hexdigest()[:12]
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -246,12 +241,14 @@ def _check_calendar(cfg: CalendarConfig) -> list[tuple[str, str]]:
     problems = []
     if cfg.timezone not in available_timezones():
         problems.append(("calendar.timezone", f"unknown time zone {cfg.timezone!r}"))
-    supported = holidays.list_supported_countries()
-    if cfg.country not in supported:
-        problems.append(("calendar.country", f"{cfg.country!r} is not supported by `holidays`"))
-    elif cfg.subdivision is not None and cfg.subdivision not in supported[cfg.country]:
-        known = ", ".join(supported[cfg.country]) or "none"
-        reason = f"unknown subdivision {cfg.subdivision!r} of {cfg.country} (known: {known})"
+    if cfg.country != "NL":
+        reason = f"{cfg.country!r} is not supported: the legal calendar is the Dutch ATW ('NL')"
+        problems.append(("calendar.country", reason))
+    if cfg.subdivision is not None:
+        reason = (
+            f"unknown subdivision {cfg.subdivision!r}: the Algemene termijnenwet has no regional"
+            " holidays; list regional closing days in extra_closing_days"
+        )
         problems.append(("calendar.subdivision", reason))
     hours = cfg.working_hours
     if hours and hours.start >= hours.end:
@@ -260,22 +257,15 @@ def _check_calendar(cfg: CalendarConfig) -> list[tuple[str, str]]:
 
 
 def build_calendar(cfg: CalendarConfig) -> BusinessCalendar:
-    """The calendar a policy describes; its version adds a hash of the config and the
-    `holidays` release, because a new release may correct a holiday."""
+    """The calendar a policy describes, on the shipped legal calendar; its `version_id` names
+    both (config/legal-calendar.toml is read again when it changed)."""
     hours = cfg.working_hours
     return BusinessCalendar(
-        version=f"{cfg.version}#{_calendar_hash(cfg)}",
-        country=cfg.country,
-        subdivision=cfg.subdivision,
+        version=version_id(cfg.version, cfg),
         timezone=cfg.timezone,
         extra_closing_days=frozenset(cfg.extra_closing_days),
         working_hours=WorkingHours(hours.start, hours.end) if hours else None,
     )
-
-
-def _calendar_hash(cfg: CalendarConfig) -> str:
-    payload = msgspec.json.encode([cfg, holidays.__version__], order="deterministic")
-    return hashlib.sha256(payload).hexdigest()[:12]
 
 
 def _read(path: Path) -> str:

@@ -1,21 +1,22 @@
-"""BusinessCalendar: Dutch holidays from `holidays`, business-day arithmetic, deadlines."""
+"""BusinessCalendar: ATW holidays plus closing days, business-day arithmetic, deadlines."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, time, timedelta
 
-import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.calendar import BusinessCalendar, CalendarError, WorkingHours
+from shared.calendar import BusinessCalendar, CalendarError, WorkingHours, load_legal_calendar
+from shared.rules import legal_calendar as atw
 
 AMS = "Europe/Amsterdam"
 CAL = BusinessCalendar(
     version="test-1",
     timezone=AMS,
-    extra_closing_days=frozenset({date(2026, 5, 5), date(2026, 5, 15)}),
+    extra_closing_days=frozenset({date(2026, 12, 24), date(2026, 5, 15)}),
     working_hours=WorkingHours(time(8, 30), time(17, 0)),
 )
 FAST = settings(max_examples=200, deadline=None)
@@ -28,21 +29,24 @@ days = st.integers(min_value=1, max_value=80)
 DUTCH_HOLIDAYS = {
     2025: {
         "Koningsdag": [date(2025, 4, 26)],  # 27 April is a Sunday: moved to Saturday
-        "Pasen": [date(2025, 4, 20), date(2025, 4, 21)],
+        "Goede Vrijdag en Pasen": [date(2025, 4, 18), date(2025, 4, 20), date(2025, 4, 21)],
+        "Bevrijdingsdag": [date(2025, 5, 5)],
         "Hemelvaart": [date(2025, 5, 29)],
         "Pinksteren": [date(2025, 6, 8), date(2025, 6, 9)],
         "Kerst": [date(2025, 12, 25), date(2025, 12, 26)],
     },
     2026: {
         "Koningsdag": [date(2026, 4, 27)],
-        "Pasen": [date(2026, 4, 5), date(2026, 4, 6)],
+        "Goede Vrijdag en Pasen": [date(2026, 4, 3), date(2026, 4, 5), date(2026, 4, 6)],
+        "Bevrijdingsdag": [date(2026, 5, 5)],
         "Hemelvaart": [date(2026, 5, 14)],
         "Pinksteren": [date(2026, 5, 24), date(2026, 5, 25)],
         "Kerst": [date(2026, 12, 25), date(2026, 12, 26)],
     },
     2027: {
         "Koningsdag": [date(2027, 4, 27)],
-        "Pasen": [date(2027, 3, 28), date(2027, 3, 29)],
+        "Goede Vrijdag en Pasen": [date(2027, 3, 26), date(2027, 3, 28), date(2027, 3, 29)],
+        "Bevrijdingsdag": [date(2027, 5, 5)],
         "Hemelvaart": [date(2027, 5, 6)],
         "Pinksteren": [date(2027, 5, 16), date(2027, 5, 17)],
         "Kerst": [date(2027, 12, 25), date(2027, 12, 26)],
@@ -64,35 +68,54 @@ def ams(*args: int) -> datetime:
 
 
 @pytest.mark.parametrize("day", HOLIDAY_CASES)
-def test_dutch_holidays_match_the_holidays_library_and_are_not_business_days(day: date) -> None:
-    # given the holidays library's Dutch calendar for that year
-    library = holidays.NL(years=day.year)
-    # then our expected holiday is in it and our calendar treats it as a closed day
-    assert day in library
-    assert CAL.is_public_holiday(day)
+def test_dutch_public_holidays_are_not_business_days(day: date) -> None:
     assert not CAL.is_business_day(day)
+    assert not BusinessCalendar(version="plain").is_business_day(day)
 
 
-def test_the_library_agrees_on_exactly_these_dates_for_the_named_holidays() -> None:
-    for year, named in DUTCH_HOLIDAYS.items():
-        expected = {d for dates in named.values() for d in dates}
-        library = holidays.NL(years=year)
-        assert expected <= set(library)
-        assert {d for d in library if CAL.is_public_holiday(d)} == set(library)
-
-
-def test_bevrijdingsdag_is_a_library_holiday_only_in_lustrum_years_else_configurable() -> None:
+def test_bevrijdingsdag_is_a_holiday_every_year_not_only_in_lustrum_years() -> None:
+    # ATW art. 3 lid 1 lists 5 May without condition (`holidays` had it only in 2025, 2030, ...)
     plain = BusinessCalendar(version="plain")
-    assert not plain.is_business_day(date(2025, 5, 5))  # lustrum year in `holidays`
-    assert plain.is_business_day(date(2026, 5, 5))
-    assert not CAL.is_business_day(date(2026, 5, 5))  # extra closing day
+    assert [plain.is_business_day(date(y, 5, 5)) for y in (2026, 2027, 2028)] == [False] * 3
 
 
 def test_weekends_and_extra_closing_days_are_not_business_days() -> None:
     assert not CAL.is_business_day(date(2026, 3, 7))  # Saturday
     assert not CAL.is_business_day(date(2026, 3, 8))  # Sunday
-    assert not CAL.is_business_day(date(2026, 5, 15))  # bridge day after Hemelvaart
+    assert not CAL.is_business_day(date(2026, 12, 24))  # the organisation's bridge day
     assert CAL.is_business_day(date(2026, 3, 9))
+    assert BusinessCalendar(version="plain").is_business_day(date(2026, 12, 24))
+
+
+def test_closing_days_do_not_move_a_statutory_term_but_atw_days_do() -> None:
+    assert CAL.statutory_term_end(date(2026, 12, 24)) == date(2026, 12, 24)  # closed, yet legal
+    assert CAL.statutory_term_end(date(2026, 5, 5)) == date(2026, 5, 6)  # Bevrijdingsdag
+    assert CAL.statutory_term_end(date(2026, 5, 14)) == date(2026, 5, 18)  # + Friday by decree
+
+
+def test_the_shipped_legal_calendar_is_the_default_and_named_in_the_version() -> None:
+    legal = load_legal_calendar()
+    assert CAL.legal == legal
+    assert CAL.version_id == f"test-1+{legal.version_id}"
+    assert legal.version_id.startswith("atw-")
+
+
+def test_an_edited_legal_calendar_file_is_read_again(tmp_path) -> None:
+    path = tmp_path / "legal-calendar.toml"
+    path.write_text('version = "v1"\n')
+    assert load_legal_calendar(path).version == "v1"
+    path.write_text('version = "v2"\n')
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert load_legal_calendar(path).version == "v2"
+
+
+def test_an_unusable_legal_calendar_file_is_refused_naming_file_and_entry(tmp_path) -> None:
+    bad = tmp_path / "legal-calendar.toml"
+    bad.write_text('version = "x"\n[[equated]]\ndate = 2026-06-01\nname = "dag"\n')
+    with pytest.raises(CalendarError, match=r"legal-calendar.toml.*source"):
+        load_legal_calendar(bad)
+    with pytest.raises(CalendarError, match="cannot read"):
+        load_legal_calendar(tmp_path / "missing.toml")
 
 
 # -- examples ----------------------------------------------------------------------------------
@@ -131,8 +154,6 @@ def test_naive_datetimes_and_bad_configuration_are_rejected() -> None:
         CAL.add_business_days(datetime(2026, 1, 5, 9, 0), 1)
     with pytest.raises(CalendarError, match="time zone"):
         BusinessCalendar(version="x", timezone="Europe/Nowhere")
-    with pytest.raises(CalendarError, match="not supported"):
-        BusinessCalendar(version="x", country="XX")
     with pytest.raises(CalendarError, match="before end"):
         WorkingHours(time(17), time(9))
     with pytest.raises(CalendarError, match=">= 1"):
@@ -148,7 +169,7 @@ def test_a_deadline_never_falls_due_on_a_weekend_or_holiday(start: datetime, n: 
     due = CAL.due_date(CAL.add_business_days(start, n))
     assert CAL.is_business_day(due)
     assert due.weekday() < 5
-    assert not CAL.is_public_holiday(due)
+    assert not atw.is_holiday(due, CAL.legal)
 
 
 @FAST

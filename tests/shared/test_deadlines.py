@@ -55,7 +55,8 @@ def test_awb_complaint_received_on_a_monday() -> None:
     assert d.statutory_by == end_of(date(2026, 4, 20))
     assert (d.regime, d.statutory_weeks, d.max_extension_weeks) == ("awb", 6, 4)
     assert d.policy_version == POLICY.version_id
-    assert d.calendar_version == CAL.version
+    assert d.calendar_version == CAL.version_id
+    assert d.calendar_version.endswith("+" + CAL.legal.version_id)  # the legal calendar's too
 
 
 def test_advisory_committee_gives_ten_weeks() -> None:
@@ -74,6 +75,26 @@ def test_wkkgz_category_and_urgent_priority() -> None:
 def test_statutory_term_ending_on_koningsdag_runs_on_to_the_next_working_day() -> None:
     d = deadlines(state(ams(2026, 3, 16, 10, 0)), POLICY, CAL)
     assert d.unextended_statutory_by == end_of(date(2026, 4, 28))
+
+
+def test_statutory_term_ending_on_bevrijdingsdag_runs_on_in_every_year() -> None:
+    # 24 March 2026 + 6 weeks = Tuesday 5 May 2026: a holiday under ATW art. 3, not a lustrum year
+    d = deadlines(state(ams(2026, 3, 24, 10, 0)), POLICY, CAL)
+    assert d.statutory_by == end_of(date(2026, 5, 6))
+
+
+def test_statutory_term_runs_on_over_a_day_equated_by_decree() -> None:
+    # Good Friday 3 April 2026 + 6 weeks = Friday 15 May 2026, equated with a holiday by decree
+    # (ATW art. 3 lid 3): the term runs on past the weekend to Monday 18 May
+    d = deadlines(state(ams(2026, 4, 3, 10, 0)), POLICY, CAL)
+    assert d.statutory_by == end_of(date(2026, 5, 18))
+
+
+def test_the_organisations_closing_days_do_not_move_the_statutory_term() -> None:
+    closing = date(2026, 4, 14)  # a Tuesday the organisation closes; 6 weeks after 3 March
+    cal = build_calendar(msgspec.structs.replace(POLICY.calendar, extra_closing_days=(closing,)))
+    d = deadlines(state(ams(2026, 3, 3, 10, 0)), POLICY, cal)
+    assert d.statutory_by == end_of(closing)
 
 
 def test_saturday_receipt_counts_from_monday_when_the_policy_says_so() -> None:

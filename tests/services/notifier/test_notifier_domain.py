@@ -25,8 +25,8 @@ STAFF = Cause(actor="staff:ann")
 def test_stated_deadlines_skip_weekends_and_holidays_and_run_six_weeks() -> None:
     received = datetime(2026, 4, 20, 9, 30, tzinfo=UTC)  # Monday; King's Day is 27 April
     deadlines = domain.stated_deadlines(received, CALENDAR)
-    # 10 business days: 21-24 Apr, 28-30 Apr, 1 May, 4-5 May (27 Apr is a holiday).
-    assert CALENDAR.due_date(deadlines.respond_by) == date(2026, 5, 5)
+    # 10 business days: 21-24 Apr, 28-30 Apr, 1 May, 4 and 6 May (27 Apr, 5 May: ATW holidays).
+    assert CALENDAR.due_date(deadlines.respond_by) == date(2026, 5, 6)
     assert CALENDAR.due_date(deadlines.statutory_by) == date(2026, 6, 1)
 
 

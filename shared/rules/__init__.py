@@ -1,0 +1,1 @@
+"""Pure rules of complaint handling: no I/O, no environment, no clock (a test checks)."""
