@@ -169,7 +169,7 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def load_legal_calendar(path: Path = LEGAL_CALENDAR_FILE) -> LegalCalendar:
-    """The legal calendar file, read again when it changed (a new decree needs no restart)."""
+    """The legal calendar file; read again only when its mtime changed."""
     try:
         changed = path.stat().st_mtime_ns
     except OSError as exc:

@@ -258,7 +258,7 @@ def _check_calendar(cfg: CalendarConfig) -> list[tuple[str, str]]:
 
 def build_calendar(cfg: CalendarConfig) -> BusinessCalendar:
     """The calendar a policy describes, on the shipped legal calendar; its `version_id` names
-    both (config/legal-calendar.toml is read again when it changed)."""
+    both (config/legal-calendar.toml, read again when it changed)."""
     hours = cfg.working_hours
     return BusinessCalendar(
         version=version_id(cfg.version, cfg),
