@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from shared import events as ev
-from shared.clocks import clock_state, policy_in_force
-from shared.deadlines import Deadlines, SlaInputError, deadlines
+from shared.config.policy import policy_in_force
+from shared.rules.clocks import clock_state
+from shared.rules.deadlines import Deadlines, SlaInputError, deadlines
 
 
 def policy_deadlines(facts: Iterable[ev.Event]) -> Deadlines | None:

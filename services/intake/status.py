@@ -16,9 +16,10 @@ from typing import Any
 import msgspec
 
 from shared import events as ev
-from shared.clocks import clock_state, policy_in_force
-from shared.deadlines import ClockState, Deadlines, SlaInputError, deadlines
+from shared.config.policy import policy_in_force
 from shared.policy import External
+from shared.rules.clocks import clock_state
+from shared.rules.deadlines import ClockState, Deadlines, SlaInputError, deadlines
 
 # --- dates ------------------------------------------------------------------------------------
 

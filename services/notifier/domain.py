@@ -20,10 +20,10 @@ from services.notifier.letters import (
 from shared import events as ev
 from shared import replyaddress, statuslink
 from shared.calendar import BusinessCalendar
-from shared.clocks import policy_in_force
 from shared.complaint import Complaint
-from shared.deadlines import ClockState, deadlines
+from shared.config.policy import policy_in_force
 from shared.policy import Policy, build_calendar
+from shared.rules.deadlines import ClockState, deadlines
 
 LETTER_OF_EVENT: dict[type[ev.Event], LetterKind] = {
     ev.Submitted: LetterKind.ACKNOWLEDGEMENT,

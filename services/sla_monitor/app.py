@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -24,7 +23,6 @@ from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 
 from services.sla_monitor.application import (
-    PolicyHolder,
     SlaApplication,
     SlaService,
     Undecidable,
@@ -34,10 +32,11 @@ from services.sla_monitor.timers import Timers
 from shared import observability as obs
 from shared import subjects
 from shared.complaint import ComplaintError
+from shared.config.policy import holder, reload_on_sighup
 from shared.consumer import DeadLetter, Handler, Hold, PullConsumer, Retry, RetryPolicy, Verdict
-from shared.deadlines import SlaError
 from shared.jsclient import Unavailable, broker_connect
 from shared.logwatch import broker_watch
+from shared.rules.deadlines import SlaError
 
 log = logging.getLogger("klachten.sla_monitor")
 
@@ -68,7 +67,7 @@ class _Runtime:
 
 def create_app(settings: SlaSettings) -> AsgiFastStream:
     """Raises PolicyError when the policy file is unusable: the service must not start."""
-    policies = PolicyHolder(settings.policy_path)
+    policies = holder(settings.policy_path)
     log.info("policy %s from %s", policies.current.policy.version_id, settings.policy_path)
     broker = NatsBroker(
         **broker_connect(settings.nats_url),
@@ -139,8 +138,7 @@ def create_app(settings: SlaSettings) -> AsgiFastStream:
         run.app = await asyncio.to_thread(SlaApplication, env={"NATS_URL": url})
         run.service = SlaService(run.app, Timers(run.nc.jetstream()), policies)
         run.watcher = asyncio.create_task(watch_policy())
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_now.set)
+        reload_on_sighup(reload_now.set)
 
     async def watch_log() -> None:
         watch.start()

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from uuid import UUID
 
 from eventsourcing.application import project_aggregate
@@ -23,13 +20,13 @@ from eventsourcing.persistence import IntegrityError
 
 from services.sla_monitor import domain
 from services.sla_monitor.timers import Outcome, Timers
-from shared import clocks, subjects
 from shared import events as ev
+from shared import subjects
 from shared.application import CONFLICT_RETRIES, ComplaintNotFound, ComplaintsApplication
-from shared.calendar import BusinessCalendar
 from shared.complaint import AlreadyDone, Cause, Complaint
-from shared.deadlines import deadlines
-from shared.policy import Policy, PolicyError, build_calendar, load_policy
+from shared.config.policy import PolicyHolder
+from shared.rules import clocks
+from shared.rules.deadlines import deadlines
 
 log = logging.getLogger("klachten.sla_monitor")
 
@@ -48,50 +45,6 @@ class Undecidable(Exception):
     def __init__(self, reason: str, attempts: int = 1) -> None:
         super().__init__(reason)
         self.reason, self.attempts = reason, attempts
-
-
-@dataclass(frozen=True)
-class LoadedPolicy:
-    policy: Policy
-    calendar: BusinessCalendar
-    mtime: float
-
-
-class PolicyHolder:
-    """The policy in force. A reload that fails keeps the last valid one (and says why)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.current = self._load()  # at start an invalid policy is fatal: PolicyError
-
-    def _load(self) -> LoadedPolicy:
-        mtime = _mtime(self.path)
-        policy = load_policy(self.path)
-        return LoadedPolicy(policy, build_calendar(policy.calendar), mtime)
-
-    def reload(self, *, only_if_modified: bool = False) -> bool:
-        """True when a different valid policy is now in force."""
-        if only_if_modified and _mtime(self.path) == self.current.mtime:
-            return False
-        old = self.current
-        try:
-            new = self._load()
-        except PolicyError as error:
-            self.current = LoadedPolicy(old.policy, old.calendar, _mtime(self.path))
-            log.error("policy reload failed, keeping %s: %s", old.policy.version_id, error)
-            return False
-        self.current = new
-        changed = new.policy.version_id != old.policy.version_id
-        if changed:
-            log.warning("policy %s in force (was %s)", new.policy.version_id, old.policy.version_id)
-        return changed
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return os.stat(path).st_mtime
-    except OSError:
-        return -1.0
 
 
 class SlaApplication(ComplaintsApplication):

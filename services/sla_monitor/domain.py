@@ -1,7 +1,7 @@
 """Pure decisions of the SLA monitor: history → clock state → when to wake up, whether to
 escalate. No faststream, nats or clock here: `now` is an argument. The deadline rules
-themselves live in shared/deadlines.py; this module only folds contract events into a
-`ClockState` (shared/clocks.py) and turns a breach into the escalation command's arguments.
+themselves live in shared/rules/deadlines.py; this module only folds contract events into a
+`ClockState` (shared/rules/clocks.py) and turns a breach into the escalation command's arguments.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from uuid import UUID, uuid5
 import msgspec
 
 from shared.calendar import BusinessCalendar
-from shared.deadlines import (
+from shared.policy import Policy
+from shared.rules.deadlines import (
     Breach,
     ClockState,
     Deadlines,
@@ -22,7 +23,6 @@ from shared.deadlines import (
     next_check_at,
     next_escalation,
 )
-from shared.policy import Policy
 
 ACTOR = "system:sla_monitor"
 # Event ids of escalations are uuid5(BREACH_NAMESPACE, breach_id): a second append of the same

@@ -19,11 +19,11 @@ from datetime import datetime
 import msgspec
 
 from services.sla_monitor import domain
-from shared import clocks
 from shared import events as ev
 from shared.calendar import BusinessCalendar
-from shared.deadlines import deadlines, next_escalation
 from shared.policy import Policy
+from shared.rules import clocks
+from shared.rules.deadlines import deadlines, next_escalation
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.deadlines import (
+from shared.policy import Policy, build_calendar, load_policy
+from shared.rules.deadlines import (
     ClockState,
     Extension,
     Pause,
@@ -21,7 +22,6 @@ from shared.deadlines import (
     next_check_at,
     next_escalation,
 )
-from shared.policy import Policy, build_calendar, load_policy
 
 POLICY = load_policy(Path(__file__).parents[2] / "config" / "policy.toml")
 CAL = build_calendar(POLICY.calendar)

@@ -15,8 +15,8 @@ import pytest
 from test_sla_support import backdated, escalations, policy_file, sla_settings
 
 from services.sla_monitor.app import create_app
-from services.sla_monitor.application import PolicyHolder
 from shared.application import ComplaintsApplication
+from shared.config.policy import PolicyHolder
 from shared.natsserver import EmbeddedNats
 from shared.policy import load_policy
 from tests.helpers import wait_until

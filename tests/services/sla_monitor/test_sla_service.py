@@ -31,11 +31,12 @@ from test_sla_support import (
 from services.sla_monitor import domain
 from services.sla_monitor.app import create_app
 from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER
-from shared import clocks, subjects
+from shared import subjects
 from shared.application import ComplaintsApplication
-from shared.deadlines import deadlines
 from shared.natsserver import EmbeddedNats
 from shared.policy import build_calendar, load_policy
+from shared.rules import clocks
+from shared.rules.deadlines import deadlines
 from tests.helpers import wait_until
 from tests.helpers_domain import letter
 

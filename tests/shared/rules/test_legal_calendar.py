@@ -2,7 +2,7 @@
 
 The expected dates are written out by hand below from the ATW (art. 3 lid 1 and 2) and the two
 decrees of art. 3 lid 3 for 2023-2025 and 2026-2028, and the roll is computed here
-independently of shared/rules; shared.deadlines must agree for every receipt date around them.
+independently of shared/rules; shared.rules.deadlines must agree for every receipt date around them.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.deadlines import ClockState, deadlines
 from shared.policy import build_calendar, load_policy
 from shared.rules import legal_calendar as atw
+from shared.rules.deadlines import ClockState, deadlines
 from shared.rules.legal_calendar import EquatedDay, LegalCalendar, LegalCalendarError
 
 POLICY = load_policy(Path(__file__).parents[3] / "config" / "policy.toml")

@@ -1,37 +1,18 @@
-"""A complaint's history as the deadline rules see it, and the policy in force.
+"""A complaint's history as the deadline rules see it.
 
-`clock_state` folds contract events into `shared.deadlines.ClockState`; every service that
-states or enforces deadlines (intake's view, the notifier's letters, the SLA monitor) uses this
-one fold, so a letter promises exactly what the monitor enforces.
+`clock_state` folds contract events into `shared.rules.deadlines.ClockState`: the input of the
+rules that decide new dates (shared/rules/terms.py records them; readers read those).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 
 import msgspec
 
 from shared import events as ev
-from shared.calendar import BusinessCalendar
-from shared.deadlines import ClockState, Extension, Pause, SlaInputError
-from shared.policy import Policy, build_calendar, load_policy
-
-DEFAULT_POLICY_FILE = Path(__file__).resolve().parents[1] / "config" / "policy.toml"
-
-
-def policy_file() -> Path:
-    return Path(os.environ.get("KLACHTEN_POLICY_FILE") or DEFAULT_POLICY_FILE)
-
-
-@lru_cache(maxsize=1)
-def policy_in_force() -> tuple[Policy, BusinessCalendar]:
-    """Read once per process; an invalid file raises PolicyError (file, key, reason)."""
-    policy = load_policy(policy_file())
-    return policy, build_calendar(policy.calendar)
+from shared.rules.deadlines import ClockState, Extension, Pause, SlaInputError
 
 
 def clock_state(facts: Iterable[ev.Event]) -> ClockState:

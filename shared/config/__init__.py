@@ -1,0 +1,1 @@
+"""Settings and the one policy loader every process uses and reloads alike."""

@@ -1,0 +1,100 @@
+"""The policy in force, one loader for every process (intake, notifier, SLA monitor, reporting).
+
+`policy_in_force()` returns the valid policy and its calendar. Every process reloads it the same
+way: when the file changed (checked on each call, one stat) and at once on SIGHUP
+(`reload_on_sighup`). A reload that fails keeps the last valid policy and logs why; at start an
+invalid policy is fatal (`PolicyError`). The policy's `version_id` is recorded on every event
+whose dates it shaped (shared/events.py `Terms`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared.calendar import BusinessCalendar
+from shared.policy import Policy, PolicyError, build_calendar, load_policy
+
+log = logging.getLogger("klachten.policy")
+
+DEFAULT_POLICY_FILE = Path(__file__).resolve().parents[2] / "config" / "policy.toml"
+
+
+def policy_file() -> Path:
+    return Path(os.environ.get("KLACHTEN_POLICY_FILE") or DEFAULT_POLICY_FILE)
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    policy: Policy
+    calendar: BusinessCalendar
+    mtime: float
+
+
+class PolicyHolder:
+    """The policy in force from one file. A reload that fails keeps the last valid one."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.current = self._load()  # at start an invalid policy is fatal: PolicyError
+
+    def _load(self) -> LoadedPolicy:
+        mtime = _mtime(self.path)
+        policy = load_policy(self.path)
+        return LoadedPolicy(policy, build_calendar(policy.calendar), mtime)
+
+    def reload(self, *, only_if_modified: bool = False) -> bool:
+        """True when a different valid policy is now in force."""
+        if only_if_modified and _mtime(self.path) == self.current.mtime:
+            return False
+        old = self.current
+        try:
+            new = self._load()
+        except PolicyError as error:
+            self.current = LoadedPolicy(old.policy, old.calendar, _mtime(self.path))
+            log.error("policy reload failed, keeping %s: %s", old.policy.version_id, error)
+            return False
+        self.current = new
+        changed = new.policy.version_id != old.policy.version_id
+        if changed:
+            log.warning("policy %s in force (was %s)", new.policy.version_id, old.policy.version_id)
+        return changed
+
+
+_HOLDERS: dict[Path, PolicyHolder] = {}
+
+
+def holder(path: Path | None = None) -> PolicyHolder:
+    """The process's holder of the policy file `path` (default: `policy_file()`)."""
+    path = path or policy_file()
+    if path not in _HOLDERS:
+        _HOLDERS[path] = PolicyHolder(path)
+    return _HOLDERS[path]
+
+
+def policy_in_force() -> tuple[Policy, BusinessCalendar]:
+    """The valid policy now (re-read when its file changed) and its calendar."""
+    current = holder()
+    current.reload(only_if_modified=True)
+    return current.current.policy, current.current.calendar
+
+
+def reload_on_sighup(on_signal: Callable[[], None] | None = None) -> None:
+    """In a running event loop: SIGHUP re-reads the policy at once (or calls `on_signal`,
+    for a process that does more after a reload, like the SLA monitor's sweep)."""
+    action = on_signal or (lambda: holder().reload())
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, action)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return -1.0
