@@ -16,8 +16,11 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from shared import events as ev
+from shared.policy import STATUTORY_MAX_EXTENSION_WEEKS
+from shared.rules import awb
+from shared.rules.awb import Refusal
+from shared.rules.refusals import words
 
-MAX_EXTENSION_WEEKS = 4
 DEFAULT_TOP_LEVEL = 3
 
 
@@ -28,6 +31,10 @@ class ComplaintError(Exception):
     """Base of the domain errors; ``code`` is stable for APIs and dead-letter reasons."""
 
     code = "complaint_error"
+
+    def __init__(self, message: str, refusal: Refusal | None = None) -> None:
+        super().__init__(message)
+        self.refusal = refusal  # the rule broken, for words in the user's language
 
 
 class IllegalTransition(ComplaintError):
@@ -46,6 +53,13 @@ class AlreadyDone(ComplaintError):
     """The effect already happened (a redelivery): callers treat this as success."""
 
     code = "already_done"
+
+
+def _refuse(refusal: Refusal | None) -> None:
+    """Raise the refusal: 422 when an argument is at fault, else 409 (the state forbids it)."""
+    if refusal is not None:
+        kind = InvalidCommand if refusal.field else IllegalTransition
+        raise kind(words(refusal, "en"), refusal)
 
 
 # --- metadata of a command ----------------------------------------------------------------
@@ -389,24 +403,27 @@ class Complaint(Aggregate):
         now: datetime,
         cause: Cause,
         with_consent: bool = False,
+        max_weeks: int = STATUTORY_MAX_EXTENSION_WEEKS,
     ) -> None:
-        """Extend the statutory term; ``statutory_by`` is the current deadline per policy."""
+        """Extend the statutory term; ``statutory_by`` is the current deadline per policy and
+        ``max_weeks`` the policy's cap for the complaint's regime (the law's 4 by default).
+        The extension takes effect when its notice letter is sent (shared/clocks.py)."""
         self._require_open("extend")
         current = self.statutory_by or statutory_by
         if not reason.strip():
             raise InvalidCommand("an extension needs a reason for the notice")
         if weeks < 1:
             raise InvalidCommand("an extension is at least one week")
-        if not with_consent:
-            if self.extensions >= 1:
-                raise IllegalTransition(
-                    "the statutory term was already extended once; "
-                    "a further extension needs the complainant's written consent"
-                )
-            if weeks > MAX_EXTENSION_WEEKS:
-                raise InvalidCommand(f"an extension is at most {MAX_EXTENSION_WEEKS} weeks")
-            if now >= current:
-                raise IllegalTransition("the statutory deadline has passed; it cannot be extended")
+        refusal = awb.extension_refusal(
+            weeks=weeks,
+            max_weeks=max_weeks,
+            with_consent=with_consent,
+            extended_before=self.extensions >= 1,
+            answered=self.status == "responded",
+            term_end=current,
+            now=now,
+        )
+        _refuse(refusal)
         self._trigger(
             ev.Extended,
             now,
@@ -418,26 +435,43 @@ class Complaint(Aggregate):
             personal=ev.TextPersonal(text=reason),
         )
 
-    def pause(self, *, reason: str, now: datetime, cause: Cause) -> None:
+    def pause(
+        self, *, reason: str, now: datetime, cause: Cause, clocks: tuple[str, ...] = ("respond",)
+    ) -> None:
+        """Wait for the complainant: the policy's ``clocks`` stand still (never the statutory
+        term); an empty tuple means the policy pauses nothing."""
         self._require_open("pause")
-        if self.paused:
-            raise IllegalTransition("the complaint is already waiting for the complainant")
+        if not reason.strip():
+            raise InvalidCommand("waiting for the complainant needs a reason")
+        refusal = awb.pause_refusal(
+            paused=self.paused, answered=self.status == "responded", clocks=clocks
+        )
+        _refuse(refusal)
         self._trigger(ev.Paused, now, cause, personal=ev.TextPersonal(text=reason))
 
     def resume(self, *, now: datetime, cause: Cause) -> None:
         self._require_open("resume")
-        if not self.paused:
-            raise IllegalTransition("the complaint is not waiting for the complainant")
+        _refuse(awb.resume_refusal(paused=self.paused))
         self._trigger(ev.Resumed, now, cause)
 
     def close(
-        self, *, outcome: ev.Outcome, now: datetime, cause: Cause, note: str | None = None
+        self,
+        *,
+        outcome: ev.Outcome,
+        now: datetime,
+        cause: Cause,
+        note: str | None = None,
+        calendar: awb.LegalCalendar | None = None,
     ) -> None:
+        """``calendar`` (the policy's) places the end of Awb 9:8's four weeks."""
         self._require_open("close")
         if outcome == "resolved" and not self.responded_levels:
             raise IllegalTransition("a complaint is resolved only after a response")
-        if outcome == "not_handled" and not (note and note.strip()):
-            raise InvalidCommand("not handling a complaint (Awb 9:8) needs a reason")
+        if outcome == "not_handled":
+            if not (note and note.strip()):
+                raise InvalidCommand("not handling a complaint (Awb 9:8) needs a reason")
+            notice_by = awb.not_handled_notice_by(self.received_at, calendar)
+            _refuse(awb.not_handled_refusal(notice_by=notice_by, now=now))
         personal = ev.TextPersonal(text=note) if note else None
         self._trigger(ev.Closed, now, cause, outcome=outcome, personal=personal)
 
