@@ -86,6 +86,12 @@ class Complaint(Aggregate):
         fact: ev.Event
         contract: ClassVar[type[ev.Event]]
 
+        def mutate(self, aggregate: Any) -> Any:
+            # Every fact so far, in order: the input of the date rules (shared/rules/terms.py).
+            done = super().mutate(aggregate)
+            done.facts = [*getattr(done, "facts", ()), self.fact]
+            return done
+
     class Submitted(Event, Aggregate.Created):
         contract = ev.Submitted
 
@@ -213,6 +219,7 @@ class Complaint(Aggregate):
         priority: str | None = None,
         subject_key: str | None = None,
         idempotency_key: str | None = None,
+        terms: ev.Terms | None = None,
     ) -> Complaint:
         if received_at > now + timedelta(minutes=5):
             raise InvalidCommand("received_at lies in the future")
@@ -229,6 +236,7 @@ class Complaint(Aggregate):
             subject_key=subject_key,
             idempotency_key=idempotency_key,
             personal=personal,
+            terms=terms,
         )
         return cls._create(cls.Submitted, id=complaint_id, fact=fact, timestamp=now)
 
@@ -243,6 +251,7 @@ class Complaint(Aggregate):
         now: datetime,
         cause: Cause,
         acknowledge_by: datetime | None = None,
+        terms: ev.Terms | None = None,
     ) -> None:
         if self.acknowledged:
             raise AlreadyDone("the complaint was already acknowledged")
@@ -255,6 +264,7 @@ class Complaint(Aggregate):
             respond_by=respond_by,
             statutory_by=statutory_by,
             acknowledge_by=acknowledge_by,
+            terms=terms,
         )
 
     def record_letter(
@@ -339,6 +349,7 @@ class Complaint(Aggregate):
         now: datetime,
         cause: Cause,
         reaction_event_id: UUID | None = None,
+        terms: ev.Terms | None = None,
     ) -> None:
         """Handle a closed complaint again; it returns to where it was when it was closed."""
         if self.is_open:
@@ -354,6 +365,7 @@ class Complaint(Aggregate):
             status=self.status_before_close or "acknowledged",
             reaction_event_id=reaction_event_id,
             personal=ev.TextPersonal(text=reason),
+            terms=terms,
         )
 
     def escalate(
@@ -371,6 +383,7 @@ class Complaint(Aggregate):
         policy_version: str | None = None,
         respond_by: datetime | None = None,
         text: str | None = None,
+        terms: ev.Terms | None = None,
     ) -> None:
         if breach_id is not None and breach_id in self.breaches:
             raise AlreadyDone(f"breach {breach_id} was already escalated")
@@ -389,9 +402,10 @@ class Complaint(Aggregate):
             clock=clock,
             deadline_missed=deadline_missed,
             breach_id=breach_id,
-            policy_version=policy_version,
-            respond_by=respond_by,
+            respond_by=terms.respond_by if terms else respond_by,
+            policy_version=terms.policy_version if terms else policy_version,
             personal=ev.TextPersonal(text=text) if text else None,
+            terms=terms,
         )
 
     def extend(
@@ -403,6 +417,7 @@ class Complaint(Aggregate):
         now: datetime,
         cause: Cause,
         with_consent: bool = False,
+        terms: ev.Terms | None = None,
         max_weeks: int = STATUTORY_MAX_EXTENSION_WEEKS,
     ) -> None:
         """Extend the statutory term; ``statutory_by`` is the current deadline per policy and
@@ -430,13 +445,20 @@ class Complaint(Aggregate):
             cause,
             weeks=weeks,
             previous_statutory_by=current,
-            statutory_by=current + timedelta(weeks=weeks),
+            statutory_by=terms.statutory_by if terms else current + timedelta(weeks=weeks),
             with_consent=with_consent,
             personal=ev.TextPersonal(text=reason),
+            terms=terms,
         )
 
     def pause(
-        self, *, reason: str, now: datetime, cause: Cause, clocks: tuple[str, ...] = ("respond",)
+        self,
+        *,
+        reason: str,
+        now: datetime,
+        cause: Cause,
+        terms: ev.Terms | None = None,
+        clocks: tuple[str, ...] = ("respond",),
     ) -> None:
         """Wait for the complainant: the policy's ``clocks`` stand still (never the statutory
         term); an empty tuple means the policy pauses nothing."""
@@ -447,12 +469,12 @@ class Complaint(Aggregate):
             paused=self.paused, answered=self.status == "responded", clocks=clocks
         )
         _refuse(refusal)
-        self._trigger(ev.Paused, now, cause, personal=ev.TextPersonal(text=reason))
+        self._trigger(ev.Paused, now, cause, personal=ev.TextPersonal(text=reason), terms=terms)
 
-    def resume(self, *, now: datetime, cause: Cause) -> None:
+    def resume(self, *, now: datetime, cause: Cause, terms: ev.Terms | None = None) -> None:
         self._require_open("resume")
         _refuse(awb.resume_refusal(paused=self.paused))
-        self._trigger(ev.Resumed, now, cause)
+        self._trigger(ev.Resumed, now, cause, terms=terms)
 
     def close(
         self,

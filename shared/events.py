@@ -94,6 +94,26 @@ class LetterRecord(Struct, kw_only=True):
     sent_at: datetime
 
 
+class Terms(Struct, kw_only=True):
+    """The dates in force after the event that records them, decided once by the writer with
+    the policy in force (shared/rules/terms.py) and read by every letter, page and monitor.
+
+    Each date is the first instant late (local midnight after the due day); ``None``: that
+    clock has no date now (paused, done, or the level has no term). ``capped``: an escalation
+    level's own term would have ended after the statutory term and was cut to it (the handler
+    is prompted to extend). ``registered_late``: the internal dates had passed when the
+    complaint was registered (a late paper letter); letters then promise the statutory date.
+    """
+
+    acknowledge_by: datetime | None = None
+    respond_by: datetime | None = None
+    statutory_by: datetime
+    policy_version: str
+    calendar_version: str
+    capped: bool = False
+    registered_late: bool = False
+
+
 class Sealed(Struct, kw_only=True):
     """Personal data encrypted with the complainant's key (AES-256-GCM)."""
 
@@ -154,6 +174,7 @@ class Submitted(Event, kw_only=True, tag="complaint.submitted"):
     priority: str | None = None
     subject_key: str | None = None  # complainant pseudonym: HMAC of the e-mail, for erasure
     idempotency_key: str | None = None
+    terms: Terms | None = None  # the dates after this event (new in contract 2026-11)
     personal: SubmittedPersonal | None = None
 
 
@@ -164,6 +185,7 @@ class Acknowledged(Event, kw_only=True, tag="complaint.acknowledged"):
     acknowledge_by: datetime | None = None
     respond_by: datetime
     statutory_by: datetime
+    terms: Terms | None = None  # copied from the recorded terms (the notifier computes none)
 
 
 class LetterSent(Event, kw_only=True, tag="complaint.letter_sent"):
@@ -213,6 +235,7 @@ class Reopened(Event, kw_only=True, tag="complaint.reopened"):
     status: Literal["submitted", "acknowledged", "responded", "escalated"]
     reaction_event_id: UUID | None = None
     personal: TextPersonal | None = None
+    terms: Terms | None = None
 
 
 class Escalated(Event, kw_only=True, tag="complaint.escalated"):
@@ -227,6 +250,7 @@ class Escalated(Event, kw_only=True, tag="complaint.escalated"):
     policy_version: str | None = None
     respond_by: datetime | None = None
     personal: TextPersonal | None = None
+    terms: Terms | None = None  # the new level's respond_by, capped at the statutory end
 
 
 class Extended(Event, kw_only=True, tag="complaint.extended"):
@@ -237,16 +261,20 @@ class Extended(Event, kw_only=True, tag="complaint.extended"):
     statutory_by: datetime
     with_consent: bool = False
     personal: TextPersonal | None = None
+    terms: Terms | None = None  # statutory_by per the ATW from receipt, as ``statutory_by``
 
 
 class Paused(Event, kw_only=True, tag="complaint.paused"):
     """The internal clock waits for the complainant (the statutory term never pauses)."""
 
     personal: TextPersonal | None = None
+    terms: Terms | None = None
 
 
 class Resumed(Event, kw_only=True, tag="complaint.resumed"):
     """The internal clock runs again."""
+
+    terms: Terms | None = None  # respond_by moved by the business days paused
 
 
 class Closed(Event, kw_only=True, tag="complaint.closed"):
