@@ -46,7 +46,7 @@ from klachten.stack import (
     shutdown_summary,
     stop_on_signals,
 )
-from shared import permissions
+from shared import permissions, signing
 from shared.buckets import provision_buckets
 from shared.jsclient import COMMAND_CONNECT
 from shared.natsserver import EmbeddedNats, NatsServerError
@@ -94,6 +94,7 @@ def up(
     supervisor = Supervisor()
     token, token_origin = staff_token(data_dir)
     credentials, made = permissions.ensure_credentials(data_dir)
+    signing.ensure_writer_keys(data_dir, signing.writers())
     log.info(
         "NATS users %s, passwords %s %s",
         ", ".join(credentials),

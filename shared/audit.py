@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 
-from shared import subjects
+from shared import authorship, subjects
 from shared.jsclient import JetStreamLink, RawMsg
 from shared.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
+from shared.signing import Keyring
 
 PAGE = 1000
 
@@ -80,7 +81,8 @@ def check_event(msg: RawMsg, prev_hash: str, prev_version: int | None) -> LinkCh
 class ChainChecker:
     """Feeds on every message of the stream in order; keeps only one head per complaint."""
 
-    def __init__(self, first_seq: int = 1) -> None:
+    def __init__(self, first_seq: int = 1, keyring: Keyring | None = None) -> None:
+        self.keyring = keyring  # with one, each event's writer is checked (shared/authorship.py)
         self.verdict = Verdict()
         self._versions: dict[str, int] = {}
         self._expected_seq = first_seq
@@ -100,6 +102,8 @@ class ChainChecker:
         v.events += 1
         if not link.ok:
             v.breaks.append(Break(msg.seq, cid, link.version, link.problem or ""))
+        for problem in authorship.event_problems(msg, self.keyring):
+            v.breaks.append(Break(msg.seq, cid, link.version, problem))
         v.heads[cid] = link.hash
         self._versions[cid] = link.version
         v.complaints = len(v.heads)
@@ -133,9 +137,11 @@ async def stream_bounds(link: JetStreamLink, stream: str) -> tuple[int, int]:
     return int(state["first_seq"]), int(state["last_seq"])
 
 
-async def verify(link: JetStreamLink, stream: str = subjects.COMPLAINTS_STREAM) -> Verdict:
+async def verify(
+    link: JetStreamLink, stream: str = subjects.COMPLAINTS_STREAM, keyring: Keyring | None = None
+) -> Verdict:
     first, last = await stream_bounds(link, stream)
-    checker = ChainChecker(first)
+    checker = ChainChecker(first, keyring)
     async for msg in read_all(link, stream, first):
         checker.feed(msg)
     verdict = checker.verdict

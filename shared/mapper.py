@@ -27,7 +27,7 @@ from typing import Any
 import msgspec
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.domain import CanInitAggregate
+from eventsourcing.domain import Aggregate, CanInitAggregate
 from eventsourcing.persistence import (
     Cipher,
     Compressor,
@@ -39,7 +39,8 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic, resolve_topic
 
 from shared import events as ev
-from shared.keystore import KeyDestroyed, KeyStore
+from shared.keystore import KeyDestroyed, KeyStore, KeyStoreUnavailable
+from shared.persistence import LoadedEvent
 
 log = logging.getLogger(__name__)
 NONCE_BYTES = 12
@@ -78,7 +79,31 @@ class ContractMapper(Mapper[Any]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        cls = resolve_topic(stored_event.topic)
+        try:
+            return self._to_domain_event(stored_event)
+        except KeyStoreUnavailable:
+            raise
+        except Exception as e:
+            if not isinstance(stored_event, LoadedEvent):
+                if isinstance(e, MapperDeserialisationError):
+                    raise
+                raise MapperDeserialisationError(str(e)) from e
+            # Loading a complaint: one bad message keeps its place (its version) and changes
+            # nothing, so the complaint stays readable; the reason is logged and kept.
+            log.error("skipped stream sequence %s: %s", stored_event.seq, e)
+            return Unreadable(
+                originator_id=stored_event.originator_id,
+                originator_version=stored_event.originator_version,
+                timestamp=Unreadable.create_timestamp(),
+                seq=stored_event.seq,
+                reason=str(e),
+            )
+
+    def _to_domain_event(self, stored_event: StoredEvent) -> Any:
+        try:
+            cls = resolve_topic(stored_event.topic)
+        except Exception as e:
+            raise MapperDeserialisationError(f"unknown topic {stored_event.topic!r}") from e
         if getattr(cls, "contract", None) is None:
             return super().to_domain_event(stored_event)
         try:
@@ -87,14 +112,7 @@ class ContractMapper(Mapper[Any]):
             raise MapperDeserialisationError(
                 f"event {stored_event.originator_id} v{stored_event.originator_version}: {e}"
             ) from e
-        stored_as = (str(stored_event.originator_id), stored_event.originator_version, cls.contract)
-        if (str(fact.complaint_id), fact.version, type(fact)) != stored_as:
-            # A message must be the event its subject and topic say (a forged or misfiled one
-            # would otherwise be folded into another complaint's history).
-            raise MapperDeserialisationError(
-                f"stored as {stored_as[0]} v{stored_as[1]} {cls.contract.__name__}, but the "
-                f"body is {fact.complaint_id} v{fact.version} {type(fact).__name__}"
-            )
+        check_claims(stored_event, cls.contract, fact)
         if fact.sealed is not None and self.keystore is not None:
             fact = unseal(fact, self.keystore)
         state: dict[str, Any] = {
@@ -108,6 +126,34 @@ class ContractMapper(Mapper[Any]):
         domain_event = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", state)
         return domain_event
+
+
+class Unreadable(Aggregate.Event):
+    """A stored message that is not the event it claims to be (or whose sealed part does not
+    open): it holds its version in the history and changes nothing but the record of it."""
+
+    seq: int
+    reason: str
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.__dict__.setdefault("unreadable", {})[self.seq] = self.reason
+
+
+def check_claims(stored_event: StoredEvent, contract: type[ev.Event], fact: ev.Event) -> None:
+    """A message must be the event its subject, topic and body all say it is (a forged or
+    misfiled one would otherwise be folded into a history as something else)."""
+    stored_as = (str(stored_event.originator_id), stored_event.originator_version, contract)
+    if (str(fact.complaint_id), fact.version, type(fact)) != stored_as:
+        raise MapperDeserialisationError(
+            f"stored as {stored_as[0]} v{stored_as[1]} {contract.__name__}, but the "
+            f"body is {fact.complaint_id} v{fact.version} {type(fact).__name__}"
+        )
+    token = getattr(stored_event, "event_type", "")
+    if token and token != ev.subject_token(contract):
+        raise MapperDeserialisationError(
+            f"stored as {stored_as[0]} v{stored_as[1]}: the subject says {token!r}, the topic "
+            f"and body say {ev.subject_token(contract)!r}"
+        )
 
 
 # --- sealing ---------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import resolve_topic, strtobool
 from opentelemetry.trace import SpanKind
 
-from shared import subjects, tracing
+from shared import signing, subjects, tracing
 from shared.jsclient import (
     BATCH_DUPLICATE_MSG_ID,
     WRONG_LAST_SEQUENCE,
@@ -132,9 +132,20 @@ def _publish_span(events: Sequence[StoredEvent]) -> Iterator[dict[str, str]]:
 
 @dataclass(frozen=True)
 class TracedNotification(Notification):
-    """A notification with the W3C trace context its append stored (for followers' spans)."""
+    """A notification with the W3C trace context its append stored (for followers' spans) and
+    its subject's event type token (the mapper checks it against topic and body)."""
 
     traceparent: str = ""
+    event_type: str = ""
+
+
+@dataclass(frozen=True)
+class LoadedEvent(StoredEvent):
+    """An event read to load its aggregate: the subject's type token and stream sequence, so
+    the mapper can check the message's claims and skip (not fail on) one that lies."""
+
+    event_type: str = ""
+    seq: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +174,7 @@ class JetStreamAggregateRecorder(AggregateRecorder):
         prefix: str = "complaints",
     ) -> None:
         self.link, self.stream, self.prefix = link, stream, prefix
+        self.signer: signing.Signer | None = None  # set by the factory from the principal's key
         # originator id -> its last known event; saves a read per append.
         self._heads: OrderedDict[str, _Head] = OrderedDict()
 
@@ -222,6 +234,8 @@ class JetStreamAggregateRecorder(AggregateRecorder):
                 HASH_HEADER: digest,
                 **trace,
             }
+            if self.signer is not None:
+                headers[signing.SIGNATURE_HEADER] = self.signer.header(subject, digest)
             messages.append((subject, e.state, headers))
             heads[oid] = _Head(e.originator_version, digest, len(messages), guessed=False)
         if tracking is not None:
@@ -320,11 +334,13 @@ class JetStreamAggregateRecorder(AggregateRecorder):
             head = _Head(_version_of(last.subject), last.headers.get(HASH_HEADER, ""), last.seq)
             self._remember(oid, head)
         events = [
-            StoredEvent(
+            LoadedEvent(
                 originator_id=originator_id,
                 originator_version=_version_of(m.subject),
                 topic=m.headers.get(TOPIC_HEADER, ""),
                 state=m.data,
+                event_type=m.subject.rsplit(".", 1)[-1],
+                seq=m.seq,
             )
             for m in msgs
             if (gt is None or _version_of(m.subject) > gt)
@@ -434,6 +450,7 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
             topic=m.headers.get(TOPIC_HEADER, ""),
             state=m.data,
             traceparent=m.headers.get("traceparent", ""),
+            event_type=m.subject.rsplit(".", 1)[-1],
         )
 
     def max_notification_id(self) -> int | None:
@@ -602,15 +619,24 @@ class JetStreamFactory(InfrastructureFactory[TrackingRecorder]):
         # gives the analyst's keyless view.
         return attach_keystore(mapper, self.env, lambda: self.link)
 
+    def _signed(self, recorder: Any) -> Any:
+        """The recorder signing with the key of the NATS user it connects as (if it has one)."""
+        from shared.permissions import user_of
+
+        url = self.env.get(self.NATS_URL) or self.env.get("KLACHTEN_NATS_URL") or ""
+        principal = self.env.get(self.NATS_USER) or user_of(url)
+        recorder.signer = signing.load_signer(self.env.get("KLACHTEN_DATA_DIR"), principal)
+        return recorder
+
     def aggregate_recorder(self, purpose: str = "events") -> AggregateRecorder:
         if purpose == "snapshots":
             return JetStreamAggregateRecorder(self.link, self.stream, prefix="snapshots")
-        return JetStreamAggregateRecorder(self.link, self.stream)
+        return self._signed(JetStreamAggregateRecorder(self.link, self.stream))
 
     def application_recorder(self) -> ApplicationRecorder:
         topic = self.env.get(self.APPLICATION_RECORDER_TOPIC)
         cls = resolve_topic(topic) if topic else JetStreamApplicationRecorder
-        return cls(self.link, self.stream)
+        return self._signed(cls(self.link, self.stream))
 
     def tracking_recorder(
         self, tracking_recorder_class: type[TrackingRecorder] | None = None
@@ -623,7 +649,7 @@ class JetStreamFactory(InfrastructureFactory[TrackingRecorder]):
     def process_recorder(self) -> ProcessRecorder:
         topic = self.env.get(self.PROCESS_RECORDER_TOPIC)
         cls = resolve_topic(topic) if topic else JetStreamProcessRecorder
-        return cls(self.link, self.stream)
+        return self._signed(cls(self.link, self.stream))
 
     def create_table_enabled(self) -> bool:
         return strtobool(self.env.get(self.CREATE_TABLE) or "yes")

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import JSONTranscoder, Notification
+from eventsourcing.persistence import JSONTranscoder
 
 from services.reporting import fold
 from services.reporting.fold import ReadModel, Row, Undecodable
@@ -22,7 +22,7 @@ from shared import events as ev
 from shared import subjects
 from shared.audit import PAGE, check_event
 from shared.jsclient import JetStreamLink, RawMsg
-from shared.persistence import TOPIC_HEADER
+from shared.persistence import TOPIC_HEADER, TracedNotification
 
 STREAM = subjects.COMPLAINTS_STREAM
 _mapper = TolerantMapper(transcoder=JSONTranscoder())
@@ -56,12 +56,13 @@ def item_of(msg: RawMsg) -> Item | None:
         oid: UUID | str = UUID(parts[1])
     except ValueError:
         oid = parts[1]
-    notification = Notification(
+    notification = TracedNotification(
         id=msg.seq,
         originator_id=oid,
         originator_version=int(parts[2]),
         topic=msg.headers.get(TOPIC_HEADER, ""),
         state=msg.data,
+        event_type=parts[3],  # the mapper checks it against topic and body
     )
     event = _mapper.to_domain_event(notification)
     if isinstance(event, Undecodable):
