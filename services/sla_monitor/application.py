@@ -25,8 +25,6 @@ from shared import subjects
 from shared.application import CONFLICT_RETRIES, ComplaintNotFound, ComplaintsApplication
 from shared.complaint import AlreadyDone, Cause, Complaint
 from shared.config.policy import PolicyHolder
-from shared.rules import clocks
-from shared.rules.deadlines import deadlines
 
 log = logging.getLogger("klachten.sla_monitor")
 
@@ -63,9 +61,7 @@ class SlaApplication(ComplaintsApplication):
         for _ in range(CONFLICT_RETRIES):
             complaint, facts = self.history(complaint_id)
             loaded, now = holder.current, clock()
-            esc = domain.escalation_for(
-                clocks.clock_state(facts), loaded.policy, loaded.calendar, now
-            )
+            esc = domain.escalation_for(facts, loaded.policy, loaded.calendar, now)
             if esc is None:
                 return None, facts
             try:
@@ -77,8 +73,7 @@ class SlaApplication(ComplaintsApplication):
                     clock=esc.breach.clock,
                     deadline_missed=esc.breach.deadline,
                     breach_id=esc.breach.breach_id,
-                    policy_version=esc.policy_version,
-                    respond_by=esc.respond_by,
+                    terms=esc.terms,
                     now=now,
                     cause=Cause(actor=domain.ACTOR, event_id=esc.event_id),
                 )
@@ -136,8 +131,7 @@ class SlaService:
 
     async def _set_timer(self, complaint_id: UUID, facts: list[ev.Event]) -> Outcome:
         loaded, now = self.policies.current, self.clock()
-        state = clocks.clock_state(facts)
-        d = deadlines(state, loaded.policy, loaded.calendar)
+        state, d = domain.watched(facts, loaded.policy, loaded.calendar)
         at = domain.wake_at(state, d, now)
         return await self.timers.set(complaint_id, at, facts[-1].version, d.policy_version)
 

@@ -1,7 +1,7 @@
 """Pure decisions of the SLA monitor: history → clock state → when to wake up, whether to
 escalate. No faststream, nats or clock here: `now` is an argument. The deadline rules
-themselves live in shared/rules/deadlines.py; this module only folds contract events into a
-`ClockState` (shared/rules/clocks.py) and turns a breach into the escalation command's arguments.
+themselves live in shared/rules/; the monitor watches the dates RECORDED in the log
+(shared/rules/terms.py `current_terms`) and decides only the new level's date when it escalates.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from uuid import UUID, uuid5
 
 import msgspec
 
+from shared import events as ev
 from shared.calendar import BusinessCalendar
 from shared.policy import Policy
+from shared.rules.clocks import clock_state
 from shared.rules.deadlines import (
     Breach,
     ClockState,
@@ -23,12 +25,31 @@ from shared.rules.deadlines import (
     next_check_at,
     next_escalation,
 )
+from shared.rules.terms import current_terms, escalation_terms
 
 ACTOR = "system:sla_monitor"
 # Event ids of escalations are uuid5(BREACH_NAMESPACE, breach_id): a second append of the same
 # breach (two instances, a redelivery after a lost ack) is caught by JetStream's dedupe as well.
 BREACH_NAMESPACE = UUID("0b6f7c1e-5a3d-4e0a-9a43-2f1d8c9b7e51")
 TIMER = "check"  # one timer per complaint (see timers.py), named as a clock token
+
+
+def watched(
+    facts: list[ev.Event], policy: Policy, calendar: BusinessCalendar
+) -> tuple[ClockState, Deadlines]:
+    """The complaint's clocks and the dates it enforces: the RECORDED ones (current_terms),
+    never recomputed; the policy gives only the ladder's top and versions beside them."""
+    state = clock_state(facts)
+    terms = current_terms(facts, policy, calendar)
+    d = msgspec.structs.replace(
+        deadlines(state, policy, calendar),
+        acknowledge_by=terms.acknowledge_by,
+        respond_by=terms.respond_by,
+        statutory_by=terms.statutory_by,
+        policy_version=terms.policy_version,
+        calendar_version=terms.calendar_version,
+    )
+    return state, d
 
 
 def wake_at(state: ClockState, d: Deadlines, now: datetime) -> datetime | None:
@@ -46,30 +67,27 @@ class Escalation:
     level: int
     target: str
     top_level: int
-    respond_by: datetime | None
-    policy_version: str
+    terms: ev.Terms  # the new level's respond_by (capped at the statutory end), recorded
     event_id: UUID
 
 
 def escalation_for(
-    state: ClockState, policy: Policy, calendar: BusinessCalendar, now: datetime
+    facts: list[ev.Event], policy: Policy, calendar: BusinessCalendar, now: datetime
 ) -> Escalation | None:
-    """The escalation to record now, or None (answered in time, closed, top level, not due)."""
-    d = deadlines(state, policy, calendar)
+    """The escalation to record now, or None (answered in time, closed, top level, not due).
+    Breaches are of the recorded dates; only the new level's date is decided here."""
+    state, d = watched(facts, policy, calendar)
     breach = next_escalation(state, d, now)
     if breach is None:
         return None
     level = breach.escalates_to
-    # The new level owes a response within its own ladder term, counted from now.
-    after = msgspec.structs.replace(state, escalation_level=level, last_escalated_at=now)
     ladder = policy.level(level)
     return Escalation(
         breach=breach,
         level=level,
         target=ladder.role if ladder else f"level_{level}",
         top_level=policy.top_level,
-        respond_by=deadlines(after, policy, calendar).respond_by,
-        policy_version=d.policy_version,
+        terms=escalation_terms(facts, level, now, policy, calendar),
         event_id=breach_event_id(breach.breach_id),
     )
 

@@ -75,13 +75,7 @@ def escalation_terms(
     previous = current_terms(facts, policy, calendar)
     state = _replace(clock_state(facts), escalation_level=level, last_escalated_at=now)
     respond_by = deadlines(state, policy, calendar).respond_by
-    capped = respond_by is not None and respond_by > previous.statutory_by
-    terms = _replace(
-        previous,
-        respond_by=previous.statutory_by if capped else respond_by,
-        capped=capped,
-    )
-    return _stamped(terms, policy, calendar)
+    return _stamped(_capped(_replace(previous, respond_by=respond_by), now), policy, calendar)
 
 
 def pause_terms(
@@ -89,7 +83,8 @@ def pause_terms(
 ) -> ev.Terms:
     """While waiting for the complainant the pausable clocks have no date."""
     state = clock_state(facts)
-    return _clocks(facts, _replace(state, pauses=(*state.pauses, Pause(now))), policy, calendar)
+    paused = _replace(state, pauses=(*state.pauses, Pause(now)))
+    return _clocks(facts, paused, policy, calendar, now)
 
 
 def resume_terms(
@@ -100,22 +95,33 @@ def resume_terms(
     pauses = state.pauses
     if pauses and pauses[-1].end is None:
         pauses = (*pauses[:-1], Pause(pauses[-1].start, max(now, pauses[-1].start)))
-    return _clocks(facts, _replace(state, pauses=pauses), policy, calendar)
+    return _clocks(facts, _replace(state, pauses=pauses), policy, calendar, now)
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
 
 def _clocks(
-    facts: list[ev.Event], state: ClockState, policy: Policy, calendar: BusinessCalendar
+    facts: list[ev.Event],
+    state: ClockState,
+    policy: Policy,
+    calendar: BusinessCalendar,
+    now: datetime,
 ) -> ev.Terms:
     previous = current_terms(facts, policy, calendar)
     moved = _moved_by_pauses(previous, _computed(state, policy, calendar), policy)
-    if moved.respond_by is not None and state.escalation_level > 0:
-        capped = moved.respond_by > moved.statutory_by
-        limit = moved.statutory_by if capped else moved.respond_by
-        moved = _replace(moved, respond_by=limit, capped=capped)
+    if state.escalation_level > 0:
+        moved = _capped(moved, now)
     return _stamped(moved, policy, calendar)
+
+
+def _capped(terms: ev.Terms, now: datetime) -> ev.Terms:
+    """A level's term ends at the latest with the statutory term, while that still runs (once
+    it has ended, cutting the level's term would only promise a day already past)."""
+    capped = terms.respond_by is not None and now < terms.statutory_by < terms.respond_by
+    return _replace(
+        terms, respond_by=terms.statutory_by if capped else terms.respond_by, capped=capped
+    )
 
 
 def _moved_by_pauses(previous: ev.Terms, computed: ev.Terms, policy: Policy) -> ev.Terms:

@@ -67,20 +67,20 @@ def test_a_history_must_start_with_the_submission() -> None:
 def test_backdated_complaint_escalates_once_for_its_first_missed_deadline() -> None:
     c = complaint()
     now = RECEIVED + timedelta(days=60)
-    state = clocks.clock_state(facts(c))
-    esc = domain.escalation_for(state, POLICY, CALENDAR, now)
+    esc = domain.escalation_for(facts(c), POLICY, CALENDAR, now)
     assert esc is not None
     assert (esc.level, esc.target, esc.breach.clock) == (1, "supervisor", "acknowledge")
     assert esc.event_id == domain.breach_event_id(esc.breach.breach_id)
-    assert esc.respond_by is not None and esc.respond_by > now  # the new level's own term
+    respond_by = esc.terms.respond_by
+    assert respond_by is not None and respond_by > now  # the new level's own term
+    assert not esc.terms.capped  # the statutory term ended already: nothing to cap at
     c.escalate(level=esc.level, target=esc.target, reason="deadline_missed", now=now,
-               breach_id=esc.breach.breach_id, cause=STAFF)  # fmt: skip
-    after = clocks.clock_state(facts(c))
+               breach_id=esc.breach.breach_id, cause=STAFF, terms=esc.terms)  # fmt: skip
     # The escalation consumed every deadline missed so far: nothing more is due now ...
-    assert domain.escalation_for(after, POLICY, CALENDAR, now) is None
-    # ... and the next wake-up is the new level's response term.
-    d = deadlines(after, POLICY, CALENDAR)
-    assert domain.wake_at(after, d, now) == d.respond_by
+    assert domain.escalation_for(facts(c), POLICY, CALENDAR, now) is None
+    # ... and the next wake-up is the new level's recorded response term.
+    after, d = domain.watched(facts(c), POLICY, CALENDAR)
+    assert domain.wake_at(after, d, now) == respond_by
 
 
 def test_a_complaint_answered_in_time_needs_no_timer_and_no_escalation() -> None:
@@ -88,10 +88,9 @@ def test_a_complaint_answered_in_time_needs_no_timer_and_no_escalation() -> None
     c.acknowledge(letter=letter(), respond_by=RECEIVED, statutory_by=RECEIVED,
                   now=RECEIVED + timedelta(hours=2), cause=STAFF)  # fmt: skip
     c.respond(text="Answer", resolution="unfounded", now=RECEIVED + timedelta(days=3), cause=STAFF)
-    state = clocks.clock_state(facts(c))
     later = RECEIVED + timedelta(days=90)
-    assert domain.escalation_for(state, POLICY, CALENDAR, later) is None
-    assert domain.wake_at(state, deadlines(state, POLICY, CALENDAR), later) is None
+    assert domain.escalation_for(facts(c), POLICY, CALENDAR, later) is None
+    assert domain.wake_at(*domain.watched(facts(c), POLICY, CALENDAR), later) is None
 
 
 def test_the_wake_up_of_a_fresh_complaint_is_its_first_deadline() -> None:

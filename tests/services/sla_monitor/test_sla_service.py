@@ -37,6 +37,7 @@ from shared.natsserver import EmbeddedNats
 from shared.policy import build_calendar, load_policy
 from shared.rules import clocks
 from shared.rules.deadlines import deadlines
+from shared.rules.terms import extension_terms
 from tests.helpers import wait_until
 from tests.helpers_domain import letter
 
@@ -112,15 +113,18 @@ async def test_extension_with_notice_moves_the_statutory_deadline(
     # Internal response norm longer than the statutory term, so only the statutory clock counts.
     policy_path = policy_file(tmp_path, respond_business_days=90)
     received = datetime.now(UTC) - 45 * DAY  # 6 weeks have passed
+    policy = load_policy(policy_path)
+    calendar = build_calendar(policy.calendar)
     ids = {}
     for name, extend in (("extended", True), ("not_extended", False)):
         c = new_complaint(received)
         c.acknowledge(letter=letter(), respond_by=received + 200 * DAY,
                       statutory_by=received + 42 * DAY, now=received + timedelta(hours=1),
                       cause=STAFF)  # fmt: skip
-        if extend:
+        if extend:  # the dates intake decides and records with the extension
+            terms = extension_terms(c.facts, 4, policy, calendar)  # type: ignore[attr-defined]
             c.extend(weeks=4, reason="Advies nodig", statutory_by=received + 42 * DAY,
-                     now=received + 30 * DAY, cause=STAFF)  # fmt: skip
+                     now=received + 30 * DAY, cause=STAFF, terms=terms)  # fmt: skip
         await asyncio.to_thread(complaints.save, c)
         ids[name] = c.id
 
@@ -132,12 +136,10 @@ async def test_extension_with_notice_moves_the_statutory_deadline(
     [esc] = escalations(complaints, ids["not_extended"])
     assert esc.clock == "statutory"
     assert escalations(complaints, ids["extended"]) == []
-    policy = load_policy(policy_path)
-    calendar = build_calendar(policy.calendar)
     facts = [e.fact for e in complaints.events.get(ids["extended"])]  # type: ignore[attr-defined]
+    recorded = facts[-1].terms
+    assert wake == recorded.statutory_by  # the monitor enforces the recorded date
     d = deadlines(clocks.clock_state(facts), policy, calendar)
-    assert d.extension_weeks == 4
-    assert wake == d.statutory_by
-    assert calendar.due_date(d.statutory_by) >= calendar.due_date(d.unextended_statutory_by) + (
-        timedelta(weeks=4)
-    )
+    assert calendar.due_date(recorded.statutory_by) >= calendar.due_date(
+        d.unextended_statutory_by
+    ) + timedelta(weeks=4)
