@@ -23,6 +23,7 @@ from nats.js.errors import NotFoundError
 
 from shared import deadletters, subjects
 from shared import observability as obs
+from shared.jsclient import pull_inbox
 from shared.logwatch import beyond_end
 
 MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{stream}.{consumer}"
@@ -137,6 +138,7 @@ class PullConsumer:
                 durable=self.name,
                 config=self.config(),
                 pull_sub=PullSub(batch_size=1, timeout=fetch_timeout),
+                inbox_prefix=pull_inbox(self.broker),
                 ack_policy=AckPolicy.MANUAL,
                 decoder=raw_body,
             )(self.deliver)

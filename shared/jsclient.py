@@ -22,12 +22,13 @@ from typing import Any, TypeVar
 from uuid import uuid4
 
 import nats
-from nats.aio.client import Client
+from nats.aio.client import DEFAULT_INBOX_PREFIX, Client
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
+from shared import permissions
 from shared.settings import nats_connect_options
 
 T = TypeVar("T")
@@ -166,8 +167,15 @@ def broker_connect(url: str) -> dict[str, Any]:
         return {"servers": servers, "security": NatsToken(options["token"])}
     if "user" in options:
         security = NatsUserPassword(options["user"], options["password"])
-        return {"servers": servers, "security": security}
+        return {"servers": servers, "security": security, "inbox_prefix": options["inbox_prefix"]}
     return {"servers": servers}
+
+
+def pull_inbox(broker: Any) -> bytes:
+    """The inbox prefix of a faststream pull subscriber: its broker's own (faststream passes
+    nats-py's global ``_INBOX.`` otherwise, which a user's permissions refuse)."""
+    prefix = broker._connection_kwargs.get("inbox_prefix") or DEFAULT_INBOX_PREFIX
+    return (prefix.encode() if isinstance(prefix, str) else bytes(prefix)) + b"."
 
 
 class JetStreamLink:
@@ -181,6 +189,8 @@ class JetStreamLink:
 
     async def _connect(self, url: str, options: dict[str, Any]) -> Client:
         options = {"max_reconnect_attempts": -1, **nats_connect_options(url), **options}
+        if "user" in options:
+            options.setdefault("inbox_prefix", permissions.inbox_prefix(options["user"]))
         nc = await nats.connect(**options)
         self._prefix = nc.new_inbox()
         await nc.subscribe(f"{self._prefix}.*", cb=self._route)

@@ -8,10 +8,15 @@ the COMPLAINTS stream) holds:
 - ``complaint.<id>``      → key_id   (written before the complaint's first event is appended)
 - ``erased.<key_id>``     → {"at", "actor", "reason"}  (tombstone: the key was destroyed)
 
-Destroying a key writes the tombstone first, then erases the key's message (the bucket's stream
-allows message deletion, which overwrites the bytes on disk) and purges the key and its
-pseudonym mapping. A key that is absent *without* a tombstone is an inconsistency (a key store
-restored from an old backup?) and raises `KeyMissing`, never a silent "erased". Every read asks
+Destroying a key writes the tombstone first, then erases the key's message and its pseudonym
+mapping (the bucket's stream allows message deletion, which overwrites the bytes on disk).
+Every entry is write-once: the stream keeps one message per subject and refuses a second one
+(``discard_new_per_subject``) and any rollup, so a writer that may create keys (intake) can
+neither overwrite nor delete nor purge one; only message deletion, granted to the privacy
+principal alone (shared/permissions.py), removes a key.
+
+A key that is absent *without* a tombstone is an inconsistency (a key store restored from an
+old backup?) and raises `KeyMissing`, never a silent "erased". Every read asks
 the bucket's stream leader, not any replica: a replica that has not yet applied a key written a
 moment ago must not pass for a key store that lacks it.
 
@@ -47,6 +52,7 @@ T = TypeVar("T")
 BUCKET = "KLACHTEN_KEYS"
 KEY_BYTES = 32
 DEFAULT_TTL = 30.0
+MSG_DELETE_FAILED = 10057  # e.g. "no message found"
 
 
 # The cache is per process, so a key destroyed through any KeyStore of this process is never
@@ -79,7 +85,8 @@ class KeyMissing(KeyStoreError):
 
 
 def bucket_config(bucket: str = BUCKET, replicas: int = 1) -> dict[str, Any]:
-    """A KV bucket's stream, like nats-py creates it, but with deletion allowed (secure erase)."""
+    """A KV bucket's stream, like nats-py creates it, but with message deletion allowed (secure
+    erase) and every subject write-once (no put, delete or purge marker over an entry)."""
     return {
         "name": f"KV_{bucket}",
         "subjects": [f"$KV.{bucket}.>"],
@@ -89,7 +96,8 @@ def bucket_config(bucket: str = BUCKET, replicas: int = 1) -> dict[str, Any]:
         "max_msgs_per_subject": 1,
         "max_age": 0,
         "discard": "new",
-        "allow_rollup_hdrs": True,
+        "discard_new_per_subject": True,
+        "allow_rollup_hdrs": False,
         "deny_delete": False,
         "deny_purge": False,
         "allow_direct": True,
@@ -255,16 +263,22 @@ class KeyStore:
         except KeyNotFoundError:
             return
         subject = json.loads(entry.value or b"{}").get("subject")
-        # Overwrite the key's bytes on disk, then leave only a purge marker behind.
-        await self.link.api(f"STREAM.MSG.DELETE.KV_{self.bucket}", {"seq": entry.revision})
-        await kv.purge(f"key.{key_id}")
+        # Overwrite the key's bytes on disk; the pseudonym's mapping goes the same way.
+        await self._delete_message(entry.revision)
         if subject:
             try:
                 mapped = await kv.get(f"subject.{subject}")
-                if mapped.value and mapped.value.decode() == key_id:
-                    await kv.purge(f"subject.{subject}")
             except KeyNotFoundError:
-                pass
+                return
+            if mapped.value and mapped.value.decode() == key_id:
+                await self._delete_message(mapped.revision)
+
+    async def _delete_message(self, seq: int) -> None:
+        try:
+            await self.link.api(f"STREAM.MSG.DELETE.KV_{self.bucket}", {"seq": seq})
+        except JetStreamError as e:
+            if e.err_code != MSG_DELETE_FAILED:  # deleted already by a concurrent erasure
+                raise
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -8,6 +8,9 @@ a 0700 folder); services get ``nats://<user>:<password>@host:port`` as ``KLACHTE
 
 What is not allowed is denied: no service user can create, update, purge or delete a stream or
 delete a message of COMPLAINTS; only ``admin`` manages streams, buckets and backups.
+Key store (docs/security.md): intake may only create entries, notifier only read them, the
+privacy principal alone destroys them; sla_monitor and reporting get no key access at all.
+Each user receives replies only under its own inbox prefix (`inbox_prefix`).
 """
 
 from __future__ import annotations
@@ -69,7 +72,9 @@ def key_value(bucket: str, *, write: bool) -> tuple[str, ...]:
     return reads(f"KV_{bucket}") + ((f"$KV.{bucket}.>",) if write else ())
 
 
-BASE_SUBSCRIBE = ("_INBOX.>",)
+# Replies come to the user's own inbox prefix only (`inbox_prefix`, added by `subscribe_of`):
+# no service can read another's replies (key material, attachment bytes).
+BASE_SUBSCRIBE: tuple[str, ...] = ()
 # The projection (and any eventsourcing subscription) is woken by core messages on the log.
 LOG_WAKE = (subjects.COMPLAINTS_ALL,)
 
@@ -94,7 +99,10 @@ SPEC: dict[str, Permissions | None] = {
         + ("counters.references.*",)
         + key_value(IDEMPOTENCY_BUCKET, write=True)
         + key_value(REFERENCES_BUCKET, write=True)
-        + key_value(KEYS_BUCKET, write=True)  # binds a complainant's key before the append
+        # Creates a complainant's key before the append; the bucket is write-once per entry
+        # (shared/keystore.py), so create is all it can do: no overwrite, delete or purge.
+        + reads(f"KV_{KEYS_BUCKET}")
+        + tuple(f"$KV.{KEYS_BUCKET}.{entry}.*" for entry in ("key", "subject", "complaint"))
         + reads(f"OBJ_{subjects.ATTACHMENTS_BUCKET}")
         + (f"$O.{subjects.ATTACHMENTS_BUCKET}.>",),
         subscribe=BASE_SUBSCRIBE + LOG_WAKE,
@@ -115,7 +123,6 @@ SPEC: dict[str, Permissions | None] = {
         + reads(C, T, D)
         + consumer(C, "sla_monitor")
         + consumer(T, "sla_timers")
-        + key_value(KEYS_BUCKET, write=False)
         + ("timers.schedule.>",)
         # Cancelling a timer purges its schedule subject in TIMERS (its own working stream,
         # not the log of record).
@@ -129,9 +136,7 @@ SPEC: dict[str, Permissions | None] = {
         ),
     ),
     "reporting": Permissions(
-        publish=reads(*ALL_STREAMS)
-        + key_value(KEYS_BUCKET, write=False)
-        + (subjects.deadletter_subject("reporting"),),
+        publish=(*reads(*ALL_STREAMS), subjects.deadletter_subject("reporting")),
         subscribe=BASE_SUBSCRIBE + LOG_WAKE,
     ),
     "privacy": Permissions(
@@ -163,6 +168,16 @@ DENY_PUBLISH = (
 # --- the server side ---------------------------------------------------------------------------
 
 
+def inbox_prefix(user: str) -> str:
+    """The user's own reply subjects (``nats.connect(inbox_prefix=…)``, shared/settings.py)."""
+    return f"_INBOX_{user}"
+
+
+def subscribe_of(user: str) -> tuple[str, ...]:
+    spec = SPEC[user]
+    return () if spec is None else (f"{inbox_prefix(user)}.>", *spec.subscribe)
+
+
 def password_variable(user: str) -> str:
     return f"KLACHTEN_NATS_PASSWORD_{user.upper()}"
 
@@ -181,7 +196,7 @@ def render_conf() -> str:
             lines += ["      permissions: {", "        publish: {"]
             lines += _list("allow", spec.publish) + _list("deny", DENY_PUBLISH)
             lines += ["        }", "        subscribe: {"]
-            lines += [*_list("allow", spec.subscribe), "        }", "      }"]
+            lines += [*_list("allow", subscribe_of(user)), "        }", "      }"]
         lines.append("    }")
     lines += ["  ]", "}", ""]
     return "\n".join(lines)

@@ -135,7 +135,9 @@ def create_app(settings: SlaSettings) -> AsgiFastStream:
         run.nc = await nats.connect(
             **settings.nats_connect, max_reconnect_attempts=-1, name="klachten-sla"
         )
-        run.app = await asyncio.to_thread(SlaApplication, env={"NATS_URL": url})
+        # No key store: the monitor decides on dates, never on personal data (docs/security.md).
+        env = {"NATS_URL": url, "KLACHTEN_KEYSTORE": "none"}
+        run.app = await asyncio.to_thread(SlaApplication, env=env)
         run.service = SlaService(run.app, Timers(run.nc.jetstream()), policies)
         run.watcher = asyncio.create_task(watch_policy())
         reload_on_sighup(reload_now.set)

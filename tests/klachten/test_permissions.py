@@ -9,6 +9,7 @@ import asyncio
 import json
 import stat
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -26,8 +27,9 @@ from shared.consumer import MAX_DELIVERIES_ADVISORY
 from shared.jsclient import JetStreamLink
 from shared.natsserver import EmbeddedNats
 from shared.persistence import JetStreamAggregateRecorder
-from shared.settings import Settings
+from shared.settings import Settings, nats_connect_options
 from shared.streams import provision
+from tests.helpers import wait_until
 
 SERVICES = ("intake", "notifier", "sla_monitor", "reporting", "privacy")
 OWN_EVENT = {
@@ -80,7 +82,8 @@ class Connection:
         async def on_error(error: Exception) -> None:
             self.errors.append(str(error))
 
-        self.nc = await nats.connect(url, error_cb=on_error, max_reconnect_attempts=0)
+        options = nats_connect_options(url)
+        self.nc = await nats.connect(**options, error_cb=on_error, max_reconnect_attempts=0)
         return self.nc
 
     async def denied(self, subject: str, body: bytes = b"") -> bool:
@@ -95,6 +98,11 @@ class Connection:
                 for e in self.errors
             )
         return False
+
+
+async def _connect(server: EmbeddedNats, user: str) -> Client:
+    """As the services connect: credentials and the user's own inbox prefix as options."""
+    return await nats.connect(**nats_connect_options(server.url_for(user)))
 
 
 def _append(link: JetStreamLink, complaint: str, version: int, event_type: str) -> None:
@@ -163,7 +171,7 @@ async def test_no_service_may_manage_or_shrink_a_stream(
         assert all(refused), [s for s, ok in zip(tries, refused, strict=True) if not ok]
     finally:
         await nc.close()
-    admin = await nats.connect(provisioned.url_for("admin"))
+    admin = await _connect(provisioned, "admin")
     try:
         info = json.loads((await admin.request("$JS.API.STREAM.INFO.COMPLAINTS", b"")).data)
         assert info["config"]["max_age"] == 0 and "error" not in info
@@ -203,13 +211,13 @@ async def _pull_one(nc: Client, stream: str, durable: str, filter_subject: str) 
 
 
 async def test_what_each_service_needs_is_allowed(provisioned: EmbeddedNats) -> None:
-    admin = await nats.connect(provisioned.url_for("admin"))
+    admin = await _connect(provisioned, "admin")
     cid = str(uuid4())
     await admin.jetstream().publish(subjects.event_subject(cid, 1, "submitted"), b"{}")
     await admin.jetstream().publish(subjects.timer_fired_subject(cid, "check"), b"{}")
     await admin.close()
 
-    intake = await nats.connect(provisioned.url_for("intake"))
+    intake = await _connect(provisioned, "intake")
     js = intake.jetstream()
     await (await js.key_value(permissions.IDEMPOTENCY_BUCKET)).create("k1", b"v")
     await (await js.key_value(permissions.REFERENCES_BUCKET)).create("ref.K-1", b"v")
@@ -219,14 +227,14 @@ async def test_what_each_service_needs_is_allowed(provisioned: EmbeddedNats) -> 
     assert json.loads(ack.data)["val"] == "1"
     await intake.close()
 
-    notifier = await nats.connect(provisioned.url_for("notifier"))
+    notifier = await _connect(provisioned, "notifier")
     msg = await _pull_one(notifier, "COMPLAINTS", "notifier", "complaints.*.*.submitted")
     assert msg.subject.endswith(".submitted")
     assert (await (await notifier.jetstream().key_value(keystore.BUCKET)).get("complaint.x")).value
     await notifier.jetstream().publish(subjects.deadletter_subject("notifier"), b"x")
     await notifier.close()
 
-    sla = await nats.connect(provisioned.url_for("sla_monitor"))
+    sla = await _connect(provisioned, "sla_monitor")
     await _pull_one(sla, "COMPLAINTS", "sla_monitor", subjects.COMPLAINTS_ALL)
     await _pull_one(sla, "TIMERS", "sla_timers", subjects.TIMERS_FIRED_ALL)
     schedule = subjects.timer_schedule_subject(cid, "check")
@@ -256,14 +264,14 @@ async def test_what_each_service_needs_is_allowed(provisioned: EmbeddedNats) -> 
         await nc.close()
         assert not [e for e in client.errors if "permissions violation" in e], (user, client.errors)
 
-    reporting = await nats.connect(provisioned.url_for("reporting"))
+    reporting = await _connect(provisioned, "reporting")
     got = await reporting.jetstream().get_msg("COMPLAINTS", 1, direct=True)
     assert got.subject and got.subject.startswith("complaints.")
     await reporting.subscribe(subjects.COMPLAINTS_ALL)
     await reporting.jetstream().publish(subjects.deadletter_subject("reporting"), b"x")
     await reporting.close()
 
-    privacy = await nats.connect(provisioned.url_for("privacy"))
+    privacy = await _connect(provisioned, "privacy")
     kv = await privacy.jetstream().key_value(keystore.BUCKET)
     entry = await kv.get("complaint.x")
     reply = await privacy.request(
@@ -272,3 +280,123 @@ async def test_what_each_service_needs_is_allowed(provisioned: EmbeddedNats) -> 
     )
     assert json.loads(reply.data).get("success") is True
     await privacy.close()
+
+
+# --- the key store: least privilege per credential ----------------------------------------------
+
+KEY_RECORD = json.dumps({"key": "c2VjcmV0", "subject": None}).encode()
+
+
+async def _key_entry(provisioned: EmbeddedNats, name: str) -> bytes | None:
+    admin = await _connect(provisioned, "admin")
+    try:
+        kv = await admin.jetstream().key_value(keystore.BUCKET)
+        return (await kv.get(name)).value
+    except nats.js.errors.KeyNotFoundError:
+        return None
+    finally:
+        await admin.close()
+
+
+async def test_intake_creates_keys_but_can_never_overwrite_delete_or_purge_one(
+    provisioned: EmbeddedNats,
+) -> None:
+    connection = Connection()
+    nc = await connection.open(provisioned.url_for("intake"))
+    try:
+        kv = await nc.jetstream(timeout=2).key_value(keystore.BUCKET)
+        await kv.create("key.k1", b'{"key": "secret"}')
+        await kv.create("complaint.c1", b"k1")
+        for attempt in (
+            kv.put("key.k1", b"forged"),
+            kv.delete("key.k1"),
+            kv.purge("key.k1"),
+            kv.create("erased.k1", b"{}"),  # a forged tombstone
+        ):
+            with pytest.raises(Exception):  # noqa: B017 - refused by the stream or the server
+                await attempt
+        seq = (await kv.get("key.k1")).revision
+        body = json.dumps({"seq": seq}).encode()
+        assert await connection.denied(f"$JS.API.STREAM.MSG.DELETE.KV_{keystore.BUCKET}", body)
+        assert await connection.denied(f"$JS.API.STREAM.PURGE.KV_{keystore.BUCKET}")
+    finally:
+        await nc.close()
+    assert await _key_entry(provisioned, "key.k1") == b'{"key": "secret"}'
+    assert await _key_entry(provisioned, "erased.k1") is None
+
+
+@pytest.mark.parametrize("user", ["sla_monitor", "reporting"])
+async def test_services_that_never_show_personal_data_cannot_read_a_key(
+    provisioned: EmbeddedNats, user: str
+) -> None:
+    intake = await _connect(provisioned, "intake")
+    await (await intake.jetstream().key_value(keystore.BUCKET)).create("key.k2", b"secret")
+    await intake.close()
+    connection = Connection()
+    await connection.open(provisioned.url_for(user))
+    try:
+        stream = f"KV_{keystore.BUCKET}"
+        get = json.dumps({"last_by_subj": f"$KV.{keystore.BUCKET}.key.k2"}).encode()
+        for subject in (
+            f"$JS.API.DIRECT.GET.{stream}",
+            f"$JS.API.DIRECT.GET.{stream}.$KV.{keystore.BUCKET}.key.k2",
+            f"$JS.API.STREAM.MSG.GET.{stream}",
+            f"$KV.{keystore.BUCKET}.key.k2",
+        ):
+            assert await connection.denied(subject, get), subject
+    finally:
+        assert connection.nc is not None
+        await connection.nc.close()
+
+
+async def test_only_the_privacy_principal_destroys_a_key(provisioned: EmbeddedNats) -> None:
+    intake = await _connect(provisioned, "intake")
+    kv = await intake.jetstream().key_value(keystore.BUCKET)
+    await kv.create("key.k3", KEY_RECORD)
+    await intake.close()
+    stream = f"KV_{keystore.BUCKET}"
+    for user in ("notifier", "sla_monitor", "reporting"):
+        connection = Connection()
+        await connection.open(provisioned.url_for(user))
+        try:
+            for subject in (f"$KV.{keystore.BUCKET}.key.k3", f"$JS.API.STREAM.PURGE.{stream}"):
+                assert await connection.denied(subject, b""), (user, subject)
+            body = json.dumps({"seq": 1}).encode()
+            assert await connection.denied(f"$JS.API.STREAM.MSG.DELETE.{stream}", body), user
+        finally:
+            assert connection.nc is not None
+            await connection.nc.close()
+    assert await _key_entry(provisioned, "key.k3") == KEY_RECORD
+    link = JetStreamLink(provisioned.url_for("privacy"))
+    try:
+        store = keystore.KeyStore(link)
+        at = datetime(2026, 1, 1, tzinfo=UTC)
+        assert store.destroy("k3", actor="privacy:test", reason="request", at=at) is True
+        tombstone = {"at": at.isoformat(), "actor": "privacy:test", "reason": "request"}
+        assert store.erasure_of("k3") == tombstone
+    finally:
+        link.close()
+    assert await _key_entry(provisioned, "key.k3") is None
+
+
+@pytest.mark.parametrize("user", SERVICES)
+async def test_each_service_reads_replies_in_its_own_inbox_only(
+    provisioned: EmbeddedNats, user: str
+) -> None:
+    options = nats_connect_options(provisioned.url_for(user))
+    assert options["inbox_prefix"] == f"_INBOX_{user}"
+    connection = Connection()
+    nc = await connection.open(provisioned.url_for(user))
+    try:
+        info = await nc.request(f"$JS.API.STREAM.INFO.{subjects.COMPLAINTS_STREAM}", b"")
+        assert json.loads(info.data)["config"]["name"] == subjects.COMPLAINTS_STREAM
+        other = "intake" if user != "intake" else "notifier"
+        for foreign in ("_INBOX.>", f"_INBOX_{other}.>", ">"):
+            await nc.subscribe(foreign)
+        await nc.flush()
+        await wait_until(lambda: len(connection.errors) >= 3, message="three refusals")
+        refused = " ".join(connection.errors).lower()
+        for foreign in ("_inbox.>", f"_inbox_{other}.>", '">"'):
+            assert f"subscription to {foreign}" in refused or foreign in refused, (foreign, refused)
+    finally:
+        await nc.close()

@@ -20,6 +20,7 @@ from shared import permissions
 from shared.application import ComplaintsApplication
 from shared.buckets import provision_buckets
 from shared.natsserver import EmbeddedNats
+from shared.settings import nats_connect_options
 from tests.helpers import wait_until
 
 
@@ -62,12 +63,14 @@ async def test_only_the_notifier_may_write_its_outbox(tmp_path: Path) -> None:
         await provision_buckets(admin)
         await admin.close()
         intent = Intent(message_id="<x@klachten.local>", state="accepted", date=datetime.now(UTC))
-        notifier = await nats.connect(server.url_for("notifier"))
+        notifier = await nats.connect(**nats_connect_options(server.url_for("notifier")))
         outbox = KvOutbox(notifier.jetstream)
         await outbox.put(intent)
         assert await outbox.get(intent.message_id) == intent
         await notifier.close()
-        intake = await nats.connect(server.url_for("intake"), error_cb=_ignore)
+        intake = await nats.connect(
+            **nats_connect_options(server.url_for("intake")), error_cb=_ignore
+        )
         with pytest.raises(nats.errors.Error):
             await KvOutbox(intake.jetstream).put(intent)
         await intake.close()
