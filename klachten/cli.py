@@ -19,6 +19,7 @@ app = typer.Typer(help="Event-sourced complaint handling on NATS JetStream.", no
 app.command()(stack_cli.up)
 app.command()(stack_cli.streams)
 app.command()(stack_cli.demo)
+app.command()(stack_cli.recover)
 app.add_typer(reporting_cli.app, name="projections", help="Read models: rebuild and compare.")
 audit_cli.app.command("history")(reporting_cli.audit_history_command)
 app.add_typer(audit_cli.app, name="audit", help="Audit trail, chain and checkpoint checks.")

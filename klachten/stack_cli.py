@@ -46,7 +46,7 @@ from klachten.stack import (
     shutdown_summary,
     stop_on_signals,
 )
-from shared import permissions, signing
+from shared import highwater, permissions, signing
 from shared.buckets import provision_buckets
 from shared.jsclient import COMMAND_CONNECT
 from shared.natsserver import EmbeddedNats, NatsServerError
@@ -107,6 +107,7 @@ def up(
             supervisor.start(node, last=True)
         admin = ",".join(node.url_for(permissions.ADMIN) for node in nodes)
         streams = asyncio.run(provision_streams(admin, replicas=len(nodes)))
+        _refuse_if_shrunk(data_dir, streams)
         urls = [node.url for node in nodes]
         topology = Topology.from_env(
             data_dir, urls, token, instances=2 if cluster else 1, credentials=credentials
@@ -273,6 +274,30 @@ def _summary(
     grid.add_row("Processes", _processes_line(supervisor.processes))
     grid.add_row("Start-up", f"{elapsed:.1f} s (command start → all healthy)")
     return Panel(grid, title="klachten is up", subtitle="Ctrl-C stops", expand=False)
+
+
+def _refuse_if_shrunk(data_dir: Path, streams: list[ProvisionedStream]) -> None:
+    """Fail-stop: no service starts on a log shorter than one this folder has seen."""
+    state = next((s.state for s in streams if s.name == "COMPLAINTS"), {})
+    first, last = int(state.get("first_seq", 0)), int(state.get("last_seq", 0))
+    problem = highwater.observe(data_dir, "supervisor", first, last, int(state.get("messages", 0)))
+    if problem is not None:
+        console.print(f"[bold red]klachten up refused:[/] {escape(problem)}")
+        raise typer.Exit(2)
+
+
+def recover(
+    accept_shrunken_log: bool = typer.Option(
+        False, help="The log was restored (or its loss accepted): forget the high-water marks."
+    ),
+) -> None:
+    """Let `klachten up` start again after it refused a shrunken log (docs/operations.md)."""
+    if not accept_shrunken_log:
+        console.print("Nothing to do: pass --accept-shrunken-log after restoring the log.")
+        raise typer.Exit(2)
+    data_dir = Settings.from_env().data_dir.resolve()
+    removed = highwater.accept(data_dir)
+    console.print(f"High-water marks cleared ({len(removed)} files); `klachten up` may start.")
 
 
 def _processes_line(processes: list[Supervised]) -> str:

@@ -9,6 +9,8 @@ clears), so an alert needs no log parsing.
   "no space left on device", which nats-server keeps until it restarts) or its store limit
   (``max_file_store``) is reached. Only the server this process is connected to counts (its
   ``server_id``); no monitoring, no verdict.
+- ``shrunk``: the stream's last sequence is below the highest one any process of this data
+  folder recorded (shared/highwater.py): the log lost events; appends are refused too.
 - ``position:<name>``: a durable consumer's delivered sequence or ack floor, or the
   projection's position, lies beyond the stream's last sequence (a restored or shrunken log:
   new events would be skipped).
@@ -34,7 +36,7 @@ from urllib.parse import urlsplit
 
 from prometheus_client import Gauge
 
-from shared import failures
+from shared import failures, highwater, subjects
 
 log = logging.getLogger("klachten.health")
 Check = Callable[[], Awaitable[str | None]]
@@ -97,7 +99,8 @@ class LogWatch:
         return not self.problems
 
     def store_problem(self) -> str | None:
-        return self.problems.get("log")
+        """Why nothing may be appended now: the store cannot be written, or the log shrank."""
+        return self.problems.get("log") or self.problems.get("shrunk")
 
     async def on_nats_error(self, error: Exception) -> None:
         """error_cb of a NATS connection: remember a permissions violation, say it loudly."""
@@ -242,7 +245,14 @@ def beyond_end(what: str, position: int, last_seq: int) -> str | None:
 def service_watch(service: str, settings: Any, connection: Callable[[], Any]) -> LogWatch:
     """A watch with the ``log`` check against the server `connection()` is connected to."""
     url = monitor_url(settings.nats_url, settings.nats_port, settings.nats_monitor_port)
-    return LogWatch(service, {"log": store_check(url, lambda: server_id_of(connection()))})
+    watch = LogWatch(service, {"log": store_check(url, lambda: server_id_of(connection()))})
+
+    async def bounds() -> tuple[int, int, int]:
+        state = (await connection().jetstream().stream_info(subjects.COMPLAINTS_STREAM)).state
+        return state.first_seq, state.last_seq, state.messages
+
+    watch.add("shrunk", highwater.check(settings.data_dir, service, bounds))
+    return watch
 
 
 def broker_watch(service: str, broker: Any, settings: Any, consumers: list[Any]) -> LogWatch:
