@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -39,7 +40,7 @@ from services.intake.http import (
 from services.intake.limits import BodySizeLimit, RateLimiter
 from services.intake.settings import IntakeSettings
 from services.intake.staff import StaffMember, parse_tokens
-from shared import failures, tracing
+from shared import failures, tracing, webheaders
 from shared import observability as obs
 from shared.application import ComplaintNotFound, ComplaintsApplication
 from shared.complaint import Cause, Complaint, IllegalTransition, InvalidCommand
@@ -78,7 +79,8 @@ def create_app(settings: IntakeSettings, clock: Clock = utcnow) -> FastAPI:
             except Exception:  # already closed or unreachable: nothing left to flush
                 await nc.close()
 
-    api = FastAPI(title="klachten intake", lifespan=lifespan, docs_url="/api/docs")
+    # No Swagger UI (it loads its assets from a CDN onto this origin): /openapi.json.
+    api = FastAPI(title="klachten intake", lifespan=lifespan, docs_url=None, redoc_url=None)
     api.state.settings = settings
     api.state.tokens = parse_tokens(settings.staff_token, settings.staff_tokens)
     api.state.rate_limiter = RateLimiter(settings.intake_rate_limit, settings.intake_rate_window)
@@ -97,6 +99,7 @@ def create_app(settings: IntakeSettings, clock: Clock = utcnow) -> FastAPI:
     api.include_router(webform.router)
     api.include_router(web.router)
     docs.install(api)
+    webheaders.install(api, Path(__file__).parent / "static")
     return api
 
 

@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -34,7 +35,7 @@ from services.reporting.http import (
 from services.reporting.projections import open_view, position_problem, start_runner
 from services.reporting.settings import ReportingSettings
 from shared import observability as obs
-from shared import subjects, tracing
+from shared import subjects, tracing, webheaders
 from shared.jsclient import JetStreamLink
 from shared.logwatch import Check, LogWatch
 
@@ -77,7 +78,9 @@ def create_app(
             app.state.link.close()
             tracing.flush()  # uvicorn re-raises SIGTERM after this: no interpreter exit
 
-    app = FastAPI(title="klachten reporting", lifespan=lifespan)
+    # No Swagger UI (it loads its assets from a CDN onto this origin): /openapi.json.
+    app = FastAPI(title="klachten reporting", lifespan=lifespan, docs_url=None, redoc_url=None)
+    webheaders.install(app, Path(__file__).parent / "static")
 
     @app.exception_handler(Problem)
     async def problem(_: Request, exc: Problem) -> JSONResponse:
