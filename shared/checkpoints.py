@@ -1,104 +1,79 @@
 """Signed checkpoints of the log: the stream's head and a digest of every chain head, Ed25519.
 
 A checkpoint says "at stream sequence S the COMPLAINTS log held these chain heads" — a Merkle
-root over the sorted ``<complaint id>:<hash of its last event>`` leaves — plus the heads that
-changed since the previous checkpoint (so verification can name the complaint that diverges),
-and the hash of the previous checkpoint (so checkpoints form their own chain). They live in the
-stream ``CHECKPOINTS`` (``checkpoints.complaints``; deny_delete, deny_purge) because COMPLAINTS
-only takes ``complaints.>`` and ``tracking.>``.
+root over the sorted ``<complaint id>:<hash of its last event>`` leaves — plus its place in the
+checkpoint chain (``number``, and ``prev``: the digest of the previous checkpoint) and the digest
+of the events since the previous one. The list of those events (``events``) travels beside the
+signed part: the witness and the stream keep it, so a divergence can be named exactly; a case
+file leaves it out, so it says nothing about other complaints. Byte layouts: docs/verification.md.
 
-The signing key is ``$KLACHTEN_DATA_DIR/keys/audit_ed25519.pem`` (0600, generated on first use);
-``audit_ed25519.pub`` next to it is what auditors get. See docs/privacy.md.
+Checkpoints live in the stream ``CHECKPOINTS`` (``checkpoints.complaints``) and, one JSON line
+each, in the witness file outside the log (shared/anchoring.py). Keys: shared/keyring.py.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from uuid import uuid4
 
 import msgspec
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from shared import subjects
 from shared.audit import ChainChecker
 from shared.jsclient import JetStreamError, JetStreamLink, RawMsg
+from shared.keyring import Keyring, key_id
 from shared.streams import CHECKPOINTS
 
 STREAM = subjects.CHECKPOINTS_STREAM
 SUBJECT = subjects.CHECKPOINTS_SUBJECT
-CHANGED_MAX = 5000  # events; beyond this the delta is left out (the root still covers all)
+EVENTS_MAX = 5000  # events; beyond this the list is left out (its digest still covers it)
+TYPE = "klachten.checkpoint/2"
+
+Event = tuple[int, str, int, str]  # (stream sequence, complaint id, version, chain hash)
 
 
-class Checkpoint(msgspec.Struct, frozen=True, kw_only=True):
-    type: str = "klachten.checkpoint"
+class Signed(msgspec.Struct, frozen=True, kw_only=True):
+    """The signed part; its compact JSON, fields in this order, is what the signature covers."""
+
+    type: str = TYPE
     stream: str
+    number: int  # 1, 2, … in the checkpoint chain
     seq: int  # last stream sequence covered
     complaints: int
     heads_root: str
-    # complaint id -> {version: hash} of its events since `prev`, to name the exact divergence
-    changed: dict[str, dict[int, str]] | None
+    events_digest: str  # sha256 over the events since `prev` (events_digest())
     prev: str  # digest of the previous checkpoint ("" for the first)
     signed_at: datetime
     key_id: str
+
+
+class Checkpoint(Signed, frozen=True, kw_only=True):
     signature: str = ""
+    events: list[Event] | None = None  # not signed: checked against events_digest
 
     def payload(self) -> bytes:
-        return msgspec.json.encode(msgspec.structs.replace(self, signature=""))
+        fields = {f: getattr(self, f) for f in Signed.__struct_fields__}
+        return msgspec.json.encode(Signed(**fields))
 
     def digest(self) -> str:
-        return hashlib.sha256(msgspec.json.encode(self)).hexdigest()
+        return hashlib.sha256(self.payload()).hexdigest()
+
+    def events_ok(self) -> bool:
+        return self.events is not None and events_digest(self.events) == self.events_digest
+
+    def without_events(self) -> Checkpoint:
+        return msgspec.structs.replace(self, events=None)
 
 
-# --- keys ------------------------------------------------------------------------------------
-
-
-def key_paths(data_dir: Path) -> tuple[Path, Path]:
-    return data_dir / "keys" / "audit_ed25519.pem", data_dir / "keys" / "audit_ed25519.pub"
-
-
-def signing_key(data_dir: Path) -> Ed25519PrivateKey:
-    """The audit signing key; created (0600) with its public key on first use."""
-    private_path, public_path = key_paths(data_dir)
-    if private_path.exists():
-        key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
-        assert isinstance(key, Ed25519PrivateKey)
-        return key
-    key = Ed25519PrivateKey.generate()
-    private_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
-    public_path.write_bytes(public_pem(key.public_key()))
-    return key
-
-
-def public_pem(key: Ed25519PublicKey) -> bytes:
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
-def load_public_key(pem: bytes) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(pem)
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValueError("not an Ed25519 public key")
-    return key
-
-
-def key_id(key: Ed25519PublicKey) -> str:
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
+def events_digest(events: Iterable[Event]) -> str:
+    lines = "".join(f"{seq} {cid} {version} {head}\n" for seq, cid, version, head in events)
+    return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def sign(cp: Checkpoint, key: Ed25519PrivateKey) -> Checkpoint:
@@ -106,12 +81,15 @@ def sign(cp: Checkpoint, key: Ed25519PrivateKey) -> Checkpoint:
     return msgspec.structs.replace(cp, signature=signature)
 
 
-def signature_ok(cp: Checkpoint, key: Ed25519PublicKey) -> bool:
+def signature_ok(cp: Checkpoint, keys: Keyring) -> bool:
+    key = keys.public(cp.key_id)
+    if key is None:
+        return False
     try:
         key.verify(base64.b64decode(cp.signature), cp.payload())
     except (InvalidSignature, ValueError):
         return False
-    return cp.key_id == key_id(key)
+    return True
 
 
 # --- Merkle tree over the chain heads -----------------------------------------------------------
@@ -180,6 +158,16 @@ class Walk:
             head = self.checker.verdict.heads.get(cid, "")
             self.events.setdefault(cid, []).append((msg.seq, int(version), head))
 
+    def since(self, after: int) -> list[Event]:
+        """Every event after stream sequence `after`, in sequence order."""
+        found = [
+            (seq, cid, version, head)
+            for cid, events in self.events.items()
+            for seq, version, head in events
+            if seq > after
+        ]
+        return sorted(found)
+
     def heads_at(self, seq: int) -> dict[str, str]:
         out: dict[str, str] = {}
         for cid, events in self.events.items():
@@ -187,6 +175,10 @@ class Walk:
             if covered:
                 out[cid] = covered[-1][2]
         return out
+
+
+class NotExtending(Exception):
+    """The log no longer holds what the previous checkpoint signed: never sign over it."""
 
 
 def make_checkpoint(
@@ -202,21 +194,25 @@ def make_checkpoint(
         walk.feed(msg)
     verdict = walk.checker.verdict
     after = previous.seq if previous else 0
-    changed = {
-        cid: {version: head for seq, version, head in events if seq > after}
-        for cid, events in walk.events.items()
-        if events[-1][0] > after
-    }
-    size = sum(len(v) for v in changed.values())
+    if previous is not None and (
+        verdict.last_seq < previous.seq or merkle_root(walk.heads_at(after)) != previous.heads_root
+    ):
+        raise NotExtending(
+            f"the log does not extend checkpoint {previous.number} (sequence {previous.seq}, "
+            f"root {previous.heads_root}): it was rewritten or truncated"
+        )
+    events = walk.since(after)
     cp = Checkpoint(
         stream=stream,
+        number=previous.number + 1 if previous else 1,
         seq=verdict.last_seq,
         complaints=len(verdict.heads),
         heads_root=merkle_root(verdict.heads),
-        changed=changed if size <= CHANGED_MAX else None,
+        events_digest=events_digest(events),
         prev=previous.digest() if previous else "",
         signed_at=now,
         key_id=key_id(key.public_key()),
+        events=events if len(events) <= EVENTS_MAX else None,
     )
     return sign(cp, key), walk.checker
 
@@ -253,5 +249,5 @@ async def read_checkpoints(link: JetStreamLink) -> list[RawMsg]:
         seq = page[-1].seq + 1
 
 
-def decode(msg: RawMsg) -> Checkpoint:
-    return msgspec.json.decode(msg.data, type=Checkpoint)
+def decode(data: bytes) -> Checkpoint:
+    return msgspec.json.decode(data, type=Checkpoint)

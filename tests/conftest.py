@@ -15,6 +15,13 @@ from shared.streams import provision
 from tests.helpers import free_port
 
 
+@pytest.fixture(autouse=True)
+def signer_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The checkpoint signer's folder (key, keyring, witness) of this test, never ~/.config."""
+    monkeypatch.setenv("KLACHTEN_SIGNER_DIR", str(tmp_path / "signer"))
+    return tmp_path / "signer"
+
+
 @pytest.fixture
 def nats_server(tmp_path: Path) -> Iterator[EmbeddedNats]:
     """A fresh nats-server on free ports with its own store; no streams."""

@@ -12,10 +12,12 @@ from uuid import uuid4
 
 import pytest
 
-from klachten.audit_cli import build_case, verify_case
+from klachten.audit_cli import build_case
+from shared import casefile, keyring
 from shared import checkpoints as cps
 from shared import events as ev
-from shared.audit import check_log, read_all
+from shared.anchoring import check_log
+from shared.audit import read_all
 from shared.complaint import Cause, Complaint
 from shared.jsclient import JetStreamLink, RawMsg
 from shared.natsserver import EmbeddedNats
@@ -93,7 +95,8 @@ def kv_messages(link: JetStreamLink) -> list[RawMsg]:
 def test_erasure_drill(app: PrivateComplaints, tmp_path: Path) -> None:
     link: JetStreamLink = app.factory.link  # type: ignore[attr-defined]
     jan1, piet, jan2 = submit(app, JAN, 1), submit(app, PIET, 2), submit(app, JAN, 3)
-    key = cps.signing_key(tmp_path / "data")
+    key = keyring.signing_key(keyring.signer_dir(tmp_path / "data"))
+    keys = keyring.Keyring.of(key.public_key())
     first_cp, _ = cps.make_checkpoint(log(link), 1, None, key, NOW)
     link.run(cps.ensure_stream(link))
     link.run(cps.publish(link, first_cp))
@@ -127,13 +130,13 @@ def test_erasure_drill(app: PrivateComplaints, tmp_path: Path) -> None:
     assert not app.complaint(piet.id).erased
 
     # Chains and the checkpoint signed before the erasure still verify, and a new one too.
-    latest = cps.decode(link.run(cps.read_checkpoints(link))[-1])  # the export signed one
+    latest = cps.decode(link.run(cps.read_checkpoints(link))[-1].data)  # the export signed one
     second_cp, _ = cps.make_checkpoint(log(link), 1, latest, key, NOW)
     link.run(cps.publish(link, second_cp))
-    report = check_log(log(link), 1, 0, link.run(cps.read_checkpoints(link)), key.public_key())
+    report = check_log(log(link), 1, 0, link.run(cps.read_checkpoints(link)), keys)
     assert report.ok, report.first_divergence
     assert report.checkpoints_ok == report.checkpoints >= 2
-    assert verify_case(json.loads(case), key.public_key())[0] is None
+    assert casefile.verify(json.loads(case), keys)[0] is None
 
     # Erasing again changes nothing.
     again = plan_erasure(link, app.keystore, "KL-2026-000003", SECRET)  # type: ignore[arg-type]
