@@ -41,6 +41,7 @@ ALL_STREAMS = (C, T, D, subjects.COUNTERS_STREAM, "CHECKPOINTS")
 class Permissions:
     publish: tuple[str, ...]
     subscribe: tuple[str, ...]
+    deny_publish: tuple[str, ...] = ()
 
 
 def appends(*event_types: str) -> tuple[str, ...]:
@@ -150,7 +151,50 @@ SPEC: dict[str, Permissions | None] = {
         + (f"{API}.STREAM.PURGE.OBJ_{subjects.ATTACHMENTS_BUCKET}",),
         subscribe=BASE_SUBSCRIBE + LOG_WAKE,
     ),
+    # klachten/checkpointer.py: reads the log, appends signed checkpoints; its key is not in
+    # the data folder and no other principal may write checkpoints.
+    "checkpointer": Permissions(
+        publish=(*reads(C, subjects.CHECKPOINTS_STREAM), subjects.CHECKPOINTS_SUBJECT),
+        subscribe=BASE_SUBSCRIBE,
+    ),
 }
+
+
+def service_durables(stream: str) -> tuple[str, ...]:
+    """The durables the services pull from `stream` (every `consumer()` in the spec)."""
+    marker = f"{API}.CONSUMER.MSG.NEXT.{stream}."
+    found = (s for spec in SPEC.values() if spec for s in spec.publish if s.startswith(marker))
+    return tuple(n for n in (s.removeprefix(marker) for s in found) if n != "*")
+
+
+def own_consumers(stream: str) -> tuple[str, ...]:
+    """Create named consumers on `stream` (durable or ephemeral), read, pull and acknowledge.
+
+    Not the server-named ephemeral API (``CONSUMER.CREATE.<stream>``): a name in its body
+    redefines any consumer, a service's durable too (measured on nats-server 2.15)."""
+    return (
+        f"{API}.CONSUMER.CREATE.{stream}.*",
+        f"{API}.CONSUMER.CREATE.{stream}.*.>",
+        f"{API}.CONSUMER.DURABLE.CREATE.{stream}.*",
+        f"{API}.CONSUMER.INFO.{stream}.*",
+        f"{API}.CONSUMER.MSG.NEXT.{stream}.*",
+        f"$JS.ACK.{stream}.*.>",
+    )
+
+
+def not_theirs(stream: str, durables: tuple[str, ...]) -> tuple[str, ...]:
+    """No way to create, redefine, pull from or acknowledge for a service's durable."""
+    return tuple(s for d in durables for s in consumer(stream, d))
+
+
+# Analysts (docs/analysts.md) read the log, where personal data stays sealed (no key store),
+# and make their own consumers. NATS permissions have no partial-token wildcards, so `analyst_`
+# is the documented prefix while every service's durable is denied by name.
+SPEC["analyst"] = Permissions(
+    publish=reads(C) + own_consumers(C) + (f"{API}.STREAM.NAMES",),
+    subscribe=BASE_SUBSCRIBE,
+    deny_publish=not_theirs(C, service_durables(C)),
+)
 USERS = tuple(SPEC)
 
 # Defence in depth: even a future mistake in an allow-list cannot reach these.
@@ -194,7 +238,7 @@ def render_conf() -> str:
         lines += ["    {", f"      user: {user}", f"      password: ${password_variable(user)}"]
         if spec is not None:
             lines += ["      permissions: {", "        publish: {"]
-            lines += _list("allow", spec.publish) + _list("deny", DENY_PUBLISH)
+            lines += _list("allow", spec.publish) + _list("deny", DENY_PUBLISH + spec.deny_publish)
             lines += ["        }", "        subscribe: {"]
             lines += [*_list("allow", subscribe_of(user)), "        }", "      }"]
         lines.append("    }")
@@ -219,23 +263,29 @@ def credentials_path(data_dir: Path | str) -> Path:
     return Path(data_dir) / CREDENTIALS_FILE
 
 
-def load_credentials(data_dir: Path | str) -> dict[str, str] | None:
+def _stored_credentials(data_dir: Path | str) -> dict[str, str]:
     try:
         found = json.loads(credentials_path(data_dir).read_text())
     except (OSError, ValueError):
-        return None
-    return found if isinstance(found, dict) and set(USERS) <= set(found) else None
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def load_credentials(data_dir: Path | str) -> dict[str, str] | None:
+    found = _stored_credentials(data_dir)
+    return found if set(USERS) <= set(found) else None
 
 
 def ensure_credentials(data_dir: Path | str) -> tuple[dict[str, str], bool]:
-    """The stack's NATS passwords, generated on first use; True when made now."""
-    existing = load_credentials(data_dir)
-    if existing is not None:
+    """The stack's NATS passwords, generated on first use; True when made now. A user added
+    since (e.g. `analyst`) gets a password, the others keep theirs."""
+    existing = _stored_credentials(data_dir)
+    if set(USERS) <= set(existing):
         return existing, False
     path = credentials_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path.parent, 0o700)
-    made = {user: secrets.token_urlsafe(24) for user in USERS}
+    made = {user: existing.get(user) or secrets.token_urlsafe(24) for user in USERS}
     tmp = path.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
     # O_EXCL with mode 0600: never readable by others, not even for a moment.
