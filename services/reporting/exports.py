@@ -2,6 +2,9 @@
 
 Events come from the log itself (contract JSON minus ``personal``/``sealed``, plus the stream
 sequence and store time); read models come from the view. See README.md for recipes.
+A CSV cell that a spreadsheet would take for a formula (it starts with = + - @, a tab or a
+carriage return: public fields such as the category reach analysts) gets a leading quote
+(OWASP, "CSV injection"); JSON Lines stay as they are.
 """
 
 from __future__ import annotations
@@ -51,6 +54,16 @@ def _flat_event(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """`value`, with a leading ``'`` when it is text a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def export(name: str, fmt: str, link: JetStreamLink, view: ReportingView) -> Iterator[str]:
     """Lines of text (each ending in a newline) of one export."""
     if name not in NAMES or fmt not in FORMATS:
@@ -70,7 +83,7 @@ def export(name: str, fmt: str, link: JetStreamLink, view: ReportingView) -> Ite
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for r in records:
-        writer.writerow(r)
+        writer.writerow({k: spreadsheet_safe(v) for k, v in r.items()})
         if buffer.tell() > 65536:
             yield buffer.getvalue()
             buffer.seek(0)
