@@ -60,6 +60,24 @@ def status_path(data_dir: Path) -> Path:
     return data_dir / "run" / "checkpointer.json"
 
 
+def ran_once(data_dir: Path, pid: int | None) -> bool:
+    """Readiness for `klachten up`: this process finished its first round (alarms are logged)."""
+    try:
+        return json.loads(status_path(data_dir).read_text()).get("pid") == pid
+    except (OSError, ValueError):
+        return False
+
+
+def preflight(data_dir: Path) -> Path:
+    """Before `klachten up` starts anything: the signer's key is there (made on the very first
+    start), else KeyringError; returns the signer folder."""
+    folder = CheckpointerSettings.from_env(
+        {**os.environ, "KLACHTEN_DATA_DIR": str(data_dir)}
+    ).signer
+    keyring.signing_key(folder, since=datetime.now(UTC).isoformat())
+    return folder
+
+
 def sign_now(
     link: JetStreamLink, signer: Path, witness: Path, now: datetime, *, force: bool = False
 ) -> cps.Checkpoint | None:

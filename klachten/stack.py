@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from klachten import checkpointer
 from shared import permissions
 from shared.logwatch import stuck_store
 from shared.natsserver import EmbeddedNats
@@ -403,8 +404,17 @@ def service_processes(topology: Topology) -> list[Service]:
     services: list[Service] = []
     for k in range(topology.instances):
         services += _instance(topology, k)
-    order = ("reporting", "notifier", "sla_monitor", "intake")
+    services.append(_checkpointer(topology))
+    order = ("checkpointer", "reporting", "notifier", "sla_monitor", "intake")
     return sorted(services, key=lambda s: order.index(s.process.name.split("-")[0]))
+
+
+def _checkpointer(t: Topology) -> Service:
+    """One per stack: anchors the log every minute and at shutdown (klachten/checkpointer.py)."""
+    env = {"KLACHTEN_DATA_DIR": str(t.data_dir), "KLACHTEN_NATS_URL": t.nats_url(0, "checkpointer")}
+    argv = [sys.executable, "-m", "klachten.checkpointer"]
+    process = ChildProcess("checkpointer", argv, t.data_dir / "logs" / "checkpointer.log", env)
+    return Service(process, lambda: checkpointer.ran_once(t.data_dir, process.pid))
 
 
 def _instance(t: Topology, k: int) -> list[Service]:

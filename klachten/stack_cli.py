@@ -32,8 +32,8 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from klachten import checkpointer, orphans
 from klachten import demo as demo_module
-from klachten import orphans
 from klachten.stack import (
     STOP_TIMEOUT,
     ClusterNats,
@@ -49,6 +49,7 @@ from klachten.stack import (
 from shared import highwater, permissions, signing
 from shared.buckets import provision_buckets
 from shared.jsclient import COMMAND_CONNECT
+from shared.keyring import KeyringError
 from shared.natsserver import EmbeddedNats, NatsServerError
 from shared.observability import LOG_MAX_BYTES, MaskSecrets
 from shared.settings import Settings, nats_connect_options, settings_reference
@@ -95,6 +96,12 @@ def up(
     token, token_origin = staff_token(data_dir)
     credentials, made = permissions.ensure_credentials(data_dir)
     signing.ensure_writer_keys(data_dir, signing.writers())
+    try:
+        signer = checkpointer.preflight(data_dir)  # a lost checkpoint key: refuse, loudly
+    except KeyringError as error:
+        console.print(f"[bold red]klachten up refused:[/] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    log.info("checkpoint signer (key, keyring, witness) in %s", signer)
     log.info(
         "NATS users %s, passwords %s %s",
         ", ".join(credentials),
