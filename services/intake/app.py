@@ -44,9 +44,11 @@ from shared import failures, tracing, webheaders
 from shared import observability as obs
 from shared.application import ComplaintNotFound, ComplaintsApplication
 from shared.complaint import Cause, Complaint, IllegalTransition, InvalidCommand
+from shared.config.policy import policy_in_force
 from shared.failures import StorageFull
 from shared.jsclient import Unavailable
 from shared.logwatch import LogWatch, service_watch
+from shared.rules.refusals import words
 
 log = logging.getLogger("klachten.intake")
 UNAVAILABLE = (OperationalError, Unavailable, NatsError, TimeoutError, ConnectionError)
@@ -129,12 +131,21 @@ def _add_error_handlers(api: FastAPI) -> None:
         return JSONResponse({"error": "not_found", "message": "no such complaint"}, 404)
 
     @api.exception_handler(IllegalTransition)
-    async def conflict(_: Request, error: IllegalTransition) -> JSONResponse:
-        return JSONResponse({"error": error.code, "message": str(error)}, 409)
+    async def conflict(request: Request, error: IllegalTransition) -> JSONResponse:
+        body = {"error": error.code, "message": str(error)}
+        if error.refusal is not None:  # a rule of the law or the policy, named in words
+            refusal = error.refusal
+            lang = language(request)
+            body |= {"reason": refusal.code, "rule": refusal.rule, "message": words(refusal, lang)}
+        return JSONResponse(body, 409)
 
     @api.exception_handler(InvalidCommand)
-    async def invalid(_: Request, error: InvalidCommand) -> JSONResponse:
-        return JSONResponse([{"field": "body", "message": str(error)}], 422)
+    async def invalid(request: Request, error: InvalidCommand) -> JSONResponse:
+        refusal = error.refusal
+        if refusal is None:
+            return JSONResponse([{"field": "body", "message": str(error)}], 422)
+        problem = {"field": refusal.field, "message": words(refusal, language(request))}
+        return JSONResponse([problem | {"rule": refusal.rule}], 422)
 
     for kind in (*UNAVAILABLE, StorageFull):
         api.add_exception_handler(kind, _write_failed)
@@ -217,8 +228,9 @@ def _add_api_routes(api: FastAPI) -> None:
         key = idempotency_key(request)
         data = await json_body(request)
         intake: Intake = request.app.state.intake
+        priorities = tuple(policy_in_force()[0].norms.priority)
         submission, errors = domain.validate_submission(
-            data, staff=member is not None, now=intake.clock(), lang=lang
+            data, staff=member is not None, now=intake.clock(), lang=lang, priorities=priorities
         )
         if submission is None:
             raise Problem(422, errors)
@@ -271,9 +283,11 @@ def _add_api_routes(api: FastAPI) -> None:
 
         def decide(c: Complaint, now: Any) -> None:
             level = v["level"] or c.level + 1
+            policy = policy_in_force()[0]
             c.escalate(
                 level=level,
-                target=domain.escalation_target(level, v["target"]),
+                target=domain.escalation_target(level, v["target"], policy),
+                top_level=policy.top_level,
                 reason=reason,
                 text=v["text"],
                 now=now,
@@ -290,28 +304,36 @@ def _add_api_routes(api: FastAPI) -> None:
     async def extend(request: Request, complaint_id: str) -> JSONResponse:
         member = require(request, "extend")
         v = await _action_body(request, domain.validate_extension)
-
-        def decide(c: Complaint, now: Any) -> None:
-            c.extend(
-                weeks=v["weeks"],
-                reason=v["reason"],
-                with_consent=v["with_consent"],
-                statutory_by=c.statutory_by or domain.fallback_statutory_by(c.received_at),
-                now=now,
-                cause=_cause(member),
-            )
-
-        return await _act(request, complaint_id, decide)
+        intake: Intake = request.app.state.intake
+        cid = _uuid(complaint_id)
+        return await _write(request, cid, intake.extend(cid, **v, cause=_cause(member)))
 
     @api.post("/api/complaints/{complaint_id}/closure", **docs.CLOSE)
     async def close(request: Request, complaint_id: str) -> JSONResponse:
         member = require(request, "close")
         v = await _action_body(request, domain.validate_closure)
+        intake: Intake = request.app.state.intake
+        cid = _uuid(complaint_id)
+        return await _write(request, cid, intake.close(cid, **v, cause=_cause(member)))
 
-        def decide(c: Complaint, now: Any) -> None:
-            c.close(outcome=v["outcome"], note=v["note"], now=now, cause=_cause(member))
+    @api.post("/api/complaints/{complaint_id}/pause", **docs.PAUSE_ACTION)
+    async def pause(request: Request, complaint_id: str) -> JSONResponse:
+        member = require(request, "pause")
+        v = await _action_body(request, domain.validate_pause)
+        intake: Intake = request.app.state.intake
+        cid = _uuid(complaint_id)
+        return await _write(request, cid, intake.pause(cid, **v, cause=_cause(member)))
 
-        return await _act(request, complaint_id, decide)
+    @api.post("/api/complaints/{complaint_id}/resume", **docs.RESUME)
+    async def resume(request: Request, complaint_id: str) -> JSONResponse:
+        member = require(request, "pause")
+        raw = await json_body(request) if await request.body() else None
+        _, errors = domain.validate_resumption(raw, language(request))
+        if errors:
+            raise Problem(422, errors)
+        intake: Intake = request.app.state.intake
+        cid = _uuid(complaint_id)
+        return await _write(request, cid, intake.resume(cid, cause=_cause(member)))
 
     @api.get("/api/complaints/{complaint_id}/messages", **docs.MESSAGES_READ)
     async def messages(request: Request, complaint_id: str) -> dict[str, Any]:
@@ -383,7 +405,12 @@ async def _action_body(request: Request, validate: Any) -> dict[str, Any]:
 async def _act(request: Request, complaint_id: str, decide: Any) -> JSONResponse:
     intake: Intake = request.app.state.intake
     cid = _uuid(complaint_id)
-    return await _state(intake, cid, await guarded(request, intake.act(cid, decide)))
+    return await _write(request, cid, intake.act(cid, decide))
+
+
+async def _write(request: Request, cid: UUID, work: Awaitable[bool]) -> JSONResponse:
+    """Await one command (201 when it appended, 200 when it was done already): the state."""
+    return await _state(request.app.state.intake, cid, await guarded(request, work))
 
 
 async def _state(intake: Intake, cid: UUID, appended: bool) -> JSONResponse:

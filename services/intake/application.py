@@ -31,7 +31,8 @@ from services.intake.deadlines import policy_deadlines
 from shared import events as ev
 from shared import subjects, tracing
 from shared.application import ComplaintNotFound, ComplaintsApplication
-from shared.complaint import DEFAULT_TOP_LEVEL, AlreadyDone, Cause, Complaint
+from shared.complaint import AlreadyDone, Cause, Complaint
+from shared.config.policy import policy_in_force
 from shared.jsclient import create_or_read, leader_reads, settled
 from shared.observability import COMPLAINTS_RECEIVED
 from shared.privacy import subject_key_for
@@ -120,6 +121,7 @@ class Intake:
             now=now,
             cause=Cause(actor=actor, correlation_id=complaint_id),
             category=submission.category,
+            priority=submission.priority,
             subject_key=subject_key_for(submission.personal.complainant.email),
             idempotency_key=_digest(idempotency_key) if idempotency_key else None,
         )
@@ -274,11 +276,13 @@ class Intake:
                 sender=sender,
                 attachments=attachments,
             )
-            level = domain.review_level(c.is_open, c.level, DEFAULT_TOP_LEVEL)
+            policy = policy_in_force()[0]
+            level = domain.review_level(c.is_open, c.level, policy.top_level)
             if disagrees and level is not None:
                 c.escalate(
                     level=level,
-                    target=domain.escalation_target(level, None),
+                    target=domain.escalation_target(level, None, policy),
+                    top_level=policy.top_level,
                     reason="complainant_request",
                     text=text,
                     now=now,
@@ -286,6 +290,66 @@ class Intake:
                 )
 
         return await self.act(complaint_id, decide)
+
+    async def extend(
+        self, complaint_id: UUID, *, weeks: int, reason: str, with_consent: bool, cause: Cause
+    ) -> bool:
+        """Awb 9:11 lid 2 with the policy's cap for the complaint's regime (the aggregate's
+        rule); the term it extends is the one the policy states for the complaint now."""
+
+        def decide(c: Complaint, facts: list[ev.Event], now: datetime) -> None:
+            policy = policy_in_force()[0]
+            stated = policy_deadlines(facts)
+            term = stated.statutory_by if stated else domain.fallback_statutory_by(c.received_at)
+            c.extend(
+                weeks=weeks,
+                reason=reason,
+                with_consent=with_consent,
+                statutory_by=term,
+                max_weeks=policy.statutory_rule(c.category).max_extension_weeks,
+                now=now,
+                cause=cause,
+            )
+
+        return await self.act_on_history(complaint_id, decide)
+
+    async def close(
+        self, complaint_id: UUID, *, outcome: ev.Outcome, note: str | None, cause: Cause
+    ) -> bool:
+        """Awb 9:8 lid 3: "not handled" within four weeks of receipt, on the policy's calendar."""
+
+        def decide(c: Complaint, now: datetime) -> None:
+            calendar = policy_in_force()[1]
+            c.close(outcome=outcome, note=note, now=now, cause=cause, calendar=calendar)
+
+        return await self.act(complaint_id, decide)
+
+    async def pause(self, complaint_id: UUID, *, reason: str, cause: Cause) -> bool:
+        """Wait for the complainant: the clocks the policy's [pausing] names stand still."""
+
+        def decide(c: Complaint, now: datetime) -> None:
+            clocks = policy_in_force()[0].pausing.clocks
+            c.pause(reason=reason, now=now, cause=cause, clocks=clocks)
+
+        return await self.act(complaint_id, decide)
+
+    async def resume(self, complaint_id: UUID, *, cause: Cause) -> bool:
+        return await self.act(complaint_id, lambda c, now: c.resume(now=now, cause=cause))
+
+    async def act_on_history(
+        self,
+        complaint_id: UUID,
+        decide: Callable[[Complaint, list[ev.Event], datetime], None],
+    ) -> bool:
+        """`act` for a rule that reads the complaint's history as well (its stated terms)."""
+        facts = (await asyncio.to_thread(self._load, complaint_id))[1]
+
+        def with_history(c: Complaint, now: datetime) -> None:
+            # A concurrent write reloads the complaint; its facts are read again to match.
+            history = facts if len(facts) == c.version else self._load(complaint_id)[1]
+            decide(c, history, now)
+
+        return await self.act(complaint_id, with_history)
 
     async def act(self, complaint_id: UUID, decide: Callable[[Complaint, datetime], None]) -> bool:
         """Apply one command; True when it appended an event, False when it was already done."""

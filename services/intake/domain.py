@@ -14,6 +14,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from shared import events as ev
+from shared.policy import Policy
 
 Lang = Literal["nl", "en"]
 FieldError = dict[str, str]
@@ -23,7 +24,6 @@ PUBLIC_CHANNELS = ("web", "api")
 RESOLUTIONS: tuple[str, ...] = ("well_founded", "partly_well_founded", "unfounded", "no_judgement")
 OUTCOMES: tuple[str, ...] = ("resolved", "not_handled", "withdrawn", "referred")
 ESCALATION_REASONS = ("complainant_request", "staff_decision")
-ESCALATION_TARGETS = {1: "supervisor", 2: "management", 3: "complaints_committee"}
 STATUTORY_WEEKS = 6  # Awb 9:11 lid 1; the SLA policy refines this once it has acknowledged
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew between an agent's PC and ours
 REFERENCE_PREFIX = "KL"
@@ -117,6 +117,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "nl": "Geef een reden (Awb 9:8).",
         "en": "Give a reason (Awb 9:8).",
     },
+    "no_priorities": {
+        "nl": "Het klachtenbeleid kent geen prioriteiten; laat dit veld weg.",
+        "en": "The complaints policy has no priorities; leave this field out.",
+    },
     "uuid": {
         "nl": "Vul de id van het bericht in (een UUID, zoals in de tijdlijn).",
         "en": "Enter the id of the message (a UUID, as in the timeline).",
@@ -169,6 +173,7 @@ class Submission:
     personal: ev.SubmittedPersonal
     received_at: datetime | None
     category: str | None
+    priority: str | None = None  # staff only: a key of the policy's norms.priority
 
 
 class _Checker:
@@ -255,14 +260,15 @@ class _Checker:
 
 SUBMISSION_FIELDS = {
     "channel", "complainant", "subject", "description", "category", "desired_outcome",
-    "received_at",
+    "received_at", "priority",
 }  # fmt: skip
 COMPLAINANT_FIELDS = {"name", "email", "phone", "language", "address"}
 
 
 def validate_submission(
-    data: Any, *, staff: bool, now: datetime, lang: Lang
+    data: Any, *, staff: bool, now: datetime, lang: Lang, priorities: tuple[str, ...] = ()
 ) -> tuple[Submission | None, list[FieldError]]:
+    """``priorities``: the policy's norms.priority keys (staff may choose one at registration)."""
     c = _Checker(lang)
     if not isinstance(data, dict):
         c.add("body", "json_object")
@@ -298,6 +304,7 @@ def validate_submission(
     category = c.text(data, "category", required=False, max_len=100)
     desired = c.text(data, "desired_outcome", required=False, max_len=5_000, multiline=True)
     received_at = _received_at(c, data.get("received_at"), staff=staff, now=now)
+    priority = _priority(c, data, staff=staff, priorities=priorities)
     if c.errors:
         return None, c.errors
     assert channel and name and email and subject and description
@@ -308,7 +315,8 @@ def validate_submission(
         desired_outcome=desired,
     )
     chosen: ev.Language = language or lang  # type: ignore[assignment]
-    return Submission(channel, chosen, personal, received_at, category), []  # type: ignore[arg-type]
+    found = Submission(channel, chosen, personal, received_at, category, priority)  # type: ignore[arg-type]
+    return found, []
 
 
 EARLIEST_RECEIPT = datetime(2000, 1, 1, tzinfo=UTC)
@@ -351,6 +359,20 @@ def _received_at(c: _Checker, value: Any, *, staff: bool, now: datetime) -> date
     return None
 
 
+def _priority(
+    c: _Checker, data: dict[str, Any], *, staff: bool, priorities: tuple[str, ...]
+) -> str | None:
+    if data.get("priority") is None:
+        return None
+    if not staff:
+        c.add("priority", "staff_only")
+        return None
+    if not priorities:
+        c.add("priority", "no_priorities")
+        return None
+    return c.choice(data, "priority", priorities, required=False)
+
+
 def parse_rfc3339(value: Any) -> datetime | None:
     if not isinstance(value, str) or len(value) > 40:
         return None
@@ -379,6 +401,16 @@ def validate_extension(data: Any, lang: Lang) -> tuple[dict[str, Any], list[Fiel
 
 def validate_closure(data: Any, lang: Lang) -> tuple[dict[str, Any], list[FieldError]]:
     return _validate(data, lang, {"outcome", "note"}, _closure_fields)
+
+
+def validate_pause(data: Any, lang: Lang) -> tuple[dict[str, Any], list[FieldError]]:
+    """Waiting for the complainant: why (kept on the complaint, shown in the timeline)."""
+    return _validate(data, lang, {"reason"}, _pause_fields)
+
+
+def validate_resumption(data: Any, lang: Lang) -> tuple[dict[str, Any], list[FieldError]]:
+    """Resuming the clock says nothing more (no body is fine, unknown fields are not)."""
+    return _validate({} if data is None else data, lang, set(), lambda c, d: {})
 
 
 def validate_reaction_handling(data: Any, lang: Lang) -> tuple[dict[str, Any], list[FieldError]]:
@@ -427,7 +459,8 @@ def _escalation_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
 def _extension_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
     with_consent = c.boolean(d, "with_consent")
     return {
-        "weeks": c.integer(d, "weeks", 1, 52 if with_consent else 4),
+        # The policy's cap for the complaint's regime is the aggregate's rule (Awb 9:11 lid 2).
+        "weeks": c.integer(d, "weeks", 1, 52),
         "reason": c.text(d, "reason", required=True, max_len=5_000, multiline=True),
         "with_consent": with_consent,
     }
@@ -439,6 +472,10 @@ def _closure_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
     if outcome == "not_handled" and not note:
         c.add("note", "reason_needed")
     return {"outcome": outcome, "note": note}
+
+
+def _pause_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
+    return {"reason": c.text(d, "reason", required=True, max_len=5_000, multiline=True)}
 
 
 def _handling_fields(c: _Checker, d: dict[str, Any]) -> dict[str, Any]:
@@ -462,8 +499,11 @@ def _reaction_id(c: _Checker, d: dict[str, Any]) -> UUID | None:
     return UUID(value.strip())
 
 
-def escalation_target(level: int, target: str | None) -> str:
-    return target or ESCALATION_TARGETS.get(level, f"level_{level}")
+def escalation_target(level: int, target: str | None, policy: Policy) -> str:
+    """The target staff named, else the role of that level in the policy's ladder (the one
+    source: the SLA monitor escalates to the same roles)."""
+    found = policy.level(level)
+    return target or (found.role if found else f"level_{level}")
 
 
 def fallback_statutory_by(received_at: datetime) -> datetime:

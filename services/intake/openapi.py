@@ -14,6 +14,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.intake import domain
+from shared.config.policy import DEFAULT_POLICY_FILE
+from shared.policy import load_policy
 
 Schema = dict[str, Any]
 # Not only blanks, by Python's str.strip(): ECMA-262's \s lacks \x1c-\x1f and \x85.
@@ -65,6 +67,9 @@ COMPLAINANT = _object(
     },
     ["name", "email"],
 )
+# The document describes the shipped policy (config/policy.toml); a deployment's own policy file
+# may name other priorities, which intake then accepts instead.
+SHIPPED_PRIORITIES = tuple(load_policy(DEFAULT_POLICY_FILE).norms.priority)
 SUBMISSION = _object(
     {
         "channel": {
@@ -82,6 +87,12 @@ SUBMISSION = _object(
             "format": "date-time",
             "description": "staff only (phone calls and letters): when it was received, "
             "RFC 3339 with an offset, from 2000 until now; the legal clock runs from it",
+        },
+        "priority": {
+            "enum": [*SHIPPED_PRIORITIES, None],
+            "description": "staff only: a priority of the complaints policy (its "
+            "norms.priority keys; these are the shipped policy's); it selects the policy's "
+            "internal norms",
         },
     },
     ["channel", "complainant", "subject", "description"],
@@ -154,23 +165,36 @@ EXTENSION = _object(
             "type": "integer",
             "minimum": 1,
             "maximum": 52,
-            "description": "at most 4 (Awb 9:11 lid 2), more only with the complainant's consent; "
-            "an integer literal (2, not 2.0)",
+            "description": "at most the complaints policy's max_extension_weeks for the "
+            "complaint's regime (the law: 4, Awb 9:11 lid 2), once, before the term ends and "
+            "before the answer; more only with the complainant's consent; an integer literal "
+            "(2, not 2.0). Refusals name the rule (422 for the weeks, else 409)",
         },
         "reason": _text(5_000, required=True, lines=True),
         "with_consent": {"type": "boolean", "default": False},
     },
     ["weeks", "reason"],
-) | {
-    "if": {"properties": {"with_consent": {"const": True}}, "required": ["with_consent"]},
-    "then": True,
-    "else": {"properties": {"weeks": {"maximum": 4}}},
-}
+)
+PAUSE = _object(
+    {
+        "reason": _text(
+            5_000,
+            required=True,
+            lines=True,
+            description="what the complaint waits for from the complainant; the policy's "
+            "[pausing] clocks stand still until /resume, the statutory term never does",
+        )
+    },
+    ["reason"],
+)
 CLOSURE = _object(
     {
         "outcome": {"enum": list(domain.OUTCOMES)},
         "note": _text(
-            20_000, lines=True, description="required when not_handled (Awb 9:8: the reason)"
+            20_000,
+            lines=True,
+            description="required when not_handled (Awb 9:8: the reason); not_handled only "
+            "within four weeks of receipt (Awb 9:8 lid 3), else 409 naming the rule",
         ),
     },
     ["outcome"],
@@ -193,17 +217,25 @@ STATUS_LOOKUP = _object(
 
 # --- answers ----------------------------------------------------------------------------------
 
+_RULE: Schema = {"type": "string", "description": "the rule a refusal applies, e.g. Awb 9:11 lid 2"}
 FIELD_ERRORS: Schema = {
     "type": "array",
     "items": _object(
-        {"field": {"type": "string"}, "message": {"type": "string"}},
+        {"field": {"type": "string"}, "message": {"type": "string"}, "rule": _RULE},
         ["field", "message"],
         closed=False,
     ),
     "description": "every problem at once, in the language of Accept-Language (nl or en)",
 }
 ERROR: Schema = _object(
-    {"error": {"type": "string"}, "message": {"type": "string"}}, ["error", "message"], closed=False
+    {
+        "error": {"type": "string"},
+        "message": {"type": "string", "description": "in the language of Accept-Language"},
+        "reason": {"type": "string", "description": "which rule refused it (a stable code)"},
+        "rule": _RULE,
+    },
+    ["error", "message"],
+    closed=False,
 )
 DEADLINES = _object(
     {
@@ -284,6 +316,8 @@ SCHEMAS: dict[str, Schema] = {
     "Escalation": ESCALATION,
     "Extension": EXTENSION,
     "Closure": CLOSURE,
+    "Pause": PAUSE,
+    "Resumption": _object({}, []),
     "Handling": HANDLING,
     "Reopening": REOPENING,
     "Messages": MESSAGES,
@@ -389,6 +423,9 @@ RESPOND = _staff_action("Answer", "responded")
 ESCALATE = _staff_action("Escalation", "escalated")
 EXTEND = _staff_action("Extension", "extended")
 CLOSE = _staff_action("Closure", "closed")
+PAUSE_ACTION = _staff_action("Pause", "paused")
+RESUME = _staff_action("Resumption", "resumed")
+RESUME["openapi_extra"]["requestBody"]["required"] = False  # nothing to say
 HANDLED = _staff_action(
     "Handling",
     "reaction_handled",

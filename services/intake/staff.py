@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 ROLES = ("handler", "supervisor", "privacy", "reader")
-Action = Literal["read", "register", "respond", "escalate", "extend", "close", "handle", "reopen"]
+Action = Literal[
+    "read", "register", "respond", "escalate", "extend", "close", "handle", "reopen", "pause"
+]
 ALLOWED: dict[str, frozenset[str]] = {
     "read": frozenset({"reader", "handler", "supervisor", "privacy"}),
     "register": frozenset({"handler"}),
@@ -20,6 +22,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     # the people who answer complaints (a reader only looks).
     "handle": frozenset({"handler", "supervisor"}),
     "reopen": frozenset({"handler", "supervisor"}),
+    # Waiting for the complainant (and resuming) moves the internal clock: who answers.
+    "pause": frozenset({"handler", "supervisor"}),
 }
 
 

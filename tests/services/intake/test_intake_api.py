@@ -75,7 +75,8 @@ async def test_staff_actions_append_one_event_each_or_answer_409(
         f"{base}/extensions", json={"weeks": 2, "reason": "Nog meer tijd"}, headers=STAFF
     )
     assert again.status_code == 409
-    assert "consent" in again.json()["message"]
+    assert "instemming van de klager" in again.json()["message"]
+    assert again.json()["rule"] == "Awb 9:11 lid 2"
     responded = await client.post(
         f"{base}/responses",
         json={"text": "Wij bieden excuses aan.", "resolution": "well_founded"},

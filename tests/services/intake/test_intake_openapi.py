@@ -15,18 +15,22 @@ from jsonschema import Draft202012Validator
 
 from services.intake import domain
 from services.intake.app import create_app
-from services.intake.openapi import SCHEMAS
+from services.intake.openapi import SCHEMAS, SHIPPED_PRIORITIES
 from services.intake.settings import IntakeSettings
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 VALIDATORS: dict[str, Callable[[Any], list[dict[str, str]]]] = {
-    "Submission": lambda b: domain.validate_submission(b, staff=True, now=NOW, lang="en")[1],
+    "Submission": lambda b: domain.validate_submission(
+        b, staff=True, now=NOW, lang="en", priorities=SHIPPED_PRIORITIES
+    )[1],
     "Answer": lambda b: domain.validate_response(b, "en")[1],
     "Escalation": lambda b: domain.validate_escalation(b, "en")[1],
     "Extension": lambda b: domain.validate_extension(b, "en")[1],
     "Closure": lambda b: domain.validate_closure(b, "en")[1],
     "Handling": lambda b: domain.validate_reaction_handling(b, "en")[1],
     "Reopening": lambda b: domain.validate_reopening(b, "en")[1],
+    "Pause": lambda b: domain.validate_pause(b, "en")[1],
+    "Resumption": lambda b: domain.validate_resumption(b, "en")[1],
 }
 MINIMAL: dict[str, dict[str, Any]] = {
     "Submission": {
@@ -47,6 +51,8 @@ MINIMAL: dict[str, dict[str, Any]] = {
         "reason": "Het probleem is terug.",
         "reaction_event_id": "0b8f6c1e-3f0a-4c7e-9d55-6b1f3c1e0a11",
     },
+    "Pause": {"reason": "Wij wachten op de kopie van de factuur."},
+    "Resumption": {},
 }
 PATHS = {
     "Submission": "/api/complaints",
@@ -56,6 +62,8 @@ PATHS = {
     "Closure": "/api/complaints/{complaint_id}/closure",
     "Handling": "/api/complaints/{complaint_id}/reactions/{event_id}/handled",
     "Reopening": "/api/complaints/{complaint_id}/reopening",
+    "Pause": "/api/complaints/{complaint_id}/pause",
+    "Resumption": "/api/complaints/{complaint_id}/resume",
 }
 # Texts of a given length that also match the field's pattern.
 FILLERS: dict[str, Callable[[int], str]] = {
@@ -162,11 +170,13 @@ def test_choices_and_ranges_are_the_validators(
         assert verdicts(name, with_value(MINIMAL[name], path, value), path) == (False, False)
 
 
-def test_without_consent_an_extension_is_limited_as_the_validator_says() -> None:
-    limit = SCHEMAS["Extension"]["else"]["properties"]["weeks"]["maximum"]
+def test_without_consent_the_cap_is_the_policys_rule_not_the_documents() -> None:
+    # The cap depends on the complaint's regime in the policy (Awb 9:11 lid 2): the aggregate
+    # refuses it with the rule named; the document and the validator agree on 1..52.
+    assert "max_extension_weeks" in SCHEMAS["Extension"]["properties"]["weeks"]["description"]
     body = with_value(MINIMAL["Extension"], "with_consent", ...)
-    assert verdicts("Extension", with_value(body, "weeks", limit), "weeks") == (True, True)
-    assert verdicts("Extension", with_value(body, "weeks", limit + 1), "weeks") == (False, False)
+    assert verdicts("Extension", with_value(body, "weeks", 52), "weeks") == (True, True)
+    assert verdicts("Extension", with_value(body, "weeks", 53), "weeks") == (False, False)
 
 
 def test_declining_to_handle_needs_a_note_as_the_validator_says() -> None:
