@@ -39,8 +39,10 @@ from shared import tracing
 from shared.application import ComplaintNotFound, ComplaintsApplication
 from shared.calendar import BusinessCalendar
 from shared.complaint import Cause, Complaint, IllegalTransition
+from shared.config.policy import policy_in_force
 from shared.jsclient import Unavailable
 from shared.mapper import unseal
+from shared.rules.terms import current_terms
 
 log = logging.getLogger("klachten.notifier")
 
@@ -134,20 +136,13 @@ class LetterService:
 
     def _build(
         self, kind: LetterKind, event: ev.Event, submitted: ev.Submitted, complaint: Complaint
-    ) -> tuple[RenderedLetter, domain.StatedDeadlines | None, str] | None:
-        deadlines = (
-            domain.stated_deadlines(
-                submitted.received_at,
-                self.calendar,
-                category=submitted.category,
-                channel=submitted.channel,
-                priority=submitted.priority,
-            )
-            if kind is LetterKind.ACKNOWLEDGEMENT
-            else None
-        )
+    ) -> tuple[RenderedLetter, ev.Terms | None, str] | None:
+        policy, calendar = policy_in_force()
+        # The dates recorded up to this event; the acknowledgement copies them into the log.
+        terms = current_terms(complaint.facts[: event.version], policy, calendar)  # type: ignore[attr-defined]
+        deadlines = terms if kind is LetterKind.ACKNOWLEDGEMENT else None
         ctx = domain.letter_context(
-            kind, event, submitted, complaint, deadlines, self.calendar, self.letterhead
+            kind, event, submitted, complaint, terms, calendar, self.letterhead
         )
         if ctx is None:
             return None
@@ -221,7 +216,7 @@ class LetterService:
         event: ev.Event,
         rendered: RenderedLetter,
         sent_at: datetime,
-        deadlines: domain.StatedDeadlines | None,
+        deadlines: ev.Terms | None,
     ) -> None:
         record = domain.letter_record(rendered, sent_at)
         cause = Cause(
@@ -237,8 +232,10 @@ class LetterService:
                 try:
                     complaint.acknowledge(
                         letter=record,
-                        respond_by=deadlines.respond_by,
+                        acknowledge_by=deadlines.acknowledge_by,
+                        respond_by=deadlines.respond_by or deadlines.statutory_by,
                         statutory_by=deadlines.statutory_by,
+                        terms=deadlines,
                         now=now,
                         cause=cause,
                     )

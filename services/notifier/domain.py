@@ -21,9 +21,6 @@ from shared import events as ev
 from shared import replyaddress, statuslink
 from shared.calendar import BusinessCalendar
 from shared.complaint import Complaint
-from shared.config.policy import policy_in_force
-from shared.policy import Policy, build_calendar
-from shared.rules.deadlines import ClockState, deadlines
 
 LETTER_OF_EVENT: dict[type[ev.Event], LetterKind] = {
     ev.Submitted: LetterKind.ACKNOWLEDGEMENT,
@@ -62,51 +59,6 @@ class NotYetVisible(Undeliverable):
 class Unbuildable(Undeliverable):
     """The letter cannot be built from what the log holds (a bug or an old event no template
     fits): rebuilding it gives the same result, so it is dead-lettered at once, with an alert."""
-
-
-@dataclass(frozen=True)
-class StatedDeadlines:
-    """Deadlines as instants (first moment late, see shared/calendar.py)."""
-
-    respond_by: datetime
-    statutory_by: datetime
-
-
-def stated_deadlines(
-    received_at: datetime,
-    calendar: BusinessCalendar,
-    *,
-    category: str | None = None,
-    channel: str | None = None,
-    priority: str | None = None,
-    policy: Policy | None = None,
-) -> StatedDeadlines:
-    """THE deadlines the acknowledgement promises: the SLA policy's (shared/deadlines.py), so
-    the letter states what the SLA monitor enforces. `policy` defaults to the policy file
-    (KLACHTEN_POLICY_FILE, else config/policy.toml). The days are counted on the policy's own
-    calendar (its closing days included); `calendar` no longer counts anything and is kept so
-    that callers formatting the due days with it need not change."""
-    policy = policy or policy_in_force()[0]
-    state = ClockState(
-        complaint_id="-",
-        received_at=received_at,
-        category=category,
-        channel=channel,
-        priority=priority,
-    )
-    d = deadlines(state, policy, _calendar_of(policy))
-    assert d.respond_by is not None  # a fresh complaint is never paused
-    return StatedDeadlines(respond_by=d.respond_by, statutory_by=d.statutory_by)
-
-
-_CALENDARS: dict[str, BusinessCalendar] = {}
-
-
-def _calendar_of(policy: Policy) -> BusinessCalendar:
-    key = policy.version_id
-    if key not in _CALENDARS:
-        _CALENDARS[key] = build_calendar(policy.calendar)
-    return _CALENDARS[key]
 
 
 def letter_for(event: ev.Event, complaint: Complaint) -> LetterKind | None:
@@ -187,16 +139,18 @@ def letter_context(
     event: ev.Event,
     submitted: ev.Submitted,
     complaint: Complaint,
-    deadlines: StatedDeadlines | None,
+    terms: ev.Terms,
     calendar: BusinessCalendar,
     letterhead: Letterhead,
 ) -> LetterContext | None:
-    """What the letter may say, or None when the personal data needed was erased."""
+    """What the letter may say, or None when the personal data needed was erased. `terms` are
+    the dates recorded up to `event` (shared/rules/terms.py `current_terms`): a letter reads
+    them, it never computes one. A complaint registered after its internal dates had passed
+    (a late paper letter) is promised only the statutory date, never a day already past."""
     if submitted.personal is None or (_needs_text(kind) and _text(event) is None):
         return None
     personal = submitted.personal
-    respond_by = deadlines.respond_by if deadlines else complaint.respond_by
-    statutory_by = deadlines.statutory_by if deadlines else complaint.statutory_by
+    respond_by = None if terms.registered_late else terms.respond_by
     fields: dict[str, object] = {
         "complaint_id": str(submitted.complaint_id),
         "reference": submitted.reference,
@@ -207,7 +161,7 @@ def letter_context(
         "received_at": submitted.received_at,
         "organisation_name": letterhead.organisation_name,
         "respond_by": _day(respond_by, calendar),
-        "statutory_by": _day(statutory_by, calendar),
+        "statutory_by": _day(terms.statutory_by, calendar),
         "external_route": letterhead.route,
         "status_url": _status_url(letterhead, submitted),
         "review_url": review_url(letterhead, submitted.complaint_id),
@@ -242,14 +196,18 @@ def _event_fields(event: ev.Event, calendar: BusinessCalendar) -> dict[str, obje
                 "statutory_by": _day(event.previous_statutory_by, calendar),
                 "extension_weeks": event.weeks,
                 "extension_reason": text,
-                "new_statutory_by": _day(event.statutory_by, calendar),
+                "new_statutory_by": _day(
+                    event.terms.statutory_by if event.terms else event.statutory_by, calendar
+                ),
             }
         case ev.Escalated():
             return {
                 "escalation_level": event.level,
                 "escalation_target": event.target,
                 "escalation_reason": text or event.reason,
-                "escalation_respond_by": _day(event.respond_by, calendar),
+                "escalation_respond_by": _day(
+                    event.terms.respond_by if event.terms else event.respond_by, calendar
+                ),
             }
         case ev.Closed():
             return {"closure_reason": text}

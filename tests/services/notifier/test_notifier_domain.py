@@ -15,16 +15,26 @@ from shared import events as ev
 from shared import replyaddress
 from shared.calendar import BusinessCalendar
 from shared.complaint import Cause
+from shared.config.policy import DEFAULT_POLICY_FILE
+from shared.policy import load_policy
+from shared.rules.clocks import clock_state
+from shared.rules.terms import current_terms, registration_terms
 from tests.helpers_domain import NOW, letter, submitted
 
 CALENDAR = BusinessCalendar(version="NL")
+POLICY = load_policy(DEFAULT_POLICY_FILE)
 HEAD = Letterhead(organisation_name="Gemeente Voorbeeld", status_link_secret=b"s3cret")
 STAFF = Cause(actor="staff:ann")
 
 
+def terms_of(complaint: object) -> ev.Terms:
+    """The dates recorded so far (completed from the shipped policy for these old-style facts)."""
+    return current_terms(complaint.facts, POLICY, CALENDAR)  # type: ignore[attr-defined]
+
+
 def test_stated_deadlines_skip_weekends_and_holidays_and_run_six_weeks() -> None:
     received = datetime(2026, 4, 20, 9, 30, tzinfo=UTC)  # Monday; King's Day is 27 April
-    deadlines = domain.stated_deadlines(received, CALENDAR)
+    deadlines = terms_of(submitted(received_at=received, now=received))
     # 10 business days: 21-24 Apr, 28-30 Apr, 1 May, 4 and 6 May (27 Apr, 5 May: ATW holidays).
     assert CALENDAR.due_date(deadlines.respond_by) == date(2026, 5, 6)
     assert CALENDAR.due_date(deadlines.statutory_by) == date(2026, 6, 1)
@@ -52,7 +62,7 @@ def test_no_acknowledgement_for_a_complaint_closed_before_it() -> None:
 def test_context_states_due_days_not_deadline_instants() -> None:
     complaint = submitted()
     first: ev.Submitted = complaint.pending_events[0].fact  # type: ignore[attr-defined]
-    deadlines = domain.stated_deadlines(first.received_at, CALENDAR)
+    deadlines = terms_of(complaint)
     ctx = domain.letter_context(
         LetterKind.ACKNOWLEDGEMENT, first, first, complaint, deadlines, CALENDAR, HEAD
     )
@@ -71,7 +81,13 @@ def test_erased_personal_data_means_no_letter() -> None:
     erased = ev.Submitted(**{**_fields(first), "personal": None, "erased": True})
     assert (
         domain.letter_context(
-            LetterKind.ACKNOWLEDGEMENT, erased, erased, complaint, None, CALENDAR, HEAD
+            LetterKind.ACKNOWLEDGEMENT,
+            erased,
+            erased,
+            complaint,
+            terms_of(complaint),
+            CALENDAR,
+            HEAD,
         )
         is None
     )
@@ -98,6 +114,7 @@ def test_subject_must_match_the_body() -> None:
                         "priority",
                         "subject_key",
                         "idempotency_key",
+                        "terms",
                         "personal",
                     ),
                     "version": 3,
@@ -157,7 +174,7 @@ def test_the_receipt_never_quotes_the_message() -> None:
         event,
         first,
         complaint,
-        None,
+        terms_of(complaint),
         CALENDAR,
         HEAD,  # type: ignore[arg-type]
     )
@@ -173,7 +190,7 @@ def test_every_letter_names_its_reply_address_and_review_link() -> None:
     assert replyaddress.complaint_of_reply_address(b"s3cret", address) == first.complaint_id
     assert address.startswith("klachten+") and address.endswith("@klachten.local")
     ctx = domain.letter_context(
-        LetterKind.ACKNOWLEDGEMENT, first, first, complaint, None, CALENDAR, HEAD
+        LetterKind.ACKNOWLEDGEMENT, first, first, complaint, terms_of(complaint), CALENDAR, HEAD
     )
     assert ctx is not None and ctx.review_url is not None
     assert ctx.review_url.startswith(f"http://127.0.0.1:8080/status/{first.complaint_id}/")
@@ -198,10 +215,33 @@ def test_refused_files_come_from_the_submission() -> None:
     )
     with_refusal = ev.Submitted(**{**_fields(first), "personal": personal})
     ctx = domain.letter_context(
-        LetterKind.ACKNOWLEDGEMENT, with_refusal, with_refusal, complaint, None, CALENDAR, HEAD
+        LetterKind.ACKNOWLEDGEMENT,
+        with_refusal,
+        with_refusal,
+        complaint,
+        terms_of(complaint),
+        CALENDAR,
+        HEAD,
     )
     assert ctx is not None
     assert [(f.filename, f.reason, f.max_mb) for f in ctx.refused_files] == [
         ("foto .heic", "type_not_accepted", 10)
     ]
     assert UUID(ctx.complaint_id) == first.complaint_id
+
+
+def test_a_late_paper_letter_is_promised_no_day_already_past() -> None:
+    # Received 2 March, registered 30 March: the 10-day internal norm ended 16 March. The
+    # acknowledgement used to promise that day; now it states only the statutory end.
+    received, now = datetime(2026, 3, 2, 9, tzinfo=UTC), datetime(2026, 3, 30, 9, tzinfo=UTC)
+    complaint = submitted(received_at=received, now=now, channel="letter")
+    first: ev.Submitted = complaint.pending_events[0].fact  # type: ignore[attr-defined]
+    terms = registration_terms(clock_state([first]), POLICY, CALENDAR, now)
+    assert terms.registered_late
+    ctx = domain.letter_context(
+        LetterKind.ACKNOWLEDGEMENT, first, first, complaint, terms, CALENDAR, HEAD
+    )
+    assert ctx is not None and ctx.respond_by is None
+    assert ctx.statutory_by == date(2026, 4, 13)
+    rendered = render(LetterKind.ACKNOWLEDGEMENT, ctx, letter_key="1")
+    assert all(day >= date(2026, 3, 30) for day in rendered.stated_dates.values())

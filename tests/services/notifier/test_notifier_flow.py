@@ -23,7 +23,6 @@ from test_notifier_support import (
 )
 
 from services.notifier.app import create_app
-from services.notifier.domain import stated_deadlines
 from services.notifier.letters import format_date
 from services.notifier.mailsink import MailSink, load_message
 from services.notifier.settings import NotifierSettings
@@ -32,7 +31,9 @@ from shared import replyaddress, statuslink, subjects
 from shared.application import ComplaintsApplication
 from shared.calendar import BusinessCalendar
 from shared.complaint import Cause, Complaint
+from shared.config.policy import policy_in_force
 from shared.natsserver import EmbeddedNats
+from shared.rules.terms import current_terms
 from tests.helpers import wait_until
 
 CALENDAR = BusinessCalendar(version="NL")
@@ -65,7 +66,6 @@ async def test_submission_gets_one_letter_in_its_language_and_one_acknowledged(
     assert all(acks[str(i)] == 1 for i in ids.values()), acks
 
     mails = mails_by_complaint(sink.maildir)
-    expected = stated_deadlines(received, CALENDAR)
     for lang, complaint_id in ids.items():
         [mail] = mails[str(complaint_id)]
         message = load_message(sink.maildir, mail.message_id or "")
@@ -74,6 +74,8 @@ async def test_submission_gets_one_letter_in_its_language_and_one_acknowledged(
         # (reported); the template path carries the language as well.
         assert str(message["X-Klachten-Template"]).strip().startswith(f"{lang}/")
         text = message.get_body(("plain",)).get_content()
+        history = await events_of(nc, complaint_id)
+        expected = current_terms(history[:1], *policy_in_force())  # decided at registration
         for deadline in (expected.respond_by, expected.statutory_by):
             assert format_date(CALENDAR.due_date(deadline), lang) in text
         assert "KL-2026-000001" in text
@@ -88,6 +90,9 @@ async def test_submission_gets_one_letter_in_its_language_and_one_acknowledged(
             expected.respond_by,
             expected.statutory_by,
         )
+        # The acknowledgement records the dates, acknowledge_by included (it was always empty).
+        assert acknowledged.acknowledge_by == expected.acknowledge_by is not None
+        assert acknowledged.terms == expected
         assert acknowledged.causation_id == history[0].event_id
     print(f"\nletters: nl={ids['nl']} en={ids['en']}, each 1 mail, 1 Acknowledged")
 
