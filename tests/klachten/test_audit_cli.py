@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,6 +107,11 @@ def test_export_and_verify_case_offline(
     ring = signer_dir / keyring.KEYRING
     ok = runner.invoke(audit, ["verify-case", str(out), "--signer-keyring", str(ring)])
     assert ok.exit_code == 0 and "OK 2 events" in ok.output, ok.output
+    tool = Path(__file__).parents[2] / "tools" / "verify_casefile.py"
+    independent = subprocess.run(
+        [sys.executable, str(tool), str(out), str(ring)], capture_output=True, text=True
+    )
+    assert independent.returncode == 0 and independent.stdout.startswith("OK 2 events")
 
     case = json.loads(out.read_text())
     body = json.loads(case["events"][1]["data"])
