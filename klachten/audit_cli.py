@@ -85,11 +85,11 @@ def verify(
 ) -> None:
     """Check every chain, the sequence, each event's writer, the checkpoint chain and that the
     log extends every trusted checkpoint; exit 1 at the first divergence."""
-    keys = _signer_keys(signer_keyring, public_key)
-    trusted = _trusted(list(trusted_checkpoint), witness)
-    bound = timedelta(minutes=max_uncovered_minutes)
-    link = _link()
+    link = _link()  # first: an unreachable log is the first thing to say
     try:
+        keys = _signer_keys(signer_keyring, public_key)
+        trusted = _trusted(list(trusted_checkpoint), witness)
+        bound = timedelta(minutes=max_uncovered_minutes)
         job = verify_log(
             link,
             keys,
