@@ -49,6 +49,7 @@ from shared.failures import StorageFull
 from shared.jsclient import Unavailable
 from shared.logwatch import LogWatch, service_watch
 from shared.rules.refusals import words
+from shared.rules.terms import escalation_terms
 
 log = logging.getLogger("klachten.intake")
 UNAVAILABLE = (OperationalError, Unavailable, NatsError, TimeoutError, ConnectionError)
@@ -283,7 +284,7 @@ def _add_api_routes(api: FastAPI) -> None:
 
         def decide(c: Complaint, now: Any) -> None:
             level = v["level"] or c.level + 1
-            policy = policy_in_force()[0]
+            policy, calendar = policy_in_force()
             c.escalate(
                 level=level,
                 target=domain.escalation_target(level, v["target"], policy),
@@ -292,6 +293,7 @@ def _add_api_routes(api: FastAPI) -> None:
                 text=v["text"],
                 now=now,
                 cause=_cause(member),
+                terms=escalation_terms(c.facts, level, now, policy, calendar),
             )
             replies.handled_by_it(c, from_message, now, _cause(member))
 

@@ -27,7 +27,6 @@ from nats.js.errors import BucketNotFoundError, KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from services.intake import domain
-from services.intake.deadlines import policy_deadlines
 from shared import events as ev
 from shared import subjects, tracing
 from shared.application import ComplaintNotFound, ComplaintsApplication
@@ -36,6 +35,15 @@ from shared.config.policy import policy_in_force
 from shared.jsclient import create_or_read, leader_reads, settled
 from shared.observability import COMPLAINTS_RECEIVED
 from shared.privacy import subject_key_for
+from shared.rules.deadlines import ClockState
+from shared.rules.terms import (
+    current_terms,
+    escalation_terms,
+    extension_terms,
+    pause_terms,
+    registration_terms,
+    resume_terms,
+)
 
 IDEMPOTENCY_BUCKET = "INTAKE_IDEMPOTENCY"
 REFERENCES_BUCKET = "INTAKE_REFERENCES"
@@ -111,6 +119,14 @@ class Intake:
             existing = await self._existing(complaint_id)
             if existing is not None:
                 return existing
+        policy, calendar = policy_in_force()
+        arrival = ClockState(
+            complaint_id=str(complaint_id),
+            received_at=received_at,
+            category=submission.category,
+            channel=submission.channel,
+            priority=submission.priority,
+        )
         complaint = Complaint.submit(
             complaint_id=complaint_id,
             reference=reference,
@@ -124,6 +140,7 @@ class Intake:
             priority=submission.priority,
             subject_key=subject_key_for(submission.personal.complainant.email),
             idempotency_key=_digest(idempotency_key) if idempotency_key else None,
+            terms=registration_terms(arrival, policy, calendar, now),  # decided once, here
         )
         try:
             with tracing.complaint_root("submit", complaint_id) as span:
@@ -276,7 +293,7 @@ class Intake:
                 sender=sender,
                 attachments=attachments,
             )
-            policy = policy_in_force()[0]
+            policy, calendar = policy_in_force()
             level = domain.review_level(c.is_open, c.level, policy.top_level)
             if disagrees and level is not None:
                 c.escalate(
@@ -287,6 +304,7 @@ class Intake:
                     text=text,
                     now=now,
                     cause=cause,
+                    terms=escalation_terms(c.facts, level, now, policy, calendar),  # type: ignore[attr-defined]
                 )
 
         return await self.act(complaint_id, decide)
@@ -298,14 +316,14 @@ class Intake:
         rule); the term it extends is the one the policy states for the complaint now."""
 
         def decide(c: Complaint, facts: list[ev.Event], now: datetime) -> None:
-            policy = policy_in_force()[0]
-            stated = policy_deadlines(facts)
-            term = stated.statutory_by if stated else domain.fallback_statutory_by(c.received_at)
+            policy, calendar = policy_in_force()
+            recorded = current_terms(facts, policy, calendar)
             c.extend(
                 weeks=weeks,
                 reason=reason,
                 with_consent=with_consent,
-                statutory_by=term,
+                statutory_by=recorded.statutory_by,
+                terms=extension_terms(facts, weeks, policy, calendar),
                 max_weeks=policy.statutory_rule(c.category).max_extension_weeks,
                 now=now,
                 cause=cause,
@@ -328,13 +346,18 @@ class Intake:
         """Wait for the complainant: the clocks the policy's [pausing] names stand still."""
 
         def decide(c: Complaint, now: datetime) -> None:
-            clocks = policy_in_force()[0].pausing.clocks
-            c.pause(reason=reason, now=now, cause=cause, clocks=clocks)
+            policy, calendar = policy_in_force()
+            terms = pause_terms(c.facts, now, policy, calendar)  # type: ignore[attr-defined]
+            c.pause(reason=reason, now=now, cause=cause, clocks=policy.pausing.clocks, terms=terms)
 
         return await self.act(complaint_id, decide)
 
     async def resume(self, complaint_id: UUID, *, cause: Cause) -> bool:
-        return await self.act(complaint_id, lambda c, now: c.resume(now=now, cause=cause))
+        def decide(c: Complaint, now: datetime) -> None:
+            terms = resume_terms(c.facts, now, *policy_in_force())  # type: ignore[attr-defined]
+            c.resume(now=now, cause=cause, terms=terms)
+
+        return await self.act(complaint_id, decide)
 
     async def act_on_history(
         self,
@@ -371,14 +394,7 @@ PUBLIC_FIELDS = ("reference", "status", "received_at", "acknowledged", "deadline
 
 
 def state_of(complaint: Complaint, facts: list[ev.Event], *, personal: bool) -> dict[str, Any]:
-    policy = policy_deadlines(facts)
-    provisional = complaint.statutory_by is None
-    acknowledge_by = policy.acknowledge_by if policy else None
-    respond_by = policy.respond_by if policy else complaint.respond_by
-    if provisional or policy is None:
-        statutory = complaint.statutory_by or domain.fallback_statutory_by(complaint.received_at)
-    else:
-        statutory = policy.statutory_by
+    terms = current_terms(facts, *policy_in_force())  # recorded, never recomputed
     state: dict[str, Any] = {
         "complaint_id": str(complaint.id),
         "reference": complaint.reference,
@@ -394,16 +410,16 @@ def state_of(complaint: Complaint, facts: list[ev.Event], *, personal: bool) -> 
         "outcome": complaint.outcome,
         "version": complaint.version,
         "deadlines": {
-            # The SLA policy's deadlines (services/intake/deadlines.py): the ones the SLA
-            # monitor enforces; None while that clock is paused (or, for the response, when
-            # the level has no term).
-            "acknowledgement": _iso(acknowledge_by),
-            "response": _iso(respond_by),
-            "statutory": _iso(statutory),
-            # Until the acknowledgement states the deadlines, the statutory one is the legal
-            # default (received + 6 weeks, Awb 9:11), not the organisation's policy.
-            "statutory_provisional": provisional,
-            "policy_version": policy.policy_version if policy else None,
+            # The dates recorded in the log (shared/rules/terms.py): the ones the letters
+            # state and the SLA monitor enforces; None while that clock is paused (or, for
+            # the response, when the level has no term). Decided at registration, so never
+            # provisional (the key stays for API clients).
+            "acknowledgement": _iso(terms.acknowledge_by),
+            "response": _iso(terms.respond_by),
+            "statutory": _iso(terms.statutory_by),
+            "statutory_provisional": False,
+            "capped": terms.capped,
+            "policy_version": terms.policy_version,
         },
     }
     submitted = facts[0] if facts else None

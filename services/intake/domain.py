@@ -24,7 +24,6 @@ PUBLIC_CHANNELS = ("web", "api")
 RESOLUTIONS: tuple[str, ...] = ("well_founded", "partly_well_founded", "unfounded", "no_judgement")
 OUTCOMES: tuple[str, ...] = ("resolved", "not_handled", "withdrawn", "referred")
 ESCALATION_REASONS = ("complainant_request", "staff_decision")
-STATUTORY_WEEKS = 6  # Awb 9:11 lid 1; the SLA policy refines this once it has acknowledged
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew between an agent's PC and ours
 REFERENCE_PREFIX = "KL"
 # Also the patterns of the OpenAPI document (services/intake/openapi.py), so written to mean the
@@ -504,10 +503,6 @@ def escalation_target(level: int, target: str | None, policy: Policy) -> str:
     source: the SLA monitor escalates to the same roles)."""
     found = policy.level(level)
     return target or (found.role if found else f"level_{level}")
-
-
-def fallback_statutory_by(received_at: datetime) -> datetime:
-    return received_at + timedelta(weeks=STATUTORY_WEEKS)
 
 
 # --- references -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import nats
 import pytest
 from intake_runner import READER, STAFF, complaint_body
 
+from shared.config.policy import policy_in_force
 from shared.natsserver import EmbeddedNats
 
 
@@ -49,7 +50,7 @@ async def test_get_requires_a_staff_token_and_shows_the_state(client: httpx.Asyn
     assert state["status"] == "submitted"
     assert state["version"] == 1
     assert state["escalation_level"] == 0
-    assert state["deadlines"]["statutory_provisional"] is True
+    assert state["deadlines"]["statutory_provisional"] is False  # decided at registration
     assert "personal" not in state  # a reader sees no personal data
     full = (await client.get(f"/api/complaints/{cid}", headers=STAFF)).json()
     assert full["personal"]["complainant"]["email"] == "jan@example.nl"
@@ -115,7 +116,11 @@ async def test_phone_registration_by_staff_counts_from_received_at(
     assert state["channel"] == "phone"
     assert datetime.fromisoformat(state["received_at"]) == received
     statutory = datetime.fromisoformat(state["deadlines"]["statutory"])
-    assert statutory == received + timedelta(weeks=6)
+    # Six weeks from the day of receipt, on to the next ATW working day (decided at
+    # registration; the old view showed the bare instant received + 6 weeks first).
+    calendar = policy_in_force()[1]
+    last_day = calendar.statutory_term_end(calendar.local_date(received) + timedelta(weeks=6))
+    assert statutory == calendar.end_of_day(last_day)
 
 
 async def test_invalid_input_lists_every_field(client: httpx.AsyncClient) -> None:
