@@ -526,7 +526,8 @@ def _meta(complaint_id: UUID, version: int, now: datetime, cause: Cause) -> dict
         "version": version,
         "occurred_at": now,
         "actor": cause.actor,
-        "correlation_id": cause.correlation_id,
+        # Every event of a complaint is correlated by the complaint (docs/operations.md).
+        "correlation_id": cause.correlation_id or complaint_id,
         "causation_id": cause.causation_id,
     }
 

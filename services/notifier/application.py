@@ -221,7 +221,7 @@ class LetterService:
         record = domain.letter_record(rendered, sent_at)
         cause = Cause(
             actor=ACTOR,
-            correlation_id=event.correlation_id or event.event_id,
+            correlation_id=event.complaint_id,
             causation_id=event.event_id,
             event_id=domain.record_event_id(rendered.message_id),
         )

@@ -75,7 +75,12 @@ class SlaApplication(ComplaintsApplication):
                     breach_id=esc.breach.breach_id,
                     terms=esc.terms,
                     now=now,
-                    cause=Cause(actor=domain.ACTOR, event_id=esc.event_id),
+                    cause=Cause(
+                        actor=domain.ACTOR,
+                        correlation_id=complaint_id,
+                        causation_id=_deadline_setter(facts),
+                        event_id=esc.event_id,
+                    ),
                 )
             except AlreadyDone:
                 return None, facts
@@ -153,3 +158,10 @@ def _complaint_id(subject: str) -> UUID:
         return domain.complaint_id_of_subject(subject)
     except ValueError as error:
         raise Undecidable(str(error)) from error
+
+
+def _deadline_setter(facts: list[ev.Event]) -> UUID | None:
+    """The escalation's cause: the last event that recorded the dates (its `terms`), else the
+    last event (old histories recorded no terms)."""
+    recorded = [f for f in facts if getattr(f, "terms", None) is not None] or facts
+    return recorded[-1].event_id if recorded else None
