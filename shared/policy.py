@@ -45,8 +45,20 @@ class _Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=T
     pass
 
 
+class External(_Config):
+    kind: Literal["ombudsman", "disputes_body", "other"]
+    name: str
+    url: str
+    name_en: str = ""  # the name in English letters (default: `name`)
+    # e.g. Nationale ombudsman: within one year after the complaint was handled.
+    complainant_term_months: Annotated[int, msgspec.Meta(ge=1, le=120)] = 12
+
+
 class StatutoryRule(_Config):
     regime: Regime = "awb"
+    # Where complaints under this rule can go after us (e.g. the care provider's Wkkgz
+    # disputes body); None: the external body of the ladder's top level.
+    external: External | None = None
     weeks: Weeks | None = None  # only for "custom"
     max_extension_weeks: Annotated[int, msgspec.Meta(ge=0, le=52)] = 4
     # Algemene termijnenwet art. 1: a statutory term ending on a Saturday, Sunday or public
@@ -91,19 +103,14 @@ class Pausing(_Config):
     clocks: tuple[Clock, ...] = ("respond",)  # the statutory term never pauses
 
 
-class External(_Config):
-    kind: Literal["ombudsman", "disputes_body", "other"]
-    name: str
-    url: str
-    # e.g. Nationale ombudsman: within one year after the complaint was handled.
-    complainant_term_months: Annotated[int, msgspec.Meta(ge=1, le=120)] = 12
-
-
 class Level(_Config):
     level: Annotated[int, msgspec.Meta(ge=1, le=3)]
     name: str
     role: str
     description: str = ""
+    # The same in English letters (default: the Dutch words).
+    name_en: str = ""
+    description_en: str = ""
     # Term for the next response at this level, counted from the escalation; None: no clock.
     term_business_days: Days | None = None
     external: External | None = None
@@ -145,6 +152,12 @@ class Policy(_Config):
 
     def statutory_rule(self, category: str | None) -> StatutoryRule:
         return self.statutory.categories.get(category or "", self.statutory)
+
+    def external_for(self, category: str | None) -> External | None:
+        """The body a complainant can go to after us: the category's own (a Wkkgz disputes
+        body for care), else the ladder's external level."""
+        own = self.statutory_rule(category).external
+        return own or next((lv.external for lv in self.ladder if lv.external), None)
 
     def norm(self, category: str | None, channel: str | None, priority: str | None) -> DefaultNorm:
         layers = [

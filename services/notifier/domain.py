@@ -16,11 +16,13 @@ from services.notifier.letters import (
     LetterKind,
     RefusedFile,
     RenderedLetter,
+    policy_words,
 )
 from shared import events as ev
 from shared import replyaddress, statuslink
 from shared.calendar import BusinessCalendar
 from shared.complaint import Complaint
+from shared.config.policy import policy_in_force
 
 LETTER_OF_EVENT: dict[type[ev.Event], LetterKind] = {
     ev.Submitted: LetterKind.ACKNOWLEDGEMENT,
@@ -175,6 +177,9 @@ def letter_context(
         ],
     }
     fields.update(_event_fields(event, calendar))
+    # Words from the policy in force, never codes: ladder, judgement, the category's body.
+    policy = policy_in_force()[0]
+    fields.update(policy_words(event, policy, submitted.category, submitted.language))
     return LetterContext(**fields)  # type: ignore[arg-type]
 
 

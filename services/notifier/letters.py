@@ -21,6 +21,9 @@ import jinja2
 import jinja2.meta
 import msgspec
 
+from shared import events as ev
+from shared.policy import Policy
+
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 MESSAGE_ID_DOMAIN = "klachten.local"
@@ -80,6 +83,10 @@ class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
     escalation_target: str | None = None
     escalation_reason: str | None = None
     escalation_respond_by: date | None = None
+    # Words from the policy's ladder and codes from the event, said in words by the templates.
+    escalation_description: str | None = None
+    escalation_cause: str | None = None  # the event's reason: deadline_missed, ...
+    resolution: str | None = None  # the answer's recorded judgement: well_founded, ...
     closure_reason: str | None = None
     external_route: ExternalRoute | None = None
     status_url: str | None = None
@@ -163,6 +170,35 @@ _MONTH_NAMES = {
     ),
 }
 _TIME_JOINER = {"nl": "om", "en": "at"}
+# What an answer's recorded judgement (Responded.resolution) says to the complainant.
+JUDGEMENTS: dict[str, dict[str, str]] = {
+    "nl": {
+        "well_founded": "Wij vinden uw klacht gegrond.",
+        "partly_well_founded": "Wij vinden uw klacht deels gegrond.",
+        "unfounded": "Wij vinden uw klacht ongegrond.",
+        "no_judgement": "Wij geven geen oordeel over de vraag of uw klacht gegrond is.",
+    },
+    "en": {
+        "well_founded": "We find your complaint well-founded.",
+        "partly_well_founded": "We find your complaint partly well-founded.",
+        "unfounded": "We find your complaint unfounded.",
+        "no_judgement": "We give no judgement on whether your complaint is well-founded.",
+    },
+}
+# Why a complaint moved up the ladder (Escalated.reason), told to the complainant.
+ESCALATION_CAUSES: dict[str, dict[str, str]] = {
+    "nl": {
+        "deadline_missed": "Wij hebben niet op tijd gereageerd: de termijn die wij u hadden "
+        "genoemd, is verstreken.",
+        "complainant_request": "U hebt ons gevraagd uw klacht opnieuw te bekijken.",
+        "staff_decision": "Wij vinden dat uw klacht op een hoger niveau beoordeeld moet worden.",
+    },
+    "en": {
+        "deadline_missed": "We did not respond in time: the deadline we gave you has passed.",
+        "complainant_request": "You asked us to look at your complaint again.",
+        "staff_decision": "We believe your complaint should be assessed at a higher level.",
+    },
+}
 _MESSAGE_ID_PART = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 )
@@ -337,8 +373,51 @@ def _template_variables(ctx: LetterContext, language: Language) -> dict[str, obj
         "route": route,
         "route_deadline": _maybe_date(route.deadline if route else None, language),
         "response_paragraphs": _paragraphs(ctx.response_text),
+        "judgement": JUDGEMENTS[language].get(ctx.resolution or ""),
+        "escalation_cause": ESCALATION_CAUSES[language].get(ctx.escalation_cause or ""),
         **dates,
     }
+
+
+def policy_words(
+    event: ev.Event, policy: Policy, category: str | None, language: str
+) -> dict[str, object]:
+    """The context fields the policy words (never codes): the external body for the
+    complaint's category (a Wkkgz disputes body for care, else the ladder's), and for an
+    escalation its level's name and description and its cause; the answer's judgement."""
+    lang = choose_language(language)
+    body = policy.external_for(category)
+    fields: dict[str, object] = {
+        "external_route": None
+        if body is None
+        else ExternalRoute(
+            name=_say(lang, body.name, body.name_en),
+            url=body.url,
+            term_months=body.complainant_term_months,
+        )
+    }
+    match event:
+        case ev.Escalated():
+            level = policy.level(event.level)
+            name, about = (event.target, "") if level is None else (
+                _say(lang, level.name, level.name_en),
+                _say(lang, level.description, level.description_en),
+            )  # fmt: skip
+            fields |= {
+                "escalation_target": name,
+                "escalation_description": about or None,
+                "escalation_cause": event.reason,
+                # staff's own words for the complainant, never the reason's code
+                "escalation_reason": event.personal.text if event.personal else None,
+            }
+        case ev.Responded():
+            fields["resolution"] = event.resolution
+    return fields
+
+
+def _say(language: str, dutch: str, english: str) -> str:
+    """The policy's English words in an English letter, else (or when it has none) Dutch."""
+    return (english if language == "en" else "") or dutch
 
 
 def _maybe_date(value: date | None, language: Language) -> str | None:

@@ -47,7 +47,9 @@ def test_the_default_policy_loads_as_awb_in_amsterdam() -> None:
     assert policy.calendar.working_hours.start == time(8, 30)
     assert [lv.level for lv in policy.ladder] == [1, 2, 3]
     external = policy.ladder[2].external
-    assert external is not None and external.name == "Nationale ombudsman"
+    assert external is not None and external.name == "de Nationale ombudsman"
+    care = policy.external_for("zorg")  # a Wkkgz disputes body, not the ombudsman
+    assert care is not None and care.kind == "disputes_body"
     assert external.complainant_term_months == 12
     assert policy.pausing.statuses == ("waiting_for_complainant",)
 
@@ -86,12 +88,12 @@ def test_versions_combine_declared_version_and_content_hash(tmp_path: Path) -> N
     assert not calendar.is_business_day(date(2026, 5, 15))
 
 
-LEVEL_2_TERM = 'informeert de klager."\nterm_business_days = 5'
+LEVEL_2_TERM = 'lets you know its decision."\nterm_business_days = 5'
 
 
 def test_a_wrong_type_names_file_line_and_key_path(tmp_path: Path) -> None:
     # given a policy whose level-2 term is text
-    path = edited(tmp_path, LEVEL_2_TERM, 'informeert de klager."\nterm_business_days = "five"')
+    path = edited(tmp_path, LEVEL_2_TERM, LEVEL_2_TERM.replace("5", '"five"'))
     # when it is loaded, then the error points at the key in the file
     error = rejected(path)
     assert error.source == str(path)
@@ -107,7 +109,7 @@ def test_a_wrong_type_names_file_line_and_key_path(tmp_path: Path) -> None:
     [
         (
             LEVEL_2_TERM,
-            'informeert de klager."\nterm_business_days = 0',
+            'lets you know its decision."\nterm_business_days = 0',
             "ladder[1].term_business_days",
             ">= 1",
         ),
@@ -160,7 +162,7 @@ def test_a_wrong_type_names_file_line_and_key_path(tmp_path: Path) -> None:
         ("level = 2\n", "level = 4\n", "ladder[1].level", "<= 3"),
         ('kind = "ombudsman"', 'kind = "tv"', "ladder[2].external.kind", "Invalid enum value 'tv'"),
         (
-            'name = "Nationale ombudsman"\n',
+            'name = "de Nationale ombudsman"\n',
             "",
             "ladder[2].external",
             "missing required field `name`",
