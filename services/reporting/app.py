@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
-from services.reporting import domain, exports, log, web
+from services.reporting import domain, exports, fold, log, web
 from services.reporting.deadletters import NatsDeadLetters
 from services.reporting.http import (
     Problem,
@@ -181,9 +181,16 @@ def create_app(
         require_staff(request)
         strict_query(request, set())
         cid = _complaint_id(request, key)
+        seq, at = moment_or_seq(request)
         events = log.history(request.app.state.link, cid)
         if not events:
             raise Problem(404, [{"field": "complaint_id", "message": "no such complaint"}])
+        if seq is not None or at is not None:  # what was known then: the same cut as as_of
+            moment = fold.ts(at) or "~"  # "~" sorts after every time
+            last = len(events) if seq is None else sum(e["seq"] <= seq for e in events)
+            events = [
+                e for e in events[:last] if (e.get("occurred_at") or e["stored_at"]) <= moment
+            ]
         return {
             "complaint_id": cid,
             "chain_ok": all(e["hash_link_ok"] for e in events),
@@ -230,6 +237,8 @@ def create_app(
     def export(request: Request, filename: str) -> StreamingResponse:
         require_staff(request)
         strict_query(request, set())
+        for past in {"as_of", "as_of_seq"} & set(request.query_params):
+            raise invalid(past, "an export is of the log as it is now; a past state: /api/reports")
         name, _, fmt = filename.rpartition(".")
         if name not in exports.NAMES or fmt not in exports.FORMATS:
             raise invalid("filename", f"use <{'|'.join(exports.NAMES)}>.<jsonl|csv>")
