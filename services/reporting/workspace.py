@@ -46,11 +46,14 @@ ENDPOINTS = {
     "close": "closure",
     "handled": "reactions/{event_id}/handled",
     "reopen": "reopening",
+    "pause": "pause",
+    "resume": "resume",
 }
 # Appended by a colleague (or the complainant) since the page was rendered: the handler must
 # look again before acting. Letters and acknowledgements do not change what the handler decides.
 CONFLICTING = {
-    "responded", "extended", "escalated", "closed", "reaction_received", "paused", "reopened"
+    "responded", "extended", "escalated", "closed", "reaction_received", "paused", "resumed",
+    "reopened",
 }  # fmt: skip
 TIMEOUT = 10.0
 
@@ -193,6 +196,10 @@ def _body(action: str, form: dict[str, str]) -> dict[str, Any]:
         return {"reason": "staff_decision", "text": form.get("text") or None}
     if action == "handled":
         return {"note": form.get("note") or None}
+    if action == "pause":
+        return {"reason": form.get("reason", "")}
+    if action == "resume":
+        return {}
     if action == "reopen":
         return {
             "reason": form.get("reason", ""),
