@@ -13,6 +13,12 @@
   ``$KLACHTEN_DATA_DIR/traces``); the standard ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or
   ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) sends them to a collector over OTLP/HTTP. With
   neither, no provider is installed and spans are non-recording (they cost next to nothing).
+- Both exporters run off the request path, in the SDK's batch processor thread (queue and
+  delay: the standard ``OTEL_BSP_*`` variables; a full queue drops spans, never waits).
+  `flush` empties the batch: the lifespans call it, because uvicorn re-raises SIGTERM and
+  skips interpreter exit; other processes flush at exit. Sampling: the standard
+  ``OTEL_TRACES_SAMPLER`` (``traceidratio`` decides per complaint alike in every service,
+  the trace id being the complaint id).
 """
 
 from __future__ import annotations
@@ -31,7 +37,6 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
-    SimpleSpanProcessor,
     SpanExporter,
     SpanExportResult,
 )
@@ -70,8 +75,8 @@ class ComplaintIds(RandomIdGenerator):
 
 
 class JsonLinesExporter(SpanExporter):
-    """One span per line, appended with a single write() to an O_APPEND file, so processes
-    sharing a file never interleave inside a line. At `max_bytes` the file becomes
+    """One span per line, a batch appended with a single write() to an O_APPEND file, so
+    processes sharing a file never interleave inside a line. At `max_bytes` the file becomes
     ``<name>.1`` (the one older generation kept) and a new one starts, so the embedded default
     never fills a disk; a process that finds its file rotated by another one reopens it."""
 
@@ -86,8 +91,10 @@ class JsonLinesExporter(SpanExporter):
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         try:
             self._rotate_if_due()
-            for span in spans:
-                os.write(self.fd, (span.to_json(indent=None) + "\n").encode())
+            lines = "".join(span.to_json(indent=None) + "\n" for span in spans).encode()
+            written = os.write(self.fd, lines)
+            if written < len(lines):  # only when the disk fills: the rest fails or drops
+                os.write(self.fd, lines[written:])
         except OSError:
             # A full disk: spans are diagnostics, dropped quietly (no traceback per span
             # filling the service log); the log of record is the stream.
@@ -117,10 +124,8 @@ def configure(service: str, traces_dir: str = "", env: Mapping[str, str] | None 
     env = os.environ if env is None else env
     processors: list[SpanProcessor] = []
     if traces_dir:
-        # Written as each span ends (one small write): nothing is lost when the process is
-        # stopped by a signal that skips interpreter exit (uvicorn re-raises SIGTERM).
         exporter = JsonLinesExporter(Path(traces_dir) / f"{service}.jsonl")
-        processors.append(SimpleSpanProcessor(exporter))
+        processors.append(BatchSpanProcessor(exporter))
     if env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -136,7 +141,8 @@ def configure(service: str, traces_dir: str = "", env: Mapping[str, str] | None 
 
 
 def flush(timeout_s: float = 5.0) -> None:
-    """Export what is buffered (OTLP) before a process ends; call it on the way out."""
+    """Export what is batched (span file, OTLP) before a process ends; call it on the way
+    out where the interpreter's exit hooks may not run (uvicorn re-raises SIGTERM)."""
     provider = trace.get_tracer_provider()
     if isinstance(provider, TracerProvider):
         provider.force_flush(int(timeout_s * 1000))

@@ -177,3 +177,32 @@ def test_span_files_rotate_and_keep_one_older_generation(
     assert kept == made[len(made) - len(kept) :]  # the newest spans, in order, none torn
     assert 0 < len(kept) < len(made)  # generations before the older one are gone
     assert sorted(s["name"] for s in read_spans(tmp_path, str(cid))) == sorted(kept)
+
+
+_BATCHED = """
+import sys
+from pathlib import Path
+from uuid import uuid4
+from shared import tracing
+assert tracing.configure("intake", sys.argv[1])
+file, cid = Path(sys.argv[1]) / "intake.jsonl", uuid4()
+with tracing.complaint_root("submit", cid), tracing.complaint_span("publish submitted", cid):
+    pass
+print(len(file.read_text().splitlines()), end=" ")  # on the request path: nothing written
+tracing.flush()  # what the lifespans do before uvicorn re-raises SIGTERM
+print(len(file.read_text().splitlines()))
+"""
+
+
+def test_span_files_are_written_off_the_request_path_and_flushed(tmp_path: Path) -> None:
+    env = {**os.environ, "OTEL_BSP_SCHEDULE_DELAY": "600000"}  # the batch would wait 10 min
+    shown = subprocess.run(
+        [sys.executable, "-c", _BATCHED, str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    )
+    assert shown.stdout.split() == ["0", "2"]
