@@ -23,9 +23,9 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import uvicorn
@@ -43,6 +43,7 @@ complaint_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "correlation_id", default=None
 )
+T = TypeVar("T")
 
 # --- metrics -------------------------------------------------------------------------------
 
@@ -147,6 +148,13 @@ class _HttpServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield  # the service owns SIGINT/SIGTERM: it stops the consumers, then the HTTP side
+
+
+def run_service(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on the loop uvicorn picks itself (``loop="auto"``: uvloop, installed),
+    for the services whose ``__main__`` owns the loop; uvicorn's HTTP side takes httptools."""
+    with asyncio.Runner(loop_factory=uvicorn.Config(app=None).get_loop_factory()) as runner:
+        return runner.run(main)
 
 
 async def run_with_http(app: Any, host: str, port: int) -> None:

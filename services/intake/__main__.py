@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from services.intake.server import IntakeServer
 from services.intake.settings import IntakeSettings
 from shared import tracing
-from shared.observability import configure_logging
+from shared.observability import configure_logging, run_service
 
 
 def main() -> None:
     settings = IntakeSettings.from_env()
     configure_logging("INFO", settings.log_format)
     tracing.configure("intake", settings.traces_dir)
-    asyncio.run(IntakeServer(settings).serve())
+    run_service(IntakeServer(settings).serve())
 
 
 if __name__ == "__main__":

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
 from shared import tracing
-from shared.observability import configure_logging, run_with_http
+from shared.observability import configure_logging, run_service, run_with_http
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     tracing.configure("notifier", settings.traces_dir)
     app = create_app(settings, with_mailsink=args.with_mailsink)
     # HTTP on its own port: health for the supervisor, /metrics for Prometheus.
-    asyncio.run(run_with_http(app, settings.notifier_host, settings.notifier_port))
+    run_service(run_with_http(app, settings.notifier_host, settings.notifier_port))
     return 0
 
 

@@ -4,13 +4,12 @@ the policy). An unusable policy file stops it at once with the file, line, key a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 from services.sla_monitor.app import create_app
 from services.sla_monitor.settings import SlaSettings
 from shared import tracing
-from shared.observability import configure_logging, run_with_http
+from shared.observability import configure_logging, run_service, run_with_http
 from shared.policy import PolicyError
 
 EXIT_BAD_POLICY = 2
@@ -29,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sla_monitor: invalid policy: {error}", file=sys.stderr)
         return EXIT_BAD_POLICY
     # HTTP on its own port: health for the supervisor, /metrics for Prometheus.
-    asyncio.run(run_with_http(app, settings.sla_host, settings.sla_port))
+    run_service(run_with_http(app, settings.sla_host, settings.sla_port))
     return 0
 
 
