@@ -17,9 +17,8 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 import msgspec
-from nats.errors import NoRespondersError
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
+from nats.js.errors import NoStreamResponseError, NotFoundError
 
 from shared.jsclient import Unavailable
 from shared.permissions import OUTBOX_BUCKET
@@ -67,11 +66,12 @@ class KvOutbox:
     async def put(self, intent: Intent) -> None:
         try:
             await self._js().publish(self._subject(intent.message_id), msgspec.json.encode(intent))
-        except NoRespondersError as error:
+        except NoStreamResponseError as error:
+            # nats-py turns the server's "no responders" (no stream has the subject) into this.
             # Retried like an outage: no letter goes out before its intent is kept.
             raise Unavailable(
-                f"the outbox bucket {self.bucket} does not exist: provision it with "
-                "`klachten up` or `klachten streams`"
+                f"no stream answers for the outbox bucket {self.bucket}: if it does not "
+                "exist, provision it with `klachten up` or `klachten streams`"
             ) from error
 
 

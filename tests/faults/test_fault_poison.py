@@ -33,13 +33,13 @@ from fault_support import (
     sized,
 )
 
+from klachten.stack_cli import provision_streams
 from services.notifier.mailsink import read_maildir
 from shared import events as ev
 from shared import subjects
 from shared.application import ComplaintsApplication
 from shared.complaint import Cause, Complaint
 from shared.natsserver import EmbeddedNats
-from shared.streams import provision
 from tests.helpers import ServiceProcess, free_port, wait_until_sync
 
 POISON = sized(200, 1000)
@@ -144,7 +144,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
         "reporting": ServiceProcess("reporting", env, tmp),
     }
     try:
-        asyncio.run(_provision(server.url))
+        asyncio.run(provision_streams(server.url, replicas=1))  # and buckets, as `klachten up`
         for process in running.values():
             process.start()
         health = f"http://127.0.0.1:{reporting}/health"
@@ -154,14 +154,6 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
         for process in running.values():
             process.stop()
         server.stop()
-
-
-async def _provision(url: str) -> None:
-    nc = await nats.connect(url)
-    try:
-        await provision(nc)
-    finally:
-        await nc.close()
 
 
 kinds: dict[int, str] = {}

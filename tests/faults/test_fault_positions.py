@@ -21,6 +21,7 @@ import pytest
 from fault_support import service_env
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from klachten.stack_cli import provision_streams
 from shared import events as ev
 from shared import subjects
 from shared.application import ComplaintsApplication
@@ -87,7 +88,7 @@ def submit(app: ComplaintsApplication, n: int) -> None:
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[tuple[EmbeddedNats, dict[str, str], Path]]:
     server = EmbeddedNats(tmp_path / "nats").start()
-    asyncio.run(_provision(server.url))
+    asyncio.run(provision_streams(server.url, replicas=1))  # and buckets, as `klachten up`
     ports = {"reporting": free_port(), "mail": free_port()}
     env = service_env(
         server.url,
@@ -113,14 +114,6 @@ def running(tmp_path: Path) -> Iterator[tuple[EmbeddedNats, dict[str, str], Path
         for process in processes:
             process.stop()
         server.stop()
-
-
-async def _provision(url: str) -> None:
-    nc = await nats.connect(url)
-    try:
-        await provision(nc)
-    finally:
-        await nc.close()
 
 
 def test_positions_beyond_the_end_of_the_log_make_the_services_unready(

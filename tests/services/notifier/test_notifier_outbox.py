@@ -19,6 +19,7 @@ from shared import events as ev
 from shared import permissions
 from shared.application import ComplaintsApplication
 from shared.buckets import provision_buckets
+from shared.jsclient import Unavailable
 from shared.natsserver import EmbeddedNats
 from shared.settings import nats_connect_options
 from tests.helpers import wait_until
@@ -74,6 +75,16 @@ async def test_only_the_notifier_may_write_its_outbox(tmp_path: Path) -> None:
         with pytest.raises(nats.errors.Error):
             await KvOutbox(intake.jetstream).put(intent)
         await intake.close()
+
+
+async def test_a_missing_outbox_bucket_is_named_and_retried(nats_server: EmbeddedNats) -> None:
+    nc = await nats.connect(nats_server.url)
+    intent = Intent(message_id="<x@klachten.local>", state="sending", date=datetime.now(UTC))
+    try:
+        with pytest.raises(Unavailable, match=r"NOTIFIER_OUTBOX.*klachten up"):
+            await KvOutbox(nc.jetstream).put(intent)
+    finally:
+        await nc.close()
 
 
 async def _ignore(error: Exception) -> None:
