@@ -22,6 +22,14 @@ def signer_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "signer"
 
 
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's data folder: nothing a test does (keys, high-water marks, credentials)
+    lands in the checkout's ./data or leaks into the next test."""
+    monkeypatch.setenv("KLACHTEN_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
 @pytest.fixture
 def nats_server(tmp_path: Path) -> Iterator[EmbeddedNats]:
     """A fresh nats-server on free ports with its own store; no streams."""
