@@ -5,7 +5,7 @@ their own fields (with defaults) and get the same `from_env()`.
 
     KLACHTEN_DATA_DIR            ./data     streams, SQLite, credentials, mail
     KLACHTEN_NATS_URL            nats://127.0.0.1:<KLACHTEN_NATS_PORT>; a comma list of every seed
-    KLACHTEN_NATS_PASSWORD                  password of the process's own NATS user (intake, …; CLI: admin)
+    KLACHTEN_NATS_PASSWORD                  password of the process's own NATS user (CLI: admin)
     KLACHTEN_NATS_PORT           4222       client port of the embedded nats-server
     KLACHTEN_NATS_MONITOR_PORT   8222       its monitoring (HTTP) port
     KLACHTEN_NATS_CLUSTER_PORT   6222       first route port of `klachten up --cluster`
