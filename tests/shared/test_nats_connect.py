@@ -22,6 +22,7 @@ def test_credentials_of_a_seed_become_options_and_leave_every_url() -> None:
         "servers": SEEDS.split(","),
         "user": "intake",
         "password": "p@ss:wörd",
+        "inbox_prefix": "_INBOX_intake",  # replies only to its own inbox
     }
 
 

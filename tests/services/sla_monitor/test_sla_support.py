@@ -43,6 +43,7 @@ def sla_settings(url: str, policy: Path, **overrides: object) -> SlaSettings:
         "sla_retry_base": 0.2,
         "sla_retry_cap": 1.0,
         "sla_workers": 4,
+        "data_dir": policy.parent / "data",  # the test's own folder, never the checkout's
     }
     return SlaSettings(**{**values, **overrides})  # type: ignore[arg-type]
 
