@@ -26,14 +26,14 @@ from bench.common import load_average, machine
 console = Console(width=None if sys.stdout.isatty() else 200)
 SIZES: dict[str, dict[str, Any]] = {
     "small": {
-        "intake": (500, 32, 200, 5),
-        "pipeline": [(200, 5), (20, 5)],
+        "intake": (500, 32, 50, 5),
+        "pipeline": [(20, 5)],
         "persistence": ([10_000, 50_000], 500, 200),
         "rebuild": [10_000, 50_000],
     },
     "full": {
-        "intake": (2000, 32, 200, 10),
-        "pipeline": [(200, 20), (20, 20)],
+        "intake": (2000, 32, 100, 10),
+        "pipeline": [(50, 20), (20, 20)],
         "persistence": ([100_000, 1_000_000], 2000, 1000),
         "rebuild": [100_000, 1_000_000],
     },

@@ -80,14 +80,43 @@ def fast_sync_config(directory: Path) -> Path:
     return path
 
 
-class Service:
-    """`python -m services.<name>` with an environment, output to a log file."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc/<pid>/stat; 0 when gone.
+    Stable under noise, unlike wall-clock rates on a shared machine."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path, *args: str) -> None:
+
+def children(pid: int) -> dict[int, str]:
+    """Direct children of a process: pid -> command line."""
+    found: dict[int, str] = {}
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for kid in map(int, kids):
+            try:
+                found[kid] = Path(f"/proc/{kid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+    return found
+
+
+class Service:
+    """`python -m services.<name>` (or `module`) with an environment, output to a log file."""
+
+    def __init__(
+        self, name: str, env: dict[str, str], log_dir: Path, *args: str, module: str = ""
+    ) -> None:
         self.name = name
         log = (log_dir / f"{name}.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}", *args],
+            [sys.executable, "-m", module or f"services.{name}", *args],
             cwd=REPO_ROOT,
             env={**os.environ, **env},
             stdout=log,

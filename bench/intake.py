@@ -2,9 +2,12 @@
 
     .venv/bin/python -m bench.intake [--count 2000] [--concurrency 32] [--rate 200 --seconds 10]
 
-Starts an embedded nats-server (sync_interval: always) and `python -m services.intake` as its
-own process, then measures POST /api/complaints at saturation and at a steady rate, and raw
-nats-py publishes of the same number of messages to the same stream in the same run.
+The shipped configuration, as `klachten up` runs it: an embedded nats-server with the
+generated users and passwords (`sync_interval: always`), `python -m services.intake` as its own
+process connecting as the `intake` user, writing its span file (KLACHTEN_TRACES_DIR) and
+signing its appends. Measures POST /api/complaints at saturation and at a steady rate, with the
+CPU seconds intake and nats-server used per complaint (/proc/<pid>/stat), and raw nats-py
+publishes of the same number of messages to the same stream, as the same user, in the same run.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ import nats
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import Row, free_port, ms
+from bench.common import Row, cpu_seconds, free_port, ms
+from klachten.stack_cli import provision_streams
+from shared import permissions, signing
 from shared.natsserver import EmbeddedNats
-from shared.streams import provision
+from shared.settings import nats_connect_options
 
 TOKEN = "bench-staff-token-0123456789"
 console = Console()
@@ -79,7 +84,7 @@ async def steady(base: str, rate: int, seconds: int) -> list[float]:
 
 
 async def raw(url: str, count: int, pipelined: bool) -> float:
-    nc = await nats.connect(url)
+    nc = await nats.connect(**nats_connect_options(url))  # as the user, in its inbox prefix
     js = nc.jetstream()
     data = b'{"type":"complaint.submitted","bench":true}' + b" " * 600
     started = time.perf_counter()
@@ -114,15 +119,17 @@ def wait_healthy(base: str, proc: subprocess.Popen[bytes]) -> None:
 
 def run(count: int, concurrency: int, rate: int, seconds: int) -> list[Row]:
     """Saturation and a steady rate through one intake process, then raw publishes."""
-    with (
-        tempfile.TemporaryDirectory(prefix="klachten-bench-") as tmp,
-        EmbeddedNats(Path(tmp) / "nats") as server,
-    ):
-        asyncio.run(_provision(server.url))
+    with tempfile.TemporaryDirectory(prefix="klachten-bench-") as tmp:
+        credentials, _ = permissions.ensure_credentials(Path(tmp))
+        signing.ensure_writer_keys(Path(tmp), signing.writers())
+        server = EmbeddedNats(Path(tmp) / "nats", credentials=credentials)
+        server.start()
+        asyncio.run(provision_streams(server.url_for(permissions.ADMIN), replicas=1))
         port = free_port()
         env = {
             **os.environ,
-            "KLACHTEN_NATS_URL": server.url,
+            "KLACHTEN_NATS_URL": server.url_for("intake"),
+            "KLACHTEN_TRACES_DIR": str(Path(tmp) / "traces"),
             "KLACHTEN_DATA_DIR": tmp,
             "KLACHTEN_INTAKE_PORT": str(port),
             "KLACHTEN_SMTP_PORT": str(free_port()),
@@ -137,15 +144,29 @@ def run(count: int, concurrency: int, rate: int, seconds: int) -> list[Row]:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(base, proc)
+            pids = {"intake": proc.pid, "nats-server": server.pid or 0}
+            before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             elapsed, sat = asyncio.run(saturation(base, count, concurrency))
             stead = asyncio.run(steady(base, rate, seconds))
+            used = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+            raw_cpu = cpu_seconds(pids["nats-server"])
+            t_await = asyncio.run(raw(server.url_for("intake"), count, pipelined=False))
+            raw_cpu = cpu_seconds(pids["nats-server"]) - raw_cpu
+            t_pipe = asyncio.run(raw(server.url_for("intake"), count, pipelined=True))
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-        t_await = asyncio.run(raw(server.url, count, pipelined=False))
-        t_pipe = asyncio.run(raw(server.url, count, pipelined=True))
+            server.stop()
     raw_figures = f"{count / t_await:,.0f}/s awaited · {count / t_pipe:,.0f}/s pipelined"
+    submitted = count + rate * seconds
+    cpu = " · ".join(f"{name} {s * 1000 / submitted:.1f} ms" for name, s in used.items())
     return [
+        Row(
+            "intake",
+            "CPU per complaint (saturation and steady together)",
+            cpu,
+            f"nats-server {raw_cpu * 1000 / count:.2f} ms per raw awaited publish",
+        ),
         Row(
             "intake",
             f"saturation, {count} complaints, {concurrency} concurrent",
@@ -169,12 +190,6 @@ def main() -> None:
     for row in run(a.count, a.concurrency, a.rate, a.seconds):
         table.add_row(row.what, row.ours, row.baseline)
     console.print(table)
-
-
-async def _provision(url: str) -> None:
-    nc = await nats.connect(url)
-    await provision(nc)
-    await nc.close()
 
 
 if __name__ == "__main__":
