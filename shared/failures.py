@@ -9,6 +9,8 @@ The answer picks the HTTP status, the words people read (Dutch and English) and 
   ERROR log naming the permission; SMTP 451 so the sender retries once it is fixed.
 - ``invalid``: the server refused the request as malformed or too large → 500 / SMTP 554.
 - ``storage_full``: the store is full → 503 "storage is full" / SMTP 452 4.3.1.
+- ``log_shrunk``: the log of record is shorter than it was (shared/highwater.py) → 503, words
+  that say an operator must restore it and nothing is accepted meanwhile / SMTP 451 4.3.0.
 - ``unavailable``: unreachable, timed out → 503 "unavailable" / SMTP 451 4.3.0.
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
-Kind = Literal["permission", "invalid", "storage_full", "unavailable"]
+Kind = Literal["permission", "invalid", "storage_full", "log_shrunk", "unavailable"]
 Lang = Literal["nl", "en"]
 
 INSUFFICIENT_RESOURCES = 10023  # JetStream: the store limit (max_file_store) is reached
@@ -38,16 +40,22 @@ class StorageFull(Exception):
     """Refused before trying: the store is known to be full (fail fast, not after timeouts)."""
 
 
+class LogShrunk(StorageFull):
+    """Refused before trying: the log lost events; nothing is appended until it is restored."""
+
+
 STATUS: dict[Kind, int] = {
     "permission": 500,
     "invalid": 500,
     "storage_full": 503,
+    "log_shrunk": 503,
     "unavailable": 503,
 }
 CODE: dict[Kind, str] = {
     "permission": "configuration",
     "invalid": "rejected",
     "storage_full": "storage_full",
+    "log_shrunk": "log_shrunk",
     "unavailable": "unavailable",
 }
 SMTP: dict[Kind, str] = {
@@ -56,6 +64,8 @@ SMTP: dict[Kind, str] = {
     "invalid": "554 5.3.4 our complaint log refused this message; please send it in parts or "
     "by another channel",
     "storage_full": "452 4.3.1 the storage of the complaint log is full; please try again later",
+    "log_shrunk": "451 4.3.0 the complaint log is shorter than it was and must be restored by "
+    "an operator; nothing is accepted meanwhile, please try again later",
     "unavailable": "451 4.3.0 the complaint log is unavailable; please try again later",
 }
 TEXTS: dict[Kind, dict[Lang, str]] = {
@@ -77,6 +87,13 @@ TEXTS: dict[Kind, dict[Lang, str]] = {
         "en": "The storage of the complaint log is full, so we could not save your request "
         "now. We have been alerted; please try again later.",
     },
+    "log_shrunk": {
+        "nl": "Het klachtenregister is korter dan het was: er ontbreken gegevens. Een beheerder "
+        "moet het herstellen; tot dan nemen wij niets aan. Wij zijn gewaarschuwd; probeer het "
+        "later opnieuw.",
+        "en": "The complaint log is shorter than it was: records are missing. An operator must "
+        "restore it; until then we accept nothing. We have been alerted; please try again later.",
+    },
     "unavailable": {
         "nl": "Het klachtenregister is tijdelijk niet bereikbaar. Probeer het over een paar "
         "minuten opnieuw.",
@@ -93,6 +110,8 @@ def classify(
     texts = " ".join(str(e).lower() for e in chain)
     if any(w in texts for w in PERMISSION_WORDS):
         return "permission"
+    if any(isinstance(e, LogShrunk) for e in chain):
+        return "log_shrunk"
     codes = {getattr(e, "err_code", None) for e in chain}
     full = any(isinstance(e, StorageFull) for e in chain)
     if full or INSUFFICIENT_RESOURCES in codes or any(w in texts for w in STORAGE_WORDS):
@@ -124,7 +143,8 @@ def http_body(kind: Kind, lang: Lang = "nl") -> dict[str, str]:
 
 def retry_after(kind: Kind) -> dict[str, str]:
     """Storage needs an operator: ask clients to wait longer than for a hiccup."""
-    return {"Retry-After": "60" if kind == "storage_full" else "5"} if STATUS[kind] == 503 else {}
+    wait = "60" if kind in ("storage_full", "log_shrunk") else "5"
+    return {"Retry-After": wait} if STATUS[kind] == 503 else {}
 
 
 def smtp_reply(kind: Kind | None) -> str:

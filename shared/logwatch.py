@@ -102,6 +102,17 @@ class LogWatch:
         """Why nothing may be appended now: the store cannot be written, or the log shrank."""
         return self.problems.get("log") or self.problems.get("shrunk")
 
+    def refuse_appends(self) -> None:
+        """Fail fast: no write is tried while the log shrank or its store is known full."""
+        if shrunk := self.problems.get("shrunk"):
+            raise failures.LogShrunk(shrunk)
+        if full := self.problems.get("log"):
+            raise failures.StorageFull(full)
+
+    def shrunk(self) -> str | None:
+        """Why consumers pause now (the log shrank), or None."""
+        return self.problems.get("shrunk")
+
     async def on_nats_error(self, error: Exception) -> None:
         """error_cb of a NATS connection: remember a permissions violation, say it loudly."""
         text = str(error)
@@ -125,6 +136,12 @@ class LogWatch:
 def current() -> LogWatch | None:
     """The watch this process started (the SMTP side of intake shares the HTTP side's)."""
     return _current
+
+
+def refuse_appends() -> None:
+    """`LogWatch.refuse_appends` of this process's watch (none started: nothing to refuse)."""
+    if _current is not None:
+        _current.refuse_appends()
 
 
 def classify(error: BaseException) -> failures.Kind | None:

@@ -169,25 +169,18 @@ async def _write_failed(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(body, failures.STATUS[kind], headers=failures.retry_after(kind))
 
 
-def refuse_if_full(watch: LogWatch) -> None:
-    """Fail fast: no write is tried while the store is known to be full."""
-    problem = watch.store_problem()
-    if problem is not None:
-        raise StorageFull(problem)
-
-
 async def guarded(request: Request, work: Awaitable[T]) -> T:
     """Await a write, but stop waiting (503 storage full) once the store is found full
-    instead of sitting out the append's retries. An abandoned write may still land; a retry
-    with the same Idempotency-Key then finds it."""
+    instead of sitting out the append's retries (503 log shrunk likewise). An abandoned write
+    may still land; a retry with the same Idempotency-Key then finds it."""
     watch: LogWatch = request.app.state.watch
-    refuse_if_full(watch)
+    watch.refuse_appends()
     task = asyncio.ensure_future(work)
     while not task.done():
         await asyncio.wait({task}, timeout=0.25)
         if not task.done() and watch.store_problem() is not None:
             task.add_done_callback(_forget)
-            refuse_if_full(watch)
+            watch.refuse_appends()
     return task.result()
 
 
@@ -245,7 +238,7 @@ def _add_api_routes(api: FastAPI) -> None:
             )
         except IdempotencyConflict:
             raise field_problem(
-                422, "Idempotency-Key", "this key was used for a different request"
+                422, "Idempotency-Key", domain.message("key_reused", lang)
             ) from None
         body = {
             "complaint_id": str(receipt.complaint_id),

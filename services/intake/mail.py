@@ -35,7 +35,8 @@ from nats.js.object_store import (
 from prometheus_client import Counter
 
 from services.intake import domain
-from services.intake.application import Intake
+from services.intake.application import IdempotencyConflict, Intake
+from services.intake.http import fingerprint
 from services.intake.mailparse import InboundMail, MailRejected, own_words, parse_mail
 from services.intake.settings import IntakeSettings
 from shared import events as ev
@@ -46,6 +47,12 @@ from shared.subjects import ATTACHMENTS_BUCKET
 
 log = logging.getLogger("klachten.intake.mail")
 UNAVAILABLE_REPLY = "451 4.3.0 the complaint log is unavailable; please try again later"
+KEY_REUSED_REPLY = {  # permanent: sending the same message again cannot help
+    "nl": "550 5.7.0 dit Message-ID is al gebruikt voor een ander bericht; "
+    "stuur het met een nieuw Message-ID",
+    "en": "550 5.7.0 this Message-ID was used before for another message; "
+    "send it with a new Message-ID",
+}
 MAIL_IGNORED = Counter(
     "klachten_inbound_mail_ignored", "Inbound mail accepted but not recorded", ["reason"]
 )
@@ -145,6 +152,7 @@ class IntakeMailHandler:
                 allowed_types=self.settings.allowed_attachment_types,
             )
             key = mail.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
+            logwatch.refuse_appends()  # a shrunken log or a full store: kept at the sender
             return await self.accept(mail, key, tuple(envelope.rcpt_tos))
         except MailRejected as rejected:
             log.info("rejected mail: %s", rejected.reply)
@@ -186,9 +194,16 @@ class IntakeMailHandler:
             submission.personal, attachments=refs, refused_attachments=mail.refused
         )
         submission = dataclasses.replace(submission, personal=personal)
-        receipt = await self.intake.submit(
-            submission, actor="complainant:email", idempotency_key=f"email:{key}"
-        )
+        try:  # the key is the sender's own; the same Message-ID with other words is refused
+            receipt = await self.intake.submit(
+                submission,
+                actor="complainant:email",
+                idempotency_key=key,
+                fingerprint=fingerprint({**data, "files": [r.sha256 for r in refs]}),
+                caller=f"email:{mail.sender_email}",
+            )
+        except IdempotencyConflict:
+            return KEY_REUSED_REPLY[mail.language]
         return f"250 2.0.0 complaint registered as {receipt.reference}"
 
     async def _link(self, mail: InboundMail, rcpt_tos: tuple[str, ...]) -> Link | None:
