@@ -3,7 +3,9 @@
 Idempotency survives restarts and the stream's duplicate window: the key's record is created
 in a KV bucket (create-only) *before* the append, and the complaint id is uuid5 of the key, so
 a crash between the two resumes with the same id and reference, and a second ``Submitted`` for
-that id is refused by the log's optimistic concurrency.
+that id is refused by the log's optimistic concurrency. A key is the caller's own: it counts
+within (caller, channel) only, so nobody can claim or read another caller's key, and the
+request's fingerprint is kept with it, so the same key with other content is refused.
 """
 
 from __future__ import annotations
@@ -108,13 +110,17 @@ class Intake:
         actor: str,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
+        caller: str | None = None,
     ) -> Receipt:
+        """``caller`` (default: the actor) and the channel scope the key: "complainant" for
+        anonymous callers, "staff:<name>", "email:<sender>" for inbound mail."""
         now = self.clock()
         received_at = submission.received_at or now
         if idempotency_key is None:
             complaint_id = uuid4()
             reference = await self._new_reference(received_at, complaint_id)
         else:
+            idempotency_key = scoped_key(caller or actor, submission.channel, idempotency_key)
             complaint_id, reference = await self._claim(idempotency_key, fingerprint, received_at)
             existing = await self._existing(complaint_id)
             if existing is not None:
@@ -168,7 +174,7 @@ class Intake:
             # Lost a race: the winner's reference counts, ours stays a gap, never reused.
             won = await create_or_read(self.idempotency, kv_key, json.dumps(mine).encode())
             record = json.loads(won)
-        if fingerprint and record.get("fp") and record["fp"] != fingerprint:
+        if record.get("fp") != fingerprint:
             raise IdempotencyConflict(key)
         return UUID(record["complaint_id"]), record["reference"]
 
@@ -441,6 +447,11 @@ def ev_to_dict(struct: Any) -> dict[str, Any]:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+def scoped_key(caller: str, channel: str, key: str) -> str:
+    """The key within its caller's and channel's namespace (JSON: no separator to forge)."""
+    return json.dumps([caller, channel, key], ensure_ascii=False)
 
 
 def _digest(key: str) -> str:

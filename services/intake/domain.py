@@ -48,6 +48,12 @@ _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
 
 MESSAGES: dict[str, dict[Lang, str]] = {
     "required": {"nl": "Dit veld is verplicht.", "en": "This field is required."},
+    "key_reused": {
+        "nl": "Deze Idempotency-Key is al gebruikt voor een verzoek met andere inhoud; "
+        "gebruik een nieuwe sleutel voor een nieuw verzoek.",
+        "en": "This Idempotency-Key was used before for a request with other content; "
+        "use a new key for a new request.",
+    },
     "string": {"nl": "Vul hier tekst in.", "en": "This must be text."},
     "object": {"nl": "Dit moet een object zijn.", "en": "This must be an object."},
     "integer": {"nl": "Vul een geheel getal in.", "en": "This must be a whole number."},

@@ -96,7 +96,7 @@ async def submit_form(request: Request, lang: str | None = None) -> HTMLResponse
         receipt = await intake.submit(
             dataclasses.replace(submission, personal=personal),
             actor="complainant",
-            idempotency_key=f"web:{key}" if key else None,
+            idempotency_key=key,
             fingerprint=fingerprint({**data, "files": [r.sha256 for r in refs]}),
         )
     except IdempotencyConflict:  # sent before with other words: this would be a second one

@@ -10,7 +10,8 @@ import httpx
 import nats
 from intake_runner import STAFF, complaint_body, intake_settings, start_intake
 
-from services.intake.application import Intake
+from services.intake.application import Intake, scoped_key
+from services.intake.http import fingerprint
 from shared.natsserver import EmbeddedNats
 
 
@@ -101,7 +102,9 @@ async def test_a_claimed_key_without_an_event_resumes_with_the_same_reference(
     nc = await nats.connect(provisioned_nats.url)
     try:
         intake = await Intake.open(nc.jetstream(), app=None)  # type: ignore[arg-type]
-        claimed_id, claimed_ref = await intake._claim("crash", None, datetime.now(UTC))
+        key = scoped_key("complainant", "web", "crash")  # the anonymous caller's key
+        claimed = await intake._claim(key, fingerprint(complaint_body()), datetime.now(UTC))
+        claimed_id, claimed_ref = claimed
     finally:
         await nc.close()
     service = start_intake(intake_settings(provisioned_nats))
