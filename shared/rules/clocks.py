@@ -17,20 +17,27 @@ from shared.rules.deadlines import ClockState, Extension, Pause, SlaInputError
 
 def clock_state(facts: Iterable[ev.Event]) -> ClockState:
     """Fold one complaint's events (in version order) into the summary the deadline rules read."""
-    it = iter(facts)
-    first = next(it, None)
-    if not isinstance(first, ev.Submitted):
+    state: ClockState | None = None
+    for fact in facts:
+        state = clock_step(state, fact)
+    if state is None:
         raise SlaInputError("a complaint's history starts with complaint.submitted")
-    state = ClockState(
-        complaint_id=str(first.complaint_id),
-        received_at=first.received_at,
-        category=first.category,
-        channel=first.channel,
-        priority=first.priority,
-    )
-    for fact in it:
-        state = _apply(state, fact)
     return state
+
+
+def clock_step(state: ClockState | None, fact: ev.Event) -> ClockState:
+    """One event more (`state` None: `fact` must be the submission)."""
+    if state is not None:
+        return _apply(state, fact)
+    if not isinstance(fact, ev.Submitted):
+        raise SlaInputError("a complaint's history starts with complaint.submitted")
+    return ClockState(
+        complaint_id=str(fact.complaint_id),
+        received_at=fact.received_at,
+        category=fact.category,
+        channel=fact.channel,
+        priority=fact.priority,
+    )
 
 
 def _apply(s: ClockState, f: ev.Event) -> ClockState:

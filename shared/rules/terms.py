@@ -26,27 +26,79 @@ import msgspec
 from shared import events as ev
 from shared.calendar import BusinessCalendar
 from shared.policy import Policy
-from shared.rules.clocks import clock_state
+from shared.rules.clocks import clock_state, clock_step
 from shared.rules.deadlines import ClockState, Pause, SlaInputError, deadlines
 
 _replace = msgspec.structs.replace
+
+
+class PendingExtension(msgspec.Struct, frozen=True):
+    """An extension decided (`complaint.extended`) whose notice has not been sent yet."""
+
+    extension_id: str  # the Extended event's id
+    statutory_by: datetime  # the end once the notice is sent in time
+
+
+class TermsFold(msgspec.Struct, frozen=True, kw_only=True):
+    """`current_terms`'s running state, storable as JSON (the reporting read model keeps it
+    per complaint, so its rows hold the same dates without re-reading the history)."""
+
+    clocks: ClockState | None = None
+    terms: ev.Terms | None = None
+    pending: tuple[PendingExtension, ...] = ()
 
 
 def current_terms(
     facts: Iterable[ev.Event], policy: Policy, calendar: BusinessCalendar
 ) -> ev.Terms:
     """The dates in force after `facts` (one complaint's events in version order)."""
-    seen: list[ev.Event] = []
-    terms: ev.Terms | None = None
+    return terms_of(terms_fold(facts, policy, calendar))
+
+
+def terms_fold(facts: Iterable[ev.Event], policy: Policy, calendar: BusinessCalendar) -> TermsFold:
+    state = TermsFold()
     for fact in facts:
-        seen.append(fact)
-        recorded = getattr(fact, "terms", None)
-        if recorded is None:
-            recorded = _completed(fact, seen, terms, policy, calendar)
-        terms = recorded
-    if terms is None:
+        state = next_terms(state, fact, policy, calendar)
+    return state
+
+
+def terms_of(state: TermsFold) -> ev.Terms:
+    if state.terms is None:
         raise SlaInputError("a complaint's history starts with complaint.submitted")
-    return terms
+    return state.terms
+
+
+def pending_statutory_by(state: TermsFold) -> datetime | None:
+    """The end an extension will set once its notice is sent (None: none waits)."""
+    return state.pending[-1].statutory_by if state.pending else None
+
+
+def next_terms(
+    state: TermsFold, fact: ev.Event, policy: Policy, calendar: BusinessCalendar
+) -> TermsFold:
+    """One event more. An extension takes effect when its notice (the notifier's
+    `letter_sent` of kind extension_notice caused by it) is sent before the term it extends
+    ends; a later notice moves nothing. Consented further delay (Awb 9:11 lid 2, second
+    sentence) rests on the complainant's own writing and counts when recorded. The
+    acknowledgement only copies the dates of its cause, so it changes none."""
+    clocks = clock_step(state.clocks, fact)
+    terms, pending = state.terms, state.pending
+    match fact:
+        case ev.Extended(with_consent=False) if terms is not None:
+            end = fact.terms.statutory_by if fact.terms else fact.statutory_by
+            pending = (*pending, PendingExtension(str(fact.event_id), end))
+        case ev.LetterSent(letter=ev.LetterRecord(kind="extension_notice")) if terms:
+            cause = str(fact.cause_event_id)
+            waiting = [p for p in pending if p.extension_id == cause]
+            pending = tuple(p for p in pending if p.extension_id != cause)
+            if waiting and fact.letter.sent_at < terms.statutory_by:
+                terms = _replace(terms, statutory_by=waiting[0].statutory_by)
+        case ev.Acknowledged() if terms is not None:
+            pass
+        case _:
+            recorded = getattr(fact, "terms", None)
+            terms = recorded or _completed(fact, clocks, terms, policy, calendar)
+    return TermsFold(clocks=clocks, terms=terms, pending=pending)
 
 
 def registration_terms(
@@ -146,7 +198,7 @@ def _stamped(terms: ev.Terms, policy: Policy, calendar: BusinessCalendar) -> ev.
 
 def _completed(
     fact: ev.Event,
-    seen: list[ev.Event],
+    clocks: ClockState,
     terms: ev.Terms | None,
     policy: Policy,
     calendar: BusinessCalendar,
@@ -154,14 +206,14 @@ def _completed(
     """An event that recorded no terms, read as the SLA monitor computed its dates before."""
     match fact:
         case ev.Submitted():
-            return _computed(clock_state(seen), policy, calendar)
+            return _computed(clocks, policy, calendar)
         case _ if terms is None:
             return None  # no submission first: current_terms refuses the history
         case ev.Extended():
             return _replace(terms, statutory_by=fact.statutory_by)
         case ev.Escalated():
-            computed = _computed(clock_state(seen), policy, calendar).respond_by
+            computed = _computed(clocks, policy, calendar).respond_by
             return _replace(terms, respond_by=fact.respond_by or computed, capped=False)
         case ev.Paused() | ev.Resumed():
-            return _moved_by_pauses(terms, _computed(clock_state(seen), policy, calendar), policy)
+            return _moved_by_pauses(terms, _computed(clocks, policy, calendar), policy)
     return terms

@@ -74,7 +74,46 @@ def test_an_extension_counts_from_the_recorded_end_and_never_ends_on_new_years_d
              now=at(date(2026, 11, 20)), cause=STAFF, terms=extended)  # fmt: skip
     last = facts(c)[-1]
     assert isinstance(last, ev.Extended) and last.statutory_by == extended.statutory_by
+    notice(c, last, at(date(2026, 11, 20), 15))
     assert rules.current_terms(facts(c), POLICY, CAL) == extended
+
+
+def notice(c: Complaint, extended: ev.Event, sent_at: datetime) -> None:
+    """The notifier's record of the extension notice, sent at `sent_at`."""
+    sent = msgspec.structs.replace(letter("extension_notice"), sent_at=sent_at)
+    c.record_letter(letter=sent, cause_event_id=extended.event_id, now=sent_at, cause=STAFF)
+
+
+def test_an_extension_is_pending_until_its_notice_is_sent_and_void_when_sent_too_late() -> None:
+    # Received Friday 23 October 2026: the term ends with Friday 4 December.
+    c, t = registered(at(date(2026, 10, 23)))
+    extended = rules.extension_terms(facts(c), 2, POLICY, CAL)
+    c.extend(weeks=2, reason="Advies nodig.", statutory_by=t.statutory_by,
+             now=at(date(2026, 12, 3)), cause=STAFF, terms=extended)  # fmt: skip
+    decided = facts(c)[-1]
+    fold = rules.terms_fold(facts(c), POLICY, CAL)
+    assert rules.terms_of(fold).statutory_by == t.statutory_by  # decided, not yet in force
+    assert rules.pending_statutory_by(fold) == extended.statutory_by
+    notice(c, decided, at(date(2026, 12, 4), 20))  # 21:00 in Amsterdam, still 4 December
+    assert rules.current_terms(facts(c), POLICY, CAL).statutory_by == extended.statutory_by
+    assert rules.pending_statutory_by(rules.terms_fold(facts(c), POLICY, CAL)) is None
+    d, u = registered(at(date(2026, 10, 23)))
+    d.extend(weeks=2, reason="Advies nodig.", statutory_by=u.statutory_by,
+             now=at(date(2026, 12, 3)), cause=STAFF, terms=extended)  # fmt: skip
+    notice(d, facts(d)[-1], at(date(2026, 12, 4), 23))  # 00:00 on 5 December: too late
+    assert rules.current_terms(facts(d), POLICY, CAL).statutory_by == u.statutory_by
+
+
+def test_the_acknowledgement_keeps_an_extension_noticed_before_it() -> None:
+    c, t = registered(at(date(2026, 10, 23)))
+    extended = rules.extension_terms(facts(c), 4, POLICY, CAL)
+    c.extend(weeks=4, reason="Advies.", statutory_by=t.statutory_by,
+             now=at(date(2026, 10, 23), 11), cause=STAFF, terms=extended)  # fmt: skip
+    notice(c, facts(c)[-1], at(date(2026, 10, 23), 12))
+    # The notifier copies the dates of the acknowledgement's cause (the submission).
+    c.acknowledge(letter=letter(), respond_by=t.respond_by, statutory_by=t.statutory_by,
+                  now=at(date(2026, 10, 23), 13), cause=STAFF, terms=t)  # fmt: skip
+    assert rules.current_terms(facts(c), POLICY, CAL).statutory_by == extended.statutory_by
 
 
 def test_an_escalation_term_is_capped_at_the_statutory_end() -> None:
@@ -114,6 +153,7 @@ def test_old_events_without_terms_are_completed_as_the_monitor_computed_them() -
     told = old.statutory_by + timedelta(weeks=4)  # what an old extension letter said
     c.extend(weeks=4, reason="Advies.", statutory_by=old.statutory_by,
              now=at(date(2026, 11, 2)), cause=STAFF)  # fmt: skip
+    notice(c, facts(c)[-1], at(date(2026, 11, 2), 12))  # old ones count from the notice too
     got = rules.current_terms(facts(c), POLICY, CAL)
     assert got.statutory_by == told  # recorded dates are read, never recomputed
 
