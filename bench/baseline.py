@@ -6,9 +6,9 @@ The same I/O with the same libraries, one process per klachten service it stands
 - ``web`` (intake): FastAPI on uvicorn (uvloop, httptools), ``POST /api/complaints`` does one
   JetStream publish;
 - ``letters`` (notifier with its mail sink): a durable pull consumer of ``submitted`` renders
-  a jinja2 letter (text and HTML), builds it with ``email``, sends it with aiosmtplib to the
-  embedded mail sink (same code as klachten's, in the same process) and publishes
-  ``acknowledged``;
+  a jinja2 letter (text and HTML), builds it with ``email``, sends it with aiosmtplib (four
+  kept connections) to the embedded mail sink (klachten's code, in the same process) and
+  publishes ``acknowledged``;
 - ``timers`` (sla_monitor): every event publishes one JetStream message schedule;
 - ``readmodel`` (reporting): every event is one SQLite upsert, committed (WAL, synchronous
   NORMAL, as reporting).
@@ -18,6 +18,7 @@ No signatures, encryption, idempotency, OCC, aggregates, tracing or health. Sett
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
@@ -35,6 +36,7 @@ import jinja2
 import nats
 import uvicorn
 from fastapi import FastAPI
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from pydantic import BaseModel
 
@@ -105,7 +107,9 @@ def web() -> None:
 Handler = Callable[[JetStreamContext, dict[str, Any], str], Awaitable[None]]
 
 
-async def consume(durable: str, subject: str, handle: Handler) -> None:
+async def consume(durable: str, subject: str, handle: Handler, *, together: bool = False) -> None:
+    """Pull batches of up to 64; `together`: a batch's messages at once (as faststream does),
+    else one after the other (a read model applies events in order)."""
     nc = await nats.connect(os.environ["BASE_NATS_URL"])
     js = nc.jetstream()
     sub = await js.pull_subscribe(subject, durable=durable, stream="BASELINE")
@@ -114,9 +118,16 @@ async def consume(durable: str, subject: str, handle: Handler) -> None:
             batch = await sub.fetch(64, timeout=1)
         except (TimeoutError, nats.errors.TimeoutError):
             continue
-        for msg in batch:
+
+        async def one(msg: Msg) -> None:
             await handle(js, json.loads(msg.data), msg.subject)
             await msg.ack()
+
+        if together:
+            await asyncio.gather(*map(one, batch))
+        else:
+            for msg in batch:
+                await one(msg)
 
 
 async def send_letter(js: JetStreamContext, event: dict[str, Any], _: str) -> None:
@@ -133,7 +144,11 @@ async def send_letter(js: JetStreamContext, event: dict[str, Any], _: str) -> No
     message["Message-ID"] = make_msgid(domain="example.org")
     message.set_content(text)
     message.add_alternative(f"<html><body><pre>{text}</pre></body></html>", subtype="html")
-    await aiosmtplib.send(message, hostname="127.0.0.1", port=int(os.environ["BASE_SMTP_PORT"]))
+    smtp = await SMTP_POOL.get()
+    try:
+        await smtp.send_message(message)
+    finally:
+        SMTP_POOL.put_nowait(smtp)
     cid = event["complaint_id"]
     ack = {"type": "complaint.acknowledged", "complaint_id": cid, "at": now.isoformat()}
     await js.publish(
@@ -141,12 +156,19 @@ async def send_letter(js: JetStreamContext, event: dict[str, Any], _: str) -> No
     )
 
 
+SMTP_POOL: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
+
+
 async def letters() -> None:
     from services.notifier.mailsink import MailSink
 
     sink = MailSink(Path(os.environ["BASE_DIR"]) / "mail", port=int(os.environ["BASE_SMTP_PORT"]))
     async with sink:
-        await consume("letters", "base.ev.*.submitted", send_letter)
+        for _ in range(4):  # four connections kept open, as the notifier's pool
+            smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=sink.port)
+            await smtp.connect()
+            SMTP_POOL.put_nowait(smtp)
+        await consume("letters", "base.ev.*.submitted", send_letter, together=True)
 
 
 async def schedule(js: JetStreamContext, event: dict[str, Any], _: str) -> None:
@@ -179,7 +201,7 @@ def main(role: str) -> None:
     elif role == "letters":
         run_service(letters())
     elif role == "timers":
-        run_service(consume("timers", "base.ev.>", schedule))
+        run_service(consume("timers", "base.ev.>", schedule, together=True))
     elif role == "readmodel":
         run_service(consume("readmodel", "base.ev.>", readmodel_handler()))
     else:

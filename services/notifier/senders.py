@@ -4,13 +4,16 @@
 so the caller never has to know aiosmtplib's exception tree. Timeouts follow RFC 5321 §4.5.3.2:
 a relay may take up to 10 minutes to answer the end of DATA, and giving up earlier sends the
 letter twice when it was accepted after all. `RelayGate` lets letters that wait for a relay
-that is down go out together as soon as it answers again.
+that is down go out together as soon as it answers again. Connections to the relay are kept
+and reused (`_Pool`): a connection and EHLO per letter cost more than the letter.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -99,8 +102,7 @@ def build_message(
 async def send(message: EmailMessage, relay: RelaySettings) -> SendReceipt:
     """Deliver `message` to the relay; raise TransientSendError or PermanentSendError."""
     try:
-        async with _client(relay) as smtp:
-            refused, response = await smtp.send_message(message, timeout=relay.data_timeout)
+        refused, response = await _pool(relay).send(message)
     except aiosmtplib.SMTPRecipientsRefused as error:
         raise _recipients_refused(error) from error
     except aiosmtplib.SMTPAuthenticationError as error:
@@ -115,6 +117,62 @@ async def send(message: EmailMessage, relay: RelaySettings) -> SendReceipt:
     return SendReceipt(
         message_id=str(message["Message-ID"]), recipients=accepted, relay_response=response
     )
+
+
+class _Pool:
+    """Up to `size` connections to one relay, each reused by the next letter. Only a connection
+    whose last letter was accepted goes back; one idle longer than `max_idle` is closed (relays
+    drop idle clients, RFC 5321 §4.5.3.2.7). A reused connection the relay has closed meanwhile
+    costs one retry on a new connection, never the letter."""
+
+    def __init__(self, relay: RelaySettings, size: int = 4, max_idle: float = 60.0) -> None:
+        self.relay, self.max_idle = relay, max_idle
+        self.idle: list[tuple[aiosmtplib.SMTP, float]] = []
+        self.slots = asyncio.Semaphore(size)
+
+    async def send(self, message: EmailMessage) -> tuple[dict[str, object], str]:
+        async with self.slots:
+            reused = self._take()
+            if reused is not None:
+                try:
+                    return await self._send_on(reused, message)
+                except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
+                    pass  # closed by the relay while idle: once more, on a new connection
+            smtp = _client(self.relay)
+            await smtp.connect()
+            return await self._send_on(smtp, message)
+
+    def _take(self) -> aiosmtplib.SMTP | None:
+        while self.idle:
+            smtp, since = self.idle.pop()
+            if smtp.is_connected and time.monotonic() - since < self.max_idle:
+                return smtp
+            smtp.close()
+        return None
+
+    async def _send_on(
+        self, smtp: aiosmtplib.SMTP, message: EmailMessage
+    ) -> tuple[dict[str, object], str]:
+        try:
+            refused, response = await smtp.send_message(message, timeout=self.relay.data_timeout)
+        except BaseException:
+            smtp.close()  # its state after a failure is unknown: never reuse it
+            raise
+        self.idle.append((smtp, time.monotonic()))
+        return dict(refused), response
+
+
+_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[RelaySettings, _Pool]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _pool(relay: RelaySettings) -> _Pool:
+    """The pool of this event loop for `relay` (connections belong to one loop)."""
+    pools = _pools.setdefault(asyncio.get_running_loop(), {})
+    if relay not in pools:
+        pools[relay] = _Pool(relay)
+    return pools[relay]
 
 
 def _client(relay: RelaySettings) -> aiosmtplib.SMTP:
