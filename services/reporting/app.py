@@ -234,14 +234,16 @@ def create_app(
         return answers[name]()
 
     @app.get("/api/export/{filename}")
-    def export(request: Request, filename: str) -> StreamingResponse:
+    def export(request: Request, filename: str) -> Response:
         require_staff(request)
-        strict_query(request, set())
+        strict_query(request, {"since_seq"} if filename.endswith(".parquet") else set())
         for past in {"as_of", "as_of_seq"} & set(request.query_params):
             raise invalid(past, "an export is of the log as it is now; a past state: /api/reports")
         name, _, fmt = filename.rpartition(".")
-        if name not in exports.NAMES or fmt not in exports.FORMATS:
-            raise invalid("filename", f"use <{'|'.join(exports.NAMES)}>.<jsonl|csv>")
+        if name not in exports.NAMES or fmt not in (*exports.FORMATS, "parquet"):
+            raise invalid("filename", f"use <{'|'.join(exports.NAMES)}>.<jsonl|csv|parquet>")
+        if fmt == "parquet":
+            return _parquet(request, name)
         media = "application/x-ndjson" if fmt == "jsonl" else "text/csv"
         lines = exports.export(name, fmt, request.app.state.link, request.app.state.view)
         return StreamingResponse(lines, media_type=f"{media}; charset=utf-8")
@@ -259,6 +261,24 @@ def _position(app: FastAPI) -> Check:
         return asyncio.to_thread(position_problem, app.state.view, app.state.link)
 
     return check
+
+
+def _parquet(request: Request, name: str) -> Response:
+    """Rows after ``since_seq`` (default 0) up to the read models' position, which the
+    ``Klachten-Stream-Sequence`` header gives for the next request's ``since_seq``."""
+    since = request.query_params.get("since_seq", "0")
+    if not (since.isascii() and since.isdigit()):
+        raise invalid("since_seq", "use a stream sequence: a whole number ≥ 0")
+    state = request.app.state
+    try:
+        body, position = exports.parquet_of_view(name, state.link, state.view, int(since))
+    except exports.ExportError as e:
+        raise invalid("since_seq", str(e)) from None
+    headers = {
+        "Klachten-Stream-Sequence": str(position),
+        "Content-Disposition": f'attachment; filename="{name}.parquet"',
+    }
+    return Response(body, media_type="application/vnd.apache.parquet", headers=headers)
 
 
 def _complaint_id(request: Request, key: str) -> str:

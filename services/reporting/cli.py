@@ -4,6 +4,7 @@
     klachten projections rebuild [--backend sqlite|postgres] [--db …] [--no-compare]
     klachten projections history <reference|complaint id>
     klachten export <events|complaints_status_and_deadlines|…> [--format jsonl|csv] [--out FILE]
+    klachten export parquet --out DIR [--since-seq N] [--as-of-seq M]
     klachten audit history <reference|complaint id>
 """
 
@@ -183,16 +184,42 @@ def audit_history_command(
 
 @export_app.command("export")
 def export_command(
-    name: Annotated[str, typer.Argument(help=f"one of: {', '.join(exports.NAMES)}")],
+    name: Annotated[
+        str, typer.Argument(help=f"parquet (every export, incremental) or one of: {exports.NAMES}")
+    ],
     format: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv")] = "jsonl",
     out: Annotated[
-        Path | None, typer.Option(help="file to write (default: standard output)")
+        Path | None,
+        typer.Option(help="file to write (default: standard output); parquet: the folder"),
+    ] = None,
+    since_seq: Annotated[
+        int | None,
+        typer.Option(min=0, help="parquet: after this stream sequence (default: where it stopped)"),
+    ] = None,
+    as_of_seq: Annotated[
+        int | None, typer.Option(min=0, help="parquet: up to this stream sequence (default: all)")
     ] = None,
 ) -> None:
-    """Export events (from the log) or a read model, without personal data."""
-    if name not in exports.NAMES or format not in exports.FORMATS:
-        raise typer.BadParameter(f"use one of {exports.NAMES} and --format jsonl|csv")
+    """Export events (from the log) or a read model, without personal data. `parquet` writes
+    every export into a folder, continuing from the last run; the analyst NATS user suffices."""
     settings = ReportingSettings.from_env()
+    if name == "parquet":
+        if out is None:
+            raise typer.BadParameter("parquet writes a folder: give --out DIR")
+        link = JetStreamLink(settings.nats_url, name="klachten-export", **COMMAND_CONNECT)
+        try:
+            run = exports.write_parquet(link, out, since_seq, as_of_seq)
+        except exports.ExportError as e:
+            console.print(f"klachten export: {e}")
+            raise typer.Exit(2) from None
+        finally:
+            link.close()
+        counts = ", ".join(f"{n} {t}" for t, n in run.rows.items())
+        said = f"sequences {run.since + 1}..{run.last}: {counts}; the next run continues there"
+        console.print(said if run.rows else f"nothing new after sequence {run.since}")
+        return
+    if name not in exports.NAMES or format not in exports.FORMATS:
+        raise typer.BadParameter(f"use parquet or one of {exports.NAMES} and --format jsonl|csv")
     link = JetStreamLink(settings.nats_url, name="klachten-export", **COMMAND_CONNECT)
     try:
         stream = out.open("w", encoding="utf-8") if out else sys.stdout
