@@ -2,6 +2,7 @@
 
     klachten sla simulate --policy candidate.toml [--current config/policy.toml]
                           [--from 2026-01-01] [--to 2027-01-01] [--as-of …] [--events FILE]
+                          [--format table|json]
 
 Reads the history read-only (the COMPLAINTS stream at KLACHTEN_NATS_URL, or a JSON Lines file
 of contract events such as ``klachten export events``) and writes nothing.
@@ -105,26 +106,37 @@ def simulate_command(
         Path | None, typer.Option(help="JSON Lines of contract events instead of the log")
     ] = None,
     changes: Annotated[int, typer.Option(help="complaints listed whose outcome changes")] = 20,
+    output: Annotated[
+        str, typer.Option("--format", help="table (people) or json (docs/operations.md)")
+    ] = "table",
 ) -> None:
     """Replay the real history under a candidate policy beside the current one."""
+    if output not in ("table", "json"):
+        raise typer.BadParameter(f"--format is table or json, not {output!r}")
     settings = SlaSettings.from_env()
     now_rules, new_rules = _rules(current or settings.policy_path), _rules(policy)
     started = time.perf_counter()
     facts, skipped = read_file(events) if events else read_log(settings.nats_url)
     histories = sim.group(facts)
     read_s = time.perf_counter() - started
+    until = _moment(as_of) or datetime.now(UTC)
     result = sim.compare(
         histories,
         now_rules,
         new_rules,
-        until=_moment(as_of) or datetime.now(UTC),
+        until=until,
         received_from=_moment(received_from),
         received_to=_moment(received_to),
     )
     sim_s = time.perf_counter() - started - read_s
+    if output == "json":
+        figures = {"events": len(facts), "undecodable": skipped, "read_s": read_s, "sim_s": sim_s}
+        typer.echo(msgspec.json.encode(as_json(result, until, figures)).decode())
+        return
     console.print(breach_table(result))
     console.print(category_table(result))
     console.print(changed_table(result, changes))
+    console.print(unreproduced_table(result, changes))
     console.print(
         f"{len(facts)} events of {len(histories)} complaints read in {read_s:.2f} s"
         f"{f' ({skipped} undecodable skipped)' if skipped else ''}; "
@@ -174,3 +186,52 @@ def changed_table(r: sim.Comparison, limit: int) -> Table:
     for now, then in sorted(r.changed, key=lambda p: p[0].reference)[:limit]:
         table.add_row(now.reference, now.category, now.label, then.label)
     return table
+
+
+def unreproduced_table(r: sim.Comparison, limit: int) -> Table:
+    title = f"Not reproduced by the policy in force: {len(r.not_reproduced)} (first {limit})"
+    table = Table(title=title)
+    for name in ("reference", "recorded in log", "current", "why"):
+        table.add_column(name)
+    for log, now, why in sorted(r.not_reproduced, key=lambda p: p[0].reference)[:limit]:
+        table.add_row(log.reference, log.label, now.label, escape(why))
+    return table
+
+
+def as_json(r: sim.Comparison, until: datetime, figures: dict[str, object]) -> dict[str, object]:
+    """The machine-readable result; its keys are documented in docs/operations.md."""
+
+    def summary(s: sim.Summary) -> dict[str, object]:
+        return {
+            "policy_version": s.version,
+            "complaints": s.complaints,
+            "breached": s.breached,
+            "by_level": {str(k): v for k, v in sorted(s.by_level.items())},
+            "by_clock": dict(sorted(s.by_clock.items())),
+        }
+
+    def steps(o: sim.Outcome) -> list[dict[str, object]]:
+        keys = ("level", "clock", "at", "deadline", "respond_by")
+        return [dict(zip(keys, s.key(), strict=True)) for s in o.steps]
+
+    why = {log.complaint_id: reason for log, _, reason in r.not_reproduced}
+    return {
+        "as_of": until,
+        "summary": {k: summary(getattr(r, k)) for k in ("recorded", "current", "candidate")},
+        "complaints": [
+            {
+                "complaint_id": log.complaint_id,
+                "reference": log.reference,
+                "category": log.category,
+                "recorded": steps(log),
+                "current": steps(now),
+                "candidate": steps(then),
+                "reproduced": log.complaint_id not in why,
+                "not_reproduced_because": why.get(log.complaint_id),
+            }
+            for log, now, then in sorted(r.outcomes, key=lambda o: o[0].reference)
+        ],
+        "not_reproduced": len(r.not_reproduced),
+        "changed": len(r.changed),
+        "figures": figures,
+    }

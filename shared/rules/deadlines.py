@@ -10,7 +10,10 @@ Semantics (see shared/calendar.py for the deadline convention: first instant tha
   recorded at or after the deadline, and its `breach_id` is deterministic so the caller can
   dedupe. Several breaches at once are all listed, earliest first; record only the first
   (`next_escalation`): that escalation consumes the others. At the top level nothing breaches.
-- a step done by `now`, even late, is done; closed complaints never breach.
+- a step counts as done for a deadline only when it was done before that deadline: a late
+  acknowledgement or answer does not undo the breach, so the decision is the same whenever
+  the monitor looks (at the deadline, or later after downtime or a late registration) and the
+  what-if replay can reproduce it; closed complaints never breach.
 
 Errors: wrong input raises `SlaInputError`; refused commands are returned as `Refusal` values.
 """
@@ -127,7 +130,10 @@ def breaches(state: ClockState, deadlines: Deadlines, now: datetime) -> list[Bre
     found = [
         _breach(state, deadlines, clock, deadline)
         for clock, deadline, done in _clocks(state, deadlines, now)
-        if deadline is not None and now >= deadline and not done and _unconsumed(state, deadline)
+        if deadline is not None
+        and now >= deadline
+        and not (done is not None and done < deadline)
+        and _unconsumed(state, deadline)
     ]
     return sorted(found, key=lambda b: (b.deadline, _CLOCK_ORDER[b.clock]))
 
@@ -141,7 +147,7 @@ def next_check_at(state: ClockState, deadlines: Deadlines, now: datetime) -> dat
     """The earliest future deadline still open: when a timer should wake the monitor."""
     if _done(state.closed_at, now) or state.escalation_level >= deadlines.top_level:
         return None
-    pending = [d for _, d, done in _clocks(state, deadlines, now) if d and d > now and not done]
+    pending = [d for _, d, done in _clocks(state, deadlines, now) if d and d > now and done is None]
     return min(pending, default=None)
 
 
@@ -177,22 +183,27 @@ _CLOCK_ORDER: dict[str, int] = {"statutory": 0, "respond": 1, "acknowledge": 2}
 
 def _clocks(
     state: ClockState, d: Deadlines, now: datetime
-) -> list[tuple[Clock, datetime | None, bool]]:
-    responded = _responded_at_level(state, now)
-    acknowledged = _done(state.acknowledged_at, now) or _done(state.responded_at, now)
+) -> list[tuple[Clock, datetime | None, datetime | None]]:
+    """Each clock's deadline and when its step was done by `now` (None: not done)."""
+    responded = _done_at(state.responded_at, now)
+    done = [t for t in (_done_at(state.acknowledged_at, now), responded) if t is not None]
     return [
-        ("acknowledge", d.acknowledge_by, acknowledged),
-        ("respond", d.respond_by, responded),
-        ("statutory", d.statutory_by, _done(state.responded_at, now)),
+        ("acknowledge", d.acknowledge_by, min(done, default=None)),
+        ("respond", d.respond_by, _responded_at_level(state, responded)),
+        ("statutory", d.statutory_by, responded),
     ]
 
 
-def _responded_at_level(state: ClockState, now: datetime) -> bool:
+def _responded_at_level(state: ClockState, responded: datetime | None) -> datetime | None:
     # After an escalation the level owes a new response; an earlier one does not count.
-    if not _done(state.responded_at, now):
-        return False
     last = state.last_escalated_at
-    return state.escalation_level == 0 or last is None or state.responded_at >= last
+    if responded is None or state.escalation_level == 0 or last is None or responded >= last:
+        return responded
+    return None
+
+
+def _done_at(at: datetime | None, now: datetime) -> datetime | None:
+    return at if _done(at, now) else None
 
 
 def _unconsumed(state: ClockState, deadline: datetime) -> bool:

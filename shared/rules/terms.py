@@ -217,3 +217,26 @@ def _completed(
         case ev.Paused() | ev.Resumed():
             return _moved_by_pauses(terms, _computed(clocks, policy, calendar), policy)
     return terms
+
+
+def terms_as_decided(
+    fact: ev.Event, before: list[ev.Event], policy: Policy, calendar: BusinessCalendar
+) -> ev.Terms | None:
+    """The terms the writer of `fact` records with `policy` (the what-if replay re-decides a
+    history with it): the same deciders intake and the notifier call, at the event's moment.
+    None for events that record no dates."""
+    now = fact.occurred_at
+    match fact:
+        case ev.Submitted():
+            return registration_terms(clock_state([fact]), policy, calendar, now)
+        case ev.Acknowledged():
+            return current_terms(before, policy, calendar)  # the notifier copies them
+        case ev.Extended():
+            return extension_terms(before, fact.weeks, policy, calendar)
+        case ev.Escalated():
+            return escalation_terms(before, fact.level, now, policy, calendar)
+        case ev.Paused():
+            return pause_terms(before, now, policy, calendar)
+        case ev.Resumed():
+            return resume_terms(before, now, policy, calendar)
+    return None
