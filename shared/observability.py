@@ -32,6 +32,7 @@ import uvicorn
 from faststream.asgi import AsgiResponse, get
 from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from shared import tracing
 from shared.logwatch import LogWatch
@@ -150,6 +151,47 @@ class _HttpServer(uvicorn.Server):
         yield  # the service owns SIGINT/SIGTERM: it stops the consumers, then the HTTP side
 
 
+HEADER_TIMEOUT = 10.0  # s a client has for a request line and headers (uvicorn has no limit)
+
+
+@functools.cache
+def header_deadline(seconds: float = HEADER_TIMEOUT) -> type[HttpToolsProtocol]:
+    """uvicorn's HTTP protocol, closing a connection that has not sent a request's complete
+    headers within ``seconds`` of opening (or of its next request's first byte): half-open
+    and slowloris connections are dropped instead of held. Idle keep-alive connections are
+    uvicorn's own ``timeout_keep_alive`` (5 s)."""
+
+    class HeaderDeadline(HttpToolsProtocol):
+        _deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._disarm()
+            super().on_headers_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(seconds, self.transport.close)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+    return HeaderDeadline
+
+
 def run_service(main: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run`` on the loop uvicorn picks itself (``loop="auto"``: uvloop, installed),
     for the services whose ``__main__`` owns the loop; uvicorn's HTTP side takes httptools."""
@@ -165,7 +207,13 @@ async def run_with_http(app: Any, host: str, port: int) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     config = uvicorn.Config(
-        app, host=host, port=port, lifespan="off", log_level="warning", access_log=False
+        app,
+        host=host,
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        http=header_deadline(),
     )
     server = _HttpServer(config)
 

@@ -32,7 +32,7 @@ EMAIL = re.compile(
     r'^[^@\s\x1c-\x1f\x85<>(),;:"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$'
 )
 PHONE = re.compile(r"^\+?[0-9 ()./-]{6,20}$")
-_REFERENCE = re.compile(r"\bKL-(\d{4})-(\d{6,})\b", re.IGNORECASE)
+_REFERENCE = re.compile(r"\bKL-([0-9]{4})-([0-9]{6,})\b", re.IGNORECASE | re.ASCII)  # ASCII digits
 # Characters no name, subject or text needs: controls (C0, C1; a CR LF in a name breaks the
 # letter's headers), bidi overrides and isolates (text that reads otherwise than it is stored)
 # and zero-width characters (hidden in names and references). Multi-line texts keep \t, \n

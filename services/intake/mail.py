@@ -47,6 +47,7 @@ from shared.subjects import ATTACHMENTS_BUCKET
 
 log = logging.getLogger("klachten.intake.mail")
 UNAVAILABLE_REPLY = "451 4.3.0 the complaint log is unavailable; please try again later"
+MAX_RECIPIENTS = 10  # per message; RCPT beyond it gets 452
 KEY_REUSED_REPLY = {  # permanent: sending the same message again cannot help
     "nl": "550 5.7.0 dit Message-ID is al gebruikt voor een ander bericht; "
     "stuur het met een nieuw Message-ID",
@@ -139,6 +140,23 @@ class IntakeMailHandler:
         self, intake: Intake, store: ObjectStore, settings: IntakeSettings, secret: bytes
     ) -> None:
         self.intake, self.store, self.settings, self.secret = intake, store, settings, secret
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        """A complaint or a reply goes to one or two of our addresses: more than
+        MAX_RECIPIENTS is refused per RFC 5321 4.5.3.1.10 (the client may send the rest
+        in another transaction)."""
+        if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
+            return "452 4.5.3 too many recipients"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content or b""

@@ -13,6 +13,7 @@ import uvicorn
 from services.intake.app import create_app
 from services.intake.application import Clock, utcnow
 from services.intake.settings import IntakeSettings
+from shared.observability import header_deadline
 
 log = logging.getLogger("klachten.intake")
 
@@ -29,6 +30,7 @@ class IntakeServer:
             port=settings.intake_port,
             log_level="warning",
             lifespan="on",
+            http=header_deadline(),  # half-open connections are closed, not held
         )
         self.http = uvicorn.Server(config)
         self.smtp: asyncio.Server | None = None
