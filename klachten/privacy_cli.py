@@ -1,7 +1,8 @@
 """`klachten privacy`: erase a complainant's personal data, apply the retention policy.
 
 Both need a staff token with the ``privacy`` role (``--token`` or ``KLACHTEN_TOKEN``, checked
-against ``KLACHTEN_STAFF_TOKEN`` / ``KLACHTEN_STAFF_TOKENS``). Erasure destroys the
+against ``KLACHTEN_STAFF_TOKEN`` / ``KLACHTEN_STAFF_TOKENS`` and the running stack's generated
+token; without a token, the stack's all-roles token is used). Erasure destroys the
 complainant's key (every complaint of that complainant) and records one ``complaint.erased``
 event per complaint with who, when and why; see docs/privacy.md.
 """
@@ -18,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from klachten.stack_cli import TOKEN_FILE, _read_token
 from services.intake.staff import authenticate, parse_tokens
 from shared import subjects
 from shared.keystore import KeyStoreError
@@ -40,12 +42,19 @@ T = TypeVar("T")
 
 
 def _actor(token: str | None) -> str:
-    tokens = parse_tokens(
-        os.environ.get("KLACHTEN_STAFF_TOKEN", ""), os.environ.get("KLACHTEN_STAFF_TOKENS", "")
+    """The staff member of ``token``; without one, the stack's all-roles token (the one
+    ``klachten up`` uses: KLACHTEN_STAFF_TOKEN, else the data folder's generated one)."""
+    all_roles = os.environ.get("KLACHTEN_STAFF_TOKEN", "") or _read_token(
+        Settings.from_env().data_dir
     )
-    member = authenticate(f"Bearer {token or ''}", tokens)
+    tokens = parse_tokens(all_roles or "", os.environ.get("KLACHTEN_STAFF_TOKENS", ""))
+    member = authenticate(f"Bearer {token or all_roles or ''}", tokens)
     if member is None or "privacy" not in member.roles:
-        console.print("[bold red]a staff token with the privacy role is required[/]")
+        console.print(
+            "[bold red]a staff token with the privacy role is required[/] (--token or "
+            "KLACHTEN_TOKEN; without one, KLACHTEN_STAFF_TOKEN or the stack's "
+            f"{TOKEN_FILE} in the data folder)"
+        )
         raise typer.Exit(3)
     return f"staff:{member.name}"
 

@@ -104,3 +104,33 @@ def test_retention_dry_run_then_for_real(complaints: PrivateComplaints) -> None:
     )
     assert real.exit_code == 0, real.output
     assert complaints.complaint(old.id).erased and not complaints.complaint(still_open.id).erased
+
+
+def test_erase_on_a_running_stack_needs_no_token_twice(
+    complaints: PrivateComplaints, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``klachten up`` keeps its generated all-roles token in the data folder; the operator
+    on that machine erases without copying it into KLACHTEN_STAFF_TOKEN and KLACHTEN_TOKEN."""
+    a = submit(complaints, 1, "a@example.nl")
+    (tmp_path / "credentials").mkdir(exist_ok=True)
+    (tmp_path / "credentials" / "staff-token").write_text("generated-stack-token-0123456789\n")
+    monkeypatch.delenv("KLACHTEN_STAFF_TOKEN", raising=False)
+    monkeypatch.delenv("KLACHTEN_TOKEN", raising=False)
+    result = runner.invoke(privacy, ["erase", "KL-2026-000001", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert complaints.complaint(a.id).erased
+    with_token = runner.invoke(
+        privacy, ["erase", "KL-2026-000001", "--yes", "--token", "generated-stack-token-0123456789"]
+    )
+    assert with_token.exit_code == 0, with_token.output
+
+
+def test_erase_with_one_variable_for_the_token(
+    complaints: PrivateComplaints, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = submit(complaints, 1, "a@example.nl")
+    monkeypatch.setenv("KLACHTEN_STAFF_TOKEN", "one-variable-token-0123456789")
+    monkeypatch.delenv("KLACHTEN_TOKEN", raising=False)
+    result = runner.invoke(privacy, ["erase", "KL-2026-000001", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert complaints.complaint(a.id).erased
