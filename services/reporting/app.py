@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response, Streamin
 from services.reporting import domain, exports, fold, log, web
 from services.reporting.deadletters import NatsDeadLetters
 from services.reporting.http import (
+    POINT_IN_TIME,
     Problem,
     invalid,
     moment_or_seq,
@@ -36,6 +37,7 @@ from services.reporting.projections import open_view, position_problem, start_ru
 from services.reporting.settings import ReportingSettings
 from shared import observability as obs
 from shared import subjects, tracing, webheaders
+from shared.config.policy import reload_on_sighup
 from shared.jsclient import JetStreamLink
 from shared.logwatch import Check, LogWatch
 
@@ -65,6 +67,7 @@ def create_app(
         if runner is not None:
             runner.__enter__()
         watch.start()
+        reload_on_sighup()  # the policy, as every process reloads it
         try:
             yield
         finally:
@@ -137,7 +140,7 @@ def create_app(
         body, content_type = obs.metrics_body()
         return Response(body, media_type=content_type)
 
-    @app.get("/api/complaints")
+    @app.get("/api/complaints", dependencies=POINT_IN_TIME)
     def complaints(
         request: Request,
         status: str | None = None,
@@ -153,7 +156,7 @@ def create_app(
             rows, src.now, status=status, channel=channel, category=category, overdue=overdue
         )
 
-    @app.get("/api/complaints/{key}")
+    @app.get("/api/complaints/{key}", dependencies=POINT_IN_TIME)
     def complaint(request: Request, key: str) -> dict[str, Any]:
         require_staff(request)
         strict_query(request, set())
@@ -176,7 +179,7 @@ def create_app(
             )
         return domain.with_deadline(row, at or request.app.state.clock())
 
-    @app.get("/api/complaints/{key}/history")
+    @app.get("/api/complaints/{key}/history", dependencies=POINT_IN_TIME)
     def history(request: Request, key: str) -> dict[str, Any]:
         require_staff(request)
         strict_query(request, set())
@@ -197,7 +200,7 @@ def create_app(
             "events": events,
         }
 
-    @app.get("/api/reports/annual/{year}")
+    @app.get("/api/reports/annual/{year}", dependencies=POINT_IN_TIME)
     def annual(request: Request, year: str) -> dict[str, Any]:
         require_staff(request)
         strict_query(request, set())
@@ -211,7 +214,7 @@ def create_app(
             "as_of": src.now.isoformat(),
         }
 
-    @app.get("/api/reports/{name}")
+    @app.get("/api/reports/{name}", dependencies=POINT_IN_TIME)
     def report(request: Request, name: str, group_by: str = "channel") -> Any:
         require_staff(request)
         if name not in REPORTS:
@@ -235,6 +238,8 @@ def create_app(
 
     @app.get("/api/export/{filename}")
     def export(request: Request, filename: str) -> Response:
+        """`<table>.jsonl|csv`: the whole export now (no as_of). `<table>.parquet?since_seq=N`:
+        the rows after stream sequence N; the Klachten-Stream-Sequence header is the next N."""
         require_staff(request)
         strict_query(request, {"since_seq"} if filename.endswith(".parquet") else set())
         for past in {"as_of", "as_of_seq"} & set(request.query_params):

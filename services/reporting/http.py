@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import Request
+from fastapi import Depends, Query, Request
 
 from services.reporting import log
 from services.reporting.domain import ReportInputError, parse_as_of
@@ -72,6 +72,25 @@ def strict_query(request: Request, allowed: set[str]) -> None:
     unknown = sorted(set(request.query_params) - allowed - {"as_of", "as_of_seq"})
     if unknown:
         raise Problem(422, [{"field": k, "message": "unknown parameter"} for k in unknown])
+
+
+def _point_in_time(
+    as_of: str | None = Query(
+        None,
+        description="Answer as of this moment (RFC 3339 with offset, e.g. 2026-01-31T23:59:59Z, "
+        "not in the future): the events that occurred at or before it. 422 when malformed.",
+    ),
+    as_of_seq: str | None = Query(
+        None,
+        description="Answer as of this COMPLAINTS stream sequence (a whole number ≥ 0, at most "
+        "the last sequence): the events stored up to it. Not together with as_of; 422 otherwise.",
+    ),
+) -> None:
+    """Documents the point-in-time parameters; `source` and `moment_or_seq` read and check them
+    (with this project's 422 bodies)."""
+
+
+POINT_IN_TIME = [Depends(_point_in_time)]
 
 
 @dataclass
