@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
-from services.reporting import domain, exports, fold, log, web
+from services.reporting import domain, exports, log, web
 from services.reporting.deadletters import NatsDeadLetters
 from services.reporting.http import (
     POINT_IN_TIME,
@@ -188,12 +188,7 @@ def create_app(
         events = log.history(request.app.state.link, cid)
         if not events:
             raise Problem(404, [{"field": "complaint_id", "message": "no such complaint"}])
-        if seq is not None or at is not None:  # what was known then: the same cut as as_of
-            moment = fold.ts(at) or "~"  # "~" sorts after every time
-            last = len(events) if seq is None else sum(e["seq"] <= seq for e in events)
-            events = [
-                e for e in events[:last] if (e.get("occurred_at") or e["stored_at"]) <= moment
-            ]
+        events = log.history_as_of(events, seq, at)  # what was known then
         return {
             "complaint_id": cid,
             "chain_ok": all(e["hash_link_ok"] for e in events),

@@ -2,7 +2,7 @@
 ``export_app``/``audit_app`` as ``klachten export`` / ``klachten audit``.
 
     klachten projections rebuild [--backend sqlite|postgres] [--db …] [--no-compare]
-    klachten projections history <reference|complaint id>
+    klachten projections history <reference|complaint id> [--as-of T | --as-of-seq N]
     klachten export <events|complaints_status_and_deadlines|…> [--format jsonl|csv] [--out FILE]
     klachten export parquet --out DIR [--since-seq N] [--as-of-seq M]
     klachten audit history <reference|complaint id>
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from services.reporting import exports, log
+from services.reporting.domain import ReportInputError, parse_as_of
 from services.reporting.projections import ReportingView, open_view
 from services.reporting.rebuild import SequenceGap, rebuild
 from services.reporting.settings import ReportingSettings
@@ -129,8 +131,24 @@ def rebuild_command(
         console.print(f"the rebuilt store replaced {live_db} (stop the reporting service first)")
 
 
-def _history(key: str) -> None:
+AsOf = Annotated[
+    str | None, typer.Option("--as-of", help="as known at this moment (RFC 3339 with offset)")
+]
+AsOfSeq = Annotated[
+    int | None, typer.Option("--as-of-seq", min=0, help="as known at this stream sequence")
+]
+
+
+def _history(key: str, as_of: str | None = None, as_of_seq: int | None = None) -> None:
     settings = ReportingSettings.from_env()
+    at = None
+    if as_of is not None:
+        if as_of_seq is not None:
+            raise typer.BadParameter("give --as-of or --as-of-seq, not both")
+        try:
+            at = parse_as_of(as_of, datetime.now(UTC))
+        except ReportInputError as e:
+            raise typer.BadParameter(e.message, param_hint="--as-of") from None
     cid = key
     if not (len(key) == 36 and key.count("-") == 4):
         found = [
@@ -144,7 +162,7 @@ def _history(key: str) -> None:
         cid = found[0]["complaint_id"]
     link = JetStreamLink(settings.nats_url, name="klachten-audit", **COMMAND_CONNECT)
     try:
-        events = log.history(link, cid)
+        events = log.history_as_of(log.history(link, cid), as_of_seq, at)
     finally:
         link.close()
     table = Table(title=f"complaint {cid}")
@@ -169,17 +187,23 @@ def _history(key: str) -> None:
 
 
 @app.command("history")
-def history_command(key: Annotated[str, typer.Argument(help="reference or complaint id")]) -> None:
+def history_command(
+    key: Annotated[str, typer.Argument(help="reference or complaint id")],
+    as_of: AsOf = None,
+    as_of_seq: AsOfSeq = None,
+) -> None:
     """Every event of one complaint with sequence, time, actor, type, causation, hash check."""
-    _history(key)
+    _history(key, as_of, as_of_seq)
 
 
 @audit_app.command("history")
 def audit_history_command(
     key: Annotated[str, typer.Argument(help="reference or complaint id")],
+    as_of: AsOf = None,
+    as_of_seq: AsOfSeq = None,
 ) -> None:
     """Every event of one complaint with sequence, time, actor, type, causation, hash check."""
-    _history(key)
+    _history(key, as_of, as_of_seq)
 
 
 @export_app.command("export")

@@ -175,6 +175,15 @@ def history(link: JetStreamLink, complaint_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def history_as_of(
+    events: list[dict[str, Any]], seq: int | None = None, at: datetime | None = None
+) -> list[dict[str, Any]]:
+    """A `history` as known at stream sequence `seq` or moment `at` (the cut of as_of)."""
+    moment = fold.ts(at) or "~"  # "~" sorts after every time
+    last = len(events) if seq is None else sum(e["seq"] <= seq for e in events)
+    return [e for e in events[:last] if (e.get("occurred_at") or e["stored_at"]) <= moment]
+
+
 def public_event(fact: ev.Event) -> dict[str, Any]:
     """An event as analysts may see it: the contract JSON without any personal data."""
     import msgspec
