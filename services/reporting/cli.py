@@ -244,6 +244,10 @@ def export_command(
         return
     if name not in exports.NAMES or format not in exports.FORMATS:
         raise typer.BadParameter(f"use parquet or one of {exports.NAMES} and --format jsonl|csv")
+    if since_seq is not None or as_of_seq is not None:
+        raise typer.BadParameter(
+            "a jsonl/csv export is of the log as it is now; for a position use parquet"
+        )
     link = JetStreamLink(settings.nats_url, name="klachten-export", **COMMAND_CONNECT)
     try:
         stream = out.open("w", encoding="utf-8") if out else sys.stdout

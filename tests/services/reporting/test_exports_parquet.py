@@ -88,6 +88,9 @@ def test_incremental_parquet_with_the_analyst_credential_reproduces_the_summary(
     refused = export(server, out, "--since-seq", "3")
     said = " ".join(refused.output.split())  # rich wraps lines
     assert refused.exit_code == 2 and f"continues from sequence {logged};" in said
+    env = {"KLACHTEN_NATS_URL": server.url_for("analyst")}
+    ignored = CliRunner().invoke(export_app, ["events", "--as-of-seq", "3"], env=env)
+    assert ignored.exit_code == 2 and "use parquet" in " ".join(ignored.output.split())
 
     events = pq.read_table(out / "events").to_pylist()
     assert sorted(e["seq"] for e in events) == list(range(1, logged + 1))  # each once
