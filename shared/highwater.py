@@ -74,10 +74,17 @@ def shrunk(data_dir: Path | str) -> str | None:
 
 
 def observe(
-    data_dir: Path | str, who: str, first_seq: int, last_seq: int, messages: int
+    data_dir: Path | str,
+    who: str,
+    first_seq: int,
+    last_seq: int,
+    messages: int,
+    known: int | None = None,
 ) -> str | None:
-    """Compare with the records; on regression leave the marker, else raise our record."""
-    found = regression(recorded(data_dir), first_seq, last_seq, messages)
+    """Compare with the records (`known`: read before the bounds were asked for); on
+    regression leave the marker, else raise our record."""
+    known = recorded(data_dir) if known is None else known
+    found = regression(known, first_seq, last_seq, messages)
     problem = shrunk(data_dir) or found
     if problem is None:
         record(data_dir, who, last_seq)
@@ -103,6 +110,10 @@ def check(
     """A LogWatch check over `bounds()` = (first, last, messages) of COMPLAINTS."""
 
     async def run() -> str | None:
-        return observe(data_dir, who, *await bounds())
+        # The records first: another process of this folder may record a newer end while the
+        # server answers us, and that is not a shrink. What was recorded before we asked must
+        # still be there.
+        known = recorded(data_dir)
+        return observe(data_dir, who, *await bounds(), known=known)
 
     return run
