@@ -29,9 +29,10 @@ LIMIT = 64 * 1024  # the documents of one form together, in these tests
 
 
 @pytest.fixture
-def intake(provisioned_nats: EmbeddedNats) -> Iterator[BackgroundIntake]:
+def intake(provisioned_nats: EmbeddedNats, data_dir: Path) -> Iterator[BackgroundIntake]:
     settings = IntakeSettings(
         nats_url=provisioned_nats.url,
+        data_dir=data_dir,  # the test's (conftest), never ./data: its high-water is another log's
         intake_port=free_port(),
         smtp_port=free_port(),
         attachment_max_bytes=LIMIT,

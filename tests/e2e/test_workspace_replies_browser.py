@@ -38,9 +38,10 @@ def _complaint(intake: str, subject: str) -> str:
 
 
 @pytest.fixture
-def desk(provisioned_nats: EmbeddedNats, tmp_path: Path) -> Iterator[str]:
+def desk(provisioned_nats: EmbeddedNats, tmp_path: Path, data_dir: Path) -> Iterator[str]:
     settings = IntakeSettings(
         nats_url=provisioned_nats.url,
+        data_dir=data_dir,  # the test's (conftest), never ./data: its high-water is another log's
         intake_port=free_port(),
         smtp_port=free_port(),
         staff_token=TOKEN,
