@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.intake import domain
+from shared import apisecurity
 from shared.config.policy import DEFAULT_POLICY_FILE
 from shared.policy import load_policy
 
@@ -338,9 +339,18 @@ def install(api: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         document = generate()  # cached by FastAPI after the first call
         document.setdefault("components", {}).setdefault("schemas", {}).update(SCHEMAS)
+        apisecurity.declare(document, token_need)
         return document
 
     api.openapi = openapi  # type: ignore[method-assign]
+
+
+def token_need(path: str, operation: Schema) -> apisecurity.Need:
+    """Everything under /api/complaints is staff's (401 without a token), except submitting,
+    which the public may do too; /api/status, the pages and health are public."""
+    if not path.startswith("/api/complaints"):
+        return None
+    return "optional" if path == "/api/complaints" else "required"
 
 
 def _ref(name: str) -> Schema:

@@ -35,8 +35,8 @@ from services.reporting.http import (
 )
 from services.reporting.projections import open_view, position_problem, start_runner
 from services.reporting.settings import ReportingSettings
+from shared import apisecurity, subjects, tracing, webheaders
 from shared import observability as obs
-from shared import subjects, tracing, webheaders
 from shared.config.policy import reload_on_sighup
 from shared.jsclient import JetStreamLink
 from shared.logwatch import Check, LogWatch
@@ -84,6 +84,7 @@ def create_app(
     # No Swagger UI (it loads its assets from a CDN onto this origin): /openapi.json.
     app = FastAPI(title="klachten reporting", lifespan=lifespan, docs_url=None, redoc_url=None)
     webheaders.install(app, Path(__file__).parent / "static")
+    apisecurity.install(app, lambda path, _: "required" if path.startswith("/api/") else None)
 
     @app.exception_handler(Problem)
     async def problem(_: Request, exc: Problem) -> JSONResponse:
