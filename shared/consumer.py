@@ -109,6 +109,8 @@ class PullConsumer:
     # the server then adds the two, and retries come far later than the policy says.
     backoff: bool = False
     wait: Callable[[float], Awaitable[None]] = asyncio.sleep  # how a Hold waits
+    # Why handling pauses now (the log shrank: logwatch's `shrunk` check), or None.
+    paused: Callable[[], str | None] = lambda: None
 
     def config(self) -> ConsumerConfig:
         backoff = self.policy.backoff(self.ack_wait) if self.backoff else None
@@ -168,6 +170,7 @@ class PullConsumer:
         attempt = delivered  # deliveries, plus tries held in process: the backoff's n
         with obs.handling(self.service, raw.subject, raw.headers):
             async with self._heartbeat(raw):
+                await self._while_paused(raw.subject)
                 while True:
                     try:
                         outcome = await self.handle(raw.subject, raw.data)
@@ -194,6 +197,18 @@ class PullConsumer:
                     self.log.info("%s %s: %s", self.name, raw.subject, outcome)
                     await msg.ack()
                     return
+
+    async def _while_paused(self, subject: str) -> None:
+        """Hold the message, unhandled and unacked, while the log of record is shorter than it
+        was: a letter, timer or escalation decided on a log that lost events could be wrong."""
+        said = None
+        while (why := self.paused()) is not None:
+            if why != said:
+                self.log.warning("%s paused before %s: %s", self.name, subject, why)
+                said = why
+            await asyncio.sleep(0.5)
+        if said is not None:
+            self.log.info("%s resumes with %s", self.name, subject)
 
     async def dead_letter(
         self, data: bytes, subject: str, stream_seq: int, reason: str, deliveries: int

@@ -50,6 +50,7 @@ class LogWatch:
     def __init__(self, service: str, checks: dict[str, Check], interval: float = 1.0) -> None:
         self.service, self.checks, self.interval = service, dict(checks), interval
         self.problems: dict[str, str] = {}
+        self.checked = asyncio.Event()  # set after the first round of checks
         self._violation: tuple[float, str] | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -76,6 +77,7 @@ class LogWatch:
                 log.debug("health check %s failed: %s", name, error)
                 problem = None
             self._record(name, problem)
+        self.checked.set()
 
     async def _run(self) -> None:
         while True:
@@ -110,7 +112,10 @@ class LogWatch:
             raise failures.StorageFull(full)
 
     def shrunk(self) -> str | None:
-        """Why consumers pause now (the log shrank), or None."""
+        """Why consumers pause now: the log shrank, or its length is not checked yet (a
+        delivery right after start must not slip through before the first check)."""
+        if not self.checked.is_set():
+            return "the length of the log is not checked yet"
         return self.problems.get("shrunk")
 
     async def on_nats_error(self, error: Exception) -> None:
@@ -273,10 +278,12 @@ def service_watch(service: str, settings: Any, connection: Callable[[], Any]) ->
 
 
 def broker_watch(service: str, broker: Any, settings: Any, consumers: list[Any]) -> LogWatch:
-    """`service_watch` for a faststream service, plus the position of each durable consumer."""
+    """`service_watch` for a faststream service, plus the position of each durable consumer;
+    the consumers pause while the log shrank."""
     watch = service_watch(service, settings, lambda: broker.config.connection_state.connection)
     for consumer in consumers:
         watch.add(f"position:{consumer.name}", consumer.position_problem)
+        consumer.paused = watch.shrunk
     return watch
 
 

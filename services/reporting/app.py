@@ -33,7 +33,7 @@ from services.reporting.http import (
     strict_query,
     utcnow,
 )
-from services.reporting.projections import open_view, position_problem, start_runner
+from services.reporting.projections import open_view, position_problem, shrunk_check, start_runner
 from services.reporting.settings import ReportingSettings
 from shared import apisecurity, subjects, tracing, webheaders
 from shared import observability as obs
@@ -57,9 +57,10 @@ def create_app(
         app.state.view = open_view(settings.db)
         app.state.link = JetStreamLink(settings.nats_url, name="klachten-reporting")
         watch = app.state.watch = LogWatch("reporting", {"position:projection": _position(app)})
+        watch.add("shrunk", shrunk_check(settings.data_dir, lambda: app.state.link))
         sink = NatsDeadLetters(settings.nats_url)
         runner = (
-            start_runner(settings.db, settings.nats_url, sink)
+            start_runner(settings.db, settings.nats_url, sink, paused=watch.shrunk)
             if settings.reporting_follow
             else None
         )
@@ -73,6 +74,7 @@ def create_app(
         finally:
             await watch.stop()
             if runner is not None:
+                runner.projection.closing.set()  # a runner paused on a short log ends
                 try:
                     runner.__exit__(None, None, None)
                 except Exception:

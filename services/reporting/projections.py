@@ -10,12 +10,16 @@ folded (an orphan: no submitted event of its complaint before it), are recorded 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -35,15 +39,16 @@ from opentelemetry.trace import SpanKind
 from services.reporting import fold
 from services.reporting.fold import TABLES, ReadModel, Row, Undecodable
 from shared import events as ev
-from shared import tracing
+from shared import highwater, tracing
 from shared.application import ComplaintsApplication
 from shared.jsclient import JetStreamLink
-from shared.logwatch import beyond_end
+from shared.logwatch import Check, beyond_end
 from shared.mapper import ContractMapper
 from shared.subjects import COMPLAINTS_STREAM
 
 PROJECTION_NAME = "reporting"
 SOURCE_NAME = "ComplaintsApplication"  # the application whose log is followed
+logger = logging.getLogger("klachten.reporting.projection")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 _PARAM = re.compile(r"%\((\w+)\)s")
 
@@ -319,8 +324,14 @@ LIVE = timedelta(minutes=5)
 class ReportingProjection(Projection[ReportingView]):
     name = PROJECTION_NAME
     sink: ClassVar[DeadLetterSink | None] = None
+    # Why folding pauses now (the log shrank: the watch's `shrunk` check), or None; and set
+    # when the service stops, so a paused runner thread ends without folding.
+    paused: ClassVar[Callable[[], str | None]] = staticmethod(lambda: None)
+    closing: ClassVar[threading.Event] = threading.Event()
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+        if not self._resumed():
+            return  # stopping while paused: neither folded nor tracked, read again next start
         fact = (
             domain_event
             if isinstance(domain_event, Undecodable)
@@ -337,11 +348,28 @@ class ReportingProjection(Projection[ReportingView]):
         with tracing.complaint_span(name, fact.complaint_id, parent, kind=SpanKind.CONSUMER):
             self.view.apply_batch([(tracking.notification_id, fact)], tracking, self.sink)
 
+    def _resumed(self) -> bool:
+        """Wait while the log of record is short (a read model folded from it would count
+        wrong and its position would skip the events restored later); False when stopping."""
+        said = None
+        while (why := self.paused()) is not None:
+            if why != said:
+                logger.warning("the projection paused: %s", why)
+                said = why
+            if self.closing.wait(0.5):
+                return False
+        if said is not None:
+            logger.info("the projection resumes")
+        return True
 
-def projection_with(sink: DeadLetterSink | None) -> type[ReportingProjection]:
-    return type(
-        "ReportingProjection", (ReportingProjection,), {"name": PROJECTION_NAME, "sink": sink}
-    )
+
+def projection_with(
+    sink: DeadLetterSink | None, paused: Callable[[], str | None] | None = None
+) -> type[ReportingProjection]:
+    fields = {"name": PROJECTION_NAME, "sink": sink, "closing": threading.Event()}
+    if paused is not None:
+        fields["paused"] = staticmethod(paused)
+    return type("ReportingProjection", (ReportingProjection,), fields)
 
 
 # --- choosing the backend -----------------------------------------------------------------
@@ -384,12 +412,15 @@ def open_view(db: str, *, schema: str | None = None) -> ReportingView:
 
 
 def start_runner(
-    db: str, nats_url: str, sink: DeadLetterSink | None = None
+    db: str,
+    nats_url: str,
+    sink: DeadLetterSink | None = None,
+    paused: Callable[[], str | None] | None = None,
 ) -> ProjectionRunner[ComplaintsLog, ReportingView]:
     env = {**view_env(db), "NATS_URL": nats_url}
     return ProjectionRunner(
         application_class=ComplaintsLog,
-        projection_class=projection_with(sink),
+        projection_class=projection_with(sink, paused),
         view_class=view_class_for(db),
         env=env,
     )
@@ -430,5 +461,16 @@ def first_difference(a: dict[str, list[Row]], b: dict[str, list[Row]]) -> str | 
 def position_problem(view: ReportingView, link: JetStreamLink) -> str | None:
     """Readiness: the read model's position lies inside the log. Beyond its end (a restored
     or shrunken log) the events that get those sequences again would never be folded."""
-    info = link.run(link.api(f"STREAM.INFO.{COMPLAINTS_STREAM}"), timeout=5)
-    return beyond_end("the read model (projection)", view.position(), info["state"]["last_seq"])
+    last_seq = log_bounds(link)[1]
+    return beyond_end("the read model (projection)", view.position(), last_seq)
+
+
+def log_bounds(link: JetStreamLink) -> tuple[int, int, int]:
+    """(first sequence, last sequence, messages) of the log of record, for the shrink check."""
+    state = link.run(link.api(f"STREAM.INFO.{COMPLAINTS_STREAM}"), timeout=5)["state"]
+    return state["first_seq"], state["last_seq"], state["messages"]
+
+
+def shrunk_check(data_dir: Path, link: Callable[[], JetStreamLink]) -> Check:
+    """The watch's `shrunk` check for reporting (shared/highwater.py); it pauses the runner."""
+    return highwater.check(data_dir, "reporting", lambda: asyncio.to_thread(log_bounds, link()))

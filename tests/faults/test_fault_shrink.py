@@ -7,19 +7,25 @@ readiness fails, appends are refused, `klachten up` refuses to start, until an o
 from __future__ import annotations
 
 import asyncio
+import logging
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from uuid import uuid4
 
 import nats
 import pytest
+from faststream.nats import NatsBroker
 from typer.testing import CliRunner
 
 from klachten import cli, stack_cli
 from shared import highwater
-from shared.logwatch import service_watch
+from shared.consumer import PullConsumer, RetryPolicy
+from shared.logwatch import broker_watch, service_watch
 from shared.natsserver import EmbeddedNats
 from shared.streams import ProvisionedStream, provision
+from tests.helpers import wait_until
 
 EVENTS = 60
 
@@ -94,3 +100,92 @@ def test_a_shrunken_log_stops_readiness_appends_and_start_up_until_recovered(
     assert said.exit_code == 0, said.output
     stack_cli._refuse_if_shrunk(data, provisioned)  # after recovery: starts, and records anew
     assert highwater.recorded(data) == EVENTS // 3
+
+
+def shrink_consumer(broker: NatsBroker, handled: list[str]) -> PullConsumer:
+    async def handle(subject: str, body: bytes) -> str:
+        handled.append(subject)
+        return "done"
+
+    return PullConsumer(
+        broker, service="notifier", name="shrink-test", stream="COMPLAINTS",
+        filter_subjects=["complaints.>"], description="test", policy=RetryPolicy(),
+        ack_wait=2.0, handle=handle, judge=lambda e, n, p: p.verdict("unexpected", str(e), n),
+        log=logging.getLogger("test.shrink"),
+    )  # fmt: skip
+
+
+async def add_durable(url: str) -> None:
+    nc = await nats.connect(url)
+    try:
+        await nc.jetstream().add_consumer("COMPLAINTS", shrink_consumer(None, []).config())  # type: ignore[arg-type]
+    finally:
+        await nc.close()
+
+
+async def run_paused_consumer(
+    server: EmbeddedNats, data: Path, restore: Callable[[], None]
+) -> tuple[list[str], list[str]]:
+    """A durable consumer wired as the notifier's and the SLA monitor's are (broker_watch):
+    what it handled while the log was short, and after the restore and the recovery."""
+    handled: list[str] = []
+    broker = NatsBroker(server.url)
+    consumer = shrink_consumer(broker, handled)
+    consumer.subscribe(workers=1, fetch_timeout=0.5)
+    settings = SimpleNamespace(
+        nats_url=server.url, nats_port=4222, nats_monitor_port=8222, data_dir=data
+    )
+    watch = broker_watch("notifier", broker, settings, [consumer])
+    async with broker:
+        await broker.start()
+        js = broker.config.connection_state.stream
+
+        async def held() -> bool:
+            info = await js.consumer_info("COMPLAINTS", "shrink-test")
+            return info.num_ack_pending >= 1 and watch.problems.get("shrunk") is not None
+
+        watch.start()
+        try:
+            await wait_until(held, timeout=30, message="a message held, unhandled")
+            while_short = list(handled)
+            await asyncio.to_thread(restore)  # the operator restores the store from backup ...
+            highwater.accept(data)  # ... and runs klachten recover --accept-shrunken-log
+            await wait_until(lambda: len(set(handled)) >= EVENTS, timeout=90, message="resumed")
+        finally:
+            await watch.stop()
+    return while_short, handled
+
+
+@pytest.mark.timeout(240)
+def test_consumers_pause_while_the_log_is_short_and_resume_after_recovery(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    data, store, backup = tmp_path / "data", tmp_path / "nats", tmp_path / "backup"
+    server = EmbeddedNats(store).start()
+    try:
+        asyncio.run(fill(server.url))
+        asyncio.run(add_durable(server.url))
+        ready, problems, _ = asyncio.run(watch_once(server, data))
+        assert ready, problems
+    finally:
+        server.stop()
+    shutil.copytree(store, backup)
+    what = damage(store)
+    server.start(timeout=60)
+
+    def restore() -> None:
+        server.stop()
+        shutil.rmtree(store)
+        shutil.copytree(backup, store)
+        server.start(timeout=60)
+
+    try:
+        while_short, after = asyncio.run(run_paused_consumer(server, data, restore))
+    finally:
+        server.stop()
+    print(f"\n[shrink] {what}: held while short, then handled {len(set(after))}")
+    assert while_short == [], "nothing is handled while the log of record is short"
+    assert len(set(after)) == EVENTS
+    said = [r.getMessage() for r in caplog.records if r.name == "test.shrink"]
+    assert any("paused" in m and "lost messages" in m for m in said), said
