@@ -44,7 +44,7 @@ from shared import failures, tracing, webheaders
 from shared import observability as obs
 from shared.application import ComplaintNotFound, ComplaintsApplication
 from shared.complaint import Cause, Complaint, IllegalTransition, InvalidCommand
-from shared.config.policy import policy_in_force
+from shared.config.policy import policy_in_force, reload_on_sighup
 from shared.failures import StorageFull
 from shared.jsclient import Unavailable
 from shared.logwatch import LogWatch, service_watch
@@ -72,6 +72,7 @@ def create_app(settings: IntakeSettings, clock: Clock = utcnow) -> FastAPI:
             api.state.intake = intake
             api.state.nc = nc
             watch.start()
+            reload_on_sighup()  # the policy, as every process reloads it
             yield
         finally:
             await watch.stop()

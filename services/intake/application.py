@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4, uuid5
-from zoneinfo import ZoneInfo
 
 import msgspec
 from eventsourcing.persistence import IntegrityError
@@ -33,7 +32,7 @@ from shared import events as ev
 from shared import subjects, tracing
 from shared.application import ComplaintNotFound, ComplaintsApplication
 from shared.complaint import AlreadyDone, Cause, Complaint
-from shared.config.policy import policy_in_force
+from shared.config.policy import local_zone, policy_in_force
 from shared.jsclient import create_or_read, leader_reads, settled
 from shared.observability import COMPLAINTS_RECEIVED
 from shared.privacy import subject_key_for
@@ -50,7 +49,6 @@ from shared.rules.terms import (
 IDEMPOTENCY_BUCKET = "INTAKE_IDEMPOTENCY"
 REFERENCES_BUCKET = "INTAKE_REFERENCES"
 ID_NAMESPACE = UUID("5b0c3f8e-8f0e-4a3c-9d55-6b1f3c1e0a11")
-LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 
 Clock = Callable[[], datetime]
 
@@ -189,7 +187,7 @@ class Intake:
         """Next number of the year of receipt: a JetStream atomic counter (ADR-49), so
         concurrent submissions never wait on each other and a number is never handed out
         twice; the reference is then indexed to the complaint."""
-        year = received_at.astimezone(LOCAL_TZ).year
+        year = received_at.astimezone(local_zone()).year  # the policy's zone
         reply = await self.nc.request(
             subjects.reference_counter_subject(year), b"", timeout=5, headers={"Nats-Incr": "+1"}
         )

@@ -26,6 +26,7 @@ from services.notifier.settings import CONSUMER_NAME, NotifierSettings
 from shared import observability as obs
 from shared import subjects
 from shared.calendar import BusinessCalendar
+from shared.config.policy import reload_on_sighup
 from shared.consumer import Failure, Hold, PullConsumer, RetryPolicy, Verdict
 from shared.jsclient import Unavailable, broker_connect
 from shared.logwatch import broker_watch
@@ -113,6 +114,7 @@ def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> As
         if sink is not None:
             await sink.start()
         await asyncio.to_thread(start)
+        reload_on_sighup()  # the policy, as every process reloads it
 
     async def watch_log() -> None:
         watch.start()

@@ -15,17 +15,16 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import jinja2
 import jinja2.meta
 import msgspec
 
 from shared import events as ev
+from shared.config.policy import local_zone
 from shared.policy import Policy
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 MESSAGE_ID_DOMAIN = "klachten.local"
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -62,7 +61,7 @@ class RefusedFile(msgspec.Struct, frozen=True, kw_only=True):
 
 class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
     """What a letter may say. Dates are calendar days as stated in the letter; a `datetime`
-    passed instead is converted to Europe/Amsterdam before its day is taken."""
+    passed instead is converted to the policy's time zone before its day is taken."""
 
     complaint_id: str
     reference: str
@@ -109,7 +108,7 @@ class RenderedLetter(msgspec.Struct, frozen=True, kw_only=True):
     sha256: str
     message_id: str
     letter_key: str
-    # The dates the letter promises, by context field name, as stated (Amsterdam calendar days).
+    # The dates the letter promises, by context field name, as stated (local calendar days).
     stated_dates: dict[str, date]
 
 
@@ -225,7 +224,7 @@ def format_date(value: date, language: str) -> str:
 
 
 def format_datetime(value: datetime, language: str) -> str:
-    """'maandag 7 december 2026 om 14:05' in Europe/Amsterdam."""
+    """'maandag 7 december 2026 om 14:05' in the policy's time zone."""
     local = _as_local(value)
     lang = choose_language(language)
     return f"{format_date(local.date(), lang)} {_TIME_JOINER[lang]} {local:%H:%M}"
@@ -234,7 +233,7 @@ def format_datetime(value: datetime, language: str) -> str:
 def _as_local(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("naive datetime: pass an aware datetime (UTC or with a zone)")
-    return value.astimezone(LOCAL_TZ)
+    return value.astimezone(local_zone())  # the policy's [calendar].timezone
 
 
 def message_id_for(kind: LetterKind, complaint_id: str, letter_key: str) -> str:

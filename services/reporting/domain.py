@@ -2,7 +2,8 @@
 
 Durations are in days (two decimals). Percentiles use the nearest-rank method (p90 of n values
 is the ⌈0.9·n⌉-th smallest); the median is the usual middle value. Months and years are
-calendar periods in Europe/Amsterdam, the organisation's legal time.
+calendar periods in the policy's time zone (`[calendar].timezone`, the organisation's legal
+time): pass `tz`, or leave it out for the policy in force (shared/config/policy.py).
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from services.reporting.fold import Row, parse_ts
+from shared.config.policy import local_zone
 
-LOCAL = ZoneInfo("Europe/Amsterdam")
 OPEN = ("submitted", "acknowledged", "responded", "escalated")
 UNANSWERED = ("submitted", "acknowledged", "escalated")
 DURATION_BUCKETS = (
@@ -75,12 +75,14 @@ def days(start: str | None, end: str | None) -> float | None:
     return round((parse_ts(end) - parse_ts(start)).total_seconds() / 86400, 2)  # type: ignore[operator]
 
 
-def month_of(text: str) -> str:
-    return parse_ts(text).astimezone(LOCAL).strftime("%Y-%m")  # type: ignore[union-attr]
+def month_of(text: str, tz: tzinfo | None = None) -> str:
+    return parse_ts(text).astimezone(tz or local_zone()).strftime("%Y-%m")  # type: ignore[union-attr]
 
 
-def year_of(text: str | None) -> int | None:
-    return None if text is None else parse_ts(text).astimezone(LOCAL).year  # type: ignore[union-attr]
+def year_of(text: str | None, tz: tzinfo | None = None) -> int | None:
+    if text is None:
+        return None
+    return parse_ts(text).astimezone(tz or local_zone()).year  # type: ignore[union-attr]
 
 
 def bucket(value: float, buckets: Iterable[tuple[float, str]]) -> str:
@@ -218,11 +220,12 @@ def backlog(rows: list[Row], now: datetime) -> dict[str, Any]:
     }
 
 
-def inflow(rows: list[Row]) -> dict[str, dict[str, int]]:
+def inflow(rows: list[Row], tz: tzinfo | None = None) -> dict[str, dict[str, int]]:
     """Complaints received per month and channel."""
     out: dict[str, Counter[str]] = defaultdict(Counter)
+    tz = tz or local_zone()
     for r in rows:
-        out[month_of(r["received_at"])][r["channel"]] += 1
+        out[month_of(r["received_at"], tz)][r["channel"]] += 1
     return {m: dict(sorted(c.items())) for m, c in sorted(out.items())}
 
 
@@ -242,16 +245,19 @@ def summary(tables: dict[str, list[Row]], now: datetime, position: int) -> dict[
     }
 
 
-def annual(tables: dict[str, list[Row]], year: int) -> dict[str, Any]:
-    """The yearly registration of Awb 9:12a (calendar year in Europe/Amsterdam)."""
+def annual(tables: dict[str, list[Row]], year: int, tz: tzinfo | None = None) -> dict[str, Any]:
+    """The yearly registration of Awb 9:12a (calendar year in the policy's time zone)."""
     rows = tables["complaints_status_and_deadlines"]
-    end = datetime(year + 1, 1, 1, tzinfo=LOCAL)
-    received = [r for r in rows if year_of(r["received_at"]) == year]
-    closed = [r for r in rows if year_of(r["closed_at"]) == year]
+    tz = tz or local_zone()
+    end = datetime(year + 1, 1, 1, tzinfo=tz)
+    received = [r for r in rows if year_of(r["received_at"], tz) == year]
+    closed = [r for r in rows if year_of(r["closed_at"], tz) == year]
     escal = [
-        r for r in tables["escalations_by_level_and_reason"] if year_of(r["occurred_at"]) == year
+        r
+        for r in tables["escalations_by_level_and_reason"]
+        if year_of(r["occurred_at"], tz) == year
     ]
-    ext = [r for r in tables["deadline_extensions"] if year_of(r["occurred_at"]) == year]
+    ext = [r for r in tables["deadline_extensions"] if year_of(r["occurred_at"], tz) == year]
     per_cat: dict[str, Counter[str]] = defaultdict(Counter)
     for r in received:
         per_cat[r["category"] or "none"]["received"] += 1

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from shared import events as ev
+from shared.calendar import BusinessCalendar
+from shared.config.policy import policy_in_force
+from shared.policy import Policy
+from shared.rules import terms as term_rules
 
 Row = dict[str, Any]
 
@@ -36,6 +42,8 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
     "respond_by",
     "statutory_by_initial",
     "statutory_by",
+    "statutory_by_pending",
+    "terms_fold",
     "first_responded_at",
     "responded_at",
     "closed_at",
@@ -127,6 +135,8 @@ class ReadModel:
     inserts: dict[str, list[Row]] = field(default_factory=dict)
     changed: set[str] = field(default_factory=set)
     position: int = 0
+    # Only events from before terms were recorded need it (shared/rules/terms.py completes them).
+    rules: tuple[Policy, BusinessCalendar] = field(default_factory=policy_in_force)
 
     def added(self, table: str) -> list[Row]:
         return self.inserts.setdefault(table, [])
@@ -147,6 +157,7 @@ def apply(model: ReadModel, seq: int, fact: ev.Event | Undecodable) -> Undecodab
             if isinstance(fact, ev.Submitted):  # only a submission starts a row (_impossible)
                 row = model.complaints[cid] = _new_row(fact)
             assert row is not None
+            _dates(row, fact, model.rules)
             _evolve(row, fact, seq, model)
             row["version"], row["last_seq"] = fact.version, seq
             row["updated_at"] = ts(fact.occurred_at)
@@ -203,13 +214,26 @@ def _new_row(f: ev.Submitted) -> Row:
     return row
 
 
+def _dates(row: Row, f: ev.Event, rules: tuple[Policy, BusinessCalendar]) -> None:
+    """The dates in force, as recorded (shared/rules/terms.py, the one reader of them)."""
+    state = term_rules.TermsFold()
+    if row["terms_fold"]:
+        state = msgspec.json.decode(row["terms_fold"], type=term_rules.TermsFold)
+    state = term_rules.next_terms(state, f, *rules)
+    terms = term_rules.terms_of(state)
+    row["terms_fold"] = msgspec.json.encode(state).decode()
+    row["acknowledge_by"], row["respond_by"] = ts(terms.acknowledge_by), ts(terms.respond_by)
+    row["statutory_by"] = ts(terms.statutory_by)
+    row["statutory_by_pending"] = ts(term_rules.pending_statutory_by(state))
+    if isinstance(f, ev.Submitted):  # the norms the figures measure against
+        row["respond_by_norm"], row["statutory_by_initial"] = row["respond_by"], row["statutory_by"]
+
+
 def _evolve(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
     at = ts(f.occurred_at)
     match f:
         case ev.Acknowledged():
-            row["acknowledged_at"], row["acknowledge_by"] = at, ts(f.acknowledge_by)
-            row["respond_by_norm"] = row["respond_by"] = ts(f.respond_by)
-            row["statutory_by_initial"] = row["statutory_by"] = ts(f.statutory_by)
+            row["acknowledged_at"] = at
             if row["status"] == "submitted":
                 row["status"] = "acknowledged"
         case ev.Responded():
@@ -217,8 +241,6 @@ def _evolve(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
             row["first_responded_at"] = row["first_responded_at"] or at
         case ev.Escalated():
             row["status"], row["escalation_level"] = "escalated", f.level
-            if f.respond_by is not None:
-                row["respond_by"] = ts(f.respond_by)
             model.added(ESCALATIONS).append(
                 {
                     "seq": seq,
@@ -228,11 +250,10 @@ def _evolve(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
                     "clock": f.clock,
                     "target": f.target,
                     "occurred_at": at,
-                    "respond_by": ts(f.respond_by),
+                    "respond_by": row["respond_by"],
                 }
             )
         case ev.Extended():
-            row["statutory_by"] = ts(f.statutory_by)
             key = "extensions_with_consent" if f.with_consent else "extensions"
             row[key] += 1
             model.added(EXTENSIONS).append(
@@ -242,7 +263,7 @@ def _evolve(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
                     "weeks": f.weeks,
                     "with_consent": int(f.with_consent),
                     "occurred_at": at,
-                    "statutory_by": ts(f.statutory_by),
+                    "statutory_by": ts(f.terms.statutory_by if f.terms else f.statutory_by),
                 }
             )
         case ev.Paused():

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import httpx
 import jinja2
@@ -32,13 +31,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.reporting import domain
 from services.reporting.http import COOKIE, staff_name
+from shared.config.policy import local_zone, policy_in_force
+from shared.rules import awb, refusals
 
 HERE = Path(__file__).parent / "templates" / "workspace"
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE.parent), autoescape=True, undefined=jinja2.StrictUndefined
 )
 TEXTS: dict[str, dict[str, Any]] = json.loads((HERE / "texts.json").read_text("utf-8"))
-LOCAL = ZoneInfo("Europe/Amsterdam")
 ENDPOINTS = {
     "respond": "responses",
     "extend": "extensions",
@@ -93,7 +93,7 @@ def _day(text: str | None, lang: str, deadline: bool = True) -> str:
     """A deadline instant (the first moment late) as its due day, in words; else a moment."""
     if not text:
         return "—"
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(LOCAL)
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(local_zone())
     t = TEXTS[lang]
     if deadline:
         due = (moment - timedelta(microseconds=1)).date()
@@ -139,7 +139,7 @@ def _complaint_page(
         "waiting": [m for m in messages if m["new"]],
         "personal": personal,
         "clocks": _clocks(state, now),
-        "extend_refusal": _extend_refusal(state, now, t),
+        "extension": _extension(state, now, lang),
         "draft": draft.format(name=name or "", reference=state["reference"]),
         "draft_resolution": t["response_templates"].get(template, {}).get("resolution", ""),
         "message": None,
@@ -166,16 +166,22 @@ def _clocks(state: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
     return out
 
 
-def _extend_refusal(state: dict[str, Any], now: datetime, t: dict[str, Any]) -> str | None:
-    """Why the statutory term cannot be extended now (Awb 9:11 lid 2), or None."""
-    if state["status"] not in ("submitted", "acknowledged", "escalated"):
-        return str(t["extend_not_open"])
-    if state["extensions"]:
-        return str(t["extend_once"])
-    statutory = state["deadlines"]["statutory"]
-    if statutory and datetime.fromisoformat(statutory) <= now:
-        return str(t["extend_too_late"])
-    return None
+def _extension(state: dict[str, Any], now: datetime, lang: str) -> dict[str, Any]:
+    """What the extension form offers: at most the policy's weeks for the complaint's regime,
+    and why the rules (shared/rules/awb.py, Awb 9:11 lid 2) refuse it now, in words, or None."""
+    most = policy_in_force()[0].statutory_rule(state.get("category")).max_extension_weeks
+    if state["status"] not in ("submitted", "acknowledged", "escalated", "responded"):
+        return {"max_weeks": most, "refusal": str(TEXTS[lang]["extend_not_open"])}
+    refusal = awb.extension_refusal(
+        weeks=1,
+        max_weeks=most,
+        with_consent=False,
+        extended_before=bool(state["extensions"]),
+        answered=state["status"] == "responded",
+        term_end=datetime.fromisoformat(state["deadlines"]["statutory"]),
+        now=now,
+    )
+    return {"max_weeks": most, "refusal": refusal and refusals.words(refusal, lang)}
 
 
 def _body(action: str, form: dict[str, str]) -> dict[str, Any]:

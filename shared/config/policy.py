@@ -17,6 +17,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from shared.calendar import BusinessCalendar
 from shared.policy import Policy, PolicyError, build_calendar, load_policy
@@ -83,6 +84,11 @@ def policy_in_force() -> tuple[Policy, BusinessCalendar]:
     current = holder()
     current.reload(only_if_modified=True)
     return current.current.policy, current.current.calendar
+
+
+def local_zone() -> ZoneInfo:
+    """The policy's time zone (`[calendar].timezone`): local days, months and years."""
+    return policy_in_force()[1].tz
 
 
 def reload_on_sighup(on_signal: Callable[[], None] | None = None) -> None:

@@ -98,6 +98,10 @@ def history(provisioned_nats: EmbeddedNats) -> Iterator[dict[str, Complaint]]:
         weeks=4, reason="r", statutory_by=b.statutory_by, now=t("2025-03-25T09:00:00Z"), cause=STAFF
     )
     app.save(b)
+    notice = letter("extension_notice", t("2025-03-25T10:00:00Z"))  # in force from here
+    b.record_letter(letter=notice, cause_event_id=b.facts[-1].event_id,
+                    now=t("2025-03-25T10:00:00Z"), cause=Cause(actor="notifier"))  # fmt: skip
+    app.save(b)
     d = submit(app, "K-D", "2025-06-01T09:00:00Z", "phone")
     d.close(outcome="withdrawn", now=t("2025-06-05T09:00:00Z"), cause=STAFF)
     app.save(d)
@@ -134,7 +138,8 @@ def test_current_state_and_filters(client: TestClient, history: dict) -> None:
         r["reference"] for r in client.get("/api/complaints?channel=email", headers=AUTH).json()
     ] == ["K-B"]
     overdue = client.get("/api/complaints?overdue=true", headers=AUTH).json()
-    assert [r["reference"] for r in overdue] == []  # K-C has no deadline before acknowledgement
+    # K-C's dates were decided at its submission: not acknowledged by June, it is overdue.
+    assert [r["reference"] for r in overdue] == ["K-C"]
     b = client.get("/api/complaints/K-B", headers=AUTH).json()
     assert (b["escalation_level"], b["extensions"], b["resolution"]) == (1, 1, "unfounded")
     assert b["statutory_by"] == "2025-05-14T09:00:00.000000Z"  # 6 weeks + 4 weeks
@@ -238,7 +243,7 @@ def test_staff_only(client: TestClient) -> None:
 
 def test_exports_have_no_personal_data(client: TestClient) -> None:
     lines = client.get("/api/export/events.jsonl", headers=AUTH).text.splitlines()
-    assert len(lines) == 13  # A 4, B 6, C 1, D 2
+    assert len(lines) == 14  # A 4, B 7, C 1, D 2
     records = [json.loads(line) for line in lines]
     assert all("personal" not in r and "seq" in r for r in records)
     csv_text = client.get("/api/export/complaints_status_and_deadlines.csv", headers=AUTH).text

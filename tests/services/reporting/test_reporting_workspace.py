@@ -5,11 +5,14 @@ tests/e2e/test_people_journey.py)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from services.reporting import workspace
+from shared.config.policy import DEFAULT_POLICY_FILE
+from shared.rules import refusals
 
 NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
 T = workspace.TEXTS["nl"]
@@ -45,12 +48,28 @@ def test_letters_and_acknowledgements_are_no_conflict() -> None:
     assert workspace._conflict(events, 1, T, "nl") is None
 
 
-def test_extension_is_refused_after_the_statutory_deadline_and_after_one_extension() -> None:
-    assert workspace._extend_refusal(_state(), NOW, T) is None
+def test_extension_is_refused_by_the_rules_after_the_statutory_deadline_and_after_one() -> None:
+    assert workspace._extension(_state(), NOW, "nl") == {"max_weeks": 4, "refusal": None}
     late = _state(deadlines={**_state()["deadlines"], "statutory": "2026-03-01T23:00:00+00:00"})
-    assert workspace._extend_refusal(late, NOW, T) == T["extend_too_late"]
-    assert workspace._extend_refusal(_state(extensions=1), NOW, T) == T["extend_once"]
-    assert workspace._extend_refusal(_state(status="closed"), NOW, T) == T["extend_not_open"]
+    too_late = refusals.words(refusals.Refusal("extension_too_late", "Awb 9:11 lid 2"), "en")
+    assert workspace._extension(late, NOW, "en")["refusal"] == too_late
+    once = workspace._extension(_state(extensions=1), NOW, "nl")["refusal"]
+    assert once is not None and "al eens verdaagd" in once and "Awb 9:11 lid 2" in once
+    closed = workspace._extension(_state(status="closed"), NOW, "nl")
+    assert closed["refusal"] == T["extend_not_open"]
+
+
+def test_the_extension_form_offers_the_policys_weeks_not_four(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = DEFAULT_POLICY_FILE.read_text("utf-8").replace(
+        "max_extension_weeks = 4", "max_extension_weeks = 2", 1
+    )
+    (tmp_path / "policy.toml").write_text(text, "utf-8")
+    monkeypatch.setenv("KLACHTEN_POLICY_FILE", str(tmp_path / "policy.toml"))
+    extension = workspace._extension(_state(), NOW, "nl")
+    assert extension == {"max_weeks": 2, "refusal": None}
+    assert "hoogstens {max} weken" in T["extend_hint"]  # the number comes from the policy
 
 
 def test_both_clocks_with_overdue_marked() -> None:
