@@ -400,3 +400,43 @@ async def test_each_service_reads_replies_in_its_own_inbox_only(
             assert f"subscription to {foreign}" in refused or foreign in refused, (foreign, refused)
     finally:
         await nc.close()
+
+
+async def test_the_checkpointer_reads_the_log_and_appends_checkpoints_only(
+    provisioned: EmbeddedNats,
+) -> None:
+    """klachten/checkpointer.py's user: it reads COMPLAINTS and CHECKPOINTS and publishes a
+    checkpoint; it writes no event, deletes or purges nothing, reads no key, makes no consumer."""
+    admin = await _connect(provisioned, "admin")
+    cid = uuid4()
+    await admin.jetstream().publish(subjects.event_subject(cid, 1, "submitted"), b"{}")
+    await admin.close()
+    options = nats_connect_options(provisioned.url_for("checkpointer"))
+    assert options["inbox_prefix"] == "_INBOX_checkpointer"
+    connection = Connection()
+    nc = await connection.open(provisioned.url_for("checkpointer"))
+    try:
+        js = nc.jetstream()
+        assert (await js.stream_info(subjects.COMPLAINTS_STREAM)).state.messages == 1
+        stored = await js.get_msg(subjects.COMPLAINTS_STREAM, 1, direct=True)
+        assert stored.subject == subjects.event_subject(cid, 1, "submitted")
+        ack = await js.publish(subjects.CHECKPOINTS_SUBJECT, b'{"test": true}')
+        assert ack.stream == subjects.CHECKPOINTS_STREAM
+        checkpoints = await js.stream_info(subjects.CHECKPOINTS_STREAM)
+        assert checkpoints.state.messages == 1
+
+        seq = json.dumps({"seq": 1}).encode()
+        tries = [f"$JS.API.{api}" for api in FORBIDDEN_API] + [
+            subjects.event_subject(cid, 2, "closed"),
+            f"$JS.API.STREAM.DELETE.{subjects.CHECKPOINTS_STREAM}",
+            f"$JS.API.STREAM.PURGE.{subjects.CHECKPOINTS_STREAM}",
+            f"$JS.API.STREAM.MSG.DELETE.{subjects.CHECKPOINTS_STREAM}",
+            f"$JS.API.STREAM.UPDATE.{subjects.CHECKPOINTS_STREAM}",
+            f"$JS.API.DIRECT.GET.KV_{keystore.BUCKET}",
+            f"$JS.API.CONSUMER.CREATE.{subjects.COMPLAINTS_STREAM}.checkpointer",
+            f"$KV.{keystore.BUCKET}.key.k1",
+        ]
+        refused = await asyncio.gather(*(connection.denied(s, seq) for s in tries))
+        assert all(refused), [s for s, ok in zip(tries, refused, strict=True) if not ok]
+    finally:
+        await nc.close()
