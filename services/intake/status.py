@@ -18,8 +18,8 @@ import msgspec
 from shared import events as ev
 from shared.config.policy import policy_in_force
 from shared.policy import External
-from shared.rules.clocks import clock_state
-from shared.rules.deadlines import ClockState, Deadlines, SlaInputError, deadlines
+from shared.rules.deadlines import ClockState, SlaInputError, deadlines
+from shared.rules.terms import current_terms
 
 # --- dates ------------------------------------------------------------------------------------
 
@@ -112,7 +112,7 @@ def complainant_view(facts: list[ev.Event]) -> ComplainantView:
     submitted = facts[0]
     assert isinstance(submitted, ev.Submitted)
     policy, _ = policy_in_force()
-    steps = [s for f in facts if (s := _step(f, policy)) is not None]
+    steps = [s for f in facts if (s := _step(f, policy, facts)) is not None]
     level, status, last_answer = 0, "submitted", None
     erased = submitted.personal is None
     for f in facts:
@@ -152,16 +152,27 @@ def _text(f: ev.Event) -> str | None:
     return getattr(personal, "text", None)
 
 
-def _step(f: ev.Event, policy: Any) -> Step | None:
+def _extended(notice: ev.LetterSent, facts: list[ev.Event]) -> Step | None:
+    """An extension as the complainant learns it: on the day its notice was sent."""
+    for f in facts:
+        if isinstance(f, ev.Extended) and f.event_id == notice.cause_event_id:
+            until = _day(f.terms.statutory_by if f.terms else f.statutory_by)
+            detail = {"until": until, "reason": _text(f)}
+            return Step("extended", _on(notice.letter.sent_at), detail=detail)
+    return None
+
+
+def _step(f: ev.Event, policy: Any, facts: list[ev.Event]) -> Step | None:
     on = _on(f.occurred_at)
     match f:
         case ev.Submitted():
             return Step("received", _on(f.received_at), detail={"channel": f.channel})
         case ev.Acknowledged():
             return Step("acknowledged", _on(min(f.letter.sent_at, f.occurred_at)))
-        case ev.Extended():
-            until = _day(f.statutory_by)
-            return Step("extended", on, detail={"until": until, "reason": _text(f)})
+        case ev.Extended():  # told when its notice is sent (the letter_sent below)
+            return None
+        case ev.LetterSent(letter=ev.LetterRecord(kind="extension_notice")):
+            return _extended(f, facts)
         case ev.Responded():
             return Step("responded", on, detail={"text": _text(f), "level": f.level})
         case ev.ReactionReceived():
@@ -182,22 +193,22 @@ def _step(f: ev.Event, policy: Any) -> Step | None:
 
 
 def _ahead(facts: list[ev.Event], status: str) -> list[Step]:
-    """The dates still to come, from the same policy the SLA monitor enforces."""
+    """The dates still to come: the recorded ones (shared/rules/terms.py), which the letters
+    state, the API shows and the SLA monitor enforces."""
     if status == "closed":
         return []
     policy, calendar = policy_in_force()
     try:
-        d: Deadlines = deadlines(clock_state(facts), policy, calendar)
+        terms = current_terms(facts, policy, calendar)
     except SlaInputError:
         return []
     ahead: list[Step] = []
-    if status == "submitted" and d.acknowledge_by is not None:
-        ahead.append(Step("acknowledge_by", calendar.due_date(d.acknowledge_by), done=False))
+    if status == "submitted" and terms.acknowledge_by is not None:
+        ahead.append(Step("acknowledge_by", calendar.due_date(terms.acknowledge_by), done=False))
     if status in ("submitted", "acknowledged", "escalated"):
-        if d.respond_by is not None:
-            ahead.append(Step("respond_by", calendar.due_date(d.respond_by), done=False))
-        if d.level == 0:
-            ahead.append(Step("statutory_by", calendar.due_date(d.statutory_by), done=False))
+        if terms.respond_by is not None and not terms.registered_late:
+            ahead.append(Step("respond_by", calendar.due_date(terms.respond_by), done=False))
+        ahead.append(Step("statutory_by", calendar.due_date(terms.statutory_by), done=False))
     return ahead
 
 
