@@ -15,6 +15,7 @@ from eventsourcing.persistence import IntegrityError
 
 from shared import events as ev
 from shared.complaint import AlreadyDone, Complaint
+from shared.mapper import UnreadableFirstEvent
 
 CONFLICT_RETRIES = 5
 
@@ -30,13 +31,17 @@ class ComplaintsApplication(Application[UUID]):
         try:
             return self.repository.get(complaint_id)
         except AggregateNotFoundError as e:
-            raise ComplaintNotFound(str(complaint_id)) from e
+            unreadable = isinstance(e, UnreadableFirstEvent)  # the reason, not only the id
+            raise ComplaintNotFound(str(e) if unreadable else str(complaint_id)) from e
 
     def complaint_and_facts(self, complaint_id: UUID) -> tuple[Complaint, list[ev.Event]]:
         """The complaint and its contract facts from ONE read of its history: two reads can
         be answered by two replicas of a cluster, one behind the other (a complaint with no
         submission in its facts was dead-lettered that way)."""
-        events = list(self.events.get(complaint_id))
+        try:
+            events = list(self.events.get(complaint_id))
+        except UnreadableFirstEvent as e:
+            raise ComplaintNotFound(str(e)) from e
         complaint = project_aggregate(None, events)
         if complaint is None:
             raise ComplaintNotFound(str(complaint_id))

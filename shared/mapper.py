@@ -27,6 +27,7 @@ from typing import Any
 import msgspec
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, CanInitAggregate
 from eventsourcing.persistence import (
     Cipher,
@@ -88,6 +89,14 @@ class ContractMapper(Mapper[Any]):
                 if isinstance(e, MapperDeserialisationError):
                     raise
                 raise MapperDeserialisationError(str(e)) from e
+            if stored_event.originator_version == 1:
+                # Nothing to fold onto: the complaint is not there (not a 500 on every read).
+                log.error("complaint %s has no readable first event (stream sequence %s): %s",
+                          stored_event.originator_id, stored_event.seq, e)  # fmt: skip
+                raise UnreadableFirstEvent(
+                    f"complaint {stored_event.originator_id}: its first event (stream sequence "
+                    f"{stored_event.seq}) is unreadable: {e}"
+                ) from e
             # Loading a complaint: one bad message keeps its place (its version) and changes
             # nothing, so the complaint stays readable; the reason is logged and kept.
             log.error("skipped stream sequence %s: %s", stored_event.seq, e)
@@ -126,6 +135,11 @@ class ContractMapper(Mapper[Any]):
         domain_event = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", state)
         return domain_event
+
+
+class UnreadableFirstEvent(AggregateNotFoundError):
+    """A complaint whose version 1 is not the submission it claims to be: it is not found
+    (the application says ComplaintNotFound with this reason; the audit names the message)."""
 
 
 class Unreadable(Aggregate.Event):
