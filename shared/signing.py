@@ -15,7 +15,6 @@ service gets its own key as a secret and only the keyring is shared.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -25,6 +24,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from shared.keyring import key_id  # one key id for writers' keys and the signer's
+
 SIGNATURE_HEADER = "Klachten-Signature"
 KEYRING_FILE = Path("keys") / "writers.json"
 KEY_FILE = "signing.key"
@@ -33,11 +34,6 @@ Keyring = dict[str, tuple[str, Ed25519PublicKey]]  # key id -> (principal, publi
 
 def signed_payload(subject: str, chain_hash: str) -> bytes:
     return f"klachten/event/v1\n{subject}\n{chain_hash}".encode()
-
-
-def key_id(public: Ed25519PublicKey) -> str:
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
