@@ -6,15 +6,14 @@ by a high-water record above the stream's end (shared/highwater.py)."""
 from __future__ import annotations
 
 import asyncio
-import smtplib
 import time
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from intake_runner import STAFF, complaint_body
+from mail_samples import plain, send
 
 from services.intake.server import BackgroundIntake
 from shared import failures, highwater
@@ -33,13 +32,6 @@ async def wait_not_ready(client: httpx.AsyncClient, deadline: float = 30.0) -> d
             return answer.json()
         await asyncio.sleep(0.2)
     raise AssertionError("intake stayed ready on a shrunken log")
-
-
-def send(host: str, port: int, message: EmailMessage) -> smtplib.SMTPResponseException:
-    with smtplib.SMTP(host, port, timeout=60) as smtp:
-        with pytest.raises(smtplib.SMTPResponseException) as refused:
-            smtp.send_message(message)
-    return refused.value
 
 
 def test_kinds_words_and_smtp_of_a_shrunken_log() -> None:
@@ -69,13 +61,7 @@ async def test_intake_refuses_with_log_shrunk_words_on_http_and_smtp(
         assert words in answer.json()["message"], answer.json()
         assert answer.headers["Retry-After"] == "60"
 
-    message = EmailMessage()
-    message["From"] = "Els Bakker <els@example.org>"
-    message["To"] = "klachten@klachten.local"
-    message["Subject"] = "Klacht"
-    message["Message-ID"] = "<shrunk-mail-1@example.org>"
-    message.set_content("Mijn container is al drie weken niet geleegd.")
-    settings = intake.settings
-    refused = await asyncio.to_thread(send, settings.smtp_host, settings.smtp_port, message)
-    assert refused.smtp_code == 451
-    assert b"must be restored by an operator" in refused.smtp_error
+    mail = plain("Klacht", "Mijn container is al drie weken niet geleegd.", "<shrunk-1@e.org>")
+    code, reply = await asyncio.to_thread(send, intake.settings.smtp_port, mail)
+    assert code == 451, reply
+    assert b"must be restored by an operator" in reply

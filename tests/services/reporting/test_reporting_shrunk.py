@@ -21,6 +21,11 @@ from tests.helpers import wait_until_sync
 from tests.services.reporting.test_reporting_api import AUTH, NOW, TOKEN, submit
 
 
+def settings_for(folder: Path, server: EmbeddedNats, db: str) -> ReportingSettings:
+    url, path = server.url, str(folder / db)
+    return ReportingSettings(data_dir=folder, nats_url=url, staff_token=TOKEN, reporting_db=path)
+
+
 @pytest.mark.timeout(120)
 def test_the_projection_pauses_on_a_short_log_and_resumes_after_recovery(
     provisioned_nats: EmbeddedNats, tmp_path: Path, caplog: pytest.LogCaptureFixture
@@ -30,12 +35,7 @@ def test_the_projection_pauses_on_a_short_log_and_resumes_after_recovery(
     submit(app, "K-A", "2025-03-03T09:00:00Z")
     app.close()
     highwater.record(tmp_path, "notifier", 1000)  # this folder once saw far more of the log
-    settings = ReportingSettings(
-        data_dir=tmp_path,
-        nats_url=provisioned_nats.url,
-        staff_token=TOKEN,
-        reporting_db=str(tmp_path / "reporting.sqlite3"),
-    )
+    settings = settings_for(tmp_path, provisioned_nats, "reporting.sqlite3")
     with TestClient(create_app(settings, clock=lambda: NOW)) as http:
         ready = wait_until_sync(
             lambda: (r := http.get("/health/ready")).status_code == 503 and r, timeout=30
@@ -54,10 +54,7 @@ def test_the_projection_pauses_on_a_short_log_and_resumes_after_recovery(
         assert wait_until_sync(lambda: http.get("/health/ready").status_code == 200, timeout=30)
 
     highwater.record(tmp_path, "notifier", 1000)
-    settings = ReportingSettings(
-        data_dir=tmp_path, nats_url=provisioned_nats.url, staff_token=TOKEN,
-        reporting_db=str(tmp_path / "second.sqlite3"),
-    )  # fmt: skip
+    settings = settings_for(tmp_path, provisioned_nats, "second.sqlite3")
     started = time.monotonic()
     with TestClient(create_app(settings, clock=lambda: NOW)) as http:
         wait_until_sync(lambda: http.get("/health/ready").status_code == 503, timeout=30)
