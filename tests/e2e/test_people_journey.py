@@ -253,9 +253,12 @@ def test_complainant_and_case_handlers_in_the_browser(stack: journey.Stack) -> N
         eyes.look(anna, "10-conflict")
 
         # The English pages.
-        me.goto(status_url.split("?")[0] + "?lang=en")
+        def extension_told() -> bool:  # shown once its notice went out (the notifier)
+            me.goto(status_url.split("?")[0] + "?lang=en")
+            return "Term extended until" in me.inner_text("#timeline")
+
+        wait_until_sync(extension_told, timeout=60, message="the extension on the status page")
         assert me.locator("html").get_attribute("lang") == "en"
-        assert "Term extended until" in me.inner_text("#timeline")
         eyes.look(me, "11-status-english")
         browser.close()
 
