@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
@@ -41,11 +43,13 @@ from opentelemetry.sdk.trace.export import (
     SpanExportResult,
 )
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from opentelemetry.sdk.util import ns_to_iso_str
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 TRACER = "klachten"
 _PROPAGATOR = TraceContextTextMapPropagator()
+_ENCODER = msgspec.json.Encoder()
 # Set while intake starts a complaint's root span: the ids the id generator hands out next.
 _root: contextvars.ContextVar[int | None] = contextvars.ContextVar("root", default=None)
 
@@ -84,6 +88,7 @@ class JsonLinesExporter(SpanExporter):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path, self.max_bytes = path, max_bytes
         self.fd = self._open()
+        self._resource: tuple[Resource, dict[str, Any]] | None = None
 
     def _open(self) -> int:
         return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
@@ -91,7 +96,7 @@ class JsonLinesExporter(SpanExporter):
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         try:
             self._rotate_if_due()
-            lines = "".join(span.to_json(indent=None) + "\n" for span in spans).encode()
+            lines = b"".join(self.line(span) for span in spans)
             written = os.write(self.fd, lines)
             if written < len(lines):  # only when the disk fills: the rest fails or drops
                 os.write(self.fd, lines[written:])
@@ -100,6 +105,30 @@ class JsonLinesExporter(SpanExporter):
             # filling the service log); the log of record is the stream.
             return SpanExportResult.FAILURE
         return SpanExportResult.SUCCESS
+
+    def line(self, span: ReadableSpan) -> bytes:
+        """The SDK's span JSON (`ReadableSpan.to_json`, the same object) at half its cost: the
+        resource, the same for every span, is encoded once, and msgspec encodes the rest."""
+        if self._resource is None or self._resource[0] is not span.resource:
+            self._resource = (span.resource, json.loads(span.resource.to_json()))
+        status = {"status_code": span.status.status_code.name}
+        if span.status.description:
+            status["description"] = span.status.description
+        parent = span.parent
+        fields = {
+            "name": span.name,
+            "context": ReadableSpan._format_context(span.context) if span.context else None,
+            "kind": str(span.kind),
+            "parent_id": f"0x{parent.span_id:016x}" if parent is not None else None,
+            "start_time": ns_to_iso_str(span.start_time) if span.start_time else None,
+            "end_time": ns_to_iso_str(span.end_time) if span.end_time else None,
+            "status": status,
+            "attributes": ReadableSpan._format_attributes(span.attributes),
+            "events": ReadableSpan._format_events(span.events),
+            "links": ReadableSpan._format_links(span.links),
+            "resource": self._resource[1],
+        }
+        return _ENCODER.encode(fields) + b"\n"
 
     def _rotate_if_due(self) -> None:
         mine = os.fstat(self.fd)

@@ -206,3 +206,15 @@ def test_span_files_are_written_off_the_request_path_and_flushed(tmp_path: Path)
         text=True,
     )
     assert shown.stdout.split() == ["0", "2"]
+
+
+def test_span_lines_are_the_sdks_span_json(spans: InMemorySpanExporter, tmp_path: Path) -> None:
+    cid = uuid4()
+    with tracing.complaint_root("submit", cid), tracing.complaint_span("smtp", cid) as span:
+        span.add_event("refused", {"code": 451, "recipients": ("a@example.org",)})
+        span.set_status(trace.Status(trace.StatusCode.ERROR, "relay down"))
+    exporter = tracing.JsonLinesExporter(tmp_path / "intake.jsonl")
+    finished = spans.get_finished_spans()
+    assert len(finished) == 2
+    for made in finished:
+        assert json.loads(exporter.line(made)) == json.loads(made.to_json())
