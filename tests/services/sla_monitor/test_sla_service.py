@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import msgspec
 import nats
 import pytest
 from test_sla_support import (
@@ -31,6 +32,7 @@ from test_sla_support import (
 from services.sla_monitor import domain
 from services.sla_monitor.app import create_app
 from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER
+from shared import events as ev
 from shared import subjects
 from shared.application import ComplaintsApplication
 from shared.natsserver import EmbeddedNats
@@ -125,6 +127,11 @@ async def test_extension_with_notice_moves_the_statutory_deadline(
             terms = extension_terms(c.facts, 4, policy, calendar)  # type: ignore[attr-defined]
             c.extend(weeks=4, reason="Advies nodig", statutory_by=received + 42 * DAY,
                      now=received + 30 * DAY, cause=STAFF, terms=terms)  # fmt: skip
+            decided = c.facts[-1]  # type: ignore[attr-defined]
+            # The extension takes effect with its notice, sent before the term ends.
+            sent = received + 30 * DAY + timedelta(hours=1)
+            notice = msgspec.structs.replace(letter("extension_notice"), sent_at=sent)
+            c.record_letter(letter=notice, cause_event_id=decided.event_id, now=sent, cause=STAFF)
         await asyncio.to_thread(complaints.save, c)
         ids[name] = c.id
 
@@ -137,7 +144,7 @@ async def test_extension_with_notice_moves_the_statutory_deadline(
     assert esc.clock == "statutory"
     assert escalations(complaints, ids["extended"]) == []
     facts = [e.fact for e in complaints.events.get(ids["extended"])]  # type: ignore[attr-defined]
-    recorded = facts[-1].terms
+    recorded = next(f for f in facts if isinstance(f, ev.Extended)).terms
     assert wake == recorded.statutory_by  # the monitor enforces the recorded date
     d = deadlines(clocks.clock_state(facts), policy, calendar)
     assert calendar.due_date(recorded.statutory_by) >= calendar.due_date(
