@@ -139,13 +139,28 @@ class TracedNotification(Notification):
     event_type: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LoadedEvent(StoredEvent):
     """An event read to load its aggregate: the subject's type token and stream sequence, so
-    the mapper can check the message's claims and skip (not fail on) one that lies."""
+    the mapper can check the message's claims and skip (not fail on) one that lies.
+
+    It equals the StoredEvent it was stored as (eventsourcing's recorder contract): where it
+    was read from is not part of what was stored."""
 
     event_type: str = ""
     seq: int = 0
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StoredEvent):
+            return NotImplemented
+        return (self.originator_id, self.originator_version, self.topic, self.state) == (
+            other.originator_id,
+            other.originator_version,
+            other.topic,
+            other.state,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a StoredEvent, like a dataclass
 
 
 @dataclass(frozen=True, slots=True)
