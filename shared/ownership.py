@@ -96,12 +96,18 @@ def die_with_parent(signum: int = signal.SIGTERM) -> Callable[[], None] | None:
 
 
 def running(pid: int) -> bool:
-    """Whether `pid` runs (a zombie waiting for its parent to reap it counts as gone)."""
+    """Whether `pid` runs (a zombie waiting for its parent to reap it counts as gone).
+
+    A multi-threaded process (nats-server is Go) shows its leader as a zombie while its
+    other threads are still exiting and still hold its files, locks included: it is gone
+    only when the leader is the last thread left."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
+        if stat.rsplit(")", 1)[1].split()[0] != "Z":
+            return True
+        return len(os.listdir(f"/proc/{pid}/task")) > 1
     except OSError:
         return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def stop_process(process: subprocess.Popen[bytes] | None, timeout: float) -> int | None:
