@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 
-from shared import authorship, subjects
+from shared import authorship, redecide, subjects
+from shared import events as ev
 from shared.jsclient import JetStreamLink, RawMsg
 from shared.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
 from shared.signing import Keyring
@@ -88,6 +89,7 @@ class ChainChecker:
         self.verdict = Verdict()
         self._versions: dict[str, int] = {}
         self._expected_seq = first_seq
+        self._replay = redecide.Replay()  # would the rules have allowed it? (shared/redecide.py)
 
     def feed(self, msg: RawMsg) -> None:
         v = self.verdict
@@ -106,9 +108,19 @@ class ChainChecker:
             v.breaks.append(Break(msg.seq, cid, link.version, link.problem or ""))
         for problem in authorship.event_problems(msg, self.keyring):
             v.breaks.append(Break(msg.seq, cid, link.version, problem))
+        refused = self._redecide(msg)
+        if refused:
+            v.breaks.append(Break(msg.seq, cid, link.version, f"the rules refuse it: {refused}"))
         v.heads[cid] = link.hash
         self._versions[cid] = link.version
         v.complaints = len(v.heads)
+
+    def _redecide(self, msg: RawMsg) -> str | None:
+        try:
+            fact = ev.decode(msg.data)
+        except Exception:
+            return None  # an unreadable body is reported as such (shared/authorship.py)
+        return self._replay.feed(fact)
 
 
 def check(messages: Iterable[RawMsg], first_seq: int = 1) -> Verdict:

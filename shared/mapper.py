@@ -124,17 +124,22 @@ class ContractMapper(Mapper[Any]):
         check_claims(stored_event, cls.contract, fact)
         if fact.sealed is not None and self.keystore is not None:
             fact = unseal(fact, self.keystore)
-        state: dict[str, Any] = {
-            "originator_id": fact.complaint_id,
-            "originator_version": fact.version,
-            "timestamp": fact.occurred_at,
-            "fact": fact,
-        }
-        if issubclass(cls, CanInitAggregate):
-            state["originator_topic"] = get_topic(_aggregate_of(cls))
-        domain_event = object.__new__(cls)
-        object.__setattr__(domain_event, "__dict__", state)
-        return domain_event
+        return domain_event(cls, fact)
+
+
+def domain_event(cls: type, fact: ev.Event) -> Any:
+    """The aggregate's event `cls` carrying `fact`, as if loaded (also shared/redecide.py)."""
+    state: dict[str, Any] = {
+        "originator_id": fact.complaint_id,
+        "originator_version": fact.version,
+        "timestamp": fact.occurred_at,
+        "fact": fact,
+    }
+    if issubclass(cls, CanInitAggregate):
+        state["originator_topic"] = get_topic(_aggregate_of(cls))
+    made = object.__new__(cls)
+    object.__setattr__(made, "__dict__", state)
+    return made
 
 
 class UnreadableFirstEvent(AggregateNotFoundError):
