@@ -1,6 +1,7 @@
 """`klachten audit`: verify the log and its signed checkpoints, sign one, export and check a case.
 
-verify        every chain, the sequence, each event's writer, the checkpoint chain, that the log
+verify        every chain, the sequence, each event's writer, each event re-decided by the rules
+              (shared/redecide.py), the checkpoint chain, that the log
               extends the checkpoints the auditor kept (--trusted-checkpoint, the witness file)
               and that no message stays uncovered past the bound
 checkpoint    sign the log's current head now (the checkpointer does it every minute)
@@ -83,8 +84,9 @@ def verify(
         None, "--keyring", help="Writers' keyring (default: the data dir's keys/writers.json)."
     ),
 ) -> None:
-    """Check every chain, the sequence, each event's writer, the checkpoint chain and that the
-    log extends every trusted checkpoint; exit 1 at the first divergence."""
+    """Check every chain, the sequence, each event's writer, that the rules allowed each event,
+    the checkpoint chain and that the log extends every trusted checkpoint; exit 1 at the first
+    divergence."""
     link = _link()  # first: an unreachable log is the first thing to say
     try:
         keys = _signer_keys(signer_keyring, public_key)
