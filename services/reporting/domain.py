@@ -150,17 +150,23 @@ def worklist(rows: list[Row], now: datetime, *, replies: bool = False) -> list[R
 
 
 def response_times(rows: list[Row], by: str) -> dict[str, Any]:
-    """Time to acknowledge and to (first) respond, per channel, category or month."""
+    """Time to acknowledge and to (first) respond, per channel, category or month. Every
+    complaint is in its group: `count` measured, `without` not (yet) acknowledged or answered."""
     groups: dict[str, dict[str, list[float]]] = defaultdict(
         lambda: {"acknowledge": [], "respond": []}
     )
+    sizes: Counter[str] = Counter()
     for r in rows:
         key = month_of(r["received_at"]) if by == "month" else (r[by] or "none")
+        sizes[key] += 1
         for kind, end in (("acknowledge", "acknowledged_at"), ("respond", "first_responded_at")):
             d = days(r["received_at"], r[end])
             if d is not None:
                 groups[key][kind].append(d)
-    return {k: {kind: stats(v) for kind, v in g.items()} for k, g in sorted(groups.items())}
+    return {
+        k: {kind: {**stats(v), "without": n - len(v)} for kind, v in groups[k].items()}
+        for k, n in sorted(sizes.items())
+    }
 
 
 def compliance(rows: list[Row], now: datetime) -> dict[str, Any]:
