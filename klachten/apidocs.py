@@ -21,7 +21,7 @@ from services.intake.settings import IntakeSettings
 from services.notifier.app import LETTER_EVENTS
 from services.reporting.app import create_app as reporting_app
 from services.reporting.settings import ReportingSettings
-from shared import deadletters, permissions, subjects
+from shared import catalogue, deadletters, permissions, subjects
 from shared import events as ev
 from shared import persistence as store
 
@@ -45,9 +45,9 @@ def dumps(document: Document) -> str:
 
 
 def asyncapi() -> Document:
-    payloads, schemas = msgspec.json.schema_components(
-        ev.EVENT_TYPES, ref_template=SCHEMAS + "{name}"
-    )
+    payloads, _ = msgspec.json.schema_components(ev.EVENT_TYPES, ref_template=SCHEMAS + "{name}")
+    exact = json.dumps(catalogue.json_schema()["$defs"]).replace("#/$defs/", SCHEMAS)
+    schemas = json.loads(exact)  # the published contract's definitions (shared/catalogue.py)
     messages = {
         ev.subject_token(cls): _event_message(cls, payload)
         for cls, payload in zip(ev.EVENT_TYPES, payloads, strict=True)

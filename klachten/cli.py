@@ -11,7 +11,7 @@ from nats.errors import NoServersError
 from klachten import audit_cli, privacy_cli, stack_cli, trace_cli
 from services.reporting import cli as reporting_cli
 from services.sla_monitor import cli as sla_cli
-from shared import catalogue, events
+from shared import catalogue
 from shared.permissions import mask
 from shared.settings import Settings
 
@@ -40,7 +40,7 @@ def schema(
     from klachten import apidocs  # imports every service's app: only for this command
 
     (docs / "events.schema.json").write_text(
-        json.dumps(events.json_schema(), indent=2, sort_keys=True) + "\n"
+        json.dumps(catalogue.json_schema(), indent=2, sort_keys=True) + "\n"
     )
     (docs / "events.md").write_text(catalogue.markdown())
     written = ["events.schema.json", "events.md"]

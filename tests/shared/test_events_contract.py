@@ -15,7 +15,9 @@ from uuid import UUID
 
 import msgspec
 import pytest
+from jsonschema import Draft202012Validator
 
+from services.intake.domain import format_reference
 from shared import catalogue
 from shared import events as ev
 
@@ -154,7 +156,7 @@ def test_errors_name_the_path() -> None:
 
 
 def test_published_schema_is_current() -> None:
-    expected = json.dumps(ev.json_schema(), indent=2, sort_keys=True) + "\n"
+    expected = json.dumps(catalogue.json_schema(), indent=2, sort_keys=True) + "\n"
     assert SCHEMA.read_text(encoding="utf-8") == expected, "run `klachten schema` and commit"
 
 
@@ -163,3 +165,57 @@ def test_published_catalogue_is_current() -> None:
     assert catalogue_file.read_text(encoding="utf-8") == catalogue.markdown(), (
         "run `klachten schema`"
     )
+
+
+# --- the published schema, read by an independent validator (issue #21) ---------------------
+
+VALIDATOR = Draft202012Validator(
+    json.loads(SCHEMA.read_text(encoding="utf-8")),
+    format_checker=Draft202012Validator.FORMAT_CHECKER,
+)
+SUBMITTED = json.loads((GOLDEN / "submitted.json").read_text(encoding="utf-8"))
+SEALED = {"key_id": "key-1", "nonce": "bm9uY2U=", "ciphertext": "Y2lwaGVy"}
+
+
+def test_the_schema_is_json_schema_2020_12_with_an_id() -> None:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"].startswith("https://") and schema["$id"].endswith("events.schema.json")
+    Draft202012Validator.check_schema(schema)
+    props = schema["$defs"]["Submitted"]["properties"]
+    assert props["occurred_at"]["format"] == "date-time" and props["event_id"]["format"] == "uuid"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(GOLDEN.glob("*.json")) + sorted((GOLDEN / "legacy").glob("*.json")),
+    ids=lambda p: p.relative_to(GOLDEN).as_posix(),
+)  # fmt: skip
+def test_every_golden_event_is_valid(path: Path) -> None:
+    errors = [e.message for e in VALIDATOR.iter_errors(json.loads(path.read_bytes()))]
+    assert errors == []
+
+
+def test_a_sealed_event_and_a_written_reference_are_valid() -> None:
+    sealed = {**SUBMITTED, "personal": None, "sealed": SEALED}
+    assert VALIDATOR.is_valid(sealed)
+    assert ev.decode(json.dumps(sealed).encode()).sealed is not None
+    assert VALIDATOR.is_valid({**SUBMITTED, "reference": format_reference(2027, 1234567)})
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"occurred_at": "yesterday-ish"},
+        {"received_at": "2026-03-02 09:30"},
+        {"version": -3},
+        {"version": 0},
+        {"reference": "\N{SLIGHTLY SMILING FACE}"},
+        {"reference": "KL-2026-42"},
+        {"event_id": "not-a-uuid"},
+        {"sealed": SEALED},  # and the personal part in the clear
+    ],
+    ids=lambda c: next(iter(c)),
+)
+def test_the_schema_refuses_what_the_issue_found_accepted(change: dict) -> None:
+    assert VALIDATOR.is_valid(SUBMITTED)
+    assert not VALIDATOR.is_valid({**SUBMITTED, **change}), change
