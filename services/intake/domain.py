@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
+import email_validator
+
 from shared import events as ev
 from shared.policy import Policy
 
@@ -293,7 +295,7 @@ def validate_submission(
         c.unknown(person, COMPLAINANT_FIELDS, p)
         name = c.text(person, "name", required=True, max_len=200, prefix=p)
         email = c.text(person, "email", required=True, max_len=254, prefix=p)
-        if email is not None and not EMAIL.match(email):
+        if email is not None and not is_email(email):
             c.add(p + "email", "email")
         phone = c.text(person, "phone", required=False, max_len=40, prefix=p)
         if phone is not None and not PHONE.match(phone):
@@ -522,6 +524,18 @@ def find_reference(text: str | None) -> str | None:
     """The first complaint reference in a text (a mail subject), normalised to upper case."""
     found = _REFERENCE.search(text or "")
     return found.group(0).upper() if found else None
+
+
+def is_email(text: str) -> bool:
+    """An address of the documented ASCII pattern, or an internationalised one
+    (``jan@münchen.de``, RFC 6531) as email-validator reads it, without asking DNS."""
+    if EMAIL.match(text):
+        return True
+    try:
+        email_validator.validate_email(text, check_deliverability=False)
+    except email_validator.EmailNotValidError:
+        return False
+    return True
 
 
 def is_reference(text: str) -> bool:
