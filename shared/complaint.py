@@ -76,6 +76,7 @@ class Cause:
     event_id: UUID | None = None
 
 
+STATUS_LINK_WINDOW = timedelta(minutes=15)
 OPEN = ("submitted", "acknowledged", "responded", "escalated")
 
 
@@ -201,6 +202,12 @@ class Complaint(Aggregate):
         def apply(self, c: Complaint) -> None:
             c.erased = True
 
+    class StatusLinkRequested(Event):
+        contract = ev.StatusLinkRequested
+
+        def apply(self, c: Complaint) -> None:
+            pass  # a request changes nothing: the notifier sends the link, the window reads facts
+
     # --- creation -------------------------------------------------------------------------
 
     @classmethod
@@ -274,6 +281,16 @@ class Complaint(Aggregate):
         if letter.message_id in self.letters:
             raise AlreadyDone(f"letter {letter.message_id} was already recorded")
         self._trigger(ev.LetterSent, now, cause, letter=letter, cause_event_id=cause_event_id)
+
+    def request_status_link(self, *, now: datetime, cause: Cause) -> None:
+        """A fresh status link for the address on file; at most one per STATUS_LINK_WINDOW, so
+        the lookup cannot flood a mailbox. Closed complaints keep their page; erased ones not."""
+        if self.erased:
+            raise IllegalTransition("cannot send a status link: the personal data was erased")
+        asked = [f.occurred_at for f in self.facts if isinstance(f, ev.StatusLinkRequested)]
+        if asked and now - asked[-1] < STATUS_LINK_WINDOW:
+            raise AlreadyDone("a status link was sent less than 15 minutes ago")
+        self._trigger(ev.StatusLinkRequested, now, cause)
 
     def respond(self, *, text: str, resolution: ev.Resolution, now: datetime, cause: Cause) -> None:
         self._require_open("respond")

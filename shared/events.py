@@ -41,6 +41,7 @@ LetterKind = Literal[
     "escalation_notice",
     "closure",
     "reaction_receipt",
+    "status_link",
 ]
 # Why a file that came with a complaint was not kept (named in the acknowledgement).
 RefusalReason = Literal["type_not_accepted", "too_large", "unreadable"]
@@ -291,6 +292,11 @@ class Erased(Event, kw_only=True, tag="complaint.erased"):
     legal_basis: str
 
 
+class StatusLinkRequested(Event, kw_only=True, tag="complaint.status_link_requested"):
+    """Someone who knew the reference and the complainant's address asked for the status link:
+    the notifier sends a fresh one to the address on file (never to the asker)."""
+
+
 ComplaintEvent = (
     Submitted
     | Acknowledged
@@ -305,6 +311,7 @@ ComplaintEvent = (
     | Resumed
     | Closed
     | Erased
+    | StatusLinkRequested
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = ComplaintEvent.__args__  # type: ignore[attr-defined]

@@ -34,7 +34,7 @@ from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, generate_latest
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from shared import tracing
+from shared import statuslink, tracing
 from shared.logwatch import LogWatch
 from shared.permissions import mask
 
@@ -237,15 +237,32 @@ async def run_with_http(app: Any, host: str, port: int) -> None:
 _TEXT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
+def clean(text: str) -> str:
+    """`text` without passwords in URLs nor status-link tokens (shared/statuslink.py)."""
+    return statuslink.redact(mask(text))
+
+
 class MaskSecrets(logging.Filter):
-    """Never let a password in a URL reach a log (handlers of other libraries included)."""
+    """Never let a password in a URL or a status-link token reach a log (handlers of other
+    libraries included). Arguments are cleaned one by one: uvicorn's access formatter unpacks
+    them (client, method, path, ...), so they must stay a tuple."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(clean(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = clean(record.msg)
         message = record.getMessage()
-        masked = mask(message)
-        if masked != message:
-            record.msg, record.args = masked, None
+        if clean(message) != message:
+            record.msg, record.args = clean(message), None
         return True
+
+
+def mask_access_log() -> None:
+    """uvicorn's access logger has its own handler (not the root's): filter it too."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, MaskSecrets) for f in access.filters):
+        access.addFilter(MaskSecrets())
 
 
 class ContextFormatter(logging.Formatter):
@@ -260,7 +277,7 @@ class ContextFormatter(logging.Formatter):
         ids = {k: v for k, v in ids.items() if v}
         if not self.json_lines:
             text = super().format(record)
-            return mask(text + "".join(f" {k}={v}" for k, v in ids.items()))
+            return clean(text + "".join(f" {k}={v}" for k, v in ids.items()))
         out: dict[str, Any] = {
             "time": self.formatTime(record),
             "level": record.levelname,
@@ -271,7 +288,7 @@ class ContextFormatter(logging.Formatter):
         out.update(tracing.current_ids())
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
-        return mask(json.dumps(out, default=str))
+        return clean(json.dumps(out, default=str))
 
 
 LOG_MAX_BYTES = 16 * 2**20

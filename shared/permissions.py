@@ -90,6 +90,7 @@ INTAKE_EVENTS = (
     "reaction_handled",
     "reopened",
     "escalated",  # on request of the complainant or staff
+    "status_link_requested",  # the status lookup: a fresh link to the address on file
 )
 
 SPEC: dict[str, Permissions | None] = {

@@ -66,6 +66,7 @@ def _run(c: Complaint, f: Any) -> None:
         ev.Resumed: lambda: c.resume(terms=f.terms, **at),
         ev.Closed: lambda: c.close(outcome=f.outcome, note=_text(f), **at),
         ev.Erased: lambda: c.erase(key_id=f.key_id, legal_basis=f.legal_basis, **at),
+        ev.StatusLinkRequested: lambda: c.request_status_link(**at),
     }  # fmt: skip
     command[type(f)]()
 

@@ -47,6 +47,8 @@ from opentelemetry.sdk.util import ns_to_iso_str
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from shared import statuslink
+
 TRACER = "klachten"
 _PROPAGATOR = TraceContextTextMapPropagator()
 _ENCODER = msgspec.json.Encoder()
@@ -128,7 +130,11 @@ class JsonLinesExporter(SpanExporter):
             "links": ReadableSpan._format_links(span.links),
             "resource": self._resource[1],
         }
-        return _ENCODER.encode(fields) + b"\n"
+        # A status-link token (a URL, a route attribute) never reaches the span file.
+        line = _ENCODER.encode(fields)
+        if b"/status/" in line:
+            line = statuslink.redact(line.decode()).encode()
+        return line + b"\n"
 
     def _rotate_if_due(self) -> None:
         mine = os.fstat(self.fd)

@@ -22,7 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from nats.errors import Error as NatsError
 
-from services.intake import domain, web, webform
+from services.intake import domain, privacy, web, webform
 from services.intake import messages as replies
 from services.intake import openapi as docs
 from services.intake.application import Clock, IdempotencyConflict, Intake, utcnow
@@ -40,6 +40,7 @@ from services.intake.http import (
 from services.intake.limits import BodySizeLimit, RateLimiter
 from services.intake.settings import IntakeSettings
 from services.intake.staff import StaffMember, parse_tokens
+from services.intake.texts import TEXTS
 from shared import failures, tracing, webheaders
 from shared import observability as obs
 from shared.application import ComplaintNotFound, ComplaintsApplication
@@ -102,6 +103,7 @@ def create_app(settings: IntakeSettings, clock: Clock = utcnow) -> FastAPI:
     _add_api_routes(api)
     api.include_router(webform.router)
     api.include_router(web.router)
+    api.include_router(privacy.router)
     docs.install(api)
     webheaders.install(api, Path(__file__).parent / "static")
     return api
@@ -377,18 +379,17 @@ def _add_api_routes(api: FastAPI) -> None:
         return await _state(intake, cid, appended)
 
     @api.post("/api/status", **docs.STATUS)
-    async def status(request: Request) -> dict[str, Any]:
-        """Public: a complainant's own complaint by reference + e-mail; 404 for anything else."""
+    async def status(request: Request) -> JSONResponse:
+        """Public: a fresh status link to the address on file when reference and e-mail belong
+        together; the same 202 answer whatever the input (no oracle)."""
         rate_limit(request)
         data = await json_body(request)
         if not isinstance(data, dict) or not all(
             isinstance(data.get(k), str) for k in ("reference", "email")
         ):
             raise field_problem(422, "body", "send reference and email as strings")
-        found = await request.app.state.intake.lookup(data["reference"], data["email"])
-        if found is None:
-            raise Problem(404, {"error": "not_found", "message": "no complaint matches"})
-        return found
+        await request.app.state.intake.request_status_link(data["reference"], data["email"])
+        return JSONResponse({"message": TEXTS[language(request)]["link_sent"]}, 202)
 
 
 async def _action_body(request: Request, validate: Any) -> dict[str, Any]:

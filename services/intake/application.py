@@ -11,6 +11,7 @@ request's fingerprint is kept with it, so the same key with other content is ref
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable
@@ -31,7 +32,7 @@ from services.intake import domain
 from shared import events as ev
 from shared import subjects, tracing
 from shared.application import ComplaintNotFound, ComplaintsApplication
-from shared.complaint import AlreadyDone, Cause, Complaint
+from shared.complaint import AlreadyDone, Cause, Complaint, IllegalTransition
 from shared.config.policy import local_zone, policy_in_force
 from shared.jsclient import create_or_read, leader_reads, settled
 from shared.observability import COMPLAINTS_RECEIVED
@@ -217,19 +218,19 @@ class Intake:
             return None
         return UUID(entry.value.decode()) if entry.value else None
 
-    async def lookup(self, reference: str, email: str) -> dict[str, Any] | None:
-        """The complainant's view, only when the e-mail matches the complaint's; else None."""
+    async def request_status_link(self, reference: str, email: str) -> None:
+        """A fresh status link to the address on file when the e-mail is the complainant's;
+        nothing otherwise, and nothing within the aggregate's window: the caller learns
+        nothing either way (no oracle), the complainant gets at most one letter per window."""
         owned = await self._owned(reference, email)
         if owned is None:
-            return None
-        _, complaint, facts = owned
-        state = state_of(complaint, facts, personal=False)
-        return {k: state[k] for k in PUBLIC_FIELDS}
+            return
 
-    async def own_complaint(self, reference: str, email: str) -> UUID | None:
-        """The complaint id when the e-mail is the complainant's (the status page's lookup)."""
-        owned = await self._owned(reference, email)
-        return None if owned is None else owned[0]
+        def decide(c: Complaint, now: datetime) -> None:
+            c.request_status_link(now=now, cause=Cause(actor="complainant:web"))
+
+        with contextlib.suppress(AlreadyDone, IllegalTransition):
+            await self.act(owned[0], decide)
 
     async def _owned(
         self, reference: str, email: str
@@ -392,9 +393,6 @@ class Intake:
 
         await asyncio.to_thread(self.app.change, complaint_id, run)
         return appended
-
-
-PUBLIC_FIELDS = ("reference", "status", "received_at", "acknowledged", "deadlines")
 
 
 def state_of(complaint: Complaint, facts: list[ev.Event], *, personal: bool) -> dict[str, Any]:

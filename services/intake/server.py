@@ -13,7 +13,7 @@ import uvicorn
 from services.intake.app import create_app
 from services.intake.application import Clock, utcnow
 from services.intake.settings import IntakeSettings
-from shared.observability import header_deadline
+from shared.observability import header_deadline, mask_access_log
 
 log = logging.getLogger("klachten.intake")
 
@@ -33,6 +33,7 @@ class IntakeServer:
             http=header_deadline(),  # half-open connections are closed, not held
         )
         self.http = uvicorn.Server(config)
+        mask_access_log()  # no status-link token in an access line
         self.smtp: asyncio.Server | None = None
 
     @property

@@ -16,6 +16,9 @@ KLACHTEN_MAIL_DOMAIN              klachten.local  (the Message-IDs of our letter
 KLACHTEN_REPLY_MAILBOX            klachten  local part of the per-complaint reply address
 KLACHTEN_TRUSTED_AUTHSERV_IDS     (none)    comma list: MTAs whose Authentication-Results count
 KLACHTEN_INTAKE_STARTUP_TIMEOUT   60        s to keep retrying NATS at start-up (a cluster forming)
+KLACHTEN_ORGANISATION_NAME        Klachtenservice  named in the privacy statement (as in letters)
+KLACHTEN_RETENTION                default=2y  as `klachten privacy retention` applies it
+KLACHTEN_PRIVACY_CONTACT          privacy@<KLACHTEN_MAIL_DOMAIN>  where to ask for access, erasure
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from shared.privacy import RetentionPolicy
 from shared.settings import HOST, Settings
 
 DEFAULT_ATTACHMENT_TYPES = ",".join(
@@ -50,6 +54,8 @@ class IntakeSettings(Settings):
     intake_max_body_bytes: int = 64 * 1024
     intake_rate_limit: int = 30
     intake_rate_window: float = 60.0
+    # Days a status link stays valid after it was issued (shared/statuslink.py).
+    status_link_days: int = 90
     mail_max_bytes: int = 25 * 1024 * 1024
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachment_types: str = DEFAULT_ATTACHMENT_TYPES
@@ -58,6 +64,17 @@ class IntakeSettings(Settings):
     # authserv-ids (RFC 8601) of our own MTAs: their DMARC pass verifies a reply's sender
     trusted_authserv_ids: str = ""
     intake_startup_timeout: float = 60.0
+    # the privacy statement (/privacy): the same settings as the letters and the retention CLI
+    organisation_name: str = "Klachtenservice"
+    retention: str = "default=2y"
+    privacy_contact: str = ""
+
+    def __post_init__(self) -> None:
+        RetentionPolicy.parse(self.retention)  # a wrong setting stops the start, with its words
+
+    @property
+    def privacy_address(self) -> str:
+        return self.privacy_contact or f"privacy@{self.mail_domain}"
 
     @property
     def allowed_attachment_types(self) -> frozenset[str]:

@@ -54,6 +54,11 @@ TEXTS: dict[str, dict[str, Any]] = {
             "email": "Vul uw e-mailadres in.",
         },
         "not_found": "Wij vinden geen klacht met dit kenmerk en dit e-mailadres.",
+        "link_sent": "Als het kenmerk en het e-mailadres bij elkaar horen, hebben wij een link "
+        "naar de stand van zaken naar dat e-mailadres gestuurd. Kijk ook in uw map met "
+        "ongewenste e-mail.",
+        "link_expired": "Deze link is verlopen. Vul uw kenmerk en uw e-mailadres in, dan sturen "
+        "wij u een nieuwe link.",
         "status": "Status",
         "received": "Ontvangen op",
         "deadline": "Uiterlijke reactiedatum",
@@ -110,6 +115,11 @@ TEXTS: dict[str, dict[str, Any]] = {
             "email": "Enter your e-mail address.",
         },
         "not_found": "We cannot find a complaint with this reference and e-mail address.",
+        "link_sent": "If the reference and the e-mail address belong together, we have sent a "
+        "link to the progress of the complaint to that address. Please also check your junk "
+        "mail folder.",
+        "link_expired": "This link has expired. Enter your reference and your e-mail address and "
+        "we will send you a new link.",
         "status": "Status",
         "received": "Received on",
         "deadline": "Answer due by",

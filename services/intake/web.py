@@ -99,28 +99,30 @@ async def status_lookup(request: Request) -> Response:
             errors.append({"field": name, "id": f"f-{name}", "message": message})
     if errors:
         return page(422, errors)
-    found = await request.app.state.intake.own_complaint(values["reference"], values["email"])
-    if found is None:
-        # The same answer whether the reference is unknown or the e-mail does not match.
-        return page(404, [{"field": "reference", "id": "f-reference", "message": t["not_found"]}])
-    # Rendered here (not redirected) so the answer is one round trip; the page carries the
-    # personal link to bookmark.
-    _, facts = await asyncio.to_thread(request.app.state.intake._load, found)
-    token = statuslink.link_token(_secret(request), found)
-    return _status_page(language, facts, token=token, show_link=True)
+    # Never the case itself: a fresh link goes to the address on file (when reference and
+    # address belong together, at most one per window) and every input gets this same page.
+    await request.app.state.intake.request_status_link(values["reference"], values["email"])
+    return _page("status.html.j2", language, values={}, errors=[], sent=True)
 
 
-async def _own_facts(request: Request, complaint_id: str, token: str) -> list[ev.Event] | None:
+async def _own_facts(
+    request: Request, complaint_id: str, token: str
+) -> list[ev.Event] | statuslink.LinkState:
+    """The complaint's facts for a valid link, else why not ("expired" or "invalid")."""
     try:
         cid = UUID(complaint_id)
     except ValueError:
-        return None
-    if not statuslink.token_matches(_secret(request), cid, token):
-        return None
+        return "invalid"
+    state = request.app.state
+    today = state.clock().date()
+    days = getattr(state.settings, "status_link_days", statuslink.VALID_DAYS)
+    verdict = statuslink.link_state(_secret(request), cid, token, today, days)
+    if verdict != "valid":
+        return verdict
     try:
-        _, facts = await asyncio.to_thread(request.app.state.intake._load, cid)
+        _, facts = await asyncio.to_thread(state.intake._load, cid)
     except ComplaintNotFound:
-        return None
+        return "invalid"
     return facts
 
 
@@ -141,8 +143,12 @@ def _status_page(
     return _page("status_page.html.j2", language, code, view=view, request_path=path, **context)
 
 
-def _not_found(lang: str | None) -> HTMLResponse:
-    return _page("status.html.j2", _lang(lang), 404, values={}, errors=[], gone=True)
+def _not_found(lang: str | None, why: statuslink.LinkState = "invalid") -> HTMLResponse:
+    """An unknown link (404), or an expired one (410) with the offer of a fresh link."""
+    expired = why == "expired"
+    code = 410 if expired else 404
+    return _page("status.html.j2", _lang(lang), code, values={}, errors=[], gone=not expired,
+                 expired=expired)  # fmt: skip
 
 
 @router.get("/status/{complaint_id}/{token}", response_class=HTMLResponse)
@@ -150,8 +156,8 @@ async def status_page(
     request: Request, complaint_id: str, token: str, lang: str | None = None, done: str = ""
 ) -> HTMLResponse:
     facts = await _own_facts(request, complaint_id, token)
-    if facts is None:
-        return _not_found(lang)
+    if isinstance(facts, str):
+        return _not_found(lang, facts)
     notice = "escalated" if done == "escalated" else None
     return _status_page(lang, facts, token=token.lower(), notice=notice)
 
@@ -163,8 +169,8 @@ async def request_escalation(request: Request, complaint_id: str, token: str) ->
     raw = await request.form()
     lang = str(raw.get("lang", "")) or None
     facts = await _own_facts(request, complaint_id, token)
-    if facts is None:
-        return _not_found(lang)
+    if isinstance(facts, str):
+        return _not_found(lang, facts)
     language = _lang(lang or getattr(facts[0], "language", "nl"))
     reason = str(raw.get("reason", "")).replace("\r\n", "\n").strip()[:5000]
     problem = domain.unsafe_characters(reason, multiline=True)

@@ -111,7 +111,7 @@ async def submit_form(request: Request, lang: str | None = None) -> HTMLResponse
         reference=receipt.reference,
         steps=status.expected_steps(expected),
         attachments=[r.filename for r in refs],
-        status_url=statuslink.status_path(_secret(request), receipt.complaint_id)
+        status_url=statuslink.status_path(_secret(request), receipt.complaint_id, intake.clock())
         + f"?lang={language}",
     )
 

@@ -31,6 +31,7 @@ LETTER_OF_EVENT: dict[type[ev.Event], LetterKind] = {
     ev.Extended: LetterKind.EXTENSION_NOTICE,
     ev.Closed: LetterKind.CLOSURE,
     ev.ReactionReceived: LetterKind.REACTION_RECEIPT,
+    ev.StatusLinkRequested: LetterKind.STATUS_LINK,
 }
 
 
@@ -131,9 +132,13 @@ def reply_to(letterhead: Letterhead, complaint_id: UUID) -> str:
     )  # fmt: skip
 
 
-def review_url(letterhead: Letterhead, complaint_id: UUID) -> str:
-    path = statuslink.status_path(letterhead.status_link_secret, complaint_id)
-    return f"{letterhead.public_url.rstrip('/')}{path}/review"
+def own_url(letterhead: Letterhead, event: ev.Event) -> str:
+    """The private status link, issued on the day of the event the letter answers (so a letter
+    rendered again says the same link)."""
+    path = statuslink.status_path(
+        letterhead.status_link_secret, event.complaint_id, event.occurred_at
+    )
+    return f"{letterhead.public_url.rstrip('/')}{path}"
 
 
 def letter_context(
@@ -165,8 +170,10 @@ def letter_context(
         "respond_by": _day(respond_by, calendar),
         "statutory_by": _day(terms.statutory_by, calendar),
         "external_route": letterhead.route,
-        "status_url": _status_url(letterhead, submitted),
-        "review_url": review_url(letterhead, submitted.complaint_id),
+        "status_url": own_url(letterhead, event)
+        if kind is LetterKind.STATUS_LINK
+        else _status_url(letterhead, submitted, event),
+        "review_url": own_url(letterhead, event) + "/review",
         "refused_files": [
             RefusedFile(
                 filename=clean_line(f.filename) or "?",
@@ -225,11 +232,12 @@ def _day(deadline: datetime | None, calendar: BusinessCalendar) -> date | None:
     return None if deadline is None else calendar.due_date(deadline)
 
 
-def _status_url(letterhead: Letterhead, submitted: ev.Submitted) -> str | None:
+def _status_url(letterhead: Letterhead, submitted: ev.Submitted, event: ev.Event) -> str | None:
     template = letterhead.status_url_template
     if not template or ("{token}" in template and not letterhead.status_link_secret):
         return None
-    token = statuslink.link_token(letterhead.status_link_secret, submitted.complaint_id)
+    secret = letterhead.status_link_secret
+    token = statuslink.link_token(secret, submitted.complaint_id, event.occurred_at)
     return template.format(
         reference=submitted.reference, complaint_id=submitted.complaint_id, token=token
     )

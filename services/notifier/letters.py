@@ -39,6 +39,7 @@ class LetterKind(StrEnum):
     ESCALATION_NOTICE = "escalation_notice"
     CLOSURE = "closure"
     REACTION_RECEIPT = "reaction_receipt"
+    STATUS_LINK = "status_link"
 
 
 class ExternalRoute(msgspec.Struct, frozen=True, kw_only=True):
@@ -134,6 +135,7 @@ REQUIRED_FIELDS: dict[LetterKind, tuple[str, ...]] = {
     LetterKind.ESCALATION_NOTICE: ("escalation_level", "escalation_target", "review_url"),
     LetterKind.CLOSURE: ("review_url",),
     LetterKind.REACTION_RECEIPT: (),
+    LetterKind.STATUS_LINK: ("status_url",),
 }
 
 # The dates each kind of letter promises the complainant: recorded with the letter as proof.
@@ -144,6 +146,7 @@ STATED_DATES: dict[LetterKind, tuple[str, ...]] = {
     LetterKind.ESCALATION_NOTICE: ("escalation_respond_by", "statutory_by"),
     LetterKind.CLOSURE: ("external_route_deadline",),
     LetterKind.REACTION_RECEIPT: (),
+    LetterKind.STATUS_LINK: (),
 }
 
 DATE_FIELDS = (

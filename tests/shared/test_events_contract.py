@@ -111,6 +111,7 @@ SAMPLES: list[ev.Event] = [
     ev.Resumed(**META),
     ev.Closed(**META, outcome="resolved", personal=TEXT),
     ev.Erased(**META, key_id="key-1", legal_basis="GDPR art. 17"),
+    ev.StatusLinkRequested(**META),
 ]
 
 
