@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 from intake_runner import STAFF, intake_settings, start_intake
@@ -127,7 +129,8 @@ def test_a_review_request_on_the_status_page_works_before_the_answer(
     intake: BackgroundIntake,
 ) -> None:
     _, cid = _register(intake)
-    token = statuslink.link_token(statuslink.link_secret(intake.settings.data_dir), UUID(cid))
+    secret = statuslink.link_secret(intake.settings.data_dir)
+    token = statuslink.link_token(secret, UUID(cid), datetime.now(UTC))
     url = f"{intake.url}/status/{cid}/{token}/escalation"
     asked = httpx.post(url, data={"reason": "Ik wil een leidinggevende spreken."}, timeout=30)
     assert asked.status_code == 303, asked.text[:300]  # was 409: "no answer to disagree with"

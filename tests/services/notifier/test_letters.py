@@ -82,7 +82,8 @@ RECEIVED = {"nl": "maandag 7 december 2026 om 14:05", "en": "Monday 7 December 2
 REVIEW = {"nl": "Ik wil dat dit opnieuw bekeken wordt", "en": "I want this reviewed"}
 # The old wording that made a reply look like a request for review (issue #14 item 3).
 REPLY_TO_DISAGREE = ("vermeld het kenmerk", "quoting reference")
-LETTERS = [kind for kind in LetterKind if kind is not LetterKind.REACTION_RECEIPT]
+# The receipt and the status link (a link, nothing more) state no dates and no review.
+LETTERS = [k for k in LetterKind if k not in (LetterKind.REACTION_RECEIPT, LetterKind.STATUS_LINK)]
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])
