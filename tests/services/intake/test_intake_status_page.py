@@ -5,9 +5,9 @@ new review, the external route, and the staff reads the workspace uses."""
 from __future__ import annotations
 
 import re
-from datetime import date
 import stat
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import httpx

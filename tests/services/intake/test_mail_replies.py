@@ -4,11 +4,10 @@ complaint, against the running intake (real nats-server, smtplib → aiosmtpd, r
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
-
-from datetime import UTC, datetime
 
 import httpx
 import pytest
