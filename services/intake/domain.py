@@ -33,6 +33,8 @@ REFERENCE_PREFIX = "KL"
 EMAIL = re.compile(
     r'^[^@\s\x1c-\x1f\x85<>(),;:"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$'
 )
+# The longest texts a complaint may carry, in characters; the form states them up front.
+TEXT_LIMITS = {"description": 20_000, "desired_outcome": 5_000}
 PHONE = re.compile(r"^\+?[0-9 ()./-]{6,20}$")
 _REFERENCE = re.compile(r"\bKL-([0-9]{4})-([0-9]{6,})\b", re.IGNORECASE | re.ASCII)  # ASCII digits
 # Characters no name, subject or text needs: controls (C0, C1; a CR LF in a name breaks the
@@ -307,9 +309,17 @@ def validate_submission(
         else:
             language = raw_language
     subject = c.text(data, "subject", required=True, max_len=200)
-    description = c.text(data, "description", required=True, max_len=20_000, multiline=True)
+    description = c.text(
+        data, "description", required=True, max_len=TEXT_LIMITS["description"], multiline=True
+    )
     category = c.text(data, "category", required=False, max_len=100)
-    desired = c.text(data, "desired_outcome", required=False, max_len=5_000, multiline=True)
+    desired = c.text(
+        data,
+        "desired_outcome",
+        required=False,
+        max_len=TEXT_LIMITS["desired_outcome"],
+        multiline=True,
+    )
     received_at = _received_at(c, data.get("received_at"), staff=staff, now=now)
     priority = _priority(c, data, staff=staff, priorities=priorities)
     if c.errors:

@@ -39,6 +39,24 @@ router = APIRouter()
 FORM_FIELDS = ("name", "email", "phone", "subject", "description", "desired_outcome")
 MAX_FILES = 10
 YEAR = 365 * 24 * 3600
+# The limit in the label (read without script) and the live counter site.js keeps under a text.
+LIMIT_WORDS = {
+    "nl": {
+        "limit": "(maximaal {max} tekens)",
+        "left": "Nog {n} tekens over",
+        "over": "{n} tekens te veel",
+    },
+    "en": {
+        "limit": "(at most {max} characters)",
+        "left": "{n} characters left",
+        "over": "{n} characters too many",
+    },
+}
+
+
+def number(n: int, lang: domain.Lang) -> str:
+    """20.000 in Dutch, 20,000 in English."""
+    return f"{n:,}".replace(",", "." if lang == "nl" else ",")
 
 
 def _language(request: Request, chosen: str | None) -> domain.Lang:
@@ -256,6 +274,9 @@ def _form_page(
         external_name=external,
         upload_max=file_size(_files_max(request), lang),
         upload_max_bytes=_files_max(request),
+        limits=domain.TEXT_LIMITS,
+        limit_words=LIMIT_WORDS[lang],
+        limit_shown={k: number(v, lang) for k, v in domain.TEXT_LIMITS.items()},
     )
     page.headers["Vary"] = "Accept-Language, Cookie"
     if chosen:

@@ -174,3 +174,23 @@ def test_files_too_large_say_so_in_the_page_language_and_keep_the_text(
     plain.get_by_role("button", name="Send complaint").click()
     expect(plain.get_by_role("alert")).to_contain_text("The files together were larger than")
     expect(plain.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_texts_state_their_limit_and_count_down_as_one_types(
+    intake: BackgroundIntake, browser: Browser
+) -> None:
+    """Issue 25: the limit is in the label (no script needed), the counter lives under it."""
+    page = browser.new_context(locale="nl-NL").new_page()
+    page.goto(intake.url + "/?lang=nl")
+    description = page.get_by_label("Omschrijving van uw klacht")
+    expect(page.locator("label[for=f-description]")).to_contain_text("(maximaal 20.000 tekens)")
+    counter = page.locator("#f-description-count")
+    expect(counter).to_have_text("Nog 20.000 tekens over")
+    description.fill("Tien tekens")
+    expect(counter).to_have_text("Nog 19.989 tekens over")
+    page.locator("#f-desired-outcome").fill("x" * 5_003)
+    expect(page.locator("#f-desired-outcome-count")).to_have_text("3 tekens te veel")
+    english = browser.new_context(locale="en-GB").new_page()
+    english.goto(intake.url + "/?lang=en")
+    expect(english.locator("label[for=f-description]")).to_contain_text("at most 20,000 characters")
+    expect(english.locator("#f-description-count")).to_have_text("20,000 characters left")

@@ -28,3 +28,30 @@ if (complaintForm) {
     input.focus();
   });
 }
+
+// Under each text with a limit (data-limit): how many characters are left, as one types. The
+// limit itself is in the label, so without script nothing is missing. Spoken politely, and
+// only once typing pauses, so a screen reader is not interrupted at every key.
+var texts = document.querySelectorAll("textarea[data-limit]");
+for (var t = 0; t < texts.length; t++) (function (area) {
+  var counter = document.createElement("p"), timer = null;
+  counter.className = "hint counter";
+  counter.id = area.id + "-count";
+  var spoken = document.createElement("span");
+  spoken.className = "visually-hidden";
+  spoken.setAttribute("aria-live", "polite");
+  area.parentNode.insertBefore(counter, area.nextSibling);
+  area.parentNode.insertBefore(spoken, counter.nextSibling);
+  function words() {
+    var left = Number(area.dataset.limit) - Array.from(area.value).length;
+    var n = Math.abs(left).toLocaleString(document.documentElement.lang);
+    counter.classList.toggle("field-error", left < 0);
+    return (left < 0 ? area.dataset.over : area.dataset.left).replace("{n}", n);
+  }
+  counter.textContent = words();
+  area.addEventListener("input", function () {
+    counter.textContent = words();
+    clearTimeout(timer);
+    timer = setTimeout(function () { spoken.textContent = counter.textContent; }, 1000);
+  });
+})(texts[t]);
