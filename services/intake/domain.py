@@ -71,6 +71,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "nl": "Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.",
         "en": "Enter a valid e-mail address, like name@example.com.",
     },
+    "email_for_letters": {
+        "nl": "Vul ook een e-mailadres in: wij sturen onze brieven over uw klacht nog alleen per "
+        "e-mail, niet per post.",
+        "en": "Please also enter an e-mail address: we send our letters about your complaint by "
+        "e-mail only, not yet by post.",
+    },
     "phone": {"nl": "Vul een geldig telefoonnummer in.", "en": "Enter a valid phone number."},
     "choice": {"nl": "Kies een van: {choices}.", "en": "Choose one of: {choices}."},
     "unknown_field": {"nl": "Onbekend veld.", "en": "Unknown field."},
@@ -296,7 +302,9 @@ def validate_submission(
         p = "complainant."
         c.unknown(person, COMPLAINANT_FIELDS, p)
         name = c.text(person, "name", required=True, max_len=200, prefix=p)
-        email = c.text(person, "email", required=True, max_len=254, prefix=p)
+        if _only_address(person):  # no letters by post yet: docs/decisions.md, issue 25
+            c.add(p + "email", "email_for_letters")
+        email = c.text(person, "email", required=not _only_address(person), max_len=254, prefix=p)
         if email is not None and not is_email(email):
             c.add(p + "email", "email")
         phone = c.text(person, "phone", required=False, max_len=40, prefix=p)
@@ -534,6 +542,16 @@ def find_reference(text: str | None) -> str | None:
     """The first complaint reference in a text (a mail subject), normalised to upper case."""
     found = _REFERENCE.search(text or "")
     return found.group(0).upper() if found else None
+
+
+def _only_address(person: dict[str, Any]) -> bool:
+    """A postal address and no e-mail address: a way to reach the person we cannot use yet."""
+    address, email = person.get("address"), person.get("email")
+    return (
+        isinstance(address, str)
+        and bool(address.strip())
+        and not (isinstance(email, str) and email.strip())
+    )
 
 
 def is_email(text: str) -> bool:

@@ -93,3 +93,21 @@ async def test_an_internationalised_address_is_accepted(client: httpx.AsyncClien
     assert api.status_code == 201, api.text
     wrong = await client.post("/", data=_form(email="jan@@münchen.de", key="bad"))
     assert wrong.status_code == 422 and "Vul een geldig e-mailadres in" in wrong.text
+
+
+@pytest.mark.parametrize("email", [None, ""])
+async def test_a_postal_address_without_e_mail_is_refused_saying_why(
+    client: httpx.AsyncClient, email: str | None
+) -> None:
+    """Letters go by e-mail only (docs/decisions.md, issue 25): say so, in the person's words."""
+    person = {"name": "Jan", "address": "Dorpsstraat 1\n1234 AB Voorbeeld"}
+    if email is not None:
+        person["email"] = email
+    body = {"channel": "api", "complainant": person, "subject": "Brief", "description": "Weg."}
+    refused = await client.post("/api/complaints", json=body, headers={"Accept-Language": "nl"})
+    assert refused.status_code == 422, refused.text
+    messages = [e["message"] for e in refused.json()]
+    assert messages == [
+        "Vul ook een e-mailadres in: wij sturen onze brieven over uw klacht nog alleen per "
+        "e-mail, niet per post."
+    ], messages
