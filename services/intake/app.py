@@ -8,6 +8,7 @@ requests into use cases of services.intake.application and domain errors into 40
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable
@@ -177,7 +178,12 @@ async def guarded(request: Request, work: Awaitable[T]) -> T:
     instead of sitting out the append's retries (503 log shrunk likewise). An abandoned write
     may still land; a retry with the same Idempotency-Key then finds it."""
     watch: LogWatch = request.app.state.watch
-    watch.refuse_appends()
+    try:
+        watch.refuse_appends()
+    except Exception:
+        if inspect.iscoroutine(work):
+            work.close()  # refused before it started: never run, and not left unawaited
+        raise
     task = asyncio.ensure_future(work)
     while not task.done():
         await asyncio.wait({task}, timeout=0.25)

@@ -46,6 +46,9 @@ def test_kinds_words_and_smtp_of_a_shrunken_log() -> None:
 
 
 @pytest.mark.timeout(120)
+# A refused write must not leave its coroutine unawaited (it was, in `guarded`).
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
 async def test_intake_refuses_with_log_shrunk_words_on_http_and_smtp(
     intake: BackgroundIntake, client: httpx.AsyncClient
 ) -> None:
