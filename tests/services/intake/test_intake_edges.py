@@ -32,7 +32,8 @@ async def test_other_digits_are_not_found_not_a_server_error(client: httpx.Async
     for reference in OTHER_DIGITS:
         api = await client.post("/api/status", json={"reference": reference, "email": "a@b.nl"})
         page = await client.post("/status", data={"reference": reference, "email": "a@b.nl"})
-        assert api.status_code == 404, api.text
+        # The lookup answers every input alike (no oracle), and never with a server error.
+        assert api.status_code == 202, api.text
         assert page.status_code < 500, page.text
 
 

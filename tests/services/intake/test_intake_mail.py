@@ -40,10 +40,9 @@ def _mail(subject: str, text: str, message_id: str, sender: str = "Jürgen Bäck
 
 
 def _complaint(service: BackgroundIntake, reference: str) -> dict:
-    found = httpx.post(
-        service.url + "/api/status",
-        json={"reference": reference, "email": "jb@example.nl"},
-    )
+    """The complaint as staff see it (the public lookup shows no case: it mails a link)."""
+    cid = _lookup_id(service, reference)
+    found = httpx.get(f"{service.url}/api/complaints/{cid}", headers=STAFF)
     assert found.status_code == 200, found.text
     return found.json()
 
