@@ -313,6 +313,11 @@ class JetStreamAggregateRecorder(AggregateRecorder):
                 stored = await self._already_stored(messages)
                 if stored is not None:
                     return stored
+                if e.err_code == WRONG_LAST_SEQUENCE_IN_FLIGHT:
+                    # Another write to the subject is still being proposed (often our own
+                    # earlier attempt, after a failover): not a conflict yet; ask again.
+                    error = e
+                    continue
                 if guessed:
                     raise _GuessedWrong from e
                 raise IntegrityError(str(e)) from e
