@@ -6,30 +6,15 @@ from __future__ import annotations
 
 import re
 import stat
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 
 import httpx
-import pytest
-from intake_runner import STAFF, intake_settings, start_intake
+from intake_runner import STAFF
 
+from services.intake.server import BackgroundIntake
 from shared import statuslink
-from shared.natsserver import EmbeddedNats
 
 PDF = b"%PDF-1.4\n% a tiny letter\n"
-
-
-@pytest.fixture
-async def client(
-    provisioned_nats: EmbeddedNats, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    service = start_intake(intake_settings(provisioned_nats, data_dir=tmp_path))
-    try:
-        async with httpx.AsyncClient(base_url=service.url, timeout=10) as http:
-            yield http
-    finally:
-        service.stop()
 
 
 def _form(**overrides: str) -> dict[str, str]:
@@ -70,10 +55,10 @@ async def test_the_form_explains_how_to_complain_and_answers_questions_with_date
 
 
 async def test_submit_with_attachment_confirms_with_timeline_and_private_link(
-    client: httpx.AsyncClient, tmp_path: Path
+    client: httpx.AsyncClient, intake: BackgroundIntake
 ) -> None:
     reference, link = await _submit(client)
-    secret_file = tmp_path / "credentials" / "status-link-secret"
+    secret_file = intake.settings.data_dir / "credentials" / "status-link-secret"
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
     complaint_id, token = link.split("/")[2:4]
     assert len(token) == 40  # the issue day (8) and the HMAC (32) and reference not in link

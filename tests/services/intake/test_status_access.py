@@ -5,30 +5,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
-from pathlib import Path
 from uuid import UUID, uuid4
 
 import httpx
-import pytest
-from intake_runner import STAFF, intake_settings, start_intake
+from intake_runner import STAFF
 
+from services.intake.server import BackgroundIntake
 from shared import statuslink
-from shared.natsserver import EmbeddedNats
 from shared.observability import MaskSecrets
-
-
-@pytest.fixture
-async def client(
-    provisioned_nats: EmbeddedNats, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    service = start_intake(intake_settings(provisioned_nats, data_dir=tmp_path))
-    try:
-        async with httpx.AsyncClient(base_url=service.url, timeout=20) as http:
-            yield http
-    finally:
-        service.stop()
 
 
 async def _submit(client: httpx.AsyncClient) -> tuple[str, str]:
@@ -67,10 +52,10 @@ async def test_the_lookup_answers_the_same_and_sends_one_link_per_window(
 
 
 async def test_an_expired_or_old_link_is_refused_with_the_offer_of_a_fresh_one(
-    client: httpx.AsyncClient, tmp_path: Path
+    client: httpx.AsyncClient, intake: BackgroundIntake
 ) -> None:
     _, complaint_id = await _submit(client)
-    secret = statuslink.link_secret(tmp_path)
+    secret = statuslink.link_secret(intake.settings.data_dir)
     old = date.today() - timedelta(days=statuslink.VALID_DAYS + 1)
     for token in (
         statuslink.link_token(secret, UUID(complaint_id), old),
