@@ -11,7 +11,7 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -40,7 +40,7 @@ from services.intake.http import (
 )
 from services.intake.limits import BodySizeLimit, RateLimiter
 from services.intake.settings import IntakeSettings
-from services.intake.staff import StaffMember, parse_tokens
+from services.intake.staff import Action, StaffMember, parse_tokens
 from services.intake.texts import TEXTS
 from shared import failures, tracing, webheaders
 from shared import observability as obs
@@ -306,27 +306,16 @@ def _add_api_routes(api: FastAPI) -> None:
 
     @api.post("/api/complaints/{complaint_id}/extensions", **docs.EXTEND)
     async def extend(request: Request, complaint_id: str) -> JSONResponse:
-        member = require(request, "extend")
-        v = await _action_body(request, domain.validate_extension)
-        intake: Intake = request.app.state.intake
-        cid = _uuid(complaint_id)
-        return await _write(request, cid, intake.extend(cid, **v, cause=_cause(member)))
+        validate = domain.validate_extension
+        return await _command(request, complaint_id, "extend", validate, Intake.extend)
 
     @api.post("/api/complaints/{complaint_id}/closure", **docs.CLOSE)
     async def close(request: Request, complaint_id: str) -> JSONResponse:
-        member = require(request, "close")
-        v = await _action_body(request, domain.validate_closure)
-        intake: Intake = request.app.state.intake
-        cid = _uuid(complaint_id)
-        return await _write(request, cid, intake.close(cid, **v, cause=_cause(member)))
+        return await _command(request, complaint_id, "close", domain.validate_closure, Intake.close)
 
     @api.post("/api/complaints/{complaint_id}/pause", **docs.PAUSE_ACTION)
     async def pause(request: Request, complaint_id: str) -> JSONResponse:
-        member = require(request, "pause")
-        v = await _action_body(request, domain.validate_pause)
-        intake: Intake = request.app.state.intake
-        cid = _uuid(complaint_id)
-        return await _write(request, cid, intake.pause(cid, **v, cause=_cause(member)))
+        return await _command(request, complaint_id, "pause", domain.validate_pause, Intake.pause)
 
     @api.post("/api/complaints/{complaint_id}/resume", **docs.RESUME)
     async def resume(request: Request, complaint_id: str) -> JSONResponse:
@@ -409,6 +398,21 @@ async def _act(request: Request, complaint_id: str, decide: Any) -> JSONResponse
     intake: Intake = request.app.state.intake
     cid = _uuid(complaint_id)
     return await _write(request, cid, intake.act(cid, decide))
+
+
+async def _command(
+    request: Request,
+    complaint_id: str,
+    action: Action,
+    validate: Callable[..., Any],
+    command: Callable[..., Awaitable[bool]],
+) -> JSONResponse:
+    """One staff command: may this member, is the body valid, then the command's own rules."""
+    member = require(request, action)
+    values = await _action_body(request, validate)
+    cid = _uuid(complaint_id)
+    intake: Intake = request.app.state.intake
+    return await _write(request, cid, command(intake, cid, **values, cause=_cause(member)))
 
 
 async def _write(request: Request, cid: UUID, work: Awaitable[bool]) -> JSONResponse:
