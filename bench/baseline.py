@@ -40,7 +40,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from pydantic import BaseModel
 
-from shared.observability import run_service
+from shared.runtime.observability import run_service
 
 STREAM = {
     "name": "BASELINE",

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from shared.natsserver import CONFIG_FILE
+from shared.runtime.natsserver import CONFIG_FILE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

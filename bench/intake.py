@@ -29,9 +29,10 @@ from rich.table import Table
 
 from bench.common import Row, cpu_seconds, free_port, ms
 from klachten.stack_cli import provision_streams
-from shared import permissions, signing
-from shared.natsserver import EmbeddedNats
-from shared.settings import nats_connect_options
+from shared.config import permissions
+from shared.config.settings import nats_connect_options
+from shared.integrity import signing
+from shared.runtime.natsserver import EmbeddedNats
 
 TOKEN = "bench-staff-token-0123456789"
 console = Console()

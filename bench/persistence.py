@@ -28,20 +28,20 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from rich.console import Console
 from rich.table import Table
 
-from shared import events as ev
-from shared.jsclient import JetStreamLink
-from shared.natsserver import EmbeddedNats
-from shared.persistence import (
+from shared.contract import events as ev
+from shared.eventstore.link import JetStreamLink
+from shared.eventstore.persistence import (
     HASH_HEADER,
     PREV_HASH_HEADER,
     TOPIC_HEADER,
     JetStreamApplicationRecorder,
     chain_hash,
 )
-from shared.streams import provision
+from shared.eventstore.streams import provision
+from shared.runtime.natsserver import EmbeddedNats
 
 EVENTS_PER_COMPLAINT = 10
-TOPIC = "shared.complaint:Complaint.Responded"
+TOPIC = "shared.rules.complaint:Complaint.Responded"
 console = Console()
 
 

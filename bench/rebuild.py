@@ -28,10 +28,10 @@ from rich.console import Console
 
 from bench.common import REPO_ROOT, Row, fast_sync_config, free_port, per_second, postgres
 from bench.persistence import raw_replay
-from shared import events as ev
-from shared.natsserver import EmbeddedNats
-from shared.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
-from shared.streams import provision
+from shared.contract import events as ev
+from shared.eventstore.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
+from shared.eventstore.streams import provision
+from shared.runtime.natsserver import EmbeddedNats
 
 console = Console()
 KLACHTEN = str(Path(sys.executable).parent / "klachten")
@@ -79,7 +79,7 @@ def messages(count: int, first: int) -> Iterator[tuple[str, bytes, dict[str, str
         cid, prev = uuid4(), ""
         for name, event in history(cid, n, at + timedelta(minutes=n)):
             subject = f"complaints.{cid}.{event.version}.{name.lower()}"
-            topic = f"shared.complaint:Complaint.{name}"
+            topic = f"shared.rules.complaint:Complaint.{name}"
             data = ev.encode(event)
             digest = chain_hash(prev, subject, topic, data)
             yield subject, data, {TOPIC_HEADER: topic, PREV_HASH_HEADER: prev, HASH_HEADER: digest}

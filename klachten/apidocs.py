@@ -3,11 +3,10 @@ the AsyncAPI 3.0 document of the event log. `klachten schema` writes them; tests
 file is stale (tests/klachten/test_apidocs.py).
 
 faststream's own AsyncAPI generation fails on msgspec Structs, so the event log's document is
-built here from what already defines it: the addresses (shared/subjects.py), the payloads
-(msgspec's JSON Schema of the contract, shared/events.py), the dead-letter headers
-(shared/deadletters.py), who appends what (the NATS permissions, shared/permissions.py) and who
-reads what (the consumers' filters).
-"""
+built here from what already defines it: the addresses (shared/contract/subjects.py), the payloads
+(msgspec's JSON Schema of the contract, shared/contract/events.py), the dead-letter headers
+(shared/contract/deadletters.py), who appends what (the NATS permissions,
+shared/config/permissions.py) and who reads what (the consumers' filters)."""
 
 from __future__ import annotations
 
@@ -21,9 +20,10 @@ from services.intake.settings import IntakeSettings
 from services.notifier.app import LETTER_EVENTS
 from services.reporting.app import create_app as reporting_app
 from services.reporting.settings import ReportingSettings
-from shared import catalogue, deadletters, permissions, subjects
-from shared import events as ev
-from shared import persistence as store
+from shared.config import permissions
+from shared.contract import catalogue, deadletters, subjects
+from shared.contract import events as ev
+from shared.eventstore import persistence as store
 
 Document = dict[str, Any]
 SCHEMAS = "#/components/schemas/"
@@ -47,7 +47,9 @@ def dumps(document: Document) -> str:
 def asyncapi() -> Document:
     payloads, _ = msgspec.json.schema_components(ev.EVENT_TYPES, ref_template=SCHEMAS + "{name}")
     exact = json.dumps(catalogue.json_schema()["$defs"]).replace("#/$defs/", SCHEMAS)
-    schemas = json.loads(exact)  # the published contract's definitions (shared/catalogue.py)
+    schemas = json.loads(
+        exact
+    )  # the published contract's definitions (shared/contract/catalogue.py)
     messages = {
         ev.subject_token(cls): _event_message(cls, payload)
         for cls, payload in zip(ev.EVENT_TYPES, payloads, strict=True)

@@ -1,11 +1,11 @@
 """`klachten audit`: verify the log and its signed checkpoints, sign one, export and check a case.
 
 verify        every chain, the sequence, each event's writer, each event re-decided by the rules
-              (shared/redecide.py), the checkpoint chain, that the log
+              (shared/integrity/redecide.py), the checkpoint chain, that the log
               extends the checkpoints the auditor kept (--trusted-checkpoint, the witness file)
               and that no message stays uncovered past the bound
 checkpoint    sign the log's current head now (the checkpointer does it every minute)
-rotate-key    a new signer key, its rotation signed by the old one (shared/keyring.py)
+rotate-key    a new signer key, its rotation signed by the old one (shared/integrity/keyring.py)
 export-case   all stored events of one complaint + the checkpoint and Merkle proof covering it
 verify-case   check such a file offline, with only the auditor's keyring or public key
 Formats and byte layouts: docs/verification.md.
@@ -23,12 +23,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from klachten.checkpointer import ChainBroken, CheckpointerSettings, sign_now
-from shared import casefile, keyring, signing
-from shared import checkpoints as cps
-from shared.anchoring import read_trusted, verify_log
-from shared.audit import read_all, stream_bounds
-from shared.jsclient import COMMAND_CONNECT, JetStreamLink, RawMsg
-from shared.settings import Settings
+from shared.config.settings import Settings
+from shared.eventstore.link import COMMAND_CONNECT, JetStreamLink, RawMsg
+from shared.integrity import casefile, keyring, signing
+from shared.integrity import checkpoints as cps
+from shared.integrity.anchoring import read_trusted, verify_log
+from shared.integrity.audit import read_all, stream_bounds
 
 app = typer.Typer(help="Tamper evidence: chains, signed checkpoints, case files.")
 console = Console(soft_wrap=True)

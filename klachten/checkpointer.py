@@ -1,8 +1,8 @@
 """`python -m klachten.checkpointer`: anchor the log by default, as its own process and NATS user.
 
 Every KLACHTEN_CHECKPOINT_INTERVAL seconds (60) with new messages, once at start and once when
-told to stop, it signs the head of COMPLAINTS with the signer's key (shared/keyring.py, kept
-outside the data folder), publishes the checkpoint to CHECKPOINTS and appends it to the witness
+told to stop, it signs the head of COMPLAINTS with the signer's key (shared/integrity/keyring.py,
+kept outside the data folder), publishes the checkpoint to CHECKPOINTS and appends it to the witness
 file (KLACHTEN_WITNESS_FILE, default <signer folder>/witness.jsonl) that the auditor collects.
 
 It refuses, loudly and every round, to sign when the checkpoint chain in the stream no longer
@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shared import checkpoints as cps
-from shared import keyring
-from shared.anchoring import append_witness, read_trusted
-from shared.audit import read_all, stream_bounds
-from shared.jsclient import COMMAND_CONNECT, JetStreamLink
-from shared.settings import Settings
+from shared.config.settings import Settings
+from shared.eventstore.link import COMMAND_CONNECT, JetStreamLink
+from shared.integrity import checkpoints as cps
+from shared.integrity import keyring
+from shared.integrity.anchoring import append_witness, read_trusted
+from shared.integrity.audit import read_all, stream_bounds
 
 log = logging.getLogger("klachten.checkpointer")
 EXIT_NO_KEY = 2
@@ -43,7 +43,7 @@ class ChainBroken(Exception):
 class CheckpointerSettings(Settings):
     nats_user = "checkpointer"
 
-    signer_dir: str = ""  # default: shared.keyring.signer_dir(data_dir)
+    signer_dir: str = ""  # default: shared.integrity.keyring.signer_dir(data_dir)
     witness_file: str = ""  # default: <signer dir>/witness.jsonl
     checkpoint_interval: float = 60.0
 

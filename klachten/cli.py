@@ -11,9 +11,9 @@ from nats.errors import NoServersError
 from klachten import audit_cli, privacy_cli, stack_cli, trace_cli
 from services.reporting import cli as reporting_cli
 from services.sla_monitor import cli as sla_cli
-from shared import catalogue
-from shared.permissions import mask
-from shared.settings import Settings
+from shared.config.permissions import mask
+from shared.config.settings import Settings
+from shared.contract import catalogue
 
 app = typer.Typer(help="Event-sourced complaint handling on NATS JetStream.", no_args_is_help=True)
 app.command()(stack_cli.up)
@@ -35,8 +35,8 @@ DOCS = Path(__file__).parents[1] / "docs"
 def schema(
     docs: Path = typer.Option(DOCS, help="Folder for the published documents."),
 ) -> None:
-    """Write the event contract's JSON Schema and catalogue (shared/events.py) and the OpenAPI
-    and AsyncAPI documents (klachten/apidocs.py)."""
+    """Write the event contract's JSON Schema and catalogue (shared/contract/events.py) and the
+    OpenAPI and AsyncAPI documents (klachten/apidocs.py)."""
     from klachten import apidocs  # imports every service's app: only for this command
 
     (docs / "events.schema.json").write_text(
@@ -52,7 +52,7 @@ def schema(
 
 def main() -> None:
     """The console script. A command that cannot reach NATS says where it looked and exits 2,
-    instead of a traceback (commands connect with shared.jsclient.COMMAND_CONNECT)."""
+    instead of a traceback (commands connect with shared.eventstore.link.COMMAND_CONNECT)."""
     try:
         app()
     except NoServersError:

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from shared.settings import HOST, Settings
+from shared.config.settings import HOST, Settings
 
 PEOPLE = [
     ("Jan de Vries", "nl"),

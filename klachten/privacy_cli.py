@@ -21,10 +21,11 @@ from rich.table import Table
 
 from klachten.stack_cli import TOKEN_FILE, _read_token
 from services.intake.staff import authenticate, parse_tokens
-from shared import subjects
-from shared.keystore import KeyStoreError
-from shared.permissions import mask
-from shared.privacy import (
+from shared.config.permissions import mask
+from shared.config.settings import Settings
+from shared.contract import subjects
+from shared.privacy.keystore import KeyStoreError
+from shared.privacy.shredding import (
     Erasure,
     PrivateComplaints,
     RetentionPolicy,
@@ -33,7 +34,6 @@ from shared.privacy import (
     plan_erasure,
     retention_plan,
 )
-from shared.settings import Settings
 
 app = typer.Typer(help="Crypto-shredding of personal data: erasure and retention.")
 console = Console(soft_wrap=True)

@@ -24,15 +24,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from klachten import checkpointer
-from shared import permissions
-from shared.logwatch import stuck_store
-from shared.natsserver import EmbeddedNats
-from shared.observability import rotate_log
-from shared.ownership import die_with_parent, stop_process
+from shared.config import CONFIG_DIR, permissions
+from shared.runtime.logwatch import stuck_store
+from shared.runtime.natsserver import EmbeddedNats
+from shared.runtime.observability import rotate_log
+from shared.runtime.ownership import die_with_parent, stop_process
 
 log = logging.getLogger("klachten.stack")
 
-CLUSTER_CONFIG = Path(__file__).resolve().parent.parent / "config" / "cluster" / "nats-node.conf"
+CLUSTER_CONFIG = CONFIG_DIR / "cluster" / "nats-node.conf"
 POLL_INTERVAL = 0.2
 PROBE_INTERVAL = 2.0  # s between probes of live processes (HTTP to nats-server)
 MAX_BACKOFF = 30.0
@@ -452,7 +452,7 @@ def _instance(t: Topology, k: int) -> list[Service]:
         "KLACHTEN_SMTP_RELAY_PORT": os.environ.get(
             "KLACHTEN_SMTP_RELAY_PORT", str(t.mailsink_port)
         ),
-        # Letters link to the complainant's private status page (shared/statuslink.py).
+        # Letters link to the complainant's private status page (shared/privacy/statuslink.py).
         "KLACHTEN_STATUS_URL_TEMPLATE": os.environ.get(
             "KLACHTEN_STATUS_URL_TEMPLATE",
             f"http://127.0.0.1:{t.intake_port}/status/{{complaint_id}}/{{token}}",

@@ -46,14 +46,21 @@ from klachten.stack import (
     shutdown_summary,
     stop_on_signals,
 )
-from shared import highwater, permissions, signing
-from shared.buckets import provision_buckets
-from shared.jsclient import COMMAND_CONNECT
-from shared.keyring import KeyringError
-from shared.natsserver import EmbeddedNats, NatsServerError
-from shared.observability import LOG_MAX_BYTES, MaskSecrets
-from shared.settings import Settings, nats_connect_options, settings_reference
-from shared.streams import JetStreamApiError, ProvisionedStream, StreamConfigConflict, provision
+from shared.config import permissions
+from shared.config.settings import Settings, nats_connect_options, settings_reference
+from shared.eventstore import highwater
+from shared.eventstore.buckets import provision_buckets
+from shared.eventstore.link import COMMAND_CONNECT
+from shared.eventstore.streams import (
+    JetStreamApiError,
+    ProvisionedStream,
+    StreamConfigConflict,
+    provision,
+)
+from shared.integrity import signing
+from shared.integrity.keyring import KeyringError
+from shared.runtime.natsserver import EmbeddedNats, NatsServerError
+from shared.runtime.observability import LOG_MAX_BYTES, MaskSecrets
 
 console = Console()
 log = logging.getLogger("klachten.stack")

@@ -2,7 +2,7 @@
 from the span files that `klachten up` writes (``KLACHTEN_TRACES_DIR``, default
 ``$KLACHTEN_DATA_DIR/traces``). A reference is looked up in intake's reference bucket.
 
-The trace id is the complaint id (shared/tracing.py), so no index is needed: every span of
+The trace id is the complaint id (shared/runtime/tracing.py), so no index is needed: every span of
 the complaint, from every service, is the lines of that trace id.
 """
 
@@ -21,9 +21,9 @@ import nats
 import typer
 from nats.js.errors import KeyNotFoundError
 
-from shared.jsclient import COMMAND_CONNECT
-from shared.permissions import REFERENCES_BUCKET
-from shared.settings import Settings
+from shared.config.permissions import REFERENCES_BUCKET
+from shared.config.settings import Settings
+from shared.eventstore.link import COMMAND_CONNECT
 
 Span = dict[str, Any]
 

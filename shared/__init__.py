@@ -1,2 +1,3 @@
-"""Shared kernel of klachten: the event contract, the Complaint aggregate, the JetStream
-persistence module for eventsourcing, settings and the business calendar."""
+"""Shared kernel of klachten, by what each part is: contract/ (what other programs read), rules/
+(pure decisions and the aggregate), config/ (settings, policy), eventstore/, integrity/, privacy/,
+runtime/. Services import these, never each other."""

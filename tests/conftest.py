@@ -10,8 +10,8 @@ import nats
 import pytest
 
 from klachten.stack import ClusterNats
-from shared.natsserver import EmbeddedNats
-from shared.streams import provision
+from shared.eventstore.streams import provision
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import free_port
 
 

@@ -11,12 +11,12 @@ from uuid import uuid4
 import msgspec
 import nats
 
-from shared import checkpoints as cps
-from shared.complaint import Cause, Complaint
-from shared.jsclient import RawMsg
-from shared.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
-from shared.privacy import PrivateComplaints
-from shared.streams import provision
+from shared.eventstore.link import RawMsg
+from shared.eventstore.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
+from shared.eventstore.streams import provision
+from shared.integrity import checkpoints as cps
+from shared.privacy.shredding import PrivateComplaints
+from shared.rules.complaint import Cause, Complaint
 from tests.helpers_domain import NOW, personal
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from shared import events as ev
-from shared.complaint import Cause, Complaint
+from shared.contract import events as ev
+from shared.rules.complaint import Cause, Complaint
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from shared.application import ComplaintsApplication
-from shared.complaint import Cause
+from shared.eventstore.application import ComplaintsApplication
+from shared.rules.complaint import Cause
 from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from services.intake.server import IntakeServer
 from services.intake.settings import IntakeSettings
-from shared import tracing
-from shared.observability import configure_logging, run_service
+from shared.runtime import tracing
+from shared.runtime.observability import configure_logging, run_service
 
 
 def main() -> None:

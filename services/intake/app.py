@@ -42,16 +42,16 @@ from services.intake.limits import BodySizeLimit, RateLimiter
 from services.intake.settings import IntakeSettings
 from services.intake.staff import Action, StaffMember, parse_tokens
 from services.intake.texts import TEXTS
-from shared import failures, tracing, webheaders
-from shared import observability as obs
-from shared.application import ComplaintNotFound, ComplaintsApplication
-from shared.complaint import Cause, Complaint, IllegalTransition, InvalidCommand
 from shared.config.policy import policy_in_force, reload_on_sighup
-from shared.failures import StorageFull
-from shared.jsclient import Unavailable
-from shared.logwatch import LogWatch, service_watch
+from shared.eventstore.application import ComplaintNotFound, ComplaintsApplication
+from shared.eventstore.link import Unavailable
+from shared.rules.complaint import Cause, Complaint, IllegalTransition, InvalidCommand
 from shared.rules.refusals import words
 from shared.rules.terms import escalation_terms
+from shared.runtime import failures, tracing, webheaders
+from shared.runtime import observability as obs
+from shared.runtime.failures import StorageFull
+from shared.runtime.logwatch import LogWatch, service_watch
 
 log = logging.getLogger("klachten.intake")
 UNAVAILABLE = (OperationalError, Unavailable, NatsError, TimeoutError, ConnectionError)
@@ -157,7 +157,7 @@ def _add_error_handlers(api: FastAPI) -> None:
 
 
 async def _write_failed(request: Request, error: Exception) -> JSONResponse:
-    """One classification for every channel (shared/failures.py): a configuration error is
+    """One classification for every channel (shared/runtime/failures.py): a configuration error is
     never passed off as an outage, and a full store says so."""
     watch: LogWatch = request.app.state.watch
     kind = watch.classify(error)

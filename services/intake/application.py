@@ -29,14 +29,13 @@ from nats.js.errors import BucketNotFoundError, KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from services.intake import domain
-from shared import events as ev
-from shared import subjects, tracing
-from shared.application import ComplaintNotFound, ComplaintsApplication
-from shared.complaint import AlreadyDone, Cause, Complaint, IllegalTransition
 from shared.config.policy import local_zone, policy_in_force
-from shared.jsclient import create_or_read, leader_reads, settled
-from shared.observability import COMPLAINTS_RECEIVED
-from shared.privacy import subject_key_for
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.application import ComplaintNotFound, ComplaintsApplication
+from shared.eventstore.link import create_or_read, leader_reads, settled
+from shared.privacy.shredding import subject_key_for
+from shared.rules.complaint import AlreadyDone, Cause, Complaint, IllegalTransition
 from shared.rules.deadlines import ClockState
 from shared.rules.terms import (
     current_terms,
@@ -46,6 +45,8 @@ from shared.rules.terms import (
     registration_terms,
     resume_terms,
 )
+from shared.runtime import tracing
+from shared.runtime.observability import COMPLAINTS_RECEIVED
 
 IDEMPOTENCY_BUCKET = "INTAKE_IDEMPOTENCY"
 REFERENCES_BUCKET = "INTAKE_REFERENCES"

@@ -15,8 +15,8 @@ from uuid import UUID
 
 import email_validator
 
-from shared import events as ev
-from shared.policy import Policy
+from shared.config.policy_file import Policy
+from shared.contract import events as ev
 
 Lang = Literal["nl", "en"]
 FieldError = dict[str, str]

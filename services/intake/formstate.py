@@ -15,7 +15,7 @@ import hmac
 import msgspec
 
 from services.intake import domain
-from shared import events as ev
+from shared.contract import events as ev
 
 LANGUAGE_COOKIE = "klachten_lang"
 _LABEL = b"klachten form documents v1:"

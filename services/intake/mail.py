@@ -39,11 +39,12 @@ from services.intake.application import IdempotencyConflict, Intake
 from services.intake.http import fingerprint
 from services.intake.mailparse import InboundMail, MailRejected, own_words, parse_mail
 from services.intake.settings import IntakeSettings
-from shared import events as ev
-from shared import logwatch, statuslink
-from shared.application import ComplaintNotFound
-from shared.replyaddress import complaint_of_reply_address
-from shared.subjects import ATTACHMENTS_BUCKET
+from shared.contract import events as ev
+from shared.contract.subjects import ATTACHMENTS_BUCKET
+from shared.eventstore.application import ComplaintNotFound
+from shared.privacy import statuslink
+from shared.privacy.replyaddress import complaint_of_reply_address
+from shared.runtime import logwatch
 
 log = logging.getLogger("klachten.intake.mail")
 UNAVAILABLE_REPLY = "451 4.3.0 the complaint log is unavailable; please try again later"

@@ -29,7 +29,7 @@ import filetype
 from langdetect import DetectorFactory, LangDetectException, detect_langs
 
 from services.intake.domain import clean_single_line
-from shared import events as ev
+from shared.contract import events as ev
 
 Lang = Literal["nl", "en"]
 MAX_DEPTH = 12  # nested multiparts and forwards; deeper is a hostile message, not a person's

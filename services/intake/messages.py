@@ -14,8 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from services.intake.application import Intake
-from shared import events as ev
-from shared.complaint import Cause, Complaint
+from shared.contract import events as ev
+from shared.rules.complaint import Cause, Complaint
 
 
 async def messages(intake: Intake, complaint_id: UUID, *, personal: bool) -> list[dict[str, Any]]:

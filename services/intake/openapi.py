@@ -14,9 +14,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.intake import domain
-from shared import apisecurity
 from shared.config.policy import DEFAULT_POLICY_FILE
-from shared.policy import load_policy
+from shared.config.policy_file import load_policy
+from shared.runtime import apisecurity
 
 Schema = dict[str, Any]
 # Not only blanks, by Python's str.strip(): ECMA-262's \s lacks \x1c-\x1f and \x85.

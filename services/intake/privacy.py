@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from services.intake import domain, formstate
 from services.intake.web import _page
-from shared.privacy import RetentionPolicy
+from shared.privacy.shredding import RetentionPolicy
 
 router = APIRouter()
 

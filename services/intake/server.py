@@ -13,7 +13,7 @@ import uvicorn
 from services.intake.app import create_app
 from services.intake.application import Clock, utcnow
 from services.intake.settings import IntakeSettings
-from shared.observability import header_deadline, mask_access_log
+from shared.runtime.observability import header_deadline, mask_access_log
 
 log = logging.getLogger("klachten.intake")
 

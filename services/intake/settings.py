@@ -26,8 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from shared.privacy import RetentionPolicy
-from shared.settings import HOST, Settings
+from shared.config.settings import HOST, Settings
+from shared.privacy.shredding import RetentionPolicy
 
 DEFAULT_ATTACHMENT_TYPES = ",".join(
     (
@@ -54,7 +54,7 @@ class IntakeSettings(Settings):
     intake_max_body_bytes: int = 64 * 1024
     intake_rate_limit: int = 30
     intake_rate_window: float = 60.0
-    # Days a status link stays valid after it was issued (shared/statuslink.py).
+    # Days a status link stays valid after it was issued (shared/privacy/statuslink.py).
     status_link_days: int = 90
     mail_max_bytes: int = 25 * 1024 * 1024
     attachment_max_bytes: int = 10 * 1024 * 1024

@@ -4,7 +4,7 @@ The complainant sees facts about their own complaint only: when it was received,
 extended (why, until when), answered (the answer), escalated (to whom), closed, and the dates
 still ahead. Never who on the staff did what, internal notes or anything about anyone else.
 
-The page is reached by reference + e-mail or by the private link (shared/statuslink.py).
+The page is reached by reference + e-mail or by the private link (shared/privacy/statuslink.py).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 
 import msgspec
 
-from shared import events as ev
 from shared.config.policy import policy_in_force
-from shared.policy import External
+from shared.config.policy_file import External
+from shared.contract import events as ev
 from shared.rules.deadlines import ClockState, SlaInputError, deadlines
 from shared.rules.terms import current_terms
 

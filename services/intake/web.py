@@ -28,11 +28,11 @@ from services.intake.application import state_of
 from services.intake.http import Problem, rate_limit, require
 from services.intake.mail import attachment_store
 from services.intake.texts import TEXTS, file_size, long_date
-from shared import events as ev
-from shared import statuslink
-from shared.application import ComplaintNotFound
-from shared.complaint import IllegalTransition
-from shared.subjects import ATTACHMENTS_BUCKET
+from shared.contract import events as ev
+from shared.contract.subjects import ATTACHMENTS_BUCKET
+from shared.eventstore.application import ComplaintNotFound
+from shared.privacy import statuslink
+from shared.rules.complaint import IllegalTransition
 
 router = APIRouter()
 TEMPLATES = jinja2.Environment(

@@ -32,8 +32,9 @@ from services.intake.mail import attachment_store, store_attachment
 from services.intake.mailparse import Attachment, detect_type
 from services.intake.texts import TEXTS, file_size
 from services.intake.web import _form_id, _page, _secret
-from shared import events as ev
-from shared import failures, logwatch, statuslink
+from shared.contract import events as ev
+from shared.privacy import statuslink
+from shared.runtime import failures, logwatch
 
 router = APIRouter()
 FORM_FIELDS = ("name", "email", "phone", "subject", "description", "desired_outcome")

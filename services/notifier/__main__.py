@@ -7,8 +7,8 @@ import sys
 
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
-from shared import tracing
-from shared.observability import configure_logging, run_service, run_with_http
+from shared.runtime import tracing
+from shared.runtime.observability import configure_logging, run_service, run_with_http
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,10 +1,9 @@
 """Wiring of the notifier: one durable JetStream pull consumer ("notifier") on the complaint
-events that need a letter, shared by every instance (shared/consumer.py runs it). Done → ack;
-a relay that is down → the letter waits in process (RelayGate: released as soon as the relay
+events that need a letter, shared by every instance (shared/runtime/consumer.py runs it). Done →
+ack; a relay that is down → the letter waits in process (RelayGate: released as soon as the relay
 answers); other transient trouble → nack with delay (held on the last delivery); hopeless or a
-letter that cannot be built → DEADLETTER at once, then term. `create_app(settings)` builds the
-app (with /health/live, /health/ready and /metrics for `python -m services.notifier`).
-"""
+letter that cannot be built → DEADLETTER at once, then term. `create_app(settings)` builds the app
+(with /health/live, /health/ready and /metrics for `python -m services.notifier`)."""
 
 from __future__ import annotations
 
@@ -23,13 +22,13 @@ from services.notifier.mailsink import MailSink
 from services.notifier.outbox import KvOutbox
 from services.notifier.senders import RelayGate, TransientSendError, relay_answers
 from services.notifier.settings import CONSUMER_NAME, NotifierSettings
-from shared import observability as obs
-from shared import subjects
-from shared.calendar import BusinessCalendar
+from shared.config.calendar import BusinessCalendar
 from shared.config.policy import reload_on_sighup
-from shared.consumer import Failure, Hold, PullConsumer, RetryPolicy, Verdict
-from shared.jsclient import Unavailable, broker_connect
-from shared.logwatch import broker_watch
+from shared.contract import subjects
+from shared.eventstore.link import Unavailable, broker_connect
+from shared.runtime import observability as obs
+from shared.runtime.consumer import Failure, Hold, PullConsumer, RetryPolicy, Verdict
+from shared.runtime.logwatch import broker_watch
 
 log = logging.getLogger("klachten.notifier")
 

@@ -34,15 +34,15 @@ from services.notifier.senders import (
     build_message,
     send,
 )
-from shared import events as ev
-from shared import tracing
-from shared.application import ComplaintNotFound, ComplaintsApplication
-from shared.calendar import BusinessCalendar
-from shared.complaint import Cause, Complaint, IllegalTransition
+from shared.config.calendar import BusinessCalendar
 from shared.config.policy import policy_in_force
-from shared.jsclient import Unavailable
-from shared.mapper import unseal
+from shared.contract import events as ev
+from shared.eventstore.application import ComplaintNotFound, ComplaintsApplication
+from shared.eventstore.link import Unavailable
+from shared.eventstore.mapper import unseal
+from shared.rules.complaint import Cause, Complaint, IllegalTransition
 from shared.rules.terms import current_terms
+from shared.runtime import tracing
 
 log = logging.getLogger("klachten.notifier")
 

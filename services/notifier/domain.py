@@ -1,7 +1,6 @@
 """Pure decisions of the notifier: which letter an event needs and what it says (what to do
-when a delivery fails is shared/consumer.py's RetryPolicy). No faststream, nats, SMTP or clock
-here: time is an argument.
-"""
+when a delivery fails is shared/runtime/consumer.py's RetryPolicy). No faststream, nats, SMTP or
+clock here: time is an argument."""
 
 from __future__ import annotations
 
@@ -18,11 +17,11 @@ from services.notifier.letters import (
     RenderedLetter,
     policy_words,
 )
-from shared import events as ev
-from shared import replyaddress, statuslink
-from shared.calendar import BusinessCalendar
-from shared.complaint import Complaint
+from shared.config.calendar import BusinessCalendar
 from shared.config.policy import policy_in_force
+from shared.contract import events as ev
+from shared.privacy import replyaddress, statuslink
+from shared.rules.complaint import Complaint
 
 LETTER_OF_EVENT: dict[type[ev.Event], LetterKind] = {
     ev.Submitted: LetterKind.ACKNOWLEDGEMENT,
@@ -114,11 +113,11 @@ class Letterhead:
     organisation_name: str
     route: ExternalRoute | None = None
     # e.g. "http://127.0.0.1:8080/status/{complaint_id}/{token}" (the private link of
-    # shared/statuslink.py) or ".../status?reference={reference}" (the lookup form).
+    # shared/privacy/statuslink.py) or ".../status?reference={reference}" (the lookup form).
     status_url_template: str = ""
     status_link_secret: bytes = b""
     # "<public url>/status/<id>/<token>/review" is the review link; replies go to the
-    # per-complaint address <reply_mailbox>+<tag>@<mail_domain> (shared/replyaddress.py).
+    # per-complaint address <reply_mailbox>+<tag>@<mail_domain> (shared/privacy/replyaddress.py).
     public_url: str = "http://127.0.0.1:8080"
     reply_mailbox: str = "klachten"
     mail_domain: str = "klachten.local"

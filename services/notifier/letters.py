@@ -20,9 +20,9 @@ import jinja2
 import jinja2.meta
 import msgspec
 
-from shared import events as ev
 from shared.config.policy import local_zone
-from shared.policy import Policy
+from shared.config.policy_file import Policy
+from shared.contract import events as ev
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 MESSAGE_ID_DOMAIN = "klachten.local"

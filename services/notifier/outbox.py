@@ -1,13 +1,12 @@
 """The notifier's outbox: what it knows about a letter between deciding to send and recording.
 
-One entry per letter in the KV bucket NOTIFIER_OUTBOX (shared/buckets.py provisions it), keyed
-by a hash of the letter's deterministic Message-ID. "sending" is written BEFORE the SMTP
+One entry per letter in the KV bucket NOTIFIER_OUTBOX (shared/eventstore/buckets.py provisions it),
+keyed by a hash of the letter's deterministic Message-ID. "sending" is written BEFORE the SMTP
 conversation (with the Date the message carries, so a second attempt is the same message);
-"accepted" as soon as the relay took it. A redelivery that finds "accepted" never sends again:
-only the record step is retried. Reads go to the stream leader (a replica behind it could
-still say "sending"). The one window left is a crash of the notifier itself between the relay's
-250 and the "accepted" put: that letter is sent again, with the same Message-ID and Date.
-"""
+"accepted" as soon as the relay took it. A redelivery that finds "accepted" never sends again: only
+the record step is retried. Reads go to the stream leader (a replica behind it could still say
+"sending"). The one window left is a crash of the notifier itself between the relay's 250 and the
+"accepted" put: that letter is sent again, with the same Message-ID and Date."""
 
 from __future__ import annotations
 
@@ -20,8 +19,8 @@ import msgspec
 from nats.js import JetStreamContext
 from nats.js.errors import NoStreamResponseError, NotFoundError
 
-from shared.jsclient import Unavailable
-from shared.permissions import OUTBOX_BUCKET
+from shared.config.permissions import OUTBOX_BUCKET
+from shared.eventstore.link import Unavailable
 
 State = Literal["sending", "accepted"]
 

@@ -205,7 +205,7 @@ async def relay_answers(relay: RelaySettings, sender: str) -> bool:
 class RelayGate:
     """Where letters wait for a relay that is down, and are released together when it is up.
 
-    Each waiting letter keeps its own schedule (base·2^(n-1), see shared/consumer.py), but
+    Each waiting letter keeps its own schedule (base·2^(n-1), see shared/runtime/consumer.py), but
     waits no longer than until a letter was accepted or a probe (`relay_answers`) passed: after
     an outage the queue goes at once, not when each letter's backoff runs out. Probes run only
     while letters wait, every `interval`, doubling (up to `cap`) after each release that was

@@ -36,8 +36,8 @@ from urllib.parse import urlsplit
 from services.notifier.domain import Letterhead
 from services.notifier.letters import ExternalRoute
 from services.notifier.senders import RelaySettings
-from shared import statuslink
-from shared.settings import HOST, Settings
+from shared.config.settings import HOST, Settings
+from shared.privacy import statuslink
 
 CONSUMER_NAME = "notifier"
 

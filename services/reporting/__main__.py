@@ -7,8 +7,8 @@ import uvicorn
 
 from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
-from shared import tracing
-from shared.observability import configure_logging
+from shared.runtime import tracing
+from shared.runtime.observability import configure_logging
 
 
 def main() -> None:

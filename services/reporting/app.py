@@ -35,11 +35,12 @@ from services.reporting.http import (
 )
 from services.reporting.projections import open_view, position_problem, shrunk_check, start_runner
 from services.reporting.settings import ReportingSettings
-from shared import apisecurity, subjects, tracing, webheaders
-from shared import observability as obs
 from shared.config.policy import reload_on_sighup
-from shared.jsclient import JetStreamLink
-from shared.logwatch import Check, LogWatch
+from shared.contract import subjects
+from shared.eventstore.link import JetStreamLink
+from shared.runtime import apisecurity, tracing, webheaders
+from shared.runtime import observability as obs
+from shared.runtime.logwatch import Check, LogWatch
 
 logger = logging.getLogger("klachten.reporting")
 REPORTS = ("summary", "response-times", "compliance", "escalations", "backlog", "worklist")

@@ -26,7 +26,7 @@ from services.reporting.domain import ReportInputError, parse_as_of
 from services.reporting.projections import ReportingView, open_view
 from services.reporting.rebuild import SequenceGap, rebuild
 from services.reporting.settings import ReportingSettings
-from shared.jsclient import COMMAND_CONNECT, JetStreamLink
+from shared.eventstore.link import COMMAND_CONNECT, JetStreamLink
 
 app = typer.Typer(
     help="Reporting read models: rebuild from the log, audit trail.", no_args_is_help=True

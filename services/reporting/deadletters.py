@@ -1,18 +1,18 @@
 """Dead-lettering of events the projection cannot fold: ``deadletter.reporting`` in DEADLETTER.
 
 The message body is the original event's bytes; the headers are the shared contract
-(shared/deadletters.py). Their ``Nats-Msg-Id`` is derived from the sequence, so a projection that
-crashes after publishing and before committing publishes a duplicate that JetStream drops.
-"""
+(shared/contract/deadletters.py). Their ``Nats-Msg-Id`` is derived from the sequence, so a
+projection that crashes after publishing and before committing publishes a duplicate that JetStream
+drops."""
 
 from __future__ import annotations
 
 import threading
 
 from services.reporting.fold import Undecodable
-from shared import deadletters, subjects
-from shared import observability as obs
-from shared.jsclient import JetStreamLink
+from shared.contract import deadletters, subjects
+from shared.eventstore.link import JetStreamLink
+from shared.runtime import observability as obs
 
 CONSUMER = "reporting"
 

@@ -25,8 +25,8 @@ from typing import Any
 from services.reporting import fold, log
 from services.reporting.fold import INT_COLUMNS, TABLES, ReadModel, Row, tables_of
 from services.reporting.projections import ReportingView
-from shared import events as ev
-from shared.jsclient import JetStreamLink
+from shared.contract import events as ev
+from shared.eventstore.link import JetStreamLink
 
 FORMATS = ("jsonl", "csv")
 NAMES = ("events", *TABLES)

@@ -15,10 +15,10 @@ from typing import Any
 
 import msgspec
 
-from shared import events as ev
-from shared.calendar import BusinessCalendar
+from shared.config.calendar import BusinessCalendar
 from shared.config.policy import policy_in_force
-from shared.policy import Policy
+from shared.config.policy_file import Policy
+from shared.contract import events as ev
 from shared.rules import terms as term_rules
 
 Row = dict[str, Any]

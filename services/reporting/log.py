@@ -18,11 +18,11 @@ from eventsourcing.persistence import JSONTranscoder
 from services.reporting import fold
 from services.reporting.fold import ReadModel, Row, Undecodable
 from services.reporting.projections import TolerantMapper
-from shared import events as ev
-from shared import subjects
-from shared.audit import PAGE, check_event
-from shared.jsclient import JetStreamLink, RawMsg
-from shared.persistence import TOPIC_HEADER, TracedNotification
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.link import JetStreamLink, RawMsg
+from shared.eventstore.persistence import TOPIC_HEADER, TracedNotification
+from shared.integrity.audit import PAGE, check_event
 
 STREAM = subjects.COMPLAINTS_STREAM
 _mapper = TolerantMapper(transcoder=JSONTranscoder())

@@ -38,13 +38,14 @@ from opentelemetry.trace import SpanKind
 
 from services.reporting import fold
 from services.reporting.fold import TABLES, ReadModel, Row, Undecodable
-from shared import events as ev
-from shared import highwater, tracing
-from shared.application import ComplaintsApplication
-from shared.jsclient import JetStreamLink
-from shared.logwatch import Check, beyond_end
-from shared.mapper import ContractMapper
-from shared.subjects import COMPLAINTS_STREAM
+from shared.contract import events as ev
+from shared.contract.subjects import COMPLAINTS_STREAM
+from shared.eventstore import highwater
+from shared.eventstore.application import ComplaintsApplication
+from shared.eventstore.link import JetStreamLink
+from shared.eventstore.mapper import ContractMapper
+from shared.runtime import tracing
+from shared.runtime.logwatch import Check, beyond_end
 
 PROJECTION_NAME = "reporting"
 SOURCE_NAME = "ComplaintsApplication"  # the application whose log is followed
@@ -472,5 +473,5 @@ def log_bounds(link: JetStreamLink) -> tuple[int, int, int]:
 
 
 def shrunk_check(data_dir: Path, link: Callable[[], JetStreamLink]) -> Check:
-    """The watch's `shrunk` check for reporting (shared/highwater.py); it pauses the runner."""
+    """The watch's `shrunk` check for reporting (eventstore/highwater.py); it pauses the runner."""
     return highwater.check(data_dir, "reporting", lambda: asyncio.to_thread(log_bounds, link()))

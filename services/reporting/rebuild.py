@@ -23,8 +23,8 @@ from services.reporting.projections import (
     dump_hash,
     first_difference,
 )
-from shared.audit import Break, ChainChecker, stream_bounds
-from shared.jsclient import JetStreamLink
+from shared.eventstore.link import JetStreamLink
+from shared.integrity.audit import Break, ChainChecker, stream_bounds
 
 BATCH = 1000
 Progress = Callable[[int, int, float], None]  # (sequence reached, last sequence, events/s)

@@ -1,4 +1,4 @@
-"""Settings of the reporting service (env overrides, see shared/settings.py).
+"""Settings of the reporting service (env overrides, see shared/config/settings.py).
 
 KLACHTEN_REPORTING_HOST   127.0.0.1
 KLACHTEN_REPORTING_PORT   8081
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from shared.settings import HOST, Settings
+from shared.config.settings import HOST, Settings
 
 
 @dataclass(frozen=True)

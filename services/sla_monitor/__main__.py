@@ -8,9 +8,9 @@ import sys
 
 from services.sla_monitor.app import create_app
 from services.sla_monitor.settings import SlaSettings
-from shared import tracing
-from shared.observability import configure_logging, run_service, run_with_http
-from shared.policy import PolicyError
+from shared.config.policy_file import PolicyError
+from shared.runtime import tracing
+from shared.runtime.observability import configure_logging, run_service, run_with_http
 
 EXIT_BAD_POLICY = 2
 

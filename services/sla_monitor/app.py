@@ -1,6 +1,6 @@
 """Wiring of the SLA monitor: two durable JetStream pull consumers shared by every instance —
 "sla_monitor" on every complaint event (re-sets the complaint's timer) and "sla_timers" on
-fired timers in TIMERS (re-checks, escalates, sets the next timer); shared/consumer.py runs
+fired timers in TIMERS (re-checks, escalates, sets the next timer); shared/runtime/consumer.py runs
 them. Done → ack; transient trouble → nack with backoff (held in process on the last
 delivery); hopeless → DEADLETTER, then term. The policy is re-read on SIGHUP and when its
 file changes; a broken file keeps the last valid policy.
@@ -29,14 +29,22 @@ from services.sla_monitor.application import (
 )
 from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER, SlaSettings
 from services.sla_monitor.timers import Timers
-from shared import observability as obs
-from shared import subjects
-from shared.complaint import ComplaintError
 from shared.config.policy import holder, reload_on_sighup
-from shared.consumer import DeadLetter, Handler, Hold, PullConsumer, Retry, RetryPolicy, Verdict
-from shared.jsclient import Unavailable, broker_connect
-from shared.logwatch import broker_watch
+from shared.contract import subjects
+from shared.eventstore.link import Unavailable, broker_connect
+from shared.rules.complaint import ComplaintError
 from shared.rules.deadlines import SlaError
+from shared.runtime import observability as obs
+from shared.runtime.consumer import (
+    DeadLetter,
+    Handler,
+    Hold,
+    PullConsumer,
+    Retry,
+    RetryPolicy,
+    Verdict,
+)
+from shared.runtime.logwatch import broker_watch
 
 log = logging.getLogger("klachten.sla_monitor")
 

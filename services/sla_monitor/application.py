@@ -20,11 +20,11 @@ from eventsourcing.persistence import IntegrityError
 
 from services.sla_monitor import domain
 from services.sla_monitor.timers import Outcome, Timers
-from shared import events as ev
-from shared import subjects
-from shared.application import CONFLICT_RETRIES, ComplaintNotFound, ComplaintsApplication
-from shared.complaint import AlreadyDone, Cause, Complaint
 from shared.config.policy import PolicyHolder
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.application import CONFLICT_RETRIES, ComplaintNotFound, ComplaintsApplication
+from shared.rules.complaint import AlreadyDone, Cause, Complaint
 
 log = logging.getLogger("klachten.sla_monitor")
 

@@ -24,10 +24,10 @@ from rich.table import Table
 
 from services.sla_monitor import simulate as sim
 from services.sla_monitor.settings import SlaSettings
-from shared import events as ev
-from shared.audit import read_all
-from shared.jsclient import COMMAND_CONNECT, JetStreamLink
-from shared.policy import PolicyError, build_calendar, load_policy
+from shared.config.policy_file import PolicyError, build_calendar, load_policy
+from shared.contract import events as ev
+from shared.eventstore.link import COMMAND_CONNECT, JetStreamLink
+from shared.integrity.audit import read_all
 
 app = typer.Typer(help="SLA monitor: deadlines and escalations.", no_args_is_help=True)
 console = Console()

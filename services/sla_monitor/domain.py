@@ -12,9 +12,9 @@ from uuid import UUID, uuid5
 
 import msgspec
 
-from shared import events as ev
-from shared.calendar import BusinessCalendar
-from shared.policy import Policy
+from shared.config.calendar import BusinessCalendar
+from shared.config.policy_file import Policy
+from shared.contract import events as ev
 from shared.rules.clocks import clock_state
 from shared.rules.deadlines import (
     Breach,

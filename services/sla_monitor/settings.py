@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from shared.settings import HOST, Settings
+from shared.config import CONFIG_DIR
+from shared.config.settings import HOST, Settings
 
 EVENTS_CONSUMER = "sla_monitor"  # on COMPLAINTS: keeps one timer per complaint up to date
 TIMERS_CONSUMER = "sla_timers"  # on TIMERS: a timer fired, re-check and escalate
-DEFAULT_POLICY_FILE = Path(__file__).resolve().parents[2] / "config" / "policy.toml"
+DEFAULT_POLICY_FILE = CONFIG_DIR / "policy.toml"
 
 
 @dataclass(frozen=True)

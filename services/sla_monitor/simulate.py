@@ -25,9 +25,9 @@ from datetime import datetime
 import msgspec
 
 from services.sla_monitor import domain
-from shared import events as ev
-from shared.calendar import BusinessCalendar
-from shared.policy import Policy
+from shared.config.calendar import BusinessCalendar
+from shared.config.policy_file import Policy
+from shared.contract import events as ev
 from shared.rules.terms import terms_as_decided
 
 

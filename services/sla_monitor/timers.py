@@ -24,7 +24,8 @@ from nats.js import JetStreamContext
 from nats.js.errors import APIError, NotFoundError
 
 from services.sla_monitor.domain import TIMER
-from shared import subjects, tracing
+from shared.contract import subjects
+from shared.runtime import tracing
 
 WRONG_LAST_SEQUENCE = 10071
 CAS_ATTEMPTS = 10

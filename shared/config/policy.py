@@ -4,7 +4,7 @@
 way: when the file changed (checked on each call, one stat) and at once on SIGHUP
 (`reload_on_sighup`). A reload that fails keeps the last valid policy and logs why; at start an
 invalid policy is fatal (`PolicyError`). The policy's `version_id` is recorded on every event
-whose dates it shaped (shared/events.py `Terms`).
+whose dates it shaped (shared/contract/events.py `Terms`).
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from shared.calendar import BusinessCalendar
-from shared.policy import Policy, PolicyError, build_calendar, load_policy
+from shared.config import CONFIG_DIR
+from shared.config.calendar import BusinessCalendar
+from shared.config.policy_file import Policy, PolicyError, build_calendar, load_policy
 
 log = logging.getLogger("klachten.policy")
 
-DEFAULT_POLICY_FILE = Path(__file__).resolve().parents[2] / "config" / "policy.toml"
+DEFAULT_POLICY_FILE = CONFIG_DIR / "policy.toml"
 
 
 def policy_file() -> Path:

@@ -1,7 +1,7 @@
 """The complaint rules of the Awb (chapter 9) and Wkkgz that commands obey, as pure functions.
 
 Each returns the `Refusal` that names the rule broken, or None. The aggregate
-(shared/complaint.py) calls them with its own state and the policy's values passed in by the
+(shared/rules/complaint.py) calls them with its own state and the policy's values passed in by the
 caller; nothing here reads a file, the environment or the clock.
 """
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import msgspec
 
-from shared import events as ev
+from shared.contract import events as ev
 from shared.rules.deadlines import ClockState, Extension, Pause, SlaInputError
 
 

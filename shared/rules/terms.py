@@ -1,5 +1,5 @@
 """The dates of a complaint: decided once by the writer of the event that changes them, recorded
-in that event (`shared.events.Terms`), and read by everyone through `current_terms`.
+in that event (`shared.contract.events.Terms`), and read by everyone through `current_terms`.
 
 Writers (intake, the SLA monitor) call the `*_terms` deciders with the complaint's facts so far,
 the command's arguments, the policy in force and `now`; the result goes into the event. Each
@@ -23,9 +23,9 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from shared import events as ev
-from shared.calendar import BusinessCalendar
-from shared.policy import Policy
+from shared.config.calendar import BusinessCalendar
+from shared.config.policy_file import Policy
+from shared.contract import events as ev
 from shared.rules.clocks import clock_state, clock_step
 from shared.rules.deadlines import ClockState, Pause, SlaInputError, deadlines
 

@@ -14,8 +14,8 @@ import pytest
 
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
-from shared.application import ComplaintsApplication
-from shared.natsserver import EmbeddedNats
+from shared.eventstore.application import ComplaintsApplication
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import free_port, wait_until_sync
 from tests.helpers_workspace import record_reply, reporting_process
 

@@ -19,10 +19,10 @@ from urllib.parse import quote
 
 import nats
 
-from shared import events as ev
-from shared import subjects
-from shared.audit import read_all
-from shared.jsclient import JetStreamLink
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.link import JetStreamLink
+from shared.integrity.audit import read_all
 from tests.helpers import REPO_ROOT, free_port, wait_until_sync
 
 KLACHTEN = str(Path(sys.executable).parent / "klachten")
@@ -281,7 +281,7 @@ async def dead_letters(url: str) -> list[tuple[str, dict[str, str]]]:
 
 def dead_letter_key(headers: dict[str, str]) -> tuple[str, int, str]:
     """(consumer, original stream sequence, reason): the header names every service writes
-    (shared/deadletters.py), spelled out here as the analysts' contract."""
+    (shared/contract/deadletters.py), spelled out here as the analysts' contract."""
     consumer = headers.get("Klachten-Consumer", "")
     seq = headers.get("Klachten-Stream-Seq", "0")
     return consumer, int(seq), headers.get("Klachten-Reason", "")

@@ -21,15 +21,15 @@ from fault_support import SIZE_NOTE, percentile, sized
 
 from klachten.stack import ClusterNats
 from klachten.stack_cli import provision_streams
-from shared import events as ev
-from shared.jsclient import JetStreamLink
-from shared.persistence import JetStreamApplicationRecorder
+from shared.contract import events as ev
+from shared.eventstore.link import JetStreamLink
+from shared.eventstore.persistence import JetStreamApplicationRecorder
 from tests.helpers import wait_until_sync
 from tests.helpers_cluster import replica_messages, replicas_current, stream_info
 
 APPENDS = sized(2000, 10_000)  # two events (versions 1 and 2) per complaint, one per append
 THREADS = 4
-TOPIC = "shared.complaint:Complaint.Responded"
+TOPIC = "shared.rules.complaint:Complaint.Responded"
 
 
 @dataclass(frozen=True)

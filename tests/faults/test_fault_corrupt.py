@@ -19,16 +19,16 @@ import nats
 import pytest
 from fault_support import KLACHTEN, REPO_ROOT, SIZE_NOTE, sized
 
-from shared import events as ev
-from shared.audit import Verdict, verify
-from shared.jsclient import JetStreamLink
-from shared.natsserver import EmbeddedNats
-from shared.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
-from shared.streams import provision
+from shared.contract import events as ev
+from shared.eventstore.link import JetStreamLink
+from shared.eventstore.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
+from shared.eventstore.streams import provision
+from shared.integrity.audit import Verdict, verify
+from shared.runtime.natsserver import EmbeddedNats
 
 EVENTS = sized(1600, 8000)  # ~6 KiB each: more than one 8 MiB block
 PER_COMPLAINT = 4
-TOPIC = "shared.complaint:Complaint.Responded"
+TOPIC = "shared.rules.complaint:Complaint.Responded"
 PADDING = "x" * 6000
 MEMORY_LIMIT = "256MiB"
 GAP_EXIT = 3  # `klachten projections rebuild`: unexplained gap in the log

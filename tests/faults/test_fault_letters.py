@@ -23,9 +23,9 @@ from relay_support import Relay
 
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
-from shared.application import ComplaintsApplication
-from shared.buckets import provision_buckets
-from shared.natsserver import EmbeddedNats
+from shared.eventstore.application import ComplaintsApplication
+from shared.eventstore.buckets import provision_buckets
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until
 from tests.services.notifier.test_notifier_support import (
     acknowledgements,

@@ -35,17 +35,17 @@ from fault_support import (
 
 from klachten.stack_cli import provision_streams
 from services.notifier.mailsink import read_maildir
-from shared import events as ev
-from shared import subjects
-from shared.application import ComplaintsApplication
-from shared.complaint import Cause, Complaint
-from shared.natsserver import EmbeddedNats
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.application import ComplaintsApplication
+from shared.rules.complaint import Cause, Complaint
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import ServiceProcess, free_port, wait_until_sync
 
 POISON = sized(200, 1000)
 HEALTHY = sized(40, 200)
 LETTER_TYPES = ("submitted", "responded", "escalated", "extended", "closed")
-TOPIC = "shared.complaint:Complaint.Submitted"
+TOPIC = "shared.rules.complaint:Complaint.Submitted"
 
 
 KINDS = ("garbage", "wrong shape", "unknown type", "unknown complaint", "id mismatch", "array")

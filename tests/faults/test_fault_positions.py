@@ -22,12 +22,12 @@ from fault_support import service_env
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from klachten.stack_cli import provision_streams
-from shared import events as ev
-from shared import subjects
-from shared.application import ComplaintsApplication
-from shared.complaint import Cause, Complaint
-from shared.natsserver import EmbeddedNats
-from shared.streams import provision
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.application import ComplaintsApplication
+from shared.eventstore.streams import provision
+from shared.rules.complaint import Cause, Complaint
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import ServiceProcess, free_port, wait_until_sync
 
 COMPLAINTS = 4

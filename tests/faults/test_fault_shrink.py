@@ -20,11 +20,11 @@ from faststream.nats import NatsBroker
 from typer.testing import CliRunner
 
 from klachten import cli, stack_cli
-from shared import highwater
-from shared.consumer import PullConsumer, RetryPolicy
-from shared.logwatch import broker_watch, service_watch
-from shared.natsserver import EmbeddedNats
-from shared.streams import ProvisionedStream, provision
+from shared.eventstore import highwater
+from shared.eventstore.streams import ProvisionedStream, provision
+from shared.runtime.consumer import PullConsumer, RetryPolicy
+from shared.runtime.logwatch import broker_watch, service_watch
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until
 
 EVENTS = 60

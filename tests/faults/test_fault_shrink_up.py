@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from shared import highwater
+from shared.eventstore import highwater
 from tests.faults.fault_support import KLACHTEN, STAFF, Stack
 from tests.faults.test_fault_shrink import damage
 from tests.faults.test_fault_stack import pids, up_once  # noqa: F401 (the fixture)

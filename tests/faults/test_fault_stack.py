@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.ownership import running
+from shared.runtime.ownership import running
 from tests.faults.fault_support import KLACHTEN, Stack, child_commands
 from tests.helpers import REPO_ROOT, wait_until_sync
 

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis.generation import GenerationMode  # noqa: E402
 
-from shared.natsserver import EmbeddedNats  # noqa: E402
+from shared.runtime.natsserver import EmbeddedNats  # noqa: E402
 from tests.helpers import free_port, wait_until_sync  # noqa: E402
 
 LARGE = os.environ.get("KLACHTEN_FAULT_SIZE", "").lower() == "large"

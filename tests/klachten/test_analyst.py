@@ -19,11 +19,13 @@ import pytest
 from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from shared import events as ev
-from shared import keystore, permissions, subjects
-from shared.buckets import provision_buckets
-from shared.natsserver import EmbeddedNats
-from shared.streams import provision
+from shared.config import permissions
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.buckets import provision_buckets
+from shared.eventstore.streams import provision
+from shared.privacy import keystore
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until
 from tests.helpers_domain import letter
 

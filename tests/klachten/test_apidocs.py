@@ -16,8 +16,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from klachten import apidocs
-from shared import deadletters, subjects
-from shared import events as ev
+from shared.contract import deadletters, subjects
+from shared.contract import events as ev
 
 DOCS = Path(__file__).parents[2] / "docs"
 GOLDEN = Path(__file__).parents[1] / "shared" / "golden"

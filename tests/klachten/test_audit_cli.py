@@ -14,12 +14,12 @@ from cryptography.hazmat.primitives import serialization
 from typer.testing import CliRunner
 
 from klachten.audit_cli import app as audit
-from shared import checkpoints as cps
-from shared import keyring
-from shared.audit import read_all
-from shared.jsclient import JetStreamLink, RawMsg
-from shared.natsserver import EmbeddedNats
-from shared.privacy import PrivateComplaints
+from shared.eventstore.link import JetStreamLink, RawMsg
+from shared.integrity import checkpoints as cps
+from shared.integrity import keyring
+from shared.integrity.audit import read_all
+from shared.privacy.shredding import PrivateComplaints
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers_anchoring import fresh_chain, replace_streams, rewrite, submit_answered
 
 runner = CliRunner()

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared import keyring
+from shared.integrity import keyring
 from tests.helpers import wait_until
 from tests.klachten.test_cli_up import KLACHTEN, Up
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import nats
 import pytest
 
-from shared import permissions
-from shared.streams import STREAMS, stream_info
+from shared.config import permissions
+from shared.eventstore.streams import STREAMS, stream_info
 from tests.helpers import free_port, wait_until
 
 KLACHTEN = str(Path(sys.executable).parent / "klachten")

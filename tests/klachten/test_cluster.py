@@ -21,9 +21,9 @@ import pytest
 from klachten.stack import ClusterNats
 from klachten.stack_cli import provision_streams
 from services.notifier.mailsink import read_maildir
-from shared import events as ev
-from shared.application import ComplaintsApplication
-from shared.complaint import Cause, Complaint
+from shared.contract import events as ev
+from shared.eventstore.application import ComplaintsApplication
+from shared.rules.complaint import Cause, Complaint
 from tests.helpers import wait_until_sync
 from tests.helpers_cluster import ClusterStack, replica_messages, replicas_current, stream_info
 

@@ -15,7 +15,7 @@ import httpx
 from klachten import stack_cli
 from services.notifier.app import create_app as notifier_app
 from services.notifier.settings import NotifierSettings
-from shared import observability as obs
+from shared.runtime import observability as obs
 
 OPERATIONS = Path(__file__).parents[2] / "docs" / "operations.md"
 BEGIN, END = "<!-- settings:begin -->\n", "<!-- settings:end -->"

@@ -21,14 +21,16 @@ from nats.aio.client import Client
 from nats.errors import NoServersError
 from nats.js.api import ConsumerConfig
 
-from shared import keystore, permissions, subjects
-from shared.buckets import provision_buckets
-from shared.consumer import MAX_DELIVERIES_ADVISORY
-from shared.jsclient import JetStreamLink
-from shared.natsserver import EmbeddedNats
-from shared.persistence import JetStreamAggregateRecorder
-from shared.settings import Settings, nats_connect_options
-from shared.streams import provision
+from shared.config import permissions
+from shared.config.settings import Settings, nats_connect_options
+from shared.contract import subjects
+from shared.eventstore.buckets import provision_buckets
+from shared.eventstore.link import JetStreamLink
+from shared.eventstore.persistence import JetStreamAggregateRecorder
+from shared.eventstore.streams import provision
+from shared.privacy import keystore
+from shared.runtime.consumer import MAX_DELIVERIES_ADVISORY
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until
 
 SERVICES = ("intake", "notifier", "sla_monitor", "reporting", "privacy")

@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from klachten.privacy_cli import app as privacy
-from shared import events as ev
-from shared.complaint import Cause, Complaint
-from shared.natsserver import EmbeddedNats
-from shared.privacy import PrivateComplaints, subject_key_for
+from shared.contract import events as ev
+from shared.privacy.shredding import PrivateComplaints, subject_key_for
+from shared.rules.complaint import Cause, Complaint
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers_domain import NOW
 
 TOKEN = "privacy-officer-token-123"

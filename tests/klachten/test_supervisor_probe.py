@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from klachten.stack import PROBE_INTERVAL, ChildProcess, Supervisor
-from shared.observability import LOG_MAX_BYTES
+from shared.runtime.observability import LOG_MAX_BYTES
 
 
 class Stuck:

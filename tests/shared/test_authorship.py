@@ -1,7 +1,7 @@
 """Every reader agrees with the writer's claim, and the audit knows who wrote each event.
 
 Against a real nats-server with the users of config/nats-permissions.conf and each writer's own
-signing key (shared/signing.py): an insider with one service's credentials and key forges
+signing key (shared/integrity/signing.py): an insider with one service's credentials and key forges
 events; readers skip or refuse them and `audit.verify` names sequence, subject and writer.
 """
 
@@ -18,20 +18,21 @@ import pytest
 from services.notifier import domain as notifier_domain
 from services.reporting import log as reporting_log
 from services.reporting.fold import Undecodable
-from shared import events as ev
-from shared import permissions, signing
-from shared.application import ComplaintsApplication
-from shared.audit import verify
-from shared.buckets import provision_buckets
-from shared.complaint import Cause
-from shared.jsclient import JetStreamLink
-from shared.natsserver import EmbeddedNats
-from shared.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
-from shared.streams import provision
+from shared.config import permissions
+from shared.contract import events as ev
+from shared.eventstore.application import ComplaintsApplication
+from shared.eventstore.buckets import provision_buckets
+from shared.eventstore.link import JetStreamLink
+from shared.eventstore.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
+from shared.eventstore.streams import provision
+from shared.integrity import signing
+from shared.integrity.audit import verify
+from shared.rules.complaint import Cause
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers_domain import NOW, submitted
 
-CLOSED_TOPIC = "shared.complaint:Complaint.Closed"
-RESPONDED_TOPIC = "shared.complaint:Complaint.Responded"
+CLOSED_TOPIC = "shared.rules.complaint:Complaint.Closed"
+RESPONDED_TOPIC = "shared.rules.complaint:Complaint.Responded"
 
 
 @pytest.fixture

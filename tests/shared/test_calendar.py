@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.calendar import BusinessCalendar, CalendarError, WorkingHours, load_legal_calendar
+from shared.config.calendar import (
+    BusinessCalendar,
+    CalendarError,
+    WorkingHours,
+    load_legal_calendar,
+)
 from shared.rules import legal_calendar as atw
 
 AMS = "Europe/Amsterdam"

@@ -13,14 +13,14 @@ from uuid import uuid4
 import msgspec
 import pytest
 
-from shared import casefile, keyring
-from shared import checkpoints as cps
-from shared.anchoring import check_log
-from shared.audit import read_all
-from shared.jsclient import JetStreamLink, RawMsg
-from shared.natsserver import EmbeddedNats
-from shared.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
-from shared.privacy import PrivateComplaints
+from shared.eventstore.link import JetStreamLink, RawMsg
+from shared.eventstore.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
+from shared.integrity import casefile, keyring
+from shared.integrity import checkpoints as cps
+from shared.integrity.anchoring import check_log
+from shared.integrity.audit import read_all
+from shared.privacy.shredding import PrivateComplaints
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers_anchoring import fresh_chain, rewrite, submit_answered
 from tests.helpers_domain import NOW
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from shared.complaint import Cause
 from shared.rules.clocks import clock_state
+from shared.rules.complaint import Cause
 from tests.helpers_domain import submitted
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ from uuid import uuid4
 
 import pytest
 
-from shared import events as ev
-from shared.complaint import AlreadyDone, Cause, Complaint, IllegalTransition, InvalidCommand
+from shared.contract import events as ev
+from shared.rules.complaint import AlreadyDone, Cause, Complaint, IllegalTransition, InvalidCommand
 from tests.helpers_domain import NOW, letter, submitted
 
 STAFF = Cause(actor="staff:handler")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from shared.complaint import Cause, IllegalTransition, InvalidCommand
-from shared.policy import build_calendar, load_policy
+from shared.config.policy_file import build_calendar, load_policy
 from shared.rules import awb
+from shared.rules.complaint import Cause, IllegalTransition, InvalidCommand
 from shared.rules.refusals import WORDS, words
 from tests.helpers_domain import NOW, submitted
 

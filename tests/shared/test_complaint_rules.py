@@ -8,8 +8,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from shared import events as ev
-from shared.complaint import Cause, Complaint, ComplaintError
+from shared.contract import events as ev
+from shared.rules.complaint import Cause, Complaint, ComplaintError
 from tests.helpers_domain import NOW, letter, submitted
 
 STAFF = Cause(actor="staff:handler")

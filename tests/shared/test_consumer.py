@@ -16,9 +16,17 @@ import pytest
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
-from shared import deadletters, subjects
-from shared.consumer import DeadLetter, Failure, Hold, PullConsumer, Retry, RetryPolicy, Verdict
-from shared.natsserver import EmbeddedNats
+from shared.contract import deadletters, subjects
+from shared.runtime.consumer import (
+    DeadLetter,
+    Failure,
+    Hold,
+    PullConsumer,
+    Retry,
+    RetryPolicy,
+    Verdict,
+)
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until
 
 STREAM, NAME = "SCRATCH", "scratch"

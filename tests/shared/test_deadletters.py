@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared import deadletters
+from shared.contract import deadletters
 
 
 def test_headers_name_reason_consumer_stream_and_sequence() -> None:

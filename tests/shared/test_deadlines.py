@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.policy import Policy, build_calendar, load_policy
+from shared.config.policy_file import Policy, build_calendar, load_policy
 from shared.rules.deadlines import (
     ClockState,
     Extension,

@@ -7,7 +7,7 @@ import asyncio
 
 import uvicorn
 
-from shared.observability import run_service
+from shared.runtime.observability import run_service
 
 
 async def _loop_module() -> str:

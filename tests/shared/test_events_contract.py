@@ -18,8 +18,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from services.intake.domain import format_reference
-from shared import catalogue
-from shared import events as ev
+from shared.contract import catalogue
+from shared.contract import events as ev
 
 GOLDEN = Path(__file__).parent / "golden"
 SCHEMA = Path(__file__).parents[2] / "docs" / "events.schema.json"

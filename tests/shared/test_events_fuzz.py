@@ -9,7 +9,7 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared import events as ev
+from shared.contract import events as ev
 from tests.shared.test_events_contract import SAMPLES
 
 json_values = st.recursive(

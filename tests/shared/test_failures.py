@@ -1,5 +1,5 @@
-"""One classification of a failed write for HTTP, the form and SMTP (shared/failures.py), and
-the pure verdicts of the log watch (shared/logwatch.py)."""
+"""One classification of a failed write for HTTP, the form and SMTP (shared/runtime/failures.py),
+and the pure verdicts of the log watch (shared/runtime/logwatch.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from eventsourcing.persistence import OperationalError
 from nats.js.errors import ServiceUnavailableError
 
-from shared import failures, logwatch
-from shared.jsclient import JetStreamError, Unavailable
+from shared.eventstore.link import JetStreamError, Unavailable
+from shared.runtime import failures, logwatch
 
 FULL = "storage is full or failing, the log cannot be written: write …: no space left on device"
 

@@ -1,4 +1,4 @@
-"""The high-water records (shared/highwater.py) on a real folder: a log that grows while
+"""The high-water records (shared/eventstore/highwater.py) on a real folder: a log that grows while
 another process of the same data folder records its newer end is not a shrunk log; a log that
 ends below what was recorded before the question is."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared import highwater
+from shared.eventstore import highwater
 
 
 async def test_a_record_made_while_the_server_answers_is_not_a_shrink(tmp_path: Path) -> None:

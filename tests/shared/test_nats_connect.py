@@ -8,9 +8,9 @@ from pathlib import Path
 from faststream.nats import NatsUserPassword
 
 from services.intake.settings import IntakeSettings
-from shared import permissions
-from shared.jsclient import broker_connect
-from shared.settings import Settings, nats_connect_options
+from shared.config import permissions
+from shared.config.settings import Settings, nats_connect_options
+from shared.eventstore.link import broker_connect
 
 SEEDS = "nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import nats
 import pytest
 
-from shared.natsserver import EmbeddedNats, NatsServerError
+from shared.runtime.natsserver import EmbeddedNats, NatsServerError
 from tests.helpers import free_port
 
 SUBJECT = "probe.data"

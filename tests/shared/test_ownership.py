@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.natsserver import EmbeddedNats, NatsServerError
-from shared.ownership import FolderInUse, FolderLock, running
+from shared.runtime.natsserver import EmbeddedNats, NatsServerError
+from shared.runtime.ownership import FolderInUse, FolderLock, running
 from tests.helpers import REPO_ROOT, wait_until_sync
 
 
@@ -56,7 +56,7 @@ def test_the_server_keeps_the_store_locked_after_its_starter_died(tmp_path: Path
 
 STARTER = """
 import sys, time
-from shared.natsserver import EmbeddedNats
+from shared.runtime.natsserver import EmbeddedNats
 server = EmbeddedNats(sys.argv[1]).start(timeout=30)
 print(server.pid, flush=True)
 time.sleep(600)

@@ -9,17 +9,17 @@ from uuid import uuid4
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from shared.application import ComplaintsApplication
-from shared.audit import verify
-from shared.complaint import Cause
-from shared.jsclient import JetStreamLink
-from shared.natsserver import EmbeddedNats
-from shared.persistence import (
+from shared.eventstore.application import ComplaintsApplication
+from shared.eventstore.link import JetStreamLink
+from shared.eventstore.persistence import (
     HASH_HEADER,
     PREV_HASH_HEADER,
     TOPIC_HEADER,
     JetStreamApplicationRecorder,
 )
+from shared.integrity.audit import verify
+from shared.rules.complaint import Cause
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers_domain import NOW, submitted
 
 STAFF = Cause(actor="staff:handler")

@@ -15,16 +15,16 @@ from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
 from eventsourcing.tests import persistence
 from eventsourcing.utils import Environment
 
-from shared.jsclient import JetStreamLink
-from shared.natsserver import EmbeddedNats
-from shared.persistence import (
+from shared.eventstore.link import JetStreamLink
+from shared.eventstore.persistence import (
     JetStreamAggregateRecorder,
     JetStreamApplicationRecorder,
     JetStreamFactory,
     JetStreamProcessRecorder,
     JetStreamTrackingRecorder,
 )
-from shared.streams import COMPLAINTS
+from shared.eventstore.streams import COMPLAINTS
+from shared.runtime.natsserver import EmbeddedNats
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ class TestInfrastructureFactory(
     def setUp(self) -> None:
         self.fresh_link()
         self.env = Environment("TestCase")
-        self.env[InfrastructureFactory.PERSISTENCE_MODULE] = "shared.persistence"
+        self.env[InfrastructureFactory.PERSISTENCE_MODULE] = "shared.eventstore.persistence"
         self.env[JetStreamFactory.NATS_URL] = self.nats_url
         super().setUp()
 

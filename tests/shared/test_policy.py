@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.policy import (
+from shared.config.policy_file import (
     PolicyError,
     build_calendar,
     load_policy,

@@ -13,15 +13,13 @@ from uuid import uuid4
 import pytest
 
 from klachten.audit_cli import build_case
-from shared import casefile, keyring
-from shared import checkpoints as cps
-from shared import events as ev
-from shared.anchoring import check_log
-from shared.audit import read_all
-from shared.complaint import Cause, Complaint
-from shared.jsclient import JetStreamLink, RawMsg
-from shared.natsserver import EmbeddedNats
-from shared.privacy import (
+from shared.contract import events as ev
+from shared.eventstore.link import JetStreamLink, RawMsg
+from shared.integrity import casefile, keyring
+from shared.integrity import checkpoints as cps
+from shared.integrity.anchoring import check_log
+from shared.integrity.audit import read_all
+from shared.privacy.shredding import (
     Erasure,
     PrivateComplaints,
     RetentionPolicy,
@@ -31,6 +29,8 @@ from shared.privacy import (
     retention_plan,
     subject_key_for,
 )
+from shared.rules.complaint import Cause, Complaint
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers_domain import NOW
 
 SECRET = b"drill-secret"

@@ -10,12 +10,12 @@ from uuid import uuid4
 import pytest
 from eventsourcing.persistence import JSONTranscoder, MapperDeserialisationError
 
-from shared import events as ev
-from shared.complaint import Cause, Complaint
-from shared.keystore import KeyDestroyed, KeyStoreUnavailable
-from shared.mapper import ContractMapper
-from shared.natsserver import EmbeddedNats
-from shared.privacy import PrivateComplaints, subject_key_for
+from shared.contract import events as ev
+from shared.eventstore.mapper import ContractMapper
+from shared.privacy.keystore import KeyDestroyed, KeyStoreUnavailable
+from shared.privacy.shredding import PrivateComplaints, subject_key_for
+from shared.rules.complaint import Cause, Complaint
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers_domain import NOW, personal
 
 SECRET = b"test-secret"

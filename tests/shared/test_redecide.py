@@ -1,4 +1,4 @@
-"""Replay and re-decide (shared/redecide.py): a history the commands made passes; an event
+"""Replay and re-decide (shared/integrity/redecide.py): a history the commands made passes; an event
 the rules would have refused is named with the rule."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from uuid import uuid4
 
 import msgspec
 
-from shared import events as ev
-from shared.complaint import Cause, Complaint
-from shared.redecide import Replay
+from shared.contract import events as ev
+from shared.integrity.redecide import Replay
+from shared.rules.complaint import Cause, Complaint
 from tests.helpers_domain import NOW, letter, submitted
 
 STAFF = Cause(actor="staff:handler")

@@ -1,12 +1,13 @@
-"""`audit.verify` replays each complaint and re-decides (shared/redecide.py), against a real
-nats-server with each writer's own credentials and signing key: what the writers' allow-lists
-permit but the rules refuse is named; a journey written as the services write it is clean."""
+"""`audit.verify` replays each complaint and re-decides (shared/integrity/redecide.py), against a
+real nats-server with each writer's own credentials and signing key: what the writers'
+allow-lists permit but the rules refuse is named; a journey written as the services write it is
+clean."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.complaint import Cause
+from shared.rules.complaint import Cause
 from tests.helpers_domain import NOW, letter, submitted
 from tests.shared.test_authorship import app_as, audit, stack  # noqa: F401 (the fixture)
 

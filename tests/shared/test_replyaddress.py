@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from shared.replyaddress import complaint_of_reply_address, reply_address
+from shared.privacy.replyaddress import complaint_of_reply_address, reply_address
 
 SECRET = b"s" * 32
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.settings import Settings
+from shared.config.settings import Settings
 
 
 def test_defaults_are_the_embedded_ports() -> None:

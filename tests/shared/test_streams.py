@@ -13,9 +13,8 @@ import pytest
 from nats.aio.client import Client as NATS
 from nats.js.errors import NotFoundError
 
-from shared import subjects
-from shared.natsserver import EmbeddedNats
-from shared.streams import (
+from shared.contract import subjects
+from shared.eventstore.streams import (
     COMPLAINTS,
     DAY,
     STREAMS,
@@ -24,6 +23,7 @@ from shared.streams import (
     provision,
     stream_info,
 )
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until
 
 OCC_SEQUENCE = "Nats-Expected-Last-Subject-Sequence"

@@ -21,10 +21,10 @@ from typer.testing import CliRunner
 
 from klachten.cli import app as cli
 from klachten.trace_cli import read_spans
-from shared import tracing
-from shared.application import ComplaintsApplication
-from shared.jsclient import JetStreamLink
-from shared.natsserver import EmbeddedNats
+from shared.eventstore.application import ComplaintsApplication
+from shared.eventstore.link import JetStreamLink
+from shared.runtime import tracing
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers_domain import submitted
 from tests.helpers_otlp import otlp_collector
 
@@ -109,7 +109,7 @@ def test_stored_events_carry_the_traceparent_of_their_append(
 
 _EMIT = """
 import sys
-from shared import tracing
+from shared.runtime import tracing
 from uuid import UUID
 assert tracing.configure("intake", sys.argv[2])
 cid = UUID(sys.argv[1])
@@ -183,7 +183,7 @@ _BATCHED = """
 import sys
 from pathlib import Path
 from uuid import uuid4
-from shared import tracing
+from shared.runtime import tracing
 assert tracing.configure("intake", sys.argv[1])
 file, cid = Path(sys.argv[1]) / "intake.jsonl", uuid4()
 with tracing.complaint_root("submit", cid), tracing.complaint_span("publish submitted", cid):

@@ -10,17 +10,17 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from shared import events as ev
-from shared import signing
-from shared.application import ComplaintNotFound
-from shared.jsclient import JetStreamLink
-from shared.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
+from shared.contract import events as ev
+from shared.eventstore.application import ComplaintNotFound
+from shared.eventstore.link import JetStreamLink
+from shared.eventstore.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
+from shared.integrity import signing
 from tests.helpers_domain import submitted
 from tests.shared import test_authorship as authorship
 from tests.shared.test_authorship import app_as, audit
 
 stack = authorship.stack  # the fixture: a secured server, writer keys, credentials
-SUBMITTED_TOPIC = "shared.complaint:Complaint.Submitted"
+SUBMITTED_TOPIC = "shared.rules.complaint:Complaint.Submitted"
 
 
 def forge_first(stack_: tuple, body: bytes) -> tuple[str, int]:

@@ -16,10 +16,10 @@ import msgspec
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shared import casefile, keyring
-from shared import checkpoints as cps
-from shared.jsclient import RawMsg
-from shared.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
+from shared.eventstore.link import RawMsg
+from shared.eventstore.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
+from shared.integrity import casefile, keyring
+from shared.integrity import checkpoints as cps
 
 GOLDEN = Path(__file__).parent / "golden" / "verification"
 TOOL = Path(__file__).parents[2] / "tools" / "verify_casefile.py"
@@ -34,7 +34,10 @@ def log() -> list[RawMsg]:
     out, heads = [], {}
     plan = [(A, 1, "submitted"), (B, 1, "submitted"), (A, 2, "responded"), (C, 1, "submitted")]
     for seq, (cid, version, kind) in enumerate(plan, start=1):
-        subject, topic = f"complaints.{cid}.{version}.{kind}", f"shared.complaint:Complaint.{kind}"
+        subject, topic = (
+            f"complaints.{cid}.{version}.{kind}",
+            f"shared.rules.complaint:Complaint.{kind}",
+        )
         data = json.dumps({"type": f"complaint.{kind}", "complaint_id": cid, "version": version})
         prev = heads.get(cid, "")
         heads[cid] = chain_hash(prev, subject, topic, data.encode())

@@ -1,5 +1,5 @@
 """Security headers on every page of intake and reporting, and no inline script or style left
-for the Content-Security-Policy to refuse (shared/webheaders.py)."""
+for the Content-Security-Policy to refuse (shared/runtime/webheaders.py)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import pytest
 from intake_runner import intake_settings, start_intake
 
 from services.intake.server import BackgroundIntake
-from shared.natsserver import EmbeddedNats
+from shared.runtime.natsserver import EmbeddedNats
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
-from shared.natsserver import EmbeddedNats
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import free_port
 
 STAFF_TOKEN = "test-staff-token-with-every-role"

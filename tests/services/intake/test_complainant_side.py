@@ -13,7 +13,7 @@ from intake_runner import intake_settings, start_intake
 
 from services.intake import domain
 from services.intake.server import BackgroundIntake
-from shared.natsserver import EmbeddedNats
+from shared.runtime.natsserver import EmbeddedNats
 
 PRIVACY = {
     "organisation_name": "Gemeente Voorbeeld",

@@ -10,7 +10,7 @@ import pytest
 from intake_runner import READER, STAFF, complaint_body
 
 from shared.config.policy import policy_in_force
-from shared.natsserver import EmbeddedNats
+from shared.runtime.natsserver import EmbeddedNats
 
 
 async def test_submit_appends_submitted_and_answers_with_a_reference(

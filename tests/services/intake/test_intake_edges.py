@@ -15,7 +15,7 @@ import uvicorn
 from services.intake import domain
 from services.intake.mail import MAX_RECIPIENTS
 from services.intake.server import BackgroundIntake
-from shared.observability import header_deadline
+from shared.runtime.observability import header_deadline
 from tests.helpers import free_port, wait_until
 
 OTHER_DIGITS = ["KL-٢٠٢٦-٠٠٠٠٠١", "KL-２０２６-０００００１", "KL-۲۰۲۶-۰۰۰۰۰۱"]

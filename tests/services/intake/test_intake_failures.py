@@ -22,9 +22,9 @@ import pytest
 from intake_runner import STAFF, complaint_body, intake_settings, start_intake
 
 from services.intake.server import BackgroundIntake
-from shared.buckets import provision_buckets
-from shared.natsserver import CONFIG_FILE, EmbeddedNats
-from shared.streams import provision
+from shared.eventstore.buckets import provision_buckets
+from shared.eventstore.streams import provision
+from shared.runtime.natsserver import CONFIG_FILE, EmbeddedNats
 
 DENIED = "$KV.INTAKE_IDEMPOTENCY.>"
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from intake_runner import complaint_body, intake_settings, start_intake
 
-from shared.natsserver import EmbeddedNats
-from shared.streams import provision
+from shared.eventstore.streams import provision
+from shared.runtime.natsserver import EmbeddedNats
 
 json_values = st.recursive(
     st.none()

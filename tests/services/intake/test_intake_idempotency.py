@@ -12,7 +12,7 @@ from intake_runner import STAFF, complaint_body, intake_settings, start_intake
 
 from services.intake.application import Intake, scoped_key
 from services.intake.http import fingerprint
-from shared.natsserver import EmbeddedNats
+from shared.runtime.natsserver import EmbeddedNats
 
 
 async def _post(url: str, body: dict, key: str | None = None) -> httpx.Response:

@@ -1,7 +1,7 @@
 """A shrunken log of record is said as such, not as "storage is full" (issue 19): the API
 answers 503 ``log_shrunk`` in the user's language, the SMTP side a transient 451 that says an
 operator must restore the log. The shrink is the real `shrunk` check of intake's watch, fired
-by a high-water record above the stream's end (shared/highwater.py)."""
+by a high-water record above the stream's end (shared/eventstore/highwater.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from intake_runner import STAFF, complaint_body
 from mail_samples import plain, send
 
 from services.intake.server import BackgroundIntake
-from shared import failures, highwater
+from shared.eventstore import highwater
+from shared.runtime import failures
 
 
 def shrink_behind_intakes_back(data_dir: Path) -> None:

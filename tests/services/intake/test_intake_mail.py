@@ -12,7 +12,7 @@ from intake_runner import STAFF, intake_settings, start_intake
 from mail_samples import registered_id, send
 
 from services.intake.server import BackgroundIntake
-from shared.natsserver import EmbeddedNats
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until_sync
 
 

@@ -14,7 +14,7 @@ import pytest
 from intake_runner import READER, STAFF, complaint_body, intake_settings, start_intake
 
 from shared.config.policy import DEFAULT_POLICY_FILE
-from shared.natsserver import EmbeddedNats
+from shared.runtime.natsserver import EmbeddedNats
 
 EN = {**STAFF, "Accept-Language": "en"}
 

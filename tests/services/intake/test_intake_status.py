@@ -8,7 +8,7 @@ import httpx
 import pytest
 from intake_runner import complaint_body, intake_settings, start_intake
 
-from shared.natsserver import EmbeddedNats
+from shared.runtime.natsserver import EmbeddedNats
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import httpx
 from intake_runner import STAFF
 
 from services.intake.server import BackgroundIntake
-from shared import statuslink
+from shared.privacy import statuslink
 
 PDF = b"%PDF-1.4\n% a tiny letter\n"
 

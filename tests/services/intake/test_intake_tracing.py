@@ -9,7 +9,7 @@ from uuid import UUID
 
 import httpx
 
-from shared.natsserver import EmbeddedNats
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import ServiceProcess, free_port, wait_until_sync
 from tests.helpers_otlp import otlp_collector
 from tests.services.intake.intake_runner import complaint_body

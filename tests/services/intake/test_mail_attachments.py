@@ -26,8 +26,8 @@ from mail_samples import (
 
 from klachten.stack_cli import provision_streams
 from services.intake.server import BackgroundIntake
-from shared import permissions
-from shared.natsserver import EmbeddedNats
+from shared.config import permissions
+from shared.runtime.natsserver import EmbeddedNats
 
 
 @pytest.fixture

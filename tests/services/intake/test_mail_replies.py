@@ -23,9 +23,9 @@ from mail_samples import (
 )
 
 from services.intake.server import BackgroundIntake
-from shared import statuslink
-from shared.natsserver import EmbeddedNats
-from shared.replyaddress import reply_address
+from shared.privacy import statuslink
+from shared.privacy.replyaddress import reply_address
+from shared.runtime.natsserver import EmbeddedNats
 
 TRUSTED_MTA = "mx.gemeente.example"
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from intake_runner import READER, STAFF, complaint_body
 
-from shared.application import ComplaintsApplication
-from shared.natsserver import EmbeddedNats
+from shared.eventstore.application import ComplaintsApplication
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers_workspace import record_reply
 
 EN = {**STAFF, "Accept-Language": "en"}

@@ -12,8 +12,8 @@ import httpx
 from intake_runner import STAFF
 
 from services.intake.server import BackgroundIntake
-from shared import statuslink
-from shared.observability import MaskSecrets
+from shared.privacy import statuslink
+from shared.runtime.observability import MaskSecrets
 
 
 async def _submit(client: httpx.AsyncClient) -> tuple[str, str]:

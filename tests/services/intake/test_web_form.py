@@ -18,7 +18,7 @@ import pytest
 from intake_runner import STAFF, intake_settings, start_intake
 
 from services.intake.server import BackgroundIntake
-from shared.natsserver import EmbeddedNats
+from shared.runtime.natsserver import EmbeddedNats
 
 PDF = b"%PDF-1.4\n% the letter of 3 March\n"
 LIMIT = 64 * 1024  # the documents of one form together, in these tests

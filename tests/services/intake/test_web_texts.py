@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.intake import domain, formstate
-from shared import events as ev
+from shared.contract import events as ev
 
 SECRET = b"s" * 32
 LETTER = ev.AttachmentRef(

@@ -10,8 +10,8 @@ import nats
 import pytest
 
 from services.notifier.mailsink import MailSink
-from shared.buckets import provision_buckets
-from shared.natsserver import EmbeddedNats
+from shared.eventstore.buckets import provision_buckets
+from shared.runtime.natsserver import EmbeddedNats
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from uuid import uuid4
 import pytest
 
 from services.notifier.letters import LetterContext, LetterKind, policy_words, render
-from shared import events as ev
-from shared.policy import load_policy
+from shared.config.policy_file import load_policy
+from shared.contract import events as ev
 
 POLICY = load_policy(Path(__file__).parents[3] / "config" / "policy.toml")
 COMPLAINT_ID = uuid4()

@@ -21,8 +21,8 @@ from test_notifier_support import (
 )
 
 from services.notifier.mailsink import MailSink, read_maildir
-from shared.application import ComplaintsApplication
-from shared.natsserver import EmbeddedNats
+from shared.eventstore.application import ComplaintsApplication
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import ServiceProcess, wait_until
 
 COMPLAINTS = 200

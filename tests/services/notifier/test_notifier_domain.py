@@ -11,13 +11,13 @@ from services.notifier import domain
 from services.notifier.domain import Letterhead
 from services.notifier.letters import LetterKind, local_day, render
 from services.notifier.settings import NotifierSettings
-from shared import events as ev
-from shared import replyaddress
-from shared.calendar import BusinessCalendar
-from shared.complaint import Cause
+from shared.config.calendar import BusinessCalendar
 from shared.config.policy import DEFAULT_POLICY_FILE
-from shared.policy import load_policy
+from shared.config.policy_file import load_policy
+from shared.contract import events as ev
+from shared.privacy import replyaddress
 from shared.rules.clocks import clock_state
+from shared.rules.complaint import Cause
 from shared.rules.terms import current_terms, registration_terms
 from tests.helpers_domain import NOW, letter, submitted
 

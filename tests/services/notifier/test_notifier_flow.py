@@ -26,14 +26,15 @@ from services.notifier.app import create_app
 from services.notifier.letters import format_date
 from services.notifier.mailsink import MailSink, load_message
 from services.notifier.settings import NotifierSettings
-from shared import events as ev
-from shared import replyaddress, statuslink, subjects
-from shared.application import ComplaintsApplication
-from shared.calendar import BusinessCalendar
-from shared.complaint import Cause, Complaint
+from shared.config.calendar import BusinessCalendar
 from shared.config.policy import policy_in_force
-from shared.natsserver import EmbeddedNats
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.application import ComplaintsApplication
+from shared.privacy import replyaddress, statuslink
+from shared.rules.complaint import Cause, Complaint
 from shared.rules.terms import current_terms
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until
 
 CALENDAR = BusinessCalendar(version="NL")

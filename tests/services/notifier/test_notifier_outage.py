@@ -21,8 +21,8 @@ from test_notifier_support import (
 
 from services.notifier.app import create_app
 from services.notifier.mailsink import MailSink
-from shared.application import ComplaintsApplication
-from shared.natsserver import EmbeddedNats
+from shared.eventstore.application import ComplaintsApplication
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import free_port, wait_until
 
 COUNT = 30

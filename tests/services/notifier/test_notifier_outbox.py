@@ -15,13 +15,13 @@ from test_notifier_support import acknowledgements, events_of, notifier_settings
 from services.notifier.app import create_app
 from services.notifier.mailsink import MailSink, read_maildir
 from services.notifier.outbox import Intent, KvOutbox
-from shared import events as ev
-from shared import permissions
-from shared.application import ComplaintsApplication
-from shared.buckets import provision_buckets
-from shared.jsclient import Unavailable
-from shared.natsserver import EmbeddedNats
-from shared.settings import nats_connect_options
+from shared.config import permissions
+from shared.config.settings import nats_connect_options
+from shared.contract import events as ev
+from shared.eventstore.application import ComplaintsApplication
+from shared.eventstore.buckets import provision_buckets
+from shared.eventstore.link import Unavailable
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until
 
 

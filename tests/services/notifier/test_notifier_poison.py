@@ -21,10 +21,10 @@ from test_notifier_support import (
 from services.notifier import domain
 from services.notifier.app import create_app
 from services.notifier.mailsink import MailSink, load_message, read_maildir
-from shared import events as ev
-from shared import subjects
-from shared.application import ComplaintsApplication
-from shared.natsserver import EmbeddedNats
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.application import ComplaintsApplication
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until
 
 

@@ -16,10 +16,10 @@ import nats
 
 from services.notifier.mailsink import StoredMail, read_maildir
 from services.notifier.settings import CONSUMER_NAME, NotifierSettings
-from shared import events as ev
-from shared import subjects
-from shared.application import ComplaintsApplication
-from shared.complaint import Cause, Complaint
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.application import ComplaintsApplication
+from shared.rules.complaint import Cause, Complaint
 
 
 def notifier_settings(

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from shared import events as ev
-from shared.application import ComplaintsApplication
-from shared.complaint import Cause, Complaint
+from shared.contract import events as ev
+from shared.eventstore.application import ComplaintsApplication
+from shared.rules.complaint import Cause, Complaint
 
 CHANNELS: tuple[ev.Channel, ...] = ("web", "email", "phone", "letter", "api")
 CATEGORIES = ("service", "billing", "conduct", None)

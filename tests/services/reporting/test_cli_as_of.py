@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from services.reporting.cli import app, audit_app
-from shared.natsserver import EmbeddedNats
+from shared.runtime.natsserver import EmbeddedNats
 from tests.services.reporting.test_reporting_api import history  # noqa: F401
 
 

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.reporting import domain, fold
-from shared.complaint import Cause, Complaint, ComplaintError
 from shared.rules import terms as rules
+from shared.rules.complaint import Cause, Complaint, ComplaintError
 from shared.rules.deadlines import ClockState
 from tests.helpers_domain import letter, personal
 from tests.shared.rules.test_terms import CAL, POLICY

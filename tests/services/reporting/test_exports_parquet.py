@@ -21,10 +21,10 @@ from typer.testing import CliRunner
 from services.reporting.app import create_app
 from services.reporting.cli import export_app
 from services.reporting.settings import ReportingSettings
-from shared import permissions
-from shared.application import ComplaintsApplication
-from shared.natsserver import EmbeddedNats
-from shared.streams import provision
+from shared.config import permissions
+from shared.eventstore.application import ComplaintsApplication
+from shared.eventstore.streams import provision
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until_sync
 from tests.services.reporting.reporting_history import generate
 

@@ -17,12 +17,12 @@ from fastapi.testclient import TestClient
 
 from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
-from shared import events as ev
-from shared import subjects
-from shared.application import ComplaintsApplication
-from shared.complaint import Cause, Complaint
-from shared.natsserver import EmbeddedNats
-from shared.persistence import TOPIC_HEADER
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.application import ComplaintsApplication
+from shared.eventstore.persistence import TOPIC_HEADER
+from shared.rules.complaint import Cause, Complaint
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until_sync
 from tests.services.reporting.reporting_history import letter
 
@@ -41,8 +41,8 @@ def submit(app: ComplaintsApplication, ref: str, at: str, channel: str = "web") 
         reference=ref,
         channel=channel,
         language="nl",  # type: ignore[arg-type]
-        personal=__import__("shared.events", fromlist=["x"]).SubmittedPersonal(
-            complainant=__import__("shared.events", fromlist=["x"]).Complainant(
+        personal=__import__("shared.contract.events", fromlist=["x"]).SubmittedPersonal(
+            complainant=__import__("shared.contract.events", fromlist=["x"]).Complainant(
                 name="N", email="n@example.org"
             ),
             subject="s",

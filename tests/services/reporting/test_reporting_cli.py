@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from services.reporting.cli import app, audit_app, export_app
 from services.reporting.projections import start_runner
-from shared.application import ComplaintsApplication
-from shared.natsserver import EmbeddedNats
+from shared.eventstore.application import ComplaintsApplication
+from shared.runtime.natsserver import EmbeddedNats
 from tests.services.reporting.reporting_history import generate
 
 

@@ -9,8 +9,8 @@ from datetime import date, datetime
 import msgspec
 
 from services.reporting import domain, fold
-from shared.complaint import Complaint
 from shared.rules import terms as rules
+from shared.rules.complaint import Complaint
 from tests.helpers_domain import letter
 from tests.shared.rules.test_terms import CAL, POLICY, STAFF, at, facts, registered
 

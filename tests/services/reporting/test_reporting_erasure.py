@@ -14,11 +14,11 @@ import pytest
 from services.reporting import domain
 from services.reporting import rebuild as rb
 from services.reporting.projections import open_view
-from shared import events as ev
-from shared.audit import read_all, verify
-from shared.jsclient import JetStreamLink
-from shared.natsserver import EmbeddedNats
-from shared.privacy import PrivateComplaints, execute_erasure, plan_erasure
+from shared.contract import events as ev
+from shared.eventstore.link import JetStreamLink
+from shared.integrity.audit import read_all, verify
+from shared.privacy.shredding import PrivateComplaints, execute_erasure, plan_erasure
+from shared.runtime.natsserver import EmbeddedNats
 from tests.services.reporting.reporting_history import generate
 
 

@@ -13,7 +13,7 @@ from eventsourcing.persistence import Tracking
 from services.reporting import fold
 from services.reporting.fold import Undecodable
 from services.reporting.projections import SOURCE_NAME, open_view
-from shared import events as ev
+from shared.contract import events as ev
 from tests.services.reporting.reporting_history import letter
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -134,7 +134,7 @@ def test_an_event_filed_under_another_complaint_is_a_dead_letter_not_folded() ->
     from eventsourcing.utils import get_topic
 
     from services.reporting.projections import ComplaintsLog
-    from shared.complaint import Complaint
+    from shared.rules.complaint import Complaint
 
     mapper = ComplaintsLog(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
     victim, other = uuid4(), uuid4()

@@ -28,9 +28,9 @@ from services.reporting.projections import (
     open_view,
     start_runner,
 )
-from shared.application import ComplaintsApplication
-from shared.jsclient import JetStreamLink
-from shared.natsserver import EmbeddedNats
+from shared.eventstore.application import ComplaintsApplication
+from shared.eventstore.link import JetStreamLink
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import free_port, wait_until_sync
 from tests.services.reporting.reporting_history import generate
 

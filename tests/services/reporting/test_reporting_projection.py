@@ -10,9 +10,9 @@ import pytest
 from services.reporting import domain
 from services.reporting import rebuild as rb
 from services.reporting.projections import open_view, start_runner
-from shared.application import ComplaintsApplication
-from shared.jsclient import JetStreamLink
-from shared.natsserver import EmbeddedNats
+from shared.eventstore.application import ComplaintsApplication
+from shared.eventstore.link import JetStreamLink
+from shared.runtime.natsserver import EmbeddedNats
 from tests.services.reporting.reporting_history import generate
 
 N_COMPLAINTS = 1500
@@ -73,7 +73,7 @@ def test_live_projection_equals_fresh_rebuild_sqlite(
 
 
 def test_a_gap_in_the_stream_sequence_stops_the_replay() -> None:
-    from shared.jsclient import RawMsg
+    from shared.eventstore.link import RawMsg
 
     checker_input = [RawMsg("tracking.x", 1, {}, b"1", ""), RawMsg("tracking.x", 3, {}, b"3", "")]
     replayer = rb.Replayer.__new__(rb.Replayer)

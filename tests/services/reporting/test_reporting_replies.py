@@ -14,8 +14,8 @@ from eventsourcing.persistence import Tracking
 from services.reporting import domain, fold
 from services.reporting.fold import Undecodable
 from services.reporting.projections import SOURCE_NAME, open_view
-from shared import events as ev
-from shared.complaint import Cause, Complaint
+from shared.contract import events as ev
+from shared.rules.complaint import Cause, Complaint
 from tests.helpers_domain import submitted
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

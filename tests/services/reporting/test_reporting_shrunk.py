@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 
 from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
-from shared import highwater
-from shared.application import ComplaintsApplication
-from shared.natsserver import EmbeddedNats
+from shared.eventstore import highwater
+from shared.eventstore.application import ComplaintsApplication
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until_sync
 from tests.services.reporting.test_reporting_api import AUTH, NOW, TOKEN, submit
 

@@ -12,7 +12,7 @@ import pytest
 from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
 from shared.config.policy import DEFAULT_POLICY_FILE, holder
-from shared.natsserver import EmbeddedNats
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until
 
 

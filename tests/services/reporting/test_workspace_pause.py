@@ -12,7 +12,7 @@ import pytest
 
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
-from shared.natsserver import EmbeddedNats
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import free_port, wait_until_sync
 from tests.helpers_workspace import reporting_process
 

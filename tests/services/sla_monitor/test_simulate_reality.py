@@ -21,12 +21,11 @@ from typer.testing import CliRunner
 
 from services.sla_monitor.cli import app as cli
 from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER
-from shared import events as ev
-from shared import subjects
-from shared.application import ComplaintsApplication
-from shared.complaint import Cause, Complaint
-from shared.natsserver import EmbeddedNats
-from shared.policy import build_calendar, load_policy
+from shared.config.policy_file import build_calendar, load_policy
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.application import ComplaintsApplication
+from shared.rules.complaint import Cause, Complaint
 from shared.rules.deadlines import ClockState
 from shared.rules.terms import (
     current_terms,
@@ -36,6 +35,7 @@ from shared.rules.terms import (
     registration_terms,
     resume_terms,
 )
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import ServiceProcess, wait_until
 from tests.helpers_domain import personal
 

@@ -13,7 +13,7 @@ from test_sla_support import DAY, STAFF, new_complaint, policy_file
 
 from services.sla_monitor.application import SlaApplication, utcnow
 from shared.config.policy import PolicyHolder
-from shared.natsserver import EmbeddedNats
+from shared.runtime.natsserver import EmbeddedNats
 
 
 async def test_a_journeys_events_carry_the_complaint_as_correlation_and_their_cause(

@@ -10,10 +10,10 @@ import pytest
 from services.sla_monitor import domain
 from services.sla_monitor.settings import DEFAULT_POLICY_FILE
 from services.sla_monitor.timers import at_expression
-from shared import events as ev
-from shared.complaint import Cause, Complaint
-from shared.policy import build_calendar, load_policy
+from shared.config.policy_file import build_calendar, load_policy
+from shared.contract import events as ev
 from shared.rules import clocks
+from shared.rules.complaint import Cause, Complaint
 from shared.rules.deadlines import SlaInputError, deadlines
 from tests.helpers_domain import letter, personal
 

@@ -22,9 +22,9 @@ from test_sla_support import (
 )
 
 from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER
-from shared import subjects
-from shared.application import ComplaintsApplication
-from shared.natsserver import EmbeddedNats
+from shared.contract import subjects
+from shared.eventstore.application import ComplaintsApplication
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import ServiceProcess, wait_until
 
 PER_ROUND, KILLS = 15, 4

@@ -15,10 +15,10 @@ import pytest
 from test_sla_support import backdated, escalations, policy_file, sla_settings
 
 from services.sla_monitor.app import create_app
-from shared.application import ComplaintsApplication
 from shared.config.policy import PolicyHolder
-from shared.natsserver import EmbeddedNats
-from shared.policy import load_policy
+from shared.config.policy_file import load_policy
+from shared.eventstore.application import ComplaintsApplication
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[3]

@@ -32,14 +32,14 @@ from test_sla_support import (
 from services.sla_monitor import domain
 from services.sla_monitor.app import create_app
 from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER
-from shared import events as ev
-from shared import subjects
-from shared.application import ComplaintsApplication
-from shared.natsserver import EmbeddedNats
-from shared.policy import build_calendar, load_policy
+from shared.config.policy_file import build_calendar, load_policy
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.application import ComplaintsApplication
 from shared.rules import clocks
 from shared.rules.deadlines import deadlines
 from shared.rules.terms import extension_terms
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers import wait_until
 from tests.helpers_domain import letter
 

@@ -17,12 +17,12 @@ from typer.testing import CliRunner
 from services.sla_monitor import simulate as sim
 from services.sla_monitor.cli import app as cli
 from services.sla_monitor.settings import DEFAULT_POLICY_FILE
-from shared import events as ev
-from shared import subjects
-from shared.application import ComplaintsApplication
-from shared.complaint import Cause, Complaint
-from shared.natsserver import EmbeddedNats
-from shared.policy import build_calendar, load_policy
+from shared.config.policy_file import build_calendar, load_policy
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.application import ComplaintsApplication
+from shared.rules.complaint import Cause, Complaint
+from shared.runtime.natsserver import EmbeddedNats
 from tests.helpers_domain import letter, personal
 
 STAFF = Cause(actor="staff:ann")

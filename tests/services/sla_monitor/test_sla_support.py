@@ -12,10 +12,10 @@ from nats.js.errors import NotFoundError
 
 from services.sla_monitor.domain import TIMER
 from services.sla_monitor.settings import DEFAULT_POLICY_FILE, SlaSettings
-from shared import events as ev
-from shared import subjects
-from shared.application import ComplaintsApplication
-from shared.complaint import Cause, Complaint
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.application import ComplaintsApplication
+from shared.rules.complaint import Cause, Complaint
 from tests.helpers_domain import letter, personal
 
 STAFF = Cause(actor="staff:ann")

@@ -25,9 +25,9 @@ from services.notifier.letters import format_date, render
 from services.reporting import domain as reporting
 from services.reporting import fold
 from services.sla_monitor.domain import watched
-from shared import events as ev
-from shared.complaint import Cause, Complaint, ComplaintError
+from shared.contract import events as ev
 from shared.rules import terms as rules
+from shared.rules.complaint import Cause, Complaint, ComplaintError
 from shared.rules.deadlines import ClockState
 from tests.helpers_domain import letter, personal
 from tests.shared.rules.test_terms import CAL, POLICY

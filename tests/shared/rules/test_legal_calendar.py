@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.policy import build_calendar, load_policy
+from shared.config.policy_file import build_calendar, load_policy
 from shared.rules import legal_calendar as atw
 from shared.rules.deadlines import ClockState, deadlines
 from shared.rules.legal_calendar import EquatedDay, LegalCalendar, LegalCalendarError

@@ -11,11 +11,11 @@ from uuid import uuid4
 
 import msgspec
 
-from shared import events as ev
-from shared.complaint import Cause, Complaint
 from shared.config.policy import DEFAULT_POLICY_FILE
-from shared.policy import build_calendar, load_policy
+from shared.config.policy_file import build_calendar, load_policy
+from shared.contract import events as ev
 from shared.rules import terms as rules
+from shared.rules.complaint import Cause, Complaint
 from shared.rules.deadlines import ClockState
 from tests.helpers_domain import letter, personal, submitted
 

@@ -1,0 +1,326 @@
+"""Who may do what on NATS: one user per service, each with an allow-list of subjects.
+
+The spec below is the source of ``config/nats-permissions.conf`` (`render_conf()`; a test fails
+when the file is stale). Passwords are not in that file: each is a variable,
+``$KLACHTEN_NATS_PASSWORD_<USER>``, that the server reads from its environment. The embedded
+stack generates them on first start into ``$KLACHTEN_DATA_DIR/credentials/nats.json`` (0600, in
+a 0700 folder); services get ``nats://<user>:<password>@host:port`` as ``KLACHTEN_NATS_URL``.
+
+What is not allowed is denied: no service user can create, update, purge or delete a stream or
+delete a message of COMPLAINTS; only ``admin`` manages streams, buckets and backups.
+Key store (docs/security.md): intake may only create entries, notifier only read them, the
+privacy principal alone destroys them; sla_monitor and reporting get no key access at all.
+Each user receives replies only under its own inbox prefix (`inbox_prefix`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from shared.config import CONFIG_DIR
+from shared.contract import subjects
+
+CONFIG_FILE = CONFIG_DIR / "nats-permissions.conf"
+CREDENTIALS_FILE = Path("credentials") / "nats.json"
+ADMIN = "admin"
+API = "$JS.API"
+IDEMPOTENCY_BUCKET = "INTAKE_IDEMPOTENCY"  # services/intake/application.py
+REFERENCES_BUCKET = "INTAKE_REFERENCES"
+KEYS_BUCKET = "KLACHTEN_KEYS"  # shared/privacy/keystore.py (not imported: it imports settings)
+OUTBOX_BUCKET = "NOTIFIER_OUTBOX"  # services/notifier/outbox.py: letters about to go, or gone
+C, T, D = subjects.COMPLAINTS_STREAM, subjects.TIMERS_STREAM, subjects.DEADLETTER_STREAM
+ALL_STREAMS = (C, T, D, subjects.COUNTERS_STREAM, "CHECKPOINTS")
+
+
+@dataclass(frozen=True)
+class Permissions:
+    publish: tuple[str, ...]
+    subscribe: tuple[str, ...]
+    deny_publish: tuple[str, ...] = ()
+
+
+def appends(*event_types: str) -> tuple[str, ...]:
+    return tuple(subjects.events_of_type(t) for t in event_types)
+
+
+def reads(*streams: str) -> tuple[str, ...]:
+    """Stream info and direct gets (by sequence, last-by-subject, batches)."""
+    out: tuple[str, ...] = ()
+    for s in streams:
+        out += (f"{API}.STREAM.INFO.{s}", f"{API}.DIRECT.GET.{s}", f"{API}.DIRECT.GET.{s}.>")
+        out += (f"{API}.STREAM.MSG.GET.{s}",)
+    return out
+
+
+def consumer(stream: str, durable: str) -> tuple[str, ...]:
+    """Create (or re-declare) its own durable, read its info, pull and acknowledge."""
+    return (
+        f"{API}.CONSUMER.CREATE.{stream}.{durable}",
+        f"{API}.CONSUMER.CREATE.{stream}.{durable}.>",
+        f"{API}.CONSUMER.DURABLE.CREATE.{stream}.{durable}",
+        f"{API}.CONSUMER.INFO.{stream}.{durable}",
+        f"{API}.CONSUMER.MSG.NEXT.{stream}.{durable}",
+        f"$JS.ACK.{stream}.{durable}.>",
+    )
+
+
+def key_value(bucket: str, *, write: bool) -> tuple[str, ...]:
+    return reads(f"KV_{bucket}") + ((f"$KV.{bucket}.>",) if write else ())
+
+
+# Replies come to the user's own inbox prefix only (`inbox_prefix`, added by `subscribe_of`):
+# no service can read another's replies (key material, attachment bytes).
+BASE_SUBSCRIBE: tuple[str, ...] = ()
+# The projection (and any eventsourcing subscription) is woken by core messages on the log.
+LOG_WAKE = (subjects.COMPLAINTS_ALL,)
+
+INTAKE_EVENTS = (
+    "submitted",
+    "responded",
+    "extended",
+    "closed",
+    "paused",
+    "resumed",
+    "reaction_received",
+    "reaction_handled",
+    "reopened",
+    "escalated",  # on request of the complainant or staff
+    "status_link_requested",  # the status lookup: a fresh link to the address on file
+)
+
+SPEC: dict[str, Permissions | None] = {
+    ADMIN: None,  # everything: provisioning, backups, audit checkpoints, repairs
+    "intake": Permissions(
+        publish=appends(*INTAKE_EVENTS)
+        + reads(C, subjects.COUNTERS_STREAM)
+        + ("counters.references.*",)
+        + key_value(IDEMPOTENCY_BUCKET, write=True)
+        + key_value(REFERENCES_BUCKET, write=True)
+        # Creates a complainant's key before the append; the bucket is write-once per entry
+        # (shared/privacy/keystore.py), so create is all it can do: no overwrite, delete or purge.
+        + reads(f"KV_{KEYS_BUCKET}")
+        + tuple(f"$KV.{KEYS_BUCKET}.{entry}.*" for entry in ("key", "subject", "complaint"))
+        + reads(f"OBJ_{subjects.ATTACHMENTS_BUCKET}")
+        + (f"$O.{subjects.ATTACHMENTS_BUCKET}.>",),
+        subscribe=BASE_SUBSCRIBE + LOG_WAKE,
+    ),
+    "notifier": Permissions(
+        publish=appends("acknowledged", "letter_sent")
+        + reads(C, D)
+        + consumer(C, "notifier")
+        + key_value(KEYS_BUCKET, write=False)
+        + key_value(OUTBOX_BUCKET, write=True)
+        + (subjects.deadletter_subject("notifier"),),
+        subscribe=BASE_SUBSCRIBE
+        + LOG_WAKE
+        + (f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{C}.notifier",),
+    ),
+    "sla_monitor": Permissions(
+        publish=appends("escalated")
+        + reads(C, T, D)
+        + consumer(C, "sla_monitor")
+        + consumer(T, "sla_timers")
+        + ("timers.schedule.>",)
+        # Cancelling a timer purges its schedule subject in TIMERS (its own working stream,
+        # not the log of record).
+        + (f"{API}.STREAM.PURGE.{T}",)
+        + (subjects.deadletter_subject("sla_monitor"), subjects.deadletter_subject("sla_timers")),
+        subscribe=BASE_SUBSCRIBE
+        + LOG_WAKE
+        + (
+            f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{C}.sla_monitor",
+            f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{T}.sla_timers",
+        ),
+    ),
+    "reporting": Permissions(
+        publish=(*reads(*ALL_STREAMS), subjects.deadletter_subject("reporting")),
+        subscribe=BASE_SUBSCRIBE + LOG_WAKE,
+    ),
+    "privacy": Permissions(
+        publish=appends("erased")
+        + reads(C)
+        + key_value(KEYS_BUCKET, write=True)
+        # Secure erase of a key: its message is deleted (overwritten) in the key store only.
+        + (f"{API}.STREAM.MSG.DELETE.KV_{KEYS_BUCKET}",)
+        + reads(f"OBJ_{subjects.ATTACHMENTS_BUCKET}")
+        + (f"$O.{subjects.ATTACHMENTS_BUCKET}.>",)
+        + (f"{API}.STREAM.PURGE.OBJ_{subjects.ATTACHMENTS_BUCKET}",),
+        subscribe=BASE_SUBSCRIBE + LOG_WAKE,
+    ),
+    # klachten/checkpointer.py: reads the log, appends signed checkpoints; its key is not in
+    # the data folder and no other principal may write checkpoints.
+    "checkpointer": Permissions(
+        publish=(*reads(C, subjects.CHECKPOINTS_STREAM), subjects.CHECKPOINTS_SUBJECT),
+        subscribe=BASE_SUBSCRIBE,
+    ),
+}
+
+
+def service_durables(stream: str) -> tuple[str, ...]:
+    """The durables the services pull from `stream` (every `consumer()` in the spec)."""
+    marker = f"{API}.CONSUMER.MSG.NEXT.{stream}."
+    found = (s for spec in SPEC.values() if spec for s in spec.publish if s.startswith(marker))
+    return tuple(n for n in (s.removeprefix(marker) for s in found) if n != "*")
+
+
+def own_consumers(stream: str) -> tuple[str, ...]:
+    """Create named consumers on `stream` (durable or ephemeral), read, pull and acknowledge.
+
+    Not the server-named ephemeral API (``CONSUMER.CREATE.<stream>``): a name in its body
+    redefines any consumer, a service's durable too (measured on nats-server 2.15)."""
+    return (
+        f"{API}.CONSUMER.CREATE.{stream}.*",
+        f"{API}.CONSUMER.CREATE.{stream}.*.>",
+        f"{API}.CONSUMER.DURABLE.CREATE.{stream}.*",
+        f"{API}.CONSUMER.INFO.{stream}.*",
+        f"{API}.CONSUMER.MSG.NEXT.{stream}.*",
+        f"$JS.ACK.{stream}.*.>",
+    )
+
+
+def not_theirs(stream: str, durables: tuple[str, ...]) -> tuple[str, ...]:
+    """No way to create, redefine, pull from or acknowledge for a service's durable."""
+    return tuple(s for d in durables for s in consumer(stream, d))
+
+
+# Analysts (docs/analysts.md) read the log, where personal data stays sealed (no key store),
+# and make their own consumers. NATS permissions have no partial-token wildcards, so `analyst_`
+# is the documented prefix while every service's durable is denied by name.
+SPEC["analyst"] = Permissions(
+    publish=reads(C) + own_consumers(C) + (f"{API}.STREAM.NAMES",),
+    subscribe=BASE_SUBSCRIBE,
+    deny_publish=not_theirs(C, service_durables(C)),
+)
+USERS = tuple(SPEC)
+
+# Defence in depth: even a future mistake in an allow-list cannot reach these.
+DENY_PUBLISH = (
+    f"{API}.STREAM.CREATE.>",
+    f"{API}.STREAM.UPDATE.>",
+    f"{API}.STREAM.DELETE.>",
+    f"{API}.STREAM.PURGE.{C}",
+    f"{API}.STREAM.MSG.DELETE.{C}",
+    f"{API}.STREAM.RESTORE.>",
+    f"{API}.CONSUMER.DELETE.>",
+)
+
+
+# --- the server side ---------------------------------------------------------------------------
+
+
+def inbox_prefix(user: str) -> str:
+    """The user's own reply subjects (``nats.connect(inbox_prefix=…)``, config/settings.py)."""
+    return f"_INBOX_{user}"
+
+
+def subscribe_of(user: str) -> tuple[str, ...]:
+    spec = SPEC[user]
+    return () if spec is None else (f"{inbox_prefix(user)}.>", *spec.subscribe)
+
+
+def password_variable(user: str) -> str:
+    return f"KLACHTEN_NATS_PASSWORD_{user.upper()}"
+
+
+def render_conf() -> str:
+    """The `authorization` block of nats-server (config/nats-permissions.conf)."""
+    lines = [
+        "# Generated by shared/config/permissions.py (render_conf); edit the spec there, not here.",
+        "# Passwords come from the environment of nats-server: $KLACHTEN_NATS_PASSWORD_<USER>.",
+        "authorization {",
+        "  users: [",
+    ]
+    for user, spec in SPEC.items():
+        lines += ["    {", f"      user: {user}", f"      password: ${password_variable(user)}"]
+        if spec is not None:
+            lines += ["      permissions: {", "        publish: {"]
+            lines += _list("allow", spec.publish) + _list("deny", DENY_PUBLISH + spec.deny_publish)
+            lines += ["        }", "        subscribe: {"]
+            lines += [*_list("allow", subscribe_of(user)), "        }", "      }"]
+        lines.append("    }")
+    lines += ["  ]", "}", ""]
+    return "\n".join(lines)
+
+
+def _list(name: str, items: tuple[str, ...]) -> list[str]:
+    indent = " " * 12
+    return [f"          {name}: ["] + [f"{indent}{json.dumps(i)}," for i in items] + ["          ]"]
+
+
+def server_environment(credentials: dict[str, str]) -> dict[str, str]:
+    """The variables config/nats-permissions.conf refers to (values JSON-quoted)."""
+    return {password_variable(u): json.dumps(credentials[u]) for u in USERS}
+
+
+# --- the client side ---------------------------------------------------------------------------
+
+
+def credentials_path(data_dir: Path | str) -> Path:
+    return Path(data_dir) / CREDENTIALS_FILE
+
+
+def _stored_credentials(data_dir: Path | str) -> dict[str, str]:
+    try:
+        found = json.loads(credentials_path(data_dir).read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def load_credentials(data_dir: Path | str) -> dict[str, str] | None:
+    found = _stored_credentials(data_dir)
+    return found if set(USERS) <= set(found) else None
+
+
+def ensure_credentials(data_dir: Path | str) -> tuple[dict[str, str], bool]:
+    """The stack's NATS passwords, generated on first use; True when made now. A user added
+    since (e.g. `analyst`) gets a password, the others keep theirs."""
+    existing = _stored_credentials(data_dir)
+    if set(USERS) <= set(existing):
+        return existing, False
+    path = credentials_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path.parent, 0o700)
+    made = {user: existing.get(user) or secrets.token_urlsafe(24) for user in USERS}
+    tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    # O_EXCL with mode 0600: never readable by others, not even for a moment.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(made, out, indent=1)
+    os.replace(tmp, path)
+    return made, True
+
+
+def has_credentials(url: str) -> bool:
+    return any("@" in (urlsplit(u.strip()).netloc or "") for u in url.split(",") if u.strip())
+
+
+def with_credentials(url: str, user: str, password: str) -> str:
+    """`url` (a comma list too) with user and password in each server's address."""
+    auth = f"{quote(user, safe='')}:{quote(password, safe='')}@"
+    out = []
+    for server in (u.strip() for u in url.split(",") if u.strip()):
+        parts = urlsplit(server)
+        host = parts.netloc.rsplit("@", 1)[-1]
+        out.append(parts._replace(netloc=auth + host).geturl())
+    return ",".join(out)
+
+
+def user_of(url: str) -> str | None:
+    netloc = urlsplit(url.split(",")[0].strip()).netloc
+    return unquote(netloc.rsplit("@", 1)[0].split(":")[0]) if "@" in netloc else None
+
+
+_SECRET_IN_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@/\s]*@", re.I)
+
+
+def mask(text: str) -> str:
+    """Any ``scheme://user:password@`` in `text` with the password replaced by ``***``."""
+    return _SECRET_IN_URL.sub(r"\g<scheme>\g<user>:***@", text)

@@ -1,0 +1,3 @@
+"""The event store: eventsourcing's persistence module on JetStream (persistence), the synchronous
+link to NATS it uses (link), the contract mapper, stream and bucket provisioning, the Application
+base and the high-water marks that detect a shrinking log."""

@@ -1,0 +1,73 @@
+"""The KV and object store buckets of klachten, provisioned with the admin credential.
+
+Services run under users that may not create streams (shared/config/permissions.py), and every
+bucket is a stream: so `klachten up` / `klachten streams` create them beforehand. Like
+shared/eventstore/streams.py this is idempotent and never changes an existing bucket."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from nats.aio.client import Client as NATS
+from nats.js.api import KeyValueConfig, ObjectStoreConfig, StorageType
+from nats.js.errors import NotFoundError
+
+from shared.config.permissions import IDEMPOTENCY_BUCKET, OUTBOX_BUCKET, REFERENCES_BUCKET
+from shared.contract import subjects
+from shared.privacy.keystore import BUCKET as KEYS_BUCKET
+from shared.privacy.keystore import bucket_config as keys_bucket_config
+
+STREAM_NAME_IN_USE = 10058
+# The notifier's outbox only bridges a send and its record (minutes); kept a while for support.
+OUTBOX_TTL = 90 * 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class ProvisionedBucket:
+    name: str
+    kind: str  # "kv" | "object store"
+    created: bool
+
+
+async def provision_buckets(nc: NATS, *, replicas: int = 1) -> list[ProvisionedBucket]:
+    js = nc.jetstream(timeout=10)
+    out: list[ProvisionedBucket] = []
+    for name, ttl in (
+        (IDEMPOTENCY_BUCKET, None),
+        (REFERENCES_BUCKET, None),
+        (OUTBOX_BUCKET, OUTBOX_TTL),
+    ):
+        try:
+            await js.key_value(name)
+            out.append(ProvisionedBucket(name, "kv", False))
+        except NotFoundError:
+            config = KeyValueConfig(
+                bucket=name, history=1, storage=StorageType.FILE, replicas=replicas, ttl=ttl
+            )
+            await js.create_key_value(config=config)
+            out.append(ProvisionedBucket(name, "kv", True))
+    out.append(await _keys(nc, replicas))
+    try:
+        await js.object_store(subjects.ATTACHMENTS_BUCKET)
+        out.append(ProvisionedBucket(subjects.ATTACHMENTS_BUCKET, "object store", False))
+    except NotFoundError:
+        config = ObjectStoreConfig(storage=StorageType.FILE, replicas=replicas)
+        await js.create_object_store(subjects.ATTACHMENTS_BUCKET, config=config)
+        out.append(ProvisionedBucket(subjects.ATTACHMENTS_BUCKET, "object store", True))
+    return out
+
+
+async def _keys(nc: NATS, replicas: int) -> ProvisionedBucket:
+    """The key store's bucket allows message deletion (secure erase): created raw."""
+    info = await nc.request(f"$JS.API.STREAM.INFO.KV_{KEYS_BUCKET}", b"", timeout=10)
+    if "error" not in json.loads(info.data):
+        return ProvisionedBucket(KEYS_BUCKET, "kv", False)
+    body = json.dumps(keys_bucket_config(KEYS_BUCKET, replicas)).encode()
+    reply = await nc.request(f"$JS.API.STREAM.CREATE.KV_{KEYS_BUCKET}", body, timeout=10)
+    error = json.loads(reply.data).get("error")
+    if error is None:
+        return ProvisionedBucket(KEYS_BUCKET, "kv", True)
+    if error.get("err_code") == STREAM_NAME_IN_USE:  # another provisioner was first
+        return ProvisionedBucket(KEYS_BUCKET, "kv", False)
+    raise RuntimeError(f"key store bucket {KEYS_BUCKET}: {error.get('description')}")

@@ -1,0 +1,106 @@
+"""Replay and re-decide: would the rules have allowed each stored event? (issue 19)
+
+A writer that may append a type (its NATS allow-list, shared/integrity/authorship.py) can still
+append one the rules refuse: an escalation that skips a level, a second extension without consent, a
+response on a closed complaint, an acknowledgement twice. For each stored event the matching command
+of the aggregate (shared/rules/complaint.py, with shared/rules/awb.py) is called on a copy of the
+state before it, with the event's own fields and its ``occurred_at`` as the time; what it raises is
+the refusal. The stored event is then applied as stored, so one refused event does not hide the
+next. Pure: no I/O, no clock.
+
+What the log does not record is not re-decided: the policy in force (the ladder's top, the
+extension cap, the calendar; the law's defaults stand in where a command needs them and the
+event's own value where a cap would only guess), and sealed text (a placeholder stands in, so
+the empty-text checks are not re-run without the keys).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from shared.contract import events as ev
+from shared.eventstore.mapper import domain_event
+from shared.rules.complaint import _EVENT_CLASS, Cause, Complaint, ComplaintError
+
+SEALED = "(sealed)"  # stands in for text the auditor cannot read
+
+
+def _text(fact: Any) -> str:
+    personal = getattr(fact, "personal", None)
+    return getattr(personal, "text", None) or SEALED
+
+
+def _run(c: Complaint, f: Any) -> None:
+    """Call the command that makes an event like `f` on `c` (which it changes)."""
+    at = {"now": f.occurred_at, "cause": Cause(f.actor, event_id=f.event_id)}
+    command: dict[type[ev.Event], Callable[[], None]] = {
+        ev.Acknowledged: lambda: c.acknowledge(
+            letter=f.letter, respond_by=f.respond_by, statutory_by=f.statutory_by,
+            acknowledge_by=f.acknowledge_by, terms=f.terms, **at,
+        ),
+        ev.LetterSent: lambda: c.record_letter(
+            letter=f.letter, cause_event_id=f.cause_event_id, **at
+        ),
+        ev.Responded: lambda: c.respond(text=_text(f), resolution=f.resolution, **at),
+        ev.ReactionReceived: lambda: c.record_reaction(
+            text=_text(f), disagrees=f.disagrees, channel=f.channel, message_id=f.message_id,
+            verified=f.verified, verified_by=f.verified_by, auto_reply=f.auto_reply, **at,
+        ),
+        ev.ReactionHandled: lambda: c.handle_reaction(
+            reaction_event_id=f.reaction_event_id, **at
+        ),
+        ev.Reopened: lambda: c.reopen(
+            reason=_text(f), reaction_event_id=f.reaction_event_id, terms=f.terms, **at
+        ),
+        ev.Escalated: lambda: c.escalate(
+            level=f.level, target=f.target, reason=f.reason, top_level=f.level,
+            breach_id=f.breach_id, respond_by=f.respond_by, terms=f.terms, **at,
+        ),
+        ev.Extended: lambda: c.extend(
+            weeks=f.weeks, reason=_text(f), statutory_by=f.previous_statutory_by,
+            with_consent=f.with_consent, terms=f.terms, max_weeks=f.weeks, **at,
+        ),
+        ev.Paused: lambda: c.pause(reason=_text(f), terms=f.terms, **at),
+        ev.Resumed: lambda: c.resume(terms=f.terms, **at),
+        ev.Closed: lambda: c.close(outcome=f.outcome, note=_text(f), **at),
+        ev.Erased: lambda: c.erase(key_id=f.key_id, legal_basis=f.legal_basis, **at),
+        ev.StatusLinkRequested: lambda: c.request_status_link(**at),
+    }  # fmt: skip
+    command[type(f)]()
+
+
+def refusal(state: Complaint | None, fact: ev.Event) -> str | None:
+    """Why the rules would have refused `fact` on `state` (the complaint before it), or None."""
+    if isinstance(fact, ev.Submitted):
+        return None if state is None else "a complaint is submitted only once"
+    if state is None:
+        return "the history does not begin with the submission"
+    try:
+        _run(copy.deepcopy(state), fact)
+    except ComplaintError as e:
+        return str(e)
+    return None
+
+
+def apply(state: Complaint | None, fact: ev.Event) -> Complaint:
+    """The complaint after `fact`, applied as stored (as a load would)."""
+    return domain_event(_EVENT_CLASS[type(fact)], fact).mutate(state)
+
+
+class Replay:
+    """Every complaint's state so far; `feed` each decoded event in stream order."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, Complaint] = {}
+
+    def feed(self, fact: ev.Event) -> str | None:
+        cid = str(fact.complaint_id)
+        before = self.states.get(cid)
+        why = refusal(before, fact)
+        try:
+            self.states[cid] = apply(before, fact)
+        except Exception as e:  # e.g. a history whose first event is no submission
+            return why or f"cannot be applied ({e})"
+        return why

@@ -1,0 +1,301 @@
+"""The key store of crypto-shredding: one AES-256 key per complainant, kept apart from the log.
+
+A JetStream KV bucket (``KLACHTEN_KEYS``, history 1, file storage; back it up separately from
+the COMPLAINTS stream) holds:
+
+- ``key.<key_id>``        → {"key": base64, "subject": pseudonym or null, "created_at": …}
+- ``subject.<pseudonym>`` → key_id   (the complainant's key; created on first complaint)
+- ``complaint.<id>``      → key_id   (written before the complaint's first event is appended)
+- ``erased.<key_id>``     → {"at", "actor", "reason"}  (tombstone: the key was destroyed)
+
+Destroying a key writes the tombstone first, then erases the key's message and its pseudonym
+mapping (the bucket's stream allows message deletion, which overwrites the bytes on disk).
+Every entry is write-once: the stream keeps one message per subject and refuses a second one
+(``discard_new_per_subject``) and any rollup, so a writer that may create keys (intake) can
+neither overwrite nor delete nor purge one; only message deletion, granted to the privacy
+principal alone (shared/config/permissions.py), removes a key.
+
+A key that is absent *without* a tombstone is an inconsistency (a key store restored from an
+old backup?) and raises `KeyMissing`, never a silent "erased". Every read asks
+the bucket's stream leader, not any replica: a replica that has not yet applied a key written a
+moment ago must not pass for a key store that lacks it.
+
+Keys are cached in memory for ``ttl`` seconds (``KLACHTEN_KEY_CACHE_SECONDS``, default 30):
+`destroy` clears this process's cache at once; other processes stop using a destroyed key
+within the TTL.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import uuid4
+
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NotFoundError
+from nats.js.kv import KeyValue
+
+from shared.eventstore.link import (
+    JetStreamError,
+    JetStreamLink,
+    Unavailable,
+    create_or_read,
+    leader_reads,
+)
+
+T = TypeVar("T")
+BUCKET = "KLACHTEN_KEYS"
+KEY_BYTES = 32
+DEFAULT_TTL = 30.0
+MSG_DELETE_FAILED = 10057  # e.g. "no message found"
+
+
+# The cache is per process, so a key destroyed through any KeyStore of this process is never
+# served again by another one (e.g. the erasure CLI and a service in the same interpreter).
+_CACHE: dict[tuple[str, str], tuple[float, bytes]] = {}
+_DESTROYED: set[tuple[str, str]] = set()
+_LOCK = threading.Lock()
+
+
+def forget(bucket: str, key_id: str) -> None:
+    with _LOCK:
+        _CACHE.pop((bucket, key_id), None)
+        _DESTROYED.add((bucket, key_id))
+
+
+class KeyStoreError(RuntimeError):
+    """Base of the key store's errors."""
+
+
+class KeyStoreUnavailable(KeyStoreError, Unavailable):
+    """The key store cannot be reached: nothing is sealed, written or shown in plaintext."""
+
+
+class KeyDestroyed(KeyStoreError):
+    """The key was destroyed on purpose (erasure or retention)."""
+
+
+class KeyMissing(KeyStoreError):
+    """No key and no record of its destruction: the key store is not the one of this log."""
+
+
+def bucket_config(bucket: str = BUCKET, replicas: int = 1) -> dict[str, Any]:
+    """A KV bucket's stream, like nats-py creates it, but with message deletion allowed (secure
+    erase) and every subject write-once (no put, delete or purge marker over an entry)."""
+    return {
+        "name": f"KV_{bucket}",
+        "subjects": [f"$KV.{bucket}.>"],
+        "retention": "limits",
+        "storage": "file",
+        "num_replicas": replicas,
+        "max_msgs_per_subject": 1,
+        "max_age": 0,
+        "discard": "new",
+        "discard_new_per_subject": True,
+        "allow_rollup_hdrs": False,
+        "deny_delete": False,
+        "deny_purge": False,
+        "allow_direct": True,
+    }
+
+
+class KeyStore:
+    def __init__(
+        self,
+        link: JetStreamLink | Callable[[], JetStreamLink],
+        bucket: str = BUCKET,
+        ttl: float | None = None,
+    ) -> None:
+        self._link_source = link
+        self.bucket = bucket
+        self.ttl = (
+            float(os.environ.get("KLACHTEN_KEY_CACHE_SECONDS", DEFAULT_TTL)) if ttl is None else ttl
+        )
+        self._ids: dict[str, str] = {}  # complaint id -> key id (never changes once written)
+        self._kv: KeyValue | None = None
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    @property
+    def link(self) -> JetStreamLink:
+        source = self._link_source
+        if not isinstance(source, JetStreamLink):
+            try:
+                source = source()
+            except Exception as e:
+                raise KeyStoreUnavailable(f"key store: cannot connect to NATS: {e!r}") from e
+            self._link_source = source
+        return source
+
+    def _run(self, make: Callable[[KeyValue], Coroutine[Any, Any, T]]) -> T:
+        link = self.link
+
+        async def call() -> T:
+            return await make(await self._bucket())
+
+        try:
+            return link.run(call(), timeout=link.timeout * 2 + 1)
+        except (KeyStoreError, KeyNotFoundError, KeyWrongLastSequenceError):
+            raise
+        except Exception as e:
+            raise KeyStoreUnavailable(
+                f"key store {self.bucket} unavailable ({type(e).__name__}: {e}); "
+                "nothing was written and no personal data is shown"
+            ) from e
+
+    async def _bucket(self) -> KeyValue:
+        if self._kv is None:
+            js = self.link.nc.jetstream(timeout=self.link.timeout)
+            try:
+                kv = await js.key_value(self.bucket)
+            except NotFoundError:
+                await self._create()
+                kv = await js.key_value(self.bucket)
+            # A key is read right after it is created (sealing a new complaint), maybe by
+            # another process: only the bucket's leader surely holds it.
+            self._kv = leader_reads(kv)
+        return self._kv
+
+    async def _create(self) -> None:
+        name = f"KV_{self.bucket}"
+        try:
+            await self.link.api(f"STREAM.CREATE.{name}", bucket_config(self.bucket))
+        except JetStreamError as e:
+            if e.err_code != 10058:  # created by someone else meanwhile
+                raise
+
+    def ensure(self) -> None:
+        """Create the bucket when missing (idempotent)."""
+        self._run(lambda kv: _noop())
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def key(self, key_id: str) -> bytes:
+        """The key; `KeyDestroyed` after erasure, `KeyMissing` when it never was here."""
+        now = time.monotonic()
+        with _LOCK:
+            cached = _CACHE.get((self.bucket, key_id))
+            if cached is not None and now - cached[0] < self.ttl:
+                return cached[1]
+        record = self._get_json(f"key.{key_id}")
+        if record is None:
+            tombstone = self.erasure_of(key_id)
+            if tombstone is not None:
+                raise KeyDestroyed(f"key {key_id} was destroyed at {tombstone.get('at')}")
+            raise KeyMissing(
+                f"key {key_id} is not in {self.bucket} (asked its stream leader, not a replica) "
+                "and no erasure is recorded: is this the key store of this log (restored from "
+                "an older backup?)"
+            )
+        key = base64.b64decode(record["key"])
+        with _LOCK:
+            if (self.bucket, key_id) not in _DESTROYED:
+                _CACHE[(self.bucket, key_id)] = (now, key)
+        return key
+
+    def erasure_of(self, key_id: str) -> dict[str, Any] | None:
+        return self._get_json(f"erased.{key_id}")
+
+    def key_id_of_complaint(self, complaint_id: str) -> str | None:
+        if complaint_id in self._ids:
+            return self._ids[complaint_id]
+        found = self._get_text(f"complaint.{complaint_id}")
+        if found is not None:
+            self._ids[complaint_id] = found
+        return found
+
+    def key_id_of_subject(self, subject_key: str) -> str | None:
+        return self._get_text(f"subject.{subject_key}")
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def key_for_complaint(self, complaint_id: str, subject_key: str | None = None) -> str:
+        """The complaint's key id; bound on first use to the complainant's key (or a new one)."""
+        found = self.key_id_of_complaint(complaint_id)
+        if found is not None:
+            return found
+        key_id = self._key_for_subject(subject_key) if subject_key else self._new_key(None)
+        bound = self._create_or_read(f"complaint.{complaint_id}", key_id)
+        self._ids[complaint_id] = bound
+        return bound
+
+    def _key_for_subject(self, subject_key: str) -> str:
+        found = self.key_id_of_subject(subject_key)
+        if found is not None:
+            return found
+        return self._create_or_read(f"subject.{subject_key}", self._new_key(subject_key))
+
+    def _new_key(self, subject_key: str | None) -> str:
+        key_id = f"k{uuid4().hex}"
+        record = {
+            "key": base64.b64encode(os.urandom(KEY_BYTES)).decode(),
+            "subject": subject_key,
+            "created_at": datetime.now(UTC).isoformat(),
+        }
+        self._run(lambda kv: kv.create(f"key.{key_id}", json.dumps(record).encode()))
+        return key_id
+
+    def _create_or_read(self, name: str, value: str) -> str:
+        """Create-only; a concurrent writer's value wins (the loser's key stays unused)."""
+        return self._run(lambda kv: create_or_read(kv, name, value.encode())).decode()
+
+    def destroy(self, key_id: str, *, actor: str, reason: str, at: datetime) -> bool:
+        """Destroy the key (idempotent). True when this call destroyed it."""
+        forget(self.bucket, key_id)
+        tombstone = {"at": at.isoformat(), "actor": actor, "reason": reason}
+        try:
+            self._run(lambda kv: kv.create(f"erased.{key_id}", json.dumps(tombstone).encode()))
+            fresh = True
+        except KeyWrongLastSequenceError:
+            fresh = False
+        self._run(lambda kv: self._shred(kv, key_id))
+        forget(self.bucket, key_id)
+        return fresh
+
+    async def _shred(self, kv: KeyValue, key_id: str) -> None:
+        try:
+            entry = await kv.get(f"key.{key_id}")
+        except KeyNotFoundError:
+            return
+        subject = json.loads(entry.value or b"{}").get("subject")
+        # Overwrite the key's bytes on disk; the pseudonym's mapping goes the same way.
+        await self._delete_message(entry.revision)
+        if subject:
+            try:
+                mapped = await kv.get(f"subject.{subject}")
+            except KeyNotFoundError:
+                return
+            if mapped.value and mapped.value.decode() == key_id:
+                await self._delete_message(mapped.revision)
+
+    async def _delete_message(self, seq: int) -> None:
+        try:
+            await self.link.api(f"STREAM.MSG.DELETE.KV_{self.bucket}", {"seq": seq})
+        except JetStreamError as e:
+            if e.err_code != MSG_DELETE_FAILED:  # deleted already by a concurrent erasure
+                raise
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _get_text(self, name: str) -> str | None:
+        async def get(kv: KeyValue) -> str | None:
+            try:
+                entry = await kv.get(name)
+            except KeyNotFoundError:
+                return None
+            return entry.value.decode() if entry.value else None
+
+        return self._run(get)
+
+    def _get_json(self, name: str) -> dict[str, Any] | None:
+        text = self._get_text(name)
+        return json.loads(text) if text else None
+
+
+async def _noop() -> None:
+    return None

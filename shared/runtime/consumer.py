@@ -1,0 +1,260 @@
+"""Durable JetStream pull consumers with explicit acks, as the notifier and the SLA monitor run
+them. A service says which subjects, which handler (subject, body → outcome) and which verdict
+on an error; every delivery then ends in ack, nack with delay, hold-and-retry in process, or
+dead letter (shared/contract/deadletters.py) + term, inside its `obs.handling` span, with
+heartbeats."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from faststream.middlewares import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+
+from shared.contract import deadletters, subjects
+from shared.eventstore.link import pull_inbox
+from shared.runtime import observability as obs
+from shared.runtime.logwatch import beyond_end
+
+MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{stream}.{consumer}"
+
+# --- what to do with a delivery that failed --------------------------------------------------
+
+Failure = Literal["transient", "undeliverable", "unexpected"]
+
+
+@dataclass(frozen=True)
+class Retry:
+    delay: float
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Keep the message and retry in process after `delay` (heartbeats keep it ours): on the
+    last delivery with a transient cause, because an outage must never dead-letter a letter or
+    a deadline and the server will not deliver it again; or whenever a service would rather
+    wait itself (the notifier for its relay: `PullConsumer.wait` can end the wait early)."""
+
+    delay: float
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    reason: str
+
+
+Verdict = Retry | Hold | DeadLetter
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_deliver: int = 20
+    base: float = 1.0
+    cap: float = 300.0
+
+    def delay(self, attempt: int) -> float:
+        """Exponential backoff: base, 2·base, 4·base, ... capped."""
+        return min(self.cap, self.base * 2 ** max(0, attempt - 1))
+
+    def backoff(self, ack_wait: float, steps: int = 5) -> list[float]:
+        """Server-side redelivery delays after an ack timeout (a crashed or hung handler)."""
+        steps = max(1, min(steps, self.max_deliver - 1))
+        return [max(ack_wait, min(self.cap, ack_wait * 2**i)) for i in range(steps)]
+
+    def verdict(
+        self, failure: Failure, reason: str, num_delivered: int, attempts: int = 1
+    ) -> Verdict:
+        last = num_delivered >= self.max_deliver
+        if failure == "transient":
+            return Hold(self.delay(num_delivered)) if last else Retry(self.delay(num_delivered))
+        if failure == "undeliverable" and num_delivered >= attempts:
+            return DeadLetter(reason)
+        if last:
+            return DeadLetter(f"retries exhausted after {num_delivered} deliveries: {reason}")
+        return Retry(self.delay(num_delivered))
+
+
+# --- the runtime -----------------------------------------------------------------------------
+
+Handler = Callable[[str, bytes], Awaitable[str]]  # subject, body → outcome (logged)
+Judge = Callable[[Exception, int, RetryPolicy], Verdict]  # error, attempts so far
+
+
+@dataclass
+class PullConsumer:
+    """One durable on `stream`, shared by every instance of `service`."""
+
+    broker: NatsBroker
+    service: str  # names the span (obs.handling)
+    name: str  # the durable, and the consumer of its dead letters
+    stream: str
+    filter_subjects: list[str]
+    description: str
+    policy: RetryPolicy
+    ack_wait: float  # a killed instance's messages come back after this
+    handle: Handler
+    judge: Judge
+    log: logging.Logger
+    # Space out redeliveries after ack timeouts (RetryPolicy.backoff). Not with nak delays:
+    # the server then adds the two, and retries come far later than the policy says.
+    backoff: bool = False
+    wait: Callable[[float], Awaitable[None]] = asyncio.sleep  # how a Hold waits
+    # Why handling pauses now (the log shrank: logwatch's `shrunk` check), or None.
+    paused: Callable[[], str | None] = lambda: None
+
+    def config(self) -> ConsumerConfig:
+        backoff = self.policy.backoff(self.ack_wait) if self.backoff else None
+        return ConsumerConfig(
+            durable_name=self.name,
+            description=self.description,
+            filter_subjects=self.filter_subjects,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=JsAckPolicy.EXPLICIT,
+            # With a backoff the server uses backoff[0] as the ack wait (equal to ack_wait).
+            ack_wait=backoff[0] if backoff else self.ack_wait,
+            backoff=backoff,
+            max_deliver=self.policy.max_deliver,
+            max_ack_pending=1000,
+        )
+
+    def subscribe(self, workers: int, fetch_timeout: float, *, advisory: bool = False) -> None:
+        """`workers` pull loops of one message each, rather than one loop fetching N: a
+        multi-message fetch waits for the batch to fill (up to its timeout) before handing out
+        the first message, and a concurrent subscriber's buffer holds messages without
+        heartbeats (they would be redelivered while waiting). With `advisory`, a message whose
+        last delivery died with its handler is dead-lettered instead of lost."""
+        for _ in range(workers):
+            self.broker.subscriber(
+                "",
+                stream=JStream(self.stream, declare=False),
+                durable=self.name,
+                config=self.config(),
+                pull_sub=PullSub(batch_size=1, timeout=fetch_timeout),
+                inbox_prefix=pull_inbox(self.broker),
+                ack_policy=AckPolicy.MANUAL,
+                decoder=raw_body,
+            )(self.deliver)
+        if advisory:
+            self.broker.subscriber(
+                MAX_DELIVERIES_ADVISORY.format(stream=self.stream, consumer=self.name),
+                queue=self.name,
+                decoder=raw_body,
+            )(self.on_max_deliveries)
+
+    async def position_problem(self) -> str | None:
+        """Readiness: the durable's delivered sequence and ack floor lie inside the stream
+        (beyond its end, the events that get those sequences again would be skipped)."""
+        js = self.broker.config.connection_state.stream
+        try:
+            info = await js.consumer_info(self.stream, self.name)
+        except NotFoundError:
+            return f"consumer {self.name} on {self.stream} is missing (was the stream recreated?)"
+        last = (await js.stream_info(self.stream)).state.last_seq
+        seen = [s.stream_seq for s in (info.delivered, info.ack_floor) if s is not None]
+        return beyond_end(f"consumer {self.name} on {self.stream}", max(seen, default=0), last)
+
+    async def deliver(self, msg: NatsMessage) -> None:
+        """Runs one delivery to its end: ack, nack with delay, hold, or dead-letter."""
+        raw: Msg = msg.raw_message
+        delivered = raw.metadata.num_delivered
+        attempt = delivered  # deliveries, plus tries held in process: the backoff's n
+        with obs.handling(self.service, raw.subject, raw.headers):
+            async with self._heartbeat(raw):
+                await self._while_paused(raw.subject)
+                while True:
+                    try:
+                        outcome = await self.handle(raw.subject, raw.data)
+                    except Exception as error:
+                        verdict = self.judge(error, attempt, self.policy)
+                        self.log.warning(
+                            "%s %s (delivery %d, attempt %d): %s: %s → %s",
+                            self.name, raw.subject, delivered, attempt, type(error).__name__,
+                            error, verdict,
+                        )  # fmt: skip
+                        if isinstance(verdict, Hold):
+                            await self.wait(verdict.delay)
+                            attempt += 1
+                            continue
+                        if isinstance(verdict, Retry):
+                            await msg.nack(delay=verdict.delay)
+                        else:
+                            seq = raw.metadata.sequence.stream
+                            await self.dead_letter(
+                                raw.data, raw.subject, seq, verdict.reason, delivered
+                            )
+                            await msg.reject()  # term: the server never delivers it again
+                        return
+                    self.log.info("%s %s: %s", self.name, raw.subject, outcome)
+                    await msg.ack()
+                    return
+
+    async def _while_paused(self, subject: str) -> None:
+        """Hold the message, unhandled and unacked, while the log of record is shorter than it
+        was: a letter, timer or escalation decided on a log that lost events could be wrong."""
+        said = None
+        while (why := self.paused()) is not None:
+            if why != said:
+                self.log.warning("%s paused before %s: %s", self.name, subject, why)
+                said = why
+            await asyncio.sleep(0.5)
+        if said is not None:
+            self.log.info("%s resumes with %s", self.name, subject)
+
+    async def dead_letter(
+        self, data: bytes, subject: str, stream_seq: int, reason: str, deliveries: int
+    ) -> None:
+        headers = deadletters.headers(
+            self.name, self.stream, stream_seq, reason, subject=subject, deliveries=deliveries
+        )
+        await self.broker.publish(
+            data,
+            subject=subjects.deadletter_subject(self.name),
+            headers=headers,
+            stream=subjects.DEADLETTER_STREAM,
+        )
+        obs.DEAD_LETTERS.labels(self.name).inc()
+        self.log.error("%s dead-lettered %s (seq %d): %s", self.name, subject, stream_seq, reason)
+
+    async def on_max_deliveries(self, advisory: bytes) -> None:
+        """A message whose last delivery died with its handler (nobody could decide): the
+        server stops delivering it, so dead-letter it from the stream rather than lose it."""
+        info = json.loads(advisory)
+        seq, deliveries = int(info["stream_seq"]), int(info.get("deliveries", 0))
+        js = self.broker.config.connection_state.stream
+        stored = await js.get_msg(self.stream, seq, direct=True)
+        reason = f"max deliveries ({deliveries}) reached without a decision"
+        await self.dead_letter(stored.data or b"", stored.subject or "", seq, reason, deliveries)
+
+    @contextlib.asynccontextmanager
+    async def _heartbeat(self, raw: Msg) -> AsyncIterator[None]:
+        """Keeps the server from redelivering while we are still working (slow work, hold)."""
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(self.ack_wait / 3)
+                with contextlib.suppress(Exception):
+                    await raw.in_progress()
+
+        task = asyncio.create_task(beat())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def raw_body(msg: NatsMessage) -> bytes:
+    # Bodies stay bytes: decoding is the use case's job, so garbage reaches it and is
+    # dead-lettered with a reason instead of failing inside the framework.
+    return msg.body
