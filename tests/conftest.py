@@ -12,7 +12,7 @@ import pytest
 from klachten.stack import ClusterNats
 from shared.eventstore.streams import provision
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import free_port
+from tests.support.ports import free_port
 
 
 @pytest.fixture(autouse=True)

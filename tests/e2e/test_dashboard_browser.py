@@ -15,8 +15,8 @@ from shared.contract import events as ev
 from shared.eventstore.application import ComplaintsApplication
 from shared.rules.complaint import Cause, Complaint
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until_sync
-from tests.helpers_workspace import reporting_process
+from tests.support.polling import wait_until_sync
+from tests.support.workspace import reporting_process
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

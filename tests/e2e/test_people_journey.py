@@ -25,7 +25,8 @@ import pytest
 import test_stack_journey as journey
 
 from services.notifier.mailsink import read_maildir
-from tests.helpers import free_port, wait_until_sync
+from tests.support.polling import wait_until_sync
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_DIR = Path(__file__).parent / "axe"

@@ -24,7 +24,8 @@ import pytest
 
 from klachten.trace_cli import read_spans
 from services.notifier.mailsink import StoredMail, read_maildir
-from tests.helpers import free_port, wait_until_sync
+from tests.support.polling import wait_until_sync
+from tests.support.ports import free_port
 
 KLACHTEN = str(Path(sys.executable).parent / "klachten")
 PORTS = ("NATS", "NATS_MONITOR", "INTAKE", "SMTP", "REPORTING", "MAILSINK")

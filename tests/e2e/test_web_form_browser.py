@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import free_port
+from tests.support.ports import free_port
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -16,8 +16,9 @@ from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
 from shared.eventstore.application import ComplaintsApplication
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import free_port, wait_until_sync
-from tests.helpers_workspace import record_reply, reporting_process
+from tests.support.polling import wait_until_sync
+from tests.support.ports import free_port
+from tests.support.workspace import record_reply, reporting_process
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]

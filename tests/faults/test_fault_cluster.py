@@ -17,15 +17,15 @@ from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
-from fault_support import SIZE_NOTE, percentile, sized
 
 from klachten.stack import ClusterNats
 from klachten.stack_cli import provision_streams
 from shared.contract import events as ev
 from shared.eventstore.link import JetStreamLink
 from shared.eventstore.persistence import JetStreamApplicationRecorder
-from tests.helpers import wait_until_sync
-from tests.helpers_cluster import replica_messages, replicas_current, stream_info
+from tests.support.cluster import replica_messages, replicas_current, stream_info
+from tests.support.faults import SIZE_NOTE, percentile, sized
+from tests.support.polling import wait_until_sync
 
 APPENDS = sized(2000, 10_000)  # two events (versions 1 and 2) per complaint, one per append
 THREADS = 4

@@ -23,11 +23,11 @@ from email.message import EmailMessage
 
 import httpx
 import pytest
-from fault_support import SIZE_NOTE, percentile, sized
 
 from services.notifier.mailsink import read_maildir
-from tests.helpers import wait_until_sync
-from tests.helpers_cluster import STAFF, ClusterStack
+from tests.support.cluster import STAFF, ClusterStack
+from tests.support.faults import SIZE_NOTE, percentile, sized
+from tests.support.polling import wait_until_sync
 
 SUBMISSIONS = sized(300, 3000)
 CONCURRENCY = 16

@@ -17,7 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-from fault_support import (
+
+from tests.support.faults import (
     LARGE,
     SERVICES,
     SIZE_NOTE,
@@ -29,8 +30,7 @@ from fault_support import (
     rss_mib,
     sized,
 )
-
-from tests.helpers import wait_until_sync
+from tests.support.polling import wait_until_sync
 
 COMPLAINTS = sized(300, 2000)
 KILLS_PER_SERVICE = sized(2, 5)

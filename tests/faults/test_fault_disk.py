@@ -22,9 +22,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fault_support import STAFF, Stack, read_log
 
-from tests.helpers import wait_until_sync
+from tests.support.faults import STAFF, Stack, read_log
+from tests.support.polling import wait_until_sync
 
 TMPFS_SIZE = "64m"
 BEFORE, AFTER = 5, 20

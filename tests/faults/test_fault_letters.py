@@ -19,21 +19,21 @@ from typing import Any
 import nats
 import pytest
 from aiosmtpd.smtp import Envelope
-from relay_support import Relay
 
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.buckets import provision_buckets
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until
-from tests.services.notifier.test_notifier_support import (
+from tests.support.notifier import (
     acknowledgements,
     dead_letters,
     mails_by_complaint,
     notifier_settings,
     submit,
 )
+from tests.support.polling import wait_until
+from tests.support.relay import Relay
 
 COMPLAINTS = 6
 SLOW_ANSWER = 40.0  # seconds the relay takes to answer the end of DATA

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fault_support import SIZE_NOTE, Stack, percentile, read_log, rss_mib, sized
 
-from tests.helpers import wait_until_sync
+from tests.support.faults import SIZE_NOTE, Stack, percentile, read_log, rss_mib, sized
+from tests.support.polling import wait_until_sync
 
 SECONDS = sized(20, 60)
 CLIENTS = 4

@@ -21,7 +21,15 @@ from uuid import uuid4
 import httpx
 import nats
 import pytest
-from fault_support import (
+
+from klachten.stack_cli import provision_streams
+from services.notifier.mailsink import read_maildir
+from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.application import ComplaintsApplication
+from shared.rules.complaint import Cause, Complaint
+from shared.runtime.natsserver import EmbeddedNats
+from tests.support.faults import (
     SIZE_NOTE,
     LogView,
     consumer_positions,
@@ -32,15 +40,9 @@ from fault_support import (
     service_env,
     sized,
 )
-
-from klachten.stack_cli import provision_streams
-from services.notifier.mailsink import read_maildir
-from shared.contract import events as ev
-from shared.contract import subjects
-from shared.eventstore.application import ComplaintsApplication
-from shared.rules.complaint import Cause, Complaint
-from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import ServiceProcess, free_port, wait_until_sync
+from tests.support.polling import wait_until_sync
+from tests.support.ports import free_port
+from tests.support.processes import ServiceProcess
 
 POISON = sized(200, 1000)
 HEALTHY = sized(40, 200)

@@ -18,7 +18,6 @@ from uuid import uuid4
 import httpx
 import nats
 import pytest
-from fault_support import service_env
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from klachten.stack_cli import provision_streams
@@ -28,7 +27,10 @@ from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.streams import provision
 from shared.rules.complaint import Cause, Complaint
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import ServiceProcess, free_port, wait_until_sync
+from tests.support.faults import service_env
+from tests.support.polling import wait_until_sync
+from tests.support.ports import free_port
+from tests.support.processes import ServiceProcess
 
 COMPLAINTS = 4
 

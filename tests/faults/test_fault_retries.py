@@ -15,22 +15,22 @@ import time
 from pathlib import Path
 
 import nats
-from fault_support import sized
-from relay_support import Relay
 
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.buckets import provision_buckets
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until
-from tests.services.notifier.test_notifier_support import (
+from tests.support.faults import sized
+from tests.support.notifier import (
     acknowledgements,
     dead_letters,
     mails_by_complaint,
     notifier_settings,
     submit,
 )
+from tests.support.polling import wait_until
+from tests.support.relay import Relay
 
 LETTERS = sized(40, 150)
 SCHEDULE = [1.0, 2.0, 4.0, 8.0]  # documented: base·2^(n-1) with the shipped base of 1 s

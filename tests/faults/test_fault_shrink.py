@@ -25,7 +25,7 @@ from shared.eventstore.streams import ProvisionedStream, provision
 from shared.runtime.consumer import PullConsumer, RetryPolicy
 from shared.runtime.logwatch import broker_watch, service_watch
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until
+from tests.support.polling import wait_until
 
 EVENTS = 60
 

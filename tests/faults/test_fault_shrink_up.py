@@ -13,10 +13,11 @@ from pathlib import Path
 import httpx
 
 from shared.eventstore import highwater
-from tests.faults.fault_support import KLACHTEN, STAFF, Stack
 from tests.faults.test_fault_shrink import damage
 from tests.faults.test_fault_stack import pids, up_once  # noqa: F401 (the fixture)
-from tests.helpers import REPO_ROOT, wait_until_sync
+from tests.support.checkout import REPO_ROOT
+from tests.support.faults import KLACHTEN, STAFF, Stack
+from tests.support.polling import wait_until_sync
 
 COMPLAINTS = 4
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from shared.runtime.ownership import running
-from tests.faults.fault_support import KLACHTEN, Stack, child_commands
-from tests.helpers import REPO_ROOT, wait_until_sync
+from tests.support.checkout import REPO_ROOT
+from tests.support.faults import KLACHTEN, Stack, child_commands
+from tests.support.polling import wait_until_sync
 
 STOP_TIMEOUT = 4  # seconds; the default is 15
 

@@ -25,7 +25,8 @@ from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis.generation import GenerationMode  # noqa: E402
 
 from shared.runtime.natsserver import EmbeddedNats  # noqa: E402
-from tests.helpers import free_port, wait_until_sync  # noqa: E402
+from tests.support.polling import wait_until_sync  # noqa: E402
+from tests.support.ports import free_port  # noqa: E402
 
 LARGE = os.environ.get("KLACHTEN_FAULT_SIZE", "").lower() == "large"
 CASES = 5000 if LARGE else 1200  # in total over both services and every operation

@@ -26,8 +26,8 @@ from shared.eventstore.buckets import provision_buckets
 from shared.eventstore.streams import provision
 from shared.privacy import keystore
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until
-from tests.helpers_domain import letter
+from tests.support.domain import letter
+from tests.support.polling import wait_until
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "analysts.md"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -20,7 +20,7 @@ from shared.integrity import keyring
 from shared.integrity.audit import read_all
 from shared.privacy.shredding import PrivateComplaints
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers_anchoring import fresh_chain, replace_streams, rewrite, submit_answered
+from tests.support.anchoring import fresh_chain, replace_streams, rewrite, submit_answered
 
 runner = CliRunner()
 

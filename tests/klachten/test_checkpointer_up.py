@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from shared.integrity import keyring
-from tests.helpers import wait_until
 from tests.klachten.test_cli_up import KLACHTEN, Up
+from tests.support.polling import wait_until
 
 
 @pytest.fixture

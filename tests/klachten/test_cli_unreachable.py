@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port
+from tests.support.ports import free_port
 
 KLACHTEN = str(Path(sys.executable).parent / "klachten")
 COMMANDS = (

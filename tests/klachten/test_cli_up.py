@@ -15,7 +15,8 @@ import pytest
 
 from shared.config import permissions
 from shared.eventstore.streams import STREAMS, stream_info
-from tests.helpers import free_port, wait_until
+from tests.support.polling import wait_until
+from tests.support.ports import free_port
 
 KLACHTEN = str(Path(sys.executable).parent / "klachten")
 

@@ -24,8 +24,8 @@ from services.notifier.mailsink import read_maildir
 from shared.contract import events as ev
 from shared.eventstore.application import ComplaintsApplication
 from shared.rules.complaint import Cause, Complaint
-from tests.helpers import wait_until_sync
-from tests.helpers_cluster import ClusterStack, replica_messages, replicas_current, stream_info
+from tests.support.cluster import ClusterStack, replica_messages, replicas_current, stream_info
+from tests.support.polling import wait_until_sync
 
 APPENDS = 300
 KLACHTEN = str(Path(sys.executable).parent / "klachten")

@@ -31,7 +31,7 @@ from shared.eventstore.streams import provision
 from shared.privacy import keystore
 from shared.runtime.consumer import MAX_DELIVERIES_ADVISORY
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until
+from tests.support.polling import wait_until
 
 SERVICES = ("intake", "notifier", "sla_monitor", "reporting", "privacy")
 OWN_EVENT = {

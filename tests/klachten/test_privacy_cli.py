@@ -15,7 +15,7 @@ from shared.contract import events as ev
 from shared.privacy.shredding import PrivateComplaints, subject_key_for
 from shared.rules.complaint import Cause, Complaint
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers_domain import NOW
+from tests.support.domain import NOW
 
 TOKEN = "privacy-officer-token-123"
 runner = CliRunner()

@@ -29,7 +29,7 @@ from shared.integrity import signing
 from shared.integrity.audit import verify
 from shared.rules.complaint import Cause
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers_domain import NOW, submitted
+from tests.support.domain import NOW, submitted
 
 CLOSED_TOPIC = "shared.rules.complaint:Complaint.Closed"
 RESPONDED_TOPIC = "shared.rules.complaint:Complaint.Responded"

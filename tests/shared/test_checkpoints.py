@@ -21,8 +21,8 @@ from shared.integrity.anchoring import check_log
 from shared.integrity.audit import read_all
 from shared.privacy.shredding import PrivateComplaints
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers_anchoring import fresh_chain, rewrite, submit_answered
-from tests.helpers_domain import NOW
+from tests.support.anchoring import fresh_chain, rewrite, submit_answered
+from tests.support.domain import NOW
 
 KEY = cps.Ed25519PrivateKey.generate()
 KEYS = keyring.Keyring.of(KEY.public_key())

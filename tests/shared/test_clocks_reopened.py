@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from shared.rules.clocks import clock_state
 from shared.rules.complaint import Cause
-from tests.helpers_domain import submitted
+from tests.support.domain import submitted
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 STAFF = Cause(actor="staff:anna")

@@ -9,7 +9,7 @@ import pytest
 
 from shared.contract import events as ev
 from shared.rules.complaint import AlreadyDone, Cause, Complaint, IllegalTransition, InvalidCommand
-from tests.helpers_domain import NOW, letter, submitted
+from tests.support.domain import NOW, letter, submitted
 
 STAFF = Cause(actor="staff:handler")
 

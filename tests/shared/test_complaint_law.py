@@ -12,7 +12,7 @@ from shared.config.policy_file import build_calendar, load_policy
 from shared.rules import awb
 from shared.rules.complaint import Cause, IllegalTransition, InvalidCommand
 from shared.rules.refusals import WORDS, words
-from tests.helpers_domain import NOW, submitted
+from tests.support.domain import NOW, submitted
 
 STAFF = Cause(actor="staff:handler")
 POLICY = load_policy(Path(__file__).parents[2] / "config" / "policy.toml")

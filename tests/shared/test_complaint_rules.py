@@ -10,7 +10,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from shared.contract import events as ev
 from shared.rules.complaint import Cause, Complaint, ComplaintError
-from tests.helpers_domain import NOW, letter, submitted
+from tests.support.domain import NOW, letter, submitted
 
 STAFF = Cause(actor="staff:handler")
 

@@ -27,7 +27,7 @@ from shared.runtime.consumer import (
     Verdict,
 )
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until
+from tests.support.polling import wait_until
 
 STREAM, NAME = "SCRATCH", "scratch"
 POLICY = RetryPolicy(max_deliver=3, base=0.05, cap=0.1)

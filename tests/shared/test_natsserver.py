@@ -11,7 +11,7 @@ import nats
 import pytest
 
 from shared.runtime.natsserver import EmbeddedNats, NatsServerError
-from tests.helpers import free_port
+from tests.support.ports import free_port
 
 SUBJECT = "probe.data"
 

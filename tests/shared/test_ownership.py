@@ -12,7 +12,8 @@ import pytest
 
 from shared.runtime.natsserver import EmbeddedNats, NatsServerError
 from shared.runtime.ownership import FolderInUse, FolderLock, running
-from tests.helpers import REPO_ROOT, wait_until_sync
+from tests.support.checkout import REPO_ROOT
+from tests.support.polling import wait_until_sync
 
 
 def test_a_second_holder_is_refused_with_the_first_ones_pid(tmp_path: Path) -> None:

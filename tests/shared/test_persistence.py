@@ -20,7 +20,7 @@ from shared.eventstore.persistence import (
 from shared.integrity.audit import verify
 from shared.rules.complaint import Cause
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers_domain import NOW, submitted
+from tests.support.domain import NOW, submitted
 
 STAFF = Cause(actor="staff:handler")
 

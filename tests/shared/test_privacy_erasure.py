@@ -31,7 +31,7 @@ from shared.privacy.shredding import (
 )
 from shared.rules.complaint import Cause, Complaint
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers_domain import NOW
+from tests.support.domain import NOW
 
 SECRET = b"drill-secret"
 JAN = ("Jan Jansen", "jan@example.nl", "Mijn buurman Jan-geheim")

@@ -16,7 +16,7 @@ from shared.privacy.keystore import KeyDestroyed, KeyStoreUnavailable
 from shared.privacy.shredding import PrivateComplaints, subject_key_for
 from shared.rules.complaint import Cause, Complaint
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers_domain import NOW, personal
+from tests.support.domain import NOW, personal
 
 SECRET = b"test-secret"
 

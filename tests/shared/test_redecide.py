@@ -11,7 +11,7 @@ import msgspec
 from shared.contract import events as ev
 from shared.integrity.redecide import Replay
 from shared.rules.complaint import Cause, Complaint
-from tests.helpers_domain import NOW, letter, submitted
+from tests.support.domain import NOW, letter, submitted
 
 STAFF = Cause(actor="staff:handler")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared.rules.complaint import Cause
-from tests.helpers_domain import NOW, letter, submitted
 from tests.shared.test_authorship import app_as, audit, stack  # noqa: F401 (the fixture)
+from tests.support.domain import NOW, letter, submitted
 
 STAFF = Cause(actor="staff:handler")
 SLA = Cause(actor="sla_monitor")

@@ -24,7 +24,7 @@ from shared.eventstore.streams import (
     stream_info,
 )
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until
+from tests.support.polling import wait_until
 
 OCC_SEQUENCE = "Nats-Expected-Last-Subject-Sequence"
 OCC_SUBJECT = "Nats-Expected-Last-Subject-Sequence-Subject"

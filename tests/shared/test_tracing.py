@@ -25,8 +25,8 @@ from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.link import JetStreamLink
 from shared.runtime import tracing
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers_domain import submitted
-from tests.helpers_otlp import otlp_collector
+from tests.support.domain import submitted
+from tests.support.otlp import otlp_collector
 
 ROOT = Path(__file__).parents[2]
 

@@ -15,9 +15,9 @@ from shared.eventstore.application import ComplaintNotFound
 from shared.eventstore.link import JetStreamLink
 from shared.eventstore.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
 from shared.integrity import signing
-from tests.helpers_domain import submitted
 from tests.shared import test_authorship as authorship
 from tests.shared.test_authorship import app_as, audit
+from tests.support.domain import submitted
 
 stack = authorship.stack  # the fixture: a secured server, writer keys, credentials
 SUBMITTED_TOPIC = "shared.rules.complaint:Complaint.Submitted"

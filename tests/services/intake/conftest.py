@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from intake_runner import intake_settings, start_intake
 
 from services.intake.server import BackgroundIntake
 from shared.runtime.natsserver import EmbeddedNats
+from tests.support.intake import intake_settings, start_intake
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from intake_runner import intake_settings, start_intake
 
 from services.intake import domain
 from services.intake.server import BackgroundIntake
 from shared.runtime.natsserver import EmbeddedNats
+from tests.support.intake import intake_settings, start_intake
 
 PRIVACY = {
     "organisation_name": "Gemeente Voorbeeld",

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import nats
 import pytest
-from intake_runner import READER, STAFF, complaint_body
 
 from shared.config.policy import policy_in_force
 from shared.runtime.natsserver import EmbeddedNats
+from tests.support.intake import READER, STAFF, complaint_body
 
 
 async def test_submit_appends_submitted_and_answers_with_a_reference(

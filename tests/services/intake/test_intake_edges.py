@@ -16,7 +16,8 @@ from services.intake import domain
 from services.intake.mail import MAX_RECIPIENTS
 from services.intake.server import BackgroundIntake
 from shared.runtime.observability import header_deadline
-from tests.helpers import free_port, wait_until
+from tests.support.polling import wait_until
+from tests.support.ports import free_port
 
 OTHER_DIGITS = ["KL-٢٠٢٦-٠٠٠٠٠١", "KL-２０２６-０００００１", "KL-۲۰۲۶-۰۰۰۰۰۱"]
 

@@ -19,12 +19,12 @@ from pathlib import Path
 import httpx
 import nats
 import pytest
-from intake_runner import STAFF, complaint_body, intake_settings, start_intake
 
 from services.intake.server import BackgroundIntake
 from shared.eventstore.buckets import provision_buckets
 from shared.eventstore.streams import provision
 from shared.runtime.natsserver import CONFIG_FILE, EmbeddedNats
+from tests.support.intake import STAFF, complaint_body, intake_settings, start_intake
 
 DENIED = "$KV.INTAKE_IDEMPOTENCY.>"
 

@@ -11,10 +11,10 @@ import nats
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from intake_runner import complaint_body, intake_settings, start_intake
 
 from shared.eventstore.streams import provision
 from shared.runtime.natsserver import EmbeddedNats
+from tests.support.intake import complaint_body, intake_settings, start_intake
 
 json_values = st.recursive(
     st.none()

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 import httpx
 import nats
-from intake_runner import STAFF, complaint_body, intake_settings, start_intake
 
 from services.intake.application import Intake, scoped_key
 from services.intake.http import fingerprint
 from shared.runtime.natsserver import EmbeddedNats
+from tests.support.intake import STAFF, complaint_body, intake_settings, start_intake
 
 
 async def _post(url: str, body: dict, key: str | None = None) -> httpx.Response:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from intake_runner import STAFF, complaint_body
-from mail_samples import plain, registered_id, send
 
 from services.intake.server import BackgroundIntake
+from tests.support.intake import STAFF, complaint_body
+from tests.support.mail_samples import plain, registered_id, send
 
 
 async def _post(client: httpx.AsyncClient, body: dict, key: str, **headers: str) -> httpx.Response:

@@ -12,12 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-from intake_runner import STAFF, complaint_body
-from mail_samples import plain, send
 
 from services.intake.server import BackgroundIntake
 from shared.eventstore import highwater
 from shared.runtime import failures
+from tests.support.intake import STAFF, complaint_body
+from tests.support.mail_samples import plain, send
 
 
 def shrink_behind_intakes_back(data_dir: Path) -> None:

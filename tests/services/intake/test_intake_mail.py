@@ -8,12 +8,12 @@ from email.mime.text import MIMEText
 
 import httpx
 import pytest
-from intake_runner import STAFF, intake_settings, start_intake
-from mail_samples import registered_id, send
 
 from services.intake.server import BackgroundIntake
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until_sync
+from tests.support.intake import STAFF, intake_settings, start_intake
+from tests.support.mail_samples import registered_id, send
+from tests.support.polling import wait_until_sync
 
 
 @pytest.fixture

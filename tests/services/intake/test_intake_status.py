@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from intake_runner import complaint_body, intake_settings, start_intake
 
 from shared.runtime.natsserver import EmbeddedNats
+from tests.support.intake import complaint_body, intake_settings, start_intake
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import stat
 from datetime import date
 
 import httpx
-from intake_runner import STAFF
 
 from services.intake.server import BackgroundIntake
 from shared.privacy import statuslink
+from tests.support.intake import STAFF
 
 PDF = b"%PDF-1.4\n% a tiny letter\n"
 

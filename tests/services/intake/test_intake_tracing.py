@@ -10,9 +10,11 @@ from uuid import UUID
 import httpx
 
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import ServiceProcess, free_port, wait_until_sync
-from tests.helpers_otlp import otlp_collector
-from tests.services.intake.intake_runner import complaint_body
+from tests.support.intake import complaint_body
+from tests.support.otlp import otlp_collector
+from tests.support.polling import wait_until_sync
+from tests.support.ports import free_port
+from tests.support.processes import ServiceProcess
 
 
 def test_a_sigterm_still_sends_the_batched_spans(

@@ -11,8 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from intake_runner import STAFF, intake_settings, start_intake
-from mail_samples import (
+
+from klachten.stack_cli import provision_streams
+from services.intake.server import BackgroundIntake
+from shared.config import permissions
+from shared.runtime.natsserver import EmbeddedNats
+from tests.support.intake import STAFF, intake_settings, start_intake
+from tests.support.mail_samples import (
     HEIC,
     PDF,
     forwarded_as_attachment,
@@ -23,11 +28,6 @@ from mail_samples import (
     with_pdf,
     zip_file,
 )
-
-from klachten.stack_cli import provision_streams
-from services.intake.server import BackgroundIntake
-from shared.config import permissions
-from shared.runtime.natsserver import EmbeddedNats
 
 
 @pytest.fixture

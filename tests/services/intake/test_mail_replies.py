@@ -11,8 +11,13 @@ from uuid import UUID
 
 import httpx
 import pytest
-from intake_runner import STAFF, intake_settings, start_intake
-from mail_samples import (
+
+from services.intake.server import BackgroundIntake
+from shared.privacy import statuslink
+from shared.privacy.replyaddress import reply_address
+from shared.runtime.natsserver import EmbeddedNats
+from tests.support.intake import STAFF, intake_settings, start_intake
+from tests.support.mail_samples import (
     AUTO_REPLY_HEADERS,
     COMPLAINANT,
     out_of_office,
@@ -21,11 +26,6 @@ from mail_samples import (
     reply,
     send,
 )
-
-from services.intake.server import BackgroundIntake
-from shared.privacy import statuslink
-from shared.privacy.replyaddress import reply_address
-from shared.runtime.natsserver import EmbeddedNats
 
 TRUSTED_MTA = "mx.gemeente.example"
 

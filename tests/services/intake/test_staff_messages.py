@@ -8,11 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from intake_runner import READER, STAFF, complaint_body
 
 from shared.eventstore.application import ComplaintsApplication
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers_workspace import record_reply
+from tests.support.intake import READER, STAFF, complaint_body
+from tests.support.workspace import record_reply
 
 EN = {**STAFF, "Accept-Language": "en"}
 NL = {**STAFF, "Accept-Language": "nl"}

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 from uuid import UUID, uuid4
 
 import httpx
-from intake_runner import STAFF
 
 from services.intake.server import BackgroundIntake
 from shared.privacy import statuslink
 from shared.runtime.observability import MaskSecrets
+from tests.support.intake import STAFF
 
 
 async def _submit(client: httpx.AsyncClient) -> tuple[str, str]:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from intake_runner import STAFF, intake_settings, start_intake
 
 from services.intake.server import BackgroundIntake
 from shared.runtime.natsserver import EmbeddedNats
+from tests.support.intake import STAFF, intake_settings, start_intake
 
 PDF = b"%PDF-1.4\n% the letter of 3 March\n"
 LIMIT = 64 * 1024  # the documents of one form together, in these tests

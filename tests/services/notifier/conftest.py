@@ -1,5 +1,5 @@
 """The notifier tests' mail sink and NATS with the notifier's outbox bucket
-(helpers: test_notifier_support.py)."""
+(helpers: tests/support/notifier.py)."""
 
 from __future__ import annotations
 

@@ -32,7 +32,8 @@ from services.notifier.senders import (
     build_message,
     send,
 )
-from tests.helpers import REPO_ROOT, free_port
+from tests.support.checkout import REPO_ROOT
+from tests.support.ports import free_port
 
 COMPLAINT_ID = "7d3c0a52-6a9e-4f1b-8f59-2f7c8e0a9b11"
 FROM = "Gemeente Voorbeeld <klachten@voorbeeld.nl>"

@@ -12,18 +12,19 @@ from collections import Counter
 from pathlib import Path
 
 import nats
-from test_notifier_support import (
+
+from services.notifier.mailsink import MailSink, read_maildir
+from shared.eventstore.application import ComplaintsApplication
+from shared.runtime.natsserver import EmbeddedNats
+from tests.support.notifier import (
     acknowledgements,
     dead_letters,
     notifier_env,
     notifier_settings,
     submit,
 )
-
-from services.notifier.mailsink import MailSink, read_maildir
-from shared.eventstore.application import ComplaintsApplication
-from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import ServiceProcess, wait_until
+from tests.support.polling import wait_until
+from tests.support.processes import ServiceProcess
 
 COMPLAINTS = 200
 KILLS = 5

@@ -19,7 +19,7 @@ from shared.privacy import replyaddress
 from shared.rules.clocks import clock_state
 from shared.rules.complaint import Cause
 from shared.rules.terms import current_terms, registration_terms
-from tests.helpers_domain import NOW, letter, submitted
+from tests.support.domain import NOW, letter, submitted
 
 CALENDAR = BusinessCalendar(version="NL")
 POLICY = load_policy(DEFAULT_POLICY_FILE)

@@ -13,14 +13,6 @@ from pathlib import Path
 import nats
 import pytest
 from nats.aio.msg import Msg
-from test_notifier_support import (
-    acknowledgements,
-    events_of,
-    mails_by_complaint,
-    notifier_settings,
-    percentile,
-    submit,
-)
 
 from services.notifier.app import create_app
 from services.notifier.letters import format_date
@@ -35,7 +27,15 @@ from shared.privacy import replyaddress, statuslink
 from shared.rules.complaint import Cause, Complaint
 from shared.rules.terms import current_terms
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until
+from tests.support.notifier import (
+    acknowledgements,
+    events_of,
+    mails_by_complaint,
+    notifier_settings,
+    percentile,
+    submit,
+)
+from tests.support.polling import wait_until
 
 CALENDAR = BusinessCalendar(version="NL")
 

@@ -10,7 +10,12 @@ import time
 from pathlib import Path
 
 import nats
-from test_notifier_support import (
+
+from services.notifier.app import create_app
+from services.notifier.mailsink import MailSink
+from shared.eventstore.application import ComplaintsApplication
+from shared.runtime.natsserver import EmbeddedNats
+from tests.support.notifier import (
     acknowledgements,
     consumer_deliveries,
     dead_letters,
@@ -18,12 +23,8 @@ from test_notifier_support import (
     notifier_settings,
     submit,
 )
-
-from services.notifier.app import create_app
-from services.notifier.mailsink import MailSink
-from shared.eventstore.application import ComplaintsApplication
-from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import free_port, wait_until
+from tests.support.polling import wait_until
+from tests.support.ports import free_port
 
 COUNT = 30
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import nats
 import pytest
-from test_notifier_support import acknowledgements, events_of, notifier_settings, submit
 
 from services.notifier.app import create_app
 from services.notifier.mailsink import MailSink, read_maildir
@@ -22,7 +21,8 @@ from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.buckets import provision_buckets
 from shared.eventstore.link import Unavailable
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until
+from tests.support.notifier import acknowledgements, events_of, notifier_settings, submit
+from tests.support.polling import wait_until
 
 
 async def test_an_accepted_letter_is_recorded_and_not_sent_again(

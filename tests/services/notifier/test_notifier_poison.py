@@ -10,13 +10,6 @@ from uuid import uuid4
 
 import nats
 from prometheus_client import REGISTRY
-from test_notifier_support import (
-    acknowledgements,
-    consumer_deliveries,
-    dead_letters,
-    notifier_settings,
-    submit,
-)
 
 from services.notifier import domain
 from services.notifier.app import create_app
@@ -25,7 +18,14 @@ from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import ComplaintsApplication
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until
+from tests.support.notifier import (
+    acknowledgements,
+    consumer_deliveries,
+    dead_letters,
+    notifier_settings,
+    submit,
+)
+from tests.support.polling import wait_until
 
 
 async def test_poison_is_dead_lettered_and_the_next_good_message_is_processed(

@@ -21,8 +21,8 @@ from services.reporting import domain, fold
 from shared.rules import terms as rules
 from shared.rules.complaint import Cause, Complaint, ComplaintError
 from shared.rules.deadlines import ClockState
-from tests.helpers_domain import letter, personal
 from tests.shared.rules.test_terms import CAL, POLICY
+from tests.support.domain import letter, personal
 
 STAFF = Cause(actor="staff:anna")
 EXAMPLES = int(os.environ.get("KLACHTEN_COUNTED_EXAMPLES", "40"))

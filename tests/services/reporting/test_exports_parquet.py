@@ -25,8 +25,8 @@ from shared.config import permissions
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.streams import provision
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until_sync
-from tests.services.reporting.reporting_history import generate
+from tests.support.polling import wait_until_sync
+from tests.support.reporting_history import generate
 
 SQL = Path(__file__).resolve().parents[3] / "docs" / "analysts-kpis.sql"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)

@@ -23,8 +23,8 @@ from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.persistence import TOPIC_HEADER
 from shared.rules.complaint import Cause, Complaint
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until_sync
-from tests.services.reporting.reporting_history import letter
+from tests.support.polling import wait_until_sync
+from tests.support.reporting_history import letter
 
 TOKEN = "test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

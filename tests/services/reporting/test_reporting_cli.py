@@ -12,7 +12,7 @@ from services.reporting.cli import app, audit_app, export_app
 from services.reporting.projections import start_runner
 from shared.eventstore.application import ComplaintsApplication
 from shared.runtime.natsserver import EmbeddedNats
-from tests.services.reporting.reporting_history import generate
+from tests.support.reporting_history import generate
 
 
 def test_rebuild_compare_history_export(

@@ -11,8 +11,8 @@ import msgspec
 from services.reporting import domain, fold
 from shared.rules import terms as rules
 from shared.rules.complaint import Complaint
-from tests.helpers_domain import letter
 from tests.shared.rules.test_terms import CAL, POLICY, STAFF, at, facts, registered
+from tests.support.domain import letter
 
 
 def _row(c: Complaint) -> fold.Row:

@@ -19,7 +19,7 @@ from shared.eventstore.link import JetStreamLink
 from shared.integrity.audit import read_all, verify
 from shared.privacy.shredding import PrivateComplaints, execute_erasure, plan_erasure
 from shared.runtime.natsserver import EmbeddedNats
-from tests.services.reporting.reporting_history import generate
+from tests.support.reporting_history import generate
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from services.reporting import fold
 from services.reporting.fold import Undecodable
 from services.reporting.projections import SOURCE_NAME, open_view
 from shared.contract import events as ev
-from tests.services.reporting.reporting_history import letter
+from tests.support.reporting_history import letter
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 

@@ -31,8 +31,9 @@ from services.reporting.projections import (
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.link import JetStreamLink
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import free_port, wait_until_sync
-from tests.services.reporting.reporting_history import generate
+from tests.support.polling import wait_until_sync
+from tests.support.ports import free_port
+from tests.support.reporting_history import generate
 
 PASSWORD = "klachten-test"
 

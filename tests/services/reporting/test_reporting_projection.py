@@ -13,7 +13,7 @@ from services.reporting.projections import open_view, start_runner
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.link import JetStreamLink
 from shared.runtime.natsserver import EmbeddedNats
-from tests.services.reporting.reporting_history import generate
+from tests.support.reporting_history import generate
 
 N_COMPLAINTS = 1500
 

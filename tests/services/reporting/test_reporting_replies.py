@@ -16,7 +16,7 @@ from services.reporting.fold import Undecodable
 from services.reporting.projections import SOURCE_NAME, open_view
 from shared.contract import events as ev
 from shared.rules.complaint import Cause, Complaint
-from tests.helpers_domain import submitted
+from tests.support.domain import submitted
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 STAFF = Cause(actor="staff:anna")

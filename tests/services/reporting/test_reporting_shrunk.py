@@ -17,8 +17,8 @@ from services.reporting.settings import ReportingSettings
 from shared.eventstore import highwater
 from shared.eventstore.application import ComplaintsApplication
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until_sync
 from tests.services.reporting.test_reporting_api import AUTH, NOW, TOKEN, submit
+from tests.support.polling import wait_until_sync
 
 
 def settings_for(folder: Path, server: EmbeddedNats, db: str) -> ReportingSettings:

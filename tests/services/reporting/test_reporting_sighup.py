@@ -13,7 +13,7 @@ from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
 from shared.config.policy import DEFAULT_POLICY_FILE, holder
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until
+from tests.support.polling import wait_until
 
 
 async def test_sighup_puts_a_changed_policy_in_force(

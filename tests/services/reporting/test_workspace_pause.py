@@ -13,8 +13,9 @@ import pytest
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import free_port, wait_until_sync
-from tests.helpers_workspace import reporting_process
+from tests.support.polling import wait_until_sync
+from tests.support.ports import free_port
+from tests.support.workspace import reporting_process
 
 TOKEN = "pause-workspace-token-0123456789"
 STAFF = {"Authorization": f"Bearer {TOKEN}"}

@@ -16,7 +16,6 @@ from pathlib import Path
 from uuid import uuid4
 
 import nats
-from test_sla_support import STAFF, consumers_idle, escalations, policy_file, sla_env, sla_settings
 from typer.testing import CliRunner
 
 from services.sla_monitor.cli import app as cli
@@ -36,8 +35,10 @@ from shared.rules.terms import (
     resume_terms,
 )
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import ServiceProcess, wait_until
-from tests.helpers_domain import personal
+from tests.support.domain import personal
+from tests.support.polling import wait_until
+from tests.support.processes import ServiceProcess
+from tests.support.sla import STAFF, consumers_idle, escalations, policy_file, sla_env, sla_settings
 
 H, D = timedelta(hours=1), timedelta(days=1)
 BOTH = ((subjects.COMPLAINTS_STREAM, EVENTS_CONSUMER), (subjects.TIMERS_STREAM, TIMERS_CONSUMER))

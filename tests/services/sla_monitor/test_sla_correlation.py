@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import nats
-from test_sla_support import DAY, STAFF, new_complaint, policy_file
 
 from services.sla_monitor.application import SlaApplication, utcnow
 from shared.config.policy import PolicyHolder
 from shared.runtime.natsserver import EmbeddedNats
+from tests.support.sla import DAY, STAFF, new_complaint, policy_file
 
 
 async def test_a_journeys_events_carry_the_complaint_as_correlation_and_their_cause(

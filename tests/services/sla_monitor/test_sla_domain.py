@@ -15,7 +15,7 @@ from shared.contract import events as ev
 from shared.rules import clocks
 from shared.rules.complaint import Cause, Complaint
 from shared.rules.deadlines import SlaInputError, deadlines
-from tests.helpers_domain import letter, personal
+from tests.support.domain import letter, personal
 
 POLICY = load_policy(DEFAULT_POLICY_FILE)
 CALENDAR = build_calendar(POLICY.calendar)

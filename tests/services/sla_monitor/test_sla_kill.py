@@ -11,7 +11,14 @@ from pathlib import Path
 from uuid import UUID
 
 import nats
-from test_sla_support import (
+
+from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER
+from shared.contract import subjects
+from shared.eventstore.application import ComplaintsApplication
+from shared.runtime.natsserver import EmbeddedNats
+from tests.support.polling import wait_until
+from tests.support.processes import ServiceProcess
+from tests.support.sla import (
     answered_in_time,
     backdated,
     consumers_idle,
@@ -20,12 +27,6 @@ from test_sla_support import (
     sla_env,
     sla_settings,
 )
-
-from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER
-from shared.contract import subjects
-from shared.eventstore.application import ComplaintsApplication
-from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import ServiceProcess, wait_until
 
 PER_ROUND, KILLS = 15, 4
 BOTH = ((subjects.COMPLAINTS_STREAM, EVENTS_CONSUMER), (subjects.TIMERS_STREAM, TIMERS_CONSUMER))

@@ -12,14 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_sla_support import backdated, escalations, policy_file, sla_settings
 
 from services.sla_monitor.app import create_app
 from shared.config.policy import PolicyHolder
 from shared.config.policy_file import load_policy
 from shared.eventstore.application import ComplaintsApplication
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until
+from tests.support.polling import wait_until
+from tests.support.sla import backdated, escalations, policy_file, sla_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 

@@ -15,19 +15,6 @@ from pathlib import Path
 import msgspec
 import nats
 import pytest
-from test_sla_support import (
-    DAY,
-    STAFF,
-    answered_in_time,
-    backdated,
-    consumers_idle,
-    escalations,
-    fire_now,
-    new_complaint,
-    policy_file,
-    scheduled_wake,
-    sla_settings,
-)
 
 from services.sla_monitor import domain
 from services.sla_monitor.app import create_app
@@ -40,8 +27,21 @@ from shared.rules import clocks
 from shared.rules.deadlines import deadlines
 from shared.rules.terms import extension_terms
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import wait_until
-from tests.helpers_domain import letter
+from tests.support.domain import letter
+from tests.support.polling import wait_until
+from tests.support.sla import (
+    DAY,
+    STAFF,
+    answered_in_time,
+    backdated,
+    consumers_idle,
+    escalations,
+    fire_now,
+    new_complaint,
+    policy_file,
+    scheduled_wake,
+    sla_settings,
+)
 
 BOTH = ((subjects.COMPLAINTS_STREAM, EVENTS_CONSUMER), (subjects.TIMERS_STREAM, TIMERS_CONSUMER))
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from uuid import uuid4
 
 import nats
-from test_sla_support import policy_file
 from typer.testing import CliRunner
 
 from services.sla_monitor import simulate as sim
@@ -23,7 +22,8 @@ from shared.contract import subjects
 from shared.eventstore.application import ComplaintsApplication
 from shared.rules.complaint import Cause, Complaint
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers_domain import letter, personal
+from tests.support.domain import letter, personal
+from tests.support.sla import policy_file
 
 STAFF = Cause(actor="staff:ann")
 H, D = timedelta(hours=1), timedelta(days=1)

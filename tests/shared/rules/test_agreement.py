@@ -29,8 +29,8 @@ from shared.contract import events as ev
 from shared.rules import terms as rules
 from shared.rules.complaint import Cause, Complaint, ComplaintError
 from shared.rules.deadlines import ClockState
-from tests.helpers_domain import letter, personal
 from tests.shared.rules.test_terms import CAL, POLICY
+from tests.support.domain import letter, personal
 
 STAFF = Cause(actor="staff:anna")
 HEAD = notifier.Letterhead(organisation_name="Gemeente Voorbeeld")

@@ -17,7 +17,7 @@ from shared.contract import events as ev
 from shared.rules import terms as rules
 from shared.rules.complaint import Cause, Complaint
 from shared.rules.deadlines import ClockState
-from tests.helpers_domain import letter, personal, submitted
+from tests.support.domain import letter, personal, submitted
 
 POLICY = load_policy(DEFAULT_POLICY_FILE)
 CAL = build_calendar(POLICY.calendar)

@@ -23,7 +23,9 @@ from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.link import JetStreamLink
 from shared.integrity.audit import read_all
-from tests.helpers import REPO_ROOT, free_port, wait_until_sync
+from tests.support.checkout import REPO_ROOT
+from tests.support.polling import wait_until_sync
+from tests.support.ports import free_port
 
 KLACHTEN = str(Path(sys.executable).parent / "klachten")
 LARGE = os.environ.get("KLACHTEN_FAULT_SIZE", "").lower() == "large"

@@ -16,7 +16,7 @@ from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import ComplaintsApplication
 from shared.rules.complaint import Cause, Complaint
-from tests.helpers_domain import letter, personal
+from tests.support.domain import letter, personal
 
 STAFF = Cause(actor="staff:ann")
 DAY = timedelta(days=1)

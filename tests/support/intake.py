@@ -8,7 +8,7 @@ from typing import Any
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
 from shared.runtime.natsserver import EmbeddedNats
-from tests.helpers import free_port
+from tests.support.ports import free_port
 
 STAFF_TOKEN = "test-staff-token-with-every-role"
 READER_TOKEN = "test-reader-token-0123456789"

@@ -15,9 +15,9 @@ from uuid import UUID
 
 from shared.eventstore.application import ComplaintsApplication
 from shared.rules.complaint import Cause
-from tests.helpers import free_port
+from tests.support.ports import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager

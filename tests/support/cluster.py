@@ -22,7 +22,8 @@ from typing import Any, cast
 import httpx
 import nats
 
-from tests.helpers import free_port, wait_until_sync
+from tests.support.polling import wait_until_sync
+from tests.support.ports import free_port
 
 KLACHTEN = str(Path(sys.executable).parent / "klachten")
 

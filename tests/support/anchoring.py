@@ -17,7 +17,7 @@ from shared.eventstore.streams import provision
 from shared.integrity import checkpoints as cps
 from shared.privacy.shredding import PrivateComplaints
 from shared.rules.complaint import Cause, Complaint
-from tests.helpers_domain import NOW, personal
+from tests.support.domain import NOW, personal
 
 
 def rewrite(log: list[RawMsg], index: int) -> list[RawMsg]:
