@@ -22,7 +22,7 @@ from services.notifier.mailsink import MailSink
 from services.notifier.outbox import KvOutbox
 from services.notifier.senders import RelayGate, TransientSendError, relay_answers
 from services.notifier.settings import CONSUMER_NAME, NotifierSettings
-from shared.config.calendar import BusinessCalendar
+from shared.config.calendar import business_calendar
 from shared.config.policy import reload_on_sighup
 from shared.contract import subjects
 from shared.eventstore.link import Unavailable, broker_connect
@@ -103,7 +103,7 @@ def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> As
     def start() -> None:
         nonlocal app, letters
         app = NotifierApplication(env={"NATS_URL": settings.nats_url})
-        calendar = BusinessCalendar(version=CALENDAR_VERSION)
+        calendar = business_calendar(CALENDAR_VERSION)
         outbox = KvOutbox(lambda: broker.config.connection_state.stream)
         letters = LetterService(
             app, mail, settings.letterhead, calendar, outbox=outbox, on_accepted=gate.accepted

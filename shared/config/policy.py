@@ -20,8 +20,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from shared.config import CONFIG_DIR
-from shared.config.calendar import BusinessCalendar
-from shared.config.policy_file import Policy, PolicyError, build_calendar, load_policy
+from shared.config.policy_file import PolicyError, build_calendar, load_policy
+from shared.rules.calendar import BusinessCalendar
+from shared.rules.policy import Policy
 
 log = logging.getLogger("klachten.policy")
 

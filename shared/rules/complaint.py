@@ -14,10 +14,10 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
-from shared.config.policy_file import STATUTORY_MAX_EXTENSION_WEEKS
 from shared.contract import events as ev
 from shared.rules import awb
 from shared.rules.awb import Refusal
+from shared.rules.policy import STATUTORY_MAX_EXTENSION_WEEKS
 from shared.rules.refusals import words
 
 DEFAULT_TOP_LEVEL = 3

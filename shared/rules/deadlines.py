@@ -3,7 +3,7 @@
 No I/O and no clock: `now` is an argument. `ClockState` is a plain summary of one complaint's
 history so this module does not depend on the event classes; the caller folds events into it.
 
-Semantics (see shared/config/calendar.py for the deadline convention: first instant that is late):
+Semantics (see shared/rules/calendar.py for the deadline convention: first instant that is late):
 - internal clocks count business days and stop while paused; the statutory term counts calendar
   weeks from receipt and never stops;
 - a missed deadline escalates one level, once: a breach is reported only if no escalation was
@@ -25,8 +25,8 @@ from typing import Literal
 
 import msgspec
 
-from shared.config.calendar import BusinessCalendar
-from shared.config.policy_file import Policy, StatutoryRule
+from shared.rules.calendar import BusinessCalendar
+from shared.rules.policy import Policy, StatutoryRule
 
 Clock = Literal["acknowledge", "respond", "statutory"]
 

@@ -17,7 +17,7 @@ https://wetten.overheid.nl/BWBR0002448):
   config/legal-calendar.toml, each entry with its date, name and source.
 
 The organisation's own closing days (bridge days, ...) are no part of this: they live in
-shared/config/calendar.py and count for internal norms only. Pure: no I/O, no clock.
+shared/rules/calendar.py and count for internal norms only. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations

@@ -23,11 +23,11 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from shared.config.calendar import BusinessCalendar
-from shared.config.policy_file import Policy
 from shared.contract import events as ev
+from shared.rules.calendar import BusinessCalendar
 from shared.rules.clocks import clock_state, clock_step
 from shared.rules.deadlines import ClockState, Pause, SlaInputError, deadlines
+from shared.rules.policy import Policy
 
 _replace = msgspec.structs.replace
 

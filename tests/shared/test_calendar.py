@@ -9,16 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.config.calendar import (
-    BusinessCalendar,
-    CalendarError,
-    WorkingHours,
-    load_legal_calendar,
-)
+from shared.config.calendar import business_calendar, load_legal_calendar
 from shared.rules import legal_calendar as atw
+from shared.rules.calendar import BusinessCalendar, CalendarError, WorkingHours
 
 AMS = "Europe/Amsterdam"
-CAL = BusinessCalendar(
+CAL = business_calendar(
     version="test-1",
     timezone=AMS,
     extra_closing_days=frozenset({date(2026, 12, 24), date(2026, 5, 15)}),
@@ -75,12 +71,12 @@ def ams(*args: int) -> datetime:
 @pytest.mark.parametrize("day", HOLIDAY_CASES)
 def test_dutch_public_holidays_are_not_business_days(day: date) -> None:
     assert not CAL.is_business_day(day)
-    assert not BusinessCalendar(version="plain").is_business_day(day)
+    assert not business_calendar(version="plain").is_business_day(day)
 
 
 def test_bevrijdingsdag_is_a_holiday_every_year_not_only_in_lustrum_years() -> None:
     # ATW art. 3 lid 1 lists 5 May without condition (`holidays` had it only in 2025, 2030, ...)
-    plain = BusinessCalendar(version="plain")
+    plain = business_calendar(version="plain")
     assert [plain.is_business_day(date(y, 5, 5)) for y in (2026, 2027, 2028)] == [False] * 3
 
 
@@ -89,7 +85,7 @@ def test_weekends_and_extra_closing_days_are_not_business_days() -> None:
     assert not CAL.is_business_day(date(2026, 3, 8))  # Sunday
     assert not CAL.is_business_day(date(2026, 12, 24))  # the organisation's bridge day
     assert CAL.is_business_day(date(2026, 3, 9))
-    assert BusinessCalendar(version="plain").is_business_day(date(2026, 12, 24))
+    assert business_calendar(version="plain").is_business_day(date(2026, 12, 24))
 
 
 def test_closing_days_do_not_move_a_statutory_term_but_atw_days_do() -> None:
@@ -101,6 +97,7 @@ def test_closing_days_do_not_move_a_statutory_term_but_atw_days_do() -> None:
 def test_the_shipped_legal_calendar_is_the_default_and_named_in_the_version() -> None:
     legal = load_legal_calendar()
     assert CAL.legal == legal
+    assert isinstance(CAL, BusinessCalendar)
     assert CAL.version_id == f"test-1+{legal.version_id}"
     assert legal.version_id.startswith("atw-")
 
@@ -158,7 +155,7 @@ def test_naive_datetimes_and_bad_configuration_are_rejected() -> None:
     with pytest.raises(CalendarError, match="naive"):
         CAL.add_business_days(datetime(2026, 1, 5, 9, 0), 1)
     with pytest.raises(CalendarError, match="time zone"):
-        BusinessCalendar(version="x", timezone="Europe/Nowhere")
+        business_calendar(version="x", timezone="Europe/Nowhere")
     with pytest.raises(CalendarError, match="before end"):
         WorkingHours(time(17), time(9))
     with pytest.raises(CalendarError, match=">= 1"):
@@ -214,3 +211,10 @@ def test_next_business_moment_is_working_time_and_not_earlier(start: datetime) -
     assert moment >= start
     assert CAL.is_working_time(moment)
     assert moment - start < timedelta(days=12)
+
+
+def test_the_pure_calendar_is_given_its_legal_calendar_and_reads_no_file() -> None:
+    with pytest.raises(TypeError, match="legal"):
+        BusinessCalendar(version="x")  # type: ignore[call-arg]
+    own = atw.LegalCalendar(version="own")
+    assert BusinessCalendar(version="x", legal=own).version_id == f"x+{own.version_id}"

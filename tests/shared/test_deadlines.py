@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.config.policy_file import Policy, build_calendar, load_policy
+from shared.config.policy_file import build_calendar, load_policy
 from shared.rules.deadlines import (
     ClockState,
     Extension,
@@ -22,6 +22,7 @@ from shared.rules.deadlines import (
     next_check_at,
     next_escalation,
 )
+from shared.rules.policy import Policy
 
 POLICY = load_policy(Path(__file__).parents[2] / "config" / "policy.toml")
 CAL = build_calendar(POLICY.calendar)

@@ -11,7 +11,7 @@ from services.notifier import domain
 from services.notifier.domain import Letterhead
 from services.notifier.letters import LetterKind, local_day, render
 from services.notifier.settings import NotifierSettings
-from shared.config.calendar import BusinessCalendar
+from shared.config.calendar import business_calendar
 from shared.config.policy import DEFAULT_POLICY_FILE
 from shared.config.policy_file import load_policy
 from shared.contract import events as ev
@@ -21,7 +21,7 @@ from shared.rules.complaint import Cause
 from shared.rules.terms import current_terms, registration_terms
 from tests.support.domain import NOW, letter, submitted
 
-CALENDAR = BusinessCalendar(version="NL")
+CALENDAR = business_calendar("NL")
 POLICY = load_policy(DEFAULT_POLICY_FILE)
 HEAD = Letterhead(organisation_name="Gemeente Voorbeeld", status_link_secret=b"s3cret")
 STAFF = Cause(actor="staff:ann")

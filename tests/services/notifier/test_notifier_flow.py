@@ -18,7 +18,7 @@ from services.notifier.app import create_app
 from services.notifier.letters import format_date
 from services.notifier.mailsink import MailSink, load_message
 from services.notifier.settings import NotifierSettings
-from shared.config.calendar import BusinessCalendar
+from shared.config.calendar import business_calendar
 from shared.config.policy import policy_in_force
 from shared.contract import events as ev
 from shared.contract import subjects
@@ -37,7 +37,7 @@ from tests.support.notifier import (
 )
 from tests.support.polling import wait_until
 
-CALENDAR = BusinessCalendar(version="NL")
+CALENDAR = business_calendar("NL")
 
 
 @pytest.fixture
