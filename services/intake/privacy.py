@@ -16,22 +16,14 @@ from fastapi.responses import HTMLResponse
 from services.intake import domain, formstate
 from services.intake.web import _page
 from shared.privacy.shredding import RetentionPolicy
+from shared.runtime import words
 
 router = APIRouter()
-
-_UNITS = {"nl": ("jaar", "jaar", "week", "weken", "dag", "dagen"),
-          "en": ("year", "years", "week", "weeks", "day", "days")}  # fmt: skip
 
 
 def period_words(period: timedelta, lang: domain.Lang) -> str:
     """``2 jaar`` / ``2 years``, ``26 weken``, ``400 dagen``: as the setting was written."""
-    days = period.days
-    year, years, week, weeks, day, daily = _UNITS[lang]
-    for size, one, many in ((365, year, years), (7, week, weeks), (1, day, daily)):
-        if days % size == 0:
-            n = days // size
-            return f"{n} {one if n == 1 else many}"
-    raise AssertionError("unreachable: every period is whole days")
+    return words.period(period, lang)
 
 
 def retention_words(setting: str, lang: domain.Lang) -> dict[str, str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from shared.runtime import words
+
 TEXTS: dict[str, dict[str, Any]] = {
     "nl": {
         "title": "Een klacht indienen",
@@ -270,29 +272,6 @@ MORE: dict[str, dict[str, Any]] = {
         "external_until": "Doe dat uiterlijk op {until}: binnen {months} maanden na onze "
         "laatste reactie.",
         "external_term": "Dat kan binnen {months} maanden na onze laatste reactie.",
-        "weekdays": [
-            "maandag",
-            "dinsdag",
-            "woensdag",
-            "donderdag",
-            "vrijdag",
-            "zaterdag",
-            "zondag",
-        ],
-        "months": [
-            "januari",
-            "februari",
-            "maart",
-            "april",
-            "mei",
-            "juni",
-            "juli",
-            "augustus",
-            "september",
-            "oktober",
-            "november",
-            "december",
-        ],
     },
     "en": {
         "confirm_next": [
@@ -422,21 +401,6 @@ MORE: dict[str, dict[str, Any]] = {
         "take it to {name}.",
         "external_until": "Do so by {until}: within {months} months of our last answer.",
         "external_term": "You can do so within {months} months of our last answer.",
-        "weekdays": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-        "months": [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ],
     },
 }
 for _lang, _more in MORE.items():
@@ -445,10 +409,7 @@ for _lang, _more in MORE.items():
 
 def long_date(day: date | None, lang: str) -> str:
     """``maandag 9 november 2026`` / ``Monday 9 November 2026``; a dash for no date."""
-    if day is None:
-        return "—"
-    t = TEXTS[lang]
-    return f"{t['weekdays'][day.weekday()]} {day.day} {t['months'][day.month - 1]} {day.year}"
+    return words.long_date(day, lang)
 
 
 def file_size(size: int, lang: str) -> str:

@@ -9,14 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from services.notifier.letters import (
-    ExternalRoute,
-    LetterContext,
-    LetterKind,
-    RefusedFile,
-    RenderedLetter,
-    policy_words,
-)
+from services.notifier.letter_words import ExternalRoute, policy_words
+from services.notifier.letters import LetterContext, LetterKind, RefusedFile, RenderedLetter
 from shared.config.calendar import BusinessCalendar
 from shared.config.policy import policy_in_force
 from shared.contract import events as ev

@@ -20,16 +20,14 @@ import jinja2
 import jinja2.meta
 import msgspec
 
-from shared.config.policy import local_zone
-from shared.config.policy_file import Policy
-from shared.contract import events as ev
+from services.notifier.letter_words import ESCALATION_CAUSES, JUDGEMENTS, ExternalRoute
+from shared.runtime import words
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 MESSAGE_ID_DOMAIN = "klachten.local"
-LANGUAGES = ("nl", "en")
-DEFAULT_LANGUAGE = "nl"
-
-Language = Literal["nl", "en"]
+# The words and dates of every letter are shared/runtime/words.py's; this name stays for the
+# tests that check a letter against the readers' days.
+format_date = words.long_date
 
 
 class LetterKind(StrEnum):
@@ -40,16 +38,6 @@ class LetterKind(StrEnum):
     CLOSURE = "closure"
     REACTION_RECEIPT = "reaction_receipt"
     STATUS_LINK = "status_link"
-
-
-class ExternalRoute(msgspec.Struct, frozen=True, kw_only=True):
-    """Where the complainant can go after us: the Nationale ombudsman (Awb) or, in care, the
-    geschilleninstantie (Wkkgz). `deadline` is the last day to go there, when it is known."""
-
-    name: str
-    url: str
-    term_months: int = 12
-    deadline: date | None = None
 
 
 class RefusedFile(msgspec.Struct, frozen=True, kw_only=True):
@@ -99,7 +87,7 @@ class RenderedLetter(msgspec.Struct, frozen=True, kw_only=True):
     kind: LetterKind
     complaint_id: str
     reference: str
-    language: Language
+    language: words.Lang
     recipient: str
     subject: str
     text: str
@@ -157,86 +145,9 @@ DATE_FIELDS = (
     "escalation_respond_by",
 )
 
-_DAY_NAMES = {
-    "nl": tuple("maandag dinsdag woensdag donderdag vrijdag zaterdag zondag".split()),
-    "en": tuple("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()),
-}
-_MONTH_NAMES = {
-    "nl": tuple(
-        "januari februari maart april mei juni juli augustus september oktober november "
-        "december".split()
-    ),
-    "en": tuple(
-        "January February March April May June July August September October November "
-        "December".split()
-    ),
-}
-_TIME_JOINER = {"nl": "om", "en": "at"}
-# What an answer's recorded judgement (Responded.resolution) says to the complainant.
-JUDGEMENTS: dict[str, dict[str, str]] = {
-    "nl": {
-        "well_founded": "Wij vinden uw klacht gegrond.",
-        "partly_well_founded": "Wij vinden uw klacht deels gegrond.",
-        "unfounded": "Wij vinden uw klacht ongegrond.",
-        "no_judgement": "Wij geven geen oordeel over de vraag of uw klacht gegrond is.",
-    },
-    "en": {
-        "well_founded": "We find your complaint well-founded.",
-        "partly_well_founded": "We find your complaint partly well-founded.",
-        "unfounded": "We find your complaint unfounded.",
-        "no_judgement": "We give no judgement on whether your complaint is well-founded.",
-    },
-}
-# Why a complaint moved up the ladder (Escalated.reason), told to the complainant.
-ESCALATION_CAUSES: dict[str, dict[str, str]] = {
-    "nl": {
-        "deadline_missed": "Wij hebben niet op tijd gereageerd: de termijn die wij u hadden "
-        "genoemd, is verstreken.",
-        "complainant_request": "U hebt ons gevraagd uw klacht opnieuw te bekijken.",
-        "staff_decision": "Wij vinden dat uw klacht op een hoger niveau beoordeeld moet worden.",
-    },
-    "en": {
-        "deadline_missed": "We did not respond in time: the deadline we gave you has passed.",
-        "complainant_request": "You asked us to look at your complaint again.",
-        "staff_decision": "We believe your complaint should be assessed at a higher level.",
-    },
-}
 _MESSAGE_ID_PART = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 )
-
-
-def choose_language(language: str | None) -> Language:
-    """The complainant's language if we have letters in it, else Dutch (e.g. "en-GB" -> "en")."""
-    base = (language or "").strip().lower().replace("_", "-").split("-")[0]
-    return "en" if base == "en" else DEFAULT_LANGUAGE
-
-
-def local_day(value: date) -> date:
-    if isinstance(value, datetime):
-        return _as_local(value).date()
-    return value
-
-
-def format_date(value: date, language: str) -> str:
-    """'maandag 7 december 2026' / 'Monday 7 December 2026'."""
-    day = local_day(value)
-    lang = choose_language(language)
-    weekday = _DAY_NAMES[lang][day.weekday()]
-    return f"{weekday} {day.day} {_MONTH_NAMES[lang][day.month - 1]} {day.year}"
-
-
-def format_datetime(value: datetime, language: str) -> str:
-    """'maandag 7 december 2026 om 14:05' in the policy's time zone."""
-    local = _as_local(value)
-    lang = choose_language(language)
-    return f"{format_date(local.date(), lang)} {_TIME_JOINER[lang]} {local:%H:%M}"
-
-
-def _as_local(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("naive datetime: pass an aware datetime (UTC or with a zone)")
-    return value.astimezone(local_zone())  # the policy's [calendar].timezone
 
 
 def message_id_for(kind: LetterKind, complaint_id: str, letter_key: str) -> str:
@@ -297,7 +208,7 @@ def render(kind: LetterKind, ctx: LetterContext, *, letter_key: str) -> Rendered
     the event that caused the letter): it makes the Message-ID deterministic and unique."""
     kind = LetterKind(kind)
     _check_required(kind, ctx)
-    language = choose_language(ctx.language)
+    language = words.language(ctx.language)
     template_name = f"{language}/{kind.value}"
     message_id = message_id_for(kind, ctx.complaint_id, letter_key)
     variables = _template_variables(ctx, language)
@@ -360,18 +271,18 @@ def _stated_dates(kind: LetterKind, ctx: LetterContext) -> dict[str, date]:
     for name in STATED_DATES[kind]:
         value = route_deadline if name == "external_route_deadline" else getattr(ctx, name)
         if value is not None:
-            stated[name] = local_day(value)
+            stated[name] = words.day_of(value)
     return stated
 
 
-def _template_variables(ctx: LetterContext, language: Language) -> dict[str, object]:
+def _template_variables(ctx: LetterContext, language: words.Lang) -> dict[str, object]:
     dates = {name: _maybe_date(getattr(ctx, name), language) for name in DATE_FIELDS}
     route = ctx.external_route
     return {
         "ctx": ctx,
         "language": language,
         "name": ctx.complainant_name.strip(),
-        "received_at": format_datetime(ctx.received_at, language),
+        "received_at": words.date_time(ctx.received_at, language),
         "route": route,
         "route_deadline": _maybe_date(route.deadline if route else None, language),
         "response_paragraphs": _paragraphs(ctx.response_text),
@@ -381,49 +292,8 @@ def _template_variables(ctx: LetterContext, language: Language) -> dict[str, obj
     }
 
 
-def policy_words(
-    event: ev.Event, policy: Policy, category: str | None, language: str
-) -> dict[str, object]:
-    """The context fields the policy words (never codes): the external body for the
-    complaint's category (a Wkkgz disputes body for care, else the ladder's), and for an
-    escalation its level's name and description and its cause; the answer's judgement."""
-    lang = choose_language(language)
-    body = policy.external_for(category)
-    fields: dict[str, object] = {
-        "external_route": None
-        if body is None
-        else ExternalRoute(
-            name=_say(lang, body.name, body.name_en),
-            url=body.url,
-            term_months=body.complainant_term_months,
-        )
-    }
-    match event:
-        case ev.Escalated():
-            level = policy.level(event.level)
-            name, about = (event.target, "") if level is None else (
-                _say(lang, level.name, level.name_en),
-                _say(lang, level.description, level.description_en),
-            )  # fmt: skip
-            fields |= {
-                "escalation_target": name,
-                "escalation_description": about or None,
-                "escalation_cause": event.reason,
-                # staff's own words for the complainant, never the reason's code
-                "escalation_reason": event.personal.text if event.personal else None,
-            }
-        case ev.Responded():
-            fields["resolution"] = event.resolution
-    return fields
-
-
-def _say(language: str, dutch: str, english: str) -> str:
-    """The policy's English words in an English letter, else (or when it has none) Dutch."""
-    return (english if language == "en" else "") or dutch
-
-
-def _maybe_date(value: date | None, language: Language) -> str | None:
-    return None if value is None else format_date(value, language)
+def _maybe_date(value: date | None, language: words.Lang) -> str | None:
+    return None if value is None else words.long_date(value, language)
 
 
 def _paragraphs(text: str | None) -> list[str]:

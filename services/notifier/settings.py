@@ -34,7 +34,7 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 from services.notifier.domain import Letterhead
-from services.notifier.letters import ExternalRoute
+from services.notifier.letter_words import ExternalRoute
 from services.notifier.senders import RelaySettings
 from shared.config.settings import HOST, Settings
 from shared.privacy import statuslink

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.reporting import charts, domain, workspace
 from services.reporting.http import COOKIE, Problem, source, staff_name, strict_query
+from shared.runtime import words
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -114,7 +115,7 @@ def dashboard_context(src: Any, t: dict[str, str]) -> dict[str, Any]:
         "worklist": work[:WORKLIST_MAX],
         "worklist_more": max(len(work) - WORKLIST_MAX, 0),
         "position": src.position,
-        "as_of": src.now.strftime("%Y-%m-%d %H:%M UTC"),
+        "as_of": words.short_date_time(src.now),
     }
 
 

@@ -31,8 +31,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.reporting import domain
 from services.reporting.http import COOKIE, staff_name
-from shared.config.policy import local_zone, policy_in_force
+from shared.config.policy import policy_in_force
 from shared.rules import awb, refusals
+from shared.runtime import words
 
 HERE = Path(__file__).parent / "templates" / "workspace"
 TEMPLATES = jinja2.Environment(
@@ -93,12 +94,10 @@ def _day(text: str | None, lang: str, deadline: bool = True) -> str:
     """A deadline instant (the first moment late) as its due day, in words; else a moment."""
     if not text:
         return "—"
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(local_zone())
-    t = TEXTS[lang]
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if deadline:
-        due = (moment - timedelta(microseconds=1)).date()
-        return f"{t['weekdays'][due.weekday()]} {due.day} {t['months'][due.month - 1]} {due.year}"
-    return moment.strftime("%Y-%m-%d %H:%M")
+        return words.long_date(moment - timedelta(microseconds=1), lang)
+    return words.short_date_time(moment)
 
 
 class Intake:

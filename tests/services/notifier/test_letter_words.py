@@ -11,7 +11,8 @@ from uuid import uuid4
 
 import pytest
 
-from services.notifier.letters import LetterContext, LetterKind, policy_words, render
+from services.notifier.letter_words import policy_words
+from services.notifier.letters import LetterContext, LetterKind, render
 from shared.config.policy_file import load_policy
 from shared.contract import events as ev
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import msgspec
@@ -19,11 +19,9 @@ from services.notifier.letters import (
     LetterContext,
     LetterContextError,
     LetterKind,
-    choose_language,
-    format_date,
-    format_datetime,
     render,
 )
+from shared.runtime import words
 
 COMPLAINT_ID = "0b6f3c1e-1d2a-4c55-9a4e-0d6f9f1e2a33"
 REVIEW_URL = f"http://127.0.0.1:8080/status/{COMPLAINT_ID}/0123456789abcdef/review"
@@ -195,23 +193,27 @@ def test_route_without_deadline_names_the_term() -> None:
 
 
 def test_language_is_chosen_from_the_complainant_with_dutch_as_fallback() -> None:
-    assert choose_language("en-GB") == "en"
-    assert choose_language("EN") == "en"
-    assert choose_language("de") == "nl"
-    assert choose_language(None) == "nl"
+    assert words.language("en-GB") == "en"
+    assert words.language("EN") == "en"
+    assert words.language("de") == "nl"
+    assert words.language(None) == "nl"
     assert render(LetterKind.CLOSURE, context("fr"), letter_key="1").language == "nl"
 
 
 def test_dates_are_written_out_in_the_language_and_in_amsterdam_time() -> None:
-    assert format_date(date(2026, 12, 7), "nl") == "maandag 7 december 2026"
-    assert format_date(date(2026, 12, 7), "en") == "Monday 7 December 2026"
+    assert words.long_date(date(2026, 12, 7), "nl") == "maandag 7 december 2026"
+    assert words.long_date(date(2026, 12, 7), "en") == "Monday 7 December 2026"
     # 23:30 UTC on New Year's Eve is already 1 January in Amsterdam.
     new_year = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
-    assert format_date(new_year, "nl") == "vrijdag 1 januari 2027"
+    assert words.long_date(new_year, "nl") == "vrijdag 1 januari 2027"
     summer = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
-    assert format_datetime(summer, "nl") == "woensdag 1 juli 2026 om 14:00"
+    assert words.date_time(summer, "nl") == "woensdag 1 juli 2026 om 14:00"
     with pytest.raises(ValueError):
-        format_datetime(datetime(2026, 7, 1, 12, 0), "nl")
+        words.date_time(datetime(2026, 7, 1, 12, 0), "nl")
+    assert words.long_date(None, "en") == "—"
+    assert words.period(timedelta(days=730), "nl") == "2 jaar"
+    assert words.period(timedelta(days=182), "en") == "26 weeks"
+    assert words.period(timedelta(days=1), "nl") == "1 dag"
 
 
 def test_template_version_is_stable_and_distinct_per_letter() -> None:
