@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4, uuid5
 
@@ -46,17 +46,12 @@ from shared.rules.terms import (
     resume_terms,
 )
 from shared.runtime import tracing
+from shared.runtime.clock import Clock, utcnow
 from shared.runtime.observability import COMPLAINTS_RECEIVED
 
 IDEMPOTENCY_BUCKET = "INTAKE_IDEMPOTENCY"
 REFERENCES_BUCKET = "INTAKE_REFERENCES"
 ID_NAMESPACE = UUID("5b0c3f8e-8f0e-4a3c-9d55-6b1f3c1e0a11")
-
-Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class IdempotencyConflict(Exception):

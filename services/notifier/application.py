@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr
 from enum import StrEnum
@@ -43,11 +43,11 @@ from shared.eventstore.mapper import unseal
 from shared.rules.complaint import Cause, Complaint, IllegalTransition
 from shared.rules.terms import current_terms
 from shared.runtime import tracing
+from shared.runtime.clock import Clock, utcnow
 
 log = logging.getLogger("klachten.notifier")
 
 ACTOR = "notifier"
-Clock = Callable[[], datetime]
 Sender = Callable[[EmailMessage, RelaySettings], Awaitable[SendReceipt]]
 
 
@@ -86,7 +86,7 @@ class LetterService:
         letterhead: domain.Letterhead,
         calendar: BusinessCalendar,
         *,
-        clock: Clock = lambda: datetime.now(UTC),
+        clock: Clock = utcnow,
         sender: Sender = send,
         outbox: Outbox | None = None,
         on_accepted: Callable[[], None] = lambda: None,

@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,6 @@ from services.reporting.http import (
     require_staff,
     source,
     strict_query,
-    utcnow,
 )
 from services.reporting.projections import open_view, position_problem, shrunk_check, start_runner
 from services.reporting.settings import ReportingSettings
@@ -40,15 +38,14 @@ from shared.contract import subjects
 from shared.eventstore.link import JetStreamLink
 from shared.runtime import apisecurity, tracing, webheaders
 from shared.runtime import observability as obs
+from shared.runtime.clock import Clock, utcnow
 from shared.runtime.logwatch import Check, LogWatch
 
 logger = logging.getLogger("klachten.reporting")
 REPORTS = ("summary", "response-times", "compliance", "escalations", "backlog", "worklist")
 
 
-def create_app(
-    settings: ReportingSettings | None = None, clock: Callable[[], datetime] = utcnow
-) -> FastAPI:
+def create_app(settings: ReportingSettings | None = None, clock: Clock = utcnow) -> FastAPI:
     settings = settings or ReportingSettings.from_env()
 
     @asynccontextmanager

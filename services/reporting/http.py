@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import Depends, Query, Request
@@ -146,7 +146,3 @@ def moment_or_seq(request: Request) -> tuple[int | None, datetime | None]:
     if as_of_seq is not None:
         return sequence(as_of_seq, request.app.state), None
     return None, None
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
 from uuid import UUID
 
 from eventsourcing.application import project_aggregate
@@ -25,15 +23,11 @@ from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import CONFLICT_RETRIES, ComplaintNotFound, ComplaintsApplication
 from shared.rules.complaint import AlreadyDone, Cause, Complaint
+from shared.runtime.clock import Clock, utcnow
 
 log = logging.getLogger("klachten.sla_monitor")
 
-Clock = Callable[[], datetime]
 PAGE = 1000
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Undecidable(Exception):
