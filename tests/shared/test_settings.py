@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import ast
+import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from shared.config.settings import Settings
+from shared.config.settings import Settings, env_name
 
 
 def test_defaults_are_the_embedded_ports() -> None:
@@ -41,3 +44,101 @@ def test_subclasses_get_their_fields_from_the_environment() -> None:
 def test_a_bad_value_names_the_variable() -> None:
     with pytest.raises(ValueError, match="KLACHTEN_INTAKE_PORT"):
         Settings.from_env({"KLACHTEN_INTAKE_PORT": "eighty"})
+
+
+# -- the operations reference names every variable the code reads ------------------------------
+
+ROOT = Path(__file__).parents[2]
+CODE = ("shared", "services", "klachten")
+VARIABLE = re.compile(r"KLACHTEN_[A-Z0-9_]*[A-Z0-9]")
+# Names in the code that are no setting of ours: why each is left out of the reference.
+NOT_SETTINGS = {
+    "KLACHTEN_KEYS": "the key store's KV bucket, a name in NATS",
+    "KLACHTEN_FOO_BAR": "the settings docstring's example of the naming rule",
+    # Set by `klachten up` for nats-server, which reads them in config/nats-server.conf:
+    "KLACHTEN_NATS_SERVER_NAME": "nats-server's own",
+    "KLACHTEN_NATS_STORE_DIR": "nats-server's own",
+    "KLACHTEN_NATS_RUN_DIR": "nats-server's own",
+    "KLACHTEN_NATS_LOG_FILE": "nats-server's own",
+    "KLACHTEN_NATS_ROUTES": "nats-server's own",
+    "KLACHTEN_NATS_HOST": "nats-server's own",
+}
+
+
+def settings_fields(source: str) -> set[str]:
+    """Variables of the settings classes in `source` (every class deriving from a `...Settings`),
+    read from the code so a module being moved or not imported still counts."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        bases = [getattr(b, "id", getattr(b, "attr", "")) for b in node.bases]
+        if not any(base.endswith("Settings") for base in bases):
+            continue
+        for item in node.body:
+            if (
+                isinstance(item, ast.AnnAssign)
+                and isinstance(item.target, ast.Name)
+                and not item.target.id.startswith("_")
+                and "ClassVar" not in ast.unparse(item.annotation)
+            ):
+                names.add(env_name(item.target.id))
+    return names
+
+
+def literal_names(source: str) -> set[str]:
+    """`KLACHTEN_*` strings in code (docstrings aside): names read, passed or set by hand."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return {
+        match
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if id(node) not in docstrings
+        for match in VARIABLE.findall(node.value)
+        if VARIABLE.fullmatch(node.value) or f"{match}=" in node.value or node.value == match
+    }
+
+
+def variables_read() -> set[str]:
+    names = {env_name(field.name) for field in dataclasses.fields(Settings)}
+    for folder in CODE:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            source = path.read_text(encoding="utf-8")
+            names |= settings_fields(source) | literal_names(source)
+    return names - set(NOT_SETTINGS)
+
+
+def reference_section() -> str:
+    text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    section = text.split("\n## Configuration reference\n", 1)[1]
+    return section.split("\n## ", 1)[0]
+
+
+def test_every_variable_the_code_reads_is_in_the_configuration_reference() -> None:
+    documented = set(re.findall(r"`(KLACHTEN_[A-Z0-9_]+)`", reference_section()))
+    read = variables_read()
+    assert "KLACHTEN_KEY_CACHE_SECONDS" in read and "KLACHTEN_DATA_DIR" in read
+    assert sorted(read - documented) == []
+
+
+def test_the_collector_finds_names_read_and_skips_docstrings() -> None:
+    source = (
+        '"""KLACHTEN_IN_A_DOCSTRING is prose."""\n'
+        'import os\nSECRET = "KLACHTEN_A"\nx = os.environ.get("KLACHTEN_B", "")\n'
+        'y = f"KLACHTEN_C_{1}"\nz = "KLACHTEN_D=none: nothing is sealed"\n'
+    )
+    assert literal_names(source) == {"KLACHTEN_A", "KLACHTEN_B", "KLACHTEN_D"}
+    classes = (
+        "class ServiceSettings(Settings):\n    nats_user: ClassVar[str] = 'x'\n"
+        "    port: int = 1\n    _cache: int = 0\n"
+        "class Other:\n    size: int = 2\n"
+    )
+    assert settings_fields(classes) == {"KLACHTEN_PORT"}
