@@ -94,7 +94,7 @@ class SlaApplication(ComplaintsApplication):
         while True:
             req = {"seq": seq, "next_by_subj": pattern, "batch": PAGE}
             page = link.run(link.direct_batch(subjects.COMPLAINTS_STREAM, req))
-            out += [UUID(m.subject.split(".")[1]) for m in page]
+            out += [cid for m in page if (cid := subjects.complaint_of(m.subject)) is not None]
             if len(page) < PAGE:
                 return out
             seq = page[-1].seq + 1

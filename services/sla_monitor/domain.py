@@ -15,6 +15,7 @@ import msgspec
 from shared.config.calendar import BusinessCalendar
 from shared.config.policy_file import Policy
 from shared.contract import events as ev
+from shared.contract import subjects
 from shared.rules.clocks import clock_state
 from shared.rules.deadlines import (
     Breach,
@@ -98,10 +99,7 @@ def breach_event_id(breach_id: str) -> UUID:
 
 def complaint_id_of_subject(subject: str) -> UUID:
     """`complaints.<id>.<version>.<type>` or `timers.fired.<id>.<timer>` → the complaint id."""
-    parts = subject.split(".")
-    if len(parts) != 4 or parts[0] not in ("complaints", "timers"):
-        raise SlaInputError(f"not a complaint or timer subject: {subject}")
-    try:
-        return UUID(parts[1] if parts[0] == "complaints" else parts[2])
-    except ValueError as error:
-        raise SlaInputError(f"no complaint id in {subject}") from error
+    complaint_id = subjects.complaint_of(subject)
+    if complaint_id is None:
+        raise SlaInputError(f"no complaint id in {subject}")
+    return complaint_id

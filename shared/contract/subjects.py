@@ -1,4 +1,5 @@
-"""Every stream and subject name of klachten. No subject strings anywhere else.
+"""Every stream and subject name of klachten, and the one place that reads a subject back.
+No subject strings and no ``subject.split(".")`` anywhere else.
 
 Event subjects are ``complaints.<complaint_id>.<version>.<event_type>`` so analysts can
 filter by type (``complaints.*.*.escalated``) or by complaint (``complaints.<id>.>``).
@@ -6,6 +7,7 @@ filter by type (``complaints.*.*.escalated``) or by complaint (``complaints.<id>
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 COMPLAINTS_STREAM = "COMPLAINTS"
@@ -63,3 +65,88 @@ def deadletter_subject(consumer: str) -> str:
 def reference_counter_subject(year: int) -> str:
     """Atomic counter of complaint references of one year (never reused, no gaps by races)."""
     return f"counters.references.{year}"
+
+
+# --- reading subjects back ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EventSubject:
+    """``<prefix>.<complaint_id>.<version>.<event_type>`` in its parts. The id is the token as
+    stored (a canonical UUID for every event klachten writes; a message that lies may differ)."""
+
+    complaint_id: str
+    version: int
+    event_type: str
+    prefix: str = "complaints"
+
+    @property
+    def complaint_uuid(self) -> UUID | None:
+        return _uuid(self.complaint_id)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}.{self.complaint_id}.{self.version}.{self.event_type}"
+
+
+@dataclass(frozen=True, slots=True)
+class TimerSubject:
+    """``timers.<kind>.<complaint_id>.<clock>``; kind is ``schedule`` or ``fired``."""
+
+    kind: str
+    complaint_id: UUID
+    clock: str
+
+
+def parse_event_subject(subject: str, prefix: str = "complaints") -> EventSubject | None:
+    """The parts of an event subject (``prefix`` is ``snapshots`` for snapshots); None for any
+    other shape: not four tokens, another prefix, or a version not written as we write it."""
+    parts = subject.split(".")
+    if len(parts) != 4 or parts[0] != prefix:
+        return None
+    _, complaint_id, version, event_type = parts
+    if not (version.isascii() and version.isdigit()) or str(int(version)) != version:
+        return None
+    return EventSubject(complaint_id, int(version), event_type, prefix)
+
+
+def claimed_complaint(subject: str) -> str:
+    """The token after ``complaints.`` whatever the rest looks like: the complaint a malformed
+    event subject claims to be about ("" for none)."""
+    prefix, _, rest = subject.partition(".")
+    return rest.partition(".")[0] if prefix == "complaints" else ""
+
+
+def claimed_type(subject: str) -> str:
+    """The last token: an event subject's event type, and what a malformed one claims."""
+    return subject.rpartition(".")[2]
+
+
+def parse_timer_subject(subject: str) -> TimerSubject | None:
+    """The parts of a timer's schedule or fired subject; None for any other shape."""
+    parts = subject.split(".")
+    if len(parts) != 4 or parts[0] != "timers" or parts[1] not in ("schedule", "fired"):
+        return None
+    complaint_id = _uuid(parts[2])
+    return None if complaint_id is None else TimerSubject(parts[1], complaint_id, parts[3])
+
+
+def complaint_of(subject: str) -> UUID | None:
+    """The complaint an event or timer subject is about; None for every other subject."""
+    event = parse_event_subject(subject)
+    if event is not None:
+        return event.complaint_uuid
+    timer = parse_timer_subject(subject)
+    return None if timer is None else timer.complaint_id
+
+
+def subject_pattern(subject: str) -> str:
+    """The subject with ids and numbers as ``*`` (``complaints.*.*.submitted``): a label of
+    bounded cardinality for metrics."""
+    return ".".join("*" if _uuid(p) or p.isdigit() else p for p in subject.split("."))
+
+
+def _uuid(token: str) -> UUID | None:
+    try:
+        return UUID(token)
+    except ValueError:
+        return None

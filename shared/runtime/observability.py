@@ -35,6 +35,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, gen
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from shared.config.permissions import mask
+from shared.contract import subjects
 from shared.privacy import statuslink
 from shared.runtime import tracing
 from shared.runtime.logwatch import LogWatch
@@ -97,18 +98,7 @@ def prometheus_middleware(app_name: str) -> list[Any]:
     ]
 
 
-def subject_pattern(subject: str) -> str:
-    """``complaints.<id>.<version>.submitted`` → ``complaints.*.*.submitted`` (ids, numbers)."""
-    parts = subject.split(".")
-    return ".".join("*" if _is_id(p) or p.isdigit() else p for p in parts)
-
-
-def _is_id(token: str) -> bool:
-    try:
-        UUID(token)
-    except ValueError:
-        return False
-    return True
+subject_pattern = subjects.subject_pattern  # metric labels: ``complaints.*.*.submitted``
 
 
 # --- health for faststream services (AsgiFastStream routes) ------------------------------------
@@ -338,14 +328,8 @@ def bound(
 
 def complaint_of(subject: str) -> str | None:
     """The complaint id in ``complaints.<id>.…`` or ``timers.<kind>.<id>.…``."""
-    parts = subject.split(".")
-    candidates = parts[1:2] if parts[0] == "complaints" else parts[2:3]
-    for token in candidates:
-        try:
-            return str(UUID(token))
-        except ValueError:
-            return None
-    return None
+    complaint_id = subjects.complaint_of(subject)
+    return None if complaint_id is None else str(complaint_id)
 
 
 # --- traces --------------------------------------------------------------------------------
