@@ -1,14 +1,16 @@
 """Wiring of the notifier: one durable JetStream pull consumer ("notifier") on the complaint
-events that need a letter, shared by every instance (shared/runtime/consumer.py runs it). Done →
-ack; a relay that is down → the letter waits in process (RelayGate: released as soon as the relay
-answers); other transient trouble → nack with delay (held on the last delivery); hopeless or a
-letter that cannot be built → DEADLETTER at once, then term. `create_app(settings)` builds the app
-(with /health/live, /health/ready and /metrics for `python -m services.notifier`)."""
+events that need a letter, shared by every instance (shared/runtime/consumer.py runs it), whose
+handler `send_letter` hands each event to the use case (application.py). Done → ack; a relay
+that is down → the letter waits in process (RelayGate: released as soon as the relay answers);
+other transient trouble → nack with delay (held on the last delivery); hopeless or a letter
+that cannot be built → DEADLETTER at once, then term. `bootstrap(settings, **overrides)` builds
+it all (with /health/live, /health/ready and /metrics for `python -m services.notifier`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from email.utils import parseaddr
 
 import nats.errors
@@ -16,39 +18,74 @@ from eventsourcing.persistence import OperationalError
 from faststream.asgi import AsgiFastStream
 from faststream.nats import NatsBroker
 
-from services.notifier import domain
-from services.notifier.application import LetterService, MailSettings, NotifierApplication
+from services.notifier.application import (
+    LetterService,
+    MailSettings,
+    NotifierApplication,
+    Sender,
+)
+from services.notifier.domain import LetterOutcome, Unbuildable
 from services.notifier.mailsink import MailSink
 from services.notifier.outbox import KvOutbox
-from services.notifier.senders import RelayGate, TransientSendError, relay_answers
+from services.notifier.senders import RelayGate, TransientSendError, relay_answers, send
 from services.notifier.settings import CONSUMER_NAME, NotifierSettings
-from shared.config.calendar import business_calendar
 from shared.config.policy import reload_on_sighup
 from shared.contract import subjects
 from shared.eventstore.link import Unavailable, broker_connect
 from shared.runtime import observability as obs
-from shared.runtime.consumer import Failure, Hold, PullConsumer, RetryPolicy, Verdict
+from shared.runtime.clock import Clock, utcnow
+from shared.runtime.consumer import PullConsumer, RetryPolicy, Verdict, judge
 from shared.runtime.logwatch import broker_watch
 
 log = logging.getLogger("klachten.notifier")
 
 LETTER_EVENTS = ("submitted", "responded", "escalated", "extended", "closed", "reaction_received")
-CALENDAR_VERSION = "NL"
-TRANSIENT = (TransientSendError, Unavailable, OperationalError, nats.errors.Error, OSError)
+TRANSIENT = (Unavailable, OperationalError, nats.errors.Error, OSError)
 
 
 def verdict(error: Exception, delivered: int, policy: RetryPolicy) -> Verdict:
-    if isinstance(error, TransientSendError):
-        # The relay: the letter waits here, on the documented schedule, and goes as soon as
-        # the relay answers again (a nak delay cannot be cut short).
-        return Hold(policy.delay(delivered))
-    if isinstance(error, domain.Undeliverable):
-        return policy.verdict("undeliverable", error.reason, delivered, error.attempts)
-    failure: Failure = "transient" if isinstance(error, TRANSIENT) else "unexpected"
-    return policy.verdict(failure, f"{type(error).__name__}: {error}", delivered)
+    """A relay that is down holds the letter here, on the retry schedule, and lets it go as
+    soon as the relay answers again (a nak delay cannot be cut short)."""
+    return judge(error, delivered, policy, transient=TRANSIENT, hold=(TransientSendError,))
 
 
-def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> AsgiFastStream:
+async def send_letter(letters: LetterService, subject: str, body: bytes) -> str:
+    """One delivered event: the letter it obliges, sent and recorded; counted by outcome."""
+    event_type = subject.rsplit(".", 1)[-1]
+    try:
+        outcome = await letters.handle(subject, body)
+    except Unbuildable as error:
+        obs.NOTIFIER_OUTCOMES.labels(event_type, "unbuildable").inc()
+        log.error("ALERT: no letter can be built for %s: %s", subject, error.reason)
+        raise
+    obs.NOTIFIER_OUTCOMES.labels(event_type, str(outcome)).inc()
+    if outcome is LetterOutcome.SENT:
+        obs.LETTERS_SENT.labels(event_type).inc()
+    return outcome
+
+
+@dataclass
+class _Running:
+    """What startup creates (the application connects to NATS: in a thread) and shutdown
+    closes."""
+
+    app: NotifierApplication | None = None
+    letters: LetterService | None = None
+
+    def service(self) -> LetterService:
+        assert self.letters is not None, "startup() first"
+        return self.letters
+
+
+def bootstrap(
+    settings: NotifierSettings,
+    *,
+    with_mailsink: bool = False,
+    clock: Clock = utcnow,
+    sender: Sender = send,
+) -> AsgiFastStream:
+    """The notifier's object graph; nothing below reads the environment. Overrides for tests:
+    the embedded mail sink, the clock, the SMTP sender."""
     broker = NatsBroker(
         **broker_connect(settings.nats_url),
         max_reconnect_attempts=-1,
@@ -56,8 +93,6 @@ def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> As
         middlewares=obs.prometheus_middleware("notifier"),
     )
     sink = MailSink(settings.maildir, port=settings.mailsink_port) if with_mailsink else None
-    app: NotifierApplication | None = None
-    letters: LetterService | None = None
     mail = MailSettings(relay=settings.relay, mail_from=settings.mail_from)
     sender_address = parseaddr(settings.mail_from)[1]
     gate = RelayGate(
@@ -65,24 +100,7 @@ def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> As
         settings.smtp_relay_probe_interval,
         settings.notifier_retry_cap,
     )
-
-    async def send_letter(subject: str, body: bytes) -> str:
-        assert letters is not None, "startup() first"
-        event_type = subject.rsplit(".", 1)[-1]
-        try:
-            outcome = await letters.handle(subject, body)
-        except domain.Unbuildable as error:
-            obs.NOTIFIER_OUTCOMES.labels(event_type, "unbuildable").inc()
-            log.error("ALERT: no letter can be built for %s: %s", subject, error.reason)
-            raise
-        obs.NOTIFIER_OUTCOMES.labels(event_type, str(outcome)).inc()
-        if outcome == "sent":
-            obs.LETTERS_SENT.labels(event_type).inc()
-        return outcome
-
-    policy = RetryPolicy(
-        settings.notifier_max_deliver, settings.notifier_retry_base, settings.notifier_retry_cap
-    )
+    run = _Running()
     consumer = PullConsumer(
         broker,
         service="notifier",
@@ -90,24 +108,25 @@ def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> As
         stream=subjects.COMPLAINTS_STREAM,
         filter_subjects=[subjects.events_of_type(t) for t in LETTER_EVENTS],
         description="Sends and records the letters complaint events oblige us to send",
-        policy=policy,
+        policy=RetryPolicy(
+            settings.notifier_max_deliver, settings.notifier_retry_base, settings.notifier_retry_cap
+        ),
         ack_wait=settings.notifier_ack_wait,
-        handle=send_letter,
+        handle=lambda subject, body: send_letter(run.service(), subject, body),
         judge=verdict,
         log=log,
-        wait=lambda delay: gate.wait(delay),
+        wait=gate.wait,
     )
     consumer.subscribe(settings.notifier_workers, settings.notifier_fetch_timeout, advisory=True)
     watch = broker_watch("notifier", broker, settings, [consumer])
 
     def start() -> None:
-        nonlocal app, letters
-        app = NotifierApplication(env={"NATS_URL": settings.nats_url})
-        calendar = business_calendar(CALENDAR_VERSION)
+        run.app = NotifierApplication(env={"NATS_URL": settings.nats_url})
         outbox = KvOutbox(lambda: broker.config.connection_state.stream)
-        letters = LetterService(
-            app, mail, settings.letterhead, calendar, outbox=outbox, on_accepted=gate.accepted
-        )
+        run.letters = LetterService(
+            run.app, mail, settings.letterhead,
+            clock=clock, sender=sender, outbox=outbox, on_accepted=gate.accepted,
+        )  # fmt: skip
 
     async def startup() -> None:
         if sink is not None:
@@ -120,15 +139,18 @@ def create_app(settings: NotifierSettings, *, with_mailsink: bool = False) -> As
 
     async def shutdown() -> None:
         await watch.stop()
-        if app is not None:
-            await asyncio.to_thread(app.close)
+        if run.app is not None:
+            await asyncio.to_thread(run.app.close)
         if sink is not None:
             await sink.stop()
 
     return AsgiFastStream(
         broker,
-        asgi_routes=obs.health_routes(broker, lambda: letters is not None, watch),
+        asgi_routes=obs.health_routes(broker, lambda: run.letters is not None, watch),
         on_startup=[startup],
         after_startup=[watch_log],
         after_shutdown=[shutdown],
     )
+
+
+create_app = bootstrap  # the former name, until every caller says bootstrap

@@ -1,22 +1,27 @@
-"""Pure decisions of the notifier: which letter an event needs and what it says (what to do
-when a delivery fails is shared/runtime/consumer.py's RetryPolicy). No faststream, nats, SMTP or
-clock here: time is an argument."""
+"""Pure decisions of the notifier: whether a delivered event is what it claims, which letter it
+obliges us to send, what that letter says, and how its sending is recorded (`letter_to_send`
+decides it all; application.py does the reading, sending and appending around it). No
+faststream, nats, SMTP or clock here: the policy and time are arguments. A message that can
+never lead to a letter raises `Hopeless` (shared/runtime/verdicts.py), or a kind of it."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
+from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from services.notifier.letter_words import ExternalRoute, policy_words
-from services.notifier.letters import LetterContext, LetterKind, RefusedFile, RenderedLetter
-from shared.config.calendar import BusinessCalendar
-from shared.config.policy import policy_in_force
+import msgspec
+
+from services.notifier.letter_context import Letterhead, letter_context, reply_to
+from services.notifier.letters import LetterKind, RenderedLetter, render
 from shared.contract import events as ev
 from shared.contract import subjects
-from shared.privacy import replyaddress, statuslink
-from shared.rules.complaint import Complaint
+from shared.rules.calendar import BusinessCalendar
+from shared.rules.complaint import Cause, Complaint, IllegalTransition
+from shared.rules.policy import Policy
+from shared.rules.terms import current_terms
+from shared.runtime.verdicts import Hopeless
 
 LETTER_OF_EVENT: dict[type[ev.Event], LetterKind] = {
     ev.Submitted: LetterKind.ACKNOWLEDGEMENT,
@@ -29,23 +34,21 @@ LETTER_OF_EVENT: dict[type[ev.Event], LetterKind] = {
 }
 
 
+ACTOR = "notifier"
 VISIBILITY_ATTEMPTS = 5
 
 
-class Undeliverable(Exception):
-    """This delivery can never lead to a letter: dead-letter it with `reason`.
+class LetterOutcome(StrEnum):
+    """How one delivered event ended for the notifier (counted per event type in metrics)."""
 
-    `attempts` is how many deliveries it gets first: 1 for garbage, more where the cause may be
-    a replica that has not caught up yet (a complaint we cannot see yet).
-    """
-
-    def __init__(self, reason: str, attempts: int = 1) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.attempts = attempts
+    SENT = "sent"
+    RECORDED = "recorded"  # accepted by the relay before; only the record step was left
+    ALREADY_RECORDED = "already_recorded"
+    NOT_NEEDED = "not_needed"
+    ERASED = "erased"
 
 
-class NotYetVisible(Undeliverable):
+class NotYetVisible(Hopeless):
     """The complaint as read does not hold the delivered event (yet): a replica catching up
     gets a few deliveries; with leader reads it is a message the log's recorder never wrote."""
 
@@ -53,7 +56,7 @@ class NotYetVisible(Undeliverable):
         super().__init__(reason, attempts=VISIBILITY_ATTEMPTS)
 
 
-class Unbuildable(Undeliverable):
+class Unbuildable(Hopeless):
     """The letter cannot be built from what the log holds (a bug or an old event no template
     fits): rebuilding it gives the same result, so it is dead-lettered at once, with an alert."""
 
@@ -88,7 +91,7 @@ def check_subject(subject: str, event: ev.Event) -> None:
     expected = subjects.event_subject(event.complaint_id, event.version, token)
     if subject != expected:
         body = expected.removeprefix("complaints.")
-        raise Undeliverable(f"subject {subject} does not match the body ({body})")
+        raise Hopeless(f"subject {subject} does not match the body ({body})")
 
 
 def check_visible(event: ev.Event, complaint_version: int | None) -> None:
@@ -102,140 +105,113 @@ def check_visible(event: ev.Event, complaint_version: int | None) -> None:
         )
 
 
+def decode(subject: str, data: bytes) -> ev.Event:
+    """The delivered event, if it is one and it is the event its subject says."""
+    try:
+        event = ev.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        raise Hopeless(f"undecodable event: {error}") from error
+    check_subject(subject, event)
+    return event
+
+
 @dataclass(frozen=True)
-class Letterhead:
-    """What the organisation says about itself in every letter."""
+class Letter:
+    """A letter to send: what it says, to whom, and what its record must carry."""
 
-    organisation_name: str
-    route: ExternalRoute | None = None
-    # e.g. "http://127.0.0.1:8080/status/{complaint_id}/{token}" (the private link of
-    # shared/privacy/statuslink.py) or ".../status?reference={reference}" (the lookup form).
-    status_url_template: str = ""
-    status_link_secret: bytes = b""
-    # "<public url>/status/<id>/<token>/review" is the review link; replies go to the
-    # per-complaint address <reply_mailbox>+<tag>@<mail_domain> (shared/privacy/replyaddress.py).
-    public_url: str = "http://127.0.0.1:8080"
-    reply_mailbox: str = "klachten"
-    mail_domain: str = "klachten.local"
-    attachment_max_mb: int = 10
+    rendered: RenderedLetter
+    complainant_name: str
+    reply_to: str
+    deadlines: ev.Terms | None  # the dates an acknowledgement records; None for other letters
 
 
-def reply_to(letterhead: Letterhead, complaint_id: UUID) -> str:
-    return replyaddress.reply_address(
-        letterhead.status_link_secret, complaint_id, letterhead.reply_mailbox,
-        letterhead.mail_domain,
-    )  # fmt: skip
+def letter_to_send(
+    event: ev.Event,
+    complaint: Complaint | None,
+    submitted: ev.Submitted | None,
+    policy: Policy,
+    calendar: BusinessCalendar,
+    letterhead: Letterhead,
+) -> Letter | LetterOutcome:
+    """The letter `event` obliges us to send now, or why none goes: not needed, personal data
+    erased, or sent and recorded already. `complaint` and `submitted` are as read after the
+    event was delivered (None: not visible). Building a letter gives the same result every
+    time, so a letter that cannot be built is `Unbuildable` (dead-lettered at once)."""
+    check_visible(event, complaint.version if complaint else None)
+    assert complaint is not None
+    kind = letter_for(event, complaint)
+    if kind is None:
+        return LetterOutcome.NOT_NEEDED
+    if submitted is None:
+        raise Hopeless(f"complaint {event.complaint_id} has no submission event")
+    try:
+        letter = _build(kind, event, submitted, complaint, policy, calendar, letterhead)
+    except OSError:
+        raise  # reading a template file: not the letter's fault
+    except Exception as error:
+        raise Unbuildable(
+            f"cannot build the {kind} letter: {type(error).__name__}: {error}"
+        ) from error
+    if letter is None:
+        return LetterOutcome.ERASED
+    if letter.rendered.message_id in complaint.letters:
+        return LetterOutcome.ALREADY_RECORDED
+    return letter
 
 
-def own_url(letterhead: Letterhead, event: ev.Event) -> str:
-    """The private status link, issued on the day of the event the letter answers (so a letter
-    rendered again says the same link)."""
-    path = statuslink.status_path(
-        letterhead.status_link_secret, event.complaint_id, event.occurred_at
-    )
-    return f"{letterhead.public_url.rstrip('/')}{path}"
-
-
-def letter_context(
+def _build(
     kind: LetterKind,
     event: ev.Event,
     submitted: ev.Submitted,
     complaint: Complaint,
-    terms: ev.Terms,
+    policy: Policy,
     calendar: BusinessCalendar,
     letterhead: Letterhead,
-) -> LetterContext | None:
-    """What the letter may say, or None when the personal data needed was erased. `terms` are
-    the dates recorded up to `event` (shared/rules/terms.py `current_terms`): a letter reads
-    them, it never computes one. A complaint registered after its internal dates had passed
-    (a late paper letter) is promised only the statutory date, never a day already past."""
-    if submitted.personal is None or (_needs_text(kind) and _text(event) is None):
+) -> Letter | None:
+    # The dates recorded up to this event; the acknowledgement copies them into the log.
+    terms = current_terms(complaint.facts[: event.version], policy, calendar)  # type: ignore[attr-defined]
+    ctx = letter_context(kind, event, submitted, complaint, terms, calendar, letterhead, policy)
+    if ctx is None:
         return None
-    personal = submitted.personal
-    respond_by = None if terms.registered_late else terms.respond_by
-    fields: dict[str, object] = {
-        "complaint_id": str(submitted.complaint_id),
-        "reference": submitted.reference,
-        "language": submitted.language,
-        "complainant_name": clean_line(personal.complainant.name),
-        "complainant_email": personal.complainant.email,
-        "subject": clean_line(personal.subject),
-        "received_at": submitted.received_at,
-        "organisation_name": letterhead.organisation_name,
-        "respond_by": _day(respond_by, calendar),
-        "statutory_by": _day(terms.statutory_by, calendar),
-        "external_route": letterhead.route,
-        "status_url": own_url(letterhead, event)
-        if kind is LetterKind.STATUS_LINK
-        else _status_url(letterhead, submitted, event),
-        "review_url": own_url(letterhead, event) + "/review",
-        "refused_files": [
-            RefusedFile(
-                filename=clean_line(f.filename) or "?",
-                reason=f.reason,
-                max_mb=letterhead.attachment_max_mb,
-            )
-            for f in personal.refused_attachments
-        ],
-    }
-    fields.update(_event_fields(event, calendar))
-    # Words from the policy in force, never codes: ladder, judgement, the category's body.
-    policy = policy_in_force()[0]
-    fields.update(policy_words(event, policy, submitted.category, submitted.language))
-    return LetterContext(**fields)  # type: ignore[arg-type]
-
-
-def _needs_text(kind: LetterKind) -> bool:
-    return kind in (LetterKind.RESPONSE, LetterKind.EXTENSION_NOTICE)
-
-
-def _text(event: ev.Event) -> str | None:
-    return getattr(getattr(event, "personal", None), "text", None)
-
-
-def _event_fields(event: ev.Event, calendar: BusinessCalendar) -> dict[str, object]:
-    text = _text(event)
-    match event:
-        case ev.Responded():
-            return {"response_text": text}
-        case ev.Extended():
-            return {
-                "statutory_by": _day(event.previous_statutory_by, calendar),
-                "extension_weeks": event.weeks,
-                "extension_reason": text,
-                "new_statutory_by": _day(
-                    event.terms.statutory_by if event.terms else event.statutory_by, calendar
-                ),
-            }
-        case ev.Escalated():
-            return {
-                "escalation_level": event.level,
-                "escalation_target": event.target,
-                "escalation_reason": text or event.reason,
-                "escalation_respond_by": _day(
-                    event.terms.respond_by if event.terms else event.respond_by, calendar
-                ),
-            }
-        case ev.Closed():
-            return {"closure_reason": text}
-    return {}
-
-
-def _day(deadline: datetime | None, calendar: BusinessCalendar) -> date | None:
-    # A deadline is the first instant late (local midnight after the due day): letters state
-    # the due day itself, never the day the deadline instant falls on.
-    return None if deadline is None else calendar.due_date(deadline)
-
-
-def _status_url(letterhead: Letterhead, submitted: ev.Submitted, event: ev.Event) -> str | None:
-    template = letterhead.status_url_template
-    if not template or ("{token}" in template and not letterhead.status_link_secret):
-        return None
-    secret = letterhead.status_link_secret
-    token = statuslink.link_token(secret, submitted.complaint_id, event.occurred_at)
-    return template.format(
-        reference=submitted.reference, complaint_id=submitted.complaint_id, token=token
+    return Letter(
+        rendered=render(kind, ctx, letter_key=letter_key(event)),
+        complainant_name=ctx.complainant_name,
+        reply_to=reply_to(letterhead, event.complaint_id),
+        deadlines=terms if kind is LetterKind.ACKNOWLEDGEMENT else None,
     )
+
+
+def record_sent(
+    complaint: Complaint, event: ev.Event, letter: Letter, sent_at: datetime, now: datetime
+) -> None:
+    """Record on `complaint` that `letter`, which `event` obliged, was accepted by the relay at
+    `sent_at`: an acknowledgement records the dates it stated; any other letter, or one that
+    crossed a closure on its way, is recorded as a letter."""
+    record = letter_record(letter.rendered, sent_at)
+    cause = Cause(
+        actor=ACTOR,
+        correlation_id=event.complaint_id,
+        causation_id=event.event_id,
+        event_id=record_event_id(letter.rendered.message_id),
+    )
+    terms = letter.deadlines
+    if terms is not None:
+        try:
+            complaint.acknowledge(
+                letter=record,
+                acknowledge_by=terms.acknowledge_by,
+                respond_by=terms.respond_by or terms.statutory_by,
+                statutory_by=terms.statutory_by,
+                terms=terms,
+                now=now,
+                cause=cause,
+            )
+            return
+        except IllegalTransition:
+            # Closed while the letter was on its way: it was sent, so it is still recorded,
+            # as a letter rather than as an acknowledgement.
+            pass
+    complaint.record_letter(letter=record, cause_event_id=event.event_id, now=now, cause=cause)
 
 
 def letter_record(rendered: RenderedLetter, sent_at: datetime) -> ev.LetterRecord:
@@ -253,16 +229,3 @@ def letter_record(rendered: RenderedLetter, sent_at: datetime) -> ev.LetterRecor
 def record_event_id(message_id: str) -> UUID:
     """Deterministic id of the event recording a letter, so JetStream's dedupe sees doubles."""
     return uuid5(NAMESPACE_URL, f"klachten:letter:{message_id}")
-
-
-def clean_line(text: str) -> str:
-    """One readable line for a mail header or a letter, whatever an old event holds: control
-    characters and line breaks become spaces, format characters (bidi overrides, zero-width)
-    go. Intake refuses them in new complaints; events from before that still carry them."""
-    kept = []
-    for char in text:
-        category = unicodedata.category(char)
-        if category == "Cf":
-            continue
-        kept.append(" " if category in ("Cc", "Zl", "Zp") else char)
-    return " ".join("".join(kept).split())

@@ -17,12 +17,13 @@ import weakref
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 
 import aiosmtplib
 import msgspec
 
-from services.notifier.domain import clean_line
+from services.notifier.domain import Letter, Unbuildable
+from services.notifier.letter_context import clean_line
 from services.notifier.letters import RenderedLetter
 
 
@@ -97,6 +98,24 @@ def build_message(
     # After set_content(): it drops every Content-* header set before it.
     message["Content-Language"] = rendered.language
     return message
+
+
+def compose(letter: Letter, mail_from: str, date: datetime) -> EmailMessage:
+    """The e-mail that carries `letter`, dated `date` (the same on every attempt: outbox.py).
+    A letter no message can carry fails the same way every time: `Unbuildable`."""
+    try:
+        return build_message(
+            letter.rendered,
+            mail_from,
+            formataddr((letter.complainant_name, letter.rendered.recipient)),
+            date=date,
+            reply_to=letter.reply_to,
+        )
+    except Exception as error:
+        kind = letter.rendered.kind
+        raise Unbuildable(
+            f"cannot build the {kind} letter: {type(error).__name__}: {error}"
+        ) from error
 
 
 async def send(message: EmailMessage, relay: RelaySettings) -> SendReceipt:

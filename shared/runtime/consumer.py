@@ -1,8 +1,8 @@
 """Durable JetStream pull consumers with explicit acks, as the notifier and the SLA monitor run
 them. A service says which subjects, which handler (subject, body → outcome) and which verdict
-on an error; every delivery then ends in ack, nack with delay, hold-and-retry in process, or
-dead letter (shared/contract/deadletters.py) + term, inside its `obs.handling` span, with
-heartbeats."""
+on an error (shared/runtime/verdicts.py `judge`); every delivery then ends in ack, nack with
+delay, hold-and-retry in process, or dead letter (shared/contract/deadletters.py) + term,
+inside its `obs.handling` span, with heartbeats."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
 
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
@@ -25,64 +24,32 @@ from shared.contract import deadletters, subjects
 from shared.eventstore.link import pull_inbox
 from shared.runtime import observability as obs
 from shared.runtime.logwatch import beyond_end
+from shared.runtime.verdicts import (
+    DeadLetter,
+    Failure,
+    Hold,
+    Hopeless,
+    Retry,
+    RetryPolicy,
+    Verdict,
+    judge,
+)
+
+# What to do with a delivery that failed is shared/runtime/verdicts.py's (pure, so a domain
+# module can raise Hopeless); the names are re-exported for the services that run consumers.
+__all__ = [
+    "DeadLetter",
+    "Failure",
+    "Hold",
+    "Hopeless",
+    "PullConsumer",
+    "Retry",
+    "RetryPolicy",
+    "Verdict",
+    "judge",
+]
 
 MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{stream}.{consumer}"
-
-# --- what to do with a delivery that failed --------------------------------------------------
-
-Failure = Literal["transient", "undeliverable", "unexpected"]
-
-
-@dataclass(frozen=True)
-class Retry:
-    delay: float
-
-
-@dataclass(frozen=True)
-class Hold:
-    """Keep the message and retry in process after `delay` (heartbeats keep it ours): on the
-    last delivery with a transient cause, because an outage must never dead-letter a letter or
-    a deadline and the server will not deliver it again; or whenever a service would rather
-    wait itself (the notifier for its relay: `PullConsumer.wait` can end the wait early)."""
-
-    delay: float
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    reason: str
-
-
-Verdict = Retry | Hold | DeadLetter
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_deliver: int = 20
-    base: float = 1.0
-    cap: float = 300.0
-
-    def delay(self, attempt: int) -> float:
-        """Exponential backoff: base, 2·base, 4·base, ... capped."""
-        return min(self.cap, self.base * 2 ** max(0, attempt - 1))
-
-    def backoff(self, ack_wait: float, steps: int = 5) -> list[float]:
-        """Server-side redelivery delays after an ack timeout (a crashed or hung handler)."""
-        steps = max(1, min(steps, self.max_deliver - 1))
-        return [max(ack_wait, min(self.cap, ack_wait * 2**i)) for i in range(steps)]
-
-    def verdict(
-        self, failure: Failure, reason: str, num_delivered: int, attempts: int = 1
-    ) -> Verdict:
-        last = num_delivered >= self.max_deliver
-        if failure == "transient":
-            return Hold(self.delay(num_delivered)) if last else Retry(self.delay(num_delivered))
-        if failure == "undeliverable" and num_delivered >= attempts:
-            return DeadLetter(reason)
-        if last:
-            return DeadLetter(f"retries exhausted after {num_delivered} deliveries: {reason}")
-        return Retry(self.delay(num_delivered))
-
 
 # --- the runtime -----------------------------------------------------------------------------
 

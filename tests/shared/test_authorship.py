@@ -124,7 +124,7 @@ def test_a_closure_forged_by_the_notifier_on_an_acknowledged_subject_is_refused(
     loaded = intake.complaint(complaint.id)  # intake's mapper: skipped, with the reason kept
     assert loaded.status == "submitted" and loaded.version == 2
     assert "acknowledged" in loaded.unreadable[seq]
-    with pytest.raises(notifier_domain.Undeliverable):
+    with pytest.raises(notifier_domain.Hopeless):
         notifier_domain.check_subject(subject, ev.decode(stored.data))
     item = reporting_log.item_of(stored)
     assert item is not None and isinstance(item[1], Undecodable), item

@@ -8,7 +8,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from services.notifier import domain
-from services.notifier.domain import Letterhead
+from services.notifier import letter_context as context
+from services.notifier.letter_context import Letterhead
 from services.notifier.letters import LetterKind, render
 from services.notifier.settings import NotifierSettings
 from shared.config.calendar import business_calendar
@@ -20,6 +21,7 @@ from shared.rules.clocks import clock_state
 from shared.rules.complaint import Cause
 from shared.rules.terms import current_terms, registration_terms
 from shared.runtime import words
+from shared.runtime.verdicts import Hopeless
 from tests.support.domain import NOW, letter, submitted
 
 CALENDAR = business_calendar("NL")
@@ -64,7 +66,7 @@ def test_context_states_due_days_not_deadline_instants() -> None:
     complaint = submitted()
     first: ev.Submitted = complaint.pending_events[0].fact  # type: ignore[attr-defined]
     deadlines = terms_of(complaint)
-    ctx = domain.letter_context(
+    ctx = context.letter_context(
         LetterKind.ACKNOWLEDGEMENT, first, first, complaint, deadlines, CALENDAR, HEAD
     )
     assert ctx is not None
@@ -81,7 +83,7 @@ def test_erased_personal_data_means_no_letter() -> None:
     first: ev.Submitted = complaint.pending_events[0].fact  # type: ignore[attr-defined]
     erased = ev.Submitted(**{**_fields(first), "personal": None, "erased": True})
     assert (
-        domain.letter_context(
+        context.letter_context(
             LetterKind.ACKNOWLEDGEMENT,
             erased,
             erased,
@@ -97,7 +99,7 @@ def test_erased_personal_data_means_no_letter() -> None:
 def test_subject_must_match_the_body() -> None:
     fact = submitted().pending_events[0].fact  # type: ignore[attr-defined]
     domain.check_subject(f"complaints.{fact.complaint_id}.1.submitted", fact)
-    with pytest.raises(domain.Undeliverable):
+    with pytest.raises(Hopeless):
         domain.check_subject(f"complaints.{uuid4()}.1.submitted", fact)
     # A complaint read behind its delivered event is a replica catching up: retried, never
     # dead-lettered (a lagging replica once dead-lettered acknowledgements).
@@ -163,7 +165,7 @@ def test_only_the_complainants_own_mail_gets_a_receipt() -> None:
 def test_the_receipt_never_quotes_the_message() -> None:
     event, complaint = _reaction(verified=True, verified_by="reply_address")
     first = complaint.pending_events[0].fact  # type: ignore[attr-defined]
-    ctx = domain.letter_context(
+    ctx = context.letter_context(
         LetterKind.REACTION_RECEIPT,
         event,
         first,
@@ -180,10 +182,10 @@ def test_the_receipt_never_quotes_the_message() -> None:
 def test_every_letter_names_its_reply_address_and_review_link() -> None:
     complaint = submitted()
     first: ev.Submitted = complaint.pending_events[0].fact  # type: ignore[attr-defined]
-    address = domain.reply_to(HEAD, first.complaint_id)
+    address = context.reply_to(HEAD, first.complaint_id)
     assert replyaddress.complaint_of_reply_address(b"s3cret", address) == first.complaint_id
     assert address.startswith("klachten+") and address.endswith("@klachten.local")
-    ctx = domain.letter_context(
+    ctx = context.letter_context(
         LetterKind.ACKNOWLEDGEMENT, first, first, complaint, terms_of(complaint), CALENDAR, HEAD
     )
     assert ctx is not None and ctx.review_url is not None
@@ -192,9 +194,9 @@ def test_every_letter_names_its_reply_address_and_review_link() -> None:
 
 
 def test_control_characters_never_reach_a_header_or_a_letter() -> None:
-    assert domain.clean_line("Jan\r\nBcc: x@evil.example") == "Jan Bcc: x@evil.example"
-    assert domain.clean_line("Piet\u202egnp.exe\u200b\x00") == "Pietgnp.exe"
-    assert domain.clean_line("\u2028 a \t b ") == "a b"
+    assert context.clean_line("Jan\r\nBcc: x@evil.example") == "Jan Bcc: x@evil.example"
+    assert context.clean_line("Piet\u202egnp.exe\u200b\x00") == "Pietgnp.exe"
+    assert context.clean_line("\u2028 a \t b ") == "a b"
 
 
 def test_refused_files_come_from_the_submission() -> None:
@@ -208,7 +210,7 @@ def test_refused_files_come_from_the_submission() -> None:
         **{**_fields(first.personal), "refused_attachments": [refused]}  # type: ignore[arg-type]
     )
     with_refusal = ev.Submitted(**{**_fields(first), "personal": personal})
-    ctx = domain.letter_context(
+    ctx = context.letter_context(
         LetterKind.ACKNOWLEDGEMENT,
         with_refusal,
         with_refusal,
@@ -232,7 +234,7 @@ def test_a_late_paper_letter_is_promised_no_day_already_past() -> None:
     first: ev.Submitted = complaint.pending_events[0].fact  # type: ignore[attr-defined]
     terms = registration_terms(clock_state([first]), POLICY, CALENDAR, now)
     assert terms.registered_late
-    ctx = domain.letter_context(
+    ctx = context.letter_context(
         LetterKind.ACKNOWLEDGEMENT, first, first, complaint, terms, CALENDAR, HEAD
     )
     assert ctx is not None and ctx.respond_by is None

@@ -1,0 +1,170 @@
+"""What a letter may say (`letter_context`): the complaint's recorded facts and dates, the
+organisation's letterhead, the complainant's private links and reply address, and the policy's
+words. Pure: the policy, calendar and letterhead are arguments; no clock. A letter reads the
+dates recorded in the log (shared/rules/terms.py `current_terms`); it never computes one."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from services.notifier.letter_words import ExternalRoute, policy_words
+from services.notifier.letters import LetterContext, LetterKind, RefusedFile
+from shared.config.policy import policy_in_force
+from shared.contract import events as ev
+from shared.privacy import replyaddress, statuslink
+from shared.rules.calendar import BusinessCalendar
+from shared.rules.complaint import Complaint
+from shared.rules.policy import Policy
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """What the organisation says about itself in every letter."""
+
+    organisation_name: str
+    route: ExternalRoute | None = None
+    # e.g. "http://127.0.0.1:8080/status/{complaint_id}/{token}" (the private link of
+    # shared/privacy/statuslink.py) or ".../status?reference={reference}" (the lookup form).
+    status_url_template: str = ""
+    status_link_secret: bytes = b""
+    # "<public url>/status/<id>/<token>/review" is the review link; replies go to the
+    # per-complaint address <reply_mailbox>+<tag>@<mail_domain> (shared/privacy/replyaddress.py).
+    public_url: str = "http://127.0.0.1:8080"
+    reply_mailbox: str = "klachten"
+    mail_domain: str = "klachten.local"
+    attachment_max_mb: int = 10
+
+
+def reply_to(letterhead: Letterhead, complaint_id: UUID) -> str:
+    return replyaddress.reply_address(
+        letterhead.status_link_secret, complaint_id, letterhead.reply_mailbox,
+        letterhead.mail_domain,
+    )  # fmt: skip
+
+
+def own_url(letterhead: Letterhead, event: ev.Event) -> str:
+    """The private status link, issued on the day of the event the letter answers (so a letter
+    rendered again says the same link)."""
+    path = statuslink.status_path(
+        letterhead.status_link_secret, event.complaint_id, event.occurred_at
+    )
+    return f"{letterhead.public_url.rstrip('/')}{path}"
+
+
+def letter_context(
+    kind: LetterKind,
+    event: ev.Event,
+    submitted: ev.Submitted,
+    complaint: Complaint,
+    terms: ev.Terms,
+    calendar: BusinessCalendar,
+    letterhead: Letterhead,
+    policy: Policy | None = None,
+) -> LetterContext | None:
+    """What the letter may say, or None when the personal data needed was erased. `terms` are
+    the dates recorded up to `event` (shared/rules/terms.py `current_terms`): a letter reads
+    them, it never computes one. A complaint registered after its internal dates had passed
+    (a late paper letter) is promised only the statutory date, never a day already past."""
+    if submitted.personal is None or (_needs_text(kind) and _text(event) is None):
+        return None
+    personal = submitted.personal
+    respond_by = None if terms.registered_late else terms.respond_by
+    fields: dict[str, object] = {
+        "complaint_id": str(submitted.complaint_id),
+        "reference": submitted.reference,
+        "language": submitted.language,
+        "complainant_name": clean_line(personal.complainant.name),
+        "complainant_email": personal.complainant.email,
+        "subject": clean_line(personal.subject),
+        "received_at": submitted.received_at,
+        "organisation_name": letterhead.organisation_name,
+        "respond_by": _day(respond_by, calendar),
+        "statutory_by": _day(terms.statutory_by, calendar),
+        "external_route": letterhead.route,
+        "status_url": own_url(letterhead, event)
+        if kind is LetterKind.STATUS_LINK
+        else _status_url(letterhead, submitted, event),
+        "review_url": own_url(letterhead, event) + "/review",
+        "refused_files": [
+            RefusedFile(
+                filename=clean_line(f.filename) or "?",
+                reason=f.reason,
+                max_mb=letterhead.attachment_max_mb,
+            )
+            for f in personal.refused_attachments
+        ],
+    }
+    fields.update(_event_fields(event, calendar))
+    # Words from the policy, never codes: ladder, judgement, the category's body.
+    policy = policy or policy_in_force()[0]
+    fields.update(policy_words(event, policy, submitted.category, submitted.language))
+    return LetterContext(**fields)  # type: ignore[arg-type]
+
+
+def _needs_text(kind: LetterKind) -> bool:
+    return kind in (LetterKind.RESPONSE, LetterKind.EXTENSION_NOTICE)
+
+
+def _text(event: ev.Event) -> str | None:
+    return getattr(getattr(event, "personal", None), "text", None)
+
+
+def _event_fields(event: ev.Event, calendar: BusinessCalendar) -> dict[str, object]:
+    text = _text(event)
+    match event:
+        case ev.Responded():
+            return {"response_text": text}
+        case ev.Extended():
+            return {
+                "statutory_by": _day(event.previous_statutory_by, calendar),
+                "extension_weeks": event.weeks,
+                "extension_reason": text,
+                "new_statutory_by": _day(
+                    event.terms.statutory_by if event.terms else event.statutory_by, calendar
+                ),
+            }
+        case ev.Escalated():
+            return {
+                "escalation_level": event.level,
+                "escalation_target": event.target,
+                "escalation_reason": text or event.reason,
+                "escalation_respond_by": _day(
+                    event.terms.respond_by if event.terms else event.respond_by, calendar
+                ),
+            }
+        case ev.Closed():
+            return {"closure_reason": text}
+    return {}
+
+
+def _day(deadline: datetime | None, calendar: BusinessCalendar) -> date | None:
+    # A deadline is the first instant late (local midnight after the due day): letters state
+    # the due day itself, never the day the deadline instant falls on.
+    return None if deadline is None else calendar.due_date(deadline)
+
+
+def _status_url(letterhead: Letterhead, submitted: ev.Submitted, event: ev.Event) -> str | None:
+    template = letterhead.status_url_template
+    if not template or ("{token}" in template and not letterhead.status_link_secret):
+        return None
+    secret = letterhead.status_link_secret
+    token = statuslink.link_token(secret, submitted.complaint_id, event.occurred_at)
+    return template.format(
+        reference=submitted.reference, complaint_id=submitted.complaint_id, token=token
+    )
+
+
+def clean_line(text: str) -> str:
+    """One readable line for a mail header or a letter, whatever an old event holds: control
+    characters and line breaks become spaces, format characters (bidi overrides, zero-width)
+    go. Intake refuses them in new complaints; events from before that still carry them."""
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cf":
+            continue
+        kept.append(" " if category in ("Cc", "Zl", "Zp") else char)
+    return " ".join("".join(kept).split())
