@@ -14,6 +14,21 @@ from shared.eventstore.streams import provision
 from shared.runtime.natsserver import EmbeddedNats
 from tests.support.ports import free_port
 
+# Markers by tier from what a test uses; the check that the suite leaves the checkout alone.
+pytest_plugins = ("tests.support.tiers", "tests.support.checkout")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def session_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Data and signer folders for what runs outside one test (module and session fixtures,
+    the processes they start): never the checkout's ./data, never ~/.config. Each test still
+    gets its own (`data_dir`, `signer_dir`)."""
+    root = tmp_path_factory.mktemp("session")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KLACHTEN_DATA_DIR", str(root / "data"))
+        patch.setenv("KLACHTEN_SIGNER_DIR", str(root / "signer"))
+        yield root
+
 
 @pytest.fixture(autouse=True)
 def signer_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -80,8 +95,9 @@ def cluster(tmp_path: Path) -> Iterator[list[ClusterNats]]:
 _exit_status: list[int] = []
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _exit_status.append(int(exitstatus))
+    _exit_status.append(int(session.exitstatus))  # as the checkout check may have set it
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

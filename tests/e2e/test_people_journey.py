@@ -5,7 +5,8 @@ reads the confirmation and opens the status page, and sees the acknowledgement a
 handler signs in, finds the complaint at the top of the worklist and responds from a template;
 the complainant sees the answer, disagrees and asks for a new review; the supervisor at the
 next level finds it; a stale form of a colleague is refused as a conflict, not overwritten.
-Every page is screenshotted into tests/artifacts/people/ and checked with axe-core (injected
+Every page is screenshotted into $KLACHTEN_TEST_ARTIFACTS/people/ (default: the system's temporary
+folder's klachten-artifacts/, never the checkout) and checked with axe-core (injected
 from tests/e2e/axe, installed with `npm ci` when missing): no serious or critical violations.
 """
 
@@ -14,8 +15,10 @@ from __future__ import annotations
 import email
 import email.policy
 import mailbox
+import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,7 +34,8 @@ from tests.support.ports import free_port
 ROOT = Path(__file__).resolve().parents[2]
 AXE_DIR = Path(__file__).parent / "axe"
 AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = ROOT / "tests" / "artifacts" / "people"
+ARTIFACTS = Path(tempfile.gettempdir()) / "klachten-artifacts"
+SHOTS = Path(os.environ.get("KLACHTEN_TEST_ARTIFACTS", ARTIFACTS)) / "people"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 ANNA = "anna-handler-token-0123456789"
