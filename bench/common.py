@@ -9,7 +9,6 @@ import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -19,7 +18,8 @@ from pathlib import Path
 
 import httpx
 
-from shared.runtime.natsserver import CONFIG_FILE
+from klachten.stack import launch
+from klachten.stack.natsserver import CONFIG_FILE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -115,12 +115,8 @@ class Service:
     ) -> None:
         self.name = name
         log = (log_dir / f"{name}.log").open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", module or f"services.{name}", *args],
-            cwd=REPO_ROOT,
-            env={**os.environ, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
+        self.process = launch.spawn(
+            launch.command(module or name, *args), env=env, output=log, cwd=REPO_ROOT
         )
 
     def stop(self) -> None:

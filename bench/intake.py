@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,11 +27,12 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.common import Row, cpu_seconds, free_port, ms
-from klachten.stack_cli import provision_streams
+from klachten.stack import launch
+from klachten.stack.natsserver import EmbeddedNats
+from klachten.stack.provisioning import provision_streams
 from shared.config import permissions
 from shared.config.settings import nats_connect_options
 from shared.integrity import signing
-from shared.runtime.natsserver import EmbeddedNats
 
 TOKEN = "bench-staff-token-0123456789"
 console = Console()
@@ -139,9 +139,7 @@ def run(count: int, concurrency: int, rate: int, seconds: int) -> list[Row]:
         log = Path(tempfile.gettempdir()) / "klachten-bench-intake.log"
         console.print(f"intake log: {log}")
         with log.open("wb") as sink:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "services.intake"], env=env, stdout=sink, stderr=sink
-            )
+            proc = launch.spawn(launch.command("intake"), env=env, output=sink)
         base = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(base, proc)

@@ -28,6 +28,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from rich.console import Console
 from rich.table import Table
 
+from klachten.stack.natsserver import EmbeddedNats
 from shared.contract import events as ev
 from shared.eventstore.link import JetStreamLink
 from shared.eventstore.persistence import (
@@ -38,7 +39,6 @@ from shared.eventstore.persistence import (
     chain_hash,
 )
 from shared.eventstore.streams import provision
-from shared.runtime.natsserver import EmbeddedNats
 
 EVENTS_PER_COMPLAINT = 10
 TOPIC = "shared.rules.complaint:Complaint.Responded"

@@ -35,7 +35,7 @@ from rich.console import Console
 
 from bench import baseline
 from bench.common import REPO_ROOT, Row, Service, children, cpu_seconds, free_port, ms, wait_http
-from shared.runtime.natsserver import EmbeddedNats
+from klachten.stack.natsserver import EmbeddedNats
 
 console = Console()
 TOKEN = "bench-token-0123456789abcdef"

@@ -28,10 +28,10 @@ from rich.console import Console
 
 from bench.common import REPO_ROOT, Row, fast_sync_config, free_port, per_second, postgres
 from bench.persistence import raw_replay
+from klachten.stack.natsserver import EmbeddedNats
 from shared.contract import events as ev
 from shared.eventstore.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
 from shared.eventstore.streams import provision
-from shared.runtime.natsserver import EmbeddedNats
 
 console = Console()
 KLACHTEN = str(Path(sys.executable).parent / "klachten")

@@ -9,9 +9,9 @@ from pathlib import Path
 import nats
 import pytest
 
-from klachten.stack import ClusterNats
+from klachten.stack.cluster import ClusterNats
+from klachten.stack.natsserver import EmbeddedNats
 from shared.eventstore.streams import provision
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.ports import free_port
 
 # Markers by tier from what a test uses; the check that the suite leaves the checkout alone.

@@ -11,10 +11,10 @@ from uuid import uuid4
 import httpx
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from shared.contract import events as ev
 from shared.eventstore.application import ComplaintsApplication
 from shared.rules.complaint import Cause, Complaint
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.polling import wait_until_sync
 from tests.support.workspace import reporting_process
 

@@ -22,7 +22,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from klachten.trace_cli import read_spans
+from klachten.commands.trace import read_spans
 from services.notifier.mailsink import StoredMail, read_maildir
 from tests.support.polling import wait_until_sync
 from tests.support.ports import free_port

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.ports import free_port
 
 CHROMIUM_ARGS = [

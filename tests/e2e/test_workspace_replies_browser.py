@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
 from shared.eventstore.application import ComplaintsApplication
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.polling import wait_until_sync
 from tests.support.ports import free_port
 from tests.support.workspace import record_reply, reporting_process

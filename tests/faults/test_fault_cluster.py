@@ -18,8 +18,8 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from klachten.stack import ClusterNats
-from klachten.stack_cli import provision_streams
+from klachten.stack.cluster import ClusterNats
+from klachten.stack.provisioning import provision_streams
 from shared.contract import events as ev
 from shared.eventstore.link import JetStreamLink
 from shared.eventstore.persistence import JetStreamApplicationRecorder

@@ -18,12 +18,12 @@ from uuid import uuid4
 import nats
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from shared.contract import events as ev
 from shared.eventstore.link import JetStreamLink
 from shared.eventstore.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
 from shared.eventstore.streams import provision
 from shared.integrity.audit import Verdict, verify
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.faults import KLACHTEN, REPO_ROOT, SIZE_NOTE, sized
 
 EVENTS = sized(1600, 8000)  # ~6 KiB each: more than one 8 MiB block

@@ -20,11 +20,11 @@ import nats
 import pytest
 from aiosmtpd.smtp import Envelope
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.buckets import provision_buckets
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.notifier import (
     acknowledgements,
     dead_letters,

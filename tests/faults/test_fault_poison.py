@@ -22,13 +22,13 @@ import httpx
 import nats
 import pytest
 
-from klachten.stack_cli import provision_streams
+from klachten.stack.natsserver import EmbeddedNats
+from klachten.stack.provisioning import provision_streams
 from services.notifier.mailsink import read_maildir
 from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import ComplaintsApplication
 from shared.rules.complaint import Cause, Complaint
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.faults import (
     SIZE_NOTE,
     LogView,

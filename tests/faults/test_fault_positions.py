@@ -20,13 +20,13 @@ import nats
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from klachten.stack_cli import provision_streams
+from klachten.stack.natsserver import EmbeddedNats
+from klachten.stack.provisioning import provision_streams
 from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.streams import provision
 from shared.rules.complaint import Cause, Complaint
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.faults import service_env
 from tests.support.polling import wait_until_sync
 from tests.support.ports import free_port

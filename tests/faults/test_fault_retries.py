@@ -16,11 +16,11 @@ from pathlib import Path
 
 import nats
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.buckets import provision_buckets
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.faults import sized
 from tests.support.notifier import (
     acknowledgements,

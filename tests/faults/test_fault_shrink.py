@@ -19,12 +19,13 @@ import pytest
 from faststream.nats import NatsBroker
 from typer.testing import CliRunner
 
-from klachten import cli, stack_cli
+from klachten import cli
+from klachten.commands import up as stack_cli
+from klachten.stack.natsserver import EmbeddedNats
 from shared.eventstore import highwater
 from shared.eventstore.streams import ProvisionedStream, provision
 from shared.runtime.consumer import PullConsumer, RetryPolicy
 from shared.runtime.logwatch import broker_watch, service_watch
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.polling import wait_until
 
 EVENTS = 60

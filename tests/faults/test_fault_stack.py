@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.runtime.ownership import running
+from klachten.stack.ownership import running
 from tests.support.checkout import REPO_ROOT
 from tests.support.faults import KLACHTEN, Stack, child_commands
 from tests.support.polling import wait_until_sync

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis.generation import GenerationMode  # noqa: E402
 
-from shared.runtime.natsserver import EmbeddedNats  # noqa: E402
+from klachten.stack.natsserver import EmbeddedNats  # noqa: E402
 from tests.support.polling import wait_until_sync  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
 

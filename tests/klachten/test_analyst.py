@@ -19,13 +19,13 @@ import pytest
 from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig
 
+from klachten.stack.natsserver import EmbeddedNats
 from shared.config import permissions
 from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.buckets import provision_buckets
 from shared.eventstore.streams import provision
 from shared.privacy import keystore
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.domain import letter
 from tests.support.polling import wait_until
 

@@ -13,13 +13,13 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from typer.testing import CliRunner
 
-from klachten.audit_cli import app as audit
+from klachten.commands.audit import app as audit
+from klachten.stack.natsserver import EmbeddedNats
 from shared.eventstore.link import JetStreamLink, RawMsg
 from shared.integrity import checkpoints as cps
 from shared.integrity import keyring
 from shared.integrity.audit import read_all
 from shared.privacy.shredding import PrivateComplaints
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.anchoring import fresh_chain, replace_streams, rewrite, submit_answered
 
 runner = CliRunner()

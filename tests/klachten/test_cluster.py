@@ -18,8 +18,8 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from klachten.stack import ClusterNats
-from klachten.stack_cli import provision_streams
+from klachten.stack.cluster import ClusterNats
+from klachten.stack.provisioning import provision_streams
 from services.notifier.mailsink import read_maildir
 from shared.contract import events as ev
 from shared.eventstore.application import ComplaintsApplication

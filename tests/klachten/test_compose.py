@@ -55,7 +55,7 @@ def test_each_service_runs_twice_from_the_one_image_and_reporting_uses_postgres(
 def test_every_variable_compose_sets_is_read_by_someone() -> None:
     """No engine runs compose here, so catch what a typo would break: each service's KLACHTEN_*
     variable is a documented setting, and each node sets every variable its config reads."""
-    from klachten.stack_cli import settings_reference_markdown
+    from klachten.commands.schema import settings_reference_markdown
 
     known = set(re.findall(r"`(KLACHTEN_[A-Z_]+)`", settings_reference_markdown()))
     services = _compose()["services"]

@@ -12,7 +12,7 @@ from uuid import uuid4
 
 import httpx
 
-from klachten import stack_cli
+from klachten.commands import schema
 from services.notifier.app import create_app as notifier_app
 from services.notifier.settings import NotifierSettings
 from shared.runtime import observability as obs
@@ -25,7 +25,7 @@ def test_the_configuration_reference_is_current() -> None:
     text = OPERATIONS.read_text()
     head, rest = text.split(BEGIN)
     _, tail = rest.split(END)
-    current = head + BEGIN + stack_cli.settings_reference_markdown() + END + tail
+    current = head + BEGIN + schema.settings_reference_markdown() + END + tail
     if os.environ.get("KLACHTEN_UPDATE_DOCS"):
         OPERATIONS.write_text(current)
         return
@@ -33,7 +33,7 @@ def test_the_configuration_reference_is_current() -> None:
 
 
 def test_every_setting_is_in_the_reference() -> None:
-    reference = stack_cli.settings_reference_markdown()
+    reference = schema.settings_reference_markdown()
     for name in ("KLACHTEN_NOTIFIER_PORT", "KLACHTEN_SLA_PORT", "KLACHTEN_REPORTING_HOST"):
         assert f"`{name}`" in reference
     assert "`8082`" in reference and "`8083`" in reference

@@ -21,6 +21,8 @@ from nats.aio.client import Client
 from nats.errors import NoServersError
 from nats.js.api import ConsumerConfig
 
+from klachten.stack import permissions as rendered
+from klachten.stack.natsserver import EmbeddedNats
 from shared.config import permissions
 from shared.config.settings import Settings, nats_connect_options
 from shared.contract import subjects
@@ -30,7 +32,6 @@ from shared.eventstore.persistence import JetStreamAggregateRecorder
 from shared.eventstore.streams import provision
 from shared.privacy import keystore
 from shared.runtime.consumer import MAX_DELIVERIES_ADVISORY
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.polling import wait_until
 
 SERVICES = ("intake", "notifier", "sla_monitor", "reporting", "privacy")
@@ -119,7 +120,7 @@ def _append(link: JetStreamLink, complaint: str, version: int, event_type: str) 
 
 
 def test_the_committed_server_conf_is_generated_from_the_spec() -> None:
-    assert permissions.CONFIG_FILE.read_text() == permissions.render_conf()
+    assert rendered.CONFIG_FILE.read_text() == rendered.render_conf()
     assert permissions.KEYS_BUCKET == keystore.BUCKET
 
 

@@ -10,11 +10,11 @@ from uuid import uuid4
 import pytest
 from typer.testing import CliRunner
 
-from klachten.privacy_cli import app as privacy
+from klachten.commands.privacy import app as privacy
+from klachten.stack.natsserver import EmbeddedNats
 from shared.contract import events as ev
 from shared.privacy.shredding import PrivateComplaints, subject_key_for
 from shared.rules.complaint import Cause, Complaint
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.domain import NOW
 
 TOKEN = "privacy-officer-token-123"

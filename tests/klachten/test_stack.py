@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from klachten.orphans import belongs_to
-from klachten.stack import Stopped, Supervisor, shutdown_summary
-from klachten.stack_cli import staff_token
+from klachten.stack.orphans import belongs_to
+from klachten.stack.stafftoken import staff_token
+from klachten.stack.supervisor import Stopped, Supervisor, shutdown_summary
 
 
 class FakeProcess:

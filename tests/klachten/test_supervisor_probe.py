@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from klachten.stack import PROBE_INTERVAL, ChildProcess, Supervisor
+from klachten.stack.supervisor import PROBE_INTERVAL, ChildProcess, Supervisor
 from shared.runtime.observability import LOG_MAX_BYTES
 
 

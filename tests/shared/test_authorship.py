@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 import nats
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.notifier import domain as notifier_domain
 from services.reporting import log as reporting_log
 from services.reporting.fold import Undecodable
@@ -28,7 +29,6 @@ from shared.eventstore.streams import provision
 from shared.integrity import signing
 from shared.integrity.audit import verify
 from shared.rules.complaint import Cause
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.domain import NOW, submitted
 
 CLOSED_TOPIC = "shared.rules.complaint:Complaint.Closed"

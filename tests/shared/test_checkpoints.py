@@ -13,6 +13,7 @@ from uuid import uuid4
 import msgspec
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from shared.eventstore.link import JetStreamLink, RawMsg
 from shared.eventstore.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
 from shared.integrity import casefile, keyring
@@ -20,7 +21,6 @@ from shared.integrity import checkpoints as cps
 from shared.integrity.anchoring import check_log
 from shared.integrity.audit import read_all
 from shared.privacy.shredding import PrivateComplaints
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.anchoring import fresh_chain, rewrite, submit_answered
 from tests.support.domain import NOW
 

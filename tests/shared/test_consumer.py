@@ -16,6 +16,7 @@ import pytest
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
+from klachten.stack.natsserver import EmbeddedNats
 from shared.contract import deadletters, subjects
 from shared.runtime.consumer import (
     DeadLetter,
@@ -26,7 +27,6 @@ from shared.runtime.consumer import (
     RetryPolicy,
     Verdict,
 )
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.polling import wait_until
 
 STREAM, NAME = "SCRATCH", "scratch"

@@ -10,7 +10,7 @@ from pathlib import Path
 import nats
 import pytest
 
-from shared.runtime.natsserver import EmbeddedNats, NatsServerError
+from klachten.stack.natsserver import EmbeddedNats, NatsServerError
 from tests.support.ports import free_port
 
 SUBJECT = "probe.data"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.runtime.natsserver import EmbeddedNats, NatsServerError
-from shared.runtime.ownership import FolderInUse, FolderLock, running
+from klachten.stack.natsserver import EmbeddedNats, NatsServerError
+from klachten.stack.ownership import FolderInUse, FolderLock, running
 from tests.support.checkout import REPO_ROOT
 from tests.support.polling import wait_until_sync
 
@@ -57,7 +57,7 @@ def test_the_server_keeps_the_store_locked_after_its_starter_died(tmp_path: Path
 
 STARTER = """
 import sys, time
-from shared.runtime.natsserver import EmbeddedNats
+from klachten.stack.natsserver import EmbeddedNats
 server = EmbeddedNats(sys.argv[1]).start(timeout=30)
 print(server.pid, flush=True)
 time.sleep(600)

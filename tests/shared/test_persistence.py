@@ -9,6 +9,7 @@ from uuid import uuid4
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
+from klachten.stack.natsserver import EmbeddedNats
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.link import JetStreamLink
 from shared.eventstore.persistence import (
@@ -19,7 +20,6 @@ from shared.eventstore.persistence import (
 )
 from shared.integrity.audit import verify
 from shared.rules.complaint import Cause
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.domain import NOW, submitted
 
 STAFF = Cause(actor="staff:handler")

@@ -15,6 +15,7 @@ from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
 from eventsourcing.tests import persistence
 from eventsourcing.utils import Environment
 
+from klachten.stack.natsserver import EmbeddedNats
 from shared.eventstore.link import JetStreamLink
 from shared.eventstore.persistence import (
     JetStreamAggregateRecorder,
@@ -24,7 +25,6 @@ from shared.eventstore.persistence import (
     JetStreamTrackingRecorder,
 )
 from shared.eventstore.streams import COMPLAINTS
-from shared.runtime.natsserver import EmbeddedNats
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ from uuid import uuid4
 
 import pytest
 
-from klachten.audit_cli import build_case
+from klachten.commands.audit import build_case
+from klachten.stack.natsserver import EmbeddedNats
 from shared.contract import events as ev
 from shared.eventstore.link import JetStreamLink, RawMsg
 from shared.integrity import casefile, keyring
@@ -30,7 +31,6 @@ from shared.privacy.shredding import (
     subject_key_for,
 )
 from shared.rules.complaint import Cause, Complaint
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.domain import NOW
 
 SECRET = b"drill-secret"

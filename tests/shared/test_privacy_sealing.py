@@ -10,12 +10,12 @@ from uuid import uuid4
 import pytest
 from eventsourcing.persistence import JSONTranscoder, MapperDeserialisationError
 
+from klachten.stack.natsserver import EmbeddedNats
 from shared.contract import events as ev
 from shared.eventstore.mapper import ContractMapper
 from shared.privacy.keystore import KeyDestroyed, KeyStoreUnavailable
 from shared.privacy.shredding import PrivateComplaints, subject_key_for
 from shared.rules.complaint import Cause, Complaint
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.domain import NOW, personal
 
 SECRET = b"test-secret"

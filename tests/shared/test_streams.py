@@ -13,6 +13,7 @@ import pytest
 from nats.aio.client import Client as NATS
 from nats.js.errors import NotFoundError
 
+from klachten.stack.natsserver import EmbeddedNats
 from shared.contract import subjects
 from shared.eventstore.streams import (
     COMPLAINTS,
@@ -23,7 +24,6 @@ from shared.eventstore.streams import (
     provision,
     stream_info,
 )
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.polling import wait_until
 
 OCC_SEQUENCE = "Nats-Expected-Last-Subject-Sequence"

@@ -20,11 +20,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from typer.testing import CliRunner
 
 from klachten.cli import app as cli
-from klachten.trace_cli import read_spans
+from klachten.commands.trace import read_spans
+from klachten.stack.natsserver import EmbeddedNats
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.link import JetStreamLink
 from shared.runtime import tracing
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.domain import submitted
 from tests.support.otlp import otlp_collector
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.ports import free_port
 
 STAFF_TOKEN = "test-staff-token-with-every-role"

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.intake import intake_settings, start_intake
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.intake import domain
 from services.intake.server import BackgroundIntake
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.intake import intake_settings, start_intake
 
 PRIVACY = {

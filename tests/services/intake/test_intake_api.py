@@ -8,8 +8,8 @@ import httpx
 import nats
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from shared.config.policy import policy_in_force
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.intake import READER, STAFF, complaint_body
 
 

@@ -20,10 +20,10 @@ import httpx
 import nats
 import pytest
 
+from klachten.stack.natsserver import CONFIG_FILE, EmbeddedNats
 from services.intake.server import BackgroundIntake
 from shared.eventstore.buckets import provision_buckets
 from shared.eventstore.streams import provision
-from shared.runtime.natsserver import CONFIG_FILE, EmbeddedNats
 from tests.support.intake import STAFF, complaint_body, intake_settings, start_intake
 
 DENIED = "$KV.INTAKE_IDEMPOTENCY.>"

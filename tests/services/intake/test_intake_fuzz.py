@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from klachten.stack.natsserver import EmbeddedNats
 from shared.eventstore.streams import provision
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.intake import complaint_body, intake_settings, start_intake
 
 json_values = st.recursive(

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import httpx
 import nats
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.intake.application import Intake, scoped_key
 from services.intake.http import fingerprint
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.intake import STAFF, complaint_body, intake_settings, start_intake
 
 

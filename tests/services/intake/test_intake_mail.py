@@ -9,8 +9,8 @@ from email.mime.text import MIMEText
 import httpx
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.intake import STAFF, intake_settings, start_intake
 from tests.support.mail_samples import registered_id, send
 from tests.support.polling import wait_until_sync

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from shared.config.policy import DEFAULT_POLICY_FILE
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.intake import READER, STAFF, complaint_body, intake_settings, start_intake
 
 EN = {**STAFF, "Accept-Language": "en"}

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from shared.runtime.natsserver import EmbeddedNats
+from klachten.stack.natsserver import EmbeddedNats
 from tests.support.intake import complaint_body, intake_settings, start_intake
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import httpx
 
-from shared.runtime.natsserver import EmbeddedNats
+from klachten.stack.natsserver import EmbeddedNats
 from tests.support.intake import complaint_body
 from tests.support.otlp import otlp_collector
 from tests.support.polling import wait_until_sync

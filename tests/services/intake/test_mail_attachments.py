@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from klachten.stack_cli import provision_streams
+from klachten.stack.natsserver import EmbeddedNats
+from klachten.stack.provisioning import provision_streams
 from services.intake.server import BackgroundIntake
 from shared.config import permissions
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.intake import STAFF, intake_settings, start_intake
 from tests.support.mail_samples import (
     HEIC,

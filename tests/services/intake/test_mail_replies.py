@@ -12,10 +12,10 @@ from uuid import UUID
 import httpx
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
 from shared.privacy import statuslink
 from shared.privacy.replyaddress import reply_address
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.intake import STAFF, intake_settings, start_intake
 from tests.support.mail_samples import (
     AUTO_REPLY_HEADERS,

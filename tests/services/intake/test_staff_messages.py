@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from shared.eventstore.application import ComplaintsApplication
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.intake import READER, STAFF, complaint_body
 from tests.support.workspace import record_reply
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.intake import STAFF, intake_settings, start_intake
 
 PDF = b"%PDF-1.4\n% the letter of 3 March\n"

@@ -9,9 +9,9 @@ from pathlib import Path
 import nats
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.notifier.mailsink import MailSink
 from shared.eventstore.buckets import provision_buckets
-from shared.runtime.natsserver import EmbeddedNats
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import nats
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.notifier.mailsink import MailSink, read_maildir
 from shared.eventstore.application import ComplaintsApplication
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.notifier import (
     acknowledgements,
     dead_letters,

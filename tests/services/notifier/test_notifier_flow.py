@@ -14,6 +14,7 @@ import nats
 import pytest
 from nats.aio.msg import Msg
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.notifier.app import create_app
 from services.notifier.letters import format_date
 from services.notifier.mailsink import MailSink, load_message
@@ -26,7 +27,6 @@ from shared.eventstore.application import ComplaintsApplication
 from shared.privacy import replyaddress, statuslink
 from shared.rules.complaint import Cause, Complaint
 from shared.rules.terms import current_terms
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.notifier import (
     acknowledgements,
     events_of,

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import nats
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.notifier.app import create_app
 from services.notifier.mailsink import MailSink
 from shared.eventstore.application import ComplaintsApplication
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.notifier import (
     acknowledgements,
     consumer_deliveries,

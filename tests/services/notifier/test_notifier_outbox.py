@@ -11,6 +11,7 @@ from pathlib import Path
 import nats
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.notifier.app import create_app
 from services.notifier.mailsink import MailSink, read_maildir
 from services.notifier.outbox import Intent, KvOutbox
@@ -20,7 +21,6 @@ from shared.contract import events as ev
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.buckets import provision_buckets
 from shared.eventstore.link import Unavailable
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.notifier import acknowledgements, events_of, notifier_settings, submit
 from tests.support.polling import wait_until
 

@@ -11,13 +11,13 @@ from uuid import uuid4
 import nats
 from prometheus_client import REGISTRY
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.notifier import domain
 from services.notifier.app import create_app
 from services.notifier.mailsink import MailSink, load_message, read_maildir
 from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import ComplaintsApplication
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.notifier import (
     acknowledgements,
     consumer_deliveries,

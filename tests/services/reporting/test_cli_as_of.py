@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.reporting.cli import app, audit_app
-from shared.runtime.natsserver import EmbeddedNats
 from tests.services.reporting.test_reporting_api import history  # noqa: F401
 
 

@@ -18,13 +18,13 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.reporting.app import create_app
 from services.reporting.cli import export_app
 from services.reporting.settings import ReportingSettings
 from shared.config import permissions
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.streams import provision
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.polling import wait_until_sync
 from tests.support.reporting_history import generate
 

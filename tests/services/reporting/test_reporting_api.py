@@ -15,6 +15,7 @@ import pytest
 from eventsourcing.utils import get_topic
 from fastapi.testclient import TestClient
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
 from shared.contract import events as ev
@@ -22,7 +23,6 @@ from shared.contract import subjects
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.persistence import TOPIC_HEADER
 from shared.rules.complaint import Cause, Complaint
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.polling import wait_until_sync
 from tests.support.reporting_history import letter
 

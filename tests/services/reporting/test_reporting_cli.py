@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.reporting.cli import app, audit_app, export_app
 from services.reporting.projections import start_runner
 from shared.eventstore.application import ComplaintsApplication
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.reporting_history import generate
 
 

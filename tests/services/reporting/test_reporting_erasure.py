@@ -11,6 +11,7 @@ from uuid import UUID
 
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.reporting import domain
 from services.reporting import rebuild as rb
 from services.reporting.projections import open_view
@@ -18,7 +19,6 @@ from shared.contract import events as ev
 from shared.eventstore.link import JetStreamLink
 from shared.integrity.audit import read_all, verify
 from shared.privacy.shredding import PrivateComplaints, execute_erasure, plan_erasure
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.reporting_history import generate
 
 

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from bench.common import PostgresUnavailable, throwaway_postgres
+from klachten.stack.natsserver import EmbeddedNats
 from services.reporting import rebuild as rb
 from services.reporting.projections import (
     PostgresReportingView,
@@ -30,7 +31,6 @@ from services.reporting.projections import (
 )
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.link import JetStreamLink
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.polling import wait_until_sync
 from tests.support.ports import free_port
 from tests.support.reporting_history import generate

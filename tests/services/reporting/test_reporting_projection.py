@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.reporting import domain
 from services.reporting import rebuild as rb
 from services.reporting.projections import open_view, start_runner
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.link import JetStreamLink
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.reporting_history import generate
 
 N_COMPLAINTS = 1500

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
 from shared.eventstore import highwater
 from shared.eventstore.application import ComplaintsApplication
-from shared.runtime.natsserver import EmbeddedNats
 from tests.services.reporting.test_reporting_api import AUTH, NOW, TOKEN, submit
 from tests.support.polling import wait_until_sync
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
 from shared.config.policy import DEFAULT_POLICY_FILE, holder
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.polling import wait_until
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.polling import wait_until_sync
 from tests.support.ports import free_port
 from tests.support.workspace import reporting_process

@@ -18,6 +18,7 @@ from uuid import uuid4
 import nats
 from typer.testing import CliRunner
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.sla_monitor.cli import app as cli
 from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER
 from shared.config.policy_file import build_calendar, load_policy
@@ -34,7 +35,6 @@ from shared.rules.terms import (
     registration_terms,
     resume_terms,
 )
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.domain import personal
 from tests.support.polling import wait_until
 from tests.support.processes import ServiceProcess

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import nats
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.sla_monitor.application import SlaApplication, utcnow
 from shared.config.policy import PolicyHolder
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.sla import DAY, STAFF, new_complaint, policy_file
 
 

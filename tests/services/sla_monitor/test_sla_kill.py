@@ -12,10 +12,10 @@ from uuid import UUID
 
 import nats
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER
 from shared.contract import subjects
 from shared.eventstore.application import ComplaintsApplication
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.polling import wait_until
 from tests.support.processes import ServiceProcess
 from tests.support.sla import (

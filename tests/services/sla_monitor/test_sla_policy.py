@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.sla_monitor.app import create_app
 from shared.config.policy import PolicyHolder
 from shared.config.policy_file import load_policy
 from shared.eventstore.application import ComplaintsApplication
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.polling import wait_until
 from tests.support.sla import backdated, escalations, policy_file, sla_settings
 

@@ -16,6 +16,7 @@ import msgspec
 import nats
 import pytest
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.sla_monitor import domain
 from services.sla_monitor.app import create_app
 from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER
@@ -26,7 +27,6 @@ from shared.eventstore.application import ComplaintsApplication
 from shared.rules import clocks
 from shared.rules.deadlines import deadlines
 from shared.rules.terms import extension_terms
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.domain import letter
 from tests.support.polling import wait_until
 from tests.support.sla import (

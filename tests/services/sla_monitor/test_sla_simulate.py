@@ -13,6 +13,7 @@ from uuid import uuid4
 import nats
 from typer.testing import CliRunner
 
+from klachten.stack.natsserver import EmbeddedNats
 from services.sla_monitor import simulate as sim
 from services.sla_monitor.cli import app as cli
 from services.sla_monitor.settings import DEFAULT_POLICY_FILE
@@ -21,7 +22,6 @@ from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import ComplaintsApplication
 from shared.rules.complaint import Cause, Complaint
-from shared.runtime.natsserver import EmbeddedNats
 from tests.support.domain import letter, personal
 from tests.support.sla import policy_file
 

@@ -19,8 +19,15 @@ from email.message import EmailMessage
 from typing import Any
 
 import httpx
+import typer
+from rich.console import Console
+from rich.markup import escape
 
+from klachten.stack.stafftoken import read_token
+from services.reporting.settings import ReportingSettings
 from shared.config.settings import HOST, Settings
+
+console = Console()
 
 PEOPLE = [
     ("Jan de Vries", "nl"),
@@ -206,3 +213,21 @@ def _send_mail(
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
         raise DemoError(f"intake SMTP on port {port}: {error}") from None
+
+
+def demo(
+    count: int = typer.Option(40, help="How many complaints to submit."),
+    seed: int = typer.Option(7, help="Seed of the generator (the same seed, the same set)."),
+) -> None:
+    """Fill a running stack with varied complaints through its HTTP API and SMTP intake."""
+    settings = Settings.from_env()
+    token = ReportingSettings.from_env().staff_token or read_token(settings.data_dir.resolve())
+    if not token:
+        console.print("[bold red]no staff token:[/] set KLACHTEN_STAFF_TOKEN or run klachten up")
+        raise typer.Exit(1)
+    try:
+        result = run(settings, token, count=count, seed=seed, echo=console.print)
+    except DemoError as error:
+        console.print(f"[bold red]demo failed:[/] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    console.print(describe(result))

@@ -1,4 +1,5 @@
-"""`python -m klachten.checkpointer`: anchor the log by default, as its own process and NATS user.
+"""`python -m klachten.stack.checkpointer`: anchor the log by default, as its own process and
+NATS user.
 
 Every KLACHTEN_CHECKPOINT_INTERVAL seconds (60) with new messages, once at start and once when
 told to stop, it signs the head of COMPLAINTS with the signer's key (shared/integrity/keyring.py,

@@ -9,7 +9,6 @@ event per complaint with who, when and why; see docs/privacy.md.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -19,8 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from klachten.stack_cli import TOKEN_FILE, _read_token
+from klachten.stack.stafftoken import TOKEN_FILE, read_token
 from services.intake.staff import authenticate, parse_tokens
+from services.reporting.settings import ReportingSettings
 from shared.config.permissions import mask
 from shared.config.settings import Settings
 from shared.contract import subjects
@@ -44,10 +44,9 @@ T = TypeVar("T")
 def _actor(token: str | None) -> str:
     """The staff member of ``token``; without one, the stack's all-roles token (the one
     ``klachten up`` uses: KLACHTEN_STAFF_TOKEN, else the data folder's generated one)."""
-    all_roles = os.environ.get("KLACHTEN_STAFF_TOKEN", "") or _read_token(
-        Settings.from_env().data_dir
-    )
-    tokens = parse_tokens(all_roles or "", os.environ.get("KLACHTEN_STAFF_TOKENS", ""))
+    settings = ReportingSettings.from_env()  # the staff tokens, as reporting reads them
+    all_roles = settings.staff_token or read_token(settings.data_dir)
+    tokens = parse_tokens(all_roles or "", settings.staff_tokens)
     member = authenticate(f"Bearer {token or all_roles or ''}", tokens)
     if member is None or "privacy" not in member.roles:
         console.print(

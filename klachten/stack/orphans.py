@@ -1,4 +1,4 @@
-"""One stack per data folder: `klachten up` claims the folder's lock (shared/runtime/ownership.py),
+"""One stack per data folder: `klachten up` claims the folder's lock (klachten/stack/ownership.py),
 then looks for processes of the folder that outlived their `klachten up` (a child that could not die
 with its supervisor, or one of an older version): found through /proc, stopped on request.
 
@@ -17,8 +17,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from klachten.stack import Stopped, stop_together
-from shared.runtime.ownership import FolderInUse, FolderLock, running
+from klachten.stack.ownership import FolderInUse, FolderLock, running
+from klachten.stack.supervisor import Stopped, stop_together
 
 POLL = 0.05
 LOCK_FILE = "klachten.lock"
@@ -94,7 +94,7 @@ def belongs_to(data_dir: Path, argv: Sequence[str], environ: Mapping[str, str]) 
         if module.startswith("services.") and folder and Path(folder) == data_dir:
             return module.split(".")[1]
     if argv and Path(argv[0]).name == "nats-server":
-        try:  # the store dir reaches nats-server JSON-quoted (shared/runtime/natsserver.py)
+        try:  # the store dir reaches nats-server JSON-quoted (klachten/stack/natsserver.py)
             store = Path(json.loads(environ.get("KLACHTEN_NATS_STORE_DIR", "")))
         except (ValueError, TypeError):
             return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -111,11 +110,9 @@ def trace(
     ),
 ) -> None:
     """Print one complaint's trace: every service's work on it, as a tree in time order."""
-    complaint_id = complaint_id_of(complaint, Settings.from_env())
-    folder = traces_dir or Path(
-        os.environ.get("KLACHTEN_TRACES_DIR")
-        or Path(os.environ.get("KLACHTEN_DATA_DIR", "./data")) / "traces"
-    )
+    settings = Settings.from_env()
+    complaint_id = complaint_id_of(complaint, settings)
+    folder = traces_dir or Path(settings.traces_dir or settings.data_dir / "traces")
     spans = read_spans(folder, complaint_id)
     if not spans:
         typer.echo(f"no spans of {complaint_id} in {folder}", err=True)

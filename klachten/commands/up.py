@@ -1,7 +1,6 @@
-"""`klachten up`, `streams` and `demo`: run the whole stack on one machine, inspect streams,
-fill a running stack with sample complaints.
+"""`klachten up`: run the whole stack on one machine.
 
-`up` starts nats-server (one embedded node, or three with `--cluster`) with the users of
+It starts nats-server (one embedded node, or three with `--cluster`) with the users of
 config/nats-permissions.conf (passwords generated on first start into
 $KLACHTEN_DATA_DIR/credentials/nats.json), provisions the streams and buckets as admin, then
 the services as child processes, each with its own NATS user (logs in
@@ -16,56 +15,43 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
 import threading
 import time
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-import nats
 import typer
-from nats.errors import NoServersError
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from klachten import checkpointer, orphans
-from klachten import demo as demo_module
-from klachten.stack import (
+from klachten.stack import checkpointer, orphans
+from klachten.stack.cluster import nats_nodes
+from klachten.stack.natsserver import EmbeddedNats, NatsServerError
+from klachten.stack.probes import rss_kib
+from klachten.stack.provisioning import provision_streams
+from klachten.stack.stafftoken import staff_token
+from klachten.stack.supervisor import (
     STOP_TIMEOUT,
-    ClusterNats,
-    Service,
     Supervised,
     Supervisor,
-    Topology,
-    rss_kib,
-    service_processes,
     shutdown_summary,
     stop_on_signals,
 )
+from klachten.stack.topology import Service, Topology, service_processes
 from shared.config import permissions
-from shared.config.settings import Settings, nats_connect_options, settings_reference
+from shared.config.settings import Settings
 from shared.eventstore import highwater
-from shared.eventstore.buckets import provision_buckets
-from shared.eventstore.link import COMMAND_CONNECT
-from shared.eventstore.streams import (
-    JetStreamApiError,
-    ProvisionedStream,
-    StreamConfigConflict,
-    provision,
-)
+from shared.eventstore.streams import JetStreamApiError, ProvisionedStream, StreamConfigConflict
 from shared.integrity import signing
 from shared.integrity.keyring import KeyringError
-from shared.runtime.natsserver import EmbeddedNats, NatsServerError
 from shared.runtime.observability import LOG_MAX_BYTES, MaskSecrets
 
 console = Console()
 log = logging.getLogger("klachten.stack")
 READY_TIMEOUT = 90.0
-TOKEN_FILE = Path("credentials") / "staff-token"
 
 
 def up(
@@ -115,7 +101,7 @@ def up(
         "made in" if made else "from",
         permissions.credentials_path(data_dir),
     )
-    nodes = _nats_nodes(settings, data_dir, cluster, credentials)
+    nodes = nats_nodes(settings, data_dir, cluster, credentials)
     try:
         for node in nodes:
             supervisor.start(node, last=True)
@@ -123,7 +109,7 @@ def up(
         streams = asyncio.run(provision_streams(admin, replicas=len(nodes)))
         _refuse_if_shrunk(data_dir, streams)
         urls = [node.url for node in nodes]
-        topology = Topology.from_env(
+        topology = Topology.from_settings(
             data_dir, urls, token, instances=2 if cluster else 1, credentials=credentials
         )
         services = service_processes(topology)
@@ -144,94 +130,6 @@ def up(
         lock.release()
 
 
-def streams(
-    replicas: int = typer.Option(1, help="Replicas for streams that must be created."),
-) -> None:
-    """Provision the streams at KLACHTEN_NATS_URL (idempotent) and show their state."""
-    settings = Settings.from_env()
-    try:
-        provisioned = asyncio.run(provision_streams(settings.nats_url, replicas))
-    except (StreamConfigConflict, JetStreamApiError) as error:
-        console.print(f"[bold red]{escape(str(error))}[/]")
-        raise typer.Exit(1) from None
-    except (OSError, NoServersError, nats.errors.Error) as error:
-        where = permissions.mask(settings.nats_url)
-        console.print(f"[bold red]cannot reach NATS at {where}:[/] {escape(str(error))}")
-        raise typer.Exit(1) from None
-    console.print(_streams_table(provisioned))
-
-
-def demo(
-    count: int = typer.Option(40, help="How many complaints to submit."),
-    seed: int = typer.Option(7, help="Seed of the generator (the same seed, the same set)."),
-) -> None:
-    """Fill a running stack with varied complaints through its HTTP API and SMTP intake."""
-    settings = Settings.from_env()
-    token = os.environ.get("KLACHTEN_STAFF_TOKEN") or _read_token(settings.data_dir.resolve())
-    if not token:
-        console.print("[bold red]no staff token:[/] set KLACHTEN_STAFF_TOKEN or run klachten up")
-        raise typer.Exit(1)
-    try:
-        result = demo_module.run(settings, token, count=count, seed=seed, echo=console.print)
-    except demo_module.DemoError as error:
-        console.print(f"[bold red]demo failed:[/] {escape(str(error))}")
-        raise typer.Exit(1) from None
-    console.print(demo_module.describe(result))
-
-
-def staff_token(data_dir: Path) -> tuple[str, str]:
-    """KLACHTEN_STAFF_TOKEN, else the token kept in the data dir (made on first start)."""
-    if os.environ.get("KLACHTEN_STAFF_TOKEN"):
-        return os.environ["KLACHTEN_STAFF_TOKEN"], "from KLACHTEN_STAFF_TOKEN"
-    path = data_dir / TOKEN_FILE
-    existing = _read_token(data_dir)
-    if existing:
-        return existing, f"in {path}"
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    token = secrets.token_urlsafe(32)
-    # O_EXCL with mode 0600: the secret is never readable by others, not even for a moment.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(token + "\n")
-    return token, f"in {path} (new)"
-
-
-def _read_token(data_dir: Path) -> str | None:
-    try:
-        return (data_dir / TOKEN_FILE).read_text().strip() or None
-    except OSError:
-        return None
-
-
-def _nats_nodes(
-    settings: Settings, data_dir: Path, cluster: bool, credentials: dict[str, str]
-) -> list[EmbeddedNats]:
-    if not cluster:
-        node = EmbeddedNats(
-            data_dir / "nats",
-            settings.nats_port,
-            settings.nats_monitor_port,
-            credentials=credentials,
-            die_with_parent=True,
-        )
-        return [node]
-    base = int(os.environ.get("KLACHTEN_NATS_CLUSTER_PORT", "6222"))
-    routes = [f"nats://127.0.0.1:{base + i}" for i in range(3)]
-    return [
-        ClusterNats(
-            data_dir / "cluster" / f"nats-{i + 1}",
-            server_name=f"nats-{i + 1}",
-            cluster_port=base + i,
-            routes=routes,
-            port=settings.nats_port + i,
-            monitor_port=settings.nats_monitor_port + i,
-            credentials=credentials,
-            die_with_parent=True,
-        )
-        for i in range(3)
-    ]
-
-
 def _wait_ready(supervisor: Supervisor, services: list[Service], stop: threading.Event) -> None:
     """Poll every service's readiness until all answer (restarting what crashes meanwhile)."""
     checks = {s.process.name: s.ready for s in services}
@@ -244,26 +142,6 @@ def _wait_ready(supervisor: Supervisor, services: list[Service], stop: threading
             raise TimeoutError(f"not healthy within {READY_TIMEOUT:.0f} s: {names}")
         supervisor.check()
         stop.wait(0.1)
-
-
-async def provision_streams(url: str, replicas: int) -> list[ProvisionedStream]:
-    """Provision streams and buckets at `url` (a comma list for a cluster; the admin
-    credential), waiting for a new cluster's quorum."""
-    nc = await nats.connect(**nats_connect_options(url), **COMMAND_CONNECT)
-    try:
-        # A fresh cluster elects its JetStream meta leader a moment after the routes form.
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                provisioned = await provision(nc, replicas=replicas)
-                await provision_buckets(nc, replicas=replicas)
-                return provisioned
-            except (TimeoutError, JetStreamApiError, nats.errors.Error):
-                if replicas == 1 or time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(0.2)
-    finally:
-        await nc.close()
 
 
 def _summary(
@@ -300,20 +178,6 @@ def _refuse_if_shrunk(data_dir: Path, streams: list[ProvisionedStream]) -> None:
         raise typer.Exit(2)
 
 
-def recover(
-    accept_shrunken_log: bool = typer.Option(
-        False, help="The log was restored (or its loss accepted): forget the high-water marks."
-    ),
-) -> None:
-    """Let `klachten up` start again after it refused a shrunken log (docs/operations.md)."""
-    if not accept_shrunken_log:
-        console.print("Nothing to do: pass --accept-shrunken-log after restoring the log.")
-        raise typer.Exit(2)
-    data_dir = Settings.from_env().data_dir.resolve()
-    removed = highwater.accept(data_dir)
-    console.print(f"High-water marks cleared ({len(removed)} files); `klachten up` may start.")
-
-
 def _processes_line(processes: list[Supervised]) -> str:
     parts = []
     for process in processes:
@@ -328,23 +192,6 @@ def _stream_line(stream: ProvisionedStream) -> str:
     return f"{stream.name} ({verb})"
 
 
-def _streams_table(provisioned: list[ProvisionedStream]) -> Table:
-    table = Table(title="JetStream streams")
-    for column in ("stream", "messages", "bytes", "first seq", "last seq", "provisioning"):
-        table.add_column(column, justify="left" if column == "stream" else "right")
-    for stream in provisioned:
-        state = stream.state
-        table.add_row(
-            stream.name,
-            str(state.get("messages", 0)),
-            str(state.get("bytes", 0)),
-            str(state.get("first_seq", 0)),
-            str(state.get("last_seq", 0)),
-            "created" if stream.created else "unchanged",
-        )
-    return table
-
-
 def _configure_logging(log_file: Path) -> None:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     to_file = RotatingFileHandler(log_file, maxBytes=LOG_MAX_BYTES, backupCount=1)
@@ -356,20 +203,3 @@ def _configure_logging(log_file: Path) -> None:
     )
     for handler in logging.getLogger().handlers:
         handler.addFilter(MaskSecrets())
-
-
-def settings_reference_markdown() -> str:
-    """The configuration reference of docs/operations.md (every settings dataclass)."""
-    from services.intake.settings import IntakeSettings
-    from services.notifier.settings import NotifierSettings
-    from services.reporting.settings import ReportingSettings
-    from services.sla_monitor.settings import SlaSettings
-
-    classes: dict[str, type[Settings]] = {
-        "all": Settings,
-        "intake": IntakeSettings,
-        "notifier": NotifierSettings,
-        "sla_monitor": SlaSettings,
-        "reporting": ReportingSettings,
-    }
-    return settings_reference(classes)

@@ -7,7 +7,7 @@ passwords reach the server through its environment only.
 
 One server per store: `start` locks `nats-server.lock` in the data folder and hands the lock to
 the server process, so it is held for as long as that server runs, whoever started it
-(shared/runtime/ownership.py). With `die_with_parent` the server gets SIGTERM when its starter dies.
+(klachten/stack/ownership.py). With `die_with_parent` the server gets SIGTERM when its starter dies.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from shared.config import CONFIG_DIR, permissions
+from klachten.stack import permissions
+from klachten.stack.ownership import FolderInUse, FolderLock, die_with_parent, stop_process
+from shared.config import CONFIG_DIR
+from shared.config.permissions import with_credentials
 from shared.runtime.logwatch import store_limit
-from shared.runtime.ownership import FolderInUse, FolderLock, die_with_parent, stop_process
 
 CONFIG_FILE = CONFIG_DIR / "nats-server.conf"
 RANDOM_PORT = -1
@@ -98,7 +100,7 @@ class EmbeddedNats:
         """The client URL with `user`'s password (plain `url` when auth is off)."""
         if not self.credentials:
             return self.url
-        return permissions.with_credentials(self.url, user, self.credentials[user])
+        return with_credentials(self.url, user, self.credentials[user])
 
     @property
     def monitor_url(self) -> str:
@@ -195,7 +197,7 @@ class EmbeddedNats:
         # nats-server resolves includes relative to the including file, absolute or not.
         wrapper = self.data_dir / "nats-server-auth.conf"
         lines = [
-            "# Written by shared/runtime/natsserver.py on every start: repo conf plus its users.",
+            "# Written by klachten/stack/natsserver.py on every start: repo conf plus its users.",
             f'include "{os.path.relpath(self.config_file, self.data_dir)}"',
             f'include "{os.path.relpath(permissions.CONFIG_FILE, self.data_dir)}"',
         ]

@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from klachten.checkpointer import ChainBroken, CheckpointerSettings, sign_now
+from klachten.stack.checkpointer import ChainBroken, CheckpointerSettings, sign_now
 from shared.config.settings import Settings
 from shared.eventstore.link import COMMAND_CONNECT, JetStreamLink, RawMsg
 from shared.integrity import casefile, keyring, signing
