@@ -1,10 +1,11 @@
 """Wiring of the SLA monitor: two durable JetStream pull consumers shared by every instance —
-"sla_monitor" on every complaint event (re-sets the complaint's timer) and "sla_timers" on
-fired timers in TIMERS (re-checks, escalates, sets the next timer); shared/runtime/consumer.py runs
-them. Done → ack; transient trouble → nack with backoff (held in process on the last
-delivery); hopeless → DEADLETTER, then term. The policy is re-read on SIGHUP and when its
-file changes; a broken file keeps the last valid policy.
-`python -m services.sla_monitor` serves /health/live, /health/ready and /metrics beside.
+"sla_monitor" on every complaint event (`when_complaint_changed`: re-sets the complaint's
+timer) and "sla_timers" on fired timers in TIMERS (`when_timer_fired`: re-checks, escalates,
+sets the next timer); shared/runtime/consumer.py runs them. Done → ack; transient trouble →
+nack with backoff (held in process on the last delivery); hopeless → DEADLETTER, then term.
+The policy is re-read on SIGHUP and when its file changes; a broken file keeps the last valid
+policy. `bootstrap(settings, **overrides)` builds it all; `python -m services.sla_monitor`
+serves /health/live, /health/ready and /metrics beside.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import nats
@@ -22,59 +22,82 @@ from faststream.asgi import AsgiFastStream
 from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 
-from services.sla_monitor.application import (
-    SlaApplication,
-    SlaService,
-    Undecidable,
-)
+from services.sla_monitor.application import SlaApplication, SlaService
 from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER, SlaSettings
 from services.sla_monitor.timers import Timers
-from shared.config.policy import holder, reload_on_sighup
+from shared.config.policy import PolicyHolder, holder, reload_on_sighup
 from shared.contract import subjects
 from shared.eventstore.link import Unavailable, broker_connect
 from shared.rules.complaint import ComplaintError
 from shared.rules.deadlines import SlaError
 from shared.runtime import observability as obs
-from shared.runtime.consumer import (
-    DeadLetter,
-    Handler,
-    Hold,
-    PullConsumer,
-    Retry,
-    RetryPolicy,
-    Verdict,
-)
+from shared.runtime.clock import Clock, utcnow
+from shared.runtime.consumer import Handler, PullConsumer, RetryPolicy, Verdict, judge
 from shared.runtime.logwatch import broker_watch
 
 log = logging.getLogger("klachten.sla_monitor")
 
 TRANSIENT = (Unavailable, OperationalError, IntegrityError, nats.errors.Error, OSError)
-HOPELESS = (Undecidable, SlaError, ComplaintError, ValueError)
+# Domain errors a redelivery cannot change (the history or the subject is what it is).
+HOPELESS = (SlaError, ComplaintError, ValueError)
 
 
 def verdict(error: Exception, delivered: int, policy: RetryPolicy) -> Verdict:
-    reason = f"{type(error).__name__}: {error}"
-    last, delay = delivered >= policy.max_deliver, policy.delay(delivered)
-    if isinstance(error, TRANSIENT):
-        # An outage must never dead-letter a deadline: keep it and retry here.
-        return Hold(delay) if last else Retry(delay)
-    attempts = error.attempts if isinstance(error, Undecidable) else 1
-    hopeless = isinstance(error, HOPELESS) and delivered >= attempts
-    return DeadLetter(reason) if hopeless or last else Retry(delay)
+    """An outage must never dead-letter a deadline: it is retried, and held on the last
+    delivery; a message that can never be handled is dead-lettered."""
+    return judge(error, delivered, policy, transient=TRANSIENT, hopeless=HOPELESS)
+
+
+async def when_complaint_changed(service: SlaService, subject: str, _body: bytes) -> str:
+    """A complaint event (its subject says all it needs): re-set the complaint's timer."""
+    return await service.when_complaint_changed(subject)
+
+
+async def when_timer_fired(service: SlaService, subject: str, _body: bytes) -> str:
+    """A complaint's timer fired: escalate what is due, set the next timer; counted."""
+    outcome = await service.when_timer_fired(subject)
+    if outcome.startswith("escalated"):
+        obs.ESCALATIONS.labels("deadline").inc()
+    return outcome
 
 
 @dataclass
-class _Runtime:
-    """What startup() creates and shutdown() closes."""
+class _Running:
+    """What startup creates (a NATS connection, the application: in a thread) and shutdown
+    closes."""
 
     nc: NatsClient | None = None
     app: SlaApplication | None = None
-    service: SlaService | None = None
+    sla: SlaService | None = None
     watcher: asyncio.Task[None] | None = None
 
+    def service(self) -> SlaService:
+        assert self.sla is not None, "startup() first"
+        return self.sla
 
-def create_app(settings: SlaSettings) -> AsgiFastStream:
-    """Raises PolicyError when the policy file is unusable: the service must not start."""
+
+async def watch_policy(
+    policies: PolicyHolder, run: _Running, reload_now: asyncio.Event, interval: float
+) -> None:
+    """Re-read the policy when its file changed (or at once on SIGHUP) and re-set every
+    complaint's timer under the new one; a broken file keeps the last valid policy."""
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(reload_now.wait(), interval)
+        forced = reload_now.is_set()
+        reload_now.clear()
+        if policies.reload(only_if_modified=not forced):
+            try:
+                count = await run.service().sweep()
+                log.info("timers of %d complaints re-set under the new policy", count)
+            except Exception:
+                log.exception("sweep after policy change failed; timers fix themselves")
+
+
+def bootstrap(settings: SlaSettings, *, clock: Clock = utcnow) -> AsgiFastStream:
+    """The SLA monitor's object graph; nothing below reads the environment. Override for
+    tests: the clock. Raises PolicyError when the policy file is unusable: the service must
+    not start."""
     policies = holder(settings.policy_path)
     log.info("policy %s from %s", policies.current.policy.version_id, settings.policy_path)
     broker = NatsBroker(
@@ -83,31 +106,17 @@ def create_app(settings: SlaSettings) -> AsgiFastStream:
         name="klachten-sla",
         middlewares=obs.prometheus_middleware("sla_monitor"),
     )
-    run = _Runtime()
+    run = _Running()
     reload_now = asyncio.Event()
     policy = RetryPolicy(settings.sla_max_deliver, settings.sla_retry_base, settings.sla_retry_cap)
-
-    def service() -> SlaService:
-        assert run.service is not None, "startup() first"
-        return run.service
-
-    def counted(react: Callable[[SlaService, str], Awaitable[str]]) -> Handler:
-        async def handle(subject: str, _body: bytes) -> str:  # subjects say all it needs
-            outcome = await react(service(), subject)
-            if str(outcome).startswith("escalated"):
-                obs.ESCALATIONS.labels("deadline").inc()
-            return outcome
-
-        return handle
-
-    wiring = (
+    wiring: tuple[tuple[str, str, str, Handler], ...] = (
         (EVENTS_CONSUMER, subjects.COMPLAINTS_STREAM, subjects.COMPLAINTS_ALL,
-         SlaService.when_complaint_changed),
+         lambda subject, body: when_complaint_changed(run.service(), subject, body)),
         (TIMERS_CONSUMER, subjects.TIMERS_STREAM, subjects.TIMERS_FIRED_ALL,
-         SlaService.when_timer_fired),
+         lambda subject, body: when_timer_fired(run.service(), subject, body)),
     )  # fmt: skip
     consumers = []
-    for name, stream, filter_subject, react in wiring:
+    for name, stream, filter_subject, handle in wiring:
         consumer = PullConsumer(
             broker,
             service="sla_monitor",
@@ -117,7 +126,7 @@ def create_app(settings: SlaSettings) -> AsgiFastStream:
             description=f"SLA monitor: {filter_subject}",
             policy=policy,
             ack_wait=settings.sla_ack_wait,
-            handle=counted(react),
+            handle=handle,
             judge=verdict,
             log=log,
         )
@@ -125,29 +134,16 @@ def create_app(settings: SlaSettings) -> AsgiFastStream:
         consumers.append(consumer)
     watch = broker_watch("sla_monitor", broker, settings, consumers)
 
-    async def watch_policy() -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(reload_now.wait(), settings.sla_policy_check_interval)
-            forced = reload_now.is_set()
-            reload_now.clear()
-            if policies.reload(only_if_modified=not forced):
-                try:
-                    count = await service().sweep()
-                    log.info("timers of %d complaints re-set under the new policy", count)
-                except Exception:
-                    log.exception("sweep after policy change failed; timers fix themselves")
-
     async def startup() -> None:
-        url = settings.nats_url
         run.nc = await nats.connect(
             **settings.nats_connect, max_reconnect_attempts=-1, name="klachten-sla"
         )
         # No key store: the monitor decides on dates, never on personal data (docs/security.md).
-        env = {"NATS_URL": url, "KLACHTEN_KEYSTORE": "none"}
+        env = {"NATS_URL": settings.nats_url, "KLACHTEN_KEYSTORE": "none"}
         run.app = await asyncio.to_thread(SlaApplication, env=env)
-        run.service = SlaService(run.app, Timers(run.nc.jetstream()), policies)
-        run.watcher = asyncio.create_task(watch_policy())
+        run.sla = SlaService(run.app, Timers(run.nc.jetstream()), policies, clock)
+        interval = settings.sla_policy_check_interval
+        run.watcher = asyncio.create_task(watch_policy(policies, run, reload_now, interval))
         reload_on_sighup(reload_now.set)
 
     async def watch_log() -> None:
@@ -164,8 +160,11 @@ def create_app(settings: SlaSettings) -> AsgiFastStream:
 
     return AsgiFastStream(
         broker,
-        asgi_routes=obs.health_routes(broker, lambda: run.service is not None, watch),
+        asgi_routes=obs.health_routes(broker, lambda: run.sla is not None, watch),
         on_startup=[startup],
         after_startup=[watch_log],
         after_shutdown=[shutdown],
     )
+
+
+create_app = bootstrap  # the former name, until every caller says bootstrap

@@ -5,6 +5,8 @@
 appends at most one `Escalated` (exactly once per breach: the breach id is in the aggregate,
 the event id derives from it, and appends are guarded by optimistic concurrency), then sets
 the next timer. Both are idempotent, so redeliveries, restarts and a second instance are safe.
+A message that can never be handled (no complaint id, a complaint that does not exist) raises
+`Hopeless` (shared/runtime/verdicts.py).
 """
 
 from __future__ import annotations
@@ -17,26 +19,18 @@ from eventsourcing.application import project_aggregate
 from eventsourcing.persistence import IntegrityError
 
 from services.sla_monitor import domain
-from services.sla_monitor.timers import Outcome, Timers
+from services.sla_monitor.timers import TimerChange, Timers
 from shared.config.policy import PolicyHolder
 from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import CONFLICT_RETRIES, ComplaintNotFound, ComplaintsApplication
 from shared.rules.complaint import AlreadyDone, Cause, Complaint
 from shared.runtime.clock import Clock, utcnow
+from shared.runtime.verdicts import Hopeless
 
 log = logging.getLogger("klachten.sla_monitor")
 
 PAGE = 1000
-
-
-class Undecidable(Exception):
-    """This message can never be handled (garbage, a complaint that does not exist): dead-letter
-    it after `attempts` deliveries (more than one where a lagging replica may be the cause)."""
-
-    def __init__(self, reason: str, attempts: int = 1) -> None:
-        super().__init__(reason)
-        self.reason, self.attempts = reason, attempts
 
 
 class SlaApplication(ComplaintsApplication):
@@ -106,7 +100,7 @@ class SlaService:
     ) -> None:
         self.app, self.timers, self.policies, self.clock = app, timers, policies, clock
 
-    async def when_complaint_changed(self, subject: str) -> Outcome:
+    async def when_complaint_changed(self, subject: str) -> TimerChange:
         complaint_id = _complaint_id(subject)
         facts = await asyncio.to_thread(self._history, complaint_id)
         return await self._set_timer(complaint_id, facts)
@@ -128,7 +122,7 @@ class SlaService:
             await self._set_timer(complaint_id, facts)
         return len(ids)
 
-    async def _set_timer(self, complaint_id: UUID, facts: list[ev.Event]) -> Outcome:
+    async def _set_timer(self, complaint_id: UUID, facts: list[ev.Event]) -> TimerChange:
         loaded, now = self.policies.current, self.clock()
         state, d = domain.watched(facts, loaded.policy, loaded.calendar)
         at = domain.wake_at(state, d, now)
@@ -138,20 +132,20 @@ class SlaService:
         try:
             return self.app.history(complaint_id)[1]
         except ComplaintNotFound as error:
-            raise Undecidable(f"complaint {complaint_id} does not exist", attempts=3) from error
+            raise Hopeless(f"complaint {complaint_id} does not exist", attempts=3) from error
 
     def _escalate(self, complaint_id: UUID) -> tuple[domain.Escalation | None, list[ev.Event]]:
         try:
             return self.app.escalate_if_due(complaint_id, self.policies, self.clock)
         except ComplaintNotFound as error:
-            raise Undecidable(f"complaint {complaint_id} does not exist", attempts=3) from error
+            raise Hopeless(f"complaint {complaint_id} does not exist", attempts=3) from error
 
 
 def _complaint_id(subject: str) -> UUID:
     try:
         return domain.complaint_id_of_subject(subject)
     except ValueError as error:
-        raise Undecidable(str(error)) from error
+        raise Hopeless(str(error)) from error
 
 
 def _deadline_setter(facts: list[ev.Event]) -> UUID | None:

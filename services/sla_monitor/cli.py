@@ -210,7 +210,7 @@ def as_json(r: sim.Comparison, until: datetime, figures: dict[str, object]) -> d
             "by_clock": dict(sorted(s.by_clock.items())),
         }
 
-    def steps(o: sim.Outcome) -> list[dict[str, object]]:
+    def steps(o: sim.Escalations) -> list[dict[str, object]]:
         keys = ("level", "clock", "at", "deadline", "respond_by")
         return [dict(zip(keys, s.key(), strict=True)) for s in o.steps]
 

@@ -54,7 +54,10 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Escalations:
+    """The deadline escalations of one complaint: as the log recorded them, or as a policy
+    replayed over its history decides them."""
+
     complaint_id: str
     reference: str
     category: str
@@ -74,7 +77,7 @@ class Summary:
     by_clock: Counter[str] = field(default_factory=Counter)
     by_category: dict[str, tuple[int, int]] = field(default_factory=dict)  # (complaints, breached)
 
-    def add(self, outcome: Outcome) -> None:
+    def add(self, outcome: Escalations) -> None:
         self.complaints += 1
         breached = bool(outcome.steps)
         self.breached += breached
@@ -89,15 +92,15 @@ class Comparison:
     current: Summary
     candidate: Summary
     recorded: Summary  # the deadline escalations the log actually holds
-    changed: list[tuple[Outcome, Outcome]]  # (current, candidate) where they differ
+    changed: list[tuple[Escalations, Escalations]]  # (current, candidate) where they differ
     # (recorded, current): complaints whose baseline is not what the monitor recorded, and why
-    not_reproduced: list[tuple[Outcome, Outcome, str]] = field(default_factory=list)
-    outcomes: list[tuple[Outcome, Outcome, Outcome]] = field(default_factory=list)
+    not_reproduced: list[tuple[Escalations, Escalations, str]] = field(default_factory=list)
+    outcomes: list[tuple[Escalations, Escalations, Escalations]] = field(default_factory=list)
 
 
 def replay(
     facts: Sequence[ev.Event], rules: Rules, until: datetime, *, redecide: bool = False
-) -> Outcome:
+) -> Escalations:
     """The deadline escalations one complaint gets under `rules`, up to `until`; `redecide`:
     the dates people's events recorded are decided again under `rules` (a candidate policy)."""
     first = facts[0]
@@ -146,7 +149,9 @@ def replay(
             break
         apply(people[i])
         i, t = i + 1, max(t, nxt)
-    return Outcome(str(first.complaint_id), first.reference, first.category or "-", tuple(steps))
+    return Escalations(
+        str(first.complaint_id), first.reference, first.category or "-", tuple(steps)
+    )
 
 
 def _monitor_moments(facts: Sequence[ev.Event], until: datetime) -> dict[str, tuple[int, datetime]]:
@@ -160,7 +165,7 @@ def _monitor_moments(facts: Sequence[ev.Event], until: datetime) -> dict[str, tu
     return out
 
 
-def recorded(facts: Sequence[ev.Event], until: datetime) -> Outcome:
+def recorded(facts: Sequence[ev.Event], until: datetime) -> Escalations:
     first = facts[0]
     assert isinstance(first, ev.Submitted)
     steps = tuple(
@@ -168,7 +173,7 @@ def recorded(facts: Sequence[ev.Event], until: datetime) -> Outcome:
         for f in facts
         if isinstance(f, ev.Escalated) and _automatic(f) and f.occurred_at <= until
     )
-    return Outcome(str(first.complaint_id), first.reference, first.category or "-", steps)
+    return Escalations(str(first.complaint_id), first.reference, first.category or "-", steps)
 
 
 def compare(
@@ -198,7 +203,7 @@ def compare(
 
 
 def why_not(
-    facts: Sequence[ev.Event], rules: Rules, log: Outcome, now: Outcome, until: datetime
+    facts: Sequence[ev.Event], rules: Rules, log: Escalations, now: Escalations, until: datetime
 ) -> str:
     """Why replaying the policy in force does not give what the monitor recorded."""
     for f in facts:
@@ -256,11 +261,11 @@ def _selected(
             yield facts
 
 
-def _shape(outcome: Outcome) -> tuple[tuple[int, str], ...]:
+def _shape(outcome: Escalations) -> tuple[tuple[int, str], ...]:
     return tuple((s.level, s.clock) for s in outcome.steps)
 
 
-def _exact(outcome: Outcome) -> tuple[tuple[object, ...], ...]:
+def _exact(outcome: Escalations) -> tuple[tuple[object, ...], ...]:
     return tuple(s.key() for s in outcome.steps)
 
 

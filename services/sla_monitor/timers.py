@@ -33,7 +33,8 @@ VERSION_HEADER = "Klachten-Version"
 POLICY_HEADER = "Klachten-Policy"
 SCHEDULE_HEADER = "Nats-Schedule"
 
-Outcome = Literal["scheduled", "unchanged", "superseded", "cancelled", "none"]
+# What `Timers.set` did to the complaint's timer.
+TimerChange = Literal["scheduled", "unchanged", "superseded", "cancelled", "none"]
 
 
 def at_expression(moment: datetime) -> str:
@@ -51,7 +52,7 @@ class Timers:
 
     async def set(
         self, complaint_id: UUID, at: datetime | None, version: int, policy_version: str
-    ) -> Outcome:
+    ) -> TimerChange:
         """Make the complaint's timer fire at `at` (None: no timer), unless a schedule computed
         from a newer version of the complaint is already in place."""
         subject = subjects.timer_schedule_subject(complaint_id, TIMER)
