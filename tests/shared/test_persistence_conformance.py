@@ -2,7 +2,7 @@
 
 The base classes are reached through the module (``persistence.X``) so pytest does not collect
 the abstract cases themselves. Each ``create_recorder()`` gets a freshly created COMPLAINTS
-stream, as the suites expect an empty store.
+stream, as the suites expect an empty store; it is created only once the old one is gone.
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ from shared.eventstore.persistence import (
     JetStreamTrackingRecorder,
 )
 from shared.eventstore.streams import COMPLAINTS
+from tests.support.polling import wait_until
+
+STREAM_NOT_FOUND = 10059
+STORE_NOT_READY = 10049  # "error creating store for stream": the deleted one's is still there
 
 
 @pytest.fixture(scope="module")
@@ -53,13 +57,32 @@ class _Fresh:
 
         async def recreate() -> None:
             await link.nc.request(f"$JS.API.STREAM.DELETE.{name}", b"", timeout=5)
-            reply = await link.nc.request(
-                f"$JS.API.STREAM.CREATE.{name}", json.dumps(COMPLAINTS.config()).encode(), timeout=5
-            )
-            assert "error" not in json.loads(reply.data), reply.data
+            # The server answers the delete before its store is gone: a create right away can
+            # fail under load with 10049 ("error creating store for stream"). Wait until the
+            # stream is not found, then create it, asking again while the store is in the way.
+            await wait_until(lambda: _gone(link, name), message=f"{name} deleted")
+            await wait_until(lambda: _created(link, name), message=f"{name} created")
 
         link.run(recreate())
         return link
+
+
+async def _api(link: JetStreamLink, request: str, body: bytes = b"") -> dict:
+    return json.loads((await link.nc.request(f"$JS.API.{request}", body, timeout=5)).data)
+
+
+async def _gone(link: JetStreamLink, name: str) -> bool:
+    error = (await _api(link, f"STREAM.INFO.{name}")).get("error")
+    return error is not None and error.get("err_code") == STREAM_NOT_FOUND
+
+
+async def _created(link: JetStreamLink, name: str) -> bool:
+    config = json.dumps(COMPLAINTS.config()).encode()
+    error = (await _api(link, f"STREAM.CREATE.{name}", config)).get("error")
+    if error is not None and error.get("err_code") == STORE_NOT_READY:
+        return False
+    assert error is None, error
+    return True
 
 
 class TestAggregateRecorder(_Fresh, persistence.AggregateRecorderTestCase):
