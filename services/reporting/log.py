@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder
 
@@ -20,8 +19,8 @@ from services.reporting.fold import ReadModel, Row, Undecodable
 from services.reporting.projections import TolerantMapper
 from shared.contract import events as ev
 from shared.contract import subjects
+from shared.eventstore.layout import TOPIC_HEADER, TracedNotification, as_id
 from shared.eventstore.link import JetStreamLink, RawMsg
-from shared.eventstore.persistence import TOPIC_HEADER, TracedNotification
 from shared.integrity.audit import PAGE, check_event
 
 STREAM = subjects.COMPLAINTS_STREAM
@@ -47,22 +46,17 @@ def item_of(msg: RawMsg) -> Item | None:
     """The fold input of one message; None for messages that are not complaint events."""
     if not msg.subject.startswith("complaints."):
         return None
-    parts = msg.subject.split(".")
-    if len(parts) != 4 or not (parts[2].isascii() and parts[2].isdigit()):
-        return msg.seq, Undecodable(
-            msg.seq, parts[1] if len(parts) > 1 else "", 0, "malformed subject"
-        )
-    try:
-        oid: UUID | str = UUID(parts[1])
-    except ValueError:
-        oid = parts[1]
+    parsed = subjects.parse_event_subject(msg.subject)
+    if parsed is None:
+        claimed = subjects.claimed_complaint(msg.subject)
+        return msg.seq, Undecodable(msg.seq, claimed, 0, "malformed subject")
     notification = TracedNotification(
         id=msg.seq,
-        originator_id=oid,
-        originator_version=int(parts[2]),
+        originator_id=as_id(parsed.complaint_id),
+        originator_version=parsed.version,
         topic=msg.headers.get(TOPIC_HEADER, ""),
         state=msg.data,
-        event_type=parts[3],  # the mapper checks it against topic and body
+        event_type=parsed.event_type,  # the mapper checks it against topic and body
     )
     event = _mapper.to_domain_event(notification)
     if isinstance(event, Undecodable):
@@ -147,7 +141,7 @@ def history(link: JetStreamLink, complaint_id: str) -> list[dict[str, Any]]:
             "seq": msg.seq,
             "stored_at": fold.ts(msg.timestamp),
             "version": link_check.version,
-            "type": msg.subject.split(".")[-1],
+            "type": subjects.claimed_type(msg.subject),
             "hash": link_check.hash,
             "hash_link_ok": link_check.ok,
             "problem": link_check.problem,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -40,8 +41,9 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic, resolve_topic
 
 from shared.contract import events as ev
-from shared.eventstore.persistence import LoadedEvent
-from shared.privacy.keystore import KeyDestroyed, KeyStore, KeyStoreUnavailable
+from shared.eventstore.layout import LoadedEvent
+from shared.eventstore.link import JetStreamLink
+from shared.privacy.keystore import BUCKET, KeyDestroyed, KeyStore, KeyStoreUnavailable
 
 log = logging.getLogger(__name__)
 NONCE_BYTES = 12
@@ -241,3 +243,29 @@ def _aggregate_of(event_cls: type) -> type:
     """The aggregate class an event class is nested in (``Complaint.Submitted`` → Complaint)."""
     module = __import__(event_cls.__module__, fromlist=["_"])
     return getattr(module, event_cls.__qualname__.split(".")[0])
+
+
+# --- wiring: the factory and PrivateComplaints give the mapper its key store -------------------
+
+
+def keystore_from_env(env: Any, link: Callable[[], JetStreamLink]) -> KeyStore | None:
+    """The key store the environment asks for; None only for ``KLACHTEN_KEYSTORE=none``."""
+    mode = (env.get("KLACHTEN_KEYSTORE") or "nats").strip().lower()
+    if mode == "none":
+        return None
+    if mode != "nats":
+        raise ValueError(f"KLACHTEN_KEYSTORE={mode!r}: expected 'nats' or 'none'")
+    url = env.get("KLACHTEN_KEYSTORE_URL")
+    source: Callable[[], JetStreamLink] = (
+        (lambda: JetStreamLink(url, name="klachten-keystore")) if url else link
+    )
+    return KeyStore(source, env.get("KLACHTEN_KEYS_BUCKET") or BUCKET)
+
+
+def attach_keystore(
+    mapper: Mapper[Any], env: Any, link: Callable[[], JetStreamLink]
+) -> Mapper[Any]:
+    """Give a contract mapper its key store (idempotent). The persistence factory calls this."""
+    if isinstance(mapper, ContractMapper) and mapper.keystore is None:
+        mapper.keystore = keystore_from_env(env, link)
+    return mapper

@@ -1,7 +1,7 @@
 """Tamper evidence: walk the log and check every complaint's hash chain and the sequence.
 
 Each event's headers carry ``Klachten-Prev-Hash`` and ``Klachten-Hash``
-(shared/eventstore/persistence.py). An edit of a stored event changes its hash; a removed, inserted
+(shared/eventstore/layout.py). An edit of a stored event changes its hash; a removed, inserted
 or reordered event breaks the next event's link; a removed message also leaves a gap in the stream
 sequence. `check` reports the first place where any of that happens (complaint, version, stream
 sequence)."""
@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 
 from shared.contract import events as ev
 from shared.contract import subjects
+from shared.eventstore.layout import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
 from shared.eventstore.link import JetStreamLink, RawMsg
-from shared.eventstore.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
 from shared.integrity import authorship, redecide
 from shared.integrity.signing import Keyring
 
 PAGE = 1000
+NOT_AN_EVENT_SUBJECT = "has a subject that is not complaints.<id>.<version>.<type>"
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,15 @@ class LinkCheck:
 
 
 def check_event(msg: RawMsg, prev_hash: str, prev_version: int | None) -> LinkCheck:
-    _, _cid, version_text, _ = msg.subject.split(".", 3)
-    version = int(version_text)
+    parsed = subjects.parse_event_subject(msg.subject)
+    version = 0 if parsed is None else parsed.version
     stated_prev = msg.headers.get(PREV_HASH_HEADER)
     stated = msg.headers.get(HASH_HEADER)
     topic = msg.headers.get(TOPIC_HEADER, "")
     problem = None
-    if stated is None or stated_prev is None:
+    if parsed is None:
+        problem = NOT_AN_EVENT_SUBJECT
+    elif stated is None or stated_prev is None:
         problem = "has no hash chain headers"
     elif chain_hash(stated_prev, msg.subject, topic, msg.data) != stated:
         problem = "content does not match its hash (the event was altered)"
@@ -106,7 +109,11 @@ class ChainChecker:
         v.last_seq = msg.seq
         if not msg.subject.startswith("complaints."):
             return
-        cid = msg.subject.split(".", 2)[1]
+        parsed = subjects.parse_event_subject(msg.subject)
+        if parsed is None:  # no chain to place it in
+            v.breaks.append(Break(msg.seq, "", None, f"{NOT_AN_EVENT_SUBJECT} ({msg.subject})"))
+            return
+        cid = parsed.complaint_id
         link = check_event(msg, v.heads.get(cid, ""), self._versions.get(cid))
         v.events += 1
         if not link.ok:

@@ -12,25 +12,27 @@ Each problem is a sentence naming the claimed writer where there is one.
 from __future__ import annotations
 
 from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.layout import HASH_HEADER, TOPIC_HEADER, event_type_token
 from shared.eventstore.link import RawMsg
-from shared.eventstore.persistence import HASH_HEADER, TOPIC_HEADER, event_type_token
 from shared.integrity import signing
 
 
 def claim_problems(msg: RawMsg) -> tuple[ev.Event | None, list[str]]:
     """The decoded body (None if it is not a contract event) and where the claims disagree."""
-    parts = msg.subject.split(".")
     try:
         fact = ev.decode(msg.data)
     except Exception as e:
         return None, [f"has a body that is not a complaint event ({e})"]
-    body = [str(fact.complaint_id), str(fact.version), ev.subject_token(type(fact))]
+    expected = subjects.event_subject(fact.complaint_id, fact.version, ev.subject_token(type(fact)))
     found = []
-    if parts[1:] != body:
-        found.append(f"is stored as {'.'.join(parts[1:])} but its body is {'.'.join(body)}")
+    if msg.subject != expected:
+        stored, body = msg.subject.removeprefix("complaints."), expected.removeprefix("complaints.")
+        found.append(f"is stored as {stored} but its body is {body}")
     topic = event_type_token(msg.headers.get(TOPIC_HEADER, ""))
-    if topic != parts[-1]:
-        found.append(f"has topic type {topic!r} but subject type {parts[-1]!r}")
+    kind = subjects.claimed_type(msg.subject)
+    if topic != kind:
+        found.append(f"has topic type {topic!r} but subject type {kind!r}")
     return fact, found
 
 
@@ -41,7 +43,7 @@ def author_problems(msg: RawMsg, fact: ev.Event | None, keyring: signing.Keyring
     except ValueError as e:
         return [str(e)]
     found = []
-    kind = msg.subject.rsplit(".", 1)[-1] if fact is None else ev.subject_token(type(fact))
+    kind = subjects.claimed_type(msg.subject) if fact is None else ev.subject_token(type(fact))
     if kind not in signing.allowed_types(principal):
         found.append(f"is a {kind!r} event, which its writer {principal} may not append")
     if fact is not None:

@@ -12,8 +12,9 @@ from typing import Any
 
 import msgspec
 
+from shared.contract import subjects
+from shared.eventstore.layout import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
 from shared.eventstore.link import RawMsg
-from shared.eventstore.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
 from shared.integrity import checkpoints as cps
 from shared.integrity.audit import ChainChecker
 from shared.integrity.keyring import Keyring
@@ -81,11 +82,11 @@ def verify(case: dict[str, Any], keys: Keyring) -> tuple[str | None, str]:
     cp = msgspec.structs.replace(cp, signature=signed["signature"])
     if cp.payload().decode() != signed["payload"] or not cps.signature_ok(cp, keys):
         return "the checkpoint's signature is invalid (altered, or signed by another key)", ""
-    cid, prev_hash, covered = case["complaint_id"], "", None
+    cid, prev_hash, covered, version = case["complaint_id"], "", None, 0
     for n, e in enumerate(case["events"], start=1):
         where = f"event {n} (stream sequence {e['seq']}, {e['subject']})"
-        parts = e["subject"].split(".")
-        if parts[1] != cid or parts[2] != str(n):
+        parsed = subjects.parse_event_subject(e["subject"])
+        if parsed is None or parsed.complaint_id != cid or parsed.version != n:
             return f"{where}: expected version {n} of {cid} (an event was removed or moved)", ""
         if chain_hash(e["prev_hash"], e["subject"], e["topic"], e["data"].encode()) != e["hash"]:
             return f"{where}: content does not match its hash (the event was altered)", ""
@@ -93,14 +94,13 @@ def verify(case: dict[str, Any], keys: Keyring) -> tuple[str | None, str]:
             return f"{where}: does not link to the previous event", ""
         prev_hash = e["hash"]
         if e["seq"] <= cp.seq:
-            covered = e
+            covered, version = e, n
     if covered is None or covered["hash"] != case["proof"]["head"]:
         return "the checkpoint does not cover this case's events (head differs)", ""
     path = [(side, sibling) for side, sibling in case["proof"]["path"]]
     if cps.proof_root(cid, covered["hash"], path) != cp.heads_root:
         return "the Merkle proof does not lead to the signed root", ""
     later = sum(1 for e in case["events"] if e["seq"] > cp.seq)
-    version = covered["subject"].split(".")[2]
     summary = (
         f"{len(case['events'])} events of {cid} chain correctly; signed checkpoint "
         f"{cp.number} at sequence {cp.seq} ({cp.signed_at.isoformat()}, key {cp.key_id}) "

@@ -153,10 +153,10 @@ class Walk:
 
     def feed(self, msg: RawMsg) -> None:
         self.checker.feed(msg)
-        if msg.subject.startswith("complaints."):
-            _, cid, version, _ = msg.subject.split(".", 3)
-            head = self.checker.verdict.heads.get(cid, "")
-            self.events.setdefault(cid, []).append((msg.seq, int(version), head))
+        parsed = subjects.parse_event_subject(msg.subject)
+        if parsed is not None:  # the checker reports any other subject as a break
+            head = self.checker.verdict.heads.get(parsed.complaint_id, "")
+            self.events.setdefault(parsed.complaint_id, []).append((msg.seq, parsed.version, head))
 
     def since(self, after: int) -> list[Event]:
         """Every event after stream sequence `after`, in sequence order."""

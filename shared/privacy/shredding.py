@@ -35,8 +35,8 @@ from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.link import JetStreamLink
-from shared.eventstore.mapper import ContractMapper, unseal
-from shared.privacy.keystore import BUCKET, KeyStore
+from shared.eventstore.mapper import attach_keystore, unseal
+from shared.privacy.keystore import KeyStore
 from shared.rules.complaint import Cause, Complaint
 
 log = logging.getLogger(__name__)
@@ -77,29 +77,6 @@ def subject_key_for(email: str, secret: bytes | None = None) -> str | None:
 
 
 # --- wiring ------------------------------------------------------------------------------------
-
-
-def keystore_from_env(env: Any, link: Callable[[], JetStreamLink]) -> KeyStore | None:
-    """The key store the environment asks for; None only for ``KLACHTEN_KEYSTORE=none``."""
-    mode = (env.get("KLACHTEN_KEYSTORE") or "nats").strip().lower()
-    if mode == "none":
-        return None
-    if mode != "nats":
-        raise ValueError(f"KLACHTEN_KEYSTORE={mode!r}: expected 'nats' or 'none'")
-    url = env.get("KLACHTEN_KEYSTORE_URL")
-    source: Callable[[], JetStreamLink] = (
-        (lambda: JetStreamLink(url, name="klachten-keystore")) if url else link
-    )
-    return KeyStore(source, env.get("KLACHTEN_KEYS_BUCKET") or BUCKET)
-
-
-def attach_keystore(
-    mapper: Mapper[Any], env: Any, link: Callable[[], JetStreamLink]
-) -> Mapper[Any]:
-    """Give a contract mapper its key store (idempotent). The persistence factory calls this."""
-    if isinstance(mapper, ContractMapper) and mapper.keystore is None:
-        mapper.keystore = keystore_from_env(env, link)
-    return mapper
 
 
 class PrivateComplaints(ComplaintsApplication):
