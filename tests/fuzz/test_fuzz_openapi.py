@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis.generation import GenerationMode  # noqa: E402
 
+from klachten.stack import launch  # noqa: E402
 from klachten.stack.natsserver import EmbeddedNats  # noqa: E402
 from tests.support.polling import wait_until_sync  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
@@ -66,12 +67,7 @@ def urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     klachten = str(Path(sys.executable).parent / "klachten")
     subprocess.run([klachten, "streams"], env=env, check=True, capture_output=True)
     processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"],
-            env=env,
-            stdout=(tmp / f"{name}.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        )
+        launch.spawn(launch.command(name), env=env, output=(tmp / f"{name}.log").open("wb"))
         for name in ports
     ]
     found = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}

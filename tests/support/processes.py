@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
+from klachten.stack import launch
 from tests.support.checkout import REPO_ROOT
 
 
@@ -31,13 +30,8 @@ class ServiceProcess:
     def start(self) -> ServiceProcess:
         self.starts += 1
         with (self.log_dir / f"{self.name}.{self.starts}.log").open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", f"services.{self.module}", *self.args],
-                cwd=REPO_ROOT,
-                env={**os.environ, **self.env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+            argv = launch.command(f"services.{self.module}", *self.args)
+            self.process = launch.spawn(argv, env=self.env, output=log, cwd=REPO_ROOT)
         return self
 
     def kill(self) -> None:

@@ -4,8 +4,6 @@ recorded on the log as intake's mail side records it."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from klachten.stack import launch
 from shared.eventstore.application import ComplaintsApplication
 from shared.rules.complaint import Cause
 from tests.support.ports import free_port
@@ -33,10 +32,7 @@ def reporting_process(nats_url: str, data_dir: Path, token: str, **env: str) -> 
         **env,
     }
     with open(data_dir / "reporting.log", "w") as log:
-        command = [sys.executable, "-m", "services.reporting"]
-        proc = subprocess.Popen(
-            command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=log
-        )
+        proc = launch.spawn(launch.command("reporting"), env=environment, output=log, cwd=ROOT)
         try:
             yield f"http://127.0.0.1:{port}"
         finally:

@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import socket
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
@@ -17,6 +16,7 @@ import msgspec
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from klachten.stack import launch
 from services.notifier.letters import (
     LetterContext,
     LetterKind,
@@ -233,9 +233,7 @@ async def test_mail_sink_runs_as_its_own_process(tmp_path: Path) -> None:
     port = free_port()
     maildir = tmp_path / "mail"
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "services.notifier.mailsink",
+        *launch.command("services.notifier.mailsink"),
         "--port",
         str(port),
         "--maildir",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +20,7 @@ import httpx
 import pytest
 
 from bench.common import PostgresUnavailable, throwaway_postgres
+from klachten.stack import launch
 from klachten.stack.natsserver import EmbeddedNats
 from services.reporting import rebuild as rb
 from services.reporting.projections import (
@@ -124,13 +124,7 @@ def reporting_replicas(n: int, db: str, nats_url: str, tmp_path: Path) -> Iterat
                 "KLACHTEN_DATA_DIR": str(tmp_path / f"data-{i + 1}"),
             }
             with open(log, "wb") as out:
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "services.reporting"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
+                proc = launch.spawn(launch.command("reporting"), env=env, output=out, cwd=ROOT)
             replicas.append(Replica(proc, f"http://127.0.0.1:{port}", log))
         for replica in replicas:
             replica.wait(lambda h: "projection" in h, timeout=60, what="serving")

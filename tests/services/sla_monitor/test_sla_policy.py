@@ -7,12 +7,12 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from klachten.stack import launch
 from klachten.stack.natsserver import EmbeddedNats
 from services.sla_monitor.app import create_app
 from shared.config.policy import PolicyHolder
@@ -41,7 +41,7 @@ def test_invalid_policy_at_start_exits_with_file_key_and_reason(tmp_path: Path) 
         "KLACHTEN_NATS_URL": "nats://127.0.0.1:9",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "services.sla_monitor"],
+        launch.command("sla_monitor"),
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
