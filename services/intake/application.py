@@ -6,6 +6,10 @@ a crash between the two resumes with the same id and reference, and a second ``S
 that id is refused by the log's optimistic concurrency. A key is the caller's own: it counts
 within (caller, channel) only, so nobody can claim or read another caller's key, and the
 request's fingerprint is kept with it, so the same key with other content is refused.
+
+Above 300 lines because every use case that changes a complaint is a method of one `Intake`
+(get → decide → save through `act`), so the idempotency and reference buckets it owns stay
+private to it; the state answer (`state_of`) is the next thing to move out.
 """
 
 from __future__ import annotations
@@ -39,7 +43,6 @@ from shared.rules.complaint import AlreadyDone, Cause, Complaint, IllegalTransit
 from shared.rules.deadlines import ClockState
 from shared.rules.terms import (
     current_terms,
-    escalation_terms,
     extension_terms,
     pause_terms,
     registration_terms,
@@ -297,16 +300,38 @@ class Intake:
             policy, calendar = policy_in_force()
             level = domain.review_level(c.is_open, c.level, policy.top_level)
             if disagrees and level is not None:
-                c.escalate(
-                    level=level,
-                    target=domain.escalation_target(level, None, policy),
-                    top_level=policy.top_level,
-                    reason="complainant_request",
-                    text=text,
-                    now=now,
-                    cause=cause,
-                    terms=escalation_terms(c.facts, level, now, policy, calendar),  # type: ignore[attr-defined]
-                )
+                step = domain.escalation_step(c.facts, c.level, now, policy, calendar, level=level)  # type: ignore[attr-defined]
+                _escalate(c, step, reason="complainant_request", text=text, now=now, cause=cause)
+
+        return await self.act(complaint_id, decide)
+
+    async def escalate(
+        self,
+        complaint_id: UUID,
+        *,
+        reason: ev.EscalationReason,
+        level: int | None,
+        target: str | None,
+        text: str | None,
+        reaction_event_id: UUID | None,
+        cause: Cause,
+    ) -> bool:
+        """Staff escalate (Awb 9:12: the next handler, or the level they name); the message
+        they escalate from is handled in the same save."""
+
+        def decide(c: Complaint, now: datetime) -> None:
+            policy, calendar = policy_in_force()
+            step = domain.escalation_step(
+                c.facts,  # type: ignore[attr-defined]
+                c.level,
+                now,
+                policy,
+                calendar,
+                level=level,
+                target=target,
+            )
+            _escalate(c, step, reason=reason, text=text, now=now, cause=cause)
+            domain.handled_by_it(c, reaction_event_id, now, cause)
 
         return await self.act(complaint_id, decide)
 
@@ -389,6 +414,27 @@ class Intake:
 
         await asyncio.to_thread(self.app.change, complaint_id, run)
         return appended
+
+
+def _escalate(
+    c: Complaint,
+    step: domain.EscalationStep,
+    *,
+    reason: ev.EscalationReason,
+    text: str | None,
+    now: datetime,
+    cause: Cause,
+) -> None:
+    c.escalate(
+        level=step.level,
+        target=step.target,
+        top_level=step.top_level,
+        reason=reason,
+        text=text,
+        now=now,
+        cause=cause,
+        terms=step.terms,
+    )
 
 
 def state_of(complaint: Complaint, facts: list[ev.Event], *, personal: bool) -> dict[str, Any]:

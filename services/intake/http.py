@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from uuid import UUID
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from services.intake import domain
+from shared.eventstore.application import ComplaintNotFound
+from shared.rules.complaint import Cause
 from services.intake.staff import Action, StaffMember, authenticate
 
 JSON_TYPES = ("application/json",)
@@ -106,3 +109,15 @@ def rate_limit(request: Request) -> None:
             {"error": "too_many_requests", "message": "too many requests; try again later"},
             {"Retry-After": str(max(1, int(wait + 0.999)))},
         )
+
+
+def complaint_uuid(text: str) -> UUID:
+    """The complaint id in a path; a malformed one is no such complaint (404)."""
+    try:
+        return UUID(text)
+    except ValueError:
+        raise ComplaintNotFound(text) from None
+
+
+def cause_of(member: StaffMember) -> Cause:
+    return Cause(actor=f"staff:{member.name}")

@@ -3,7 +3,8 @@
 ``250`` only after the complaint or reaction is in the log; ``451`` when the log (or the
 attachment store) is unavailable, so the sending server keeps the message and retries;
 ``5xx`` with the reason for mail we will never accept. A retried message yields the same
-complaint: its Message-ID is the idempotency key.
+complaint: its Message-ID is the idempotency key. (About 300 lines: the SMTP handler and
+the attachment store it writes to.)
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ async def _put_new(store: ObjectStore, name: str, data: bytes) -> None:
 
 
 @dataclass(frozen=True)
-class Link:
+class ComplaintOfMail:
     """The complaint a message is about, and whether it proves it comes from the complainant."""
 
     complaint_id: UUID
@@ -225,20 +226,20 @@ class IntakeMailHandler:
             return KEY_REUSED_REPLY[mail.language]
         return f"250 2.0.0 complaint registered as {receipt.reference}"
 
-    async def _link(self, mail: InboundMail, rcpt_tos: tuple[str, ...]) -> Link | None:
+    async def _link(self, mail: InboundMail, rcpt_tos: tuple[str, ...]) -> ComplaintOfMail | None:
         """Reply address first (it proves the sender), then our letters' Message-IDs in the
         threading headers, then a reference in the subject (these two only link)."""
         for address in (*rcpt_tos, *mail.recipients):
             complaint_id = complaint_of_reply_address(self.secret, address)
             if complaint_id is not None and await self._exists(complaint_id):
-                return Link(complaint_id, "reply_address")
+                return ComplaintOfMail(complaint_id, "reply_address")
         letter_of = domain.complaint_of_letter(mail.reply_to_ids, self.settings.mail_domain)
         if letter_of is not None and await self._exists(UUID(letter_of)):
-            return Link(UUID(letter_of), None)
+            return ComplaintOfMail(UUID(letter_of), None)
         reference = domain.find_reference(mail.subject)
         found = await self.intake.by_reference(reference) if reference else None
         if found is not None and await self._exists(found):
-            return Link(found, None)
+            return ComplaintOfMail(found, None)
         return None
 
     async def _exists(self, complaint_id: UUID) -> bool:
@@ -248,7 +249,9 @@ class IntakeMailHandler:
             return False
         return True
 
-    async def _react(self, link: Link, mail: InboundMail, key: str, refs: list[Any]) -> None:
+    async def _react(
+        self, link: ComplaintOfMail, mail: InboundMail, key: str, refs: list[Any]
+    ) -> None:
         """Keep the message on its complaint (open or closed); it acts for nobody: a request
         for review is the explicit link, never read from the words of a reply."""
         verified_by = link.verified_by or await self._dmarc(link.complaint_id, mail)

@@ -7,6 +7,9 @@ its own files kept too. A file's type is read from its bytes (magic numbers, ``f
 not from what the sender declared; a file we do not take is left out and listed in
 ``refused`` (the acknowledgement names it) instead of bouncing the whole mail. A message we
 cannot use at all is a `MailRejected` with an SMTP code that says why.
+
+Above 300 lines because the MIME walk, the file-type sniffing and the auto-reply signs are
+one reading of one message; split, each part would need the others' state.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Literal
 import filetype
 from langdetect import DetectorFactory, LangDetectException, detect_langs
 
-from services.intake.domain import clean_single_line
+from services.intake.characters import clean_single_line
 from shared.contract import events as ev
 
 Lang = Literal["nl", "en"]

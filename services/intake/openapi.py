@@ -1,220 +1,72 @@
 """What intake's OpenAPI document says about its JSON bodies and its answers.
 
-The handlers read and validate JSON themselves (services/intake/domain.py: every problem at
-once, in the caller's language), so FastAPI cannot see the bodies; these JSON Schemas describe
-the same rules for clients and fuzzers and are attached to the routes as ``openapi_extra``.
-Choices and patterns come from domain.py; fields, lengths, ranges and required fields are
-checked against the validators at every boundary (tests/services/intake/test_intake_openapi.py).
+The handlers read the JSON themselves (services/intake/reading.py: every problem at once, in
+the caller's language), so FastAPI cannot see the bodies; their schemas are generated from the
+Structs that define them (services/intake/bodies.py) and attached to the routes as
+``openapi_extra``. That each limit the document states is where reading starts refusing is
+checked at every boundary (tests/services/intake/test_intake_openapi.py). The answers are
+described here, by hand: they are built from dicts, not Structs. (About 300 lines.)
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from fastapi import FastAPI
 
-from services.intake import domain
+from services.intake import bodies
+from services.intake.characters import NOT_BLANK
 from shared.config.policy import DEFAULT_POLICY_FILE
 from shared.config.policy_file import load_policy
 from shared.runtime import apisecurity
 
 Schema = dict[str, Any]
-# Not only blanks, by Python's str.strip(): ECMA-262's \s lacks \x1c-\x1f and \x85.
-NOT_BLANK = r"[^\s\x1c-\x1f\x85]"
+REF = "#/components/schemas/"
+# The document describes the shipped policy (config/policy.toml); a deployment's own policy file
+# may name other priorities, which intake then accepts instead.
+SHIPPED_PRIORITIES = tuple(load_policy(DEFAULT_POLICY_FILE).norms.priority)
 
 
-def _text(
-    max_len: int, *, required: bool = False, description: str | None = None, lines: bool = False
-) -> Schema:
-    """A required text must hold more than blanks; an optional one may be null or absent."""
-    unsafe = domain.UNSAFE_MULTI_LINE if lines else domain.UNSAFE_SINGLE_LINE
-    schema: Schema = {
-        "type": "string",
-        "maxLength": max_len,
-        "not": {"type": "string", "pattern": unsafe},
-    }
-    if required:
-        schema["pattern"] = NOT_BLANK
-    else:
-        schema["type"] = ["string", "null"]
-    return schema | ({"description": description} if description else {})
+def request_bodies() -> dict[str, Schema]:
+    """The JSON Schema of every request body, from its Struct (bodies.py): nested bodies
+    written out in place (each body is one schema a client or fuzzer can check alone), a
+    nullable field as one ``type``/``enum`` with null, and the rules across fields added."""
+    structs = list(bodies.BODIES.values())
+    _, components = msgspec.json.schema_components(structs, ref_template=REF + "{name}")
+    found = {}
+    for name, struct in bodies.BODIES.items():
+        schema = _plain(components[struct.__name__], components)
+        found[name] = schema | struct.schema_extra
+    priority = found["Submission"]["properties"]["priority"]
+    priority["enum"] = [*SHIPPED_PRIORITIES, None]
+    priority.pop("type")
+    return found
+
+
+def _plain(schema: Any, components: dict[str, Schema]) -> Any:
+    if isinstance(schema, list):
+        return [_plain(item, components) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        return _plain(components[schema["$ref"].removeprefix(REF)], components)
+    plain = {k: _plain(v, components) for k, v in schema.items() if k != "title"}
+    if plain.get("default", ...) is None:
+        del plain["default"]
+    variants = plain.pop("anyOf", None)
+    if variants is None:
+        return plain
+    (value,) = [v for v in variants if v != {"type": "null"}]
+    if "enum" in value:
+        return plain | value | {"enum": [*value["enum"], None]}
+    return plain | value | {"type": [value["type"], "null"]}
 
 
 def _object(properties: dict[str, Schema], required: list[str], *, closed: bool = True) -> Schema:
     schema: Schema = {"type": "object", "properties": properties, "required": required}
     return schema | ({"additionalProperties": False} if closed else {})
 
-
-COMPLAINANT = _object(
-    {
-        "name": _text(200, required=True),
-        "email": {
-            "type": "string",
-            "maxLength": 254,
-            "pattern": domain.EMAIL.pattern,
-            "not": {"type": "string", "pattern": domain.UNSAFE_SINGLE_LINE},
-        },
-        "phone": {
-            "type": ["string", "null"],
-            "maxLength": 40,
-            "pattern": domain.PHONE.pattern,
-            "not": {"type": "string", "pattern": "^ | $"},  # checked after stripping
-        },
-        "address": _text(500, lines=True),
-        "language": {
-            "enum": ["nl", "en", None],
-            "description": "language of the letters; default: the request's Accept-Language",
-        },
-    },
-    ["name", "email"],
-)
-# The document describes the shipped policy (config/policy.toml); a deployment's own policy file
-# may name other priorities, which intake then accepts instead.
-SHIPPED_PRIORITIES = tuple(load_policy(DEFAULT_POLICY_FILE).norms.priority)
-SUBMISSION = _object(
-    {
-        "channel": {
-            "enum": list(domain.CHANNELS),
-            "description": f"the public may use {' and '.join(domain.PUBLIC_CHANNELS)}; "
-            "other channels are registered by staff",
-        },
-        "complainant": COMPLAINANT,
-        "subject": _text(200, required=True),
-        "description": _text(20_000, required=True, lines=True),
-        "category": _text(100),
-        "desired_outcome": _text(5_000, lines=True),
-        "received_at": {
-            "type": ["string", "null"],
-            "format": "date-time",
-            "description": "staff only (phone calls and letters): when it was received, "
-            "RFC 3339 with an offset, from 2000 until now; the legal clock runs from it",
-        },
-        "priority": {
-            "enum": [*SHIPPED_PRIORITIES, None],
-            "description": "staff only: a priority of the complaints policy (its "
-            "norms.priority keys; these are the shipped policy's); it selects the policy's "
-            "internal norms",
-        },
-    },
-    ["channel", "complainant", "subject", "description"],
-)
-RESPONSE = _object(
-    {
-        "text": _text(
-            50_000, required=True, lines=True, description="the answer to the complainant"
-        ),
-        "resolution": {"enum": list(domain.RESOLUTIONS)},
-    },
-    ["text", "resolution"],
-)
-_MESSAGE_ID: Schema = {
-    "type": ["string", "null"],
-    "pattern": domain.UUID_TEXT.pattern,
-    "description": "the event id of one of the complainant's messages on this complaint",
-}
-ESCALATION = _object(
-    {
-        "reason": {
-            "enum": [*domain.ESCALATION_REASONS, None],
-            "description": "required unless reaction_event_id is given; from a message the "
-            "default is complainant_request (staff_decision when the message is unverified)",
-        },
-        "reaction_event_id": _MESSAGE_ID
-        | {"description": "escalate from this message: it is marked handled in the same save"},
-        "level": {
-            "type": ["integer", "null"],
-            "minimum": 1,
-            "maximum": 10,
-            "description": "default: one level up; an integer literal (2, not 2.0)",
-        },
-        "target": _text(100, description="default: the ladder's handler of that level"),
-        "text": _text(20_000, lines=True),
-    },
-    [],
-) | {
-    "if": {
-        "properties": {"reaction_event_id": {"type": "string"}},
-        "required": ["reaction_event_id"],
-    },
-    "then": True,
-    "else": {
-        "properties": {"reason": {"enum": list(domain.ESCALATION_REASONS)}},
-        "required": ["reason"],
-    },
-}
-HANDLING = _object(
-    {
-        "note": _text(
-            5_000, lines=True, description="what was done with the message (kept, not sent)"
-        )
-    },
-    [],
-)
-REOPENING = _object(
-    {
-        "reason": _text(
-            5_000, required=True, lines=True, description="why the complaint is handled again"
-        ),
-        "reaction_event_id": _MESSAGE_ID
-        | {"description": "reopened because of this message: it is marked handled too"},
-    },
-    ["reason"],
-)
-EXTENSION = _object(
-    {
-        "weeks": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": 52,
-            "description": "at most the complaints policy's max_extension_weeks for the "
-            "complaint's regime (the law: 4, Awb 9:11 lid 2), once, before the term ends and "
-            "before the answer; more only with the complainant's consent; an integer literal "
-            "(2, not 2.0). Refusals name the rule (422 for the weeks, else 409)",
-        },
-        "reason": _text(5_000, required=True, lines=True),
-        "with_consent": {"type": "boolean", "default": False},
-    },
-    ["weeks", "reason"],
-)
-PAUSE = _object(
-    {
-        "reason": _text(
-            5_000,
-            required=True,
-            lines=True,
-            description="what the complaint waits for from the complainant; the policy's "
-            "[pausing] clocks stand still until /resume, the statutory term never does",
-        )
-    },
-    ["reason"],
-)
-CLOSURE = _object(
-    {
-        "outcome": {"enum": list(domain.OUTCOMES)},
-        "note": _text(
-            20_000,
-            lines=True,
-            description="required when not_handled (Awb 9:8: the reason); not_handled only "
-            "within four weeks of receipt (Awb 9:8 lid 3), else 409 naming the rule",
-        ),
-    },
-    ["outcome"],
-) | {
-    "if": {"properties": {"outcome": {"const": "not_handled"}}, "required": ["outcome"]},
-    "then": {
-        "properties": {"note": {"type": "string", "pattern": NOT_BLANK}},
-        "required": ["note"],
-    },
-}
-# Unknown fields are tolerated here: the lookup answers 404 for anything that does not match.
-STATUS_LOOKUP = _object(
-    {
-        "reference": {"type": "string", "examples": ["KL-2026-000042"]},
-        "email": {"type": "string", "description": "the complainant's e-mail address"},
-    },
-    ["reference", "email"],
-    closed=False,
-)
 
 # --- answers ----------------------------------------------------------------------------------
 
@@ -255,7 +107,7 @@ STATE = _object(
         "complaint_id": {"type": "string", "format": "uuid"},
         "reference": {"type": "string"},
         "status": {"type": "string"},
-        "channel": {"enum": list(domain.CHANNELS)},
+        "channel": {"enum": list(bodies.CHANNELS)},
         "escalation_level": {"type": "integer"},
         "version": {"type": "integer"},
         "deadlines": {"$ref": "#/components/schemas/Deadlines"},
@@ -290,7 +142,7 @@ MESSAGES = _object(
                 {
                     "event_id": {"type": "string", "format": "uuid"},
                     "occurred_at": {"type": "string", "format": "date-time"},
-                    "channel": {"enum": list(domain.CHANNELS)},
+                    "channel": {"enum": list(bodies.CHANNELS)},
                     "verified": {"type": "boolean"},
                     "auto_reply": {"type": "boolean"},
                     "new": {
@@ -311,18 +163,8 @@ MESSAGES = _object(
     closed=False,
 )
 # Named once in components/schemas; the routes refer to them.
-SCHEMAS: dict[str, Schema] = {
-    "Submission": SUBMISSION,
-    "Answer": RESPONSE,
-    "Escalation": ESCALATION,
-    "Extension": EXTENSION,
-    "Closure": CLOSURE,
-    "Pause": PAUSE,
-    "Resumption": _object({}, []),
-    "Handling": HANDLING,
-    "Reopening": REOPENING,
+SCHEMAS: dict[str, Schema] = request_bodies() | {
     "Messages": MESSAGES,
-    "StatusLookup": STATUS_LOOKUP,
     "FieldErrors": FIELD_ERRORS,
     "Error": ERROR,
     "Receipt": RECEIPT,

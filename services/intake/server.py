@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import uvicorn
 
-from services.intake.app import create_app
-from services.intake.application import Clock, utcnow
+from services.intake.app import bootstrap
 from services.intake.settings import IntakeSettings
+from shared.runtime.clock import Clock, utcnow
 from shared.runtime.observability import header_deadline, mask_access_log
 
 log = logging.getLogger("klachten.intake")
@@ -23,7 +23,7 @@ class IntakeServer:
 
     def __init__(self, settings: IntakeSettings, clock: Clock = utcnow) -> None:
         self.settings = settings
-        self.app = create_app(settings, clock)
+        self.app = bootstrap(settings, clock=clock)
         config = uvicorn.Config(
             self.app,
             host=settings.intake_host,

@@ -1,4 +1,6 @@
-"""The words of the web pages in Dutch and English (validation messages live in domain.py).
+"""The words of the web pages in Dutch and English (a request's field problems live in
+problems.py). Above 300 lines because it is one table, every sentence in both languages side
+by side, so a missing translation shows.
 
 Sentences with ``{placeholders}`` are filled in by the templates with concrete dates, names and
 numbers; dates are written out in full (``maandag 9 november 2026``) by ``long_date``.

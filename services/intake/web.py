@@ -23,8 +23,9 @@ import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.intake import domain, formstate, status
+from services.intake import domain, formstate, problems, status
 from services.intake.application import state_of
+from services.intake.characters import unsafe_characters
 from services.intake.http import Problem, rate_limit, require
 from services.intake.mail import attachment_store
 from services.intake.texts import TEXTS, file_size, long_date
@@ -93,9 +94,9 @@ async def status_lookup(request: Request) -> Response:
         return page(429, [{"field": "form", "id": "f-reference", "message": t["too_many"]}])
     errors = []
     for name in ("reference", "email"):
-        unsafe = domain.unsafe_characters(values[name])
+        unsafe = unsafe_characters(values[name])
         if not values[name].strip() or unsafe:
-            message = domain.message(unsafe, language) if unsafe else t["lookup_required"][name]
+            message = problems.message(unsafe, language) if unsafe else t["lookup_required"][name]
             errors.append({"field": name, "id": f"f-{name}", "message": message})
     if errors:
         return page(422, errors)
@@ -173,9 +174,9 @@ async def request_escalation(request: Request, complaint_id: str, token: str) ->
         return _not_found(lang, facts)
     language = _lang(lang or getattr(facts[0], "language", "nl"))
     reason = str(raw.get("reason", "")).replace("\r\n", "\n").strip()[:5000]
-    problem = domain.unsafe_characters(reason, multiline=True)
+    problem = unsafe_characters(reason, multiline=True)
     if not reason or problem:
-        message = domain.message(problem, language) if problem else None
+        message = problems.message(problem, language) if problem else None
         message = message or TEXTS[language]["escalate_required"]
         errors = [{"field": "reason", "id": "f-reason", "message": message}]
         return _status_page(lang, facts, 422, token=token.lower(), errors=errors, reason=reason)

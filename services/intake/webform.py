@@ -26,6 +26,7 @@ from starlette.datastructures import UploadFile
 
 from services.intake import domain, formstate, status
 from services.intake.application import IdempotencyConflict, Intake
+from services.intake.bodies import TEXT_LIMITS
 from services.intake.http import client_of, fingerprint
 from services.intake.limits import BODY_REFUSED, BodyTooLarge
 from services.intake.mail import attachment_store, store_attachment
@@ -275,9 +276,9 @@ def _form_page(
         external_name=external,
         upload_max=file_size(_files_max(request), lang),
         upload_max_bytes=_files_max(request),
-        limits=domain.TEXT_LIMITS,
+        limits=TEXT_LIMITS,
         limit_words=LIMIT_WORDS[lang],
-        limit_shown={k: number(v, lang) for k, v in domain.TEXT_LIMITS.items()},
+        limit_shown={k: number(v, lang) for k, v in TEXT_LIMITS.items()},
     )
     page.headers["Vary"] = "Accept-Language, Cookie"
     if chosen:

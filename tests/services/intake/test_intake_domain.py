@@ -7,7 +7,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from services.intake import domain
+from services.intake import domain, problems
 from services.intake.mailparse import (
     MailRejected,
     detect_language,
@@ -39,7 +39,7 @@ def test_staff_may_backdate_but_not_into_the_future() -> None:
     assert submission is not None and submission.received_at.year == 2026
     future = {**past, "received_at": (NOW + timedelta(hours=1)).isoformat()}
     _, errors = domain.validate_submission(future, staff=True, now=NOW, lang="nl")
-    assert errors == [{"field": "received_at", "message": domain.MESSAGES["future"]["nl"]}]
+    assert errors == [{"field": "received_at", "message": problems.MESSAGES["future"]["nl"]}]
     naive = {**past, "received_at": "2026-02-01T09:00:00"}
     _, errors = domain.validate_submission(naive, staff=True, now=NOW, lang="nl")
     assert errors[0]["field"] == "received_at"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.intake import domain, formstate
+from services.intake import characters, formstate
 from shared.contract import events as ev
 
 SECRET = b"s" * 32
@@ -64,11 +64,11 @@ def test_documents_travel_signed_and_only_signed() -> None:
     ],
 )
 def test_unsafe_characters_by_kind(text: str, multiline: bool, key: str | None) -> None:
-    assert domain.unsafe_characters(text, multiline=multiline) == key
+    assert characters.unsafe_characters(text, multiline=multiline) == key
 
 
 def test_a_mailed_display_name_is_cleaned_into_one_safe_line() -> None:
-    cleaned = domain.clean_single_line(" Jan\r\n de\x00Vries\u202e \u200bKL-2026-000001\t")
+    cleaned = characters.clean_single_line(" Jan\r\n de\x00Vries\u202e \u200bKL-2026-000001\t")
     assert cleaned == "Jan de Vries KL-2026-000001"
-    assert domain.unsafe_characters(cleaned) is None
-    assert domain.clean_single_line("\u2066\u2069") == ""
+    assert characters.unsafe_characters(cleaned) is None
+    assert characters.clean_single_line("\u2066\u2069") == ""

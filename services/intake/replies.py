@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from services.intake import domain
 from services.intake.application import Intake
 from shared.contract import events as ev
 from shared.rules.complaint import Cause, Complaint
@@ -48,15 +49,9 @@ async def reopen(
 
     def decide(c: Complaint, now: datetime) -> None:
         c.reopen(reason=reason, reaction_event_id=event_id, now=now, cause=cause)
-        handled_by_it(c, event_id, now, cause)
+        domain.handled_by_it(c, event_id, now, cause)
 
     return await intake.act(complaint_id, decide)
-
-
-def handled_by_it(c: Complaint, event_id: UUID | None, now: datetime, cause: Cause) -> None:
-    """The message a handler acted from is handled in the same save (if it still waits)."""
-    if event_id is not None and event_id in c.new_reactions:
-        c.handle_reaction(reaction_event_id=event_id, now=now, cause=cause)
 
 
 def escalation_reason(given: str | None, message: ev.ReactionReceived) -> ev.EscalationReason:

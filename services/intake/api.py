@@ -1,0 +1,98 @@
+"""The complaint API's public side and reading: submit a complaint (the public, or staff
+registering one), read a complaint's state and messages (staff), and the status lookup that
+sends a fresh link (the public; the same answer whatever the input)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from services.intake import bodies, domain, replies
+from services.intake import openapi as docs
+from services.intake.application import IdempotencyConflict, Intake
+from services.intake.errors import guarded
+from services.intake.http import (
+    Problem,
+    complaint_uuid,
+    field_problem,
+    fingerprint,
+    idempotency_key,
+    json_body,
+    language,
+    rate_limit,
+    require,
+    staff_member,
+)
+from services.intake.problems import message
+from services.intake.texts import TEXTS
+from shared.config.policy import policy_in_force
+
+router = APIRouter()
+PERSONAL_ROLES = frozenset({"handler", "supervisor", "privacy"})
+
+
+@router.post("/api/complaints", status_code=201, **docs.SUBMIT)
+async def submit(request: Request) -> JSONResponse:
+    member = staff_member(request)
+    if member is None:
+        rate_limit(request)
+    elif not member.may("register"):
+        raise Problem(403, {"error": "forbidden", "message": "your roles may not register"})
+    lang = language(request)
+    key = idempotency_key(request)
+    data = await json_body(request)
+    intake: Intake = request.app.state.intake
+    priorities = tuple(policy_in_force()[0].norms.priority)
+    submission, errors = domain.validate_submission(
+        data, staff=member is not None, now=intake.clock(), lang=lang, priorities=priorities
+    )
+    if submission is None:
+        raise Problem(422, errors)
+    actor = f"staff:{member.name}" if member else "complainant"
+    write = intake.submit(
+        submission, actor=actor, idempotency_key=key, fingerprint=fingerprint(data)
+    )
+    try:
+        receipt = await guarded(request, write)
+    except IdempotencyConflict:
+        raise field_problem(422, "Idempotency-Key", message("key_reused", lang)) from None
+    body = {
+        "complaint_id": str(receipt.complaint_id),
+        "reference": receipt.reference,
+        "status": receipt.status,
+        "links": {"self": f"/api/complaints/{receipt.complaint_id}", "status": "/status"},
+    }
+    location = {"Location": body["links"]["self"]}
+    return JSONResponse(body, 201 if receipt.created else 200, headers=location)
+
+
+@router.get("/api/complaints/{complaint_id}")
+async def view(request: Request, complaint_id: str) -> dict[str, Any]:
+    member = require(request, "read")
+    personal = bool(member.roles & PERSONAL_ROLES)
+    return await request.app.state.intake.view(complaint_uuid(complaint_id), personal=personal)
+
+
+@router.get("/api/complaints/{complaint_id}/messages", **docs.MESSAGES_READ)
+async def messages(request: Request, complaint_id: str) -> dict[str, Any]:
+    member = require(request, "read")
+    personal = bool(member.roles & PERSONAL_ROLES)
+    intake: Intake = request.app.state.intake
+    found = await replies.messages(intake, complaint_uuid(complaint_id), personal=personal)
+    return {"messages": found}
+
+
+@router.post("/api/status", **docs.STATUS)
+async def status(request: Request) -> JSONResponse:
+    """Public: a fresh status link to the address on file when reference and e-mail belong
+    together; the same 202 answer whatever the input (no oracle)."""
+    rate_limit(request)
+    try:
+        lookup = msgspec.convert(await json_body(request), bodies.StatusLookupBody)
+    except msgspec.ValidationError:
+        raise field_problem(422, "body", "send reference and email as strings") from None
+    await request.app.state.intake.request_status_link(lookup.reference, lookup.email)
+    return JSONResponse({"message": TEXTS[language(request)]["link_sent"]}, 202)

@@ -1,0 +1,291 @@
+"""Intake's JSON request bodies as msgspec Structs: the one description of each body, read by
+services/intake/reading.py and published in the OpenAPI document (services/intake/openapi.py
+generates the schemas from these classes).
+
+What msgspec checks is in the annotations: types, choices, whole-number ranges, lengths,
+required and unknown fields. ``Meta.extra`` says how the reader treats a field: ``text``
+(``line`` or ``lines``: its characters are checked and CR LF reads as LF before the length
+counts) and ``invalid`` (the problem key when its value is refused). What msgspec cannot say
+(staff-only fields, a receipt time in the past, the policy's priorities, a reason for
+declining) is decided in services/intake/domain.py and stated in the descriptions here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, ClassVar, Literal, get_args
+
+import msgspec
+from msgspec import Meta
+
+from services.intake.characters import NOT_BLANK, UNSAFE_MULTI_LINE, UNSAFE_SINGLE_LINE
+from shared.contract import events as ev
+
+CHANNELS: tuple[str, ...] = get_args(ev.Channel)
+PUBLIC_CHANNELS = ("web", "api")
+RESOLUTIONS: tuple[str, ...] = get_args(ev.Resolution)
+OUTCOMES: tuple[str, ...] = get_args(ev.Outcome)
+ESCALATION_REASONS = ("complainant_request", "staff_decision")
+# Also patterns of the OpenAPI document, so written to mean the same in ECMA-262: no needless
+# escapes, and the spaces Python's \s has beyond ECMA's spelt out.
+EMAIL = re.compile(
+    r'^[^@\s\x1c-\x1f\x85<>(),;:"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$'
+)
+PHONE = re.compile(r"^\+?[0-9 ()./-]{6,20}$")
+UUID_TEXT = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+# The longest texts a complaint may carry, in characters; the form states them up front.
+TEXT_LIMITS = {"description": 20_000, "desired_outcome": 5_000}
+
+
+def Text(
+    max_len: int,
+    *,
+    required: bool = False,
+    lines: bool = False,
+    description: str | None = None,
+    schema: dict[str, Any] | None = None,
+) -> Any:
+    """A text of at most ``max_len`` characters without unsafe ones (characters.py); a
+    required one holds more than blanks. ``schema``: more the document says of it."""
+    unsafe = UNSAFE_MULTI_LINE if lines else UNSAFE_SINGLE_LINE
+    meta = Meta(
+        max_length=max_len,
+        pattern=NOT_BLANK if required else None,
+        description=description,
+        extra_json_schema={"not": {"type": "string", "pattern": unsafe}} | (schema or {}),
+        extra={"text": "lines" if lines else "line"},
+    )
+    return Annotated[str, meta]
+
+
+def Choice(values: tuple[str, ...], description: str | None = None) -> Any:
+    """One of ``values``; the refusal names them in this order."""
+    return Annotated[Literal[values], Meta(description=description, extra={"choices": values})]
+
+
+Name = Text(200, required=True)
+Email = Annotated[
+    str,
+    Meta(
+        max_length=254,
+        # The documented ASCII form; an internationalised address (RFC 6531) is accepted too.
+        extra_json_schema={
+            "pattern": EMAIL.pattern,
+            "not": {"type": "string", "pattern": UNSAFE_SINGLE_LINE},
+        },
+        extra={"text": "line", "invalid": "email"},
+    ),
+]
+Phone = Annotated[
+    str,
+    Meta(
+        max_length=40,
+        # checked after stripping, so the document refuses the spaces around it
+        extra_json_schema={"pattern": PHONE.pattern, "not": {"type": "string", "pattern": "^ | $"}},
+        extra={"text": "line", "invalid": "phone"},
+    ),
+]
+Language = Annotated[
+    Literal["nl", "en"],
+    Meta(
+        description="language of the letters; default: the request's Accept-Language",
+        extra={"choices": ("nl", "en")},
+    ),
+]
+MessageId = Annotated[
+    str,
+    Meta(
+        pattern=UUID_TEXT.pattern,
+        description="the event id of one of the complainant's messages on this complaint",
+        extra={"invalid": "uuid"},
+    ),
+]
+Weeks = Annotated[int, Meta(ge=1, le=52)]
+
+
+class Body(msgspec.Struct, forbid_unknown_fields=True):
+    """A request body; ``schema_extra``: what the document says of the body as a whole (rules
+    across fields, checked in domain.py)."""
+
+    schema_extra: ClassVar[dict[str, Any]] = {}
+
+
+class ComplainantBody(Body):
+    name: Name
+    email: Email
+    phone: Phone | None = None
+    address: Text(500, lines=True) | None = None
+    language: Language | None = None
+
+
+class SubmissionBody(Body):
+    channel: Choice(
+        CHANNELS,
+        f"the public may use {' and '.join(PUBLIC_CHANNELS)}; "
+        "other channels are registered by staff",
+    )
+    complainant: ComplainantBody
+    subject: Text(200, required=True)
+    description: Text(TEXT_LIMITS["description"], required=True, lines=True)
+    category: Text(100) | None = None
+    desired_outcome: Text(TEXT_LIMITS["desired_outcome"], lines=True) | None = None
+    received_at: (
+        Annotated[
+            str,
+            Meta(
+                description="staff only (phone calls and letters): when it was received, "
+                "RFC 3339 with an offset, from 2000 until now; the legal clock runs from it",
+                extra_json_schema={"format": "date-time"},
+                extra={"invalid": "datetime"},
+            ),
+        ]
+        | None
+    ) = None
+    # The document lists the shipped policy's priorities (services/intake/openapi.py).
+    priority: (
+        Annotated[
+            str,
+            Meta(
+                description="staff only: a priority of the complaints policy (its "
+                "norms.priority keys; these are the shipped policy's); it selects the policy's "
+                "internal norms"
+            ),
+        ]
+        | None
+    ) = None
+
+
+class AnswerBody(Body):
+    text: Text(50_000, required=True, lines=True, description="the answer to the complainant")
+    resolution: Choice(RESOLUTIONS)
+
+
+class EscalationBody(Body):
+    schema_extra: ClassVar[dict[str, Any]] = {
+        "if": {
+            "properties": {"reaction_event_id": {"type": "string"}},
+            "required": ["reaction_event_id"],
+        },
+        "then": True,
+        "else": {
+            "properties": {"reason": {"enum": list(ESCALATION_REASONS)}},
+            "required": ["reason"],
+        },
+    }
+    reason: (
+        Choice(
+            ESCALATION_REASONS,
+            "required unless reaction_event_id is given; from a message the default is "
+            "complainant_request (staff_decision when the message is unverified)",
+        )
+        | None
+    ) = None
+    reaction_event_id: (
+        Annotated[
+            MessageId,
+            Meta(description="escalate from this message: it is marked handled in the same save"),
+        ]
+        | None
+    ) = None
+    level: (
+        Annotated[
+            int,
+            Meta(ge=1, le=10, description="default: one level up; an integer literal (2, not 2.0)"),
+        ]
+        | None
+    ) = None
+    target: Text(100, description="default: the ladder's handler of that level") | None = None
+    text: Text(20_000, lines=True) | None = None
+
+
+class ExtensionBody(Body):
+    weeks: Annotated[
+        Weeks,
+        Meta(
+            description="at most the complaints policy's max_extension_weeks for the "
+            "complaint's regime (the law: 4, Awb 9:11 lid 2), once, before the term ends and "
+            "before the answer; more only with the complainant's consent; an integer literal "
+            "(2, not 2.0). Refusals name the rule (422 for the weeks, else 409)"
+        ),
+    ]
+    reason: Text(5_000, required=True, lines=True)
+    with_consent: bool = False
+
+
+class ClosureBody(Body):
+    schema_extra: ClassVar[dict[str, Any]] = {
+        "if": {"properties": {"outcome": {"const": "not_handled"}}, "required": ["outcome"]},
+        "then": {
+            "properties": {"note": {"type": "string", "pattern": NOT_BLANK}},
+            "required": ["note"],
+        },
+    }
+    outcome: Choice(OUTCOMES)
+    note: (
+        Text(
+            20_000,
+            lines=True,
+            description="required when not_handled (Awb 9:8: the reason); not_handled only "
+            "within four weeks of receipt (Awb 9:8 lid 3), else 409 naming the rule",
+        )
+        | None
+    ) = None
+
+
+class PauseBody(Body):
+    reason: Text(
+        5_000,
+        required=True,
+        lines=True,
+        description="what the complaint waits for from the complainant; the policy's "
+        "[pausing] clocks stand still until /resume, the statutory term never does",
+    )
+
+
+class ResumptionBody(Body):
+    """Resuming the clock says nothing more (no body is fine, unknown fields are not)."""
+
+
+class HandlingBody(Body):
+    """Marking a complainant's message handled: an optional note (no body is no note)."""
+
+    note: (
+        Text(5_000, lines=True, description="what was done with the message (kept, not sent)")
+        | None
+    ) = None
+
+
+class ReopeningBody(Body):
+    reason: Text(5_000, required=True, lines=True, description="why the complaint is handled again")
+    reaction_event_id: (
+        Annotated[
+            MessageId,
+            Meta(description="reopened because of this message: it is marked handled too"),
+        ]
+        | None
+    ) = None
+
+
+class StatusLookupBody(msgspec.Struct):
+    """Unknown fields are tolerated here: the lookup answers alike for anything."""
+
+    schema_extra: ClassVar[dict[str, Any]] = {}
+    reference: Annotated[str, Meta(examples=["KL-2026-000042"])]
+    email: Annotated[str, Meta(description="the complainant's e-mail address")]
+
+
+# The name of each body in the document's components/schemas.
+BODIES: dict[str, type[Any]] = {
+    "Submission": SubmissionBody,
+    "Answer": AnswerBody,
+    "Escalation": EscalationBody,
+    "Extension": ExtensionBody,
+    "Closure": ClosureBody,
+    "Pause": PauseBody,
+    "Resumption": ResumptionBody,
+    "Handling": HandlingBody,
+    "Reopening": ReopeningBody,
+    "StatusLookup": StatusLookupBody,
+}
