@@ -15,7 +15,7 @@ import pytest
 from nats.aio.msg import Msg
 
 from klachten.stack.natsserver import EmbeddedNats
-from services.notifier.app import create_app
+from services.notifier.app import bootstrap
 from services.notifier.letters import format_date
 from services.notifier.mailsink import MailSink, load_message
 from services.notifier.settings import NotifierSettings
@@ -60,7 +60,7 @@ async def test_submission_gets_one_letter_in_its_language_and_one_acknowledged(
         lang: await asyncio.to_thread(submit, complaints, language=lang, received_at=received)
         for lang in ("nl", "en")
     }
-    async with create_app(settings):
+    async with bootstrap(settings):
         acks = await wait_until(
             lambda: _all_acknowledged(nc, ids.values()), timeout=20, message="acknowledged"
         )
@@ -102,7 +102,7 @@ async def test_later_letters_are_sent_and_recorded_as_letter_sent(
     settings: NotifierSettings, sink: MailSink, nc: nats.NATS, complaints: ComplaintsApplication
 ) -> None:
     complaint_id = await asyncio.to_thread(submit, complaints, language="en")
-    async with create_app(settings):
+    async with bootstrap(settings):
         await wait_until(lambda: _all_acknowledged(nc, [complaint_id]), timeout=20)
 
         def respond_and_close() -> None:
@@ -139,7 +139,7 @@ async def test_two_instances_steady_rate_latency(
     rate, count = 25.0, 150
     submitted_at: dict[str, float] = {}
     acknowledged_at: dict[str, float] = {}
-    async with create_app(settings), create_app(settings):
+    async with bootstrap(settings), bootstrap(settings):
 
         async def stamp(msg: Msg) -> None:
             acknowledged_at.setdefault(msg.subject.split(".")[1], time.monotonic())
@@ -189,7 +189,7 @@ async def test_letters_carry_the_reply_address_and_only_own_mail_gets_a_receipt(
             )  # fmt: skip
 
     await asyncio.to_thread(complaints.change, complaint_id, react)
-    async with create_app(settings):
+    async with bootstrap(settings):
         await wait_until(
             lambda: len(mails_by_complaint(sink.maildir).get(str(complaint_id), [])) >= 2,
             timeout=20,

@@ -12,7 +12,7 @@ from pathlib import Path
 import nats
 
 from klachten.stack.natsserver import EmbeddedNats
-from services.notifier.app import create_app
+from services.notifier.app import bootstrap
 from services.notifier.mailsink import MailSink
 from shared.eventstore.application import ComplaintsApplication
 from tests.support.notifier import (
@@ -48,7 +48,7 @@ async def test_letters_wait_for_the_relay_and_are_sent_once_it_is_back(
     complaints = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
     try:
         ids = [str(await asyncio.to_thread(submit, complaints, number=n)) for n in range(COUNT)]
-        async with create_app(settings):
+        async with bootstrap(settings):
             down_since = time.monotonic()
             # Down for longer than max_deliver retries would last, with every worker holding one.
             await wait_until(

@@ -12,7 +12,7 @@ import nats
 import pytest
 
 from klachten.stack.natsserver import EmbeddedNats
-from services.notifier.app import create_app
+from services.notifier.app import bootstrap
 from services.notifier.mailsink import MailSink, read_maildir
 from services.notifier.outbox import Intent, KvOutbox
 from shared.config import permissions
@@ -39,7 +39,7 @@ async def test_an_accepted_letter_is_recorded_and_not_sent_again(
         sent_at = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
         message_id = f"<acknowledgement.{accepted_before}.1@klachten.local>"
         await outbox.put(Intent(message_id=message_id, state="accepted", date=sent_at))
-        async with create_app(notifier_settings(provisioned_nats.url, sink.port, tmp_path)):
+        async with bootstrap(notifier_settings(provisioned_nats.url, sink.port, tmp_path)):
 
             async def both_acknowledged() -> bool:
                 acks = await acknowledgements(nc)

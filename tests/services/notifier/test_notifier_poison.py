@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 
 from klachten.stack.natsserver import EmbeddedNats
 from services.notifier import domain
-from services.notifier.app import create_app
+from services.notifier.app import bootstrap
 from services.notifier.mailsink import MailSink, load_message, read_maildir
 from shared.contract import events as ev
 from shared.contract import subjects
@@ -70,7 +70,7 @@ async def test_poison_is_dead_lettered_and_the_next_good_message_is_processed(
             sequences[name] = (await js.publish(subject, body)).seq
         good = await asyncio.to_thread(submit, complaints, language="en")
 
-        async with create_app(settings):
+        async with bootstrap(settings):
             await wait_until(lambda: _acknowledged(nc, str(good)), timeout=20, message="good one")
             letters = await wait_until(
                 lambda: _at_least(nc, len(poison)), timeout=20, message="all dead-lettered"
@@ -131,7 +131,7 @@ async def test_a_letter_that_cannot_be_built_is_dead_lettered_at_once(
         bad_address = "piet@example.org\r\nBcc: y@evil.example"
         broken = str(await asyncio.to_thread(submit, complaints, number=2, email=bad_address))
         alerts_before = _unbuildable_count()
-        async with create_app(settings):
+        async with bootstrap(settings):
             await wait_until(lambda: _acknowledged(nc, named), timeout=20, message="named")
             letters = await wait_until(lambda: _at_least(nc, 1), timeout=20, message="dead")
         headers, _ = letters[0]

@@ -14,8 +14,8 @@ import pytest
 
 from klachten.stack import launch
 from klachten.stack.natsserver import EmbeddedNats
-from services.sla_monitor.app import create_app
-from shared.config.policy import PolicyHolder
+from services.sla_monitor.app import bootstrap
+from shared.config.policy import PolicyHolder, holder
 from shared.config.policy_file import load_policy
 from shared.eventstore.application import ComplaintsApplication
 from tests.support.polling import wait_until
@@ -80,12 +80,13 @@ async def test_the_running_service_reloads_when_the_file_changes(
 ) -> None:
     path = policy_file(tmp_path)
     first = load_policy(path).version_id
-    async with create_app(sla_settings(provisioned_nats.url, path)):
+    async with bootstrap(sla_settings(provisioned_nats.url, path)):
         one = await asyncio.to_thread(backdated, complaints, 30, 1)
         [esc] = await wait_until(lambda: escalations(complaints, one), timeout=15)
         assert esc.policy_version == first
         break_policy(path)
-        await asyncio.sleep(1.0)  # a few mtime checks with a broken file
+        broken = os.stat(path).st_mtime
+        await wait_until(lambda: holder(path).current.mtime == broken, message="broken file read")
         two = await asyncio.to_thread(backdated, complaints, 30, 2)
         [esc] = await wait_until(lambda: escalations(complaints, two), timeout=15)
         assert esc.policy_version == first  # still the last valid one
@@ -108,13 +109,14 @@ async def test_sighup_puts_a_changed_policy_in_force_at_once(
     path = policy_file(tmp_path)
     first = load_policy(path).version_id
     settings = sla_settings(provisioned_nats.url, path, sla_policy_check_interval=3600.0)
-    async with create_app(settings):
+    async with bootstrap(settings):
         stat = os.stat(path)
         os.replace(policy_file(tmp_path, version="2026.2"), path)
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime: no file change seen
         nxt = load_policy(path).version_id
         os.kill(os.getpid(), signal.SIGHUP)
-        await asyncio.sleep(0.5)  # the reload runs on the service's loop
+        # the reload runs on the service's loop
+        await wait_until(lambda: holder(path).current.policy.version_id == nxt, message="reload")
         cid = await asyncio.to_thread(backdated, complaints, 30, 1)
         [esc] = await wait_until(lambda: escalations(complaints, cid), timeout=15)
         assert esc.policy_version == nxt != first

@@ -18,7 +18,7 @@ import pytest
 
 from klachten.stack.natsserver import EmbeddedNats
 from services.sla_monitor import domain
-from services.sla_monitor.app import create_app
+from services.sla_monitor.app import bootstrap
 from services.sla_monitor.settings import EVENTS_CONSUMER, TIMERS_CONSUMER
 from shared.config.policy_file import build_calendar, load_policy
 from shared.contract import events as ev
@@ -32,6 +32,7 @@ from tests.support.polling import wait_until
 from tests.support.sla import (
     DAY,
     STAFF,
+    acked_through,
     answered_in_time,
     backdated,
     consumers_idle,
@@ -68,14 +69,14 @@ async def test_backdated_complaints_escalate_within_seconds_exactly_once(
     await asyncio.to_thread(complaints.save, fresh)
 
     started = time.monotonic()
-    async with create_app(settings), create_app(settings):
+    async with bootstrap(settings), bootstrap(settings):
         for cid in late:
             await wait_until(lambda c=cid: escalations(complaints, c), timeout=15)
         took = time.monotonic() - started
         await wait_until(lambda: consumers_idle(nc, *BOTH), timeout=15, message="idle")
-        for cid in in_time:  # a timer that fires anyway (stale, early) changes nothing
-            await fire_now(nc, cid)
-        await asyncio.sleep(0.2)
+        # a timer that fires anyway (stale, early) changes nothing
+        fired = max([await fire_now(nc, cid) for cid in in_time])
+        await wait_until(lambda: acked_through(nc, BOTH[1], fired), timeout=15, message="fired")
         await wait_until(lambda: consumers_idle(nc, *BOTH), timeout=15, message="idle")
         fresh_wake = await scheduled_wake(nc, fresh.id)
         late_wake = await scheduled_wake(nc, late[0])
@@ -135,7 +136,7 @@ async def test_extension_with_notice_moves_the_statutory_deadline(
         await asyncio.to_thread(complaints.save, c)
         ids[name] = c.id
 
-    async with create_app(sla_settings(provisioned_nats.url, policy_path)):
+    async with bootstrap(sla_settings(provisioned_nats.url, policy_path)):
         await wait_until(lambda: escalations(complaints, ids["not_extended"]), timeout=15)
         await wait_until(lambda: consumers_idle(nc, *BOTH), timeout=15, message="idle")
         wake = await scheduled_wake(nc, ids["extended"])
