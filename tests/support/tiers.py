@@ -44,6 +44,7 @@ SIGNS = {
         "sys.executable",
         "ServiceProcess(",
         "launch(",
+        "spawn(",  # klachten.stack.launch.spawn: how every service process starts
         "reporting_process(",
     ),
     "browser": ("playwright",),
