@@ -91,6 +91,15 @@ INTAKE_EVENTS = (
     "reopened",
     "escalated",  # on request of the complainant or staff
     "status_link_requested",  # the status lookup: a fresh link to the address on file
+    # The procedure steps staff take (issue 16, shared/rules/steps.py).
+    "assigned",
+    "conduct_subject_recorded",
+    "conduct_subject_reacted",
+    "hearing_invited",
+    "hearing_held",
+    "hearing_waived",
+    "resolved_informally",
+    "declined",
 )
 
 SPEC: dict[str, Permissions | None] = {

@@ -1,5 +1,7 @@
 """THE event contract of klachten: one tagged msgspec union, encoded as self-describing JSON.
 
+(Above 300 lines on purpose: the contract is read, reviewed and versioned as one document.)
+
 Every message on ``complaints.<complaint_id>.<version>.<event_type>`` carries exactly one of
 these structs as its body. ``type`` names the event (``complaint.submitted``), and the
 subject's ``<event_type>`` token is the part after ``complaint.``.
@@ -47,6 +49,25 @@ LetterKind = Literal[
 RefusalReason = Literal["type_not_accepted", "too_large", "unreadable"]
 # How a reaction proved it comes from the complainant (None: it did not, see ``verified``).
 Verification = Literal["reply_address", "thread", "dmarc", "status_link", "staff"]
+# The procedure steps of issue 16 (docs/procedure.md); the rules are in shared/rules/procedure.py.
+AssignmentKind = Literal["assign", "reassign", "take"]
+HearingMode = Literal["in_person", "phone", "video"]
+# Awb 9:10 lid 2 a-c, and "already heard at another level of this complaint" (lid 1 fulfilled).
+HearingWaiverGround = Literal[
+    "manifestly_unfounded", "complainant_waived", "no_reaction_in_time", "heard_at_another_level"
+]
+InformalMeans = Literal["phone_call", "conversation", "apology", "fix", "explanation", "other"]
+Confirmation = Literal["phone", "email", "letter", "in_person", "status_page"]
+# Awb 9:8 lid 1 a-f and lid 2: why an organisation need not handle a complaint.
+DeclineGround = Literal[
+    "already_handled",
+    "older_than_a_year",
+    "objection_possible",
+    "appeal_possible",
+    "before_another_court",
+    "criminal_investigation",
+    "insufficient_interest",
+]
 
 
 class Struct(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=False):
@@ -148,6 +169,24 @@ class ReactionPersonal(TextPersonal, kw_only=True):
     attachments: list[AttachmentRef] = []
 
 
+class ConductSubjectPersonal(Struct, kw_only=True):
+    """The person whose conduct the complaint is about (Awb 9:1): a reference to the employee
+    (their staff id in configuration or the identity provider), and what the letters of 9:9
+    and 9:11 lid 2 need when the reference alone does not say it."""
+
+    employee: str | None = None
+    name: str | None = None
+    email: str | None = None
+    role: str | None = None
+
+
+class HearingPlace(Struct, kw_only=True):
+    """Where the hearing is: an address, or the phone number or video link to use."""
+
+    place: str | None = None
+    note: str | None = None
+
+
 # --- events --------------------------------------------------------------------------------
 
 
@@ -176,6 +215,9 @@ class Submitted(Event, kw_only=True, tag="complaint.submitted"):
     subject_key: str | None = None  # complainant pseudonym: HMAC of the e-mail, for erasure
     idempotency_key: str | None = None
     terms: Terms | None = None  # the dates after this event (new in contract 2026-11)
+    # The procedure the complaint is handled under (shared/rules/procedure.py); None: recorded
+    # before issue 16, when answering needed no hearing (old histories replay as they were).
+    procedure: str | None = None
     personal: SubmittedPersonal | None = None
 
 
@@ -297,6 +339,83 @@ class StatusLinkRequested(Event, kw_only=True, tag="complaint.status_link_reques
     the notifier sends a fresh one to the address on file (never to the asker)."""
 
 
+class Assigned(Event, kw_only=True, tag="complaint.assigned"):
+    """Who handles the complaint: a handler and/or a team (a team alone: its queue), and the
+    department it counts for; ``actor`` is who made the assignment (for ``take``: the handler).
+    Every change of ownership is one of these, so the history lists every assignment."""
+
+    kind: AssignmentKind
+    handler: str | None = None  # staff id; None: in the team's queue
+    team: str | None = None
+    department: str | None = None
+    previous_handler: str | None = None
+    personal: TextPersonal | None = None  # the reason (required for a reassignment)
+
+
+class ConductSubjectRecorded(Event, kw_only=True, tag="complaint.conduct_subject_recorded"):
+    """Whose conduct the complaint is about (Awb 9:1): an employee (by reference, sealed as
+    personal data) and/or an organisational unit (plain: it is no person)."""
+
+    unit: str | None = None
+    employee_named: bool = False
+    personal: ConductSubjectPersonal | None = None
+
+
+class ConductSubjectReacted(Event, kw_only=True, tag="complaint.conduct_subject_reacted"):
+    """The person complained about gave their side (Awb 9:10 lid 1 hears them too)."""
+
+    subject_event_id: UUID  # the conduct_subject_recorded it answers
+    personal: TextPersonal | None = None
+
+
+class HearingInvited(Event, kw_only=True, tag="complaint.hearing_invited"):
+    """The complainant (and, if so, the person complained about) is invited to be heard
+    (Awb 9:10 lid 1); the statutory term keeps running."""
+
+    at: datetime
+    mode: HearingMode
+    level: int = 0
+    conduct_subject_invited: bool = False
+    personal: HearingPlace | None = None
+
+
+class HearingHeld(Event, kw_only=True, tag="complaint.hearing_held"):
+    """The hearing took place; its report (verslag, Awb 9:10 lid 3) is sealed text."""
+
+    held_at: datetime
+    mode: HearingMode
+    level: int = 0
+    conduct_subject_heard: bool = False
+    personal: TextPersonal | None = None
+
+
+class HearingWaived(Event, kw_only=True, tag="complaint.hearing_waived"):
+    """No hearing, on a ground of Awb 9:10 lid 2 (or already heard at another level)."""
+
+    ground: HearingWaiverGround
+    level: int = 0
+    personal: TextPersonal | None = None  # the explanation
+
+
+class ResolvedInformally(Event, kw_only=True, tag="complaint.resolved_informally"):
+    """Resolved to the complainant's satisfaction (Awb 9:5): the formal procedure stops; the
+    complainant may still ask for it (a reopening)."""
+
+    means: InformalMeans
+    confirmed_by: Confirmation
+    confirmed_at: datetime
+    personal: TextPersonal | None = None  # what was done or agreed
+
+
+class Declined(Event, kw_only=True, tag="complaint.declined"):
+    """The complaint is not handled (Awb 9:8) on the grounds listed, told within four weeks of
+    receipt; ``notice_by`` is the end of those four weeks as decided when declining."""
+
+    grounds: list[DeclineGround]
+    notice_by: datetime
+    personal: TextPersonal | None = None  # the explanation for the letter
+
+
 ComplaintEvent = (
     Submitted
     | Acknowledged
@@ -312,6 +431,14 @@ ComplaintEvent = (
     | Closed
     | Erased
     | StatusLinkRequested
+    | Assigned
+    | ConductSubjectRecorded
+    | ConductSubjectReacted
+    | HearingInvited
+    | HearingHeld
+    | HearingWaived
+    | ResolvedInformally
+    | Declined
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = ComplaintEvent.__args__  # type: ignore[attr-defined]

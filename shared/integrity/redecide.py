@@ -10,8 +10,11 @@ next. Pure: no I/O, no clock.
 
 What the log does not record is not re-decided: the policy in force (the ladder's top, the
 extension cap, the calendar; the law's defaults stand in where a command needs them and the
-event's own value where a cap would only guess), and sealed text (a placeholder stands in, so
-the empty-text checks are not re-run without the keys).
+event's own value where a cap would only guess, as a decline's recorded ``notice_by``), team
+membership (a ``take`` is checked against its own team), and sealed text (a placeholder stands
+in, so the empty-text checks and Awb 9:7's "not the person concerned" are not re-run without
+the keys). Old histories replay as they were decided: a complaint whose submission records no
+``procedure`` was answered without the hearing rule (shared/rules/procedure.py).
 """
 
 from __future__ import annotations
@@ -67,8 +70,52 @@ def _run(c: Complaint, f: Any) -> None:
         ev.Closed: lambda: c.close(outcome=f.outcome, note=_text(f), **at),
         ev.Erased: lambda: c.erase(key_id=f.key_id, legal_basis=f.legal_basis, **at),
         ev.StatusLinkRequested: lambda: c.request_status_link(**at),
+        ev.Assigned: lambda: _assign(c, f, at),
+        ev.ConductSubjectRecorded: lambda: c.record_conduct_subject(**_conduct_subject(f), **at),
+        ev.ConductSubjectReacted: lambda: c.record_conduct_subject_reaction(
+            subject_event_id=f.subject_event_id, text=_text(f), **at
+        ),
+        ev.HearingInvited: lambda: c.invite_to_hearing(
+            at=f.at, mode=f.mode, place=_place(f), note=None,
+            conduct_subject_invited=f.conduct_subject_invited, **at,
+        ),
+        ev.HearingHeld: lambda: c.record_hearing(
+            held_at=f.held_at, mode=f.mode, report=_text(f),
+            conduct_subject_heard=f.conduct_subject_heard, **at,
+        ),
+        ev.HearingWaived: lambda: c.waive_hearing(ground=f.ground, explanation=_text(f), **at),
+        ev.ResolvedInformally: lambda: c.resolve_informally(
+            means=f.means, confirmed_by=f.confirmed_by, confirmed_at=f.confirmed_at,
+            text=_text(f), **at,
+        ),
+        ev.Declined: lambda: c.decline(
+            grounds=f.grounds, explanation=_text(f), notice_by=f.notice_by, **at
+        ),
     }  # fmt: skip
     command[type(f)]()
+
+
+def _assign(c: Complaint, f: ev.Assigned, at: dict[str, Any]) -> None:
+    if f.kind == "take":  # the team's membership is configuration, not in the log
+        c.take(handler=f.handler or "", teams=(f.team or "",), **at)
+    else:
+        c.assign(handler=f.handler, team=f.team, department=f.department, reason=_text(f), **at)
+
+
+def _conduct_subject(f: ev.ConductSubjectRecorded) -> dict[str, Any]:
+    """The person concerned as far as readable; a sealed name stands in for a sealed one, so
+    the 9:7 check (handler is not that person) is re-decided only with the keys."""
+    p = f.personal
+    if p is None:
+        return {"unit": f.unit, "employee": SEALED if f.employee_named else None}
+    return {"unit": f.unit, "employee": p.employee, "name": p.name, "email": p.email,
+            "role": p.role}  # fmt: skip
+
+
+def _place(f: ev.HearingInvited) -> str | None:
+    if f.personal is not None:
+        return f.personal.place
+    return SEALED if f.sealed is not None or f.erased else None
 
 
 def refusal(state: Complaint | None, fact: ev.Event) -> str | None:

@@ -3,62 +3,41 @@
 Each domain event carries one contract struct (``fact``, see shared/contract/events.py) and nothing
 else, so what is stored is exactly what analysts read. Public command methods check the rules and
 take the time as an argument; ``apply`` only copies facts into state, because it is re-run on every
-replay and must never re-check rules or read the clock."""
+replay and must never re-check rules or read the clock.
+
+Above 300 lines on purpose: the aggregate's events are nested in it (their stored topic is
+``shared.rules.complaint:Complaint.<Event>``); the procedure steps' commands (issue 16) live in
+shared/rules/steps.py and their rules in shared/rules/procedure.py."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
+import msgspec
 from eventsourcing.domain import Aggregate
 
 from shared.contract import events as ev
-from shared.rules import awb
-from shared.rules.awb import Refusal
+from shared.rules import awb, procedure
+from shared.rules.errors import AlreadyDone, ComplaintError, IllegalTransition, InvalidCommand
+from shared.rules.errors import refuse as _refuse
 from shared.rules.policy import STATUTORY_MAX_EXTENSION_WEEKS
-from shared.rules.refusals import words
+from shared.rules.steps import ProcedureSteps
+
+# The errors moved to shared/rules/errors.py (steps.py raises them too); importable from here.
+__all__ = [
+    "AlreadyDone",
+    "Cause",
+    "Complaint",
+    "ComplaintError",
+    "IllegalTransition",
+    "InvalidCommand",
+]
 
 DEFAULT_TOP_LEVEL = 3
-
-
-# --- errors -------------------------------------------------------------------------------
-
-
-class ComplaintError(Exception):
-    """Base of the domain errors; ``code`` is stable for APIs and dead-letter reasons."""
-
-    code = "complaint_error"
-
-    def __init__(self, message: str, refusal: Refusal | None = None) -> None:
-        super().__init__(message)
-        self.refusal = refusal  # the rule broken, for words in the user's language
-
-
-class IllegalTransition(ComplaintError):
-    """The complaint's state forbids the command (HTTP 409)."""
-
-    code = "illegal_transition"
-
-
-class InvalidCommand(ComplaintError):
-    """The command's own arguments break a rule (HTTP 422)."""
-
-    code = "invalid_command"
-
-
-class AlreadyDone(ComplaintError):
-    """The effect already happened (a redelivery): callers treat this as success."""
-
-    code = "already_done"
-
-
-def _refuse(refusal: Refusal | None) -> None:
-    """Raise the refusal: 422 when an argument is at fault, else 409 (the state forbids it)."""
-    if refusal is not None:
-        kind = InvalidCommand if refusal.field else IllegalTransition
-        raise kind(words(refusal, "en"), refusal)
 
 
 # --- metadata of a command ----------------------------------------------------------------
@@ -77,10 +56,13 @@ class Cause:
 
 STATUS_LINK_WINDOW = timedelta(minutes=15)
 OPEN = ("submitted", "acknowledged", "responded", "escalated")
+# Closed states: "closed" (with an outcome), and the procedure's own ends (Awb 9:5 and 9:8).
+INFORMAL, DECLINED = "resolved_informally", "declined"
 
 
-class Complaint(Aggregate):
-    """A complaint: submitted → acknowledged → responded → closed, with escalation levels."""
+class Complaint(ProcedureSteps, Aggregate):
+    """A complaint: submitted → acknowledged → responded → closed, with escalation levels;
+    assigned, heard, resolved informally or declined along the way (shared/rules/steps.py)."""
 
     class Event(Aggregate.Event):
         fact: ev.Event
@@ -107,6 +89,10 @@ class Complaint(Aggregate):
             c.responded_levels, c.outcome = set(), None
             c.status_before_close = None
             c.new_reactions, c.reaction_message_ids = set(), set()
+            c.procedure = f.procedure
+            c.handler = c.team = c.department = None
+            c.conduct_subjects = {}  # recorded event id → (employee or None, unit or None)
+            c.invited_levels, c.heard_levels, c.settled_levels = set(), set(), set()
 
     class Acknowledged(Event):
         contract = ev.Acknowledged
@@ -195,6 +181,61 @@ class Complaint(Aggregate):
             c.status_before_close = c.status
             c.status, c.outcome, c.paused = "closed", self.fact.outcome, False  # type: ignore[attr-defined]
 
+    class Assigned(Event):
+        contract = ev.Assigned
+
+        def apply(self, c: Complaint) -> None:
+            f: ev.Assigned = self.fact  # type: ignore[assignment]
+            c.handler, c.team, c.department = f.handler, f.team, f.department
+
+    class ConductSubjectRecorded(Event):
+        contract = ev.ConductSubjectRecorded
+
+        def apply(self, c: Complaint) -> None:
+            f: ev.ConductSubjectRecorded = self.fact  # type: ignore[assignment]
+            # Without the key (sealed, erased) the employee is not known to this state.
+            employee = f.personal.employee if f.personal else None
+            c.conduct_subjects[f.event_id] = (employee, f.unit)
+
+    class ConductSubjectReacted(Event):
+        contract = ev.ConductSubjectReacted
+
+        def apply(self, c: Complaint) -> None:
+            pass  # the reaction is kept in the history; it changes no state
+
+    class HearingInvited(Event):
+        contract = ev.HearingInvited
+
+        def apply(self, c: Complaint) -> None:
+            c.invited_levels.add(self.fact.level)  # type: ignore[attr-defined]
+
+    class HearingHeld(Event):
+        contract = ev.HearingHeld
+
+        def apply(self, c: Complaint) -> None:
+            c.heard_levels.add(self.fact.level)  # type: ignore[attr-defined]
+            c.settled_levels.add(self.fact.level)  # type: ignore[attr-defined]
+
+    class HearingWaived(Event):
+        contract = ev.HearingWaived
+
+        def apply(self, c: Complaint) -> None:
+            c.settled_levels.add(self.fact.level)  # type: ignore[attr-defined]
+
+    class ResolvedInformally(Event):
+        contract = ev.ResolvedInformally
+
+        def apply(self, c: Complaint) -> None:
+            c.status_before_close = c.status
+            c.status, c.outcome, c.paused = INFORMAL, INFORMAL, False
+
+    class Declined(Event):
+        contract = ev.Declined
+
+        def apply(self, c: Complaint) -> None:
+            c.status_before_close = c.status
+            c.status, c.outcome, c.paused = DECLINED, "not_handled", False
+
     class Erased(Event):
         contract = ev.Erased
 
@@ -226,7 +267,10 @@ class Complaint(Aggregate):
         subject_key: str | None = None,
         idempotency_key: str | None = None,
         terms: ev.Terms | None = None,
+        procedure: str | None = None,
     ) -> Complaint:
+        """``procedure``: the procedure it is handled under (shared/rules/procedure.py CURRENT
+        for every new complaint once the services pass it; None keeps the rules before it)."""
         if received_at > now + timedelta(minutes=5):
             raise InvalidCommand("received_at lies in the future")
         if not personal.description.strip():
@@ -243,7 +287,9 @@ class Complaint(Aggregate):
             idempotency_key=idempotency_key,
             personal=personal,
             terms=terms,
+            procedure=procedure,
         )
+        fact = _with_event_id(fact)
         return cls._create(cls.Submitted, id=complaint_id, fact=fact, timestamp=now)
 
     # --- commands -------------------------------------------------------------------------
@@ -297,6 +343,11 @@ class Complaint(Aggregate):
             raise IllegalTransition("the complaint was already answered at this level")
         if not text.strip():
             raise InvalidCommand("the response text is empty")
+        _refuse(
+            procedure.answer_refusal(
+                procedure=self.procedure, level=self.level, settled=self.settled_levels
+            )
+        )
         self._trigger(
             ev.Responded,
             now,
@@ -524,6 +575,24 @@ class Complaint(Aggregate):
     def is_open(self) -> bool:
         return self.status in OPEN
 
+    @property
+    def answered(self) -> bool:
+        """Answered at the current level (a new level or a reopening asks for a new answer)."""
+        return self.status == "responded"
+
+    @property
+    def hearing_settled(self) -> bool:
+        """Heard, or the hearing waived on a ground, at the current level."""
+        return self.level in self.settled_levels
+
+    @property
+    def conduct_employees(self) -> set[str]:
+        return {e for e, _ in self.conduct_subjects.values() if e}
+
+    @property
+    def conduct_units(self) -> set[str]:
+        return {u for _, u in self.conduct_subjects.values() if u}
+
     def _require_open(self, what: str) -> None:
         if not self.is_open:
             raise IllegalTransition(f"cannot {what}: the complaint is closed")
@@ -531,13 +600,13 @@ class Complaint(Aggregate):
     def _trigger(
         self, contract: type[ev.Event], now: datetime, cause: Cause, **fields: Any
     ) -> None:
-        fact = contract(**_meta(self.id, self.version + 1, now, cause), **fields)
+        fact = _with_event_id(contract(**_meta(self.id, self.version + 1, now, cause), **fields))
         self.trigger_event(_EVENT_CLASS[contract], fact=fact, timestamp=now)
 
 
 def _meta(complaint_id: UUID, version: int, now: datetime, cause: Cause) -> dict[str, Any]:
     return {
-        "event_id": cause.event_id or uuid4(),
+        "event_id": cause.event_id,  # None: named after the fact by _with_event_id
         "complaint_id": complaint_id,
         "version": version,
         "occurred_at": now,
@@ -546,6 +615,25 @@ def _meta(complaint_id: UUID, version: int, now: datetime, cause: Cause) -> dict
         "correlation_id": cause.correlation_id or complaint_id,
         "causation_id": cause.causation_id,
     }
+
+
+_NAMESPACE = UUID("6b1a8f4e-3c0d-5e6f-9a7b-2c4d6e8f0a1b")  # of klachten's event ids
+
+
+def _with_event_id(fact: ev.Event) -> ev.Event:
+    """A fact without an id from its cause gets a name-based UUID (RFC 4122 version 5) of its
+    facts outside ``personal``: the rules draw no random numbers (tests/shared/rules checks),
+    a retry of the same fact is the same message to JetStream's dedupe, and a different fact at
+    the same version (another actor, time or content) has another id and meets the
+    optimistic-concurrency check. The personal part is left out so that no id is a fingerprint
+    of personal data that outlives its erasure."""
+    if fact.event_id is not None:
+        return fact
+    facts = msgspec.structs.replace(fact, personal=None) if hasattr(fact, "personal") else fact
+    name = ev.encode(facts)  # type: ignore[call-arg]
+    digest = hashlib.sha1(_NAMESPACE.bytes + name, usedforsecurity=False).digest()
+    event_id = UUID(bytes=digest[:16], version=5)
+    return msgspec.structs.replace(fact, event_id=event_id)
 
 
 _EVENT_CLASS: dict[type[ev.Event], type[Complaint.Event]] = {

@@ -1,4 +1,5 @@
-"""What a refused command says to staff, in Dutch and English, naming the rule (one place)."""
+"""What a refused command (or a warning with a result) says to staff, in Dutch and English,
+naming the rule (one place)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,112 @@ WORDS: dict[str, dict[str, str]] = {
     "not_paused": {
         "nl": "De klacht wacht niet op de klager; er is niets te hervatten ({rule}).",
         "en": "The complaint is not waiting for the complainant; there is nothing to resume "
+        "({rule}).",
+    },
+    # --- the procedure steps (shared/rules/procedure.py) ---------------------------------
+    "assignment_empty": {
+        "nl": "Wijs de klacht toe aan een behandelaar of aan een team ({rule}).",
+        "en": "Assign the complaint to a handler or to a team ({rule}).",
+    },
+    "reassign_without_reason": {
+        "nl": "Een klacht aan een ander toewijzen kan alleen met een reden; die komt in de "
+        "geschiedenis van de klacht ({rule}).",
+        "en": "Giving a complaint to someone else needs a reason; it goes into the complaint's "
+        "history ({rule}).",
+    },
+    "not_in_a_queue": {
+        "nl": "Deze klacht staat niet in de wachtrij van een team: hij heeft al een "
+        "behandelaar of hoort bij geen team ({rule}).",
+        "en": "This complaint is not waiting in a team's queue: it already has a handler or "
+        "belongs to no team ({rule}).",
+    },
+    "take_not_member": {
+        "nl": "Alleen leden van team {team} kunnen deze klacht uit de wachtrij oppakken ({rule}).",
+        "en": "Only members of team {team} can take this complaint from the queue ({rule}).",
+    },
+    "handler_is_conduct_subject": {
+        "nl": "Deze medewerker kan de klacht niet behandelen: de klacht gaat over zijn of haar "
+        "eigen gedraging. De klacht wordt behandeld door iemand die niet bij de gedraging "
+        "betrokken was ({rule}).",
+        "en": "This employee cannot handle the complaint: it is about their own conduct. A "
+        "complaint is handled by someone who was not involved in the conduct ({rule}).",
+    },
+    "same_unit": {
+        "nl": "Let op: de behandelaar werkt in dezelfde eenheid ({unit}) als waarover de klacht "
+        "gaat. Dat mag, maar alleen wie zelf bij de gedraging betrokken was, is uitgesloten "
+        "({rule}).",
+        "en": "Note: the handler works in the same unit ({unit}) the complaint is about. That "
+        "is allowed; only someone involved in the conduct is excluded ({rule}).",
+    },
+    "conduct_subject_empty": {
+        "nl": "Noem de medewerker of de eenheid over wier gedraging de klacht gaat ({rule}).",
+        "en": "Name the employee or the unit whose conduct the complaint is about ({rule}).",
+    },
+    "conduct_subject_is_handler": {
+        "nl": "De behandelaar van de klacht is degene over wie de klacht gaat. Wijs de klacht "
+        "eerst toe aan iemand die niet bij de gedraging betrokken was ({rule}).",
+        "en": "The complaint's handler is the person it is about. First give the complaint to "
+        "someone who was not involved in the conduct ({rule}).",
+    },
+    "hearing_after_answer": {
+        "nl": "De klacht is op dit niveau al beantwoord: horen hoort vóór het antwoord ({rule}).",
+        "en": "The complaint has already been answered at this level: the hearing comes before "
+        "the answer ({rule}).",
+    },
+    "hearing_settled": {
+        "nl": "Het horen is op dit niveau al geregeld: de klager is gehoord of er is van horen "
+        "afgezien ({rule}).",
+        "en": "The hearing at this level is already settled: the complainant was heard or the "
+        "hearing was waived ({rule}).",
+    },
+    "hearing_report_missing": {
+        "nl": "Van het horen wordt een verslag gemaakt: vul het verslag in ({rule}).",
+        "en": "A report is made of every hearing: fill in the report ({rule}).",
+    },
+    "waiver_needs_explanation": {
+        "nl": "Leg uit waarom de klacht kennelijk ongegrond is; alleen dan kan van horen worden "
+        "afgezien ({rule}).",
+        "en": "Explain why the complaint is manifestly unfounded; only then can the hearing be "
+        "waived ({rule}).",
+    },
+    "waiver_without_invitation": {
+        "nl": "Afzien van horen omdat de klager niet op tijd reageerde kan alleen als de klager "
+        "eerst is uitgenodigd om gehoord te worden ({rule}).",
+        "en": "Waiving the hearing because the complainant did not react in time is possible "
+        "only after the complainant was invited to be heard ({rule}).",
+    },
+    "waiver_not_heard_elsewhere": {
+        "nl": "De klager is bij deze klacht nog op geen ander niveau gehoord ({rule}).",
+        "en": "The complainant has not been heard at another level of this complaint ({rule}).",
+    },
+    "hearing_missing": {
+        "nl": "De klacht kan nog niet worden beantwoord: de klager is niet gehoord en er is geen "
+        "reden vastgelegd om van horen af te zien ({rule}).",
+        "en": "The complaint cannot be answered yet: the complainant has not been heard and no "
+        "ground for waiving the hearing has been recorded ({rule}).",
+    },
+    "informal_after_answer": {
+        "nl": "De klacht is al formeel beantwoord: sluit hem af in plaats van hem informeel op "
+        "te lossen ({rule}).",
+        "en": "The complaint has already been answered formally: close it instead of resolving "
+        "it informally ({rule}).",
+    },
+    "confirmation_in_future": {
+        "nl": "De klager kan niet in de toekomst hebben bevestigd dat de klacht is opgelost "
+        "({rule}).",
+        "en": "The complainant cannot have confirmed the resolution in the future ({rule}).",
+    },
+    "decline_without_ground": {
+        "nl": "Kies ten minste een wettelijke grond om de klacht niet te behandelen ({rule}).",
+        "en": "Choose at least one legal ground for not handling the complaint ({rule}).",
+    },
+    "decline_without_explanation": {
+        "nl": "Leg de klager uit waarom de klacht niet wordt behandeld ({rule}).",
+        "en": "Explain to the complainant why the complaint is not handled ({rule}).",
+    },
+    "decline_after_answer": {
+        "nl": "De klacht is al beantwoord: niet behandelen kan dan niet meer ({rule}).",
+        "en": "The complaint has already been answered: it can no longer be left unhandled "
         "({rule}).",
     },
 }

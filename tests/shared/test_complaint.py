@@ -205,3 +205,22 @@ def test_an_unverified_message_or_an_auto_reply_never_asks_for_review() -> None:
         auto_reply=True,
     )
     assert not c.new_reactions  # an auto-reply needs no one
+
+
+def test_an_event_id_is_named_after_the_fact_outside_its_personal_part() -> None:
+    """No random ids in the rules: the same fact at the same place has the same id (a retry is
+    a duplicate to JetStream), any other fact another one; personal text does not enter it."""
+
+    def answered(text: str, at: datetime, actor: str = "staff:handler") -> ev.Event:
+        c = submitted(complaint_id=cid)
+        c.respond(text=text, resolution="unfounded", now=at, cause=Cause(actor=actor))
+        return new_events(c)[-1]
+
+    cid = uuid4()
+    first = answered("Sorry", NOW)
+    assert first.event_id.version == 5
+    assert answered("Sorry", NOW).event_id == first.event_id
+    assert answered("Other words", NOW).event_id == first.event_id  # personal part left out
+    assert answered("Sorry", NOW + timedelta(microseconds=1)).event_id != first.event_id
+    assert answered("Sorry", NOW, actor="staff:other").event_id != first.event_id
+    assert submitted().collect_events()[0].fact.event_id != first.event_id

@@ -54,6 +54,7 @@ SAMPLES: list[ev.Event] = [
         priority="normal",
         subject_key="k1",
         idempotency_key="idem-1",
+        procedure="awb-9.1/2026-12",
         personal=ev.SubmittedPersonal(
             complainant=ev.Complainant(
                 name="Jan Jansen", email="jan@example.nl", phone="+31 6 12345678"
@@ -112,6 +113,51 @@ SAMPLES: list[ev.Event] = [
     ev.Closed(**META, outcome="resolved", personal=TEXT),
     ev.Erased(**META, key_id="key-1", legal_basis="GDPR art. 17"),
     ev.StatusLinkRequested(**META),
+    ev.Assigned(
+        **META,
+        kind="reassign",
+        handler="staff:alice",
+        team="klantcontact",
+        department="dienstverlening",
+        previous_handler="staff:bob",
+        personal=ev.TextPersonal(text="Bob is met verlof."),
+    ),
+    ev.ConductSubjectRecorded(
+        **META,
+        unit="balie",
+        employee_named=True,
+        personal=ev.ConductSubjectPersonal(
+            employee="staff:bob", name="Bob de Vries", role="baliemedewerker"
+        ),
+    ),
+    ev.ConductSubjectReacted(
+        **META, subject_event_id=META["causation_id"], personal=ev.TextPersonal(text="Mijn kant.")
+    ),
+    ev.HearingInvited(
+        **META,
+        at=T,
+        mode="in_person",
+        level=0,
+        conduct_subject_invited=True,
+        personal=ev.HearingPlace(place="Stadhuis, kamer 2", note="Neem de brief mee."),
+    ),
+    ev.HearingHeld(**META, held_at=T, mode="phone", personal=ev.TextPersonal(text="Verslag: ...")),
+    ev.HearingWaived(
+        **META, ground="manifestly_unfounded", personal=ev.TextPersonal(text="Zie dossier.")
+    ),
+    ev.ResolvedInformally(
+        **META,
+        means="apology",
+        confirmed_by="phone",
+        confirmed_at=T,
+        personal=ev.TextPersonal(text="Excuses aangeboden; klager tevreden."),
+    ),
+    ev.Declined(
+        **META,
+        grounds=["older_than_a_year", "appeal_possible"],
+        notice_by=T,
+        personal=ev.TextPersonal(text="De gedraging was in 2019."),
+    ),
 ]
 
 
@@ -141,6 +187,7 @@ def test_events_written_before_a_field_was_added_still_decode(path: Path) -> Non
         assert event.personal is not None and event.personal.attachments == []
     if isinstance(event, ev.Submitted):
         assert event.personal is not None and event.personal.refused_attachments == []
+        assert event.procedure is None  # before issue 16: answered without the hearing rule
 
 
 def test_old_events_with_unknown_fields_still_decode() -> None:

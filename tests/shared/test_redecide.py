@@ -10,8 +10,9 @@ import msgspec
 
 from shared.contract import events as ev
 from shared.integrity.redecide import Replay
+from shared.rules import procedure
 from shared.rules.complaint import Cause, Complaint
-from tests.support.domain import NOW, letter, submitted
+from tests.support.domain import NOW, letter, personal, submitted
 
 STAFF = Cause(actor="staff:handler")
 
@@ -66,3 +67,72 @@ def test_events_the_rules_refuse_are_named_with_the_rule() -> None:
     ]
     responded = next(f for f in facts if isinstance(f, ev.Responded))
     assert refused(forged(facts[:6], responded)) == [(7, "cannot respond: the complaint is closed")]
+
+
+def procedure_journey() -> list[ev.Event]:
+    """Issue 16's steps as a handler takes them; the personal parts then hidden, as an auditor
+    without the keys reads them."""
+    c = Complaint.submit(
+        complaint_id=uuid4(), reference="KL-2026-000002", channel="web", language="nl",
+        personal=personal(), received_at=NOW, now=NOW, cause=Cause("complainant"),
+        procedure=procedure.CURRENT,
+    )  # fmt: skip
+    later = NOW + timedelta(days=2)
+    c.assign(handler=None, team="balie", department="d", now=NOW, cause=STAFF)
+    c.take(handler="staff:alice", teams=["balie"], now=NOW, cause=STAFF)
+    c.assign(handler="staff:carol", team="balie", reason="verlof", now=NOW, cause=STAFF)
+    c.record_conduct_subject(employee="staff:bob", unit="balie", now=NOW, cause=STAFF)
+    events = c.collect_events()
+    subject = events[-1].fact
+    c.record_conduct_subject_reaction(subject_event_id=subject.event_id, text="mijn kant",
+                                      now=NOW, cause=STAFF)  # fmt: skip
+    c.invite_to_hearing(at=later, mode="in_person", place="kamer 2", now=NOW, cause=STAFF)
+    c.record_hearing(held_at=later, mode="in_person", report="verslag", now=later, cause=STAFF)
+    c.respond(text="Antwoord", resolution="unfounded", now=later, cause=STAFF)
+    c.escalate(level=1, target="directie", reason="complainant_request", now=later, cause=STAFF)
+    c.waive_hearing(ground="heard_at_another_level", now=later, cause=STAFF)
+    c.resolve_informally(means="conversation", confirmed_by="phone", confirmed_at=later,
+                         text="opgelost", now=later, cause=STAFF)  # fmt: skip
+    return [e.fact for e in [*events, *c.collect_events()]]
+
+
+def keyless(fact: ev.Event) -> ev.Event:
+    if getattr(fact, "personal", None) is None:
+        return fact
+    sealed = ev.Sealed(key_id="k", nonce="n", ciphertext="c")
+    return msgspec.structs.replace(fact, personal=None, sealed=sealed)  # type: ignore[call-arg]
+
+
+def test_the_procedure_steps_re_decide_clean_also_without_the_keys() -> None:
+    facts = procedure_journey()
+    assert [type(f) for f in facts][-3:] == [ev.Escalated, ev.HearingWaived, ev.ResolvedInformally]
+    assert refused(facts) == []
+    assert refused([keyless(f) for f in facts]) == []
+
+
+def test_an_answer_without_a_hearing_is_refused_only_under_the_procedure() -> None:
+    facts = procedure_journey()
+    held = next(i for i, f in enumerate(facts) if isinstance(f, ev.HearingHeld))
+    answer = next(f for f in facts if isinstance(f, ev.Responded))
+    skipped = [*facts[:held], msgspec.structs.replace(answer, version=held + 1)]
+    assert refused(skipped) == [
+        (
+            held + 1,
+            "The complaint cannot be answered yet: the complainant has not been heard and no "
+            "ground for waiving the hearing has been recorded (Awb 9:10).",
+        )
+    ]
+    # The same history recorded before the procedure existed (no `procedure`) was decided then.
+    old = [msgspec.structs.replace(skipped[0], procedure=None), *skipped[1:]]
+    assert refused(old) == []
+
+
+def test_the_person_complained_about_handling_it_is_found_with_the_keys() -> None:
+    facts = procedure_journey()
+    recorded = next(i for i, f in enumerate(facts) if isinstance(f, ev.ConductSubjectRecorded))
+    assign = next(f for f in facts if isinstance(f, ev.Assigned) and f.kind == "reassign")
+    to_bob = msgspec.structs.replace(
+        assign, version=recorded + 2, handler="staff:bob", previous_handler="staff:carol"
+    )
+    found = refused([*facts[: recorded + 1], to_bob])
+    assert [v for v, _ in found] == [recorded + 2] and "(Awb 9:7)" in found[0][1]

@@ -6,10 +6,14 @@ clean."""
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import uuid4
 
-from shared.rules.complaint import Cause
+from shared.contract import events as ev
+from shared.eventstore.link import JetStreamLink
+from shared.rules import procedure
+from shared.rules.complaint import Cause, Complaint
 from tests.shared.test_authorship import app_as, audit, stack  # noqa: F401 (the fixture)
-from tests.support.domain import NOW, letter, submitted
+from tests.support.domain import NOW, letter, personal, submitted
 
 STAFF = Cause(actor="staff:handler")
 SLA = Cause(actor="sla_monitor")
@@ -61,3 +65,42 @@ def test_an_escalation_the_sla_monitor_may_write_but_the_rules_refuse_is_reporte
         f"stream sequence 6: complaint {cid} version 6 the rules refuse it: "
         "cannot escalate: the complaint is closed"
     ], found
+
+
+def test_the_procedure_steps_written_by_intake_are_sealed_and_verify_clean(stack) -> None:  # noqa: F811
+    """Issue 16's steps on the real log: intake's allow-list takes them, the person complained
+    about is sealed like the complainant (the log shows no name), and the keyless audit
+    re-decides the history clean (hearing before the answer)."""
+    server, data = stack
+    intake = app_as(server, data, "intake", sealed=True)
+    complaint = Complaint.submit(
+        complaint_id=uuid4(), reference="KL-2026-000001", channel="web", language="nl",
+        personal=personal(), received_at=NOW, now=NOW, cause=Cause("complainant"),
+        procedure=procedure.CURRENT,
+    )  # fmt: skip
+    complaint.assign(handler=None, team="balie", department="dienstverlening", now=NOW,
+                     cause=STAFF)  # fmt: skip
+    complaint.take(handler="staff:alice", teams=["balie"], now=NOW, cause=Cause("staff:alice"))
+    complaint.record_conduct_subject(employee="staff:bob", name="Bob de Vries", unit="balie",
+                                     now=NOW, cause=STAFF)  # fmt: skip
+    complaint.invite_to_hearing(at=LATER, mode="phone", place="+31 20 123 4567", now=NOW,
+                                cause=STAFF)  # fmt: skip
+    complaint.record_hearing(held_at=LATER, mode="phone", report="Verslag", now=LATER,
+                             cause=STAFF)  # fmt: skip
+    complaint.respond(text="Sorry", resolution="well_founded", now=LATER, cause=STAFF)
+    intake.save(complaint)
+
+    link = JetStreamLink(server.url_for("admin"))
+    try:
+        raw = link.run(
+            link.leader_get("COMPLAINTS", {"last_by_subj": f"complaints.{complaint.id}.4.>"})
+        )
+    finally:
+        link.close()
+    assert b"Bob" not in raw.data and b"staff:bob" not in raw.data
+    stored = ev.decode(raw.data)
+    assert isinstance(stored, ev.ConductSubjectRecorded)
+    assert stored.personal is None and stored.sealed is not None and stored.unit == "balie"
+    loaded = intake.complaint(complaint.id)
+    assert loaded.conduct_employees == {"staff:bob"} and loaded.handler == "staff:alice"
+    assert audit(server, data) == []
