@@ -18,6 +18,7 @@ from services.intake import openapi as docs
 from services.intake.application import Intake
 from services.intake.errors import guarded
 from services.intake.http import (
+    Action,
     Problem,
     cause_of,
     complaint_uuid,
@@ -29,7 +30,6 @@ from services.intake.http import (
 from services.intake.problems import message
 from shared.rules.complaint import Complaint, IllegalTransition
 from shared.runtime import observability as obs
-from services.intake.staff import Action
 
 router = APIRouter(prefix="/api/complaints/{complaint_id}")
 
