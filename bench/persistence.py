@@ -41,7 +41,7 @@ from shared.eventstore.persistence import (
 from shared.eventstore.streams import provision
 
 EVENTS_PER_COMPLAINT = 10
-TOPIC = "shared.rules.complaint:Complaint.Responded"
+TOPIC = "shared.complaint:Complaint.Responded"
 console = Console()
 
 

@@ -79,7 +79,7 @@ def messages(count: int, first: int) -> Iterator[tuple[str, bytes, dict[str, str
         cid, prev = uuid4(), ""
         for name, event in history(cid, n, at + timedelta(minutes=n)):
             subject = f"complaints.{cid}.{event.version}.{name.lower()}"
-            topic = f"shared.rules.complaint:Complaint.{name}"
+            topic = f"shared.complaint:Complaint.{name}"
             data = ev.encode(event)
             digest = chain_hash(prev, subject, topic, data)
             yield subject, data, {TOPIC_HEADER: topic, PREV_HASH_HEADER: prev, HASH_HEADER: digest}

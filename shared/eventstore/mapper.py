@@ -41,7 +41,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic, resolve_topic
 
 from shared.contract import events as ev
-from shared.eventstore.layout import LoadedEvent
+from shared.eventstore.layout import LoadedEvent, stored_topic
 from shared.eventstore.link import JetStreamLink
 from shared.privacy.keystore import BUCKET, KeyDestroyed, KeyStore, KeyStoreUnavailable
 
@@ -76,7 +76,7 @@ class ContractMapper(Mapper[Any]):
         return ContractStoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
-            topic=get_topic(type(domain_event)),
+            topic=stored_topic(type(domain_event)),
             state=ev.encode(fact),
             event_id=str(fact.event_id),
         )

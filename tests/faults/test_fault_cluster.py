@@ -29,7 +29,7 @@ from tests.support.polling import wait_until_sync
 
 APPENDS = sized(2000, 10_000)  # two events (versions 1 and 2) per complaint, one per append
 THREADS = 4
-TOPIC = "shared.rules.complaint:Complaint.Responded"
+TOPIC = "shared.complaint:Complaint.Responded"
 
 
 @dataclass(frozen=True)

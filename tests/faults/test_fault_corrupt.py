@@ -28,7 +28,7 @@ from tests.support.faults import KLACHTEN, REPO_ROOT, SIZE_NOTE, sized
 
 EVENTS = sized(1600, 8000)  # ~6 KiB each: more than one 8 MiB block
 PER_COMPLAINT = 4
-TOPIC = "shared.rules.complaint:Complaint.Responded"
+TOPIC = "shared.complaint:Complaint.Responded"
 PADDING = "x" * 6000
 MEMORY_LIMIT = "256MiB"
 GAP_EXIT = 3  # `klachten projections rebuild`: unexplained gap in the log

@@ -47,7 +47,7 @@ from tests.support.processes import ServiceProcess
 POISON = sized(200, 1000)
 HEALTHY = sized(40, 200)
 LETTER_TYPES = ("submitted", "responded", "escalated", "extended", "closed")
-TOPIC = "shared.rules.complaint:Complaint.Submitted"
+TOPIC = "shared.complaint:Complaint.Submitted"
 
 
 KINDS = ("garbage", "wrong shape", "unknown type", "unknown complaint", "id mismatch", "array")

@@ -31,8 +31,8 @@ from shared.integrity.audit import verify
 from shared.rules.complaint import Cause
 from tests.support.domain import NOW, submitted
 
-CLOSED_TOPIC = "shared.rules.complaint:Complaint.Closed"
-RESPONDED_TOPIC = "shared.rules.complaint:Complaint.Responded"
+CLOSED_TOPIC = "shared.complaint:Complaint.Closed"
+RESPONDED_TOPIC = "shared.complaint:Complaint.Responded"
 
 
 @pytest.fixture

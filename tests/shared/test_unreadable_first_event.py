@@ -20,7 +20,7 @@ from tests.shared.test_authorship import app_as, audit
 from tests.support.domain import submitted
 
 stack = authorship.stack  # the fixture: a secured server, writer keys, credentials
-SUBMITTED_TOPIC = "shared.rules.complaint:Complaint.Submitted"
+SUBMITTED_TOPIC = "shared.complaint:Complaint.Submitted"
 
 
 def forge_first(stack_: tuple, body: bytes) -> tuple[str, int]:

@@ -36,7 +36,7 @@ def log() -> list[RawMsg]:
     for seq, (cid, version, kind) in enumerate(plan, start=1):
         subject, topic = (
             f"complaints.{cid}.{version}.{kind}",
-            f"shared.rules.complaint:Complaint.{kind}",
+            f"shared.complaint:Complaint.{kind}",
         )
         data = json.dumps({"type": f"complaint.{kind}", "complaint_id": cid, "version": version})
         prev = heads.get(cid, "")
