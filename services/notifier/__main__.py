@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from services.notifier.app import create_app
+from services.notifier.app import bootstrap
 from services.notifier.settings import NotifierSettings
 from shared.runtime import tracing
 from shared.runtime.observability import configure_logging, run_service, run_with_http
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = NotifierSettings.from_env()
     configure_logging(args.log_level, settings.log_format)
     tracing.configure("notifier", settings.traces_dir)
-    app = create_app(settings, with_mailsink=args.with_mailsink)
+    app = bootstrap(settings, with_mailsink=args.with_mailsink)
     # HTTP on its own port: health for the supervisor, /metrics for Prometheus.
     run_service(run_with_http(app, settings.notifier_host, settings.notifier_port))
     return 0

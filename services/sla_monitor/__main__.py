@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from services.sla_monitor.app import create_app
+from services.sla_monitor.app import bootstrap
 from services.sla_monitor.settings import SlaSettings
 from shared.config.policy_file import PolicyError
 from shared.runtime import tracing
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.log_level, settings.log_format)
     tracing.configure("sla_monitor", settings.traces_dir)
     try:
-        app = create_app(settings)
+        app = bootstrap(settings)
     except PolicyError as error:
         print(f"sla_monitor: invalid policy: {error}", file=sys.stderr)
         return EXIT_BAD_POLICY

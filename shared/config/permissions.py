@@ -161,7 +161,7 @@ SPEC: dict[str, Permissions | None] = {
         + (f"{API}.STREAM.PURGE.OBJ_{subjects.ATTACHMENTS_BUCKET}",),
         subscribe=BASE_SUBSCRIBE + LOG_WAKE,
     ),
-    # klachten/checkpointer.py: reads the log, appends signed checkpoints; its key is not in
+    # klachten/stack/checkpointer.py: reads the log, appends signed checkpoints; its key is not in
     # the data folder and no other principal may write checkpoints.
     "checkpointer": Permissions(
         publish=(*reads(C, subjects.CHECKPOINTS_STREAM), subjects.CHECKPOINTS_SUBJECT),
