@@ -114,9 +114,16 @@ async def scheduled_wake(nc: nats.NATS, complaint_id: UUID) -> datetime | None:
     return datetime.fromisoformat(json.loads(msg.data or b"{}")["wake_at"])
 
 
-async def fire_now(nc: nats.NATS, complaint_id: UUID) -> None:
-    """Pretend the complaint's timer fired (a stale or early timer)."""
+async def fire_now(nc: nats.NATS, complaint_id: UUID) -> int:
+    """Pretend the complaint's timer fired (a stale or early timer); its stream sequence."""
     body = json.dumps({"complaint_id": str(complaint_id)}).encode()
-    await nc.jetstream().publish(
+    ack = await nc.jetstream().publish(
         subjects.timer_fired_subject(complaint_id, TIMER), body, stream=subjects.TIMERS_STREAM
     )
+    return ack.seq
+
+
+async def acked_through(nc: nats.NATS, consumer: tuple[str, str], seq: int) -> bool:
+    """The consumer (stream, name) has handled every message up to stream sequence `seq`."""
+    info = await nc.jetstream().consumer_info(*consumer)
+    return info.ack_floor.stream_seq >= seq
