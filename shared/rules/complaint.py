@@ -12,7 +12,6 @@ shared/rules/steps.py and their rules in shared/rules/procedure.py."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
@@ -22,6 +21,7 @@ from eventsourcing.domain import Aggregate
 
 from shared.contract import events as ev
 from shared.rules import awb, procedure
+from shared.rules.cause import Cause
 from shared.rules.errors import AlreadyDone, ComplaintError, IllegalTransition, InvalidCommand
 from shared.rules.errors import refuse as _refuse
 from shared.rules.policy import STATUTORY_MAX_EXTENSION_WEEKS
@@ -38,20 +38,6 @@ __all__ = [
 ]
 
 DEFAULT_TOP_LEVEL = 3
-
-
-# --- metadata of a command ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cause:
-    """Who asked, and which message caused it (correlation/causation for the audit trail)."""
-
-    actor: str
-    correlation_id: UUID | None = None
-    causation_id: UUID | None = None
-    # A deterministic id (e.g. derived from a breach) lets JetStream's dedupe catch doubles.
-    event_id: UUID | None = None
 
 
 STATUS_LINK_WINDOW = timedelta(minutes=15)

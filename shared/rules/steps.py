@@ -11,16 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from shared.contract import events as ev
 from shared.rules import awb, procedure
+from shared.rules.cause import Cause
 from shared.rules.errors import AlreadyDone, InvalidCommand, refuse
 from shared.rules.procedure import Caution
-
-if TYPE_CHECKING:
-    from shared.rules.complaint import Cause
 
 LEEWAY = timedelta(minutes=5)  # clocks of writers differ a little; "in the future" means more
 
