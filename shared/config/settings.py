@@ -14,6 +14,7 @@ their own fields (with defaults) and get the same `from_env()`.
     KLACHTEN_SMTP_PORT           2525       inbound SMTP of intake
     KLACHTEN_LOG_FORMAT          text       service logs: text (with complaint_id=…) | json
     KLACHTEN_TRACES_DIR          (off)      spans as JSON Lines, <dir>/<service>.jsonl (tracing.py)
+    KLACHTEN_ORGANISATION_FILE   config/organisation.toml  departments, teams and their members
 
 Credentials: `KLACHTEN_NATS_URL` may carry them (``nats://user:password@host:4222``). When it
 does not, the class's `nats_user` (each service its own user, the CLI admin) is used with
@@ -59,6 +60,7 @@ class Settings:
     log_format: str = "text"
     traces_dir: str = ""
     nats_password: str = ""
+    organisation_file: str = ""  # shared/config/organisation.py
 
     @property
     def nats_connect(self) -> dict[str, Any]:
