@@ -27,7 +27,18 @@ DOCUMENTS = sorted(
 
 # The first folder of a repo path; anything else (./data, $KLACHTEN_DATA_DIR/mail,
 # nats/nats-server.lock, /api/…) is not a file of the checkout.
-ROOTS = ("shared", "services", "klachten", "tests", "docs", "config", "bench", "bin", "tools", ".ci")
+ROOTS = (
+    "shared",
+    "services",
+    "klachten",
+    "tests",
+    "docs",
+    "config",
+    "bench",
+    "bin",
+    "tools",
+    ".ci",
+)
 PACKAGES = ("shared", "services", "klachten", "tests", "bench", "tools")
 
 # Written like a path or a module but meant as something else, on purpose.
@@ -126,9 +137,7 @@ def module_exists(dotted: str) -> bool:
 def missing_in(document: Path) -> list[str]:
     text = document.read_text(encoding="utf-8")
     missing = [f"path {p}" for p in named_paths(text) if not path_exists(p)]
-    missing += [
-        f"link {t}" for t in linked_files(text) if not path_exists(t, base=document.parent)
-    ]
+    missing += [f"link {t}" for t in linked_files(text) if not path_exists(t, base=document.parent)]
     missing += [f"module {m}" for m in dotted_names(text) if not module_exists(m)]
     return sorted(set(missing))
 
