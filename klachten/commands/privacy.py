@@ -19,7 +19,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from klachten.stack.stafftoken import TOKEN_FILE, read_token
-from services.intake.staff import authenticate, parse_tokens
 from services.reporting.settings import ReportingSettings
 from shared.config.permissions import mask
 from shared.config.settings import Settings
@@ -34,6 +33,7 @@ from shared.privacy.shredding import (
     plan_erasure,
     retention_plan,
 )
+from shared.runtime.staff import authenticate, parse_tokens
 
 app = typer.Typer(help="Crypto-shredding of personal data: erasure and retention.")
 console = Console(soft_wrap=True)

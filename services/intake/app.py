@@ -31,7 +31,7 @@ from shared.eventstore.application import ComplaintsApplication
 from shared.runtime import tracing, webheaders
 from shared.runtime.clock import Clock, utcnow
 from shared.runtime.logwatch import service_watch
-from services.intake.staff import parse_tokens
+from shared.runtime.staff import parse_tokens
 
 log = logging.getLogger("klachten.intake")
 STATIC = Path(__file__).parent / "static"

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from services.intake import domain
 from shared.eventstore.application import ComplaintNotFound
 from shared.rules.complaint import Cause
-from services.intake.staff import Action, StaffMember, authenticate
+from shared.runtime.staff import Action, StaffMember, authenticate
 
 JSON_TYPES = ("application/json",)
 

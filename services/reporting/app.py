@@ -26,7 +26,6 @@ from services.reporting.http import (
     Problem,
     invalid,
     moment_or_seq,
-    parse_tokens,
     require_staff,
     source,
     strict_query,
@@ -40,6 +39,7 @@ from shared.runtime import apisecurity, tracing, webheaders
 from shared.runtime import observability as obs
 from shared.runtime.clock import Clock, utcnow
 from shared.runtime.logwatch import Check, LogWatch
+from shared.runtime.staff import parse_tokens
 
 logger = logging.getLogger("klachten.reporting")
 REPORTS = ("summary", "response-times", "compliance", "escalations", "backlog", "worklist")

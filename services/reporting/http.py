@@ -3,7 +3,6 @@ and choosing the source of an answer (the live view, or a replay as of a moment/
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,8 +12,8 @@ from fastapi import Depends, Query, Request
 from services.reporting import log
 from services.reporting.domain import ReportInputError, parse_as_of
 from services.reporting.fold import Row, tables_of
+from shared.runtime.staff import StaffMember, member_of
 
-ROLES = ("handler", "supervisor", "privacy", "reader")
 COOKIE = "klachten_staff"
 
 
@@ -28,28 +27,20 @@ def invalid(field: str, message: str) -> Problem:
     return Problem(422, [{"field": field, "message": message}])
 
 
-def parse_tokens(all_roles_token: str, tokens: str) -> dict[str, str]:
-    """token -> staff name; same format as intake (``name:token:role+role;…``)."""
-    found = {all_roles_token: "staff"} if all_roles_token else {}
-    for entry in filter(None, (e.strip() for e in tokens.split(";"))):
-        parts = entry.split(":")
-        if len(parts) != 3 or len(parts[1]) < 16:
-            raise ValueError(f"staff token entry {parts[0]!r}: expected name:token(16+):roles")
-        if set(parts[2].split("+")) & set(ROLES):  # every staff role may read reports
-            found[parts[1]] = parts[0]
-    return found
-
-
-def staff_name(request: Request) -> str | None:
+def staff_member(request: Request) -> StaffMember | None:
+    """The signed-in staff member: the ``Authorization: Bearer`` header, else the cookie set by
+    ``/login``. Every staff role may read reports and use the workspace pages (intake decides
+    each action by role)."""
     scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
     if scheme.lower() != "bearer":
         token = request.cookies.get(COOKIE, "")
-    token = token.strip()
-    found = None
-    for known, name in request.app.state.tokens.items():
-        if token and hmac.compare_digest(known.encode(), token.encode()):
-            found = name
-    return found
+    member = member_of(token, request.app.state.tokens)
+    return member if member is not None and member.may("read") else None
+
+
+def staff_name(request: Request) -> str | None:
+    member = staff_member(request)
+    return member.name if member else None
 
 
 def require_staff(request: Request) -> str:

@@ -4,7 +4,6 @@ worklist of open complaints, nearest deadline first. Staff sign in with their be
 
 from __future__ import annotations
 
-import hmac
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -16,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.reporting import charts, domain, workspace
 from services.reporting.http import COOKIE, Problem, source, staff_name, strict_query
 from shared.runtime import words
+from shared.runtime.staff import member_of
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -140,10 +140,7 @@ def mount(app: FastAPI) -> None:
         wanted = (form.get("next") or ["/dashboard"])[0]
         # Only our own pages: never an open redirect to somewhere else.
         target = wanted if wanted.startswith(("/dashboard", "/workspace")) else "/dashboard"
-        known = any(
-            hmac.compare_digest(k.encode(), token.encode()) for k in request.app.state.tokens
-        )
-        if not known:
+        if member_of(token, request.app.state.tokens) is None:
             t = workspace.TEXTS[lang] if target.startswith("/workspace") else TEXTS[lang]
             page = TEMPLATES.get_template("login.html.j2").render(
                 t=t, lang=lang, next=target, error=workspace.TEXTS[lang]["login_error"]

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from services.intake.app import create_app as intake_app
 from services.intake.settings import IntakeSettings
 from services.reporting.app import create_app as reporting_app
-from services.reporting.http import parse_tokens
 from services.reporting.settings import ReportingSettings
+from shared.runtime.staff import parse_tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "services").glob("*/templates/**/*.html.j2"))

@@ -16,7 +16,7 @@ from services.intake.mailparse import (
     own_words,
     parse_mail,
 )
-from services.intake.staff import authenticate, parse_tokens
+from shared.runtime.staff import authenticate, parse_tokens
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 VALID = {

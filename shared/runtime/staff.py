@@ -1,4 +1,10 @@
-"""Staff authentication and roles: bearer tokens from configuration, checked in constant time."""
+"""Staff identity, one place for every service: the roles, what each may do, the bearer tokens
+from configuration (``KLACHTEN_STAFF_TOKEN``, ``KLACHTEN_STAFF_TOKENS``) and who a token is.
+
+A token entry naming a role that does not exist is refused at start-up, naming the role: a
+mistyped ``hander`` must not quietly leave a case handler without rights in one service and
+with them in another. Tokens are compared in constant time, every one of them.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     # Waiting for the complainant (and resuming) moves the internal clock: who answers.
     "pause": frozenset({"handler", "supervisor"}),
 }
+ALL_ROLES_NAME = "staff"  # the name of KLACHTEN_STAFF_TOKEN's holder in actors and pages
 
 
 @dataclass(frozen=True)
@@ -36,30 +43,45 @@ class StaffMember:
         return bool(self.roles & ALLOWED[action])
 
 
-def parse_tokens(all_roles_token: str, tokens: str) -> dict[str, StaffMember]:
-    """``name:token:role+role;…`` plus one token with every role; raises ValueError."""
-    found: dict[str, StaffMember] = {}
+Tokens = dict[str, StaffMember]
+
+
+def parse_tokens(all_roles_token: str, tokens: str) -> Tokens:
+    """``name:token:role+role;…`` plus one token with every role; raises ValueError naming the
+    entry (never its token) and, for an unknown role, the role."""
+    found: Tokens = {}
     if all_roles_token:
-        found[all_roles_token] = StaffMember("staff", frozenset(ROLES))
+        found[all_roles_token] = StaffMember(ALL_ROLES_NAME, frozenset(ROLES))
     for entry in filter(None, (e.strip() for e in tokens.split(";"))):
         parts = entry.split(":")
         if len(parts) != 3 or not parts[0] or len(parts[1]) < 16:
             raise ValueError(f"staff token entry {parts[0]!r}: expected name:token(16+):roles")
         roles = frozenset(r for r in parts[2].split("+") if r)
-        unknown = roles - set(ROLES)
-        if unknown or not roles:
-            raise ValueError(f"staff token {parts[0]!r}: unknown roles {sorted(unknown)}")
+        unknown = sorted(roles - set(ROLES))
+        if unknown:
+            raise ValueError(
+                f"staff token {parts[0]!r}: unknown role {', '.join(map(repr, unknown))}"
+                f" (roles: {', '.join(ROLES)})"
+            )
+        if not roles:
+            raise ValueError(f"staff token {parts[0]!r}: no roles (roles: {', '.join(ROLES)})")
         found[parts[1]] = StaffMember(parts[0], roles)
     return found
 
 
-def authenticate(header: str | None, tokens: dict[str, StaffMember]) -> StaffMember | None:
-    """The staff member of a ``Bearer`` header, comparing every token in constant time."""
-    scheme, _, token = (header or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
+def member_of(token: str, tokens: Tokens) -> StaffMember | None:
+    """The staff member holding ``token``, comparing every known token in constant time."""
+    token = token.strip()
     member = None
     for known, who in tokens.items():
-        if hmac.compare_digest(known.encode(), token.strip().encode()):
+        if token and hmac.compare_digest(known.encode(), token.encode()):
             member = who
     return member
+
+
+def authenticate(header: str | None, tokens: Tokens) -> StaffMember | None:
+    """The staff member of an ``Authorization: Bearer <token>`` header, or None."""
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return member_of(token, tokens)
