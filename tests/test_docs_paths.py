@@ -6,6 +6,7 @@ Read: README.md, docs/*.md and the services' READMEs. Checked:
   `services/notifier/templates/`); `<name>`, `{id}`, `*` and `…` are wildcards that must match
   something; `path.name` (a module and a name in it, `shared/rules/terms.current_terms`) must
   name a module that mentions that name;
+- links to a heading (`operations.md#dead-letters`): the heading is there;
 - dotted module names (`shared.eventstore.persistence`, `klachten.stack.provisioning.provision`):
   every segment a package, a module or a name that module mentions.
 A renamed function is caught only by name; what it does is for a reader to check.
@@ -69,6 +70,24 @@ def linked_files(text: str) -> Iterator[str]:
         if re.match(r"[a-z]+:", target) or target.startswith("#"):
             continue
         if target := target.split("#")[0]:
+            yield target
+
+
+def anchors_of(markdown: Path) -> set[str]:
+    """The anchors GitHub gives a document's headings (lower case, punctuation dropped, spaces
+    as hyphens)."""
+    headings = re.findall(r"^#+\s+(.+?)\s*$", markdown.read_text(encoding="utf-8"), flags=re.M)
+    return {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
+
+
+def broken_anchors(text: str, document: Path) -> Iterator[str]:
+    """Links to a heading (`operations.md#dead-letters`, `#disk-full`) that no heading has."""
+    for target in _LINK.findall(text):
+        file, hash_, anchor = target.partition("#")
+        if not hash_ or re.match(r"[a-z]+:", target):
+            continue
+        markdown = (document.parent / file) if file else document
+        if markdown.suffix == ".md" and markdown.is_file() and anchor not in anchors_of(markdown):
             yield target
 
 
@@ -139,6 +158,7 @@ def missing_in(document: Path) -> list[str]:
     missing = [f"path {p}" for p in named_paths(text) if not path_exists(p)]
     missing += [f"link {t}" for t in linked_files(text) if not path_exists(t, base=document.parent)]
     missing += [f"module {m}" for m in dotted_names(text) if not module_exists(m)]
+    missing += [f"heading {t}" for t in broken_anchors(text, document)]
     return sorted(set(missing))
 
 
@@ -166,6 +186,9 @@ def test_the_check_finds_what_is_gone_and_accepts_what_is_there() -> None:
     assert [t for t in linked_files(text) if not path_exists(t, document.parent)] == ["nowhere.md"]
     assert [m for m in dotted_names(text) if not module_exists(m)] == [
         "shared.jsclient.broker_connect"
+    ]
+    assert list(broken_anchors(text + " [y](operations.md#no-such-part)", document)) == [
+        "operations.md#no-such-part"
     ]
     assert len(list(named_paths(text))) == 5
     assert DOCUMENTS and REPO / "docs" / "architecture.md" in DOCUMENTS
