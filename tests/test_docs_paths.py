@@ -42,9 +42,10 @@ ROOTS = (
 )
 PACKAGES = ("shared", "services", "klachten", "tests", "bench", "tools")
 
-# Written like a path or a module but meant as something else, on purpose.
+# Written like a path or a module but meant as something else, on purpose (and what starts so).
 NOT_PATHS = {
     "klachten/event/v1": "the domain-separation tag a writer signs, not a file",
+    "klachten/signer/": "the signer folder under $XDG_CONFIG_HOME, outside the repo",
     "shared.complaint": "the module name inside every stored topic, kept for the hash chains",
 }
 
@@ -60,7 +61,7 @@ def named_paths(text: str) -> Iterator[str]:
     """Repo paths written in a document, as written (trailing punctuation and anchors off)."""
     for match in _PATH.finditer(text):
         path = match.group(1).split("#")[0].split("::")[0].rstrip(".:*")
-        if path and path not in NOT_PATHS:
+        if path and not any(path.startswith(not_path) for not_path in NOT_PATHS):
             yield path
 
 
@@ -175,7 +176,8 @@ def test_the_check_finds_what_is_gone_and_accepts_what_is_there() -> None:
         "open `shared/rules/terms.py` or shared/rules/terms.current_terms; "
         "[ops](operations.md#dead-letters), `services/<name>/app.py`, "
         "`python -m services.intake`, `shared.eventstore.persistence`, `klachten.lock`, "
-        "`$KLACHTEN_DATA_DIR/mail`, [web](https://example.org/x.md). Gone: `shared/jsclient.py`, "
+        "`$KLACHTEN_DATA_DIR/mail`, ~/.config holds klachten/signer/<stack>, "
+        "[web](https://example.org/x.md). Gone: `shared/jsclient.py`, "
         "`shared/rules/terms.no_such_name`, `shared.jsclient.broker_connect`, [x](nowhere.md)."
     )
     document = REPO / "docs" / "example.md"
