@@ -30,8 +30,9 @@ from services.reporting.http import (
     source,
     strict_query,
 )
-from services.reporting.projections import open_view, position_problem, shrunk_check, start_runner
+from services.reporting.projections import position_problem, shrunk_check, start_runner
 from services.reporting.settings import ReportingSettings
+from services.reporting.view_backends import open_view
 from shared.config.policy import reload_on_sighup
 from shared.contract import subjects
 from shared.eventstore.link import JetStreamLink

@@ -23,9 +23,10 @@ from rich.table import Table
 
 from services.reporting import exports, log
 from services.reporting.domain import ReportInputError, parse_as_of
-from services.reporting.projections import ReportingView, open_view
 from services.reporting.rebuild import SequenceGap, rebuild
 from services.reporting.settings import ReportingSettings
+from services.reporting.view import ReportingView
+from services.reporting.view_backends import open_view
 from shared.eventstore.link import COMMAND_CONNECT, JetStreamLink
 
 app = typer.Typer(

@@ -24,7 +24,7 @@ from typing import Any
 
 from services.reporting import fold, log
 from services.reporting.fold import INT_COLUMNS, TABLES, ReadModel, Row, tables_of
-from services.reporting.projections import ReportingView
+from services.reporting.view import ReportingView
 from shared.contract import events as ev
 from shared.eventstore.link import JetStreamLink
 

@@ -15,8 +15,8 @@ from typing import Any
 from eventsourcing.persistence import JSONTranscoder
 
 from services.reporting import fold
+from services.reporting.complaints_log import TolerantMapper
 from services.reporting.fold import ReadModel, Row, Undecodable
-from services.reporting.projections import TolerantMapper
 from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.layout import TOPIC_HEADER, TracedNotification, as_id

@@ -16,13 +16,10 @@ from dataclasses import dataclass, field
 from eventsourcing.persistence import Tracking
 
 from services.reporting import log
+from services.reporting.complaints_log import SOURCE_NAME
+from services.reporting.dump import dump_hash, first_difference
 from services.reporting.fold import Undecodable
-from services.reporting.projections import (
-    SOURCE_NAME,
-    ReportingView,
-    dump_hash,
-    first_difference,
-)
+from services.reporting.view import ReportingView
 from shared.eventstore.link import JetStreamLink
 from shared.integrity.audit import Break, ChainChecker, stream_bounds
 

@@ -14,7 +14,7 @@ import pytest
 from klachten.stack.natsserver import EmbeddedNats
 from services.reporting import domain
 from services.reporting import rebuild as rb
-from services.reporting.projections import open_view
+from services.reporting.view_backends import open_view
 from shared.contract import events as ev
 from shared.eventstore.link import JetStreamLink
 from shared.integrity.audit import read_all, verify

@@ -11,8 +11,9 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import Tracking
 
 from services.reporting import fold
+from services.reporting.complaints_log import SOURCE_NAME
 from services.reporting.fold import Undecodable
-from services.reporting.projections import SOURCE_NAME, open_view
+from services.reporting.view_backends import open_view
 from shared.contract import events as ev
 from tests.support.reporting_history import letter
 
@@ -133,7 +134,7 @@ def test_an_event_filed_under_another_complaint_is_a_dead_letter_not_folded() ->
     from eventsourcing.persistence import Notification
     from eventsourcing.utils import get_topic
 
-    from services.reporting.projections import ComplaintsLog
+    from services.reporting.complaints_log import ComplaintsLog
     from shared.rules.complaint import Complaint
 
     mapper = ComplaintsLog(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper

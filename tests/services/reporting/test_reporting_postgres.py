@@ -23,12 +23,9 @@ from bench.common import PostgresUnavailable, throwaway_postgres
 from klachten.stack import launch
 from klachten.stack.natsserver import EmbeddedNats
 from services.reporting import rebuild as rb
-from services.reporting.projections import (
-    PostgresReportingView,
-    ReportingView,
-    open_view,
-    start_runner,
-)
+from services.reporting.projections import start_runner
+from services.reporting.view import ReportingView
+from services.reporting.view_backends import PostgresReportingView, open_view
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.link import JetStreamLink
 from tests.support.polling import wait_until_sync

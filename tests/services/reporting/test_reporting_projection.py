@@ -10,7 +10,8 @@ import pytest
 from klachten.stack.natsserver import EmbeddedNats
 from services.reporting import domain
 from services.reporting import rebuild as rb
-from services.reporting.projections import open_view, start_runner
+from services.reporting.projections import start_runner
+from services.reporting.view_backends import open_view
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.link import JetStreamLink
 from tests.support.reporting_history import generate

@@ -12,8 +12,9 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 
 from services.reporting import domain, fold
+from services.reporting.complaints_log import SOURCE_NAME
 from services.reporting.fold import Undecodable
-from services.reporting.projections import SOURCE_NAME, open_view
+from services.reporting.view_backends import open_view
 from shared.contract import events as ev
 from shared.rules.complaint import Cause, Complaint
 from tests.support.domain import submitted
