@@ -1,6 +1,7 @@
 """Every file, folder and module the docs name exists, so "to change X, open Y" stays true.
 
 Read: README.md, docs/*.md and the services' READMEs. Checked:
+- in a service's README, its own files named bare (`app.py`, `templates/nl/`);
 - links to files (`[x](operations.md#dead-letters)`, relative to the document; web links not);
 - repo paths anywhere in the text, backticked or not (`shared/rules/terms.py`,
   `services/notifier/templates/`); `<name>`, `{id}`, `*` and `…` are wildcards that must match
@@ -72,6 +73,15 @@ def linked_files(text: str) -> Iterator[str]:
             continue
         if target := target.split("#")[0]:
             yield target
+
+
+def service_files(text: str) -> Iterator[str]:
+    """In a service's README, its own files named bare (`app.py`, `templates/nl/`)."""
+    for span in code_spans(text):
+        for name in re.split(r"[\s,]+", span.strip()):
+            first = name.split("/")[0]
+            if re.fullmatch(r"[\w.-]+\.py|[\w-]+/[\w./-]*", name) and first not in ROOTS:
+                yield name
 
 
 def anchors_of(markdown: Path) -> set[str]:
@@ -160,6 +170,8 @@ def missing_in(document: Path) -> list[str]:
     missing += [f"link {t}" for t in linked_files(text) if not path_exists(t, base=document.parent)]
     missing += [f"module {m}" for m in dotted_names(text) if not module_exists(m)]
     missing += [f"heading {t}" for t in broken_anchors(text, document)]
+    if document.parent.parent == REPO / "services":
+        missing += [f"file {f}" for f in service_files(text) if not path_exists(f, document.parent)]
     return sorted(set(missing))
 
 
@@ -191,6 +203,10 @@ def test_the_check_finds_what_is_gone_and_accepts_what_is_there() -> None:
     ]
     assert list(broken_anchors(text + " [y](operations.md#no-such-part)", document)) == [
         "operations.md#no-such-part"
+    ]
+    readme = "`app.py`, `templates/nl/`, `gone.py`, `python -m services.intake`, `x.y`"
+    assert [f for f in service_files(readme) if not path_exists(f, REPO / "services/notifier")] == [
+        "gone.py"
     ]
     assert len(list(named_paths(text))) == 5
     assert DOCUMENTS and REPO / "docs" / "architecture.md" in DOCUMENTS
