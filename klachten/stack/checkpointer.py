@@ -50,7 +50,7 @@ class CheckpointerSettings(Settings):
 
     @property
     def signer(self) -> Path:
-        return Path(self.signer_dir) if self.signer_dir else keyring.signer_dir(self.data_dir)
+        return keyring.signer_dir(self.data_dir, settings=self)
 
     @property
     def witness(self) -> Path:
@@ -72,9 +72,8 @@ def ran_once(data_dir: Path, pid: int | None) -> bool:
 def preflight(data_dir: Path) -> Path:
     """Before `klachten up` starts anything: the signer's key is there (made on the very first
     start), else KeyringError; returns the signer folder."""
-    folder = CheckpointerSettings.from_env(
-        {**os.environ, "KLACHTEN_DATA_DIR": str(data_dir)}
-    ).signer
+    settings = CheckpointerSettings.from_env(credentials=False)
+    folder = keyring.signer_dir(data_dir, settings=settings)
     keyring.signing_key(folder, since=datetime.now(UTC).isoformat())
     return folder
 

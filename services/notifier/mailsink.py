@@ -13,7 +13,6 @@ import asyncio
 import email
 import email.policy
 import mailbox
-import os
 import signal
 import sys
 from datetime import datetime
@@ -23,6 +22,8 @@ from pathlib import Path
 
 import msgspec
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from shared.config.settings import Settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 1025
@@ -191,7 +192,7 @@ async def serve(maildir: Path, host: str, port: int) -> None:
 
 
 def _default_maildir() -> Path:
-    return Path(os.environ.get("KLACHTEN_DATA_DIR", "data")) / "mail"
+    return Settings.from_env(credentials=False).data_dir / "mail"
 
 
 def _print_listing(maildir: Path) -> None:

@@ -1,6 +1,6 @@
-"""Settings of the SLA monitor (env ``KLACHTEN_<FIELD>``), on top of the shared ones.
+"""Settings of the SLA monitor (env ``KLACHTEN_<FIELD>``), on top of the shared ones (among
+them ``KLACHTEN_POLICY_FILE``, the policy every process reads: `policy_path`).
 
-KLACHTEN_POLICY_FILE                 config/policy.toml  the SLA policy: deadlines, ladder, calendar
 KLACHTEN_SLA_POLICY_CHECK_INTERVAL   10      s between mtime checks of the policy (SIGHUP: now)
 KLACHTEN_SLA_ACK_WAIT                30      s before the server redelivers an unacked message
 KLACHTEN_SLA_MAX_DELIVER             20      deliveries before a message is dead-lettered
@@ -13,22 +13,19 @@ KLACHTEN_SLA_HOST / _PORT            127.0.0.1 / 8083  /health/live, /health/rea
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import ClassVar
 
-from shared.config import CONFIG_DIR
+from shared.config.settings import DEFAULT_POLICY_FILE as DEFAULT_POLICY_FILE  # re-exported
 from shared.config.settings import HOST, Settings
 
 EVENTS_CONSUMER = "sla_monitor"  # on COMPLAINTS: keeps one timer per complaint up to date
 TIMERS_CONSUMER = "sla_timers"  # on TIMERS: a timer fired, re-check and escalate
-DEFAULT_POLICY_FILE = CONFIG_DIR / "policy.toml"
 
 
 @dataclass(frozen=True)
 class SlaSettings(Settings):
     nats_user: ClassVar[str] = "sla_monitor"
 
-    policy_file: str = ""
     sla_policy_check_interval: float = 10.0
     sla_ack_wait: float = 30.0
     sla_max_deliver: int = 20
@@ -38,7 +35,3 @@ class SlaSettings(Settings):
     sla_fetch_timeout: float = 5.0
     sla_host: str = HOST
     sla_port: int = 8083
-
-    @property
-    def policy_path(self) -> Path:
-        return Path(self.policy_file) if self.policy_file else DEFAULT_POLICY_FILE

@@ -5,6 +5,10 @@ way: when the file changed (checked on each call, one stat) and at once on SIGHU
 (`reload_on_sighup`). A reload that fails keeps the last valid policy and logs why; at start an
 invalid policy is fatal (`PolicyError`). The policy's `version_id` is recorded on every event
 whose dates it shaped (shared/contract/events.py `Terms`).
+
+Which file: the one a process's start-up names (`use_policy_file(settings.policy_path)`,
+shared/runtime/process.py); code run without that start-up (a CLI command, a test) gets the file
+its shared settings name (``KLACHTEN_POLICY_FILE``, else config/policy.toml).
 """
 
 from __future__ import annotations
@@ -19,18 +23,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from shared.config import CONFIG_DIR
 from shared.config.policy_file import PolicyError, build_calendar, load_policy
+from shared.config.settings import DEFAULT_POLICY_FILE as DEFAULT_POLICY_FILE  # re-exported
+from shared.config.settings import Settings
 from shared.rules.calendar import BusinessCalendar
 from shared.rules.policy import Policy
 
 log = logging.getLogger("klachten.policy")
 
-DEFAULT_POLICY_FILE = CONFIG_DIR / "policy.toml"
+_IN_USE: list[Path] = []  # the file the process's start-up named (at most one)
+
+
+def use_policy_file(path: Path) -> None:
+    """The process's policy file from now on (its settings' `policy_path`)."""
+    _IN_USE[:] = [path]
 
 
 def policy_file() -> Path:
-    return Path(os.environ.get("KLACHTEN_POLICY_FILE") or DEFAULT_POLICY_FILE)
+    """The file the start-up named, else the one the shared settings name."""
+    if _IN_USE:
+        return _IN_USE[0]
+    return Settings.from_env(credentials=False).policy_path
 
 
 @dataclass(frozen=True)

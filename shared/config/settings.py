@@ -1,7 +1,9 @@
 """Settings shared by every klachten process: localhost defaults, overridden by environment.
 
-Each field `foo_bar` is read from `KLACHTEN_FOO_BAR`. Services subclass `Settings` with
-their own fields (with defaults) and get the same `from_env()`.
+Each field `foo_bar` is read from `KLACHTEN_FOO_BAR` (a few from the standard variable that
+`STANDARD_VARIABLES` names). Services subclass `Settings` with their own fields (with defaults)
+and get the same `from_env()`. The settings objects are the only readers of the environment:
+each process's `bootstrap` gets them and hands their values down (a test says so).
 
     KLACHTEN_DATA_DIR            ./data     streams, SQLite, credentials, mail
     KLACHTEN_NATS_URL            nats://127.0.0.1:<KLACHTEN_NATS_PORT>; a comma list of every seed
@@ -14,6 +16,14 @@ their own fields (with defaults) and get the same `from_env()`.
     KLACHTEN_SMTP_PORT           2525       inbound SMTP of intake
     KLACHTEN_LOG_FORMAT          text       service logs: text (with complaint_id=…) | json
     KLACHTEN_TRACES_DIR          (off)      spans as JSON Lines, <dir>/<service>.jsonl (tracing.py)
+    KLACHTEN_POLICY_FILE         config/policy.toml  the policy: deadlines, ladder, calendar
+    KLACHTEN_INTAKE_URL          http://127.0.0.1:<KLACHTEN_INTAKE_PORT>  intake for reporting
+    KLACHTEN_KEY_CACHE_SECONDS   30         s a complainant's key stays cached (keystore.py)
+    KLACHTEN_STATUS_LINK_SECRET  (file)     HMAC secret of status links (statuslink.py)
+    KLACHTEN_PSEUDONYM_SECRET    (file)     HMAC secret of complainant pseudonyms (shredding.py)
+    KLACHTEN_SIGNER_DIR          (per stack)  the checkpoint signer's folder (keyring.py)
+    XDG_CONFIG_HOME              ~/.config  holds klachten/signer/<stack> (keyring.py)
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT  (off)  spans to a collector over OTLP/HTTP (tracing.py)
     KLACHTEN_ORGANISATION_FILE   config/organisation.toml  departments, teams and their members
 
 Credentials: `KLACHTEN_NATS_URL` may carry them (``nats://user:password@host:4222``). When it
@@ -39,10 +49,17 @@ from pathlib import Path
 from typing import Any, ClassVar, Self
 from urllib.parse import unquote, urlsplit
 
-from shared.config import permissions
+from shared.config import CONFIG_DIR, permissions
 
 ENV_PREFIX = "KLACHTEN_"
 HOST = "127.0.0.1"
+DEFAULT_POLICY_FILE = CONFIG_DIR / "policy.toml"
+# Fields read from standard variables (not KLACHTEN_*), the first one set wins: the same names
+# the OpenTelemetry SDK and the XDG base directories read.
+STANDARD_VARIABLES: dict[str, tuple[str, ...]] = {
+    "otlp_endpoint": ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+    "config_home": ("XDG_CONFIG_HOME",),
+}
 
 
 @dataclass(frozen=True)
@@ -59,27 +76,54 @@ class Settings:
     nats_cluster_port: int = 6222
     log_format: str = "text"
     traces_dir: str = ""
-    nats_password: str = ""
+    nats_password: str = dataclasses.field(default="", repr=False)
     organisation_file: str = ""  # shared/config/organisation.py
+    policy_file: str = ""
+    intake_url: str = ""
+    key_cache_seconds: float = 30.0
+    status_link_secret: str = dataclasses.field(default="", repr=False)
+    pseudonym_secret: str = dataclasses.field(default="", repr=False)
+    signer_dir: str = ""
+    config_home: str = ""
+    otlp_endpoint: str = ""
 
     @property
     def nats_connect(self) -> dict[str, Any]:
         """Keyword arguments of ``nats.connect``: every seed, and the credentials."""
         return nats_connect_options(self.nats_url)
 
+    @property
+    def policy_path(self) -> Path:
+        return Path(self.policy_file) if self.policy_file else DEFAULT_POLICY_FILE
+
+    @property
+    def intake_origin(self) -> str:
+        """Scheme, host and port of intake's HTTP, without a trailing slash."""
+        return self.intake_url.strip().rstrip("/") or f"http://{HOST}:{self.intake_port}"
+
+    @property
+    def config_folder(self) -> Path:
+        """The XDG configuration folder: ``$XDG_CONFIG_HOME``, else ``~/.config``."""
+        return Path(self.config_home) if self.config_home else Path.home() / ".config"
+
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
+    def from_env(cls, env: Mapping[str, str] | None = None, *, credentials: bool = True) -> Self:
+        """The settings `env` (default: this process's environment) gives; with `credentials`
+        the NATS password is looked up as the module docstring says (maybe a file read)."""
         env = os.environ if env is None else env
         hints = typing.get_type_hints(cls)
         values: dict[str, Any] = {}
         for field in dataclasses.fields(cls):
-            raw = env.get(env_name(field.name))
-            if raw is not None:
-                values[field.name] = _parse(raw, hints[field.name], env_name(field.name))
+            for name in variables(field.name):
+                raw = env.get(name)
+                # a standard variable set but empty counts as unset, as its other readers do
+                if raw is not None and (raw or name.startswith(ENV_PREFIX)):
+                    values[field.name] = _parse(raw, hints[field.name], name)
+                    break
         if env_name("nats_url") not in env and "nats_port" in values:
             values["nats_url"] = f"nats://{HOST}:{values['nats_port']}"
         settings = cls(**values)
-        return settings._with_stack_credentials()
+        return settings._with_stack_credentials() if credentials else settings
 
     def _with_stack_credentials(self) -> Self:
         if permissions.has_credentials(self.nats_url):
@@ -124,6 +168,11 @@ def env_name(field: str) -> str:
     return ENV_PREFIX + field.upper()
 
 
+def variables(field: str) -> tuple[str, ...]:
+    """The variables a field is read from, the first one set wins."""
+    return STANDARD_VARIABLES.get(field) or (env_name(field),)
+
+
 def _parse(raw: str, kind: Any, name: str) -> Any:
     try:
         if kind is bool:
@@ -152,12 +201,13 @@ def settings_reference(classes: Mapping[str, type[Settings]]) -> str:
         module = sys.modules[cls.__module__]
         lines = (module.__doc__ or "").splitlines()
         for field in dataclasses.fields(cls):
-            name = env_name(field.name)
+            name = ", else ".join(f"`{v}`" for v in variables(field.name))
             if name not in rows:  # inherited fields belong to the first (base) class
-                rows[name] = (_default_text(field), _described(name, lines, field.default), label)
+                described = _described(variables(field.name)[0], lines, field.default)
+                rows[name] = (_default_text(field), described, label)
     out = ["| variable | default | read by | description |", "|---|---|---|---|"]
     for name, (default, text, label) in rows.items():
-        out.append(f"| `{name}` | {default} | {label} | {text} |")
+        out.append(f"| {name} | {default} | {label} | {text} |")
     return "\n".join(out) + "\n"
 
 

@@ -1,7 +1,8 @@
 """The checkpoint signer's keys: kept apart from the data folder, in a keyring auditors check.
 
-The signer folder is ``$KLACHTEN_SIGNER_DIR``, else ``$XDG_CONFIG_HOME/klachten/signer/<id>``
-(``~/.config`` by default; ``<id>`` names the data folder, one signer per stack). It holds
+The signer folder is the setting ``KLACHTEN_SIGNER_DIR``, else
+``$XDG_CONFIG_HOME/klachten/signer/<id>`` (``~/.config`` by default; ``<id>`` names the data
+folder, one signer per stack). It holds
 
     signing.pem    the current private key (PKCS#8 PEM, 0600, folder 0700)
     keyring.json   every public key ever used, oldest first, each newer one with a rotation
@@ -26,6 +27,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from shared.config.settings import Settings
+
 FORMAT = "klachten.keyring/1"
 ROTATION = "klachten.key-rotation/1"
 PRIVATE = "signing.pem"
@@ -40,13 +43,17 @@ class MissingSigningKey(KeyringError):
     pass
 
 
-def signer_dir(data_dir: Path, env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    if env.get("KLACHTEN_SIGNER_DIR"):
-        return Path(env["KLACHTEN_SIGNER_DIR"])
-    config = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+def signer_dir(
+    data_dir: Path, env: Mapping[str, str] | None = None, *, settings: Settings | None = None
+) -> Path:
+    """The signer folder of the stack in `data_dir`, as `settings` say (default: the shared
+    settings `env` gives, the process's environment when None)."""
+    if settings is None:
+        settings = Settings.from_env(env, credentials=False)
+    if settings.signer_dir:
+        return Path(settings.signer_dir)
     stack = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
-    return config / "klachten" / "signer" / stack
+    return settings.config_folder / "klachten" / "signer" / stack
 
 
 def raw(key: Ed25519PublicKey) -> bytes:

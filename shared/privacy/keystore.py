@@ -20,9 +20,9 @@ old backup?) and raises `KeyMissing`, never a silent "erased". Every read asks
 the bucket's stream leader, not any replica: a replica that has not yet applied a key written a
 moment ago must not pass for a key store that lacks it.
 
-Keys are cached in memory for ``ttl`` seconds (``KLACHTEN_KEY_CACHE_SECONDS``, default 30):
-`destroy` clears this process's cache at once; other processes stop using a destroyed key
-within the TTL.
+Keys are cached in memory for ``ttl`` seconds (the setting ``KLACHTEN_KEY_CACHE_SECONDS``,
+default 30; a caller without its settings gets the shared settings' value): `destroy` clears
+this process's cache at once; other processes stop using a destroyed key within the TTL.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from uuid import uuid4
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 
+from shared.config.settings import Settings
 from shared.eventstore.link import (
     JetStreamError,
     JetStreamLink,
@@ -113,9 +114,9 @@ class KeyStore:
     ) -> None:
         self._link_source = link
         self.bucket = bucket
-        self.ttl = (
-            float(os.environ.get("KLACHTEN_KEY_CACHE_SECONDS", DEFAULT_TTL)) if ttl is None else ttl
-        )
+        if ttl is None:
+            ttl = Settings.from_env(credentials=False).key_cache_seconds
+        self.ttl = ttl
         self._ids: dict[str, str] = {}  # complaint id -> key id (never changes once written)
         self._kv: KeyValue | None = None
 

@@ -6,10 +6,11 @@ and records a
 ``complaint.erased`` event per complaint, without personal data. The facts stay readable, the
 hash chain covers the stored (sealed) bytes and is untouched by erasure.
 
-Environment:
+Application environment (eventsourcing's ``env``, read by shared/eventstore/mapper.py):
     KLACHTEN_KEYSTORE           nats (default) | none (plaintext; only for tests that ask for it)
     KLACHTEN_KEYSTORE_URL       a separate NATS server for the key store (default: the log's)
     KLACHTEN_KEYS_BUCKET        KV bucket of the keys (default KLACHTEN_KEYS)
+Settings (shared/config/settings.py):
     KLACHTEN_PSEUDONYM_SECRET   HMAC secret of the complainant pseudonym; else a generated file
                                 $KLACHTEN_DATA_DIR/keys/pseudonym.secret (mode 0600)
 """
@@ -31,6 +32,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Mapper
 
+from shared.config.settings import Settings
 from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import ComplaintsApplication
@@ -63,9 +65,14 @@ def _secret(env_secret: str | None, data_dir: str) -> bytes:
     return path.read_text().strip().encode()
 
 
-def pseudonym_secret(env: Mapping[str, str] | None = None) -> bytes:
-    env = os.environ if env is None else env
-    return _secret(env.get("KLACHTEN_PSEUDONYM_SECRET"), env.get("KLACHTEN_DATA_DIR", "./data"))
+def pseudonym_secret(
+    env: Mapping[str, str] | None = None, *, settings: Settings | None = None
+) -> bytes:
+    """The secret `settings` name (default: the shared settings `env` gives, the process's
+    environment when None), else the one kept in their data directory (made once, 0600)."""
+    if settings is None:
+        settings = Settings.from_env(env, credentials=False)
+    return _secret(settings.pseudonym_secret or None, str(settings.data_dir))
 
 
 def subject_key_for(email: str, secret: bytes | None = None) -> str | None:

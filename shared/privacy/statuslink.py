@@ -2,10 +2,10 @@
 
 token = the issue day (``YYYYMMDD``) followed by the first 128 bits of HMAC-SHA256 of
 ``<complaint id>:<issue day>`` under a secret
-(``KLACHTEN_STATUS_LINK_SECRET``, else a random one kept in
+(the setting ``KLACHTEN_STATUS_LINK_SECRET``, else a random one kept in
 ``$KLACHTEN_DATA_DIR/credentials/status-link-secret``, mode 0600). It cannot be guessed from the
 reference or the id; intake (which serves the page) and the notifier (which puts the link in
-letters) share the secret through the data directory or the environment.
+letters) share the secret through the data directory or their settings.
 
 A link is valid for ``VALID_DAYS`` days from its issue day (the day is inside the HMAC, so it
 cannot be moved); an expired one, and a link of the old format without a day, opens a page that
@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Literal
 from uuid import UUID
 
-SECRET_ENV = "KLACHTEN_STATUS_LINK_SECRET"
+from shared.config.settings import Settings
+
+SECRET_ENV = "KLACHTEN_STATUS_LINK_SECRET"  # the setting `status_link_secret`
 SECRET_FILE = Path("credentials") / "status-link-secret"
 TOKEN_HEX = 32  # 128 bits
 VALID_DAYS = 90
@@ -33,9 +35,12 @@ _TOKEN = re.compile(r"(?P<day>\d{8})(?P<mac>[0-9a-f]{32})")
 _IN_PATH = re.compile(r"(/status/[0-9a-fA-F-]{36}/)[0-9a-fA-F]{32,40}")
 
 
-def link_secret(data_dir: Path) -> bytes:
-    """The configured secret, else the one kept in the data directory (made once, 0600)."""
-    configured = os.environ.get(SECRET_ENV, "").strip()
+def link_secret(data_dir: Path, configured: str | None = None) -> bytes:
+    """The configured secret (`settings.status_link_secret`; None: the shared settings'), else
+    the one kept in the data directory (made once, 0600)."""
+    if configured is None:
+        configured = Settings.from_env(credentials=False).status_link_secret
+    configured = configured.strip()
     if configured:
         return configured.encode()
     path = data_dir / SECRET_FILE

@@ -47,6 +47,7 @@ from opentelemetry.sdk.util import ns_to_iso_str
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from shared.config.settings import Settings
 from shared.privacy import statuslink
 
 TRACER = "klachten"
@@ -154,14 +155,23 @@ class JsonLinesExporter(SpanExporter):
             os.close(self.fd)
 
 
-def configure(service: str, traces_dir: str = "", env: Mapping[str, str] | None = None) -> bool:
-    """Install this process's tracer provider; False (tracing off) when nothing would export."""
-    env = os.environ if env is None else env
+def configure(
+    service: str,
+    traces_dir: str = "",
+    env: Mapping[str, str] | None = None,
+    *,
+    otlp_endpoint: str | None = None,
+) -> bool:
+    """Install this process's tracer provider; False (tracing off) when nothing would export.
+    `otlp_endpoint`: the settings' (None: what the shared settings `env` gives say, the
+    process's environment when None); the exporter itself reads the OTEL_* variables."""
+    if otlp_endpoint is None:
+        otlp_endpoint = Settings.from_env(env, credentials=False).otlp_endpoint
     processors: list[SpanProcessor] = []
     if traces_dir:
         exporter = JsonLinesExporter(Path(traces_dir) / f"{service}.jsonl")
         processors.append(BatchSpanProcessor(exporter))
-    if env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+    if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         processors.append(BatchSpanProcessor(OTLPSpanExporter()))
