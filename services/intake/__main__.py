@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
 from services.intake.server import IntakeServer
 from services.intake.settings import IntakeSettings
-from shared.runtime import tracing
-from shared.runtime.observability import configure_logging, run_service
+from shared.runtime.process import run_process
 
 
-def main() -> None:
-    settings = IntakeSettings.from_env()
-    configure_logging("INFO", settings.log_format)
-    tracing.configure("intake", settings.traces_dir)
-    run_service(IntakeServer(settings).serve())
+def main(argv: list[str] | None = None) -> int:
+    return run_process(
+        "intake", IntakeSettings, lambda settings, _: IntakeServer(settings).serve(), argv
+    )
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

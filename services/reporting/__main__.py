@@ -3,18 +3,17 @@
 
 from __future__ import annotations
 
+import argparse
+import sys
+
 import uvicorn
 
 from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
-from shared.runtime import tracing
-from shared.runtime.observability import configure_logging
+from shared.runtime.process import run_process
 
 
-def main() -> None:
-    settings = ReportingSettings.from_env()
-    configure_logging("INFO", settings.log_format)
-    tracing.configure("reporting", settings.traces_dir)
+def serve(settings: ReportingSettings, _: argparse.Namespace) -> None:
     uvicorn.run(
         create_app(settings),
         host=settings.reporting_host,
@@ -23,5 +22,9 @@ def main() -> None:
     )
 
 
+def main(argv: list[str] | None = None) -> int:
+    return run_process("reporting", ReportingSettings, serve, argv)
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
