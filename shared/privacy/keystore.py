@@ -114,9 +114,7 @@ class KeyStore:
     ) -> None:
         self._link_source = link
         self.bucket = bucket
-        if ttl is None:
-            ttl = Settings.from_env(credentials=False).key_cache_seconds
-        self.ttl = ttl
+        self.ttl = Settings.from_env(credentials=False).key_cache_seconds if ttl is None else ttl
         self._ids: dict[str, str] = {}  # complaint id -> key id (never changes once written)
         self._kv: KeyValue | None = None
 

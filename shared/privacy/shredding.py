@@ -4,7 +4,8 @@ Model (docs/privacy.md): the personal part of every event is sealed with the com
 (shared/eventstore/mapper.py, shared/privacy/keystore.py); erasing a complainant destroys that key
 and records a
 ``complaint.erased`` event per complaint, without personal data. The facts stay readable, the
-hash chain covers the stored (sealed) bytes and is untouched by erasure.
+hash chain covers the stored (sealed) bytes and is untouched by erasure. (Above 300 lines: the
+pseudonym, the cases read from the log, erasure and retention are one procedure on one `Case`.)
 
 Application environment (eventsourcing's ``env``, read by shared/eventstore/mapper.py):
     KLACHTEN_KEYSTORE           nats (default) | none (plaintext; only for tests that ask for it)
