@@ -39,7 +39,20 @@ from shared.runtime.logwatch import broker_watch
 
 log = logging.getLogger("klachten.notifier")
 
-LETTER_EVENTS = ("submitted", "responded", "escalated", "extended", "closed", "reaction_received")
+LETTER_EVENTS = (
+    "submitted",
+    "responded",
+    "escalated",
+    "extended",
+    "closed",
+    "reaction_received",
+    "status_link_requested",
+    # The procedure's letters (issue 16, docs/procedure.md "Brieven").
+    "conduct_subject_recorded",
+    "hearing_invited",
+    "resolved_informally",
+    "declined",
+)
 TRANSIENT = (Unavailable, OperationalError, nats.errors.Error, OSError)
 
 

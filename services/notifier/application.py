@@ -1,8 +1,9 @@
-"""The notifier's use case: one complaint event in, at most one letter out, recorded once.
+"""The notifier's use case: one complaint event in, the letters it obliges out (mostly one; an
+extension also goes to the person complained about), each recorded once.
 
 `LetterService.handle(subject, data)` reads straight: the delivered event → the complaint as
-the log holds it → the letter the event obliges (decided in domain.py, or why none goes) →
-sent through the outbox → recorded. The outbox (outbox.py) writes the intent before the SMTP
+the log holds it → the letters the event obliges (decided in domain.py, or why none goes) →
+each sent through the outbox → recorded. The outbox (outbox.py) writes the intent before the SMTP
 conversation and marks it "accepted" right after, so when recording fails (a crash, a full
 disk, a complaint not visible yet) the redelivery records without sending again. Failures
 surface as exceptions; the consumer (app.py) turns them into retry, hold or dead-letter.
@@ -91,15 +92,29 @@ class LetterService:
             event, complaint, submitted = await asyncio.to_thread(self._load, event)
         policy, calendar = policy_in_force()
         with tracing.step("build letter"):
-            letter = domain.letter_to_send(
+            letters = domain.letters_to_send(
                 event, complaint, submitted, policy, calendar, self.letterhead
             )
-            if isinstance(letter, LetterOutcome):
-                if letter is LetterOutcome.ERASED:
-                    log.warning("no letter for %s: personal data erased", event.complaint_id)
-                return letter
-            # Built once here too, so a letter no message can carry fails now, not at the relay.
-            compose(letter, self.mail.mail_from, self.clock())
+            for letter in letters:
+                if isinstance(letter, Letter):
+                    # Built once here too: a letter no message can carry fails now, not at the
+                    # relay, and before any other letter of this event went.
+                    compose(letter, self.mail.mail_from, self.clock())
+        outcomes = [await self._send_one(event, letter) for letter in letters]
+        return domain.overall(outcomes)
+
+    async def _send_one(self, event: ev.Event, letter: Letter | LetterOutcome) -> LetterOutcome:
+        """One letter of the event: sent (or found accepted before) and recorded; or why not."""
+        if letter is LetterOutcome.ERASED:
+            log.warning("no letter for %s: personal data erased", event.complaint_id)
+        if letter is LetterOutcome.NO_ADDRESS:
+            log.warning(
+                "no letter to the person complained about in %s (event %s, version %d): no "
+                "e-mail address was recorded for them; the handler sends it another way",
+                event.complaint_id, ev.subject_token(type(event)), event.version,
+            )  # fmt: skip
+        if isinstance(letter, LetterOutcome):
+            return letter
         sent_at, sent_now = await self._deliver(letter)
         await asyncio.to_thread(self._record, event, letter, sent_at)
         self._accepted.pop(letter.rendered.message_id, None)

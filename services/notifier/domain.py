@@ -14,7 +14,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import msgspec
 
 from services.notifier.letter_context import Letterhead, letter_context, reply_to
-from services.notifier.letters import LetterKind, RenderedLetter, render
+from services.notifier.letter_kinds import TO_CONDUCT_SUBJECT, LetterKind
+from services.notifier.letters import RenderedLetter, render
 from shared.contract import events as ev
 from shared.contract import subjects
 from shared.rules.calendar import BusinessCalendar
@@ -31,6 +32,10 @@ LETTER_OF_EVENT: dict[type[ev.Event], LetterKind] = {
     ev.Closed: LetterKind.CLOSURE,
     ev.ReactionReceived: LetterKind.REACTION_RECEIPT,
     ev.StatusLinkRequested: LetterKind.STATUS_LINK,
+    ev.HearingInvited: LetterKind.HEARING_INVITATION,
+    ev.ResolvedInformally: LetterKind.INFORMAL_RESOLUTION,
+    ev.Declined: LetterKind.DECLINING,
+    ev.ConductSubjectRecorded: LetterKind.CONDUCT_SUBJECT_COPY,  # to that person (Awb 9:9)
 }
 
 
@@ -46,6 +51,9 @@ class LetterOutcome(StrEnum):
     ALREADY_RECORDED = "already_recorded"
     NOT_NEEDED = "not_needed"
     ERASED = "erased"
+    # A letter to the person complained about, who has no e-mail address on record: logged
+    # for the handler to send it another way (the log has no event for a letter not sent).
+    NO_ADDRESS = "no_address"
 
 
 class NotYetVisible(Hopeless):
@@ -66,6 +74,8 @@ def letter_for(event: ev.Event, complaint: Complaint) -> LetterKind | None:
     kind = LETTER_OF_EVENT.get(type(event))
     if isinstance(event, ev.ReactionReceived) and not _deserves_receipt(event):
         return None
+    if isinstance(event, ev.ConductSubjectRecorded) and not event.employee_named:
+        return None  # a unit only: no person to send the copy to
     if kind is LetterKind.ACKNOWLEDGEMENT and (complaint.acknowledged or not complaint.is_open):
         # Acknowledged already, or closed (e.g. withdrawn) before we got to it: the closure
         # letter is then the one the complainant needs.
@@ -116,67 +126,137 @@ def decode(subject: str, data: bytes) -> ev.Event:
 
 
 @dataclass(frozen=True)
+class Planned:
+    """A letter an event obliges: its kind, its key (tells letters of one kind apart) and, for
+    the letters to the person complained about, the fact that recorded them (else None: the
+    letter is to the complainant)."""
+
+    kind: LetterKind
+    key: str
+    addressee: ev.ConductSubjectRecorded | None = None
+
+
+def letters_for(event: ev.Event, complaint: Complaint) -> list[Planned]:
+    """Every letter this event obliges: the complainant's (or, for a recorded person
+    complained about, their copy of the complaint, Awb 9:9), and for an extension the notice
+    to each person complained about recorded before it (Awb 9:11 lid 2)."""
+    planned = []
+    kind = letter_for(event, complaint)
+    if kind is not None:
+        addressee = event if isinstance(event, ev.ConductSubjectRecorded) else None
+        planned.append(Planned(kind, letter_key(event), addressee))
+    if isinstance(event, ev.Extended):
+        for person in conduct_subjects(complaint.facts[: event.version]):  # type: ignore[attr-defined]
+            key = f"{letter_key(event)}-{person.version}"
+            planned.append(Planned(LetterKind.CONDUCT_SUBJECT_EXTENSION_NOTICE, key, person))
+    return planned
+
+
+def conduct_subjects(facts: list[ev.Event]) -> list[ev.ConductSubjectRecorded]:
+    """The persons complained about, once each (the latest record of the same address or
+    staff reference counts); a unit without a person gets no letters."""
+    latest: dict[str, ev.ConductSubjectRecorded] = {}
+    for fact in facts:
+        if isinstance(fact, ev.ConductSubjectRecorded) and fact.employee_named:
+            person = fact.personal
+            who = ((person.email or person.employee or "") if person else "").strip().casefold()
+            key = who or str(fact.event_id)
+            latest.pop(key, None)  # the latest record of a person, at its place in time
+            latest[key] = fact
+    return list(latest.values())
+
+
+@dataclass(frozen=True)
 class Letter:
     """A letter to send: what it says, to whom, and what its record must carry."""
 
     rendered: RenderedLetter
-    complainant_name: str
-    reply_to: str
+    recipient_name: str
+    reply_to: str | None  # the complaint's reply address; None in letters to others
     deadlines: ev.Terms | None  # the dates an acknowledgement records; None for other letters
 
 
-def letter_to_send(
+def letters_to_send(
     event: ev.Event,
     complaint: Complaint | None,
     submitted: ev.Submitted | None,
     policy: Policy,
     calendar: BusinessCalendar,
     letterhead: Letterhead,
-) -> Letter | LetterOutcome:
-    """The letter `event` obliges us to send now, or why none goes: not needed, personal data
-    erased, or sent and recorded already. `complaint` and `submitted` are as read after the
-    event was delivered (None: not visible). Building a letter gives the same result every
-    time, so a letter that cannot be built is `Unbuildable` (dead-lettered at once)."""
+) -> list[Letter | LetterOutcome]:
+    """Each letter `event` obliges us to send now, or why it does not go: not needed,
+    personal data erased, no address, or sent and recorded already. `complaint` and
+    `submitted` are as read after the event was delivered (None: not visible). Building a
+    letter gives the same result every time, so one that cannot be built is `Unbuildable`
+    (dead-lettered at once; the letters recorded before it are not sent again)."""
     check_visible(event, complaint.version if complaint else None)
     assert complaint is not None
-    kind = letter_for(event, complaint)
-    if kind is None:
-        return LetterOutcome.NOT_NEEDED
+    planned = letters_for(event, complaint)
+    if not planned:
+        return [LetterOutcome.NOT_NEEDED]
     if submitted is None:
         raise Hopeless(f"complaint {event.complaint_id} has no submission event")
+    facts = _Facts(event, submitted, complaint, policy, calendar, letterhead)
+    return [_to_send(letter, facts) for letter in planned]
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What every letter of one event is built from."""
+
+    event: ev.Event
+    submitted: ev.Submitted
+    complaint: Complaint
+    policy: Policy
+    calendar: BusinessCalendar
+    letterhead: Letterhead
+
+
+def _to_send(planned: Planned, facts: _Facts) -> Letter | LetterOutcome:
+    person = planned.addressee.personal if planned.addressee else None
+    if person is not None and not (person.email or "").strip():
+        return LetterOutcome.NO_ADDRESS
     try:
-        letter = _build(kind, event, submitted, complaint, policy, calendar, letterhead)
+        letter = _build(planned, facts)
     except OSError:
         raise  # reading a template file: not the letter's fault
     except Exception as error:
         raise Unbuildable(
-            f"cannot build the {kind} letter: {type(error).__name__}: {error}"
+            f"cannot build the {planned.kind} letter: {type(error).__name__}: {error}"
         ) from error
     if letter is None:
         return LetterOutcome.ERASED
-    if letter.rendered.message_id in complaint.letters:
+    if letter.rendered.message_id in facts.complaint.letters:
         return LetterOutcome.ALREADY_RECORDED
     return letter
 
 
-def _build(
-    kind: LetterKind,
-    event: ev.Event,
-    submitted: ev.Submitted,
-    complaint: Complaint,
-    policy: Policy,
-    calendar: BusinessCalendar,
-    letterhead: Letterhead,
-) -> Letter | None:
+def overall(outcomes: list[LetterOutcome]) -> LetterOutcome:
+    """One outcome for the event (its metric): sent when any letter went now, recorded when
+    any was recorded now, else the first letter's."""
+    for done in (LetterOutcome.SENT, LetterOutcome.RECORDED):
+        if done in outcomes:
+            return done
+    return outcomes[0]
+
+
+def _build(planned: Planned, facts: _Facts) -> Letter | None:
+    event, complaint, calendar, policy = facts.event, facts.complaint, facts.calendar, facts.policy
     # The dates recorded up to this event; the acknowledgement copies them into the log.
     terms = current_terms(complaint.facts[: event.version], policy, calendar)  # type: ignore[attr-defined]
-    ctx = letter_context(kind, event, submitted, complaint, terms, calendar, letterhead, policy)
+    kind, to_complainant = planned.kind, planned.kind not in TO_CONDUCT_SUBJECT
+    ctx = letter_context(
+        kind, event, facts.submitted, complaint, terms, calendar, facts.letterhead, policy,
+        planned.addressee,
+    )  # fmt: skip
     if ctx is None:
         return None
     return Letter(
-        rendered=render(kind, ctx, letter_key=letter_key(event)),
-        complainant_name=ctx.complainant_name,
-        reply_to=reply_to(letterhead, event.complaint_id),
+        rendered=render(kind, ctx, letter_key=planned.key),
+        recipient_name=ctx.complainant_name if to_complainant else ctx.recipient_name or "",
+        # A reply to the complaint's address counts as the complainant's own (intake verifies
+        # it so): never in a letter to anyone else.
+        reply_to=reply_to(facts.letterhead, event.complaint_id) if to_complainant else None,
         deadlines=terms if kind is LetterKind.ACKNOWLEDGEMENT else None,
     )
 

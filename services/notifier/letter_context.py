@@ -10,8 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
+from services.notifier.letter_kinds import (
+    TO_CONDUCT_SUBJECT,
+    LetterContext,
+    LetterKind,
+    RefusedFile,
+)
 from services.notifier.letter_words import ExternalRoute, policy_words
-from services.notifier.letters import LetterContext, LetterKind, RefusedFile
 from shared.config.policy import policy_in_force
 from shared.contract import events as ev
 from shared.privacy import replyaddress, statuslink
@@ -63,12 +68,16 @@ def letter_context(
     calendar: BusinessCalendar,
     letterhead: Letterhead,
     policy: Policy | None = None,
+    addressee: ev.ConductSubjectRecorded | None = None,
 ) -> LetterContext | None:
     """What the letter may say, or None when the personal data needed was erased. `terms` are
     the dates recorded up to `event` (shared/rules/terms.py `current_terms`): a letter reads
     them, it never computes one. A complaint registered after its internal dates had passed
-    (a late paper letter) is promised only the statutory date, never a day already past."""
+    (a late paper letter) is promised only the statutory date, never a day already past.
+    `addressee`: the person complained about, for the letters to them (TO_CONDUCT_SUBJECT)."""
     if submitted.personal is None or (_needs_text(kind) and _text(event) is None):
+        return None
+    if kind in TO_CONDUCT_SUBJECT and (addressee is None or addressee.personal is None):
         return None
     personal = submitted.personal
     respond_by = None if terms.registered_late else terms.respond_by
@@ -101,11 +110,39 @@ def letter_context(
     # Words from the policy, never codes: ladder, judgement, the category's body.
     policy = policy or policy_in_force()[0]
     fields.update(policy_words(event, policy, submitted.category, submitted.language))
+    if kind in TO_CONDUCT_SUBJECT:
+        assert addressee is not None and addressee.personal is not None
+        fields.update(_to_conduct_subject(addressee.personal, personal, letterhead))
     return LetterContext(**fields)  # type: ignore[arg-type]
 
 
+def _to_conduct_subject(
+    person: ev.ConductSubjectPersonal, complaint: ev.SubmittedPersonal, letterhead: Letterhead
+) -> dict[str, object]:
+    """A letter to the person complained about: to their address, with the complaint as it
+    came in (Awb 9:9: its text and the names of the files sent with it), and none of the
+    complainant's private links (status page, review) or contact details."""
+    return {
+        "recipient_name": clean_line(person.name or ""),
+        "recipient_email": (person.email or "").strip() or None,
+        "recipient_role": clean_line(person.role or "") or None,
+        "complaint_description": complaint.description,
+        "desired_outcome": complaint.desired_outcome,
+        "attachment_names": [clean_line(a.filename) or "?" for a in complaint.attachments],
+        "status_url": None,
+        "review_url": None,
+        "privacy_url": f"{letterhead.public_url.rstrip('/')}/privacy",
+        "refused_files": [],
+    }
+
+
 def _needs_text(kind: LetterKind) -> bool:
-    return kind in (LetterKind.RESPONSE, LetterKind.EXTENSION_NOTICE)
+    return kind in (
+        LetterKind.RESPONSE,
+        LetterKind.EXTENSION_NOTICE,
+        LetterKind.INFORMAL_RESOLUTION,
+        LetterKind.DECLINING,
+    )
 
 
 def _text(event: ev.Event) -> str | None:
@@ -137,6 +174,23 @@ def _event_fields(event: ev.Event, calendar: BusinessCalendar) -> dict[str, obje
             }
         case ev.Closed():
             return {"closure_reason": text}
+        case ev.HearingInvited():
+            where = event.personal
+            return {
+                "hearing_at": event.at,
+                "hearing_mode": event.mode,
+                "hearing_place": (clean_line(where.place or "") or None) if where else None,
+                "hearing_note": where.note if where else None,
+                "conduct_subject_invited": event.conduct_subject_invited,
+            }
+        case ev.ResolvedInformally():
+            return {
+                "informal_text": text,
+                "confirmed_by": event.confirmed_by,
+                "confirmed_at": event.confirmed_at,
+            }
+        case ev.Declined():
+            return {"decline_grounds": list(event.grounds), "decline_explanation": text}
     return {}
 
 

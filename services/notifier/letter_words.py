@@ -1,15 +1,18 @@
 """What letters say in words rather than codes: the judgement an answer recorded, why a
-complaint moved up the ladder, and the policy's own words for its ladder and its external body
-(Nationale ombudsman, or a Wkkgz disputes body for care). Pure: the policy is an argument."""
+complaint moved up the ladder, the policy's own words for its ladder and its external body
+(Nationale ombudsman, or a Wkkgz disputes body for care), how an informal resolution was
+confirmed and why a complaint is declined (with its article). Pure: the policy is an argument."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import msgspec
 
 from shared.contract import events as ev
 from shared.rules.policy import Policy
+from shared.rules.procedure import DECLINE_RULE
 from shared.runtime import words
 
 
@@ -93,3 +96,92 @@ def policy_words(
 def _say(language: str, dutch: str, english: str) -> str:
     """The policy's English words in an English letter, else (or when it has none) Dutch."""
     return (english if language == "en" else "") or dutch
+
+
+# How the complainant confirmed an informal resolution (ResolvedInformally.confirmed_by), said
+# after "you let us know ... that": "telefonisch", "by phone".
+CONFIRMATIONS: dict[str, dict[str, str]] = {
+    "nl": {
+        "phone": "telefonisch",
+        "email": "per e-mail",
+        "letter": "per brief",
+        "in_person": "in een gesprek",
+        "status_page": "via de statuspagina",
+    },
+    "en": {
+        "phone": "by phone",
+        "email": "by e-mail",
+        "letter": "by letter",
+        "in_person": "in person",
+        "status_page": "on the status page",
+    },
+}
+# Why a complaint is not handled (Declined.grounds, Awb 9:8), told to the complainant; the
+# letter closes each with its article and a full stop. The article comes from the rules
+# (shared/rules/procedure.py DECLINE_RULE), never from here.
+DECLINE_GROUNDS: dict[str, dict[str, str]] = {
+    "nl": {
+        "already_handled": "U hebt over deze gedraging al eerder een klacht ingediend, en die "
+        "klacht is volgens de klachtprocedure behandeld",
+        "older_than_a_year": "De gedraging waarover u klaagt, vond plaats meer dan een jaar "
+        "voordat u uw klacht indiende",
+        "objection_possible": "U had tegen deze gedraging bezwaar kunnen maken. Daarvoor is "
+        "de bezwaarprocedure bedoeld, niet de klachtprocedure",
+        "appeal_possible": "U kunt of kon tegen deze gedraging in beroep gaan bij de rechter. "
+        "Daarvoor is de beroepsprocedure bedoeld, niet de klachtprocedure",
+        "before_another_court": "De gedraging wordt of werd al door een rechter beoordeeld",
+        "criminal_investigation": "Naar deze gedraging loopt een strafrechtelijk onderzoek of "
+        "een vervolging op last van het Openbaar Ministerie",
+        "insufficient_interest": "Uw belang bij de klacht, of het gewicht van de gedraging, is "
+        "duidelijk te klein om de klacht te behandelen",
+    },
+    "en": {
+        "already_handled": "You made an earlier complaint about this conduct, and that "
+        "complaint was handled under the complaints procedure",
+        "older_than_a_year": "The conduct you complain about took place more than a year "
+        "before you made your complaint",
+        "objection_possible": "You could have lodged an objection (bezwaar) against this "
+        "conduct. The objection procedure, not the complaints procedure, is meant for that",
+        "appeal_possible": "You can or could appeal against this conduct in court. The appeal "
+        "procedure, not the complaints procedure, is meant for that",
+        "before_another_court": "The conduct is or was already being assessed by a court",
+        "criminal_investigation": "A criminal investigation or prosecution ordered by the "
+        "Public Prosecution Service concerning this conduct is under way",
+        "insufficient_interest": "Your interest in the complaint, or the weight of the "
+        "conduct, is clearly too small for the complaint to be handled",
+    },
+}
+
+
+class Ground(msgspec.Struct, frozen=True, kw_only=True):
+    """One ground of a declining letter: in words, with the article that allows it."""
+
+    words: str
+    article: str
+
+
+def decline_grounds(codes: list[str], language: str) -> list[Ground]:
+    """The recorded grounds in words with their article (the rules' DECLINE_RULE), in order;
+    an unknown code (a later contract) raises: a letter never prints a code."""
+    lang = words.language(language)
+    return [
+        Ground(words=DECLINE_GROUNDS[lang][code], article=article(DECLINE_RULE[code], lang))  # type: ignore[index]
+        for code in codes
+    ]
+
+
+def article(rule: str, language: str) -> str:
+    """A rule as the rules name it ("Awb 9:8 lid 1 onder a") said for a reader: as it is in
+    Dutch, "Awb 9:8(1)(a)" in English (the statute's Dutch name stays: it is its name)."""
+    if words.language(language) != "en":
+        return f"artikel {rule.removeprefix('Awb ')} Awb" if rule.startswith("Awb ") else rule
+    match = re.fullmatch(r"Awb (\d+:\d+)(?: lid (\d+))?(?: onder ([a-z]))?", rule)
+    if match is None:
+        return rule
+    number, paragraph, point = match.groups()
+    return (
+        "Awb article "
+        + number
+        + (f"({paragraph})" if paragraph else "")
+        + (f"({point})" if point else "")
+    )

@@ -1,4 +1,5 @@
-"""Letters to complainants: pure rendering of the template library.
+"""Letters to complainants (and to the person complained about): pure rendering of the
+template library (the kinds and what each says: letter_kinds.py).
 
 `render(kind, ctx, letter_key=...)` turns a `LetterContext` into a `RenderedLetter` that carries
 everything needed to prove later what was sent: template name and version (a content hash of the
@@ -10,17 +11,29 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime
-from enum import StrEnum
+from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Literal
 
 import jinja2
 import jinja2.meta
 import msgspec
 
-from services.notifier.letter_words import ESCALATION_CAUSES, JUDGEMENTS, ExternalRoute
+from services.notifier.letter_kinds import (
+    DATE_FIELDS,
+    REQUIRED_FIELDS,
+    STATED_DATES,
+    LetterContext,
+    LetterKind,
+)
+from services.notifier.letter_kinds import RefusedFile as RefusedFile  # callers import it here
+from services.notifier.letter_words import (
+    CONFIRMATIONS,
+    ESCALATION_CAUSES,
+    JUDGEMENTS,
+    decline_grounds,
+)
+from services.notifier.letter_words import ExternalRoute as ExternalRoute  # as do tests
 from shared.runtime import words
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -28,59 +41,6 @@ MESSAGE_ID_DOMAIN = "klachten.local"
 # The words and dates of every letter are shared/runtime/words.py's; this name stays for the
 # tests that check a letter against the readers' days.
 format_date = words.long_date
-
-
-class LetterKind(StrEnum):
-    ACKNOWLEDGEMENT = "acknowledgement"
-    EXTENSION_NOTICE = "extension_notice"
-    RESPONSE = "response"
-    ESCALATION_NOTICE = "escalation_notice"
-    CLOSURE = "closure"
-    REACTION_RECEIPT = "reaction_receipt"
-    STATUS_LINK = "status_link"
-
-
-class RefusedFile(msgspec.Struct, frozen=True, kw_only=True):
-    """A file that came with the complaint and was not kept, as the acknowledgement names it."""
-
-    filename: str
-    reason: Literal["type_not_accepted", "too_large", "unreadable"]
-    max_mb: int  # the limit a too large file broke
-
-
-class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
-    """What a letter may say. Dates are calendar days as stated in the letter; a `datetime`
-    passed instead is converted to the policy's time zone before its day is taken."""
-
-    complaint_id: str
-    reference: str
-    language: str
-    complainant_name: str
-    complainant_email: str
-    subject: str
-    received_at: datetime
-    organisation_name: str
-    acknowledge_by: date | None = None
-    respond_by: date | None = None
-    statutory_by: date | None = None
-    response_text: str | None = None
-    extension_weeks: int | None = None
-    extension_reason: str | None = None
-    new_statutory_by: date | None = None
-    escalation_level: int | None = None
-    escalation_target: str | None = None
-    escalation_reason: str | None = None
-    escalation_respond_by: date | None = None
-    # Words from the policy's ladder and codes from the event, said in words by the templates.
-    escalation_description: str | None = None
-    escalation_cause: str | None = None  # the event's reason: deadline_missed, ...
-    resolution: str | None = None  # the answer's recorded judgement: well_founded, ...
-    closure_reason: str | None = None
-    external_route: ExternalRoute | None = None
-    status_url: str | None = None
-    # The complainant's own "I want this reviewed" link (intake serves it).
-    review_url: str | None = None
-    refused_files: list[RefusedFile] = []
 
 
 class RenderedLetter(msgspec.Struct, frozen=True, kw_only=True):
@@ -108,42 +68,6 @@ class LetterContextError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
 
-
-# Every letter but the receipt offers the review link: the letters promise it (issue #14).
-REQUIRED_FIELDS: dict[LetterKind, tuple[str, ...]] = {
-    LetterKind.ACKNOWLEDGEMENT: ("statutory_by", "review_url"),
-    LetterKind.EXTENSION_NOTICE: (
-        "statutory_by",
-        "extension_weeks",
-        "extension_reason",
-        "new_statutory_by",
-        "review_url",
-    ),
-    LetterKind.RESPONSE: ("response_text", "review_url"),
-    LetterKind.ESCALATION_NOTICE: ("escalation_level", "escalation_target", "review_url"),
-    LetterKind.CLOSURE: ("review_url",),
-    LetterKind.REACTION_RECEIPT: (),
-    LetterKind.STATUS_LINK: ("status_url",),
-}
-
-# The dates each kind of letter promises the complainant: recorded with the letter as proof.
-STATED_DATES: dict[LetterKind, tuple[str, ...]] = {
-    LetterKind.ACKNOWLEDGEMENT: ("respond_by", "statutory_by"),
-    LetterKind.EXTENSION_NOTICE: ("statutory_by", "new_statutory_by"),
-    LetterKind.RESPONSE: ("external_route_deadline",),
-    LetterKind.ESCALATION_NOTICE: ("escalation_respond_by", "statutory_by"),
-    LetterKind.CLOSURE: ("external_route_deadline",),
-    LetterKind.REACTION_RECEIPT: (),
-    LetterKind.STATUS_LINK: (),
-}
-
-DATE_FIELDS = (
-    "acknowledge_by",
-    "respond_by",
-    "statutory_by",
-    "new_statutory_by",
-    "escalation_respond_by",
-)
 
 _MESSAGE_ID_PART = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -212,6 +136,7 @@ def render(kind: LetterKind, ctx: LetterContext, *, letter_key: str) -> Rendered
     template_name = f"{language}/{kind.value}"
     message_id = message_id_for(kind, ctx.complaint_id, letter_key)
     variables = _template_variables(ctx, language)
+    recipient = ctx.recipient_email or ctx.complainant_email
     env = _environment()
     # The subject is a `{% set subject %}` of the text template: one source for both parts.
     text_module = env.get_template(f"{template_name}.txt.j2").make_module(variables)
@@ -224,13 +149,13 @@ def render(kind: LetterKind, ctx: LetterContext, *, letter_key: str) -> Rendered
         complaint_id=ctx.complaint_id,
         reference=ctx.reference,
         language=language,
-        recipient=ctx.complainant_email,
+        recipient=recipient,
         subject=subject,
         text=text,
         html=html,
         template_name=template_name,
         template_version=template_version(template_name),
-        sha256=content_hash(message_id, ctx.complainant_email, subject, text, html),
+        sha256=content_hash(message_id, recipient, subject, text, html),
         message_id=message_id,
         letter_key=letter_key,
         stated_dates=_stated_dates(kind, ctx),
@@ -260,9 +185,17 @@ def _normalise(body: str) -> str:
 
 def _check_required(kind: LetterKind, ctx: LetterContext) -> None:
     for field in REQUIRED_FIELDS[kind]:
-        value = getattr(ctx, field)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if _blank(getattr(ctx, field)):
             raise LetterContextError(f"$.{field}", f"required for a {kind.value} letter")
+
+
+def _blank(value: object) -> bool:
+    """Nothing to say: no value, an empty or blank text, a list without a non-blank text."""
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list):
+        return not any(str(item).strip() for item in value)
+    return value is None
 
 
 def _stated_dates(kind: LetterKind, ctx: LetterContext) -> dict[str, date]:
@@ -281,14 +214,29 @@ def _template_variables(ctx: LetterContext, language: words.Lang) -> dict[str, o
     return {
         "ctx": ctx,
         "language": language,
-        "name": ctx.complainant_name.strip(),
+        # The person complained about when the letter is theirs, else the complainant.
+        "name": (ctx.recipient_name or "" if ctx.recipient_email else ctx.complainant_name).strip(),
         "received_at": words.date_time(ctx.received_at, language),
         "route": route,
         "route_deadline": _maybe_date(route.deadline if route else None, language),
         "response_paragraphs": _paragraphs(ctx.response_text),
         "judgement": JUDGEMENTS[language].get(ctx.resolution or ""),
         "escalation_cause": ESCALATION_CAUSES[language].get(ctx.escalation_cause or ""),
+        **_procedure_variables(ctx, language),
         **dates,
+    }
+
+
+def _procedure_variables(ctx: LetterContext, language: words.Lang) -> dict[str, object]:
+    """The procedure letters' moments in the organisation's zone and their codes in words."""
+    return {
+        "hearing_at": words.date_time(ctx.hearing_at, language) if ctx.hearing_at else None,
+        "confirmed_on": _maybe_date(ctx.confirmed_at, language),
+        "confirmed_by": CONFIRMATIONS[language].get(ctx.confirmed_by or ""),
+        "grounds": decline_grounds(ctx.decline_grounds, language),
+        "description_paragraphs": _paragraphs(ctx.complaint_description),
+        "informal_paragraphs": _paragraphs(ctx.informal_text),
+        "explanation_paragraphs": _paragraphs(ctx.decline_explanation),
     }
 
 

@@ -107,7 +107,7 @@ def compose(letter: Letter, mail_from: str, date: datetime) -> EmailMessage:
         return build_message(
             letter.rendered,
             mail_from,
-            formataddr((letter.complainant_name, letter.rendered.recipient)),
+            formataddr((letter.recipient_name, letter.rendered.recipient)),
             date=date,
             reply_to=letter.reply_to,
         )

@@ -44,6 +44,13 @@ LetterKind = Literal[
     "closure",
     "reaction_receipt",
     "status_link",
+    # The procedure's letters (issue 16): to the complainant, and to the person complained
+    # about (a copy of the complaint, Awb 9:9; the extension notice, Awb 9:11 lid 2).
+    "hearing_invitation",
+    "informal_resolution",
+    "declining",
+    "conduct_subject_copy",
+    "conduct_subject_extension_notice",
 ]
 # Why a file that came with a complaint was not kept (named in the acknowledgement).
 RefusalReason = Literal["type_not_accepted", "too_large", "unreadable"]

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from services.notifier import letters
+from services.notifier.letter_kinds import TO_CONDUCT_SUBJECT
 from services.notifier.letters import (
     ExternalRoute,
     LetterContext,
@@ -55,8 +56,35 @@ def context(language: str = "nl", **changes: object) -> LetterContext:
         ),
         status_url="http://127.0.0.1:8080/klacht/KL-2026-000123",
         review_url=REVIEW_URL,
+        hearing_at=datetime(2026, 12, 21, 9, 30, tzinfo=UTC),
+        hearing_mode="in_person",
+        hearing_place="Stadhuis, Markt 1, Voorbeeld",
+        informal_text="Wij hebben u gebeld en onze excuses aangeboden.",
+        confirmed_by="phone",
+        confirmed_at=datetime(2026, 12, 10, 15, 0, tzinfo=UTC),
+        decline_grounds=["older_than_a_year"],
+        decline_explanation="Het voorval was in 2019.",
     )
     return msgspec.structs.replace(ctx, **changes)
+
+
+def context_for(kind: LetterKind, language: str = "nl", **changes: object) -> LetterContext:
+    """`context`, and for a letter to the person complained about what letter_context gives
+    it: their address, the complaint's text, no link of the complainant's."""
+    if kind not in TO_CONDUCT_SUBJECT:
+        return context(language, **changes)
+    person = {
+        "recipient_name": "Piet Bakker",
+        "recipient_email": "p.bakker@voorbeeld.nl",
+        "recipient_role": "baliemedewerker",
+        "complaint_description": "De medewerker aan de balie was onvriendelijk.\n\nHij lachte.",
+        "desired_outcome": "Excuses.",
+        "attachment_names": ["foto.jpg"],
+        "status_url": None,
+        "review_url": None,
+        "privacy_url": "http://127.0.0.1:8080/privacy",
+    }
+    return context(language, **{**person, **changes})
 
 
 # The dates each letter must name, as the complainant reads them.
@@ -67,6 +95,9 @@ EXPECTED_DATES = {
         LetterKind.RESPONSE: ["dinsdag 7 december 2027"],
         LetterKind.ESCALATION_NOTICE: ["maandag 4 januari 2027", "maandag 18 januari 2027"],
         LetterKind.CLOSURE: ["dinsdag 7 december 2027"],
+        LetterKind.HEARING_INVITATION: ["maandag 21 december 2026 om 10:30", "18 januari 2027"],
+        LetterKind.INFORMAL_RESOLUTION: ["donderdag 10 december 2026"],
+        LetterKind.DECLINING: ["dinsdag 7 december 2027"],
     },
     "en": {
         LetterKind.ACKNOWLEDGEMENT: ["Monday 28 December 2026", "Monday 18 January 2027"],
@@ -74,14 +105,30 @@ EXPECTED_DATES = {
         LetterKind.RESPONSE: ["Tuesday 7 December 2027"],
         LetterKind.ESCALATION_NOTICE: ["Monday 4 January 2027", "Monday 18 January 2027"],
         LetterKind.CLOSURE: ["Tuesday 7 December 2027"],
+        LetterKind.HEARING_INVITATION: ["Monday 21 December 2026 at 10:30", "18 January 2027"],
+        LetterKind.INFORMAL_RESOLUTION: ["Thursday 10 December 2026"],
+        LetterKind.DECLINING: ["Tuesday 7 December 2027"],
     },
 }
 RECEIVED = {"nl": "maandag 7 december 2026 om 14:05", "en": "Monday 7 December 2026 at 14:05"}
 REVIEW = {"nl": "Ik wil dat dit opnieuw bekeken wordt", "en": "I want this reviewed"}
+# After an informal resolution the same link asks for the formal route (Awb 9:5).
+FORMAL_ROUTE = {
+    "nl": "Ik wil dat mijn klacht toch formeel behandeld wordt",
+    "en": "I want my complaint handled formally",
+}
 # The old wording that made a reply look like a request for review (issue #14 item 3).
 REPLY_TO_DISAGREE = ("vermeld het kenmerk", "quoting reference")
-# The receipt and the status link (a link, nothing more) state no dates and no review.
-LETTERS = [k for k in LetterKind if k not in (LetterKind.REACTION_RECEIPT, LetterKind.STATUS_LINK)]
+# The receipt and the status link (a link, nothing more) state no dates and no review; the
+# letters to the person complained about carry none of the complainant's links
+# (test_procedure_letters.py).
+LETTERS = [
+    k
+    for k in LetterKind
+    if k not in (LetterKind.REACTION_RECEIPT, LetterKind.STATUS_LINK, *TO_CONDUCT_SUBJECT)
+]
+# After an informal resolution the next step is the formal route here, not the ombudsman.
+NO_ROUTE = (LetterKind.INFORMAL_RESOLUTION,)
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])
@@ -97,10 +144,11 @@ def test_every_letter_states_reference_dates_and_how_to_escalate(
     for body in (letter.text, letter.html):
         assert "KL-2026-000123" in body
         assert RECEIVED[language] in body
-        assert REVIEW[language] in body and REVIEW_URL in body
+        label = FORMAL_ROUTE if kind is LetterKind.INFORMAL_RESOLUTION else REVIEW
+        assert label[language] in body and REVIEW_URL in body
         assert not any(old in body for old in REPLY_TO_DISAGREE)
         assert "http://127.0.0.1:8080/klacht/KL-2026-000123" in body
-        assert "nationaleombudsman.nl" in body
+        assert ("nationaleombudsman.nl" in body) is (kind not in NO_ROUTE)
         for stated in EXPECTED_DATES[language][kind]:
             assert stated in body, f"{stated!r} missing from {kind} ({language})"
     assert letter.html.startswith("<!DOCTYPE html>")
@@ -158,8 +206,10 @@ def test_letter_key_that_cannot_be_in_a_message_id_is_refused() -> None:
 
 def test_html_escapes_user_text_and_text_keeps_it_verbatim() -> None:
     hostile = "<script>alert('x')</script>"
-    ctx = context(complainant_name=hostile, subject=f"<b>{hostile}</b>", response_text=hostile)
     for kind in LetterKind:
+        ctx = context_for(
+            kind, complainant_name=hostile, subject=f"<b>{hostile}</b>", response_text=hostile
+        )
         letter = render(kind, ctx, letter_key="1")
         assert "<script>" not in letter.html
         assert "&lt;script&gt;" in letter.html

@@ -1,0 +1,151 @@
+"""Which letters there are and what each must say: the kinds (`LetterKind`), what a letter may
+say (`LetterContext`), the fields each kind requires and the dates it states (recorded with
+the letter as proof). Plain data; letters.py renders them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+import msgspec
+
+from services.notifier.letter_words import ExternalRoute
+
+
+class LetterKind(StrEnum):
+    ACKNOWLEDGEMENT = "acknowledgement"
+    EXTENSION_NOTICE = "extension_notice"
+    RESPONSE = "response"
+    ESCALATION_NOTICE = "escalation_notice"
+    CLOSURE = "closure"
+    REACTION_RECEIPT = "reaction_receipt"
+    STATUS_LINK = "status_link"
+    HEARING_INVITATION = "hearing_invitation"
+    INFORMAL_RESOLUTION = "informal_resolution"
+    DECLINING = "declining"
+    # To the person complained about, not the complainant (Awb 9:9 and 9:11 lid 2).
+    CONDUCT_SUBJECT_COPY = "conduct_subject_copy"
+    CONDUCT_SUBJECT_EXTENSION_NOTICE = "conduct_subject_extension_notice"
+
+
+# Letters to the person complained about: no private link of the complainant's in them.
+TO_CONDUCT_SUBJECT = (LetterKind.CONDUCT_SUBJECT_COPY, LetterKind.CONDUCT_SUBJECT_EXTENSION_NOTICE)
+
+
+class RefusedFile(msgspec.Struct, frozen=True, kw_only=True):
+    """A file that came with the complaint and was not kept, as the acknowledgement names it."""
+
+    filename: str
+    reason: Literal["type_not_accepted", "too_large", "unreadable"]
+    max_mb: int  # the limit a too large file broke
+
+
+class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
+    """What a letter may say. Dates are calendar days as stated in the letter; a `datetime`
+    passed instead is converted to the policy's time zone before its day is taken."""
+
+    complaint_id: str
+    reference: str
+    language: str
+    complainant_name: str
+    complainant_email: str
+    subject: str
+    received_at: datetime
+    organisation_name: str
+    acknowledge_by: date | None = None
+    respond_by: date | None = None
+    statutory_by: date | None = None
+    response_text: str | None = None
+    extension_weeks: int | None = None
+    extension_reason: str | None = None
+    new_statutory_by: date | None = None
+    escalation_level: int | None = None
+    escalation_target: str | None = None
+    escalation_reason: str | None = None
+    escalation_respond_by: date | None = None
+    # Words from the policy's ladder and codes from the event, said in words by the templates.
+    escalation_description: str | None = None
+    escalation_cause: str | None = None  # the event's reason: deadline_missed, ...
+    resolution: str | None = None  # the answer's recorded judgement: well_founded, ...
+    closure_reason: str | None = None
+    external_route: ExternalRoute | None = None
+    status_url: str | None = None
+    # The complainant's own "I want this reviewed" link (intake serves it).
+    review_url: str | None = None
+    refused_files: list[RefusedFile] = []
+    # The person complained about, when the letter is to them (else it is to the complainant).
+    recipient_name: str | None = None
+    recipient_email: str | None = None
+    recipient_role: str | None = None
+    # The privacy statement, for letters without the complainant's review link to derive it.
+    privacy_url: str | None = None
+    # The complaint as it came in, for the copy the person complained about receives.
+    complaint_description: str | None = None
+    desired_outcome: str | None = None
+    attachment_names: list[str] = []
+    # The hearing (Awb 9:10): the moment, in person / phone / video, where or which number.
+    hearing_at: datetime | None = None
+    hearing_mode: str | None = None
+    hearing_place: str | None = None
+    hearing_note: str | None = None
+    conduct_subject_invited: bool = False
+    # Informal resolution (Awb 9:5): what was done or agreed, and how and when confirmed.
+    informal_text: str | None = None
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = None
+    # Declining (Awb 9:8): the grounds (codes, said in words with their article) and why.
+    decline_grounds: list[str] = []
+    decline_explanation: str | None = None
+
+
+# Every letter but the receipt offers the review link: the letters promise it (issue #14).
+REQUIRED_FIELDS: dict[LetterKind, tuple[str, ...]] = {
+    LetterKind.ACKNOWLEDGEMENT: ("statutory_by", "review_url"),
+    LetterKind.EXTENSION_NOTICE: (
+        "statutory_by",
+        "extension_weeks",
+        "extension_reason",
+        "new_statutory_by",
+        "review_url",
+    ),
+    LetterKind.RESPONSE: ("response_text", "review_url"),
+    LetterKind.ESCALATION_NOTICE: ("escalation_level", "escalation_target", "review_url"),
+    LetterKind.CLOSURE: ("review_url",),
+    LetterKind.REACTION_RECEIPT: (),
+    LetterKind.STATUS_LINK: ("status_url",),
+    LetterKind.HEARING_INVITATION: ("hearing_at", "hearing_mode", "review_url"),
+    LetterKind.INFORMAL_RESOLUTION: ("informal_text", "confirmed_at", "review_url"),
+    LetterKind.DECLINING: ("decline_grounds", "decline_explanation", "review_url"),
+    LetterKind.CONDUCT_SUBJECT_COPY: ("recipient_email", "complaint_description"),
+    LetterKind.CONDUCT_SUBJECT_EXTENSION_NOTICE: (
+        "recipient_email",
+        "statutory_by",
+        "extension_weeks",
+        "new_statutory_by",
+    ),
+}
+
+# The dates each kind of letter promises the complainant: recorded with the letter as proof.
+STATED_DATES: dict[LetterKind, tuple[str, ...]] = {
+    LetterKind.ACKNOWLEDGEMENT: ("respond_by", "statutory_by"),
+    LetterKind.EXTENSION_NOTICE: ("statutory_by", "new_statutory_by"),
+    LetterKind.RESPONSE: ("external_route_deadline",),
+    LetterKind.ESCALATION_NOTICE: ("escalation_respond_by", "statutory_by"),
+    LetterKind.CLOSURE: ("external_route_deadline",),
+    LetterKind.REACTION_RECEIPT: (),
+    LetterKind.STATUS_LINK: (),
+    LetterKind.HEARING_INVITATION: ("hearing_at", "statutory_by"),
+    LetterKind.INFORMAL_RESOLUTION: (),
+    LetterKind.DECLINING: ("external_route_deadline",),
+    LetterKind.CONDUCT_SUBJECT_COPY: ("statutory_by",),
+    LetterKind.CONDUCT_SUBJECT_EXTENSION_NOTICE: ("statutory_by", "new_statutory_by"),
+}
+
+DATE_FIELDS = (
+    "acknowledge_by",
+    "respond_by",
+    "statutory_by",
+    "new_statutory_by",
+    "escalation_respond_by",
+)
