@@ -4,9 +4,9 @@
   correlation id of the work in hand (`bound(...)`), and any ``scheme://user:password@`` masked.
 - Metrics: Prometheus (prometheus_client's default registry): faststream's middleware for the
   consumers plus the domain counters below; `metrics_body()` is what ``/metrics`` serves.
-- Health: ``/health/live`` (the process runs) and ``/health/ready`` (it can do its work; the
-  log writable and every position inside it: shared/runtime/logwatch.py). Service logs are capped
-  (`rotate_log`).
+- Health: one JSON shape for every service, in shared/runtime/health.py (``/health/live``,
+  ``/health/ready``); `health_routes` adds ``/metrics`` for the faststream services. Service
+  logs are capped (`rotate_log`).
 - Traces: `handling(...)` makes each consumed message a span of its complaint's trace (the
   trace id is the complaint id; see shared/runtime/tracing.py for the rest).
 """
@@ -37,7 +37,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from shared.config.permissions import mask
 from shared.contract import subjects
 from shared.privacy import statuslink
-from shared.runtime import tracing
+from shared.runtime import health, tracing
 from shared.runtime.logwatch import LogWatch
 
 complaint_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -101,39 +101,21 @@ def prometheus_middleware(app_name: str) -> list[Any]:
 subject_pattern = subjects.subject_pattern  # metric labels: ``complaints.*.*.submitted``
 
 
-# --- health for faststream services (AsgiFastStream routes) ------------------------------------
+# --- health and metrics for faststream services (AsgiFastStream routes) -----------------------
 
 
 def health_routes(
     broker: Any, ready: Callable[[], bool | Awaitable[bool]], watch: LogWatch | None = None
 ) -> list[tuple[str, Any]]:
-    """``/health/live``, ``/health/ready`` (broker answers a ping, `ready()`, and the `watch`
-    sees no problem: the log writable, positions inside it), ``/metrics``."""
-
-    def answer(ok: bool, detail: dict[str, Any]) -> AsgiResponse:
-        body = json.dumps({"status": "ok" if ok else "unavailable", **detail}).encode()
-        headers = {"content-type": "application/json"}
-        return AsgiResponse(body, 200 if ok else 503, headers=headers)
-
-    @get(include_in_schema=False)
-    async def live(scope: Any) -> AsgiResponse:
-        return answer(True, {})
-
-    @get(include_in_schema=False)
-    async def readiness(scope: Any) -> AsgiResponse:
-        connected = bool(await broker.ping(timeout=2))
-        result = ready()
-        started = bool(await result) if isinstance(result, Awaitable) else bool(result)
-        problems = sorted(watch.problems.values()) if watch else []
-        detail = {"nats": connected, "started": started, "problems": problems}
-        return answer(connected and started and not problems, detail)
+    """``/health/live`` and ``/health/ready`` in the one health shape (shared/runtime/health.py:
+    the broker answers a ping, `ready()`, the `watch` sees no problem), and ``/metrics``."""
 
     @get(include_in_schema=False)
     async def metrics(scope: Any) -> AsgiResponse:
         body, content_type = metrics_body()
         return AsgiResponse(body, 200, headers={"content-type": content_type})
 
-    return [("/health/live", live), ("/health/ready", readiness), ("/metrics", metrics)]
+    return [*health.asgi_routes(broker, ready, watch), ("/metrics", metrics)]
 
 
 class _HttpServer(uvicorn.Server):
