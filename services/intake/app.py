@@ -4,8 +4,9 @@ form, privacy statement, health.
 Wiring only. ``bootstrap`` builds the object graph from the settings (the limits, the staff
 tokens, the clock); the lifespan opens one NATS connection (KV buckets, object store) and the
 eventsourcing application (its own connection, synchronous, called in threads). The routes are
-module-level routers (api.py, staffapi.py, webform.py, web.py, privacy.py, health.py) that take
-what they need from ``request.app.state``; errors.py turns domain errors into 404/409/422.
+module-level routers (api.py, staffapi.py, procedureapi.py, webform.py, web.py, privacy.py,
+health.py) that take what they need from ``request.app.state``; errors.py turns domain errors
+into 404/409/422.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from typing import Any
 import nats
 from fastapi import FastAPI
 
-from services.intake import api, errors, health, privacy, staffapi, web, webform
+from services.intake import api, errors, health, privacy, procedureapi, staffapi, web, webform
 from services.intake import openapi as docs
 from services.intake.application import Intake
 from services.intake.limits import BodySizeLimit, RateLimiter
 from services.intake.settings import IntakeSettings
+from shared.config.organisation import load_organisation, organisation_file
 from shared.config.policy import reload_on_sighup
 from shared.eventstore.application import ComplaintsApplication
 from shared.runtime import tracing, webheaders
@@ -39,9 +41,10 @@ STATIC = Path(__file__).parent / "static"
 
 def bootstrap(settings: IntakeSettings, **overrides: Any) -> FastAPI:
     """The intake app for ``settings``; nothing below reads the environment. ``overrides``
-    (tests): ``clock``, ``rate_limiter``, ``tokens``. The NATS connection and the complaint
-    log open in the lifespan, so building the app connects to nothing."""
-    unknown = set(overrides) - {"clock", "rate_limiter", "tokens"}
+    (tests): ``clock``, ``rate_limiter``, ``tokens``, ``organisation``. The NATS connection
+    and the complaint log open in the lifespan, so building the app connects to nothing; the
+    organisation file is read here, so a wrong one stops the start (OrganisationError)."""
+    unknown = set(overrides) - {"clock", "rate_limiter", "tokens", "organisation"}
     if unknown:
         raise TypeError(f"bootstrap() has no override {', '.join(sorted(unknown))}")
     # No Swagger UI (it loads its assets from a CDN onto this origin): /openapi.json.
@@ -51,6 +54,9 @@ def bootstrap(settings: IntakeSettings, **overrides: Any) -> FastAPI:
     state.clock = overrides.get("clock", utcnow)
     state.tokens = overrides.get("tokens") or parse_tokens(
         settings.staff_token, settings.staff_tokens
+    )
+    state.organisation = overrides.get("organisation") or load_organisation(
+        organisation_file(settings.organisation_file)
     )
     state.rate_limiter = overrides.get("rate_limiter") or RateLimiter(
         settings.intake_rate_limit, settings.intake_rate_window
@@ -68,6 +74,7 @@ def bootstrap(settings: IntakeSettings, **overrides: Any) -> FastAPI:
     for router in (health.router, api.router, staffapi.router, webform.router, web.router):
         app.include_router(router)
     app.include_router(privacy.router)
+    app.include_router(procedureapi.router)
     docs.install(app)
     webheaders.install(app, STATIC)
     return app

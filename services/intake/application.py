@@ -33,12 +33,14 @@ from nats.js.errors import BucketNotFoundError, KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from services.intake import domain
+from services.intake.procedurestate import procedure_state
 from shared.config.policy import local_zone, policy_in_force
 from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import ComplaintNotFound, ComplaintsApplication
 from shared.eventstore.link import create_or_read, leader_reads, settled
 from shared.privacy.shredding import subject_key_for
+from shared.rules import procedure
 from shared.rules.complaint import AlreadyDone, Cause, Complaint, IllegalTransition
 from shared.rules.deadlines import ClockState
 from shared.rules.terms import (
@@ -145,6 +147,7 @@ class Intake:
             subject_key=subject_key_for(submission.personal.complainant.email),
             idempotency_key=_digest(idempotency_key) if idempotency_key else None,
             terms=registration_terms(arrival, policy, calendar, now),  # decided once, here
+            procedure=procedure.CURRENT,  # the hearing rule (Awb 9:10) applies to it
         )
         try:
             with tracing.complaint_root("submit", complaint_id) as span:
@@ -466,6 +469,7 @@ def state_of(complaint: Complaint, facts: list[ev.Event], *, personal: bool) -> 
             "policy_version": terms.policy_version,
         },
     }
+    state |= procedure_state(complaint, facts, personal=personal)
     submitted = facts[0] if facts else None
     if personal and isinstance(submitted, ev.Submitted) and submitted.personal is not None:
         state["personal"] = {

@@ -8,6 +8,10 @@ required and unknown fields. ``Meta.extra`` says how the reader treats a field: 
 counts) and ``invalid`` (the problem key when its value is refused). What msgspec cannot say
 (staff-only fields, a receipt time in the past, the policy's priorities, a reason for
 declining) is decided in services/intake/domain.py and stated in the descriptions here.
+
+Above 300 lines because every body of the API is described here, the procedure steps' too
+(ownership, the person complained about, the hearing, informal resolution, declining: issue
+16): one place to read what a client may send.
 """
 
 from __future__ import annotations
@@ -26,6 +30,11 @@ PUBLIC_CHANNELS = ("web", "api")
 RESOLUTIONS: tuple[str, ...] = get_args(ev.Resolution)
 OUTCOMES: tuple[str, ...] = get_args(ev.Outcome)
 ESCALATION_REASONS = ("complainant_request", "staff_decision")
+HEARING_MODES: tuple[str, ...] = get_args(ev.HearingMode)
+WAIVER_GROUNDS: tuple[str, ...] = get_args(ev.HearingWaiverGround)
+INFORMAL_MEANS: tuple[str, ...] = get_args(ev.InformalMeans)
+CONFIRMATIONS: tuple[str, ...] = get_args(ev.Confirmation)
+DECLINE_GROUNDS: tuple[str, ...] = get_args(ev.DeclineGround)
 # Also patterns of the OpenAPI document, so written to mean the same in ECMA-262: no needless
 # escapes, and the spaces Python's \s has beyond ECMA's spelt out.
 EMAIL = re.compile(
@@ -103,6 +112,19 @@ MessageId = Annotated[
     ),
 ]
 Weeks = Annotated[int, Meta(ge=1, le=52)]
+# A staff id, team or department of the organisation file (shared/config/organisation.py).
+StaffId = Text(100, description="a member's staff id in the organisation file")
+Unit = Text(100, description="a team or department of the organisation file")
+
+
+def Moment(description: str) -> Any:
+    """A time in RFC 3339 with an offset (checked in domain.py: msgspec reads it as text)."""
+    meta = Meta(
+        description=description,
+        extra_json_schema={"format": "date-time"},
+        extra={"invalid": "datetime"},
+    )
+    return Annotated[str, meta]
 
 
 class Body(msgspec.Struct, forbid_unknown_fields=True):
@@ -268,6 +290,157 @@ class ReopeningBody(Body):
     ) = None
 
 
+# --- the procedure steps (issue 16, docs/procedure.md) --------------------------------------
+
+
+class AssignmentBody(Body):
+    schema_extra: ClassVar[dict[str, Any]] = {
+        "anyOf": [{"required": ["handler"]}, {"required": ["team"]}]
+    }
+    handler: (
+        Annotated[
+            StaffId,
+            Meta(
+                description="who handles it (a member's staff id); leave out to put the "
+                "complaint in the team's queue. Not the person complained about (Awb 9:7, 422)"
+            ),
+        ]
+        | None
+    ) = None
+    team: (
+        Annotated[
+            Text(100),
+            Meta(
+                description="a team of the organisation file; default: the complaint's team "
+                "when the handler is a member of it, else the handler's first team"
+            ),
+        ]
+        | None
+    ) = None
+    department: (
+        Annotated[
+            Text(100),
+            Meta(description="default: the team's department, else the handler's"),
+        ]
+        | None
+    ) = None
+    reason: (
+        Text(
+            5_000,
+            lines=True,
+            description="required to give the complaint to someone else or another team "
+            "(a reassignment; 422 without); kept in the history",
+        )
+        | None
+    ) = None
+
+
+class TakingBody(Body):
+    """Taking a complaint from one's team's queue ("pak op") says nothing more."""
+
+
+class ConductSubjectBody(Body):
+    schema_extra: ClassVar[dict[str, Any]] = {
+        "anyOf": [{"required": ["employee"]}, {"required": ["unit"]}]
+    }
+    employee: (
+        Annotated[
+            StaffId,
+            Meta(
+                description="the employee whose conduct it is about (Awb 9:1), by staff id; "
+                "not the complaint's handler (Awb 9:7: reassign first). Sealed like the "
+                "complainant's data"
+            ),
+        ]
+        | None
+    ) = None
+    unit: (
+        Annotated[
+            Unit,
+            Meta(description="the unit it is about; default: the employee's team, else department"),
+        ]
+        | None
+    ) = None
+    name: Text(200, description="default: the employee's name in the organisation file") | None = (
+        None
+    )
+    email: Annotated[Email, Meta(description="for the copy of the complaint (Awb 9:9)")] | None = (
+        None
+    )
+    role: Text(200, description="their role in what happened") | None = None
+
+
+class ConductReactionBody(Body):
+    text: Text(20_000, required=True, lines=True, description="their side of it (sealed)")
+
+
+class HearingInvitationBody(Body):
+    schema_extra: ClassVar[dict[str, Any]] = {
+        "if": {"properties": {"mode": {"const": "in_person"}}, "required": ["mode"]},
+        "then": {
+            "properties": {"place": {"type": "string", "pattern": NOT_BLANK}},
+            "required": ["place"],
+        },
+    }
+    at: Moment("when the hearing is, RFC 3339 with an offset; not in the past")
+    mode: Choice(HEARING_MODES)
+    place: (
+        Text(500, lines=True, description="required in person: the address (or the number or link)")
+        | None
+    ) = None
+    note: Text(5_000, lines=True, description="for the invitation letter") | None = None
+    conduct_subject_invited: bool = False
+
+
+class HearingReportBody(Body):
+    held_at: Moment("when the hearing took place, RFC 3339 with an offset; not in the future")
+    mode: Choice(HEARING_MODES)
+    report: Text(
+        50_000,
+        required=True,
+        lines=True,
+        description="the report (verslag) of the hearing, Awb 9:10 lid 3 (sealed)",
+    )
+    conduct_subject_heard: bool = False
+
+
+class HearingWaiverBody(Body):
+    schema_extra: ClassVar[dict[str, Any]] = {
+        "if": {"properties": {"ground": {"const": "manifestly_unfounded"}}, "required": ["ground"]},
+        "then": {
+            "properties": {"explanation": {"type": "string", "pattern": NOT_BLANK}},
+            "required": ["explanation"],
+        },
+    }
+    ground: Choice(
+        WAIVER_GROUNDS,
+        "Awb 9:10 lid 2 a (an explanation needed), b, c (only after an invitation), or heard "
+        "at another level of this complaint (lid 1); else 422 naming the rule",
+    )
+    explanation: Text(20_000, lines=True, description="why (sealed)") | None = None
+
+
+class InformalResolutionBody(Body):
+    means: Choice(INFORMAL_MEANS, "how it was resolved (Awb 9:5)")
+    confirmed_by: Choice(CONFIRMATIONS, "how the complainant confirmed they are satisfied")
+    confirmed_at: Moment("when they confirmed it, RFC 3339 with an offset; not in the future")
+    text: Text(20_000, required=True, lines=True, description="what was done or agreed (sealed)")
+
+
+class DecliningBody(Body):
+    grounds: Annotated[
+        list[Choice(DECLINE_GROUNDS)],
+        Meta(
+            description="at least one ground of Awb 9:8 (422 naming the rule without); only "
+            "within four weeks of receipt and before the answer (409 naming Awb 9:8 lid 3)",
+            extra={"choices": DECLINE_GROUNDS},
+        ),
+    ]
+    explanation: Text(
+        20_000, required=True, lines=True, description="why, for the letter to the complainant"
+    )
+
+
 class StatusLookupBody(msgspec.Struct):
     """Unknown fields are tolerated here: the lookup answers alike for anything."""
 
@@ -287,5 +460,14 @@ BODIES: dict[str, type[Any]] = {
     "Resumption": ResumptionBody,
     "Handling": HandlingBody,
     "Reopening": ReopeningBody,
+    "Assignment": AssignmentBody,
+    "Taking": TakingBody,
+    "ConductSubject": ConductSubjectBody,
+    "ConductReaction": ConductReactionBody,
+    "HearingInvitation": HearingInvitationBody,
+    "HearingReport": HearingReportBody,
+    "HearingWaiver": HearingWaiverBody,
+    "InformalResolution": InformalResolutionBody,
+    "Declining": DecliningBody,
     "StatusLookup": StatusLookupBody,
 }

@@ -27,6 +27,7 @@ from shared.contract import events as ev
 from shared.rules.calendar import BusinessCalendar
 from shared.rules.complaint import Cause, Complaint
 from shared.rules.policy import Policy
+from shared.rules.steps import LEEWAY
 from shared.rules.terms import escalation_terms
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew between an agent's PC and ours
@@ -176,21 +177,62 @@ def _declining_needs_a_reason(cleaned: dict[str, Any], raw: dict[str, Any]) -> l
     return []
 
 
+def _place_in_person(cleaned: dict[str, Any], raw: dict[str, Any]) -> list[Any]:
+    if cleaned.get("mode") == "in_person" and not cleaned.get("place"):
+        return [("place", ("place_needed", {}))]
+    return []
+
+
+def _moment(not_after: datetime | None, not_before: datetime | None) -> Any:
+    """An RFC 3339 time; with ``now``, not in the future (or not in the past) beyond the
+    rules' leeway for clocks (shared/rules/steps.py LEEWAY)."""
+
+    def check(value: str, _: dict[str, Any]) -> Problem | None:
+        moment = parse_rfc3339(value)
+        if moment is None:
+            return "datetime", {}
+        if not_after is not None and moment > not_after + LEEWAY:
+            return "moment_future", {}
+        if not_before is not None and moment < not_before - LEEWAY:
+            return "moment_past", {}
+        return None
+
+    return check
+
+
 STAFF_RULES: dict[type, Rules] = {
     bodies.EscalationBody: Rules(whole=_escalation_reason),
     bodies.ClosureBody: Rules(whole=_declining_needs_a_reason),
+    bodies.ConductSubjectBody: Rules(
+        values={"email": lambda v, _: None if is_email(v) else ("email", {})}
+    ),
 }
 
 
-# Bodies that may be left out: no body says nothing (resume) or no note (handled).
-OPTIONAL_BODIES = (bodies.ResumptionBody, bodies.HandlingBody)
+def _staff_rules(body: type[Any], now: datetime | None) -> Rules | None:
+    """The rules of ``body``; the times of the procedure steps against ``now`` when given."""
+    if body is bodies.HearingInvitationBody:
+        values = {"at": _moment(None, now)}
+        return Rules(values=values, whole=_place_in_person)
+    if body is bodies.HearingReportBody:
+        return Rules(values={"held_at": _moment(now, None)})
+    if body is bodies.InformalResolutionBody:
+        return Rules(values={"confirmed_at": _moment(now, None)})
+    return STAFF_RULES.get(body)
 
 
-def read_staff_action(body: type[Any], data: Any, lang: Lang) -> tuple[Any, list[FieldError]]:
-    """A staff action's body (bodies.py) with the rules across its fields."""
+# Bodies that may be left out: no body says nothing (resume, take) or no note (handled).
+OPTIONAL_BODIES = (bodies.ResumptionBody, bodies.HandlingBody, bodies.TakingBody)
+
+
+def read_staff_action(
+    body: type[Any], data: Any, lang: Lang, now: datetime | None = None
+) -> tuple[Any, list[FieldError]]:
+    """A staff action's body (bodies.py) with the rules across its fields; ``now`` (the
+    service's clock) places the times a procedure step may name."""
     if data is None and body in OPTIONAL_BODIES:
         data = {}
-    return read(body, data, lang, STAFF_RULES.get(body))
+    return read(body, data, lang, _staff_rules(body, now))
 
 
 def message_id(body: bodies.EscalationBody | bodies.ReopeningBody) -> UUID | None:

@@ -103,6 +103,41 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "nl": "Deze klacht heeft geen bericht met deze id.",
         "en": "This complaint has no message with this id.",
     },
+    "list": {"nl": "Stuur hier een lijst.", "en": "Send a list here."},
+    "moment_future": {
+        "nl": "Dit tijdstip ligt in de toekomst.",
+        "en": "This time lies in the future.",
+    },
+    "moment_past": {
+        "nl": "Dit tijdstip ligt in het verleden.",
+        "en": "This time lies in the past.",
+    },
+    "place_needed": {
+        "nl": "Vul in waar het gesprek is: een hoorzitting in persoon heeft een plaats nodig.",
+        "en": "Say where it takes place: a hearing in person needs a place.",
+    },
+    # The organisation file (config/organisation.toml) names who and which units there are.
+    "unknown_member": {
+        "nl": "{id} is geen medewerker in het organisatiebestand.",
+        "en": "{id} is not a staff member in the organisation file.",
+    },
+    "unknown_team": {
+        "nl": "{id} is geen team in het organisatiebestand.",
+        "en": "{id} is not a team in the organisation file.",
+    },
+    "unknown_department": {
+        "nl": "{id} is geen afdeling in het organisatiebestand.",
+        "en": "{id} is not a department in the organisation file.",
+    },
+    "unknown_unit": {
+        "nl": "{id} is geen team of afdeling in het organisatiebestand.",
+        "en": "{id} is not a team or department in the organisation file.",
+    },
+    "no_such_conduct_subject": {
+        "nl": "Bij deze klacht is niemand met deze id vastgelegd als degene over wie geklaagd "
+        "wordt.",
+        "en": "No person complained about was recorded with this id on this complaint.",
+    },
     "not_reopenable": {
         "nl": "Alleen een afgesloten klacht die niet is ingetrokken of gewist, kan weer in "
         "behandeling worden genomen.",

@@ -133,6 +133,10 @@ def _named(f: _Field, error: str) -> Problem:
         return "boolean", {}
     if isinstance(kind, mi.StructType):
         return "object", {}
+    if isinstance(kind, mi.ListType):  # a list of choices (the grounds of declining)
+        if error.startswith("Expected `array`"):
+            return "list", {}
+        return "choice", {"choices": ", ".join(f.extra.get("choices", ()))}
     if isinstance(kind, mi.StrType) and kind.max_length is not None and "length" in error:
         return "too_long", {"max": kind.max_length}
     return "string", {}

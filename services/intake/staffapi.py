@@ -37,7 +37,7 @@ router = APIRouter(prefix="/api/complaints/{complaint_id}")
 @router.post("/responses", **docs.RESPOND)
 async def respond(request: Request, complaint_id: str) -> JSONResponse:
     member = require(request, "respond")
-    body: bodies.AnswerBody = await _body(request, bodies.AnswerBody)
+    body: bodies.AnswerBody = await read_body(request, bodies.AnswerBody)
     cause = cause_of(member)
 
     def decide(c: Complaint, now: Any) -> None:
@@ -50,7 +50,7 @@ async def respond(request: Request, complaint_id: str) -> JSONResponse:
 @router.post("/escalations", **docs.ESCALATE)
 async def escalate(request: Request, complaint_id: str) -> JSONResponse:
     member = require(request, "escalate")
-    body: bodies.EscalationBody = await _body(request, bodies.EscalationBody)
+    body: bodies.EscalationBody = await read_body(request, bodies.EscalationBody)
     from_message = domain.message_id(body)
     reason = body.reason
     if from_message is not None:
@@ -96,7 +96,7 @@ async def resume(request: Request, complaint_id: str) -> JSONResponse:
 @router.post("/reactions/{event_id}/handled", **docs.HANDLED)
 async def handled(request: Request, complaint_id: str, event_id: str) -> JSONResponse:
     member = require(request, "handle")
-    body: bodies.HandlingBody = await _body(request, bodies.HandlingBody)
+    body: bodies.HandlingBody = await read_body(request, bodies.HandlingBody)
     intake: Intake = request.app.state.intake
     cid = complaint_uuid(complaint_id)
     message_id = _message_id(event_id)
@@ -109,7 +109,7 @@ async def handled(request: Request, complaint_id: str, event_id: str) -> JSONRes
 @router.post("/reopening", **docs.REOPEN)
 async def reopen(request: Request, complaint_id: str) -> JSONResponse:
     member = require(request, "reopen")
-    body: bodies.ReopeningBody = await _body(request, bodies.ReopeningBody)
+    body: bodies.ReopeningBody = await read_body(request, bodies.ReopeningBody)
     from_message = domain.message_id(body)
     if from_message is not None:
         await _message_in_body(request, complaint_id, from_message)
@@ -125,12 +125,14 @@ async def reopen(request: Request, complaint_id: str) -> JSONResponse:
         raise Problem(409, {"error": "illegal_transition", "message": text}) from None
 
 
-async def _body(request: Request, body: type[Any]) -> Any:
+async def read_body(request: Request, body: type[Any]) -> Any:
     """The action's body; 422 with every problem. A body that may be left out (resume,
-    handled) is read as empty when there is none."""
+    handled, take) is read as empty when there is none. Times are checked against the
+    service's clock."""
     may_be_empty = body in domain.OPTIONAL_BODIES
     data = await json_body(request) if not may_be_empty or await request.body() else None
-    found, errors = domain.read_staff_action(body, data, language(request))
+    now = request.app.state.clock()
+    found, errors = domain.read_staff_action(body, data, language(request), now)
     if found is None:
         raise Problem(422, errors)
     return found
@@ -145,7 +147,7 @@ async def _command(
 ) -> JSONResponse:
     """One staff command: may this member, is the body valid, then the command's own rules."""
     member = require(request, action)
-    values = msgspec.structs.asdict(await _body(request, body))
+    values = msgspec.structs.asdict(await read_body(request, body))
     cid = complaint_uuid(complaint_id)
     intake: Intake = request.app.state.intake
     return await _write(request, cid, command(intake, cid, **values, cause=cause_of(member)))

@@ -14,8 +14,9 @@ from typing import Literal
 
 ROLES = ("handler", "supervisor", "privacy", "reader")
 Action = Literal[
-    "read", "register", "respond", "escalate", "extend", "close", "handle", "reopen", "pause"
-]
+    "read", "register", "respond", "escalate", "extend", "close", "handle", "reopen", "pause",
+    "assign", "take", "investigate", "resolve", "decline",
+]  # fmt: skip
 ALLOWED: dict[str, frozenset[str]] = {
     "read": frozenset({"reader", "handler", "supervisor", "privacy"}),
     "register": frozenset({"handler"}),
@@ -30,6 +31,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     "reopen": frozenset({"handler", "supervisor"}),
     # Waiting for the complainant (and resuming) moves the internal clock: who answers.
     "pause": frozenset({"handler", "supervisor"}),
+    # The procedure steps (docs/procedure.md). Who handles a complaint, and handing it to
+    # someone else, is the supervisor's call; a handler takes one from their team's queue.
+    "assign": frozenset({"supervisor"}),
+    "take": frozenset({"handler", "supervisor"}),
+    # The person complained about, their reaction, the hearing: who handles the complaint.
+    "investigate": frozenset({"handler", "supervisor"}),
+    "resolve": frozenset({"handler", "supervisor"}),
+    "decline": frozenset({"handler", "supervisor"}),
 }
 ALL_ROLES_NAME = "staff"  # the name of KLACHTEN_STAFF_TOKEN's holder in actors and pages
 

@@ -43,3 +43,21 @@ def complaint_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+# Awb 9:10: a complaint is answered only once the complainant was heard or the hearing was
+# waived on a ground, at each level (docs/procedure.md); tests that only need an answer waive it.
+HEARING_WAIVED = {"ground": "complainant_waived"}
+
+
+def hearing_waiver_path(complaint: str) -> str:
+    """The waiver route of a complaint id or of its ``/api/complaints/<id>`` path."""
+    base = complaint if complaint.startswith("/") else f"/api/complaints/{complaint}"
+    return f"{base}/hearing/waiver"
+
+
+async def waive_hearing(client: Any, complaint: str, headers: dict[str, str] = STAFF) -> None:
+    """Waive the hearing at the complaint's current level (``client``: an httpx.AsyncClient)."""
+    path = hearing_waiver_path(complaint)
+    response = await client.post(path, json=HEARING_WAIVED, headers=headers)
+    assert response.status_code == 201, response.text

@@ -50,7 +50,21 @@ MINIMAL: dict[str, dict[str, Any]] = {
     },
     "Pause": {"reason": "Wij wachten op de kopie van de factuur."},
     "Resumption": {},
-}
+    # Both of an either-or pair, so that leaving one out keeps the body whole.
+    "Assignment": {"handler": "anna", "team": "balie", "reason": "Anna kent de zaak."},
+    "Taking": {},
+    "ConductSubject": {"employee": "bram", "unit": "balie"},
+    "ConductReaction": {"text": "Ik was die dag alleen aan de balie."},
+    "HearingInvitation": {"at": "2026-03-09T10:00:00+01:00", "mode": "phone",
+                          "place": "+31 20 123 4567"},
+    "HearingReport": {"held_at": "2026-03-02T09:00:00+01:00", "mode": "phone",
+                      "report": "Klager lichtte de klacht toe."},
+    "HearingWaiver": {"ground": "complainant_waived", "explanation": "Klager zag af."},
+    "InformalResolution": {"means": "phone_call", "confirmed_by": "phone",
+                           "confirmed_at": "2026-03-02T09:00:00+01:00",
+                           "text": "Excuses aangeboden; klager is tevreden."},
+    "Declining": {"grounds": ["already_handled"], "explanation": "Eerder behandeld in 2025."},
+}  # fmt: skip
 PATHS = {
     "Submission": "/api/complaints",
     "Answer": "/api/complaints/{complaint_id}/responses",
@@ -61,10 +75,20 @@ PATHS = {
     "Reopening": "/api/complaints/{complaint_id}/reopening",
     "Pause": "/api/complaints/{complaint_id}/pause",
     "Resumption": "/api/complaints/{complaint_id}/resume",
+    "Assignment": "/api/complaints/{complaint_id}/assignment",
+    "Taking": "/api/complaints/{complaint_id}/take",
+    "ConductSubject": "/api/complaints/{complaint_id}/conduct-subjects",
+    "ConductReaction": "/api/complaints/{complaint_id}/conduct-subjects/{subject_id}/reaction",
+    "HearingInvitation": "/api/complaints/{complaint_id}/hearing/invitation",
+    "HearingReport": "/api/complaints/{complaint_id}/hearing/report",
+    "HearingWaiver": "/api/complaints/{complaint_id}/hearing/waiver",
+    "InformalResolution": "/api/complaints/{complaint_id}/informal-resolution",
+    "Declining": "/api/complaints/{complaint_id}/declining",
 }
 # Texts of a given length that also match the field's pattern.
 FILLERS: dict[str, Callable[[int], str]] = {
     "complainant.email": lambda n: "a" * (n - len("@example.nl")) + "@example.nl",
+    "email": lambda n: "a" * (n - len("@example.nl")) + "@example.nl",
 }
 
 

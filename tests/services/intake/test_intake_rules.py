@@ -14,7 +14,14 @@ import pytest
 
 from klachten.stack.natsserver import EmbeddedNats
 from shared.config.policy import DEFAULT_POLICY_FILE
-from tests.support.intake import READER, STAFF, complaint_body, intake_settings, start_intake
+from tests.support.intake import (
+    READER,
+    STAFF,
+    complaint_body,
+    intake_settings,
+    start_intake,
+    waive_hearing,
+)
 
 EN = {**STAFF, "Accept-Language": "en"}
 
@@ -69,6 +76,7 @@ async def test_an_extension_beyond_the_policys_cap_is_refused_naming_the_rule(
 async def test_no_extension_after_the_answer(client: httpx.AsyncClient) -> None:
     cid = await _complaint(client)
     answer = {"text": "Wij bieden excuses aan.", "resolution": "well_founded"}
+    await waive_hearing(client, cid)
     answered = await client.post(f"/api/complaints/{cid}/responses", json=answer, headers=STAFF)
     assert answered.status_code == 201
     url = f"/api/complaints/{cid}/extensions"
@@ -81,7 +89,7 @@ async def test_no_extension_after_the_answer(client: httpx.AsyncClient) -> None:
     en = await client.post(url, json=body, headers=EN)
     assert en.json()["message"].startswith("The complaint has already been answered")
     state = (await client.get(f"/api/complaints/{cid}", headers=STAFF)).json()
-    assert state["extensions"] == 0 and state["version"] == 2
+    assert state["extensions"] == 0 and state["version"] == 3  # submitted, waived, responded
 
 
 async def test_not_handled_only_within_four_weeks_of_receipt(client: httpx.AsyncClient) -> None:

@@ -12,7 +12,7 @@ import httpx
 
 from services.intake.server import BackgroundIntake
 from shared.privacy import statuslink
-from tests.support.intake import STAFF
+from tests.support.intake import STAFF, waive_hearing
 
 PDF = b"%PDF-1.4\n% a tiny letter\n"
 
@@ -123,6 +123,7 @@ async def test_disagreeing_after_the_answer_asks_the_next_level(client: httpx.As
     complaint_id = link.split("/")[2]
     answer = {"text": "Uw brief is zoekgeraakt; excuses.", "resolution": "well_founded"}
     api = f"/api/complaints/{complaint_id}"
+    await waive_hearing(client, api)
     assert (await client.post(f"{api}/responses", json=answer, headers=STAFF)).status_code == 201
     page = await client.get(link)
     assert "Uw brief is zoekgeraakt" in page.text and 'id="f-reason"' in page.text
@@ -152,11 +153,13 @@ async def test_after_the_last_internal_level_the_page_names_the_external_route(
     api = f"/api/complaints/{complaint_id}"
     answer = {"text": "Our answer.", "resolution": "unfounded"}
     for level in (1, 2):
+        await waive_hearing(client, api)
         await client.post(f"{api}/responses", json=answer, headers=STAFF)
         body = {"reason": "staff_decision", "level": level}
         assert (
             await client.post(f"{api}/escalations", json=body, headers=STAFF)
         ).status_code == 201
+    await waive_hearing(client, api)
     await client.post(f"{api}/responses", json=answer, headers=STAFF)
     page = await client.get(link)
     assert '<html lang="en">' in page.text  # the complaint's language without ?lang

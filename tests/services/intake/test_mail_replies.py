@@ -16,7 +16,7 @@ from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
 from shared.privacy import statuslink
 from shared.privacy.replyaddress import reply_address
-from tests.support.intake import STAFF, intake_settings, start_intake
+from tests.support.intake import HEARING_WAIVED, STAFF, intake_settings, start_intake
 from tests.support.mail_samples import (
     AUTO_REPLY_HEADERS,
     COMPLAINANT,
@@ -72,6 +72,7 @@ def _staff(service: BackgroundIntake, cid: str, action: str, body: dict[str, Any
 
 
 def _answer(service: BackgroundIntake, cid: str) -> None:
+    _staff(service, cid, "hearing/waiver", HEARING_WAIVED)  # Awb 9:10
     _staff(service, cid, "responses", {"text": "Wij legen hem morgen.", "resolution": "unfounded"})
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from klachten.stack.natsserver import EmbeddedNats
 from shared.eventstore.application import ComplaintsApplication
-from tests.support.intake import READER, STAFF, complaint_body
+from tests.support.intake import READER, STAFF, complaint_body, waive_hearing
 from tests.support.workspace import record_reply
 
 EN = {**STAFF, "Accept-Language": "en"}
@@ -125,6 +125,7 @@ async def test_a_closed_complaint_is_reopened_from_a_reply_after_closure(
     assert "afgesloten klacht" in still_open.json()["message"]
     base = f"/api/complaints/{cid}"
     answer = {"text": "Wij bieden excuses aan.", "resolution": "well_founded"}
+    await waive_hearing(client, base)
     assert (await client.post(f"{base}/responses", json=answer, headers=STAFF)).status_code == 201
     closed = await client.post(f"{base}/closure", json={"outcome": "resolved"}, headers=STAFF)
     assert closed.status_code == 201

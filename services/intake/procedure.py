@@ -1,0 +1,235 @@
+"""The procedure steps of issue 16 as intake's use cases: assign, take, record the person
+complained about and their reaction, invite to / record / waive the hearing, resolve
+informally, decline (docs/procedure.md).
+
+Each runs one command of the Complaint (shared/rules/steps.py) through ``Intake.act`` (get →
+decide → save) and gives back whether it appended and the warnings the command went ahead with
+(a handler of the unit complained about, Awb 9:7). What the organisation file knows (who is in
+which team and department) is looked up here and handed to the command as arguments; whether
+the ids a body names exist there is checked first (``unknown_ids``), so a typo is a 422 naming
+the field, not a complaint assigned to nobody.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from services.intake import bodies
+from services.intake.application import Intake
+from services.intake.domain import parse_rfc3339
+from shared.config.organisation import Organisation
+from shared.config.policy import policy_in_force
+from shared.rules.complaint import Cause, Complaint
+from shared.rules.procedure import Caution
+
+Outcome = tuple[bool, tuple[Caution, ...]]
+
+
+def unknown_ids(
+    organisation: Organisation,
+    *,
+    handler: str | None = None,
+    team: str | None = None,
+    department: str | None = None,
+    employee: str | None = None,
+    unit: str | None = None,
+) -> list[tuple[str, str, str]]:
+    """(field, problem key, the id) for every id a body names that the organisation lacks."""
+    o = organisation
+    checks = (
+        ("handler", handler, "unknown_member", o.members),
+        ("employee", employee, "unknown_member", o.members),
+        ("team", team, "unknown_team", o.teams),
+        ("department", department, "unknown_department", o.departments),
+        ("unit", unit, "unknown_unit", {**o.teams, **o.departments}),
+    )
+    return [(field, key, v) for field, v, key, known in checks if v is not None and v not in known]
+
+
+def default_team(current: str | None, handler_teams: tuple[str, ...]) -> str | None:
+    """A handler named without a team: the complaint stays in its team when the handler is a
+    member of it (an assignment within the team, no reason needed), else it goes to the
+    handler's first team."""
+    if current is not None and current in handler_teams:
+        return current
+    return handler_teams[0] if handler_teams else None
+
+
+async def _act(intake: Intake, cid: UUID, command: Callable[[Complaint, datetime], Any]) -> Outcome:
+    """Run one command; its warnings (a tuple of Caution, or None) come back with the answer."""
+    cautions: tuple[Caution, ...] = ()
+
+    def decide(c: Complaint, now: datetime) -> None:
+        nonlocal cautions
+        cautions = command(c, now) or ()
+
+    appended = await intake.act(cid, decide)
+    return appended, cautions
+
+
+async def assign(
+    intake: Intake, org: Organisation, cid: UUID, body: bodies.AssignmentBody, cause: Cause
+) -> Outcome:
+    handler = body.handler
+    teams = org.teams_of(handler) if handler else ()
+
+    def command(c: Complaint, now: datetime) -> tuple[Caution, ...]:
+        team = body.team or (default_team(c.team, teams) if handler else None)
+        department = body.department or (
+            org.teams[team].department if team else org.department_of(handler or "")
+        )
+        return c.assign(
+            handler=handler,
+            team=team,
+            department=department,
+            reason=body.reason,
+            handler_units=org.units_of(handler) if handler else (),
+            now=now,
+            cause=cause,
+        )
+
+    return await _act(intake, cid, command)
+
+
+async def take(intake: Intake, org: Organisation, cid: UUID, member: str, cause: Cause) -> Outcome:
+    """ "Pak op": the member takes the complaint from the queue of one of their teams."""
+
+    def command(c: Complaint, now: datetime) -> tuple[Caution, ...]:
+        return c.take(
+            handler=member,
+            teams=org.teams_of(member),
+            handler_units=org.units_of(member),
+            now=now,
+            cause=cause,
+        )
+
+    return await _act(intake, cid, command)
+
+
+async def record_conduct_subject(
+    intake: Intake, org: Organisation, cid: UUID, body: bodies.ConductSubjectBody, cause: Cause
+) -> Outcome:
+    """The employee by staff id (their name and address from the organisation file unless
+    given: the copy of Awb 9:9 needs them), and the unit: given, else the employee's team
+    (else department), so a handler of that unit is warned about."""
+    who = org.member(body.employee) if body.employee else None
+    unit = body.unit
+    if unit is None and body.employee:
+        unit = next(iter(org.teams_of(body.employee)), None) or org.department_of(body.employee)
+
+    def command(c: Complaint, now: datetime) -> tuple[Caution, ...]:
+        return c.record_conduct_subject(
+            employee=body.employee,
+            unit=unit,
+            name=body.name or (who.name if who else None),
+            email=body.email or (who.email if who and who.email else None),
+            role=body.role,
+            now=now,
+            cause=cause,
+        )
+
+    return await _act(intake, cid, command)
+
+
+async def has_conduct_subject(intake: Intake, cid: UUID, subject_id: UUID) -> bool:
+    complaint, _ = await asyncio.to_thread(intake._load, cid)
+    return subject_id in complaint.conduct_subjects
+
+
+async def record_reaction(
+    intake: Intake, cid: UUID, subject_id: UUID, body: bodies.ConductReactionBody, cause: Cause
+) -> Outcome:
+    def command(c: Complaint, now: datetime) -> None:
+        c.record_conduct_subject_reaction(
+            subject_event_id=subject_id, text=body.text, now=now, cause=cause
+        )
+
+    return await _act(intake, cid, command)
+
+
+async def invite(
+    intake: Intake, cid: UUID, body: bodies.HearingInvitationBody, cause: Cause
+) -> Outcome:
+    def command(c: Complaint, now: datetime) -> None:
+        c.invite_to_hearing(
+            at=_moment(body.at),
+            mode=body.mode,  # type: ignore[arg-type]
+            place=body.place,
+            note=body.note,
+            conduct_subject_invited=body.conduct_subject_invited,
+            now=now,
+            cause=cause,
+        )
+
+    return await _act(intake, cid, command)
+
+
+async def record_hearing(
+    intake: Intake, cid: UUID, body: bodies.HearingReportBody, cause: Cause
+) -> Outcome:
+    def command(c: Complaint, now: datetime) -> None:
+        c.record_hearing(
+            held_at=_moment(body.held_at),
+            mode=body.mode,  # type: ignore[arg-type]
+            report=body.report,
+            conduct_subject_heard=body.conduct_subject_heard,
+            now=now,
+            cause=cause,
+        )
+
+    return await _act(intake, cid, command)
+
+
+async def waive_hearing(
+    intake: Intake, cid: UUID, body: bodies.HearingWaiverBody, cause: Cause
+) -> Outcome:
+    def command(c: Complaint, now: datetime) -> None:
+        c.waive_hearing(
+            ground=body.ground,  # type: ignore[arg-type]
+            explanation=body.explanation,
+            now=now,
+            cause=cause,
+        )
+
+    return await _act(intake, cid, command)
+
+
+async def resolve_informally(
+    intake: Intake, cid: UUID, body: bodies.InformalResolutionBody, cause: Cause
+) -> Outcome:
+    def command(c: Complaint, now: datetime) -> None:
+        c.resolve_informally(
+            means=body.means,  # type: ignore[arg-type]
+            confirmed_by=body.confirmed_by,  # type: ignore[arg-type]
+            confirmed_at=_moment(body.confirmed_at),
+            text=body.text,
+            now=now,
+            cause=cause,
+        )
+
+    return await _act(intake, cid, command)
+
+
+async def decline(intake: Intake, cid: UUID, body: bodies.DecliningBody, cause: Cause) -> Outcome:
+    """Awb 9:8: the end of the four weeks is placed on the policy's calendar."""
+
+    def command(c: Complaint, now: datetime) -> None:
+        c.decline(
+            grounds=body.grounds,  # type: ignore[arg-type]
+            explanation=body.explanation,
+            calendar=policy_in_force()[1],
+            now=now,
+            cause=cause,
+        )
+
+    return await _act(intake, cid, command)
+
+
+def _moment(text: str) -> datetime:
+    moment = parse_rfc3339(text)
+    assert moment is not None, text  # the body was read with domain.read_staff_action
+    return moment
