@@ -24,6 +24,7 @@ import pytest
 
 from klachten.commands.trace import read_spans
 from services.notifier.mailsink import StoredMail, read_maildir
+from tests.support.intake import HEARING_WAIVED
 from tests.support.polling import wait_until_sync
 from tests.support.ports import free_port
 
@@ -174,6 +175,8 @@ def test_journey_through_the_running_stack_survives_a_restart(stack: Stack) -> N
     assert web_id in {m.complaint_id for m in acks}
 
     complaint = stack.url("INTAKE", f"/api/complaints/{web_id}")
+    waived = httpx.post(f"{complaint}/hearing/waiver", json=HEARING_WAIVED, headers=staff)
+    assert waived.status_code == 201, waived.text  # Awb 9:10: heard, or waived, before answering
     response = httpx.post(
         f"{complaint}/responses",
         json={"text": "Uw vergunning is verstuurd.", "resolution": "well_founded"},

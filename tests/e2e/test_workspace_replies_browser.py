@@ -16,6 +16,7 @@ from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
 from shared.eventstore.application import ComplaintsApplication
+from tests.support.intake import HEARING_WAIVED
 from tests.support.polling import wait_until_sync
 from tests.support.ports import free_port
 from tests.support.workspace import record_reply, reporting_process
@@ -54,11 +55,11 @@ def desk(provisioned_nats: EmbeddedNats, tmp_path: Path, data_dir: Path) -> Iter
             provisioned_nats.url, tmp_path, TOKEN, KLACHTEN_INTAKE_URL=intake.url
         ) as base:
             ids = _two_complaints_with_a_reply(intake.url, provisioned_nats.url)
-            # Caught up: the last event of the log is the closed complaint's reply (version 4).
+            # Caught up: the last event of the log is the closed complaint's reply (version 5).
             wait_until_sync(
                 lambda: (
                     httpx.get(f"{base}/api/complaints/{ids[1]}", headers=STAFF).json()["version"]
-                    == 4
+                    == 5
                 ),
                 timeout=60,
                 interval=0.2,
@@ -75,7 +76,9 @@ def _two_complaints_with_a_reply(intake: str, nats_url: str) -> tuple[str, str]:
     open_id = _complaint(intake, "Balie dicht")
     closed_id = _complaint(intake, "Parkeervergunning")
     answer = {"text": "Wij bieden excuses aan.", "resolution": "well_founded"}
-    for path, body in (("responses", answer), ("closure", {"outcome": "resolved"})):
+    steps = (("hearing/waiver", HEARING_WAIVED), ("responses", answer),
+             ("closure", {"outcome": "resolved"}))  # fmt: skip
+    for path, body in steps:
         url = f"{intake}/api/complaints/{closed_id}/{path}"
         assert httpx.post(url, json=body, headers=STAFF).status_code == 201
     log = ComplaintsApplication(env={"NATS_URL": nats_url})
