@@ -196,3 +196,21 @@ async def _consumer_idle(nc: nats.NATS) -> bool:
         return False
     delivered = info.delivered.consumer_seq if info.delivered else 0
     return info.num_pending == 0 and info.num_ack_pending == 0 and delivered > 0
+
+
+async def test_a_durable_from_before_takes_the_new_events_on_start(
+    settings: NotifierSettings, nc: nats.NATS
+) -> None:
+    """An upgraded notifier finds its durable with the old filter and widens it."""
+    old = ["submitted", "responded", "escalated", "extended", "closed", "reaction_received"]
+    js = nc.jetstream()
+    config = nats.js.api.ConsumerConfig(
+        durable_name=CONSUMER_NAME,
+        filter_subjects=[subjects.events_of_type(t) for t in old],
+        ack_policy=nats.js.api.AckPolicy.EXPLICIT,
+    )
+    await js.add_consumer(subjects.COMPLAINTS_STREAM, config)
+    async with bootstrap(settings):
+        info = await js.consumer_info(subjects.COMPLAINTS_STREAM, CONSUMER_NAME)
+    assert subjects.events_of_type("hearing_invited") in (info.config.filter_subjects or [])
+    assert subjects.events_of_type("status_link_requested") in (info.config.filter_subjects or [])
