@@ -1,8 +1,10 @@
-"""Pure decisions of the notifier: whether a delivered event is what it claims, which letter it
-obliges us to send, what that letter says, and how its sending is recorded (`letter_to_send`
-decides it all; application.py does the reading, sending and appending around it). No
-faststream, nats, SMTP or clock here: the policy and time are arguments. A message that can
-never lead to a letter raises `Hopeless` (shared/runtime/verdicts.py), or a kind of it."""
+"""Pure decisions of the notifier: whether a delivered event is what it claims, which letters
+it obliges us to send and to whom (the complainant; the person complained about for Awb 9:9 and
+9:11 lid 2), what they say, and how their sending is recorded (`letters_to_send` decides it
+all; application.py does the reading, sending and appending around it). No faststream, nats,
+SMTP or clock here: the policy and time are arguments. A message that can never lead to a
+letter raises `Hopeless` (shared/runtime/verdicts.py), or a kind of it.
+(Just over 300 lines: which letters, to whom, and their record are one decision, kept whole.)"""
 
 from __future__ import annotations
 
