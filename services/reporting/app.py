@@ -1,261 +1,120 @@
 """The reporting service's HTTP side: read API, audit trail, KPIs, yearly report, exports,
-dashboard.
+dashboard, the case handler's workspace.
 
-Wiring only: the lifespan opens the view, one NATS link for replays and audit reads, and
-(unless KLACHTEN_REPORTING_FOLLOW=false) runs the projection runner; routes are sync functions
-(FastAPI runs them in threads) that pick a source and call services.reporting.domain.
+Wiring only. `bootstrap(settings)` builds the app: the staff tokens (a mistyped role stops the
+start), the clock, the routers (api.py, web.py, workspace.py, shared/runtime/health.py). The
+lifespan opens the view, one NATS link for replays and audit reads, the log watch, and (unless
+KLACHTEN_REPORTING_FOLLOW=false) runs the projection runner.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse
 
-from services.reporting import domain, exports, log, web
+from services.reporting import api, web, workspace
 from services.reporting.deadletters import NatsDeadLetters
-from services.reporting.http import (
-    POINT_IN_TIME,
-    Problem,
-    invalid,
-    moment_or_seq,
-    require_staff,
-    source,
-    strict_query,
-)
+from services.reporting.http import Problem
 from services.reporting.projections import position_problem, shrunk_check, start_runner
 from services.reporting.settings import ReportingSettings
 from services.reporting.view_backends import open_view
 from shared.config.policy import reload_on_sighup
-from shared.contract import subjects
 from shared.eventstore.link import JetStreamLink
-from shared.runtime import apisecurity, tracing, webheaders
-from shared.runtime import observability as obs
+from shared.runtime import apisecurity, health, tracing, webheaders
 from shared.runtime.clock import Clock, utcnow
 from shared.runtime.logwatch import Check, LogWatch
 from shared.runtime.staff import parse_tokens
 
 logger = logging.getLogger("klachten.reporting")
-REPORTS = ("summary", "response-times", "compliance", "escalations", "backlog", "worklist")
+
+
+def readiness(request: Request) -> health.Readiness:
+    """Ready: NATS connected, the projection running (or not asked to), and no problem the
+    log watch knows of; the facts are the projection's state and the view's position."""
+    state = request.app.state
+    runner = state.runner
+    error = getattr(runner, "_thread_error", None) if runner else None
+    projection = "not running" if runner is None else ("failed" if error else "running")
+    if runner is not None and runner.is_interrupted.is_set() and not error:
+        projection = "stopped"
+    return health.Readiness(
+        nats=state.link.nc.is_connected,
+        problems=health.watch_problems(state.watch),
+        working=projection in ("running", "not running"),
+        facts={"projection": projection, "position": state.view.position()},
+    )
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: ReportingSettings = app.state.settings
+    app.state.view = open_view(settings.db)
+    app.state.link = JetStreamLink(settings.nats_url, name="klachten-reporting")
+    watch = app.state.watch = LogWatch("reporting", {"position:projection": _position(app)})
+    watch.add("shrunk", shrunk_check(settings.data_dir, lambda: app.state.link))
+    sink = NatsDeadLetters(settings.nats_url)
+    runner = (
+        start_runner(settings.db, settings.nats_url, sink, paused=watch.shrunk)
+        if settings.reporting_follow
+        else None
+    )
+    app.state.runner = runner
+    if runner is not None:
+        runner.__enter__()
+    watch.start()
+    reload_on_sighup()  # the policy, as every process reloads it
+    try:
+        yield
+    finally:
+        await watch.stop()
+        if runner is not None:
+            runner.projection.closing.set()  # a runner paused on a short log ends
+            try:
+                runner.__exit__(None, None, None)
+            except Exception:
+                logger.exception("the projection runner stopped with an error")
+        sink.close()
+        app.state.link.close()
+        tracing.flush()  # uvicorn re-raises SIGTERM after this: no interpreter exit
+
+
+def bootstrap(settings: ReportingSettings, *, clock: Clock = utcnow) -> FastAPI:
+    """The reporting app for `settings`; `clock` for tests that fix the moment. Raises
+    ValueError for a malformed staff token entry (an unknown role is named)."""
+    # No Swagger UI (it loads its assets from a CDN onto this origin): /openapi.json.
+    app = FastAPI(title="klachten reporting", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings, app.state.clock = settings, clock
+    app.state.tokens = parse_tokens(settings.staff_token, settings.staff_tokens)
+    webheaders.install(app, Path(__file__).parent / "static")
+    apisecurity.install(app, lambda path, _: "required" if path.startswith("/api/") else None)
+    app.add_exception_handler(Problem, problem)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
+    for router in (health.router(readiness), api.router, web.router, workspace.router):
+        app.include_router(router)
+    return app
 
 
 def create_app(settings: ReportingSettings | None = None, clock: Clock = utcnow) -> FastAPI:
-    settings = settings or ReportingSettings.from_env()
+    """`bootstrap` with the environment's settings (until every caller passes settings)."""
+    return bootstrap(settings or ReportingSettings.from_env(), clock=clock)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings, app.state.clock = settings, clock
-        app.state.tokens = parse_tokens(settings.staff_token, settings.staff_tokens)
-        app.state.view = open_view(settings.db)
-        app.state.link = JetStreamLink(settings.nats_url, name="klachten-reporting")
-        watch = app.state.watch = LogWatch("reporting", {"position:projection": _position(app)})
-        watch.add("shrunk", shrunk_check(settings.data_dir, lambda: app.state.link))
-        sink = NatsDeadLetters(settings.nats_url)
-        runner = (
-            start_runner(settings.db, settings.nats_url, sink, paused=watch.shrunk)
-            if settings.reporting_follow
-            else None
-        )
-        app.state.runner = runner
-        if runner is not None:
-            runner.__enter__()
-        watch.start()
-        reload_on_sighup()  # the policy, as every process reloads it
-        try:
-            yield
-        finally:
-            await watch.stop()
-            if runner is not None:
-                runner.projection.closing.set()  # a runner paused on a short log ends
-                try:
-                    runner.__exit__(None, None, None)
-                except Exception:
-                    logger.exception("the projection runner stopped with an error")
-            sink.close()
-            app.state.link.close()
-            tracing.flush()  # uvicorn re-raises SIGTERM after this: no interpreter exit
 
-    # No Swagger UI (it loads its assets from a CDN onto this origin): /openapi.json.
-    app = FastAPI(title="klachten reporting", lifespan=lifespan, docs_url=None, redoc_url=None)
-    webheaders.install(app, Path(__file__).parent / "static")
-    apisecurity.install(app, lambda path, _: "required" if path.startswith("/api/") else None)
+async def problem(_: Request, exc: Problem) -> JSONResponse:
+    return JSONResponse(exc.body, exc.status, exc.headers)
 
-    @app.exception_handler(Problem)
-    async def problem(_: Request, exc: Problem) -> JSONResponse:
-        return JSONResponse(exc.body, exc.status, exc.headers)
 
-    @app.exception_handler(RequestValidationError)
-    async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        body = [
-            {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]}
-            for e in exc.errors()
-        ]
-        return JSONResponse(body, 422)
-
-    @app.get("/health")
-    def health(request: Request) -> dict[str, Any]:
-        runner = request.app.state.runner
-        error = getattr(runner, "_thread_error", None) if runner else None
-        state = "not running" if runner is None else ("failed" if error else "running")
-        if runner is not None and runner.is_interrupted.is_set() and not error:
-            state = "stopped"
-        return {
-            "status": "ok" if state in ("running", "not running") else "degraded",
-            "projection": state,
-            "position": request.app.state.view.position(),
-        }
-
-    @app.get("/health/live")
-    def live() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/health/ready")
-    def ready(request: Request) -> JSONResponse:
-        body = health(request)
-        connected = request.app.state.link.nc.is_connected
-        problems = sorted(request.app.state.watch.problems.values())
-        ok = body["status"] == "ok" and connected and not problems
-        body |= {"nats": connected, "problems": problems, "status": "ok" if ok else "degraded"}
-        return JSONResponse(body, 200 if ok else 503)
-
-    @app.get("/metrics")
-    def metrics(request: Request) -> Response:
-        position = request.app.state.view.position()
-        position_gauge, lag_gauge = obs.projection_gauges()
-        position_gauge.set(position)
-        link: JetStreamLink = request.app.state.link
-        try:
-            last = link.run(
-                link.direct_get(subjects.COMPLAINTS_STREAM, {"last_by_subj": "complaints.>"}),
-                timeout=5,
-            )
-            lag_gauge.set(max(0, (last.seq if last else 0) - position))
-        except Exception as error:  # the lag stays at its last value; the rest still serves
-            logger.warning("projection lag unknown: %s", error)
-        body, content_type = obs.metrics_body()
-        return Response(body, media_type=content_type)
-
-    @app.get("/api/complaints", dependencies=POINT_IN_TIME)
-    def complaints(
-        request: Request,
-        status: str | None = None,
-        channel: str | None = None,
-        category: str | None = None,
-        overdue: bool | None = None,
-    ) -> list[dict[str, Any]]:
-        require_staff(request)
-        strict_query(request, {"status", "channel", "category", "overdue"})
-        src = source(request)
-        rows = src.tables["complaints_status_and_deadlines"]
-        return domain.select(
-            rows, src.now, status=status, channel=channel, category=category, overdue=overdue
-        )
-
-    @app.get("/api/complaints/{key}", dependencies=POINT_IN_TIME)
-    def complaint(request: Request, key: str) -> dict[str, Any]:
-        require_staff(request)
-        strict_query(request, set())
-        cid = _complaint_id(request, key)
-        seq, at = moment_or_seq(request)
-        if seq is None and at is None:
-            row = next(
-                (
-                    r
-                    for r in request.app.state.view.rows("complaints_status_and_deadlines")
-                    if r["complaint_id"] == cid
-                ),
-                None,
-            )
-        else:
-            row = log.complaint_as_of(request.app.state.link, cid, seq=seq, at=at)
-        if row is None:
-            raise Problem(
-                404, [{"field": "complaint_id", "message": "no such complaint (at that point)"}]
-            )
-        return domain.with_deadline(row, at or request.app.state.clock())
-
-    @app.get("/api/complaints/{key}/history", dependencies=POINT_IN_TIME)
-    def history(request: Request, key: str) -> dict[str, Any]:
-        require_staff(request)
-        strict_query(request, set())
-        cid = _complaint_id(request, key)
-        seq, at = moment_or_seq(request)
-        events = log.history(request.app.state.link, cid)
-        if not events:
-            raise Problem(404, [{"field": "complaint_id", "message": "no such complaint"}])
-        events = log.history_as_of(events, seq, at)  # what was known then
-        return {
-            "complaint_id": cid,
-            "chain_ok": all(e["hash_link_ok"] for e in events),
-            "events": events,
-        }
-
-    @app.get("/api/reports/annual/{year}", dependencies=POINT_IN_TIME)
-    def annual(request: Request, year: str) -> dict[str, Any]:
-        require_staff(request)
-        strict_query(request, set())
-        now = request.app.state.clock()
-        if not (year.isascii() and year.isdigit()) or not 2000 <= int(year) <= now.year:
-            raise invalid("year", f"use a year from 2000 to {now.year}")
-        src = source(request)
-        return {
-            **domain.annual(src.tables, int(year)),
-            "stream_sequence": src.position,
-            "as_of": src.now.isoformat(),
-        }
-
-    @app.get("/api/reports/{name}", dependencies=POINT_IN_TIME)
-    def report(request: Request, name: str, group_by: str = "channel") -> Any:
-        require_staff(request)
-        if name not in REPORTS:
-            raise invalid("name", f"unknown report; choose from {', '.join(REPORTS)}")
-        strict_query(request, {"group_by"} if name == "response-times" else set())
-        if group_by not in ("channel", "category", "month"):
-            raise invalid("group_by", "choose channel, category or month")
-        src = source(request)
-        rows, now = src.tables["complaints_status_and_deadlines"], src.now
-        answers: dict[str, Callable[[], Any]] = {
-            "summary": lambda: domain.summary(src.tables, now, src.position),
-            "response-times": lambda: domain.response_times(rows, group_by),
-            "compliance": lambda: domain.compliance(rows, now),
-            "escalations": lambda: domain.escalations(
-                src.tables["escalations_by_level_and_reason"]
-            ),
-            "backlog": lambda: domain.backlog(rows, now),
-            "worklist": lambda: domain.worklist(rows, now),
-        }
-        return answers[name]()
-
-    @app.get("/api/export/{filename}")
-    def export(request: Request, filename: str) -> Response:
-        """`<table>.jsonl|csv`: the whole export now (no as_of). `<table>.parquet?since_seq=N`:
-        the rows after stream sequence N; the Klachten-Stream-Sequence header is the next N."""
-        require_staff(request)
-        strict_query(request, {"since_seq"} if filename.endswith(".parquet") else set())
-        for past in {"as_of", "as_of_seq"} & set(request.query_params):
-            raise invalid(past, "an export is of the log as it is now; a past state: /api/reports")
-        name, _, fmt = filename.rpartition(".")
-        if name not in exports.NAMES or fmt not in (*exports.FORMATS, "parquet"):
-            raise invalid("filename", f"use <{'|'.join(exports.NAMES)}>.<jsonl|csv|parquet>")
-        if fmt == "parquet":
-            return _parquet(request, name)
-        media = "application/x-ndjson" if fmt == "jsonl" else "text/csv"
-        lines = exports.export(name, fmt, request.app.state.link, request.app.state.view)
-        return StreamingResponse(lines, media_type=f"{media}; charset=utf-8")
-
-    @app.get("/")
-    def root() -> RedirectResponse:
-        return RedirectResponse("/dashboard")
-
-    web.mount(app)
-    return app
+async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    body = [
+        {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]} for e in exc.errors()
+    ]
+    return JSONResponse(body, 422)
 
 
 def _position(app: FastAPI) -> Check:
@@ -263,34 +122,3 @@ def _position(app: FastAPI) -> Check:
         return asyncio.to_thread(position_problem, app.state.view, app.state.link)
 
     return check
-
-
-def _parquet(request: Request, name: str) -> Response:
-    """Rows after ``since_seq`` (default 0) up to the read models' position, which the
-    ``Klachten-Stream-Sequence`` header gives for the next request's ``since_seq``."""
-    since = request.query_params.get("since_seq", "0")
-    if not (since.isascii() and since.isdigit()):
-        raise invalid("since_seq", "use a stream sequence: a whole number ≥ 0")
-    state = request.app.state
-    try:
-        body, position = exports.parquet_of_view(name, state.link, state.view, int(since))
-    except exports.ExportError as e:
-        raise invalid("since_seq", str(e)) from None
-    headers = {
-        "Klachten-Stream-Sequence": str(position),
-        "Content-Disposition": f'attachment; filename="{name}.parquet"',
-    }
-    return Response(body, media_type="application/vnd.apache.parquet", headers=headers)
-
-
-def _complaint_id(request: Request, key: str) -> str:
-    """A complaint id, or the id of a reference (``K-…``) via the live view."""
-    if len(key) == 36 and key.count("-") == 4:
-        return key.lower()
-    rows = request.app.state.view.rows("complaints_status_and_deadlines")
-    found = next((r["complaint_id"] for r in rows if r["reference"] == key), None)
-    if found is None:
-        raise Problem(
-            404, [{"field": "complaint_id", "message": "no complaint with that id or reference"}]
-        )
-    return found

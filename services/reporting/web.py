@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import jinja2
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.reporting import charts, domain, workspace
@@ -85,6 +85,8 @@ TEXTS: dict[str, dict[str, str]] = {
 CHANNELS = ["web", "email", "phone", "letter", "api"]
 WORKLIST_MAX = 200
 
+router = APIRouter()
+
 
 def _lang(request: Request) -> str:
     lang = request.query_params.get("lang", "nl")
@@ -119,35 +121,33 @@ def dashboard_context(src: Any, t: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def mount(app: FastAPI) -> None:
-    @app.get("/dashboard", response_class=HTMLResponse)
-    def dashboard(request: Request) -> HTMLResponse:
-        lang = _lang(request)
-        t = TEXTS[lang]
-        if staff_name(request) is None:
-            page = TEMPLATES.get_template("login.html.j2").render(t=t, lang=lang)
-            return HTMLResponse(page, 401, {"WWW-Authenticate": 'Bearer realm="klachten"'})
-        strict_query(request, {"lang"})
-        context = dashboard_context(source(request), t)
-        page = TEMPLATES.get_template("dashboard.html.j2").render(t=t, lang=lang, **context)
-        return HTMLResponse(page)
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request) -> HTMLResponse:
+    lang = _lang(request)
+    t = TEXTS[lang]
+    if staff_name(request) is None:
+        page = TEMPLATES.get_template("login.html.j2").render(t=t, lang=lang)
+        return HTMLResponse(page, 401, {"WWW-Authenticate": 'Bearer realm="klachten"'})
+    strict_query(request, {"lang"})
+    context = dashboard_context(source(request), t)
+    page = TEMPLATES.get_template("dashboard.html.j2").render(t=t, lang=lang, **context)
+    return HTMLResponse(page)
 
-    @app.post("/login", response_model=None)
-    async def login(request: Request) -> Response:
-        form = parse_qs((await request.body()).decode(errors="replace"))
-        token = (form.get("token") or [""])[0].strip()
-        lang = "en" if (form.get("lang") or ["nl"])[0] == "en" else "nl"
-        wanted = (form.get("next") or ["/dashboard"])[0]
-        # Only our own pages: never an open redirect to somewhere else.
-        target = wanted if wanted.startswith(("/dashboard", "/workspace")) else "/dashboard"
-        if member_of(token, request.app.state.tokens) is None:
-            t = workspace.TEXTS[lang] if target.startswith("/workspace") else TEXTS[lang]
-            page = TEMPLATES.get_template("login.html.j2").render(
-                t=t, lang=lang, next=target, error=workspace.TEXTS[lang]["login_error"]
-            )
-            return HTMLResponse(page, 401)
-        response = RedirectResponse(f"{target}?lang={lang}", 303)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
-        return response
 
-    workspace.mount(app)
+@router.post("/login", response_model=None)
+async def login(request: Request) -> Response:
+    form = parse_qs((await request.body()).decode(errors="replace"))
+    token = (form.get("token") or [""])[0].strip()
+    lang = "en" if (form.get("lang") or ["nl"])[0] == "en" else "nl"
+    wanted = (form.get("next") or ["/dashboard"])[0]
+    # Only our own pages: never an open redirect to somewhere else.
+    target = wanted if wanted.startswith(("/dashboard", "/workspace")) else "/dashboard"
+    if member_of(token, request.app.state.tokens) is None:
+        t = workspace.TEXTS[lang] if target.startswith("/workspace") else TEXTS[lang]
+        page = TEMPLATES.get_template("login.html.j2").render(
+            t=t, lang=lang, next=target, error=workspace.TEXTS[lang]["login_error"]
+        )
+        return HTMLResponse(page, 401)
+    response = RedirectResponse(f"{target}?lang={lang}", 303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+    return response

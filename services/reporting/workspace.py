@@ -26,7 +26,7 @@ from uuid import UUID
 
 import httpx
 import jinja2
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.reporting import domain
@@ -57,6 +57,8 @@ CONFLICTING = {
     "reopened",
 }  # fmt: skip
 TIMEOUT = 10.0
+
+router = APIRouter()
 
 
 def intake_url() -> str:
@@ -233,54 +235,57 @@ def _conflict(events: list[dict[str, Any]], seen: int, t: dict[str, Any], lang: 
     return str(t["conflict"]).format(who=who, what=what, at=_day(e["occurred_at"], lang, False))
 
 
-def mount(app: FastAPI) -> None:
-    @app.get("/workspace", response_class=HTMLResponse)
-    def worklist(request: Request) -> HTMLResponse:
-        lang = _lang(request)
-        if staff_name(request) is None:
-            return _login(request, lang)
-        now = request.app.state.clock()
-        _, tables = request.app.state.view.snapshot()
-        replies = request.query_params.get("replies") == "1"
-        rows = domain.worklist(tables["complaints_status_and_deadlines"], now, replies=replies)
-        level = request.query_params.get("level", "")
-        if level.isascii() and level.isdigit():
-            rows = [r for r in rows if r["escalation_level"] == int(level)]
-        who = staff_name(request)
-        return _render("worklist.html.j2", lang, rows=rows, level=level, replies=replies, who=who)
+@router.get("/workspace", response_class=HTMLResponse)
+def worklist(request: Request) -> HTMLResponse:
+    lang = _lang(request)
+    if staff_name(request) is None:
+        return _login(request, lang)
+    now = request.app.state.clock()
+    _, tables = request.app.state.view.snapshot()
+    replies = request.query_params.get("replies") == "1"
+    rows = domain.worklist(tables["complaints_status_and_deadlines"], now, replies=replies)
+    level = request.query_params.get("level", "")
+    if level.isascii() and level.isdigit():
+        rows = [r for r in rows if r["escalation_level"] == int(level)]
+    who = staff_name(request)
+    return _render("worklist.html.j2", lang, rows=rows, level=level, replies=replies, who=who)
 
-    @app.get("/workspace/complaints/{cid}", response_class=HTMLResponse)
-    def complaint(request: Request, cid: UUID) -> HTMLResponse:
-        lang = _lang(request)
-        if staff_name(request) is None:
-            return _login(request, lang)
-        return _complaint_page(request, cid, lang)
 
-    @app.post(
-        "/workspace/complaints/{cid}/{action}", response_class=HTMLResponse, response_model=None
-    )
-    async def act(request: Request, cid: UUID, action: str) -> Response:
-        lang = _lang(request)
-        if staff_name(request) is None or action not in ENDPOINTS:
-            return _login(request, lang)
-        raw = parse_qs((await request.body()).decode(errors="replace"))
-        form = {k: v[0].strip() for k, v in raw.items()}
-        return await asyncio.to_thread(_act_sync, request, cid, action, form, lang)
+@router.get("/workspace/complaints/{cid}", response_class=HTMLResponse)
+def complaint(request: Request, cid: UUID) -> HTMLResponse:
+    lang = _lang(request)
+    if staff_name(request) is None:
+        return _login(request, lang)
+    return _complaint_page(request, cid, lang)
 
-    @app.get("/workspace/complaints/{cid}/attachments/{index}")
-    def document(request: Request, cid: UUID, index: int) -> Response:
-        if staff_name(request) is None:
-            return _login(request, _lang(request))
-        answer = Intake(_token(request)).get(f"/api/complaints/{cid}/attachments/{index}")
-        keep = ("content-type", "content-disposition", "x-content-type-options")
-        headers = {k: v for k, v in answer.headers.items() if k.lower() in keep}
-        return Response(answer.content, answer.status_code, headers=headers)
 
-    @app.post("/logout")
-    def logout() -> RedirectResponse:
-        response = RedirectResponse("/workspace", 303)
-        response.delete_cookie(COOKIE)
-        return response
+@router.post(
+    "/workspace/complaints/{cid}/{action}", response_class=HTMLResponse, response_model=None
+)
+async def act(request: Request, cid: UUID, action: str) -> Response:
+    lang = _lang(request)
+    if staff_name(request) is None or action not in ENDPOINTS:
+        return _login(request, lang)
+    raw = parse_qs((await request.body()).decode(errors="replace"))
+    form = {k: v[0].strip() for k, v in raw.items()}
+    return await asyncio.to_thread(_act_sync, request, cid, action, form, lang)
+
+
+@router.get("/workspace/complaints/{cid}/attachments/{index}")
+def document(request: Request, cid: UUID, index: int) -> Response:
+    if staff_name(request) is None:
+        return _login(request, _lang(request))
+    answer = Intake(_token(request)).get(f"/api/complaints/{cid}/attachments/{index}")
+    keep = ("content-type", "content-disposition", "x-content-type-options")
+    headers = {k: v for k, v in answer.headers.items() if k.lower() in keep}
+    return Response(answer.content, answer.status_code, headers=headers)
+
+
+@router.post("/logout")
+def logout() -> RedirectResponse:
+    response = RedirectResponse("/workspace", 303)
+    response.delete_cookie(COOKIE)
+    return response
 
 
 def _act_sync(

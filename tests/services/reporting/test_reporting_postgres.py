@@ -159,7 +159,8 @@ def test_two_replicas_share_one_postgres_view_and_equal_a_rebuild(
                 )
             for replica in replicas:
                 body = replica.health()
-                assert body == {"status": "ok", "projection": "running", "position": end}, (
+                expected = {"projection": "running", "position": end, "nats": True}
+                assert body == {"status": "ok", "problems": [], **expected}, (
                     replica.log.read_text()[-3000:]
                 )
     finally:

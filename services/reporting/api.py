@@ -1,0 +1,191 @@
+"""Reporting's read API: complaints (now or as of a moment), the audit trail, KPI reports, the
+yearly report, exports, and /metrics. Routes are sync functions (FastAPI runs them in threads):
+each checks the caller and the query, picks a source (http.source) and calls domain.py."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+
+from services.reporting import domain, exports, log
+from services.reporting.http import (
+    POINT_IN_TIME,
+    Problem,
+    invalid,
+    moment_or_seq,
+    require_staff,
+    source,
+    strict_query,
+)
+from shared.contract import subjects
+from shared.eventstore.link import JetStreamLink
+from shared.runtime import observability as obs
+
+logger = logging.getLogger("klachten.reporting")
+REPORTS = ("summary", "response-times", "compliance", "escalations", "backlog", "worklist")
+
+router = APIRouter()
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    position = request.app.state.view.position()
+    position_gauge, lag_gauge = obs.projection_gauges()
+    position_gauge.set(position)
+    link: JetStreamLink = request.app.state.link
+    try:
+        last = link.run(
+            link.direct_get(subjects.COMPLAINTS_STREAM, {"last_by_subj": "complaints.>"}),
+            timeout=5,
+        )
+        lag_gauge.set(max(0, (last.seq if last else 0) - position))
+    except Exception as error:  # the lag stays at its last value; the rest still serves
+        logger.warning("projection lag unknown: %s", error)
+    body, content_type = obs.metrics_body()
+    return Response(body, media_type=content_type)
+
+
+@router.get("/api/complaints", dependencies=POINT_IN_TIME)
+def complaints(
+    request: Request,
+    status: str | None = None,
+    channel: str | None = None,
+    category: str | None = None,
+    overdue: bool | None = None,
+) -> list[dict[str, Any]]:
+    require_staff(request)
+    strict_query(request, {"status", "channel", "category", "overdue"})
+    src = source(request)
+    rows = src.tables["complaints_status_and_deadlines"]
+    return domain.select(
+        rows, src.now, status=status, channel=channel, category=category, overdue=overdue
+    )
+
+
+@router.get("/api/complaints/{key}", dependencies=POINT_IN_TIME)
+def complaint(request: Request, key: str) -> dict[str, Any]:
+    require_staff(request)
+    strict_query(request, set())
+    cid = _complaint_id(request, key)
+    seq, at = moment_or_seq(request)
+    if seq is None and at is None:
+        rows = request.app.state.view.rows("complaints_status_and_deadlines")
+        row = next((r for r in rows if r["complaint_id"] == cid), None)
+    else:
+        row = log.complaint_as_of(request.app.state.link, cid, seq=seq, at=at)
+    if row is None:
+        raise Problem(
+            404, [{"field": "complaint_id", "message": "no such complaint (at that point)"}]
+        )
+    return domain.with_deadline(row, at or request.app.state.clock())
+
+
+@router.get("/api/complaints/{key}/history", dependencies=POINT_IN_TIME)
+def history(request: Request, key: str) -> dict[str, Any]:
+    require_staff(request)
+    strict_query(request, set())
+    cid = _complaint_id(request, key)
+    seq, at = moment_or_seq(request)
+    events = log.history(request.app.state.link, cid)
+    if not events:
+        raise Problem(404, [{"field": "complaint_id", "message": "no such complaint"}])
+    events = log.history_as_of(events, seq, at)  # what was known then
+    return {
+        "complaint_id": cid,
+        "chain_ok": all(e["hash_link_ok"] for e in events),
+        "events": events,
+    }
+
+
+@router.get("/api/reports/annual/{year}", dependencies=POINT_IN_TIME)
+def annual(request: Request, year: str) -> dict[str, Any]:
+    require_staff(request)
+    strict_query(request, set())
+    now = request.app.state.clock()
+    if not (year.isascii() and year.isdigit()) or not 2000 <= int(year) <= now.year:
+        raise invalid("year", f"use a year from 2000 to {now.year}")
+    src = source(request)
+    return {
+        **domain.annual(src.tables, int(year)),
+        "stream_sequence": src.position,
+        "as_of": src.now.isoformat(),
+    }
+
+
+@router.get("/api/reports/{name}", dependencies=POINT_IN_TIME)
+def report(request: Request, name: str, group_by: str = "channel") -> Any:
+    require_staff(request)
+    if name not in REPORTS:
+        raise invalid("name", f"unknown report; choose from {', '.join(REPORTS)}")
+    strict_query(request, {"group_by"} if name == "response-times" else set())
+    if group_by not in ("channel", "category", "month"):
+        raise invalid("group_by", "choose channel, category or month")
+    src = source(request)
+    rows, now = src.tables["complaints_status_and_deadlines"], src.now
+    answers: dict[str, Callable[[], Any]] = {
+        "summary": lambda: domain.summary(src.tables, now, src.position),
+        "response-times": lambda: domain.response_times(rows, group_by),
+        "compliance": lambda: domain.compliance(rows, now),
+        "escalations": lambda: domain.escalations(src.tables["escalations_by_level_and_reason"]),
+        "backlog": lambda: domain.backlog(rows, now),
+        "worklist": lambda: domain.worklist(rows, now),
+    }
+    return answers[name]()
+
+
+@router.get("/api/export/{filename}")
+def export(request: Request, filename: str) -> Response:
+    """`<table>.jsonl|csv`: the whole export now (no as_of). `<table>.parquet?since_seq=N`:
+    the rows after stream sequence N; the Klachten-Stream-Sequence header is the next N."""
+    require_staff(request)
+    strict_query(request, {"since_seq"} if filename.endswith(".parquet") else set())
+    for past in {"as_of", "as_of_seq"} & set(request.query_params):
+        raise invalid(past, "an export is of the log as it is now; a past state: /api/reports")
+    name, _, fmt = filename.rpartition(".")
+    if name not in exports.NAMES or fmt not in (*exports.FORMATS, "parquet"):
+        raise invalid("filename", f"use <{'|'.join(exports.NAMES)}>.<jsonl|csv|parquet>")
+    if fmt == "parquet":
+        return _parquet(request, name)
+    media = "application/x-ndjson" if fmt == "jsonl" else "text/csv"
+    lines = exports.export(name, fmt, request.app.state.link, request.app.state.view)
+    return StreamingResponse(lines, media_type=f"{media}; charset=utf-8")
+
+
+@router.get("/")
+def root() -> RedirectResponse:
+    return RedirectResponse("/dashboard")
+
+
+def _parquet(request: Request, name: str) -> Response:
+    """Rows after ``since_seq`` (default 0) up to the read models' position, which the
+    ``Klachten-Stream-Sequence`` header gives for the next request's ``since_seq``."""
+    since = request.query_params.get("since_seq", "0")
+    if not (since.isascii() and since.isdigit()):
+        raise invalid("since_seq", "use a stream sequence: a whole number ≥ 0")
+    state = request.app.state
+    try:
+        body, position = exports.parquet_of_view(name, state.link, state.view, int(since))
+    except exports.ExportError as e:
+        raise invalid("since_seq", str(e)) from None
+    headers = {
+        "Klachten-Stream-Sequence": str(position),
+        "Content-Disposition": f'attachment; filename="{name}.parquet"',
+    }
+    return Response(body, media_type="application/vnd.apache.parquet", headers=headers)
+
+
+def _complaint_id(request: Request, key: str) -> str:
+    """A complaint id, or the id of a reference (``K-…``) via the live view."""
+    if len(key) == 36 and key.count("-") == 4:
+        return key.lower()
+    rows = request.app.state.view.rows("complaints_status_and_deadlines")
+    found = next((r["complaint_id"] for r in rows if r["reference"] == key), None)
+    if found is None:
+        raise Problem(
+            404, [{"field": "complaint_id", "message": "no complaint with that id or reference"}]
+        )
+    return found
