@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -186,6 +187,13 @@ def test_complainant_and_case_handlers_in_the_browser(stack: journey.Stack) -> N
             "complainant": {"name": "Piet", "email": "piet@example.nl"},
         }
         assert httpx.post(f"{intake}/api/complaints", json=later).status_code == 201
+
+        # Awb 9:10: the complainant waived the hearing (through the API: no workspace form yet).
+        cid = urlsplit(status_url).path.split("/")[2]
+        waiver = f"{intake}/api/complaints/{cid}/hearing/waiver"
+        ground = {"ground": "complainant_waived"}
+        waived = httpx.post(waiver, json=ground, headers={"Authorization": f"Bearer {ANNA}"})
+        assert waived.status_code == 201, waived.text
 
         # 4. The case handler: worklist, complaint page with documents and both clocks; respond.
         anna = _sign_in(browser, reporting, ANNA)
