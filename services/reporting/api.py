@@ -1,6 +1,7 @@
 """Reporting's read API: complaints (now or as of a moment), the audit trail, KPI reports, the
 yearly report, exports, and /metrics. Routes are sync functions (FastAPI runs them in threads):
-each checks the caller and the query, picks a source (http.source) and calls domain.py."""
+each checks the caller and the query, picks the source of the answer (http.answer_source) and
+calls domain.py."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from services.reporting import domain, exports, log
 from services.reporting.http import (
     POINT_IN_TIME,
     Problem,
+    answer_source,
     invalid,
     moment_or_seq,
     require_staff,
-    source,
     strict_query,
 )
 from shared.contract import subjects
@@ -59,7 +60,7 @@ def complaints(
 ) -> list[dict[str, Any]]:
     require_staff(request)
     strict_query(request, {"status", "channel", "category", "overdue"})
-    src = source(request)
+    src = answer_source(request)
     rows = src.tables["complaints_status_and_deadlines"]
     return domain.select(
         rows, src.now, status=status, channel=channel, category=category, overdue=overdue
@@ -108,7 +109,7 @@ def annual(request: Request, year: str) -> dict[str, Any]:
     now = request.app.state.clock()
     if not (year.isascii() and year.isdigit()) or not 2000 <= int(year) <= now.year:
         raise invalid("year", f"use a year from 2000 to {now.year}")
-    src = source(request)
+    src = answer_source(request)
     return {
         **domain.annual(src.tables, int(year)),
         "stream_sequence": src.position,
@@ -124,7 +125,7 @@ def report(request: Request, name: str, group_by: str = "channel") -> Any:
     strict_query(request, {"group_by"} if name == "response-times" else set())
     if group_by not in ("channel", "category", "month"):
         raise invalid("group_by", "choose channel, category or month")
-    src = source(request)
+    src = answer_source(request)
     rows, now = src.tables["complaints_status_and_deadlines"], src.now
     answers: dict[str, Callable[[], Any]] = {
         "summary": lambda: domain.summary(src.tables, now, src.position),

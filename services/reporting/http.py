@@ -77,15 +77,15 @@ def _point_in_time(
         "the last sequence): the events stored up to it. Not together with as_of; 422 otherwise.",
     ),
 ) -> None:
-    """Documents the point-in-time parameters; `source` and `moment_or_seq` read and check them
-    (with this project's 422 bodies)."""
+    """Documents the point-in-time parameters; `answer_source` and `moment_or_seq` read and
+    check them (with this project's 422 bodies)."""
 
 
 POINT_IN_TIME = [Depends(_point_in_time)]
 
 
 @dataclass
-class Source:
+class AnswerSource:
     """The read models an answer is computed from, and the moment it answers for."""
 
     tables: dict[str, list[Row]]
@@ -94,7 +94,7 @@ class Source:
     replayed: bool
 
 
-def source(request: Request) -> Source:
+def answer_source(request: Request) -> AnswerSource:
     state = request.app.state
     now: datetime = state.clock()
     as_of, as_of_seq = request.query_params.get("as_of"), request.query_params.get("as_of_seq")
@@ -106,13 +106,13 @@ def source(request: Request) -> Source:
         except ReportInputError as e:
             raise invalid(e.field, e.message) from None
         pit = log.replay_until(state.link, at=moment)
-        return Source(tables_of(pit.model), moment, pit.position, True)
+        return AnswerSource(tables_of(pit.model), moment, pit.position, True)
     if as_of_seq is not None:
         seq = sequence(as_of_seq, state)
         pit = log.replay_until(state.link, seq=seq)
-        return Source(tables_of(pit.model), pit.moment or now, seq, True)
+        return AnswerSource(tables_of(pit.model), pit.moment or now, seq, True)
     position, tables = state.view.snapshot()
-    return Source(tables, now, position, False)
+    return AnswerSource(tables, now, position, False)
 
 
 def sequence(text: str, state: Any) -> int:

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,6 +29,7 @@ from shared.contract.subjects import COMPLAINTS_STREAM
 from shared.eventstore import highwater
 from shared.eventstore.link import JetStreamLink
 from shared.runtime import tracing
+from shared.runtime.clock import utcnow
 from shared.runtime.logwatch import Check, beyond_end
 
 logger = logging.getLogger("klachten.reporting.projection")
@@ -36,7 +37,7 @@ logger = logging.getLogger("klachten.reporting.projection")
 
 # Events younger than this are projected as a span of their complaint's trace; older ones
 # (a rebuild, a new replica catching up) are not, or a replay would write a span per event.
-LIVE = timedelta(minutes=5)
+TRACED_WITHIN = timedelta(minutes=5)
 
 
 class ReportingProjection(Projection[ReportingView]):
@@ -58,7 +59,7 @@ class ReportingProjection(Projection[ReportingView]):
         if not isinstance(fact, ev.Event | Undecodable):
             self.view.apply_batch([], tracking)  # not a complaint event: only move on
             return
-        if isinstance(fact, Undecodable) or datetime.now(UTC) - fact.occurred_at > LIVE:
+        if isinstance(fact, Undecodable) or utcnow() - fact.occurred_at > TRACED_WITHIN:
             self.view.apply_batch([(tracking.notification_id, fact)], tracking, self.sink)
             return  # dead letters and old events (a rebuild, a catch-up) get no span
         name = f"project {ev.subject_token(type(fact))}"

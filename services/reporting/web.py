@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.reporting import charts, domain, workspace
-from services.reporting.http import COOKIE, Problem, source, staff_name, strict_query
+from services.reporting.http import COOKIE, Problem, answer_source, staff_name, strict_query
 from shared.runtime import words
 from shared.runtime.staff import member_of
 
@@ -129,7 +129,7 @@ def dashboard(request: Request) -> HTMLResponse:
         page = TEMPLATES.get_template("login.html.j2").render(t=t, lang=lang)
         return HTMLResponse(page, 401, {"WWW-Authenticate": 'Bearer realm="klachten"'})
     strict_query(request, {"lang"})
-    context = dashboard_context(source(request), t)
+    context = dashboard_context(answer_source(request), t)
     page = TEMPLATES.get_template("dashboard.html.j2").render(t=t, lang=lang, **context)
     return HTMLResponse(page)
 

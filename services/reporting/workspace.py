@@ -102,7 +102,7 @@ def _day(text: str | None, lang: str, deadline: bool = True) -> str:
     return words.short_date_time(moment)
 
 
-class Intake:
+class IntakeStaffApi:
     """Intake's staff API, called with the signed-in staff member's own token."""
 
     def __init__(self, token: str) -> None:
@@ -119,14 +119,14 @@ class Intake:
 def _complaint_page(
     request: Request, cid: str, lang: str, status: int = 200, **extra: Any
 ) -> HTMLResponse:
-    answer = Intake(_token(request)).get(f"/api/complaints/{cid}/timeline")
+    answer = IntakeStaffApi(_token(request)).get(f"/api/complaints/{cid}/timeline")
     if answer.status_code != 200:
         return _render(
             "missing.html.j2", lang, answer.status_code if answer.status_code < 500 else 502
         )
     data = answer.json()
     state, now = data["state"], request.app.state.clock()
-    replies = Intake(_token(request)).get(f"/api/complaints/{cid}/messages")
+    replies = IntakeStaffApi(_token(request)).get(f"/api/complaints/{cid}/messages")
     messages = replies.json()["messages"] if replies.status_code == 200 else []
     t = TEXTS[lang]
     template = request.query_params.get("template", "")
@@ -275,7 +275,7 @@ async def act(request: Request, cid: UUID, action: str) -> Response:
 def document(request: Request, cid: UUID, index: int) -> Response:
     if staff_name(request) is None:
         return _login(request, _lang(request))
-    answer = Intake(_token(request)).get(f"/api/complaints/{cid}/attachments/{index}")
+    answer = IntakeStaffApi(_token(request)).get(f"/api/complaints/{cid}/attachments/{index}")
     keep = ("content-type", "content-disposition", "x-content-type-options")
     headers = {k: v for k, v in answer.headers.items() if k.lower() in keep}
     return Response(answer.content, answer.status_code, headers=headers)
@@ -292,7 +292,7 @@ def _act_sync(
     request: Request, cid: UUID, action: str, form: dict[str, str], lang: str
 ) -> Response:
     t = TEXTS[lang]
-    intake = Intake(_token(request))
+    intake = IntakeStaffApi(_token(request))
     version = form.get("version", "")
     seen = int(version) if version.isascii() and version.isdigit() else 0
     current = intake.get(f"/api/complaints/{cid}/timeline")
