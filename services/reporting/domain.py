@@ -4,6 +4,9 @@ Durations are in days (two decimals). Percentiles use the nearest-rank method (p
 is the ⌈0.9·n⌉-th smallest); the median is the usual middle value. Months and years are
 calendar periods in the policy's time zone (`[calendar].timezone`, the organisation's legal
 time): pass `tz`, or leave it out for the policy in force (shared/config/policy.py).
+
+Just above 300 lines: every report's computation in one file, so the summary, the yearly
+report and the dashboard visibly use the same counting functions.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ The live projection, the rebuild and every point-in-time answer run exactly this
 they cannot disagree. Rows are plain dicts with fixed keys; times are RFC 3339 UTC text with
 microseconds (``2026-01-05T09:00:00.000000Z``) so they sort as text and dump identically on
 SQLite and PostgreSQL. No personal data enters a row: erasure never needs a read-model rewrite.
+
+Above 300 lines on purpose: every event's effect on every read model is in this one file,
+so a change to one event's columns is seen beside all the others.
 """
 
 from __future__ import annotations

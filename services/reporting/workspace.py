@@ -10,6 +10,9 @@ colleague's action (anything but letters) was appended since — "a colleague al
 The small window between that check and the post is covered by the rules themselves (intake
 answers 409 to a second response, a closed complaint, a second extension), shown the same way.
 
+Above 300 lines: the pages and the actions share the rendering and the conflict rule, and
+the bodies relayed to intake sit beside the actions that send them.
+
 KLACHTEN_INTAKE_URL  intake's base URL (default http://127.0.0.1:$KLACHTEN_INTAKE_PORT or :8080)
 """
 
