@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.reporting import domain
 from services.reporting.http import COOKIE, staff_name
 from shared.config.policy import policy_in_force
+from shared.config.settings import Settings
 from shared.rules import awb, refusals
 from shared.runtime import words
 
@@ -64,10 +64,9 @@ TIMEOUT = 10.0
 router = APIRouter()
 
 
-def intake_url() -> str:
-    configured = os.environ.get("KLACHTEN_INTAKE_URL", "").strip()
-    port = os.environ.get("KLACHTEN_INTAKE_PORT", "8080")
-    return (configured or f"http://127.0.0.1:{port}").rstrip("/")
+def intake_url(settings: Settings | None = None) -> str:
+    """Where intake is reached: `settings.intake_origin` (None: the shared settings')."""
+    return (settings or Settings.from_env(credentials=False)).intake_origin
 
 
 def _lang(request: Request) -> str:

@@ -154,9 +154,6 @@ PASSES_ENVIRONMENT_ON = {
     ("klachten/stack/launch.py", "spawn"): "every service and tool process starts here",
     ("klachten/stack/natsserver.py", "_environment"): "nats-server's environment (its config "
     "reads the KLACHTEN_NATS_* it is given)",
-    # TEMPORARY: reads through the settings in the working tree, which lands with the reporting
-    # helper's rewrite of this module (routers); remove this entry then.
-    ("services/reporting/workspace.py", "intake_url"): "pending commit",
 }
 
 
