@@ -89,6 +89,8 @@ class Flow:
         if n % LATE_EVERY == 0:
             await self.until(cid, "escalated", lambda s: s["escalation_level"] >= 1)
         answer = {"text": "Opgelost.", "resolution": "well_founded"}
+        waived = lambda s: s["hearing"]["settled"] or s["status"] in ("responded", "closed")  # noqa: E731
+        await self.act(cid, "hearing/waiver", {"ground": "complainant_waived"}, waived)  # Awb 9:10
         await self.act(cid, "responses", answer, lambda s: s["status"] in ("responded", "closed"))
         await self.act(cid, "closure", {"outcome": "resolved"}, lambda s: s["status"] == "closed")
         return cid
