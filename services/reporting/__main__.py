@@ -8,14 +8,14 @@ import sys
 
 import uvicorn
 
-from services.reporting.app import create_app
+from services.reporting.app import bootstrap
 from services.reporting.settings import ReportingSettings
 from shared.runtime.process import run_process
 
 
 def serve(settings: ReportingSettings, _: argparse.Namespace) -> None:
     uvicorn.run(
-        create_app(settings),
+        bootstrap(settings),
         host=settings.reporting_host,
         port=settings.reporting_port,
         log_level="info",
