@@ -77,15 +77,6 @@ async def send_letter(letters: LetterService, subject: str, body: bytes) -> str:
     return outcome
 
 
-async def declare_durable(broker: NatsBroker, consumer: PullConsumer) -> None:
-    """Create the durable, or bring an existing one to this config before the subscribers
-    bind: nats-py binds to an existing durable as it is, so a notifier upgraded to more letter
-    events would keep the old filter and never receive them."""
-    await broker.connect()
-    js = broker.config.connection_state.stream
-    await js.add_consumer(consumer.stream, consumer.config())
-
-
 @dataclass
 class _Running:
     """What startup creates (the application connects to NATS: in a thread) and shutdown
@@ -154,7 +145,7 @@ def bootstrap(
         if sink is not None:
             await sink.start()
         await asyncio.to_thread(start)
-        await declare_durable(broker, consumer)
+        await consumer.declare()  # create, or bring an older durable to this config
         reload_on_sighup()  # the policy, as every process reloads it
 
     async def watch_log() -> None:

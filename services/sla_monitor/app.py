@@ -135,6 +135,8 @@ def bootstrap(settings: SlaSettings, *, clock: Clock = utcnow) -> AsgiFastStream
     watch = broker_watch("sla_monitor", broker, settings, consumers)
 
     async def startup() -> None:
+        for consumer in consumers:  # create, or bring an older durable to this config
+            await consumer.declare()
         run.nc = await nats.connect(
             **settings.nats_connect, max_reconnect_attempts=-1, name="klachten-sla"
         )

@@ -2,7 +2,8 @@
 them. A service says which subjects, which handler (subject, body → outcome) and which verdict
 on an error (shared/runtime/verdicts.py `judge`); every delivery then ends in ack, nack with
 delay, hold-and-retry in process, or dead letter (shared/contract/deadletters.py) + term,
-inside its `obs.handling` span, with heartbeats."""
+inside its `obs.handling` span, with heartbeats. On start `declare()` creates the durable or
+brings it to the service's config."""
 
 from __future__ import annotations
 
@@ -93,6 +94,17 @@ class PullConsumer:
             max_deliver=self.policy.max_deliver,
             max_ack_pending=1000,
         )
+
+    async def declare(self) -> None:
+        """Create the durable, or bring an existing one to this config (filter, description,
+        ack wait, backoff, max deliver): call it before the broker starts the subscribers.
+        nats-py binds to an existing durable as it is, so an upgraded service would keep the
+        old filter subjects and never receive the new ones. The server keeps the durable's
+        position: stream messages on a newly added subject that lie before it are not
+        delivered (nats-server issue 7268), only those appended after it."""
+        await self.broker.connect()
+        js = self.broker.config.connection_state.stream
+        await js.add_consumer(self.stream, self.config())
 
     def subscribe(self, workers: int, fetch_timeout: float, *, advisory: bool = False) -> None:
         """`workers` pull loops of one message each, rather than one loop fetching N: a
