@@ -23,7 +23,7 @@ Schema evolution rules (the stream is immutable; old events are read forever):
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
@@ -86,7 +86,18 @@ class Struct(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Fa
 
 class Complainant(Struct, kw_only=True):
     name: str
-    email: str
+    email: str  # "" when the complainant gave only a postal address (issue 25)
+    phone: str | None = None
+    address: str | None = None
+
+
+class Representative(Struct, kw_only=True):
+    """Who complains on the complainant's behalf (a gemachtigde, parent, carer: issue 25),
+    and how to reach them; at least an e-mail or a postal address."""
+
+    name: str
+    relation: str  # in their own words: "dochter", "advocaat", "mentor"
+    email: str | None = None
     phone: str | None = None
     address: str | None = None
 
@@ -161,6 +172,7 @@ class SubmittedPersonal(Struct, kw_only=True):
     desired_outcome: str | None = None
     attachments: list[AttachmentRef] = []
     refused_attachments: list[RefusedAttachment] = []
+    representative: Representative | None = None  # new in contract 2026-12 (issue 25)
 
 
 class TextPersonal(Struct, kw_only=True):
@@ -225,6 +237,10 @@ class Submitted(Event, kw_only=True, tag="complaint.submitted"):
     # The procedure the complaint is handled under (shared/rules/procedure.py); None: recorded
     # before issue 16, when answering needed no hearing (old histories replay as they were).
     procedure: str | None = None
+    # What the complainant said of the matter (issue 25; both optional): the day it happened,
+    # and the department of the organisation file (shared/config/organisation.py) involved.
+    event_date: date | None = None
+    department_involved: str | None = None
     personal: SubmittedPersonal | None = None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -80,7 +80,12 @@ SAMPLES: list[ev.Event] = [
                     reason="type_not_accepted",
                 )
             ],
+            representative=ev.Representative(
+                name="Els Jansen", relation="dochter", email="els@example.nl"
+            ),
         ),
+        event_date=date(2026, 2, 27),
+        department_involved="publiekszaken",
     ),
     ev.Acknowledged(**META, letter=LETTER, acknowledge_by=T, respond_by=T, statutory_by=T),
     ev.LetterSent(**META, letter=LETTER, cause_event_id=META["event_id"]),
