@@ -12,7 +12,7 @@ shared/rules/steps.py and their rules in shared/rules/procedure.py."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -254,6 +254,8 @@ class Complaint(ProcedureSteps, Aggregate):
         idempotency_key: str | None = None,
         terms: ev.Terms | None = None,
         procedure: str | None = None,
+        event_date: date | None = None,
+        department_involved: str | None = None,
     ) -> Complaint:
         """``procedure``: the procedure it is handled under (shared/rules/procedure.py CURRENT
         for every new complaint once the services pass it; None keeps the rules before it)."""
@@ -274,6 +276,8 @@ class Complaint(ProcedureSteps, Aggregate):
             personal=personal,
             terms=terms,
             procedure=procedure,
+            event_date=event_date,
+            department_involved=department_involved,
         )
         fact = _with_event_id(fact)
         return cls._create(cls.Submitted, id=complaint_id, fact=fact, timestamp=now)
@@ -549,6 +553,16 @@ class Complaint(ProcedureSteps, Aggregate):
             _refuse(awb.not_handled_refusal(notice_by=notice_by, now=now))
         personal = ev.TextPersonal(text=note) if note else None
         self._trigger(ev.Closed, now, cause, outcome=outcome, personal=personal)
+
+    def withdraw(self, *, now: datetime, cause: Cause, reason: str | None = None) -> None:
+        """The complainant withdraws the complaint (status page, issue 25): it ends as closed
+        with the outcome ``withdrawn``, which every reader already knows; not after erasure
+        (nobody can show that the request comes from the complainant any more)."""
+        if self.erased:
+            raise IllegalTransition("cannot withdraw: the personal data was erased")
+        self._require_open("withdraw")
+        personal = ev.TextPersonal(text=reason) if reason and reason.strip() else None
+        self._trigger(ev.Closed, now, cause, outcome="withdrawn", personal=personal)
 
     def erase(self, *, key_id: str, legal_basis: str, now: datetime, cause: Cause) -> None:
         if self.erased:
