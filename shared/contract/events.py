@@ -132,6 +132,11 @@ class LetterRecord(Struct, kw_only=True):
     content_sha256: str
     message_id: str
     sent_at: datetime
+    # How it went (issue 16 item 8): "email" handed to the relay at ``sent_at``; "post" a
+    # print-ready PDF put in the post room at ``sent_at`` (docs/post-room.md), whose SHA-256
+    # is ``document_sha256`` (also its name in the post room).
+    delivery: Literal["email", "post"] = "email"
+    document_sha256: str | None = None
 
 
 class Terms(Struct, kw_only=True):
