@@ -6,7 +6,7 @@ microseconds (``2026-01-05T09:00:00.000000Z``) so they sort as text and dump ide
 SQLite and PostgreSQL. No personal data enters a row: erasure never needs a read-model rewrite.
 
 Above 300 lines on purpose: every event's effect on every read model is in this one file,
-so a change to one event's columns is seen beside all the others.
+so a change to one event's columns is seen beside all the others (the columns: tables.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,23 @@ from typing import Any
 
 import msgspec
 
+# The schema lives in tables.py; fold is where readers have always found these names.
+from services.reporting.tables import (  # noqa: F401  (re-exported)
+    ASSIGNMENT_COLUMNS,
+    ASSIGNMENTS,
+    COMPLAINT_COLUMNS,
+    COMPLAINTS,
+    DEAD_LETTER_COLUMNS,
+    DEAD_LETTERS,
+    ESCALATION_COLUMNS,
+    ESCALATIONS,
+    EXTENSION_COLUMNS,
+    EXTENSIONS,
+    HEARING_COLUMNS,
+    HEARINGS,
+    INT_COLUMNS,
+    TABLES,
+)
 from shared.config.calendar import BusinessCalendar
 from shared.config.policy import policy_in_force
 from shared.config.policy_file import Policy
@@ -25,84 +42,6 @@ from shared.contract import events as ev
 from shared.rules import terms as term_rules
 
 Row = dict[str, Any]
-
-COMPLAINT_COLUMNS: tuple[str, ...] = (
-    "complaint_id",
-    "reference",
-    "channel",
-    "category",
-    "language",
-    "priority",
-    "status",
-    "outcome",
-    "resolution",
-    "escalation_level",
-    "received_at",
-    "submitted_at",
-    "acknowledged_at",
-    "acknowledge_by",
-    "respond_by_norm",
-    "respond_by",
-    "statutory_by_initial",
-    "statutory_by",
-    "statutory_by_pending",
-    "terms_fold",
-    "first_responded_at",
-    "responded_at",
-    "closed_at",
-    "extensions",
-    "extensions_with_consent",
-    "paused",
-    "erased",
-    "replies_waiting",
-    "replies_unverified",
-    "last_reply_at",
-    "replies_pending",
-    "version",
-    "last_seq",
-    "updated_at",
-)
-INT_COLUMNS = frozenset(
-    {
-        "escalation_level",
-        "extensions",
-        "extensions_with_consent",
-        "paused",
-        "erased",
-        "replies_waiting",
-        "replies_unverified",
-        "version",
-        "last_seq",
-        "level",
-        "weeks",
-        "with_consent",
-        "seq",
-    }
-)
-ESCALATION_COLUMNS = (
-    "seq",
-    "complaint_id",
-    "level",
-    "reason",
-    "clock",
-    "target",
-    "occurred_at",
-    "respond_by",
-)
-EXTENSION_COLUMNS = ("seq", "complaint_id", "weeks", "with_consent", "occurred_at", "statutory_by")
-DEAD_LETTER_COLUMNS = ("seq", "complaint_id", "version", "reason")
-
-# Read models, named after the question they answer: table -> (columns, primary key).
-TABLES: dict[str, tuple[tuple[str, ...], str]] = {
-    "complaints_status_and_deadlines": (COMPLAINT_COLUMNS, "complaint_id"),
-    "escalations_by_level_and_reason": (ESCALATION_COLUMNS, "seq"),
-    "deadline_extensions": (EXTENSION_COLUMNS, "seq"),
-    "undecodable_events": (DEAD_LETTER_COLUMNS, "seq"),
-}
-COMPLAINTS = "complaints_status_and_deadlines"
-ESCALATIONS = "escalations_by_level_and_reason"
-EXTENSIONS = "deadline_extensions"
-DEAD_LETTERS = "undecodable_events"
 
 
 @dataclass(frozen=True)
@@ -202,8 +141,11 @@ def _new_row(f: ev.Submitted) -> Row:
         category=f.category,
         language=f.language,
         priority=f.priority,
+        procedure=f.procedure,
         status="submitted",
         escalation_level=0,
+        assignments=0,
+        conduct_subjects=0,
         received_at=ts(f.received_at),
         submitted_at=ts(f.occurred_at),
         extensions=0,
@@ -244,6 +186,8 @@ def _evolve(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
             row["first_responded_at"] = row["first_responded_at"] or at
         case ev.Escalated():
             row["status"], row["escalation_level"] = "escalated", f.level
+            if row["hearing_level"] != f.level:  # the new level needs its own hearing
+                row.update(hearing=None, hearing_level=None, hearing_ground=None, hearing_at=None)
             model.added(ESCALATIONS).append(
                 {
                     "seq": seq,
@@ -290,8 +234,96 @@ def _evolve(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
             _waiting(row, pending)
         case ev.Reopened():
             row["status"], row["outcome"], row["closed_at"] = f.status, None, None
+            row.update(dict.fromkeys(_ENDING_COLUMNS))  # the ending it had is undone
         case _:
-            pass  # letters do not change these read models
+            _procedure(row, f, seq, model)
+
+
+# What an informal resolution or a declining recorded; a reopening clears it.
+_ENDING_COLUMNS = (
+    "informal_means",
+    "informal_confirmed_by",
+    "informal_confirmed_at",
+    "decline_grounds",
+    "decline_notice_by",
+)
+
+
+def _procedure(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
+    """The procedure steps of issue 16 (docs/procedure.md). Only what is no person's data:
+    staff ids and units as the contract holds them in plain, never the sealed parts."""
+    at, cid = ts(f.occurred_at), row["complaint_id"]
+    match f:
+        case ev.Assigned():
+            row.update(handler=f.handler, team=f.team, department=f.department)
+            row["assignments"] += 1
+            model.added(ASSIGNMENTS).append(
+                {
+                    "seq": seq,
+                    "complaint_id": cid,
+                    "kind": f.kind,
+                    "handler": f.handler,
+                    "team": f.team,
+                    "department": f.department,
+                    "previous_handler": f.previous_handler,
+                    "occurred_at": at,
+                }
+            )
+        case ev.ConductSubjectRecorded():
+            row["conduct_subjects"] += 1
+            if f.unit:
+                units = set(json.loads(row["conduct_units"] or "[]")) | {f.unit}
+                row["conduct_units"] = json.dumps(sorted(units))
+        case ev.HearingInvited() | ev.HearingHeld() | ev.HearingWaived():
+            _hearing(row, f, seq, model)
+        case ev.ResolvedInformally():
+            row.update(
+                status="resolved_informally",
+                outcome="resolved_informally",
+                closed_at=at,
+                paused=0,
+                informal_means=f.means,
+                informal_confirmed_by=f.confirmed_by,
+                informal_confirmed_at=ts(f.confirmed_at),
+            )
+        case ev.Declined():
+            row.update(
+                status="declined",
+                outcome="not_handled",
+                closed_at=at,
+                paused=0,
+                decline_grounds=json.dumps(list(f.grounds)),
+                decline_notice_by=ts(f.notice_by),
+            )
+        case _:
+            pass  # letters and reactions of the person complained about change no read model
+
+
+def _hearing(
+    row: Row, f: ev.HearingInvited | ev.HearingHeld | ev.HearingWaived, seq: int, model: ReadModel
+) -> None:
+    """The hearing at its level: the row keeps the latest step, the table every step."""
+    when, ground, mode, with_subject = None, None, None, False
+    if isinstance(f, ev.HearingInvited):
+        step, when, mode, with_subject = "invited", f.at, f.mode, f.conduct_subject_invited
+    elif isinstance(f, ev.HearingHeld):
+        step, when, mode, with_subject = "held", f.held_at, f.mode, f.conduct_subject_heard
+    else:
+        step, ground = "waived", f.ground
+    row.update(hearing=step, hearing_level=f.level, hearing_ground=ground, hearing_at=ts(when))
+    model.added(HEARINGS).append(
+        {
+            "seq": seq,
+            "complaint_id": row["complaint_id"],
+            "level": f.level,
+            "step": step,
+            "mode": mode,
+            "ground": ground,
+            "hearing_at": ts(when),
+            "with_conduct_subject": int(with_subject),
+            "occurred_at": ts(f.occurred_at),
+        }
+    )
 
 
 def _pending(row: Row) -> dict[str, list[Any]]:
@@ -321,7 +353,9 @@ def tables_of(model: ReadModel) -> dict[str, list[Row]]:
     out: dict[str, list[Row]] = {
         COMPLAINTS: sorted(model.complaints.values(), key=_key(COMPLAINTS))
     }
-    for table in (ESCALATIONS, EXTENSIONS, DEAD_LETTERS):
+    for table in TABLES:
+        if table == COMPLAINTS:
+            continue
         out[table] = sorted(model.inserts.get(table, []), key=_key(table))
     return out
 

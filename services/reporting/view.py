@@ -51,14 +51,19 @@ class ReportingView(TrackingRecorder):
         super().create_table()  # type: ignore[misc]
 
     def _reset_if_stale(self) -> None:
-        """A store written by a version whose tables had other columns is emptied, with this
-        view's tracking, so the runner folds the whole log again: a read model is disposable,
-        and the new columns then hold what the log says rather than nothing."""
+        """A store written by a version whose tables had other columns (or lacked a table) is
+        emptied, with this view's tracking, so the runner folds the whole log again: a read
+        model is disposable, and the new columns and tables then hold what the log says rather
+        than nothing. This is the schema migration: `klachten projections rebuild` and the
+        live view fold the same events into the same columns."""
         table = self._table(fold.COMPLAINTS)
         if not self._answers(f"SELECT 1 FROM {table} WHERE 1 = 0"):
             return  # no table yet (a new store): nothing to reset
-        if self._answers(f"SELECT {', '.join(fold.COMPLAINT_COLUMNS)} FROM {table} WHERE 1 = 0"):
-            return
+        if all(
+            self._answers(f"SELECT {', '.join(columns)} FROM {self._table(name)} WHERE 1 = 0")
+            for name, (columns, _) in TABLES.items()
+        ):
+            return  # every table has this version's columns (a table added later: reset too)
         # Not _tx: on PostgreSQL create_table already holds the view's lock (see there).
         with self.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
             for name in TABLES:

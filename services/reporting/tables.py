@@ -1,0 +1,135 @@
+"""The read models' columns: one table per question, the SQL schema of the view and the columns
+of every export. fold.py fills them (and re-exports these names); docs/analysts.md describes
+each column for analysts. A change here empties an older store, which the projection then
+folds again from the log (view.py `_reset_if_stale`).
+"""
+
+from __future__ import annotations
+
+COMPLAINT_COLUMNS: tuple[str, ...] = (
+    "complaint_id",
+    "reference",
+    "channel",
+    "category",
+    "language",
+    "priority",
+    "procedure",
+    "status",
+    "outcome",
+    "resolution",
+    "escalation_level",
+    # ownership (issue 16): who handles it now, and the department it counts for
+    "handler",
+    "team",
+    "department",
+    "assignments",
+    # the person complained about: how many were recorded and their units (never a person)
+    "conduct_subjects",
+    "conduct_units",
+    # the hearing at the complaint's current level (Awb 9:10): invited, held or waived
+    "hearing",
+    "hearing_level",
+    "hearing_ground",
+    "hearing_at",
+    # how it ended without a formal answer: informally (9:5) or declined (9:8)
+    "informal_means",
+    "informal_confirmed_by",
+    "informal_confirmed_at",
+    "decline_grounds",
+    "decline_notice_by",
+    "received_at",
+    "submitted_at",
+    "acknowledged_at",
+    "acknowledge_by",
+    "respond_by_norm",
+    "respond_by",
+    "statutory_by_initial",
+    "statutory_by",
+    "statutory_by_pending",
+    "terms_fold",
+    "first_responded_at",
+    "responded_at",
+    "closed_at",
+    "extensions",
+    "extensions_with_consent",
+    "paused",
+    "erased",
+    "replies_waiting",
+    "replies_unverified",
+    "last_reply_at",
+    "replies_pending",
+    "version",
+    "last_seq",
+    "updated_at",
+)
+INT_COLUMNS = frozenset(
+    {
+        "escalation_level",
+        "assignments",
+        "conduct_subjects",
+        "hearing_level",
+        "extensions",
+        "extensions_with_consent",
+        "paused",
+        "erased",
+        "replies_waiting",
+        "replies_unverified",
+        "version",
+        "last_seq",
+        "level",
+        "weeks",
+        "with_consent",
+        "with_conduct_subject",
+        "seq",
+    }
+)
+ESCALATION_COLUMNS = (
+    "seq",
+    "complaint_id",
+    "level",
+    "reason",
+    "clock",
+    "target",
+    "occurred_at",
+    "respond_by",
+)
+EXTENSION_COLUMNS = ("seq", "complaint_id", "weeks", "with_consent", "occurred_at", "statutory_by")
+ASSIGNMENT_COLUMNS = (
+    "seq",
+    "complaint_id",
+    "kind",
+    "handler",
+    "team",
+    "department",
+    "previous_handler",
+    "occurred_at",
+)
+HEARING_COLUMNS = (
+    "seq",
+    "complaint_id",
+    "level",
+    "step",
+    "mode",
+    "ground",
+    "hearing_at",
+    "with_conduct_subject",
+    "occurred_at",
+)
+DEAD_LETTER_COLUMNS = ("seq", "complaint_id", "version", "reason")
+
+COMPLAINTS = "complaints_status_and_deadlines"
+ESCALATIONS = "escalations_by_level_and_reason"
+EXTENSIONS = "deadline_extensions"
+ASSIGNMENTS = "assignments_by_handler_and_team"
+HEARINGS = "hearings_by_level_and_ground"
+DEAD_LETTERS = "undecodable_events"
+
+# Read models, named after the question they answer: table -> (columns, primary key).
+TABLES: dict[str, tuple[tuple[str, ...], str]] = {
+    COMPLAINTS: (COMPLAINT_COLUMNS, "complaint_id"),
+    ESCALATIONS: (ESCALATION_COLUMNS, "seq"),
+    EXTENSIONS: (EXTENSION_COLUMNS, "seq"),
+    ASSIGNMENTS: (ASSIGNMENT_COLUMNS, "seq"),
+    HEARINGS: (HEARING_COLUMNS, "seq"),
+    DEAD_LETTERS: (DEAD_LETTER_COLUMNS, "seq"),
+}
