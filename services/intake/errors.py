@@ -19,7 +19,6 @@ from services.intake.http import Problem, language
 from shared.eventstore.application import ComplaintNotFound
 from shared.eventstore.link import Unavailable
 from shared.rules.complaint import IllegalTransition, InvalidCommand
-from shared.rules.refusals import words
 from shared.runtime import failures
 from shared.runtime.failures import StorageFull
 from shared.runtime.logwatch import LogWatch
@@ -47,20 +46,17 @@ async def not_found(_: Request, __: Exception) -> JSONResponse:
 
 
 async def conflict(request: Request, error: IllegalTransition) -> JSONResponse:
-    body = {"error": error.code, "message": str(error)}
-    if error.refusal is not None:  # a rule of the law or the policy, named in words
-        refusal = error.refusal
-        lang = language(request)
-        body |= {"reason": refusal.code, "rule": refusal.rule, "message": words(refusal, lang)}
+    body = {"error": error.code, "message": error.words(language(request))}
+    if error.refusal is not None:  # a rule of the law or the policy, named
+        body |= {"reason": error.refusal.code, "rule": error.refusal.rule}
     return JSONResponse(body, 409)
 
 
 async def invalid(request: Request, error: InvalidCommand) -> JSONResponse:
-    refusal = error.refusal
-    if refusal is None:
-        return JSONResponse([{"field": "body", "message": str(error)}], 422)
-    found = {"field": refusal.field, "message": words(refusal, language(request))}
-    return JSONResponse([found | {"rule": refusal.rule}], 422)
+    found = {"field": "body", "message": error.words(language(request))}
+    if error.refusal is not None:
+        found |= {"field": error.refusal.field, "rule": error.refusal.rule}
+    return JSONResponse([found], 422)
 
 
 async def write_failed(request: Request, error: Exception) -> JSONResponse:

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from services.intake import domain
 from shared.eventstore.application import ComplaintNotFound
 from shared.rules.complaint import Cause
-from shared.runtime.staff import Action, StaffMember, authenticate
+from shared.runtime.staff import Action, StaffMember, authenticate, forbidden
 
 JSON_TYPES = ("application/json",)
 
@@ -93,7 +93,8 @@ def require(request: Request, action: Action) -> StaffMember:
             {"WWW-Authenticate": 'Bearer realm="klachten"'},
         )
     if not member.may(action):
-        raise Problem(403, {"error": "forbidden", "message": f"your roles may not {action}"})
+        words = forbidden(member, action, language(request))
+        raise Problem(403, {"error": "forbidden", "message": words})
     return member
 
 

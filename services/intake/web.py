@@ -27,6 +27,7 @@ from services.intake import domain, formstate, problems, status
 from services.intake.application import state_of
 from services.intake.characters import unsafe_characters
 from services.intake.http import Problem, rate_limit, require
+from services.intake.http import language as staff_language
 from services.intake.mail import attachment_store
 from services.intake.texts import TEXTS, file_size, long_date
 from shared.contract import events as ev
@@ -34,6 +35,7 @@ from shared.contract.subjects import ATTACHMENTS_BUCKET
 from shared.eventstore.application import ComplaintNotFound
 from shared.privacy import statuslink
 from shared.rules.complaint import IllegalTransition
+from shared.runtime.staff import forbidden
 
 router = APIRouter()
 TEMPLATES = jinja2.Environment(
@@ -207,7 +209,8 @@ async def timeline(request: Request, complaint_id: str) -> dict[str, Any]:
 async def attachment(request: Request, complaint_id: str, index: int) -> Response:
     member = require(request, "read")
     if not member.roles & PERSONAL_ROLES:
-        raise Problem(403, {"error": "forbidden", "message": "your roles may not see documents"})
+        words = forbidden(member, "documents", staff_language(request), PERSONAL_ROLES)
+        raise Problem(403, {"error": "forbidden", "message": words})
     _, facts = await asyncio.to_thread(request.app.state.intake._load, _uuid(complaint_id))
     personal = getattr(facts[0], "personal", None)
     refs = personal.attachments if personal else []

@@ -4,7 +4,7 @@ HTTP 409/422 or a dead-letter reason), and `refuse`, which raises a rule's refus
 from __future__ import annotations
 
 from shared.rules.awb import Refusal
-from shared.rules.refusals import words
+from shared.rules.refusals import plain_words, words
 
 
 class ComplaintError(Exception):
@@ -15,6 +15,12 @@ class ComplaintError(Exception):
     def __init__(self, message: str, refusal: Refusal | None = None) -> None:
         super().__init__(message)
         self.refusal = refusal  # the rule broken, for words in the user's language
+
+    def words(self, lang: str) -> str:
+        """What staff read, in their language: the rule's words, else the message's."""
+        if self.refusal is not None:
+            return words(self.refusal, lang)
+        return plain_words(str(self), lang)
 
 
 class IllegalTransition(ComplaintError):

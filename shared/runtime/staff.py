@@ -42,6 +42,39 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 ALL_ROLES_NAME = "staff"  # the name of KLACHTEN_STAFF_TOKEN's holder in actors and pages
 
+# What a refused staff member reads (HTTP 403), in Dutch and English: the act, who may.
+ROLE_WORDS = {
+    "handler": {"nl": "behandelaar", "en": "handler"},
+    "supervisor": {"nl": "leidinggevende", "en": "supervisor"},
+    "privacy": {"nl": "privacyfunctionaris", "en": "privacy officer"},
+    "reader": {"nl": "lezer", "en": "reader"},
+}
+ACT_WORDS = {
+    "read": {"nl": "klachten inzien", "en": "reading complaints"},
+    "register": {"nl": "klachten registreren", "en": "registering complaints"},
+    "respond": {"nl": "klachten beantwoorden", "en": "answering complaints"},
+    "escalate": {"nl": "een klacht voorleggen aan het volgende niveau",
+                 "en": "escalating a complaint"},
+    "extend": {"nl": "de termijn verdagen", "en": "extending the term"},
+    "close": {"nl": "klachten afsluiten", "en": "closing complaints"},
+    "handle": {"nl": "berichten van klagers afhandelen", "en": "handling complainants' messages"},
+    "reopen": {"nl": "afgesloten klachten heropenen", "en": "reopening closed complaints"},
+    "pause": {"nl": "wachten op de klager en hervatten",
+              "en": "waiting for the complainant and resuming"},
+    "assign": {"nl": "klachten toewijzen", "en": "assigning complaints"},
+    "take": {"nl": "klachten uit de wachtrij oppakken", "en": "taking complaints from the queue"},
+    "investigate": {"nl": "vastleggen over wie de klacht gaat, diens reactie en het horen",
+                    "en": "recording the person complained about, their reaction and the hearing"},
+    "resolve": {"nl": "klachten informeel oplossen", "en": "resolving complaints informally"},
+    "decline": {"nl": "klachten niet in behandeling nemen", "en": "declining complaints"},
+    "documents": {"nl": "de stukken van een klacht inzien",
+                  "en": "seeing a complaint's documents"},
+}  # fmt: skip
+FORBIDDEN = {
+    "nl": "{act} mag alleen met de rol {allowed}. Uw {rol}: {roles}.",
+    "en": "{act} needs the role {allowed}. Your {rol}: {roles}.",
+}
+
 
 @dataclass(frozen=True)
 class StaffMember:
@@ -50,6 +83,26 @@ class StaffMember:
 
     def may(self, action: Action) -> bool:
         return bool(self.roles & ALLOWED[action])
+
+
+def forbidden(
+    member: StaffMember, act: str, lang: str, allowed: frozenset[str] | None = None
+) -> str:
+    """Why `member` may not do `act` (an Action, or "documents" with the roles that may), in
+    the staff member's language (Dutch unless English is asked for)."""
+    lang = "en" if lang == "en" else "nl"
+    may = sorted(ALLOWED[act] if allowed is None else allowed, key=ROLES.index)
+    has = sorted(member.roles, key=ROLES.index)
+    names = [ROLE_WORDS[r][lang] for r in may]
+    either = {"nl": " of ", "en": " or "}[lang]
+    rol = {"nl": ("rol", "rollen"), "en": ("role", "roles")}[lang][len(has) > 1]
+    text = FORBIDDEN[lang].format(
+        act=ACT_WORDS[act][lang],
+        allowed=either.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0],
+        rol=rol,
+        roles=", ".join(ROLE_WORDS[r][lang] for r in has),
+    )
+    return text[0].upper() + text[1:]
 
 
 Tokens = dict[str, StaffMember]

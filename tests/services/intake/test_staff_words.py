@@ -1,0 +1,54 @@
+"""What intake's staff API says when it refuses is in the staff member's language: Dutch by
+default, English on request, also for a role that may not (403) and for the aggregate's
+errors that name no rule (409/422)."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.support.intake import READER, STAFF, complaint_body
+
+NL, EN = {"Accept-Language": "nl"}, {"Accept-Language": "en"}
+
+
+async def _complaint(client: httpx.AsyncClient) -> str:
+    answer = await client.post("/api/complaints", json=complaint_body(), headers=STAFF)
+    assert answer.status_code == 201, answer.text
+    return f"/api/complaints/{answer.json()['complaint_id']}"
+
+
+async def test_a_role_that_may_not_reads_why_in_its_language(client: httpx.AsyncClient) -> None:
+    url = f"{await _complaint(client)}/responses"
+    body = {"text": "Wij bieden excuses aan.", "resolution": "well_founded"}
+    nl = await client.post(url, json=body, headers=READER | NL)
+    en = await client.post(url, json=body, headers=READER | EN)
+    plain = await client.post(url, json=body, headers=READER)
+    assert nl.status_code == en.status_code == plain.status_code == 403
+    assert (
+        nl.json()
+        == plain.json()
+        == {
+            "error": "forbidden",
+            "message": "Klachten beantwoorden mag alleen met de rol behandelaar of leidinggevende. "
+            "Uw rol: lezer.",
+        }
+    )
+    assert en.json()["message"] == (
+        "Answering complaints needs the role handler or supervisor. Your role: reader."
+    )
+
+
+async def test_an_error_without_a_named_rule_reads_in_the_callers_language(
+    client: httpx.AsyncClient,
+) -> None:
+    url = f"{await _complaint(client)}/closure"
+    closed = await client.post(url, json={"outcome": "withdrawn"}, headers=STAFF)
+    assert closed.status_code == 201, closed.text
+    nl = await client.post(url, json={"outcome": "withdrawn"}, headers=STAFF | NL)
+    en = await client.post(url, json={"outcome": "withdrawn"}, headers=STAFF | EN)
+    assert nl.status_code == en.status_code == 409
+    assert nl.json() == {
+        "error": "illegal_transition",
+        "message": "De klacht is afgesloten: afsluiten kan niet meer.",
+    }
+    assert en.json()["message"] == "cannot close: the complaint is closed"
