@@ -100,6 +100,12 @@ INTAKE_EVENTS = (
     "hearing_waived",
     "resolved_informally",
     "declined",
+    # The advisory committee (Awb 9.1.3) and the Wkkgz route (issue 16 items 6 and 7).
+    "referred_to_committee",
+    "committee_hearing_held",
+    "committee_advised",
+    "mediation_recorded",
+    "measures_promised",
 )
 
 SPEC: dict[str, Permissions | None] = {

@@ -75,6 +75,8 @@ DeclineGround = Literal[
     "criminal_investigation",
     "insufficient_interest",
 ]
+# The Wkkgz route (issue 16 item 7): what the klachtenfunctionaris (Wkkgz art. 15) did.
+MediationKind = Literal["support", "mediation"]
 
 
 class Struct(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=False):
@@ -186,6 +188,19 @@ class TextPersonal(Struct, kw_only=True):
     text: str
 
 
+class ResponsePersonal(TextPersonal, kw_only=True, omit_defaults=True):
+    """The answer's text, and after an advisory committee's advice the reasons for departing
+    from it (Awb 9:12 lid 2); a superset of TextPersonal (older answers decode as before)."""
+
+    departure_reasons: str | None = None
+
+
+class MeasuresPersonal(Struct, kw_only=True):
+    """What each promised measure is (Wkkgz art. 17), in the order of ``measures``."""
+
+    descriptions: list[str]
+
+
 class ReactionPersonal(TextPersonal, kw_only=True):
     """A message from (or claiming to be from) the complainant; a superset of TextPersonal."""
 
@@ -202,6 +217,14 @@ class ConductSubjectPersonal(Struct, kw_only=True):
     name: str | None = None
     email: str | None = None
     role: str | None = None
+
+
+class Measure(Struct, kw_only=True):
+    """One measure of a Wkkgz judgement: its number in the list and when it is to be done
+    (the first instant late, as every date here; its words are sealed in MeasuresPersonal)."""
+
+    item: int
+    due_by: datetime
 
 
 class HearingPlace(Struct, kw_only=True):
@@ -267,11 +290,14 @@ class LetterSent(Event, kw_only=True, tag="complaint.letter_sent"):
 
 
 class Responded(Event, kw_only=True, tag="complaint.responded"):
-    """The organisation answered the complaint (at the current escalation level)."""
+    """The organisation answered the complaint (at the current escalation level).
+    ``departs_from_advice``: after an advisory committee's advice at this level, whether the
+    answer departs from it (the reasons then in ``personal``, Awb 9:12 lid 2); None: no advice."""
 
     resolution: Resolution
     level: int = 0
-    personal: TextPersonal | None = None
+    personal: ResponsePersonal | None = None
+    departs_from_advice: bool | None = None
 
 
 class ReactionReceived(Event, kw_only=True, tag="complaint.reaction_received"):
@@ -444,6 +470,59 @@ class Declined(Event, kw_only=True, tag="complaint.declined"):
     personal: TextPersonal | None = None  # the explanation for the letter
 
 
+class ReferredToCommittee(Event, kw_only=True, tag="complaint.referred_to_committee"):
+    """The complaint goes to the advisory committee the policy names (Awb afdeling 9.1.3, art.
+    9:14): the term of Awb 9:11 lid 1 is then ten weeks from receipt. ``statutory_by`` is that
+    end as decided when referring (never earlier than the end in force); ``terms`` records it
+    for every reader (shared/rules/terms.py). The term does not pause for the committee."""
+
+    committee: str
+    level: int = 0
+    statutory_by: datetime
+    terms: Terms | None = None
+    personal: TextPersonal | None = None  # a note for the committee
+
+
+class CommitteeHearingHeld(Event, kw_only=True, tag="complaint.committee_hearing_held"):
+    """The committee heard the complainant (and, if so, the person complained about) (Awb
+    9:15); its report is sealed. It is the hearing of Awb 9:10 at this level."""
+
+    held_at: datetime
+    mode: HearingMode
+    level: int = 0
+    conduct_subject_heard: bool = False
+    personal: TextPersonal | None = None
+
+
+class CommitteeAdvised(Event, kw_only=True, tag="complaint.committee_advised"):
+    """The committee's report reached the organisation (Awb 9:17): its judgement in ``advice``;
+    findings, advice and recommendations as sealed text."""
+
+    advice: Resolution
+    advised_at: datetime
+    level: int = 0
+    personal: TextPersonal | None = None
+
+
+class MediationRecorded(Event, kw_only=True, tag="complaint.mediation_recorded"):
+    """The klachtenfunctionaris (Wkkgz art. 15) helped the complainant or mediated; ``agreed``:
+    a mediation ended in agreement (None: not said, or support only). What happened: sealed."""
+
+    kind: MediationKind
+    held_at: datetime
+    agreed: bool | None = None
+    personal: TextPersonal | None = None
+
+
+class MeasuresPromised(Event, kw_only=True, tag="complaint.measures_promised"):
+    """The measures the judgement promises and by when each is done (Wkkgz art. 17); what each
+    is: sealed. The due dates are plain, for the reports and a future reminder."""
+
+    measures: list[Measure]
+    level: int = 0
+    personal: MeasuresPersonal | None = None
+
+
 ComplaintEvent = (
     Submitted
     | Acknowledged
@@ -467,6 +546,11 @@ ComplaintEvent = (
     | HearingWaived
     | ResolvedInformally
     | Declined
+    | ReferredToCommittee
+    | CommitteeHearingHeld
+    | CommitteeAdvised
+    | MediationRecorded
+    | MeasuresPromised
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = ComplaintEvent.__args__  # type: ignore[attr-defined]

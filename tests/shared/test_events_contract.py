@@ -89,7 +89,15 @@ SAMPLES: list[ev.Event] = [
     ),
     ev.Acknowledged(**META, letter=LETTER, acknowledge_by=T, respond_by=T, statutory_by=T),
     ev.LetterSent(**META, letter=LETTER, cause_event_id=META["event_id"]),
-    ev.Responded(**META, resolution="well_founded", level=0, personal=TEXT),
+    ev.Responded(
+        **META,
+        resolution="partly_well_founded",
+        level=1,
+        departs_from_advice=True,
+        personal=ev.ResponsePersonal(
+            text="Uw klacht is deels gegrond.", departure_reasons="De commissie woog X niet mee."
+        ),
+    ),
     ev.ReactionReceived(
         **META,
         channel="email",
@@ -162,6 +170,45 @@ SAMPLES: list[ev.Event] = [
         grounds=["older_than_a_year", "appeal_possible"],
         notice_by=T,
         personal=ev.TextPersonal(text="De gedraging was in 2019."),
+    ),
+    ev.ReferredToCommittee(
+        **META,
+        committee="de Commissie klachtadvisering",
+        level=1,
+        statutory_by=datetime(2026, 5, 12, 22, 0, tzinfo=UTC),
+        terms=ev.Terms(
+            statutory_by=datetime(2026, 5, 12, 22, 0, tzinfo=UTC),
+            policy_version="2026.1#abc",
+            calendar_version="nl-2026.1#def",
+        ),
+        personal=ev.TextPersonal(text="Graag advies over de bejegening."),
+    ),
+    ev.CommitteeHearingHeld(
+        **META,
+        held_at=T,
+        mode="in_person",
+        level=1,
+        conduct_subject_heard=True,
+        personal=ev.TextPersonal(text="Verslag van de hoorzitting."),
+    ),
+    ev.CommitteeAdvised(
+        **META,
+        advice="well_founded",
+        advised_at=T,
+        level=1,
+        personal=ev.TextPersonal(text="Bevindingen, advies en aanbevelingen."),
+    ),
+    ev.MediationRecorded(
+        **META,
+        kind="mediation",
+        held_at=T,
+        agreed=False,
+        personal=ev.TextPersonal(text="Gesprek met klager en afdeling; geen overeenstemming."),
+    ),
+    ev.MeasuresPromised(
+        **META,
+        measures=[ev.Measure(item=1, due_by=datetime(2026, 4, 1, 22, 0, tzinfo=UTC))],
+        personal=ev.MeasuresPersonal(descriptions=["Werkinstructie medicatie aangepast."]),
     ),
 ]
 

@@ -82,7 +82,7 @@ def test_personal_part_is_sealed_and_the_rest_stays_readable() -> None:
     assert json.loads(stored[1].state)["resolution"] == "well_founded"
     back = [m.to_domain_event(s).fact for s in stored]
     assert back[0].personal == personal()
-    assert back[1].personal == ev.TextPersonal(text="Beste Jan, excuses.")
+    assert back[1].personal == ev.ResponsePersonal(text="Beste Jan, excuses.")
 
 
 def test_destroyed_key_reads_as_erased() -> None:
