@@ -9,10 +9,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from services.reporting import domain, exports, log
+from services.reporting import domain, event_words, exports, handling, log
 from services.reporting.http import (
     POINT_IN_TIME,
     Problem,
@@ -25,8 +25,10 @@ from services.reporting.http import (
 from shared.contract import subjects
 from shared.eventstore.link import JetStreamLink
 from shared.runtime import observability as obs
+from shared.runtime import words
 
 logger = logging.getLogger("klachten.reporting")
+FILTERS = ("status", "channel", "category", "overdue", "handler", "team", "department", "hearing")
 REPORTS = ("summary", "response-times", "compliance", "escalations", "backlog", "worklist")
 
 router = APIRouter()
@@ -57,14 +59,27 @@ def complaints(
     channel: str | None = None,
     category: str | None = None,
     overdue: bool | None = None,
+    handler: str | None = None,
+    team: str | None = None,
+    department: str | None = None,
+    hearing: str | None = Query(
+        None,
+        description="invited, held or waived at the complaint's current level; none: no "
+        "hearing step there yet (Awb 9:10)",
+    ),
 ) -> list[dict[str, Any]]:
     require_staff(request)
-    strict_query(request, {"status", "channel", "category", "overdue"})
+    strict_query(request, {*FILTERS})
+    if hearing not in (None, "none", *handling.HEARING_STEPS):
+        raise invalid("hearing", "choose invited, held, waived or none")
     src = answer_source(request)
     rows = src.tables["complaints_status_and_deadlines"]
+    if hearing == "none":
+        rows, hearing = [r for r in rows if r["hearing"] is None], None
     return domain.select(
-        rows, src.now, status=status, channel=channel, category=category, overdue=overdue
-    )
+        rows, src.now, status=status, channel=channel, category=category, overdue=overdue,
+        handler=handler, team=team, department=department, hearing=hearing,
+    )  # fmt: skip
 
 
 @router.get("/api/complaints/{key}", dependencies=POINT_IN_TIME)
@@ -86,12 +101,24 @@ def complaint(request: Request, key: str) -> dict[str, Any]:
 
 
 @router.get("/api/complaints/{key}/history", dependencies=POINT_IN_TIME)
-def history(request: Request, key: str) -> dict[str, Any]:
+def history(
+    request: Request,
+    key: str,
+    lang: str | None = Query(
+        None, description="nl (default) or en: the language of each event's `what`"
+    ),
+) -> dict[str, Any]:
+    """Every event with its place in the log, its hash-link check and `what` it says in words
+    (Dutch, or English by `lang=en` or `Accept-Language: en`)."""
     require_staff(request)
-    strict_query(request, set())
+    strict_query(request, {"lang"})
     cid = _complaint_id(request, key)
     seq, at = moment_or_seq(request)
-    events = log.history(request.app.state.link, cid)
+    said = words.language(lang or request.headers.get("accept-language"))
+    names = event_words.names_for(request.app.state.settings.organisation_file, said)
+    events = log.history(
+        request.app.state.link, cid, lambda fact: event_words.describe(fact, said, names)
+    )
     if not events:
         raise Problem(404, [{"field": "complaint_id", "message": "no such complaint"}])
     events = log.history_as_of(events, seq, at)  # what was known then

@@ -2,10 +2,10 @@
 ``export_app``/``audit_app`` as ``klachten export`` / ``klachten audit``.
 
     klachten projections rebuild [--backend sqlite|postgres] [--db …] [--no-compare]
-    klachten projections history <reference|complaint id> [--as-of T | --as-of-seq N]
+    klachten projections history <reference|complaint id> [--as-of T | --as-of-seq N] [--lang en]
     klachten export <events|complaints_status_and_deadlines|…> [--format jsonl|csv] [--out FILE]
     klachten export parquet --out DIR [--since-seq N] [--as-of-seq M]
-    klachten audit history <reference|complaint id>
+    klachten audit history <reference|complaint id> [--lang en]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from services.reporting import exports, log
+from services.reporting import event_words, exports, log
 from services.reporting.domain import ReportInputError, parse_as_of
 from services.reporting.rebuild import SequenceGap, rebuild
 from services.reporting.settings import ReportingSettings
@@ -138,9 +138,12 @@ AsOf = Annotated[
 AsOfSeq = Annotated[
     int | None, typer.Option("--as-of-seq", min=0, help="as known at this stream sequence")
 ]
+Lang = Annotated[str, typer.Option("--lang", help="nl (default) or en: the words of each event")]
 
 
-def _history(key: str, as_of: str | None = None, as_of_seq: int | None = None) -> None:
+def _history(
+    key: str, as_of: str | None = None, as_of_seq: int | None = None, lang: str = "nl"
+) -> None:
     settings = ReportingSettings.from_env()
     at = None
     if as_of is not None:
@@ -163,11 +166,14 @@ def _history(key: str, as_of: str | None = None, as_of_seq: int | None = None) -
         cid = found[0]["complaint_id"]
     link = JetStreamLink(settings.nats_url, name="klachten-audit", **COMMAND_CONNECT)
     try:
-        events = log.history_as_of(log.history(link, cid), as_of_seq, at)
+        names = event_words.names_for(settings.organisation_file, lang)
+        say = lambda fact: event_words.describe(fact, lang, names)  # noqa: E731
+        events = log.history_as_of(log.history(link, cid, say), as_of_seq, at)
     finally:
         link.close()
     table = Table(title=f"complaint {cid}")
-    for col in ("seq", "stored at", "occurred at", "actor", "type", "causation", "hash link"):
+    columns = ("seq", "stored at", "occurred at", "actor", "type", "what", "causation", "hash link")
+    for col in columns:
         table.add_column(col)
     for e in events:
         ok = "[green]ok[/]" if e["hash_link_ok"] else f"[red]BROKEN[/] {e['problem']}"
@@ -177,6 +183,7 @@ def _history(key: str, as_of: str | None = None, as_of_seq: int | None = None) -
             e["occurred_at"] or "—",
             e["actor"] or "—",
             e["type"],
+            e["what"] or "—",
             e["causation_id"] or "—",
             ok,
         )
@@ -192,9 +199,11 @@ def history_command(
     key: Annotated[str, typer.Argument(help="reference or complaint id")],
     as_of: AsOf = None,
     as_of_seq: AsOfSeq = None,
+    lang: Lang = "nl",
 ) -> None:
-    """Every event of one complaint with sequence, time, actor, type, causation, hash check."""
-    _history(key, as_of, as_of_seq)
+    """Every event of one complaint with sequence, time, actor, type and what it says in
+    words, causation, hash check."""
+    _history(key, as_of, as_of_seq, lang)
 
 
 @audit_app.command("history")
@@ -202,9 +211,11 @@ def audit_history_command(
     key: Annotated[str, typer.Argument(help="reference or complaint id")],
     as_of: AsOf = None,
     as_of_seq: AsOfSeq = None,
+    lang: Lang = "nl",
 ) -> None:
-    """Every event of one complaint with sequence, time, actor, type, causation, hash check."""
-    _history(key, as_of, as_of_seq)
+    """Every event of one complaint with sequence, time, actor, type and what it says in
+    words, causation, hash check."""
+    _history(key, as_of, as_of_seq, lang)
 
 
 @export_app.command("export")

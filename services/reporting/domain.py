@@ -6,7 +6,8 @@ calendar periods in the policy's time zone (`[calendar].timezone`, the organisat
 time): pass `tz`, or leave it out for the policy in force (shared/config/policy.py).
 
 Just above 300 lines: every report's computation in one file, so the summary, the yearly
-report and the dashboard visibly use the same counting functions.
+report and the dashboard visibly use the same counting functions (the procedure's figures,
+informal vs formal, declining, hearings and departments: handling.py, called from here).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import Any
 
+from services.reporting import handling
 from services.reporting.fold import Row, parse_ts
 from shared.config.policy import local_zone
 
@@ -224,6 +226,7 @@ def backlog(rows: list[Row], now: datetime) -> dict[str, Any]:
     return {
         "open": len(open_rows),
         "overdue": sum(r["overdue"] for r in open_rows),
+        "awaiting_hearing": handling.awaiting_hearing(open_rows),
         "by_status": dict(sorted(Counter(r["status"] for r in open_rows).items())),
         "ageing": {label: ages.get(label, 0) for _, label in AGE_BUCKETS},
     }
@@ -247,6 +250,11 @@ def summary(tables: dict[str, list[Row]], now: datetime, position: int) -> dict[
         "by_status": dict(sorted(Counter(r["status"] for r in rows).items())),
         "inflow": inflow(rows),
         "compliance": compliance(rows, now),
+        "handling": (ended := handling.endings(rows, with_open=True)),
+        "informal_share": handling.informal_share(ended),
+        "declined_by_ground": handling.declined_by_ground(rows),
+        "hearings": handling.hearings(tables["hearings_by_level_and_ground"]),
+        "by_department": handling.per_department(rows, [r for r in rows if r["closed_at"]]),
         "escalations": escalations(tables["escalations_by_level_and_reason"]),
         "backlog": backlog(rows, now),
         "response_times": {"channel": response_times(rows, "channel")},
@@ -267,6 +275,9 @@ def annual(tables: dict[str, list[Row]], year: int, tz: tzinfo | None = None) ->
         if year_of(r["occurred_at"], tz) == year
     ]
     ext = [r for r in tables["deadline_extensions"] if year_of(r["occurred_at"], tz) == year]
+    heard = [
+        r for r in tables["hearings_by_level_and_ground"] if year_of(r["occurred_at"], tz) == year
+    ]
     per_cat: dict[str, Counter[str]] = defaultdict(Counter)
     for r in received:
         per_cat[r["category"] or "none"]["received"] += 1
@@ -287,6 +298,11 @@ def annual(tables: dict[str, list[Row]], year: int, tz: tzinfo | None = None) ->
         "received_by_channel": dict(sorted(Counter(r["channel"] for r in received).items())),
         "closed": len(closed),
         "closed_by_outcome": dict(sorted(Counter(r["outcome"] for r in closed).items())),
+        "handling": (ended := handling.endings(closed, with_open=False)),
+        "informal_share": handling.informal_share(ended),
+        "declined_by_ground": handling.declined_by_ground(closed),
+        "hearings": handling.hearings(heard),
+        "per_department": handling.per_department(received, closed),
         "judgement": dict(
             sorted(Counter(r["resolution"] or "no_response" for r in closed).items())
         ),

@@ -7,7 +7,7 @@ mapper the live projection uses, so a replay and the live view agree on what is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -129,8 +129,11 @@ def complaint_as_of(
     return model.complaints.get(complaint_id)
 
 
-def history(link: JetStreamLink, complaint_id: str) -> list[dict[str, Any]]:
-    """Every event of one complaint with its place in the log and whether its hash link holds."""
+def history(
+    link: JetStreamLink, complaint_id: str, say: Callable[[ev.Event], str] | None = None
+) -> list[dict[str, Any]]:
+    """Every event of one complaint with its place in the log and whether its hash link holds;
+    with `say`, also what each event says in words (``what``; services/reporting/event_words)."""
     out: list[dict[str, Any]] = []
     prev_hash, prev_version = "", None
     for msg in sorted(complaint_messages(link, complaint_id), key=lambda m: m.seq):
@@ -164,6 +167,8 @@ def history(link: JetStreamLink, complaint_id: str) -> list[dict[str, Any]]:
                 correlation_id=None,
                 problem=entry["problem"] or getattr(fact, "reason", None),
             )
+        if say is not None:
+            entry["what"] = say(fact) if isinstance(fact, ev.Event) else None
         out.append(entry)
         prev_hash, prev_version = link_check.hash, link_check.version
     return out

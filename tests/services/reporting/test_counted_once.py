@@ -17,7 +17,7 @@ import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.reporting import domain, fold
+from services.reporting import domain, fold, handling
 from shared.rules import terms as rules
 from shared.rules.complaint import Cause, Complaint, ComplaintError
 from shared.rules.deadlines import ClockState
@@ -31,6 +31,7 @@ NOW = datetime(2028, 1, 20, 12, tzinfo=UTC)
 step = st.tuples(
     st.sampled_from(
         ["acknowledge", "respond", "escalate", "extend", "pause", "resume", "reopen", "erase",
+         "assign", "invite", "hear", "waive", "informal", "decline",  # the procedure (issue 16)
          "resolved", "not_handled", "withdrawn", "referred"]  # the last four close
     ),
     st.integers(0, 40),
@@ -98,8 +99,35 @@ def _act(c: Complaint, kind: str, now: datetime) -> None:
         c.reopen(reason="Nieuwe feiten.", now=now, cause=STAFF)
     elif kind == "erase":
         c.erase(key_id="k1", legal_basis="avg-17", now=now, cause=STAFF)
+    elif kind in PROCEDURE:
+        PROCEDURE[kind](c, now)
     else:
         c.close(outcome=kind, now=now, cause=STAFF, note="Reden.", calendar=CAL)  # type: ignore[arg-type]
+
+
+PROCEDURE = {
+    "assign": lambda c, now: c.assign(
+        handler=None, team="team-a" if c.team != "team-a" else "team-b", now=now, cause=STAFF,
+        department="dept-x" if now.day % 2 else "dept-y", reason="Andere kennis nodig.",
+    ),
+    "invite": lambda c, now: c.invite_to_hearing(
+        at=now + timedelta(days=3), mode="phone", now=now, cause=STAFF
+    ),
+    "hear": lambda c, now: c.record_hearing(
+        held_at=now, mode="video", report="Verslag.", now=now, cause=STAFF
+    ),
+    "waive": lambda c, now: c.waive_hearing(
+        ground="complainant_waived", now=now, cause=STAFF
+    ),
+    "informal": lambda c, now: c.resolve_informally(
+        means="apology", confirmed_by="phone", confirmed_at=now, text="Excuses.", now=now,
+        cause=STAFF,
+    ),
+    "decline": lambda c, now: c.decline(
+        grounds=["older_than_a_year", "insufficient_interest"], explanation="Te oud.", now=now,
+        cause=STAFF, calendar=CAL,
+    ),
+}  # fmt: skip
 
 
 def _tables(histories: list[dict]) -> dict[str, list[fold.Row]]:
@@ -147,6 +175,15 @@ def test_every_bucket_family_sums_to_the_complaints_in_scope(histories: list[dic
             assert _sum(kind["distribution"]) == kind["count"]
     esc = s["escalations"]
     assert _sum(esc["by_level"]) == _sum(esc["by_reason"]) == esc["total"]
+    assert _sum(s["handling"]) == n
+    assert s["handling"]["open"] == sum(r["closed_at"] is None for r in rows)
+    assert sum(d["received"] for d in s["by_department"].values()) == n
+    for counts in s["by_department"].values():
+        assert counts["received"] >= sum(counts[e] for e in handling.ENDINGS)
+    hearings = s["hearings"]
+    assert _sum(hearings["waived_by_ground"]) == hearings["waived"]
+    assert _sum(hearings["held_by_mode"]) == hearings["held"]
+    assert backlog["awaiting_hearing"] <= open_
 
     for year in (2026, 2027):
         y = domain.annual(tables, year, tz=UTC)
@@ -159,6 +196,15 @@ def test_every_bucket_family_sums_to_the_complaints_in_scope(histories: list[dic
         assert sum(c.get("received", 0) for c in cats) == received
         assert sum(c.get("closed", 0) for c in cats) == closed
         _check_compliance({"statutory": y["statutory_compliance_of_closed"]}, closed)
+        assert _sum(y["handling"]) == closed
+        departments = y["per_department"].values()
+        assert sum(d["received"] for d in departments) == received
+        assert sum(sum(d[e] for e in handling.ENDINGS) for d in departments) == closed
+        ended = [r for r in rows if domain.year_of(r["closed_at"], UTC) == year]
+        declined = [r for r in ended if handling.ending(r) == "declined"]
+        assert len(declined) == y["handling"]["declined"]
+        grounds = sum(len(handling.grounds_of(r)) for r in declined)
+        assert _sum(y["declined_by_ground"]) == grounds >= len(declined)
 
 
 def test_a_complaint_closed_before_its_acknowledgement_is_counted_in_every_clock() -> None:

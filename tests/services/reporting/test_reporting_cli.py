@@ -35,6 +35,9 @@ def test_rebuild_compare_history_export(
     result = cli.invoke(audit_app, ["history", "K-000003"])
     assert result.exit_code == 0, result.output
     assert "complaint.submitted" in result.output and "ok" in result.output
+    assert "ingediend" in result.output  # what each event says, in words (Dutch by default)
+    result = cli.invoke(audit_app, ["history", "K-000003", "--lang", "en"])
+    assert result.exit_code == 0 and "submitted" in result.output, result.output
 
     out = tmp_path / "events.jsonl"
     result = cli.invoke(export_app, ["events", "--format", "jsonl", "--out", str(out)])
