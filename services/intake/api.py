@@ -47,7 +47,12 @@ async def submit(request: Request) -> JSONResponse:
     intake: Intake = request.app.state.intake
     priorities = tuple(policy_in_force()[0].norms.priority)
     submission, errors = domain.validate_submission(
-        data, staff=member is not None, now=intake.clock(), lang=lang, priorities=priorities
+        data,
+        staff=member is not None,
+        now=intake.clock(),
+        lang=lang,
+        priorities=priorities,
+        departments=frozenset(request.app.state.organisation.departments),
     )
     if submission is None:
         raise Problem(422, errors)

@@ -148,6 +148,8 @@ class Intake:
             idempotency_key=_digest(idempotency_key) if idempotency_key else None,
             terms=registration_terms(arrival, policy, calendar, now),  # decided once, here
             procedure=procedure.CURRENT,  # the hearing rule (Awb 9:10) applies to it
+            event_date=submission.event_date,
+            department_involved=submission.department,
         )
         try:
             with tracing.complaint_root("submit", complaint_id) as span:

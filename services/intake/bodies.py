@@ -136,13 +136,41 @@ class Body(msgspec.Struct, forbid_unknown_fields=True):
 
 class ComplainantBody(Body):
     name: Name
-    email: Email
+    email: Email | None = None
     phone: Phone | None = None
-    address: Text(500, lines=True) | None = None
+    address: Text(500, lines=True, description="postal address") | None = None
     language: Language | None = None
 
 
+class RepresentativeBody(Body):
+    """Who complains on the complainant's behalf; the letters go to them (issue 25)."""
+
+    name: Name
+    relation: Text(100, required=True, description="e.g. daughter, lawyer, carer")
+    email: Email | None = None
+    phone: Phone | None = None
+    address: Text(500, lines=True, description="postal address") | None = None
+
+
+# Awb 9:4 asks for name and address: an e-mail or a postal address will do (issue 25).
+REACHABLE = {
+    "anyOf": [
+        {"required": ["email"], "properties": {"email": {"type": "string"}}},
+        {
+            "required": ["address"],
+            "properties": {"address": {"type": "string", "pattern": NOT_BLANK}},
+        },
+    ]
+}
+
+
 class SubmissionBody(Body):
+    schema_extra: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            {"properties": {"complainant": REACHABLE}},
+            {"properties": {"representative": {"anyOf": [{"type": "null"}, REACHABLE]}}},
+        ]
+    }
     channel: Choice(
         CHANNELS,
         f"the public may use {' and '.join(PUBLIC_CHANNELS)}; "
@@ -153,6 +181,19 @@ class SubmissionBody(Body):
     description: Text(TEXT_LIMITS["description"], required=True, lines=True)
     category: Text(100) | None = None
     desired_outcome: Text(TEXT_LIMITS["desired_outcome"], lines=True) | None = None
+    representative: RepresentativeBody | None = None
+    event_date: (
+        Annotated[
+            str,
+            Meta(
+                description="the day the matter happened (YYYY-MM-DD), not in the future",
+                extra_json_schema={"format": "date"},
+                extra={"invalid": "date"},
+            ),
+        ]
+        | None
+    ) = None
+    department: Unit | None = None  # the department involved (organisation file)
     received_at: (
         Annotated[
             str,

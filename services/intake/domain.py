@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -70,25 +70,43 @@ class Submission:
     received_at: datetime | None
     category: str | None
     priority: str | None = None  # staff only: a key of the policy's norms.priority
+    event_date: date | None = None  # the day the matter happened (issue 25)
+    department: str | None = None  # the department involved, from the organisation file
 
 
 def validate_submission(
-    data: Any, *, staff: bool, now: datetime, lang: Lang, priorities: tuple[str, ...] = ()
+    data: Any,
+    *,
+    staff: bool,
+    now: datetime,
+    lang: Lang,
+    priorities: tuple[str, ...] = (),
+    departments: frozenset[str] | None = None,
 ) -> tuple[Submission | None, list[FieldError]]:
-    """``priorities``: the policy's norms.priority keys (staff may choose one at registration)."""
-    body, errors = read(
-        bodies.SubmissionBody, data, lang, _submission_rules(staff, now, priorities)
-    )
+    """``priorities``: the policy's norms.priority keys (staff may choose one at registration);
+    ``departments``: the organisation file's (None: not checked)."""
+    rules = _submission_rules(staff, now, priorities, departments)
+    body, errors = read(bodies.SubmissionBody, data, lang, rules)
     if body is None:
         return None, errors
     person = body.complainant
+    agent = body.representative
     personal = ev.SubmittedPersonal(
         complainant=ev.Complainant(
-            name=person.name, email=person.email, phone=person.phone, address=person.address
+            name=person.name, email=person.email or "", phone=person.phone, address=person.address
         ),
         subject=body.subject,
         description=body.description,
         desired_outcome=body.desired_outcome,
+        representative=ev.Representative(
+            name=agent.name,
+            relation=agent.relation,
+            email=agent.email,
+            phone=agent.phone,
+            address=agent.address,
+        )
+        if agent
+        else None,
     )
     received_at = parse_rfc3339(body.received_at) if body.received_at else None
     chosen: ev.Language = person.language or lang
@@ -99,10 +117,14 @@ def validate_submission(
         received_at,
         body.category,
         body.priority,  # type: ignore[arg-type]
+        date.fromisoformat(body.event_date) if body.event_date else None,
+        body.department,
     ), []
 
 
-def _submission_rules(staff: bool, now: datetime, priorities: tuple[str, ...]) -> Rules:
+def _submission_rules(
+    staff: bool, now: datetime, priorities: tuple[str, ...], departments: frozenset[str] | None
+) -> Rules:
     def staff_only(value: Any, _: dict[str, Any]) -> Problem | None:
         return ("staff_only", {}) if value is not None and not staff else None
 
@@ -131,24 +153,50 @@ def _submission_rules(staff: bool, now: datetime, priorities: tuple[str, ...]) -
         gates={
             "received_at": staff_only,
             "priority": priority,
-            "complainant.email": _letters_by_email,
+            "complainant.email": _reachable,
+            "representative.email": _reachable,
         },
         values={
             "channel": channel,
             "received_at": received_at,
             "complainant.email": lambda v, _: None if is_email(v) else ("email", {}),
             "complainant.phone": lambda v, _: None if PHONE.match(v) else ("phone", {}),
+            "representative.email": lambda v, _: None if is_email(v) else ("email", {}),
+            "representative.phone": lambda v, _: None if PHONE.match(v) else ("phone", {}),
+            **_about_rules(now, departments),
         },
     )
 
 
-def _letters_by_email(value: Any, person: dict[str, Any]) -> Problem | None:
-    """A postal address and no e-mail address: a way to reach the person we cannot use yet
-    (no letters by post yet: docs/decisions.md, issue 25)."""
+def _reachable(value: Any, person: dict[str, Any]) -> Problem | None:
+    """Awb 9:4 asks for name and address: an e-mail address or a postal address (issue 25;
+    letters then go by post), at least one of them."""
     address = person.get("address")
     has_address = isinstance(address, str) and bool(address.strip())
     has_email = isinstance(value, str) and bool(value.strip())
-    return ("email_for_letters", {}) if has_address and not has_email else None
+    return None if has_address or has_email else ("email_or_address", {})
+
+
+def _about_rules(now: datetime, departments: frozenset[str] | None) -> dict[str, Any]:
+    """The date of the event (a day, not after today) and the department involved."""
+
+    def event_date(value: str, _: dict[str, Any]) -> Problem | None:
+        try:
+            day = date.fromisoformat(value) if len(value) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            return "date", {}
+        if day > now.date() + timedelta(days=1):  # a day ahead: the complainant's time zone
+            return "date_future", {}
+        return ("date_too_old", {}) if day < EARLIEST_RECEIPT.date() else None
+
+    def department(value: str, _: dict[str, Any]) -> Problem | None:
+        if departments is None or value in departments:
+            return None
+        return "unknown_department", {"id": value}
+
+    return {"event_date": event_date, "department": department}
 
 
 def parse_rfc3339(value: Any) -> datetime | None:

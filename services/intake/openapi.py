@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from services.intake import bodies
 from services.intake.characters import NOT_BLANK
+from shared.config.organisation import DEFAULT_ORGANISATION_FILE, load_organisation
 from shared.config.policy import DEFAULT_POLICY_FILE
 from shared.config.policy_file import load_policy
 from shared.runtime import apisecurity
@@ -42,6 +43,11 @@ def request_bodies() -> dict[str, Schema]:
     priority = found["Submission"]["properties"]["priority"]
     priority["enum"] = [*SHIPPED_PRIORITIES, None]
     priority.pop("type")
+    # Likewise the departments of the shipped organisation file (config/organisation.toml).
+    department = found["Submission"]["properties"]["department"]
+    department["enum"] = [*load_organisation(DEFAULT_ORGANISATION_FILE).departments, None]
+    for key in ("type", "maxLength", "not"):
+        department.pop(key, None)
     return found
 
 

@@ -30,11 +30,21 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "nl": "Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.",
         "en": "Enter a valid e-mail address, like name@example.com.",
     },
-    "email_for_letters": {
-        "nl": "Vul ook een e-mailadres in: wij sturen onze brieven over uw klacht nog alleen per "
-        "e-mail, niet per post.",
-        "en": "Please also enter an e-mail address: we send our letters about your complaint by "
-        "e-mail only, not yet by post.",
+    "email_or_address": {
+        "nl": "Vul een e-mailadres of een postadres in, zodat wij u kunnen antwoorden.",
+        "en": "Enter an e-mail address or a postal address, so that we can answer you.",
+    },
+    "date": {
+        "nl": "Vul een datum in, zoals 2026-01-31.",
+        "en": "Enter a date, like 2026-01-31.",
+    },
+    "date_future": {
+        "nl": "Deze datum ligt in de toekomst.",
+        "en": "This date lies in the future.",
+    },
+    "date_too_old": {
+        "nl": "Deze datum ligt vóór 2000; controleer het jaartal.",
+        "en": "This date lies before 2000; check the year.",
     },
     "phone": {"nl": "Vul een geldig telefoonnummer in.", "en": "Enter a valid phone number."},
     "choice": {"nl": "Kies een van: {choices}.", "en": "Choose one of: {choices}."},
