@@ -2,8 +2,13 @@
 
 Web and API complaints go to the public API, phone calls and letters to the staff API (with a
 `received_at` in the past, so some deadlines have passed and the SLA monitor escalates them),
-e-mails through the intake's SMTP port. Some complaints then get a response, an extension, an
-escalation on request or a closure, all through the staff API. Nothing touches the store.
+e-mails through the intake's SMTP port. Staff then work them as a desk does, through the staff
+API and by the procedure (docs/procedure.md): the coordinator assigns some to a handler or a
+team's queue (the organisation file), the handler takes from their queue; a complaint is
+answered only after the complainant was heard (invited, hearing held) or the hearing was
+waived on a ground (Awb 9:10), some are resolved informally (9:5), one is declined (9:8),
+others extended or escalated on request; answers are closed in part. Nothing touches the
+store.
 """
 
 from __future__ import annotations
@@ -11,9 +16,7 @@ from __future__ import annotations
 import random
 import smtplib
 import uuid
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -23,6 +26,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from klachten.commands.demo_desk import (
+    DECLINED,
+    DemoError,
+    DemoResult,
+    decline,
+    desk_of,
+    follow_up,
+    own,
+)
 from klachten.stack.stafftoken import read_token
 from services.reporting.settings import ReportingSettings
 from shared.config.settings import HOST, Settings
@@ -88,17 +100,6 @@ TOPICS = {
 CHANNELS = ("web", "email", "phone", "letter", "api")
 
 
-class DemoError(RuntimeError):
-    """The stack did not accept the demo's input (not running, wrong token, …)."""
-
-
-@dataclass
-class DemoResult:
-    submitted: Counter[str] = field(default_factory=Counter)
-    actions: Counter[str] = field(default_factory=Counter)
-    backdated: int = 0
-
-
 def run(
     settings: Settings,
     token: str,
@@ -111,7 +112,7 @@ def run(
     now = datetime.now(UTC)
     result = DemoResult()
     base = f"http://{HOST}:{settings.intake_port}"
-    staff = {"Authorization": f"Bearer {token}"}
+    desk = desk_of(settings, token)
     with httpx.Client(base_url=base, timeout=15) as http:
         for n in range(count):
             name, lang = rng.choice(PEOPLE)
@@ -135,10 +136,15 @@ def run(
                 days = rng.choice((1, 3, 10, 20, 45, 60))
                 body["received_at"] = (now - timedelta(days=days)).isoformat()
                 result.backdated += days >= 10
-                headers |= staff
+                headers |= desk.staff
             created = _post(http, "/api/complaints", body, headers)
             result.submitted[channel] += 1
-            _follow_up(http, staff, created["complaint_id"], rng, result)
+            path = f"/api/complaints/{created['complaint_id']}"
+            own(http, desk, path, rng, result)
+            if n == DECLINED:
+                decline(http, desk, path, result)
+            else:
+                follow_up(http, desk, path, rng, result)
     echo(f"submitted {sum(result.submitted.values())} complaints")
     return result
 
@@ -146,46 +152,13 @@ def run(
 def describe(result: DemoResult) -> str:
     channels = ", ".join(f"{k} {v}" for k, v in sorted(result.submitted.items()))
     actions = ", ".join(f"{k} {v}" for k, v in sorted(result.actions.items())) or "none"
+    refused = ", ".join(f"{k} {v}" for k, v in sorted(result.refused.items())) or "none"
     return (
         f"demo complaints by channel: {channels}\n"
         f"backdated 10+ days (deadlines passing, escalations due): {result.backdated}\n"
-        f"staff actions: {actions}"
+        f"staff actions: {actions}\n"
+        f"refused by the complaint's state (409, e.g. escalated meanwhile): {refused}"
     )
-
-
-def _follow_up(
-    http: httpx.Client, staff: dict[str, str], cid: str, rng: random.Random, result: DemoResult
-) -> None:
-    """Move some complaints further along the lifecycle, as staff would."""
-    roll = rng.random()
-    path = f"/api/complaints/{cid}"
-    if roll < 0.15:
-        body = {"reason": "complainant_request", "text": "Klager wil de leidinggevende spreken."}
-        _act(http, staff, f"{path}/escalations", body, "escalated", result)
-    elif roll < 0.25:
-        body = {"weeks": 4, "reason": "Advies van de vakafdeling nodig.", "with_consent": False}
-        _act(http, staff, f"{path}/extensions", body, "extended", result)
-    elif roll < 0.6:
-        resolution = rng.choice(("well_founded", "partly_well_founded", "unfounded"))
-        body = {"text": "Wij hebben uw klacht onderzocht.", "resolution": resolution}
-        _act(http, staff, f"{path}/responses", body, "responded", result)
-        if rng.random() < 0.6:
-            _act(http, staff, f"{path}/closure", {"outcome": "resolved"}, "closed", result)
-
-
-def _act(
-    http: httpx.Client,
-    staff: dict[str, str],
-    path: str,
-    body: dict[str, Any],
-    label: str,
-    result: DemoResult,
-) -> None:
-    response = http.post(path, json=body, headers=staff)
-    if response.status_code in (200, 201):
-        result.actions[label] += 1
-    elif response.status_code != 409:  # 409: the complaint's state forbids it; skip
-        raise DemoError(f"POST {path}: {response.status_code} {response.text[:300]}")
 
 
 def _post(http: httpx.Client, path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
