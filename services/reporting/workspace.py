@@ -31,9 +31,9 @@ import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.reporting import domain
-from services.reporting.http import COOKIE, staff_name
-from shared.config.policy import policy_in_force
+from services.reporting import workspace_lists, workspace_steps, workspace_words
+from services.reporting.http import COOKIE, staff_member, staff_name
+from shared.config.policy import local_zone, policy_in_force
 from shared.config.settings import Settings
 from shared.rules import awb, refusals
 from shared.runtime import words
@@ -52,13 +52,13 @@ ENDPOINTS = {
     "reopen": "reopening",
     "pause": "pause",
     "resume": "resume",
-}
+} | workspace_steps.ENDPOINTS
 # Appended by a colleague (or the complainant) since the page was rendered: the handler must
 # look again before acting. Letters and acknowledgements do not change what the handler decides.
 CONFLICTING = {
     "responded", "extended", "escalated", "closed", "reaction_received", "paused", "resumed",
     "reopened",
-}  # fmt: skip
+} | workspace_steps.CONFLICTING  # fmt: skip
 TIMEOUT = 10.0
 
 router = APIRouter()
@@ -80,7 +80,9 @@ def _token(request: Request) -> str:
 
 def _render(name: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:
     t = TEXTS[lang]
-    page = TEMPLATES.get_template(f"workspace/{name}").render(t=t, lang=lang, day=_day, **context)
+    page = TEMPLATES.get_template(f"workspace/{name}").render(
+        t=t, lang=lang, day=_day, words=workspace_words, **context
+    )
     return HTMLResponse(page, status)
 
 
@@ -101,7 +103,7 @@ def _day(text: str | None, lang: str, deadline: bool = True) -> str:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if deadline:
         return words.long_date(moment - timedelta(microseconds=1), lang)
-    return words.short_date_time(moment)
+    return workspace_words.compact(text, lang)
 
 
 class IntakeStaffApi:
@@ -150,6 +152,10 @@ def _complaint_page(
         "done": request.query_params.get("done", ""),
         "kept": {},
         "failed": "",
+        "org": _org(request),
+        "choices": workspace_steps.choices(_org(request), lang),
+        "zone": str(local_zone()),
+        "warnings": [],
         **extra,
     }
     return _render("complaint.html.j2", lang, status, **context)
@@ -187,7 +193,14 @@ def _extension(state: dict[str, Any], now: datetime, lang: str) -> dict[str, Any
     return {"max_weeks": most, "refusal": refusal and refusals.words(refusal, lang)}
 
 
+def _org(request: Request) -> Any:
+    settings = getattr(request.app.state, "settings", None)
+    return workspace_steps.organisation(getattr(settings, "organisation_file", "") or "")
+
+
 def _body(action: str, form: dict[str, str]) -> dict[str, Any]:
+    if action in workspace_steps.ENDPOINTS:
+        return workspace_steps.body(action, form)
     if action == "respond":
         return {"text": form.get("text", ""), "resolution": form.get("resolution", "")}
     if action == "extend":
@@ -219,6 +232,8 @@ def _body(action: str, form: dict[str, str]) -> dict[str, Any]:
 
 def _endpoint(action: str, form: dict[str, str]) -> str | None:
     """The staff API path of an action; None for a message id that is no UUID."""
+    if action in workspace_steps.ENDPOINTS:
+        return workspace_steps.endpoint(action, form)
     if action != "handled":
         return ENDPOINTS[action]
     try:
@@ -232,25 +247,54 @@ def _conflict(events: list[dict[str, Any]], seen: int, t: dict[str, Any], lang: 
     if not later:
         return None
     e = later[-1]
-    who = str(e["actor"]).split(":", 1)[-1]
+    who = workspace_words.actor(e["actor"], t, None, lang)
     what = t["event_names"].get(e["type"], e["type"])
     return str(t["conflict"]).format(who=who, what=what, at=_day(e["occurred_at"], lang, False))
 
 
 @router.get("/workspace", response_class=HTMLResponse)
-def worklist(request: Request) -> HTMLResponse:
+async def worklist(request: Request) -> HTMLResponse:
     lang = _lang(request)
-    if staff_name(request) is None:
+    member = staff_member(request)
+    if member is None:
         return _login(request, lang)
+    query = workspace_lists.ListQuery.from_params(request.query_params)
+    org = _org(request)
+    teams = org.teams_of(member.name) if org is not None else ()
     now = request.app.state.clock()
-    _, tables = request.app.state.view.snapshot()
-    replies = request.query_params.get("replies") == "1"
-    rows = domain.worklist(tables["complaints_status_and_deadlines"], now, replies=replies)
-    level = request.query_params.get("level", "")
-    if level.isascii() and level.isdigit():
-        rows = [r for r in rows if r["escalation_level"] == int(level)]
-    who = staff_name(request)
-    return _render("worklist.html.j2", lang, rows=rows, level=level, replies=replies, who=who)
+    view = request.app.state.view
+    found = await asyncio.to_thread(workspace_lists.list_page, view, query, now, member.name, teams)
+    subjects = await _subjects(_token(request), [r["complaint_id"] for r in found.rows])
+    return _render(
+        "worklist.html.j2",
+        lang,
+        found=found,
+        query=query,
+        subjects=subjects,
+        who=workspace_words.actor(f"staff:{member.name}", TEXTS[lang], org, lang),
+        teams=teams,
+        org=org,
+        choices=workspace_steps.choices(org, lang),
+        page_size=workspace_lists.PAGE_SIZE,
+    )
+
+
+async def _subjects(token: str, ids: list[str]) -> dict[str, str | None]:
+    """Each complaint's subject from intake (the page's rows only), with the user's token:
+    None where the role may not see it or it was erased."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=intake_url(), headers=headers, timeout=TIMEOUT) as c:
+
+        async def one(cid: str) -> str | None:
+            try:
+                answer = await c.get(f"/api/complaints/{cid}")
+            except httpx.HTTPError:
+                return None
+            personal = answer.json().get("personal") if answer.status_code == 200 else None
+            return (personal or {}).get("subject")
+
+        found = await asyncio.gather(*(one(cid) for cid in ids))
+    return dict(zip(ids, found, strict=True))
 
 
 @router.get("/workspace/complaints/{cid}", response_class=HTMLResponse)
@@ -269,7 +313,11 @@ async def act(request: Request, cid: UUID, action: str) -> Response:
     if staff_name(request) is None or action not in ENDPOINTS:
         return _login(request, lang)
     raw = parse_qs((await request.body()).decode(errors="replace"))
-    form = {k: v[0].strip() for k, v in raw.items()}
+    form = {
+        k: "\n".join(x.strip() for x in v) if k in workspace_steps.MULTI else v[0].strip()
+        for k, v in raw.items()
+    }
+    form["_action"] = action  # which form the kept values belong to
     return await asyncio.to_thread(_act_sync, request, cid, action, form, lang)
 
 
@@ -308,6 +356,10 @@ def _act_sync(
         return _complaint_page(request, cid, lang, 409, message=conflict, kept=form)
     answer = intake.post(f"/api/complaints/{cid}/{endpoint}", _body(action, form), lang)
     if answer.status_code in (200, 201):
+        warnings = answer.json().get("warnings") if action in workspace_steps.ENDPOINTS else None
+        if warnings:  # went ahead despite (Awb 9:7, the same unit): said once, not redirected
+            said = [w["message"] for w in warnings]
+            return _complaint_page(request, cid, lang, done=action, warnings=said)
         return RedirectResponse(f"/workspace/complaints/{cid}?lang={lang}&done={action}", 303)
     body = (
         answer.json()

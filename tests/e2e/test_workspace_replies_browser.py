@@ -114,10 +114,9 @@ def test_a_handler_marks_a_new_reply_handled_and_reopens_from_an_unverified_one(
             page.goto(f"{base}/workspace")
             page.fill("#token", TOKEN)
             page.click("button[type=submit]")
-            page.wait_for_selector("h1:has-text('Werklijst')")
-            page.check("#replies")
-            page.click("form[action='/workspace'] button[type=submit]")
-            page.wait_for_url("**replies=1**")
+            page.wait_for_selector("#who")
+            page.click("#view-replies")
+            page.wait_for_url("**view=replies**")
             rows = page.locator("#worklist tbody tr")
             assert rows.count() == 2
             first = rows.nth(0)  # the oldest reply first

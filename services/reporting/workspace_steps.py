@@ -1,0 +1,153 @@
+"""The procedure's steps in the workspace (issue 16, docs/procedure.md): take, assign and
+reassign, the person complained about and their reaction, the hearing (invite, report, waive),
+informal resolution and declining.
+
+Each is a form on the complaint page whose fields are relayed as the body of one route of
+intake's staff API (services/intake/procedureapi.py), exactly as the other actions are
+(workspace.py). Times are typed as a day and a time in the organisation's zone (the policy's
+``[calendar].timezone``) and sent as RFC 3339 with that offset; a time that is no time is sent
+as typed, so intake refuses it in the user's words on that field. The organisation file gives
+the choices (members, teams, departments) by their names, never their ids.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from shared.config.organisation import Organisation, load_organisation, organisation_file
+from shared.config.policy import local_zone
+
+# action -> the route under /api/complaints/{id}
+ENDPOINTS = {
+    "take": "take",
+    "assign": "assignment",
+    "conduct": "conduct-subjects",
+    "reaction": "conduct-subjects/{subject_id}/reaction",
+    "invite": "hearing/invitation",
+    "heard": "hearing/report",
+    "waive": "hearing/waiver",
+    "resolve": "informal-resolution",
+    "decline": "declining",
+}
+# Form fields that may come more than once (checkboxes): kept as one value per line.
+MULTI = frozenset({"grounds"})
+# Appended by a colleague since the page was rendered: look again before acting.
+CONFLICTING = {
+    "assigned", "conduct_subject_recorded", "conduct_subject_reacted", "hearing_invited",
+    "hearing_held", "hearing_waived", "resolved_informally", "declined",
+}  # fmt: skip
+
+
+def moment(day: str, clock: str) -> str:
+    """A day (YYYY-MM-DD) and a time (HH:MM) in the organisation's zone as RFC 3339; what
+    is no day or time is returned as typed (intake refuses it, naming the field)."""
+    try:
+        local = datetime.combine(date.fromisoformat(day), time.fromisoformat(clock or "00:00"))
+    except ValueError:
+        return f"{day} {clock}".strip()
+    return local.replace(tzinfo=local_zone()).isoformat()
+
+
+def _opt(form: dict[str, str], key: str) -> str | None:
+    return form.get(key) or None
+
+
+def body(action: str, form: dict[str, str]) -> dict[str, Any]:
+    """The staff API body of a step from its form fields."""
+    if action == "take":
+        return {}
+    if action == "assign":
+        return {k: _opt(form, k) for k in ("handler", "team", "department", "reason")}
+    if action == "conduct":
+        return {k: _opt(form, k) for k in ("employee", "unit", "name", "email", "role")}
+    if action == "reaction":
+        return {"text": form.get("text", "")}
+    if action == "invite":
+        return {
+            "at": moment(form.get("at", ""), form.get("at_time", "")),
+            "mode": form.get("mode", ""),
+            "place": _opt(form, "place"),
+            "note": _opt(form, "note"),
+            "conduct_subject_invited": form.get("conduct_subject_invited") == "yes",
+        }
+    if action == "heard":
+        return {
+            "held_at": moment(form.get("held_at", ""), form.get("held_at_time", "")),
+            "mode": form.get("mode", ""),
+            "report": form.get("report", ""),
+            "conduct_subject_heard": form.get("conduct_subject_heard") == "yes",
+        }
+    if action == "waive":
+        return {"ground": form.get("ground", ""), "explanation": _opt(form, "explanation")}
+    if action == "resolve":
+        return {
+            "means": form.get("means", ""),
+            "confirmed_by": form.get("confirmed_by", ""),
+            "confirmed_at": moment(form.get("confirmed_at", ""), form.get("confirmed_at_time", "")),
+            "text": form.get("text", ""),
+        }
+    if action == "decline":
+        grounds = [g for g in form.get("grounds", "").split("\n") if g]
+        return {"grounds": grounds, "explanation": form.get("explanation", "")}
+    raise KeyError(action)
+
+
+def endpoint(action: str, form: dict[str, str]) -> str | None:
+    """The route of a step; None for a person complained about whose id is no UUID."""
+    if action != "reaction":
+        return ENDPOINTS[action]
+    try:
+        return ENDPOINTS[action].format(subject_id=UUID(form.get("subject_id", "")))
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=4)
+def _organisation(path: str, mtime: float) -> Organisation | None:
+    try:
+        return load_organisation(path)
+    except Exception:  # intake stops on a broken file; the workspace just offers no names
+        return None
+
+
+def organisation(configured: str = "") -> Organisation | None:
+    """The organisation file as intake reads it (re-read when it changes), or None."""
+    path = organisation_file(configured)
+    try:
+        mtime = Path(path).stat().st_mtime
+    except OSError:
+        return None
+    return _organisation(str(path), mtime)
+
+
+def choices(org: Organisation | None, lang: str) -> dict[str, list[tuple[str, str]]]:
+    """(id, name) of members, teams and departments, by name, in the user's language."""
+    if org is None:
+        return {"members": [], "teams": [], "departments": []}
+
+    def named(entry: Any) -> str:
+        return str((lang == "en" and getattr(entry, "name_en", "")) or entry.name)
+
+    def listing(entries: dict[str, Any]) -> list[tuple[str, str]]:
+        return sorted(((k, named(v)) for k, v in entries.items()), key=lambda kv: kv[1].lower())
+
+    return {
+        "members": listing(org.members),
+        "teams": listing(org.teams),
+        "departments": listing(org.departments),
+    }
+
+
+def name_of(org: Organisation | None, kind: str, key: str | None, lang: str) -> str:
+    """The name of a member, team or department id; the id itself when it is not (or no
+    longer) in the file; a dash for none."""
+    if not key:
+        return "—"
+    entry = getattr(org, kind, {}).get(key) if org is not None else None
+    if entry is None:
+        return key
+    return str((lang == "en" and getattr(entry, "name_en", "")) or entry.name)
