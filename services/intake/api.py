@@ -29,6 +29,7 @@ from services.intake.http import (
 from services.intake.problems import message
 from services.intake.texts import TEXTS
 from shared.config.policy import policy_in_force
+from shared.runtime.staff import forbidden
 
 router = APIRouter()
 PERSONAL_ROLES = frozenset({"handler", "supervisor", "privacy"})
@@ -40,7 +41,8 @@ async def submit(request: Request) -> JSONResponse:
     if member is None:
         rate_limit(request)
     elif not member.may("register"):
-        raise Problem(403, {"error": "forbidden", "message": "your roles may not register"})
+        words = forbidden(member, "register", language(request))
+        raise Problem(403, {"error": "forbidden", "message": words})
     lang = language(request)
     key = idempotency_key(request)
     data = await json_body(request)

@@ -41,8 +41,11 @@ async def problem(_: Request, error: Problem) -> JSONResponse:
     return error.response()
 
 
-async def not_found(_: Request, __: Exception) -> JSONResponse:
-    return JSONResponse({"error": "not_found", "message": "no such complaint"}, 404)
+NOT_FOUND = {"nl": "Deze klacht bestaat niet.", "en": "no such complaint"}
+
+
+async def not_found(request: Request, __: Exception) -> JSONResponse:
+    return JSONResponse({"error": "not_found", "message": NOT_FOUND[language(request)]}, 404)
 
 
 async def conflict(request: Request, error: IllegalTransition) -> JSONResponse:

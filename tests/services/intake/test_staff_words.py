@@ -52,3 +52,25 @@ async def test_an_error_without_a_named_rule_reads_in_the_callers_language(
         "message": "De klacht is afgesloten: afsluiten kan niet meer.",
     }
     assert en.json()["message"] == "cannot close: the complaint is closed"
+
+
+async def test_registering_and_a_missing_complaint_are_said_in_the_callers_language(
+    client: httpx.AsyncClient,
+) -> None:
+    body = complaint_body(channel="phone")
+    nl = await client.post("/api/complaints", json=body, headers=READER | NL)
+    en = await client.post("/api/complaints", json=body, headers=READER | EN)
+    assert nl.status_code == en.status_code == 403
+    assert (
+        nl.json()["message"]
+        == "Klachten registreren mag alleen met de rol behandelaar. Uw rol: lezer."
+    )
+    assert (
+        en.json()["message"] == "Registering complaints needs the role handler. Your role: reader."
+    )
+    missing = "/api/complaints/6d3c1f3e-0000-4000-8000-000000000000"
+    nl = await client.get(missing, headers=STAFF | NL)
+    en = await client.get(missing, headers=STAFF | EN)
+    assert nl.status_code == en.status_code == 404
+    assert nl.json()["message"] == "Deze klacht bestaat niet."
+    assert en.json()["message"] == "no such complaint"
