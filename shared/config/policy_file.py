@@ -113,6 +113,26 @@ def check_policy(policy: Policy) -> list[tuple[str, str]]:
     for key, rule in rules.items():
         problems += _check_rule(key, rule)
     problems += _check_calendar(policy.calendar)
+    problems += _check_committee_and_care(policy)
+    return problems
+
+
+def _check_committee_and_care(policy: Policy) -> list[tuple[str, str]]:
+    """The committee's levels exist on the ladder; a care provider has complaints under the
+    Wkkgz (its route would otherwise never apply)."""
+    problems = []
+    c = policy.committee
+    if c is not None:
+        beyond = [lv for lv in c.levels if lv > policy.top_level]
+        if beyond:
+            reason = f"levels {beyond} are not on the ladder (0..{policy.top_level})"
+            problems.append(("committee.levels", reason))
+        if not c.categories and not c.levels:
+            problems.append(("committee", "name the categories or levels that go to it"))
+    rules = [policy.statutory, *policy.statutory.categories.values()]
+    if policy.care_provider and not any(r.regime == "wkkgz" for r in rules):
+        reason = "a care provider needs the regime 'wkkgz' (statutory or a category's)"
+        problems.append(("care_provider", reason))
     return problems
 
 

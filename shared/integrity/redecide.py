@@ -14,13 +14,17 @@ event's own value where a cap would only guess, as a decline's recorded ``notice
 membership (a ``take`` is checked against its own team), and sealed text (a placeholder stands
 in, so the empty-text checks and Awb 9:7's "not the person concerned" are not re-run without
 the keys). Old histories replay as they were decided: a complaint whose submission records no
-``procedure`` was answered without the hearing rule (shared/rules/procedure.py).
+``procedure`` was answered without the hearing rule (shared/rules/procedure.py). The committee
+(Awb 9.1.3) and the Wkkgz route are re-decided with the event's own committee, ten-week end and
+care route standing in for the policy's (whether the policy sent the complaint there is not
+re-decided), and a measure's day read back from its recorded due moment.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from shared.contract import events as ev
@@ -46,7 +50,10 @@ def _run(c: Complaint, f: Any) -> None:
         ev.LetterSent: lambda: c.record_letter(
             letter=f.letter, cause_event_id=f.cause_event_id, **at
         ),
-        ev.Responded: lambda: c.respond(text=_text(f), resolution=f.resolution, **at),
+        ev.Responded: lambda: c.respond(
+            text=_text(f), resolution=f.resolution, departs_from_advice=f.departs_from_advice,
+            departure_reasons=_departure(f), **at,
+        ),
         ev.ReactionReceived: lambda: c.record_reaction(
             text=_text(f), disagrees=f.disagrees, channel=f.channel, message_id=f.message_id,
             verified=f.verified, verified_by=f.verified_by, auto_reply=f.auto_reply, **at,
@@ -91,8 +98,38 @@ def _run(c: Complaint, f: Any) -> None:
         ev.Declined: lambda: c.decline(
             grounds=f.grounds, explanation=_text(f), notice_by=f.notice_by, **at
         ),
+        # The policy's committee and care route are not in the log: the event's own stand in.
+        ev.ReferredToCommittee: lambda: c.refer_to_committee(
+            committee=f.committee, statutory_by=f.statutory_by, terms=f.terms, **at
+        ),
+        ev.CommitteeHearingHeld: lambda: c.record_committee_hearing(
+            held_at=f.held_at, mode=f.mode, report=_text(f),
+            conduct_subject_heard=f.conduct_subject_heard, **at,
+        ),
+        ev.CommitteeAdvised: lambda: c.record_committee_advice(
+            advice=f.advice, advised_at=f.advised_at, text=_text(f), **at
+        ),
+        ev.MediationRecorded: lambda: c.record_mediation(
+            kind=f.kind, held_at=f.held_at, text=_text(f), wkkgz=True, agreed=f.agreed, **at
+        ),
+        ev.MeasuresPromised: lambda: _promise(c, f, at),
     }  # fmt: skip
     command[type(f)]()
+
+
+def _departure(f: ev.Responded) -> str | None:
+    """The reasons for departing from the advice, or a placeholder when sealed."""
+    if not f.departs_from_advice:
+        return None
+    p = f.personal
+    return (p.departure_reasons if p is not None else None) or SEALED
+
+
+def _promise(c: Complaint, f: ev.MeasuresPromised, at: dict[str, Any]) -> None:
+    """The measures with their recorded days (UTC: the calendar is the policy's, not logged)."""
+    words = f.personal.descriptions if f.personal else [SEALED] * len(f.measures)
+    days = [(m.due_by - timedelta(microseconds=1)).date() for m in f.measures]
+    c.promise_measures(measures=list(zip(words, days, strict=False)), wkkgz=True, **at)
 
 
 def _assign(c: Complaint, f: ev.Assigned, at: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate
 from shared.contract import events as ev
 from shared.rules import awb, procedure
 from shared.rules.cause import Cause
+from shared.rules.committeesteps import CommitteeSteps
 from shared.rules.errors import AlreadyDone, ComplaintError, IllegalTransition, InvalidCommand
 from shared.rules.errors import refuse as _refuse
 from shared.rules.policy import STATUTORY_MAX_EXTENSION_WEEKS
@@ -46,7 +47,7 @@ OPEN = ("submitted", "acknowledged", "responded", "escalated")
 INFORMAL, DECLINED = "resolved_informally", "declined"
 
 
-class Complaint(ProcedureSteps, Aggregate):
+class Complaint(ProcedureSteps, CommitteeSteps, Aggregate):
     """A complaint: submitted → acknowledged → responded → closed, with escalation levels;
     assigned, heard, resolved informally or declined along the way (shared/rules/steps.py)."""
 
@@ -79,6 +80,7 @@ class Complaint(ProcedureSteps, Aggregate):
             c.handler = c.team = c.department = None
             c.conduct_subjects = {}  # recorded event id → (employee or None, unit or None)
             c.invited_levels, c.heard_levels, c.settled_levels = set(), set(), set()
+            c.referred_levels, c.advised_levels = set(), set()  # the committee (Awb 9.1.3)
 
     class Acknowledged(Event):
         contract = ev.Acknowledged
@@ -222,6 +224,40 @@ class Complaint(ProcedureSteps, Aggregate):
             c.status_before_close = c.status
             c.status, c.outcome, c.paused = DECLINED, "not_handled", False
 
+    class ReferredToCommittee(Event):
+        contract = ev.ReferredToCommittee
+
+        def apply(self, c: Complaint) -> None:
+            f: ev.ReferredToCommittee = self.fact  # type: ignore[assignment]
+            c.referred_levels.add(f.level)
+            c.statutory_by = f.statutory_by
+
+    class CommitteeHearingHeld(Event):
+        contract = ev.CommitteeHearingHeld
+
+        def apply(self, c: Complaint) -> None:
+            # The committee's hearing is the hearing of Awb 9:10 at this level (9:15).
+            c.heard_levels.add(self.fact.level)  # type: ignore[attr-defined]
+            c.settled_levels.add(self.fact.level)  # type: ignore[attr-defined]
+
+    class CommitteeAdvised(Event):
+        contract = ev.CommitteeAdvised
+
+        def apply(self, c: Complaint) -> None:
+            c.advised_levels.add(self.fact.level)  # type: ignore[attr-defined]
+
+    class MediationRecorded(Event):
+        contract = ev.MediationRecorded
+
+        def apply(self, c: Complaint) -> None:
+            pass  # kept in the history; the klachtenfunctionaris's help changes no state
+
+    class MeasuresPromised(Event):
+        contract = ev.MeasuresPromised
+
+        def apply(self, c: Complaint) -> None:
+            pass  # the due dates are read from the event (reports, a future reminder)
+
     class Erased(Event):
         contract = ev.Erased
 
@@ -327,7 +363,20 @@ class Complaint(ProcedureSteps, Aggregate):
             raise AlreadyDone("a status link was sent less than 15 minutes ago")
         self._trigger(ev.StatusLinkRequested, now, cause)
 
-    def respond(self, *, text: str, resolution: ev.Resolution, now: datetime, cause: Cause) -> None:
+    def respond(
+        self,
+        *,
+        text: str,
+        resolution: ev.Resolution,
+        now: datetime,
+        cause: Cause,
+        committee: str | None = None,
+        departs_from_advice: bool | None = None,
+        departure_reasons: str | None = None,
+    ) -> None:
+        """``committee``: the policy's committee for this complaint at its level (None: none);
+        after its advice the answer says whether it departs from it, and why if so (Awb 9:12
+        lid 2, shared/rules/committee.py)."""
         self._require_open("respond")
         if self.status == "responded":
             raise IllegalTransition("the complaint was already answered at this level")
@@ -338,13 +387,20 @@ class Complaint(ProcedureSteps, Aggregate):
                 procedure=self.procedure, level=self.level, settled=self.settled_levels
             )
         )
+        _refuse(
+            self.answer_refusal_of_committee(
+                committee=committee, departs=departs_from_advice, reasons=departure_reasons
+            )
+        )
+        reasons = departure_reasons if departs_from_advice else None
         self._trigger(
             ev.Responded,
             now,
             cause,
             resolution=resolution,
             level=self.level,
-            personal=ev.TextPersonal(text=text),
+            departs_from_advice=departs_from_advice,
+            personal=ev.ResponsePersonal(text=text, departure_reasons=reasons),
         )
 
     def record_reaction(

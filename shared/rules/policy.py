@@ -115,6 +115,17 @@ class CalendarConfig(_Config):
     working_hours: WorkingHoursConfig | None = None
 
 
+class Committee(_Config):
+    """The advisory committee of Awb afdeling 9.1.3 (9:13: charged by the organisation with
+    handling and advising on complaints): which complaints go to it, by category or by the
+    escalation level they are at. A referred complaint's term is ten weeks (Awb 9:11 lid 1)."""
+
+    name: str
+    name_en: str = ""  # the name in English words (default: `name`)
+    categories: tuple[str, ...] = ()
+    levels: tuple[Annotated[int, msgspec.Meta(ge=0, le=3)], ...] = ()
+
+
 class Policy(_Config):
     version: str
     calendar: CalendarConfig
@@ -123,6 +134,10 @@ class Policy(_Config):
     statutory: Statutory = Statutory()
     norms: Norms = Norms()
     pausing: Pausing = Pausing()
+    committee: Committee | None = None
+    # The organisation is a zorgaanbieder (Wkkgz): complaints under the "wkkgz" regime (a
+    # category's, or the default) follow the Wkkgz route (klachtenfunctionaris, measures).
+    care_provider: bool = False
 
     @property
     def version_id(self) -> str:
@@ -143,6 +158,17 @@ class Policy(_Config):
         body for care), else the ladder's external level."""
         own = self.statutory_rule(category).external
         return own or next((lv.external for lv in self.ladder if lv.external), None)
+
+    def committee_for(self, category: str | None, level: int) -> Committee | None:
+        """The committee a complaint of `category` at escalation `level` goes to, if any."""
+        c = self.committee
+        if c is None or (category not in c.categories and level not in c.levels):
+            return None
+        return c
+
+    def wkkgz_applies(self, category: str | None) -> bool:
+        """The Wkkgz route: a care provider's complaint under the Wkkgz regime."""
+        return self.care_provider and self.statutory_rule(category).regime == "wkkgz"
 
     def norm(self, category: str | None, channel: str | None, priority: str | None) -> DefaultNorm:
         layers = [

@@ -163,6 +163,108 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "The complaint has already been answered: it can no longer be left unhandled "
         "({rule}).",
     },
+    # --- the advisory committee and the Wkkgz route (shared/rules/committee.py) ------------
+    "committee_not_in_policy": {
+        "nl": "Het klachtenbeleid legt klachten als deze niet voor aan een klachtadviescommissie "
+        "({rule}).",
+        "en": "The complaints policy does not refer complaints like this one to an advisory "
+        "committee ({rule}).",
+    },
+    "referral_after_answer": {
+        "nl": "De klacht is op dit niveau al beantwoord: voorleggen aan de commissie hoort vóór "
+        "het antwoord ({rule}).",
+        "en": "The complaint has already been answered at this level: referral to the committee "
+        "comes before the answer ({rule}).",
+    },
+    "committee_not_referred": {
+        "nl": "De klacht is op dit niveau niet aan de klachtadviescommissie voorgelegd ({rule}).",
+        "en": "The complaint has not been referred to the advisory committee at this level "
+        "({rule}).",
+    },
+    "committee_already_advised": {
+        "nl": "De klachtadviescommissie heeft op dit niveau al geadviseerd ({rule}).",
+        "en": "The advisory committee has already given its advice at this level ({rule}).",
+    },
+    "committee_hearing_in_future": {
+        "nl": "Het horen door de commissie ligt nog in de toekomst: leg het verslag vast nadat "
+        "de klager is gehoord ({rule}).",
+        "en": "The committee's hearing lies in the future: record the report after the "
+        "complainant was heard ({rule}).",
+    },
+    "committee_advice_in_future": {
+        "nl": "Het advies van de commissie kan niet in de toekomst zijn ontvangen ({rule}).",
+        "en": "The committee's advice cannot have been received in the future ({rule}).",
+    },
+    "committee_advice_empty": {
+        "nl": "Leg het rapport van de commissie vast: haar bevindingen, advies en eventuele "
+        "aanbevelingen ({rule}).",
+        "en": "Record the committee's report: its findings, advice and any recommendations "
+        "({rule}).",
+    },
+    "committee_advice_without_hearing": {
+        "nl": "De commissie adviseert nadat de klager is gehoord of van horen is afgezien "
+        "({rule}).",
+        "en": "The committee advises after the complainant was heard or the hearing was "
+        "waived ({rule}).",
+    },
+    "committee_referral_missing": {
+        "nl": "Volgens het klachtenbeleid gaat deze klacht naar de klachtadviescommissie: leg "
+        "hem eerst aan de commissie voor ({rule}).",
+        "en": "Under the complaints policy this complaint goes to the advisory committee: refer "
+        "it to the committee first ({rule}).",
+    },
+    "committee_advice_missing": {
+        "nl": "De klacht is voorgelegd aan de klachtadviescommissie: beantwoord hem nadat haar "
+        "advies er is ({rule}).",
+        "en": "The complaint was referred to the advisory committee: answer it once the "
+        "committee's advice is in ({rule}).",
+    },
+    "no_advice_to_depart_from": {
+        "nl": "Er is geen advies van een klachtadviescommissie om van af te wijken ({rule}).",
+        "en": "There is no advice of an advisory committee to depart from ({rule}).",
+    },
+    "departure_not_said": {
+        "nl": "Vermeld of het antwoord afwijkt van het advies van de commissie ({rule}).",
+        "en": "Say whether the answer departs from the committee's advice ({rule}).",
+    },
+    "departure_without_reasons": {
+        "nl": "Het antwoord wijkt af van het advies van de commissie: vermeld de reden van die "
+        "afwijking; het advies gaat mee met het antwoord ({rule}).",
+        "en": "The answer departs from the committee's advice: state the reasons for departing; "
+        "the advice goes with the answer ({rule}).",
+    },
+    "wkkgz_not_applicable": {
+        "nl": "Dit hoort bij de klachtbehandeling in de zorg (Wkkgz): volgens het klachtenbeleid "
+        "valt deze klacht daar niet onder ({rule}).",
+        "en": "This belongs to the handling of care complaints (Wkkgz): under the complaints "
+        "policy this complaint is not one of them ({rule}).",
+    },
+    "mediation_text_missing": {
+        "nl": "Beschrijf wat de klachtenfunctionaris heeft gedaan ({rule}).",
+        "en": "Describe what the complaints officer (klachtenfunctionaris) did ({rule}).",
+    },
+    "mediation_in_future": {
+        "nl": "De bemiddeling kan niet in de toekomst hebben plaatsgevonden ({rule}).",
+        "en": "The mediation cannot have taken place in the future ({rule}).",
+    },
+    "measures_after_judgement": {
+        "nl": "Het oordeel over de klacht is op dit niveau al gegeven: de maatregelen en hun "
+        "termijnen horen in het oordeel ({rule}).",
+        "en": "The judgement on the complaint has already been given at this level: the "
+        "measures and their terms belong in the judgement ({rule}).",
+    },
+    "measures_empty": {
+        "nl": "Noem ten minste een maatregel met de datum waarop die is gerealiseerd ({rule}).",
+        "en": "Name at least one measure with the date by which it is realised ({rule}).",
+    },
+    "measure_without_words": {
+        "nl": "Beschrijf elke maatregel ({rule}).",
+        "en": "Describe every measure ({rule}).",
+    },
+    "measure_due_in_past": {
+        "nl": "De datum waarop een maatregel is gerealiseerd ligt in het verleden ({rule}).",
+        "en": "The date by which a measure is realised lies in the past ({rule}).",
+    },
 }
 
 
@@ -213,6 +315,9 @@ PLAIN: dict[str, str] = {
     "the hearing lies in the future": "Het horen ligt nog in de toekomst: leg het verslag vast "
     "nadat de klager is gehoord.",
     "say how the complaint was resolved": "Vermeld hoe de klacht is opgelost.",
+    # shared/rules/committeesteps.py
+    "the complaint was already referred to the committee": "De klacht is al aan de "
+    "klachtadviescommissie voorgelegd.",
 }
 # What `_require_open(what)` names, in Dutch (the `{what}` above).
 ACTS: dict[str, str] = {
@@ -233,6 +338,11 @@ ACTS: dict[str, str] = {
     "waive the hearing": "afzien van horen",
     "resolve informally": "informeel oplossen",
     "decline": "niet in behandeling nemen",
+    "refer to the committee": "voorleggen aan de klachtadviescommissie",
+    "record the committee's hearing": "het horen door de commissie vastleggen",
+    "record the committee's advice": "het advies van de commissie vastleggen",
+    "record mediation": "de bemiddeling vastleggen",
+    "promise measures": "maatregelen toezeggen",
 }
 
 
