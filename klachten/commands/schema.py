@@ -38,6 +38,7 @@ def settings_reference_markdown() -> str:
     from services.notifier.settings import NotifierSettings
     from services.reporting.settings import ReportingSettings
     from services.sla_monitor.settings import SlaSettings
+    from services.webhooks.settings import WebhooksSettings
 
     classes: dict[str, type[Settings]] = {
         "all": Settings,
@@ -45,5 +46,6 @@ def settings_reference_markdown() -> str:
         "notifier": NotifierSettings,
         "sla_monitor": SlaSettings,
         "reporting": ReportingSettings,
+        "webhooks": WebhooksSettings,
     }
     return settings_reference(classes)

@@ -17,6 +17,7 @@ from klachten.stack.supervisor import ChildProcess
 from services.notifier.settings import NotifierSettings
 from services.reporting.settings import ReportingSettings
 from services.sla_monitor.settings import SlaSettings
+from services.webhooks.settings import WebhooksSettings
 from shared.config.permissions import with_credentials
 from shared.config.settings import Settings, env_name
 
@@ -48,6 +49,7 @@ class Topology:
     reporting_db: str = ""
     with_sla_monitor: bool = True
     credentials: dict[str, str] | None = None
+    webhooks_port: int = 8084
 
     @classmethod
     def from_settings(
@@ -85,6 +87,7 @@ class Topology:
             else notifier.mailsink_port,
             status_url_template=notifier.status_url_template,
             reporting_db=ReportingSettings.from_env(env).reporting_db,
+            webhooks_port=_free_unless_given(WebhooksSettings.from_env(env), "webhooks_port"),
         )
 
     def nats_url(self, k: int, user: str) -> str:
@@ -116,6 +119,7 @@ class Topology:
     def _health_line(self) -> str:
         ports = [self.intake_port, self.reporting_port, self.notifier_port]
         ports += [self.sla_port] if self.with_sla_monitor else []
+        ports += [self.webhooks_port]
         where = ", ".join(f":{p}" for p in ports)
         return f"{where} → /health/live, /health/ready, /metrics"
 
@@ -128,7 +132,7 @@ def service_processes(topology: Topology) -> list[Service]:
     for k in range(topology.instances):
         services += _instance(topology, k)
     services.append(_checkpointer(topology))
-    order = ("checkpointer", "reporting", "notifier", "sla_monitor", "intake")
+    order = ("checkpointer", "reporting", "notifier", "sla_monitor", "webhooks", "intake")
     return sorted(services, key=lambda s: order.index(s.process.name.split("-")[0]))
 
 
@@ -198,6 +202,10 @@ def _instance(t: Topology, k: int) -> list[Service]:
         sla_env = {**as_user("sla_monitor"), "KLACHTEN_SLA_PORT": str(t.sla_port + step)}
         sla = child("sla_monitor", "services.sla_monitor", sla_env)
         services.append(Service(sla, ready(t.sla_port)))
+    # Posts subscribed events to integrating systems (config/webhooks.toml); idle without any.
+    webhooks_env = {**as_user("webhooks"), "KLACHTEN_WEBHOOKS_PORT": str(t.webhooks_port + step)}
+    webhooks = child("webhooks", "services.webhooks", webhooks_env)
+    services.append(Service(webhooks, ready(t.webhooks_port)))
     return services
 
 

@@ -176,6 +176,11 @@ SPEC: dict[str, Permissions | None] = {
 }
 
 
+# shared/runtime/consumer.py's (not imported: the runtime imports the eventstore, which imports
+# settings, which imports this module).
+MAX_DELIVERIES_ADVISORY_OF = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{stream}.{consumer}"
+
+
 def service_durables(stream: str) -> tuple[str, ...]:
     """The durables the services pull from `stream` (every `consumer()` in the spec)."""
     marker = f"{API}.CONSUMER.MSG.NEXT.{stream}."
@@ -210,6 +215,21 @@ SPEC["analyst"] = Permissions(
     publish=reads(C) + own_consumers(C) + (f"{API}.STREAM.NAMES",),
     subscribe=BASE_SUBSCRIBE,
     deny_publish=not_theirs(C, service_durables(C)),
+)
+
+# The webhooks service (docs/webhooks.md): one durable per subscription, named
+# ``webhooks_<subscription>`` from its configuration, so by a wildcard with every service's
+# durable denied by name; it posts events out and appends nothing. It reads keys (never writes)
+# for the subscriptions an admin allowed personal data: the only path where it shows them.
+SPEC["webhooks"] = Permissions(
+    publish=reads(C, D)
+    + own_consumers(C)
+    + key_value(KEYS_BUCKET, write=False)
+    + (subjects.deadletter_subject("*"),),
+    subscribe=BASE_SUBSCRIBE + (MAX_DELIVERIES_ADVISORY_OF.format(stream=C, consumer="*"),),
+    deny_publish=not_theirs(C, service_durables(C))
+    + tuple(subjects.deadletter_subject(d) for d in service_durables(C) + service_durables(T))
+    + (subjects.deadletter_subject("reporting"),),
 )
 USERS = tuple(SPEC)
 
