@@ -7,6 +7,7 @@ import typer
 from nats.errors import NoServersError
 
 from klachten.commands import audit, demo, privacy, projections, recover, schema, sla, streams, up
+from klachten.commands.postroom import app as post_room
 from klachten.commands.trace import trace
 from shared.config.permissions import mask
 from shared.config.settings import Settings
@@ -20,6 +21,7 @@ app.add_typer(projections.app, name="projections", help="Read models: rebuild an
 audit.app.command("history")(projections.audit_history_command)
 app.add_typer(audit.app, name="audit", help="Audit trail, chain and checkpoint checks.")
 app.add_typer(privacy.app, name="privacy", help="Erasure and retention of personal data.")
+app.add_typer(post_room, name="post-room", help="Paper letters: list, print, mark posted.")
 app.command("export")(projections.export_command)
 app.add_typer(sla.app, name="sla", help="Deadlines: what-if simulation of a policy.")
 app.command("trace")(trace)

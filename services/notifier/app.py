@@ -27,6 +27,7 @@ from services.notifier.application import (
 from services.notifier.domain import LetterOutcome, Unbuildable
 from services.notifier.mailsink import MailSink
 from services.notifier.outbox import KvOutbox
+from services.notifier.postroom import PostRoom
 from services.notifier.senders import RelayGate, TransientSendError, relay_answers, send
 from services.notifier.settings import CONSUMER_NAME, NotifierSettings
 from shared.config.policy import reload_on_sighup
@@ -139,6 +140,7 @@ def bootstrap(
         run.letters = LetterService(
             run.app, mail, settings.letterhead,
             clock=clock, sender=sender, outbox=outbox, on_accepted=gate.accepted,
+            post_room=PostRoom(settings.post_room),
         )  # fmt: skip
 
     async def startup() -> None:

@@ -7,6 +7,9 @@ each sent through the outbox → recorded. The outbox (outbox.py) writes the int
 conversation and marks it "accepted" right after, so when recording fails (a crash, a full
 disk, a complaint not visible yet) the redelivery records without sending again. Failures
 surface as exceptions; the consumer (app.py) turns them into retry, hold or dead-letter.
+A complainant without e-mail gets the letter on paper instead: printed (postal.py) with the
+outbox's first date, so every attempt prints the same bytes, and kept once in the post room
+(postroom.py) before it is recorded.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ from uuid import UUID
 
 from eventsourcing.persistence import OperationalError
 
-from services.notifier import domain
-from services.notifier.domain import Letter, LetterOutcome
+from services.notifier import domain, postal
+from services.notifier.domain import Document, Letter, LetterOutcome
 from services.notifier.letter_context import Letterhead
 from services.notifier.outbox import Intent, MemoryOutbox, Outbox
+from services.notifier.postroom import PostEntry, PostRoom
 from services.notifier.senders import (
     PermanentSendError,
     RelaySettings,
@@ -38,7 +42,7 @@ from shared.eventstore.application import ComplaintNotFound, ComplaintsApplicati
 from shared.eventstore.link import Unavailable
 from shared.eventstore.mapper import unseal
 from shared.rules.complaint import Complaint
-from shared.runtime import tracing
+from shared.runtime import tracing, words
 from shared.runtime.clock import Clock, utcnow
 from shared.runtime.verdicts import Hopeless
 
@@ -77,8 +81,11 @@ class LetterService:
         sender: Sender = send,
         outbox: Outbox | None = None,
         on_accepted: Callable[[], None] = lambda: None,
+        post_room: PostRoom | None = None,
     ) -> None:
         self.app, self.mail, self.letterhead = app, mail, letterhead
+        # Letters to a complainant without e-mail go here on paper (postal.py, postroom.py).
+        self.post_room = post_room
         self.clock, self.sender = clock, sender
         self.outbox = outbox or MemoryOutbox()
         self.on_accepted = on_accepted
@@ -96,7 +103,7 @@ class LetterService:
                 event, complaint, submitted, policy, calendar, self.letterhead
             )
             for letter in letters:
-                if isinstance(letter, Letter):
+                if isinstance(letter, Letter) and not letter.address:
                     # Built once here too: a letter no message can carry fails now, not at the
                     # relay, and before any other letter of this event went.
                     compose(letter, self.mail.mail_from, self.clock())
@@ -115,8 +122,11 @@ class LetterService:
             )  # fmt: skip
         if isinstance(letter, LetterOutcome):
             return letter
-        sent_at, sent_now = await self._deliver(letter)
-        await asyncio.to_thread(self._record, event, letter, sent_at)
+        if letter.address:
+            sent_at, sent_now, document = await self._post(letter)
+        else:
+            (sent_at, sent_now), document = await self._deliver(letter), None
+        await asyncio.to_thread(self._record, event, letter, sent_at, document)
         self._accepted.pop(letter.rendered.message_id, None)
         return LetterOutcome.SENT if sent_now else LetterOutcome.RECORDED
 
@@ -169,9 +179,53 @@ class LetterService:
         await self.outbox.put(accepted)
         return intent.date, True
 
-    def _record(self, event: ev.Event, letter: Letter, sent_at: datetime) -> None:
+    async def _post(self, letter: Letter) -> tuple[datetime, bool, Document]:
+        """Put the paper letter in the post room. Its date is the outbox's first attempt, so a
+        redelivery prints the same bytes, finds them there, and only records."""
+        if self.post_room is None:
+            raise Hopeless(f"{letter.rendered.message_id} goes by post and there is no post room")
+        message_id = letter.rendered.message_id
+        intent = await self.outbox.get(message_id)
+        if intent is None:
+            intent = Intent(message_id=message_id, state="sending", date=self.clock())
+            await self.outbox.put(intent)
+        with tracing.step("print letter"):
+            printed, new = await asyncio.to_thread(self._print, letter, intent.date)
+        if intent.state != "accepted":
+            await self.outbox.put(
+                Intent(
+                    message_id=message_id, state="accepted", date=intent.date,
+                    relay_response=f"post room {printed.sha256}",
+                )
+            )  # fmt: skip
+        return intent.date, new, Document(printed.sha256, postal.layout_version())
+
+    def _print(self, letter: Letter, dated: datetime) -> tuple[postal.Printed, bool]:
+        rendered = letter.rendered
+        day = words.day_of(dated)
+        try:
+            printed = postal.render_pdf(
+                postal.PostalLetter(rendered, letter.recipient_name, list(letter.address), day),
+                postal.sender_of(self.letterhead),
+            )
+        except Exception as error:
+            raise domain.Unbuildable(
+                f"cannot print the {rendered.kind} letter: {type(error).__name__}: {error}"
+            ) from error
+        entry = PostEntry(
+            document_sha256=printed.sha256, message_id=rendered.message_id,
+            complaint_id=rendered.complaint_id, reference=rendered.reference,
+            kind=rendered.kind.value, language=rendered.language, recipient=rendered.recipient,
+            pages=printed.pages, queued_at=dated,
+        )  # fmt: skip
+        assert self.post_room is not None
+        return printed, self.post_room.put(printed.pdf, entry)
+
+    def _record(
+        self, event: ev.Event, letter: Letter, sent_at: datetime, document: Document | None
+    ) -> None:
         def record(complaint: Complaint) -> None:
-            domain.record_sent(complaint, event, letter, sent_at, now=self.clock())
+            domain.record_sent(complaint, event, letter, sent_at, self.clock(), document)
 
         try:
             self.app.change(event.complaint_id, record)

@@ -4,7 +4,8 @@ it obliges us to send and to whom (the complainant; the person complained about 
 all; application.py does the reading, sending and appending around it). No faststream, nats,
 SMTP or clock here: the policy and time are arguments. A message that can never lead to a
 letter raises `Hopeless` (shared/runtime/verdicts.py), or a kind of it.
-(Just over 300 lines: which letters, to whom, and their record are one decision, kept whole.)"""
+(About 340 lines: which letters, to whom, on paper or not, and their record are one decision,
+kept whole.)"""
 
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
 
-from services.notifier.letter_context import Letterhead, letter_context, reply_to
+from services.notifier.letter_context import (
+    Letterhead,
+    address_lines,
+    letter_context,
+    reply_to,
+)
 from services.notifier.letter_kinds import TO_CONDUCT_SUBJECT, LetterKind
 from services.notifier.letters import RenderedLetter, render
 from shared.contract import events as ev
@@ -176,6 +182,16 @@ class Letter:
     recipient_name: str
     reply_to: str | None  # the complaint's reply address; None in letters to others
     deadlines: ev.Terms | None  # the dates an acknowledgement records; None for other letters
+    # A paper letter (rendered.delivery "post"): the address block's lines under the name.
+    address: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A paper letter as put in the post room: its PDF's SHA-256 and the layout's version."""
+
+    sha256: str
+    layout_version: str
 
 
 def letters_to_send(
@@ -260,16 +276,23 @@ def _build(planned: Planned, facts: _Facts) -> Letter | None:
         # it so): never in a letter to anyone else.
         reply_to=reply_to(facts.letterhead, event.complaint_id) if to_complainant else None,
         deadlines=terms if kind is LetterKind.ACKNOWLEDGEMENT else None,
+        address=tuple(address_lines(ctx.complainant_address)) if ctx.by_post else (),
     )
 
 
 def record_sent(
-    complaint: Complaint, event: ev.Event, letter: Letter, sent_at: datetime, now: datetime
+    complaint: Complaint,
+    event: ev.Event,
+    letter: Letter,
+    sent_at: datetime,
+    now: datetime,
+    document: Document | None = None,
 ) -> None:
-    """Record on `complaint` that `letter`, which `event` obliged, was accepted by the relay at
-    `sent_at`: an acknowledgement records the dates it stated; any other letter, or one that
-    crossed a closure on its way, is recorded as a letter."""
-    record = letter_record(letter.rendered, sent_at)
+    """Record on `complaint` that `letter`, which `event` obliged, was accepted by the relay
+    (or, on paper, `document` put in the post room) at `sent_at`: an acknowledgement records
+    the dates it stated; any other letter, or one that crossed a closure on its way, is
+    recorded as a letter."""
+    record = letter_record(letter.rendered, sent_at, document)
     cause = Cause(
         actor=ACTOR,
         correlation_id=event.complaint_id,
@@ -296,15 +319,22 @@ def record_sent(
     complaint.record_letter(letter=record, cause_event_id=event.event_id, now=now, cause=cause)
 
 
-def letter_record(rendered: RenderedLetter, sent_at: datetime) -> ev.LetterRecord:
+def letter_record(
+    rendered: RenderedLetter, sent_at: datetime, document: Document | None = None
+) -> ev.LetterRecord:
+    """The proof: on paper also the PDF's hash, and the layout that printed it next to the
+    templates' version (`<templates>+pdf.<layout>`)."""
+    layout = f"+pdf.{document.layout_version}" if document else ""
     return ev.LetterRecord(
         kind=rendered.kind.value,  # type: ignore[arg-type]
         template=rendered.template_name,
-        template_version=rendered.template_version,
+        template_version=rendered.template_version + layout,
         language=rendered.language,
         content_sha256=rendered.sha256,
         message_id=rendered.message_id,
         sent_at=sent_at,
+        delivery="post" if document else "email",
+        document_sha256=document.sha256 if document else None,
     )
 
 

@@ -31,6 +31,8 @@ class Letterhead:
 
     organisation_name: str
     route: ExternalRoute | None = None
+    # The return address on paper letters (lines; KLACHTEN_ORGANISATION_ADDRESS).
+    organisation_address: str = ""
     # e.g. "http://127.0.0.1:8080/status/{complaint_id}/{token}" (the private link of
     # shared/privacy/statuslink.py) or ".../status?reference={reference}" (the lookup form).
     status_url_template: str = ""
@@ -87,6 +89,8 @@ def letter_context(
         "language": submitted.language,
         "complainant_name": clean_line(personal.complainant.name),
         "complainant_email": personal.complainant.email,
+        "complainant_address": personal.complainant.address,
+        "organisation_address": letterhead.organisation_address or None,
         "subject": clean_line(personal.subject),
         "received_at": submitted.received_at,
         "organisation_name": letterhead.organisation_name,
@@ -209,6 +213,14 @@ def _status_url(letterhead: Letterhead, submitted: ev.Submitted, event: ev.Event
     return template.format(
         reference=submitted.reference, complaint_id=submitted.complaint_id, token=token
     )
+
+
+def address_lines(address: str | None) -> list[str]:
+    """A postal address as the lines of an address block: as typed, or a one-line address cut
+    at its commas ("Dorpsstraat 1, 1234 AB Dorp"); every line cleaned, blank ones dropped."""
+    raw = (address or "").replace("\r\n", "\n").replace("\r", "\n")
+    parts = raw.split("\n") if "\n" in raw.strip() else raw.split(",")
+    return [line for line in (clean_line(part) for part in parts) if line]
 
 
 def clean_line(text: str) -> str:

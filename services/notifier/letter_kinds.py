@@ -97,6 +97,19 @@ class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
     # Declining (Awb 9:8): the grounds (codes, said in words with their article) and why.
     decline_grounds: list[str] = []
     decline_explanation: str | None = None
+    # A complainant without e-mail gets letters by post (issue 16 item 8): their postal
+    # address as given (lines), and the organisation's, which the letters name for replies.
+    complainant_address: str | None = None
+    organisation_address: str | None = None
+
+    @property
+    def by_post(self) -> bool:
+        """The letter goes to the complainant on paper: no e-mail address, a postal one."""
+        return (
+            not self.recipient_email
+            and not self.complainant_email.strip()
+            and bool((self.complainant_address or "").strip())
+        )
 
 
 # Every letter but the receipt offers the review link: the letters promise it (issue #14).

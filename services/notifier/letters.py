@@ -19,6 +19,7 @@ import jinja2
 import jinja2.meta
 import msgspec
 
+from services.notifier.letter_context import address_lines
 from services.notifier.letter_kinds import (
     DATE_FIELDS,
     REQUIRED_FIELDS,
@@ -59,6 +60,8 @@ class RenderedLetter(msgspec.Struct, frozen=True, kw_only=True):
     letter_key: str
     # The dates the letter promises, by context field name, as stated (local calendar days).
     stated_dates: dict[str, date]
+    # "post": a paper letter (postal.py prints it); `recipient` is then the name and address.
+    delivery: str = "email"
 
 
 class LetterContextError(ValueError):
@@ -137,6 +140,8 @@ def render(kind: LetterKind, ctx: LetterContext, *, letter_key: str) -> Rendered
     message_id = message_id_for(kind, ctx.complaint_id, letter_key)
     variables = _template_variables(ctx, language)
     recipient = ctx.recipient_email or ctx.complainant_email
+    if ctx.by_post:
+        recipient = ", ".join([ctx.complainant_name, *address_lines(ctx.complainant_address)])
     env = _environment()
     # The subject is a `{% set subject %}` of the text template: one source for both parts.
     text_module = env.get_template(f"{template_name}.txt.j2").make_module(variables)
@@ -159,6 +164,7 @@ def render(kind: LetterKind, ctx: LetterContext, *, letter_key: str) -> Rendered
         message_id=message_id,
         letter_key=letter_key,
         stated_dates=_stated_dates(kind, ctx),
+        delivery="post" if ctx.by_post else "email",
     )
 
 

@@ -15,6 +15,8 @@ KLACHTEN_MAIL_DOMAIN                 klachten.local  (where intake receives repl
 KLACHTEN_PUBLIC_URL                  (empty: from the status URL, else http://127.0.0.1:8080)
 KLACHTEN_ATTACHMENT_MAX_BYTES        10485760   the limit the acknowledgement names (as intake's)
 KLACHTEN_ORGANISATION_NAME           Klachtenservice
+KLACHTEN_ORGANISATION_ADDRESS        the return address on paper letters (lines, or cut at commas)
+KLACHTEN_POST_ROOM_DIR               (empty: $KLACHTEN_DATA_DIR/post-room) letters to post
 KLACHTEN_OMBUDSMAN_NAME / _URL       de Nationale ombudsman / https://www.nationaleombudsman.nl
 KLACHTEN_STATUS_URL_TEMPLATE         e.g. https://example.nl/klachten/{reference} (empty: none)
 KLACHTEN_MAILSINK_DIR                $KLACHTEN_DATA_DIR/mail  (with --with-mailsink)
@@ -62,6 +64,8 @@ class NotifierSettings(Settings):
     public_url: str = ""
     attachment_max_bytes: int = 10 * 1024 * 1024
     organisation_name: str = "Klachtenservice"
+    organisation_address: str = ""
+    post_room_dir: str = ""
     ombudsman_name: str = "de Nationale ombudsman"
     ombudsman_url: str = "https://www.nationaleombudsman.nl"
     status_url_template: str = ""
@@ -96,6 +100,10 @@ class NotifierSettings(Settings):
         return Path(self.mailsink_dir) if self.mailsink_dir else self.data_dir / "mail"
 
     @property
+    def post_room(self) -> Path:
+        return Path(self.post_room_dir) if self.post_room_dir else self.data_dir / "post-room"
+
+    @property
     def letterhead(self) -> Letterhead:
         route = (
             ExternalRoute(name=self.ombudsman_name, url=self.ombudsman_url)
@@ -104,6 +112,7 @@ class NotifierSettings(Settings):
         )
         return Letterhead(
             organisation_name=self.organisation_name,
+            organisation_address=self.organisation_address,
             route=route,
             status_url_template=self.status_url_template,
             status_link_secret=statuslink.link_secret(self.data_dir),
