@@ -12,9 +12,8 @@ import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.reporting import charts, domain, workspace
+from services.reporting import charts, domain, workspace, workspace_words
 from services.reporting.http import COOKIE, Problem, answer_source, staff_name, strict_query
-from shared.runtime import words
 from shared.runtime.staff import member_of
 
 TEMPLATES = jinja2.Environment(
@@ -50,7 +49,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "yes": "ja",
         "no": "nee",
         "level_n": "niveau",
-        "more": "en nog",
+        "more": "En nog",
+        "to_worklist": "alle klachten in de werklijst",
+        "position": "logpositie",
     },
     "en": {
         "title": "Complaints — dashboard",
@@ -79,7 +80,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "yes": "yes",
         "no": "no",
         "level_n": "level",
-        "more": "and more:",
+        "more": "And",
+        "to_worklist": "every complaint in the worklist",
+        "position": "log position",
     },
 }
 CHANNELS = ["web", "email", "phone", "letter", "api"]
@@ -95,13 +98,14 @@ def _lang(request: Request) -> str:
     return lang
 
 
-def dashboard_context(src: Any, t: dict[str, str]) -> dict[str, Any]:
+def dashboard_context(src: Any, t: dict[str, str], lang: str = "nl") -> dict[str, Any]:
     rows = src.tables["complaints_status_and_deadlines"]
     comp = domain.compliance(rows, src.now)
     esc = domain.escalations(src.tables["escalations_by_level_and_reason"])
     back = domain.backlog(rows, src.now)
     rates = [(t[k], round(100 * v["rate"], 1)) for k, v in comp.items() if v["rate"] is not None]
     work = domain.worklist(rows, src.now)
+    reasons = workspace.TEXTS[lang]["escalation_reasons"]
     return {
         "inflow": charts.stacked_columns("inflow", t["inflow"], domain.inflow(rows), CHANNELS),
         "compliance": charts.bars("compliance", t["compliance"], rates, "%"),
@@ -110,14 +114,18 @@ def dashboard_context(src: Any, t: dict[str, str]) -> dict[str, Any]:
             t["escalations"],
             [(f"{t['level_n']} {k}", v) for k, v in esc["by_level"].items()],
         ),
-        "reasons": charts.bars("escalation-reasons", t["reasons"], list(esc["by_reason"].items())),
+        "reasons": charts.bars(
+            "escalation-reasons",
+            t["reasons"],
+            [(reasons.get(k, k), v) for k, v in esc["by_reason"].items()],
+        ),
         "ageing": charts.bars("ageing", t["ageing"], list(back["ageing"].items())),
         "backlog": back,
         "total": len(rows),
         "worklist": work[:WORKLIST_MAX],
         "worklist_more": max(len(work) - WORKLIST_MAX, 0),
         "position": src.position,
-        "as_of": words.short_date_time(src.now),
+        "as_of": workspace_words.compact(src.now.isoformat(), lang),
     }
 
 
@@ -129,8 +137,10 @@ def dashboard(request: Request) -> HTMLResponse:
         page = TEMPLATES.get_template("login.html.j2").render(t=t, lang=lang)
         return HTMLResponse(page, 401, {"WWW-Authenticate": 'Bearer realm="klachten"'})
     strict_query(request, {"lang"})
-    context = dashboard_context(answer_source(request), t)
-    page = TEMPLATES.get_template("dashboard.html.j2").render(t=t, lang=lang, **context)
+    context = dashboard_context(answer_source(request), t, lang)
+    page = TEMPLATES.get_template("dashboard.html.j2").render(
+        t=workspace.TEXTS[lang], d=t, lang=lang, day=workspace._day, **context
+    )
     return HTMLResponse(page)
 
 

@@ -106,7 +106,7 @@ def test_dashboard_renders_charts_with_expected_numbers(reporting: str) -> None:
             box = inflow.locator('rect[data-label="2025-03 web"]').bounding_box()
             assert box is not None and box["height"] > 10  # drawn, not just present
             esc = page.locator(
-                "svg[data-chart=escalation-reasons] rect[data-label=complainant_request]"
+                "svg[data-chart=escalation-reasons] rect[data-label='op verzoek van de klager']"
             )
             assert esc.get_attribute("data-value") == "1"
             ageing = page.locator('svg[data-chart=ageing] rect[data-label=">8w"]')

@@ -221,6 +221,15 @@ def test_a_handler_takes_waives_the_hearing_answers_and_closes_in_dutch(
                 anna.goto(f"{base}/workspace?lang=en&view=mine")
                 problems[f"mine-en-{width}"] = _violations(anna)
                 anna.goto(f"{case}?lang=en")
+            # The dashboard sits in the workspace's chrome (back to the lists) and fits a phone.
+            for lang in ("nl", "en"):
+                for width in (1280, 390):
+                    anna.set_viewport_size({"width": width, "height": 900})
+                    anna.goto(f"{base}/dashboard?lang={lang}")
+                    problems[f"dashboard-{lang}-{width}"] = _violations(anna)
+                    assert anna.evaluate("document.documentElement.scrollWidth") <= width
+            anna.click("header a[href^='/workspace']")
+            anna.wait_for_selector("#who")
         finally:
             browser.close()
     assert {k: v for k, v in problems.items() if v} == {}
