@@ -48,6 +48,11 @@ EVENT_NAMES: _W = {
         "hearing_waived": "afgezien van horen",
         "resolved_informally": "informeel afgehandeld",
         "declined": "niet in behandeling genomen",
+        "referred_to_committee": "voorgelegd aan de klachtadviescommissie",
+        "committee_hearing_held": "gehoord door de klachtadviescommissie",
+        "committee_advised": "advies van de klachtadviescommissie",
+        "mediation_recorded": "bemiddeling door de klachtenfunctionaris",
+        "measures_promised": "maatregelen toegezegd",
     },
     "en": {
         "submitted": "submitted",
@@ -72,6 +77,11 @@ EVENT_NAMES: _W = {
         "hearing_waived": "hearing waived",
         "resolved_informally": "resolved informally",
         "declined": "declined (not handled)",
+        "referred_to_committee": "referred to the complaints advisory committee",
+        "committee_hearing_held": "heard by the complaints advisory committee",
+        "committee_advised": "advice of the complaints advisory committee",
+        "mediation_recorded": "mediation by the complaints officer (klachtenfunctionaris)",
+        "measures_promised": "measures promised",
     },
 }
 ASSIGNMENT_KINDS: _W = {
@@ -115,6 +125,10 @@ DECLINE_GROUNDS: _W = {
         "criminal_investigation": "criminal investigation or prosecution",
         "insufficient_interest": "interest or weight clearly insufficient",
     },
+}
+MEDIATION_KINDS: _W = {
+    "nl": {"support": "ondersteuning", "mediation": "bemiddeling"},
+    "en": {"support": "support", "mediation": "mediation"},
 }
 INFORMAL_MEANS: _W = {
     "nl": {
@@ -192,6 +206,10 @@ _LABELS: _W = {
         "weeks": "weken",
         "consent": "met instemming van de klager",
         "unknown": "gebeurtenis van een nieuwere versie",
+        "agreed": "met overeenstemming",
+        "not_agreed": "zonder overeenstemming",
+        "due": "uiterlijk",
+        "measures": "maatregelen",
     },
     "en": {
         "handler": "handler",
@@ -206,6 +224,10 @@ _LABELS: _W = {
         "weeks": "weeks",
         "consent": "with the complainant's consent",
         "unknown": "an event of a newer version",
+        "agreed": "agreement reached",
+        "not_agreed": "no agreement",
+        "due": "due",
+        "measures": "measures",
     },
 }
 
@@ -224,8 +246,11 @@ def describe(fact: ev.Event, lang: str, names: Names = _same) -> str:
     """The event in words: its name, then its public facts (never the sealed part)."""
     said = words.language(lang)
     token = ev.subject_token(type(fact))
+    what = name(token, said)
+    if isinstance(fact, ev.Assigned):  # assigned, reassigned or taken: the kind is the name
+        what = ASSIGNMENT_KINDS[said][fact.kind]
     detail = _detail(fact, said, names)
-    return f"{name(token, said)}: {detail}" if detail else name(token, said)
+    return f"{what}: {detail}" if detail else what
 
 
 def _detail(f: ev.Event, lang: words.Lang, names: Names) -> str:
@@ -237,12 +262,12 @@ def _detail(f: ev.Event, lang: words.Lang, names: Names) -> str:
                 parts.append(f"{label['team' if f.handler else 'queue']} {names(f.team)}")
             if f.department:
                 parts.append(f"{label['department']} {names(f.department)}")
-            return f"{ASSIGNMENT_KINDS[lang][f.kind]} — " + ", ".join(parts)
+            return ", ".join(parts)
         case ev.ConductSubjectRecorded():
             parts = [label["employee"]] if f.employee_named else []
             parts += [f"{label['unit']} {names(f.unit)}"] if f.unit else []
             return ", ".join(parts)
-        case ev.HearingInvited() | ev.HearingHeld():
+        case ev.HearingInvited() | ev.HearingHeld() | ev.CommitteeHearingHeld():
             when = f.at if isinstance(f, ev.HearingInvited) else f.held_at
             with_subject = (
                 f.conduct_subject_invited
@@ -263,6 +288,18 @@ def _detail(f: ev.Event, lang: words.Lang, names: Names) -> str:
             )
         case ev.Declined():
             return "; ".join(f"{DECLINE_GROUNDS[lang][g]} ({DECLINE_RULE[g]})" for g in f.grounds)
+        case ev.ReferredToCommittee():
+            return f"{names(f.committee)}; {label['due']} {words.long_date(f.statutory_by, lang)}"
+        case ev.CommitteeAdvised():
+            return RESOLUTIONS[lang][f.advice] + _level(f.level, lang)
+        case ev.MediationRecorded():
+            agreed = {True: label["agreed"], False: label["not_agreed"], None: None}[f.agreed]
+            parts = [MEDIATION_KINDS[lang][f.kind], words.date_time(f.held_at, lang), agreed]
+            return ", ".join(p for p in parts if p)
+        case ev.MeasuresPromised():
+            due = min((m.due_by for m in f.measures), default=None)
+            first = f", {label['due']} {words.long_date(due, lang)}" if due else ""
+            return f"{len(f.measures)} {label['measures']}{first}"
         case ev.Responded():
             return RESOLUTIONS[lang][f.resolution] + _level(f.level, lang)
         case ev.Escalated():

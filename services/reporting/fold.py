@@ -142,6 +142,8 @@ def _new_row(f: ev.Submitted) -> Row:
         language=f.language,
         priority=f.priority,
         procedure=f.procedure,
+        department=f.department_involved,
+        department_involved=f.department_involved,
         status="submitted",
         escalation_level=0,
         assignments=0,
@@ -276,6 +278,12 @@ def _procedure(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
                 row["conduct_units"] = json.dumps(sorted(units))
         case ev.HearingInvited() | ev.HearingHeld() | ev.HearingWaived():
             _hearing(row, f, seq, model)
+        case ev.CommitteeHearingHeld():  # the hearing of Awb 9:10 at this level (9:15)
+            _hearing(row, f, seq, model)
+        case ev.ReferredToCommittee():
+            row["committee"] = f.committee
+        case ev.CommitteeAdvised():
+            row["committee_advice"] = f.advice
         case ev.ResolvedInformally():
             row.update(
                 status="resolved_informally",
@@ -300,13 +308,16 @@ def _procedure(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
 
 
 def _hearing(
-    row: Row, f: ev.HearingInvited | ev.HearingHeld | ev.HearingWaived, seq: int, model: ReadModel
+    row: Row,
+    f: ev.HearingInvited | ev.HearingHeld | ev.CommitteeHearingHeld | ev.HearingWaived,
+    seq: int,
+    model: ReadModel,
 ) -> None:
     """The hearing at its level: the row keeps the latest step, the table every step."""
     when, ground, mode, with_subject = None, None, None, False
     if isinstance(f, ev.HearingInvited):
         step, when, mode, with_subject = "invited", f.at, f.mode, f.conduct_subject_invited
-    elif isinstance(f, ev.HearingHeld):
+    elif isinstance(f, ev.HearingHeld | ev.CommitteeHearingHeld):
         step, when, mode, with_subject = "held", f.held_at, f.mode, f.conduct_subject_heard
     else:
         step, ground = "waived", f.ground

@@ -18,10 +18,12 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
     "outcome",
     "resolution",
     "escalation_level",
-    # ownership (issue 16): who handles it now, and the department it counts for
+    # ownership (issue 16): who handles it now, and the department it counts for (the last
+    # one an assignment recorded; before any, the one the complainant named: department_involved)
     "handler",
     "team",
     "department",
+    "department_involved",
     "assignments",
     # the person complained about: how many were recorded and their units (never a person)
     "conduct_subjects",
@@ -37,6 +39,9 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
     "informal_confirmed_at",
     "decline_grounds",
     "decline_notice_by",
+    # the advisory committee (Awb 9:14-9:17), where the policy refers to one
+    "committee",
+    "committee_advice",
     "received_at",
     "submitted_at",
     "acknowledged_at",
