@@ -11,6 +11,7 @@ one letter of it waits. Every action is a line in the post room's journal.jsonl.
 from __future__ import annotations
 
 import getpass
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,14 @@ FOLDER = typer.Option(
 
 def _room(folder: Path | None) -> PostRoom:
     return PostRoom(folder or NotifierSettings.from_env().post_room)
+
+
+def _you() -> str:
+    """Who runs the command, as the operating system names them (recorded with the action)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry (a bare container)
+        return f"uid:{os.getuid()}"
 
 
 def _find(room: PostRoom, key: str) -> PostEntry:
@@ -67,7 +76,7 @@ def list_letters(
 def show(
     letter: str = typer.Argument(..., help="Hash prefix (6+ characters) or reference."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the PDF here."),
-    by: str = typer.Option(getpass.getuser(), "--by", help="Who prints it (recorded)."),
+    by: str | None = typer.Option(None, "--by", help="Who prints it (default: you)."),
     folder: Path | None = FOLDER,
 ) -> None:
     """One letter: what, to whom, where its PDF is; with --output a copy to print."""
@@ -83,14 +92,14 @@ def show(
     console.print(f"pdf       {room.pdf_path(entry)}")
     if output is not None:
         shutil.copyfile(room.pdf_path(entry), output)
-        room.printed(entry, datetime.now(UTC), by)
+        room.printed(entry, datetime.now(UTC), by or _you())
         console.print(f"written to {output}")
 
 
 @app.command("posted")
 def posted(
     letters: list[str] = typer.Argument(..., help="Hash prefixes or references."),
-    by: str = typer.Option(getpass.getuser(), "--by", help="Who posted them (recorded)."),
+    by: str | None = typer.Option(None, "--by", help="Who posted them (default: you)."),
     folder: Path | None = FOLDER,
 ) -> None:
     """Mark letters as posted (put in the mail); the first mark of a letter counts."""
@@ -98,7 +107,7 @@ def posted(
     entries = [_find(room, key) for key in letters]  # all found, or none marked
     now = datetime.now(UTC)
     for entry in entries:
-        mark, new = room.mark_posted(entry, now, by)
+        mark, new = room.mark_posted(entry, now, by or _you())
         when = f"{mark.posted_at:%Y-%m-%d %H:%M} by {escape(mark.posted_by)}"
         said = "posted" if new else "already posted"
         console.print(f"{entry.document_sha256[:12]} {entry.reference}: {said} {when}")
