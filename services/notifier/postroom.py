@@ -20,7 +20,7 @@ from typing import Literal
 
 import msgspec
 
-Action = Literal["queued", "printed", "posted"]
+Action = Literal["queued", "printed", "posted", "erased"]
 
 
 class PostEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -124,6 +124,18 @@ class PostRoom:
             return existing, False
         self._journal("posted", entry, at, by)
         return mark, True
+
+    def erase(self, complaint_id: str, at: datetime, by: str) -> int:
+        """Remove the PDFs and entries of one complaint (its personal data, for erasure):
+        the journal and posted marks hold hashes and references only and stay."""
+        erased = 0
+        for entry in self.entries():
+            if entry.complaint_id == complaint_id:
+                self.pdf_path(entry).unlink(missing_ok=True)
+                (self.folder / f"{entry.document_sha256}.json").unlink(missing_ok=True)
+                self._journal("erased", entry, at, by)
+                erased += 1
+        return erased
 
     def journal(self) -> list[JournalLine]:
         path = self.folder / "journal.jsonl"

@@ -123,10 +123,17 @@ def test_the_post_room_keeps_a_letter_once_and_the_first_posted_mark(tmp_path: P
     with pytest.raises(UnknownLetter):
         room.find("KL-2026-000123")  # posted: the reference names no waiting letter
     assert [line.action for line in room.journal()] == ["queued", "posted"]
-    assert sorted(p.name for p in room.folder.iterdir()) == sorted(
+    files = sorted(p.name for p in room.folder.iterdir())
+    assert files == sorted(
         [f"{waiting.document_sha256}{end}" for end in (".pdf", ".json", ".posted.json")]
         + ["journal.jsonl"]
     )
+    # Erasure takes the letter and its address; the journal and the mark keep no personal data.
+    assert room.erase("other", datetime(2026, 12, 11, tzinfo=UTC), "privacy") == 0
+    assert room.erase("c", datetime(2026, 12, 11, tzinfo=UTC), "staff:privacy") == 1
+    assert room.entries() == [] and not room.pdf_path(waiting).exists()
+    assert [line.action for line in room.journal()] == ["queued", "posted", "erased"]
+    assert NAME not in (room.folder / "journal.jsonl").read_text()
 
 
 def test_klachten_post_room_lists_prints_and_marks_posted(tmp_path: Path) -> None:
