@@ -113,3 +113,18 @@ SELECT channel, kind, count(*) AS count,
        max(days) FILTER (rank = ceil(0.9 * n)) AS p90_days,
        round(avg(days), 2) AS mean_days
 FROM ranked GROUP BY channel, kind ORDER BY channel, kind;
+
+-- name: handling
+-- How each complaint ended (services/reporting/handling.py `ending`), "open" while it has not:
+-- informal vs formal is the headline figure of a Dutch yearly report (Awb 9:5).
+SELECT CASE
+         WHEN closed_at IS NULL THEN 'open'
+         WHEN status = 'resolved_informally' THEN 'informal'
+         WHEN status = 'declined' OR outcome = 'not_handled' THEN 'declined'
+         WHEN outcome IN ('withdrawn', 'referred') THEN outcome
+         ELSE 'formal'
+       END AS handling,
+       count(*) AS complaints
+FROM complaints
+GROUP BY handling
+ORDER BY handling;

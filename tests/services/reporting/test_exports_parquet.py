@@ -155,4 +155,5 @@ def test_incremental_parquet_with_the_analyst_credential_reproduces_the_summary(
         assert count == want["count"]
         for value, key in ((median, "median_days"), (p90, "p90_days"), (mean, "mean_days")):
             assert math.isclose(value, want[key], abs_tol=0.011), (channel, kind, key)
+    assert dict(got["handling"]) == {k: n for k, n in summary["handling"].items() if n}
     assert summary["complaints"] == 80 and esc["total"] > 0 and backlog["open"] > 0
