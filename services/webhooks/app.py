@@ -194,7 +194,9 @@ def bootstrap(
             judge=verdict,
             log=log,
         )
-        consumer.subscribe(settings.webhooks_workers, settings.webhooks_fetch_timeout, advisory=True)
+        consumer.subscribe(
+            settings.webhooks_workers, settings.webhooks_fetch_timeout, advisory=True
+        )
         consumers.append(consumer)
     watch = broker_watch("webhooks", broker, settings, consumers)
     started: list[bool] = []

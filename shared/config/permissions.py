@@ -226,7 +226,7 @@ SPEC["webhooks"] = Permissions(
     + own_consumers(C)
     + key_value(KEYS_BUCKET, write=False)
     + (subjects.deadletter_subject("*"),),
-    subscribe=BASE_SUBSCRIBE + (MAX_DELIVERIES_ADVISORY_OF.format(stream=C, consumer="*"),),
+    subscribe=(*BASE_SUBSCRIBE, MAX_DELIVERIES_ADVISORY_OF.format(stream=C, consumer="*")),
     deny_publish=not_theirs(C, service_durables(C))
     + tuple(subjects.deadletter_subject(d) for d in service_durables(C) + service_durables(T))
     + (subjects.deadletter_subject("reporting"),),

@@ -26,7 +26,7 @@ from shared.contract import events as ev
 from shared.eventstore.link import JetStreamLink
 from shared.eventstore.mapper import seal
 from shared.privacy.keystore import KeyStore
-from tests.services.webhooks.conftest import make_secret
+from tests.services.webhooks.receiver import make_secret
 from tests.support.polling import wait_until
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

@@ -22,11 +22,11 @@ from services.webhooks.domain import Subscription
 from services.webhooks.settings import WebhooksSettings
 from shared.config import permissions
 from shared.config.settings import nats_connect_options
-from shared.contract import subjects
 from shared.contract import events as ev
+from shared.contract import subjects
 from shared.eventstore.buckets import provision_buckets
 from shared.eventstore.streams import provision
-from tests.services.webhooks.conftest import make_secret
+from tests.services.webhooks.receiver import make_secret
 from tests.services.webhooks.test_webhooks_delivery import append, submitted
 from tests.support.polling import wait_until
 
