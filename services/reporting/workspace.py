@@ -31,7 +31,7 @@ import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.reporting import workspace_lists, workspace_steps, workspace_words
+from services.reporting import event_words, workspace_lists, workspace_steps, workspace_words
 from services.reporting.http import COOKIE, staff_member, staff_name
 from shared.config.policy import local_zone, policy_in_force
 from shared.config.settings import Settings
@@ -248,7 +248,7 @@ def _conflict(events: list[dict[str, Any]], seen: int, t: dict[str, Any], lang: 
         return None
     e = later[-1]
     who = workspace_words.actor(e["actor"], t, None, lang)
-    what = t["event_names"].get(e["type"], e["type"])
+    what = event_words.name(e["type"], lang)
     return str(t["conflict"]).format(who=who, what=what, at=_day(e["occurred_at"], lang, False))
 
 
@@ -373,3 +373,9 @@ def _act_sync(
     kind = {409: "refused", 403: "forbidden"}.get(answer.status_code, "failed")
     message = str(t[f"action_{kind}"]).format(reason=reason)
     return _complaint_page(request, cid, lang, answer.status_code, message=message, kept=form)
+
+
+# Registering a phone or letter complaint (workspace_register.py) shares this router.
+from services.reporting import workspace_register  # noqa: E402
+
+router.include_router(workspace_register.router)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from services.reporting import event_words
 from shared.config.organisation import Organisation
 from shared.runtime import words
 
@@ -32,6 +33,11 @@ _ORGANISATION = {
 SHOWN = ("kind", "handler", "team", "department", "resolution", "level", "reason", "weeks",
          "with_consent", "outcome", "disagrees", "channel", "unit", "mode", "at", "held_at",
          "ground", "grounds", "means", "confirmed_by")  # fmt: skip
+
+
+def event_name(token: str, lang: str) -> str:
+    """The event's name in words: the audit trail's (event_words.py), one list for both."""
+    return event_words.name(token, lang)
 
 
 def actor(text: str, t: dict[str, Any], org: Organisation | None, lang: str) -> str:

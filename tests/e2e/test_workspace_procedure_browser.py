@@ -21,6 +21,7 @@ import pytest
 from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
+from shared.runtime import words
 from tests.support.polling import wait_until_sync
 from tests.support.ports import free_port
 from tests.support.workspace import reporting_process
@@ -221,6 +222,30 @@ def test_a_handler_takes_waives_the_hearing_answers_and_closes_in_dutch(
                 anna.goto(f"{base}/workspace?lang=en&view=mine")
                 problems[f"mine-en-{width}"] = _violations(anna)
                 anna.goto(f"{case}?lang=en")
+            # A phone call from yesterday, registered with its time of receipt.
+            anna.set_viewport_size({"width": 1280, "height": 900})
+            anna.goto(f"{base}/workspace?lang=nl")
+            anna.click("#register-link")
+            yesterday = anna.evaluate(
+                "new Date(Date.now() - 86400000).toLocaleDateString('sv-SE', "
+                "{timeZone: 'Europe/Amsterdam'})"
+            )
+            anna.fill("#register-received_at", yesterday)
+            anna.fill("#register-received_at_time", "09:30")
+            anna.fill("#register-name", "Piet Bakker")
+            anna.fill("#register-email", "piet@example.nl")
+            anna.fill("#register-subject", "Telefonisch: container niet geleegd")
+            anna.fill("#register-description", "De container in de Dorpsstraat is overgeslagen.")
+            for width in (1280, 390):
+                anna.set_viewport_size({"width": width, "height": 900})
+                problems[f"register-nl-{width}"] = _violations(anna)
+            anna.click("#register button[type=submit]")
+            assert "De klacht is geregistreerd." in anna.locator("#done").inner_text()
+            assert anna.locator("#channel").inner_text() == "telefoon"
+            y, m, d = (int(x) for x in yesterday.split("-"))
+            received = f"{d} {words.MONTHS['nl'][m - 1]} {y}, 09:30"  # the receipt, not now
+            assert anna.locator("#received").inner_text() == received
+
             # The dashboard sits in the workspace's chrome (back to the lists) and fits a phone.
             for lang in ("nl", "en"):
                 for width in (1280, 390):

@@ -39,7 +39,7 @@ def _event(version: int, kind: str, actor: str = "staff:sam") -> dict[str, Any]:
 def test_a_colleagues_action_since_the_page_was_rendered_is_a_conflict() -> None:
     events = [_event(1, "submitted", "complainant"), _event(2, "extended")]
     message = workspace._conflict(events, 1, T, "nl")
-    assert message is not None and "sam" in message and "termijn verlengd" in message
+    assert message is not None and "sam" in message and "termijn verdaagd" in message
     assert workspace._conflict(events, 2, T, "nl") is None
 
 
