@@ -1,6 +1,9 @@
-"""The case handler's workspace (Dutch by default, ``?lang=en``): worklist and complaint pages.
+"""The case handler's workspace (Dutch by default, ``?lang=en``): the complaint page and its
+actions, and the rendering the other workspace pages share. The lists are workspace_desk.py
+(SQL in workspace_lists.py), the procedure's steps workspace_steps.py, registering a phone or
+letter complaint workspace_register.py, codes said in words workspace_words.py.
 
-Reading: the worklist comes from reporting's read model (nearest deadline first); a complaint
+Reading: the lists come from reporting's read model; a complaint
 page reads the complaint from intake's staff API (``/api/complaints/<id>/timeline``) with the
 staff member's own token, because only intake holds the personal data (texts, documents).
 Acting: every action is a server-side call to intake's staff API with that same token, so it
@@ -10,8 +13,9 @@ colleague's action (anything but letters) was appended since — "a colleague al
 The small window between that check and the post is covered by the rules themselves (intake
 answers 409 to a second response, a closed complaint, a second extension), shown the same way.
 
-Above 300 lines: the pages and the actions share the rendering and the conflict rule, and
-the bodies relayed to intake sit beside the actions that send them.
+Above 300 lines: the page and every action share the rendering and the conflict rule, and
+the bodies relayed to intake sit beside the actions that send them (the procedure's steps'
+bodies are in workspace_steps.py).
 
 KLACHTEN_INTAKE_URL  intake's base URL (default http://127.0.0.1:$KLACHTEN_INTAKE_PORT or :8080)
 """
@@ -31,8 +35,8 @@ import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.reporting import event_words, workspace_lists, workspace_steps, workspace_words
-from services.reporting.http import COOKIE, staff_member, staff_name
+from services.reporting import event_words, workspace_steps, workspace_words
+from services.reporting.http import COOKIE, staff_name
 from shared.config.policy import local_zone, policy_in_force
 from shared.config.settings import Settings
 from shared.rules import awb, refusals
@@ -252,51 +256,6 @@ def _conflict(events: list[dict[str, Any]], seen: int, t: dict[str, Any], lang: 
     return str(t["conflict"]).format(who=who, what=what, at=_day(e["occurred_at"], lang, False))
 
 
-@router.get("/workspace", response_class=HTMLResponse)
-async def worklist(request: Request) -> HTMLResponse:
-    lang = _lang(request)
-    member = staff_member(request)
-    if member is None:
-        return _login(request, lang)
-    query = workspace_lists.ListQuery.from_params(request.query_params)
-    org = _org(request)
-    teams = org.teams_of(member.name) if org is not None else ()
-    now = request.app.state.clock()
-    view = request.app.state.view
-    found = await asyncio.to_thread(workspace_lists.list_page, view, query, now, member.name, teams)
-    subjects = await _subjects(_token(request), [r["complaint_id"] for r in found.rows])
-    return _render(
-        "worklist.html.j2",
-        lang,
-        found=found,
-        query=query,
-        subjects=subjects,
-        who=workspace_words.actor(f"staff:{member.name}", TEXTS[lang], org, lang),
-        teams=teams,
-        org=org,
-        choices=workspace_steps.choices(org, lang),
-        page_size=workspace_lists.PAGE_SIZE,
-    )
-
-
-async def _subjects(token: str, ids: list[str]) -> dict[str, str | None]:
-    """Each complaint's subject from intake (the page's rows only), with the user's token:
-    None where the role may not see it or it was erased."""
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=intake_url(), headers=headers, timeout=TIMEOUT) as c:
-
-        async def one(cid: str) -> str | None:
-            try:
-                answer = await c.get(f"/api/complaints/{cid}")
-            except httpx.HTTPError:
-                return None
-            personal = answer.json().get("personal") if answer.status_code == 200 else None
-            return (personal or {}).get("subject")
-
-        found = await asyncio.gather(*(one(cid) for cid in ids))
-    return dict(zip(ids, found, strict=True))
-
-
 @router.get("/workspace/complaints/{cid}", response_class=HTMLResponse)
 def complaint(request: Request, cid: UUID) -> HTMLResponse:
     lang = _lang(request)
@@ -375,7 +334,9 @@ def _act_sync(
     return _complaint_page(request, cid, lang, answer.status_code, message=message, kept=form)
 
 
-# Registering a phone or letter complaint (workspace_register.py) shares this router.
-from services.reporting import workspace_register  # noqa: E402
+# The lists (workspace_desk.py) and registering a phone or letter complaint
+# (workspace_register.py) share this router.
+from services.reporting import workspace_desk, workspace_register  # noqa: E402
 
+router.include_router(workspace_desk.router)
 router.include_router(workspace_register.router)

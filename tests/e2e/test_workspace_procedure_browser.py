@@ -161,6 +161,7 @@ def test_a_handler_takes_waives_the_hearing_answers_and_closes_in_dutch(
             _until_listed(anna, f"{base}/workspace?view=team", reference)
             row = anna.locator(f"tr[data-reference='{reference}']")
             assert "Balie zonder uitleg dicht" in row.inner_text()  # the subject, from intake
+            assert "Jan de Vries" in row.inner_text()  # a handler may see the name
             assert "het webformulier" in row.inner_text()
             for width in (1280, 390):
                 anna.set_viewport_size({"width": width, "height": 900})

@@ -133,7 +133,7 @@ def test_a_handler_marks_a_new_reply_handled_and_reopens_from_an_unverified_one(
             message.get_by_role("button", name="Afgehandeld").click()
             assert "Het bericht is afgehandeld." in page.locator("#done").inner_text()
             assert page.locator("article[data-new=yes]").count() == 0
-            assert "Afgehandeld door staff" in page.locator("#messages").inner_text()
+            assert "Afgehandeld door Klachtencoördinator" in page.locator("#messages").inner_text()
             page.goto(f"{base}/workspace?lang=nl&replies=1")
             _reload_until(
                 page,
