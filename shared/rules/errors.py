@@ -4,7 +4,8 @@ HTTP 409/422 or a dead-letter reason), and `refuse`, which raises a rule's refus
 from __future__ import annotations
 
 from shared.rules.awb import Refusal
-from shared.rules.refusals import plain_words, words
+from shared.rules.plainwords import plain_words
+from shared.rules.refusals import words
 
 
 class ComplaintError(Exception):
