@@ -11,7 +11,8 @@ declining) is decided in services/intake/domain.py and stated in the description
 
 Above 300 lines because every body of the API is described here, the procedure steps' too
 (ownership, the person complained about, the hearing, informal resolution, declining: issue
-16): one place to read what a client may send.
+16, and the committee and Wkkgz route of its items 6-7): one place to read what a client may
+send.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ WAIVER_GROUNDS: tuple[str, ...] = get_args(ev.HearingWaiverGround)
 INFORMAL_MEANS: tuple[str, ...] = get_args(ev.InformalMeans)
 CONFIRMATIONS: tuple[str, ...] = get_args(ev.Confirmation)
 DECLINE_GROUNDS: tuple[str, ...] = get_args(ev.DeclineGround)
+MEDIATION_KINDS: tuple[str, ...] = get_args(ev.MediationKind)
 # Also patterns of the OpenAPI document, so written to mean the same in ECMA-262: no needless
 # escapes, and the spaces Python's \s has beyond ECMA's spelt out.
 EMAIL = re.compile(
@@ -223,6 +225,22 @@ class SubmissionBody(Body):
 class AnswerBody(Body):
     text: Text(50_000, required=True, lines=True, description="the answer to the complainant")
     resolution: Choice(RESOLUTIONS)
+    # After an advisory committee's advice (Awb 9.1.3): whether the answer departs from it,
+    # required then, and why when it does (Awb 9:12 lid 2); else 422 naming the rule.
+    departs_from_advice: (
+        Annotated[
+            bool,
+            Meta(
+                description="after the committee's advice: whether the answer departs from "
+                "it (required then; refused without an advice), Awb 9:12 lid 2"
+            ),
+        ]
+        | None
+    ) = None
+    departure_reasons: (
+        Text(20_000, lines=True, description="why the answer departs from the advice (sealed)")
+        | None
+    ) = None
 
 
 class EscalationBody(Body):
@@ -482,6 +500,62 @@ class DecliningBody(Body):
     )
 
 
+class CommitteeReferralBody(Body):
+    note: Text(5_000, lines=True, description="for the committee (sealed)") | None = None
+
+
+class CommitteeHearingBody(Body):
+    held_at: Moment("when the committee heard, RFC 3339 with an offset; not in the future")
+    mode: Choice(HEARING_MODES)
+    report: Text(
+        50_000, required=True, lines=True, description="the report of the hearing (sealed)"
+    )
+    conduct_subject_heard: bool = False
+
+
+class CommitteeAdviceBody(Body):
+    advice: Choice(RESOLUTIONS, "the committee's judgement of the complaint")
+    advised_at: Moment("when the report reached us, RFC 3339 with an offset; not in the future")
+    text: Text(
+        50_000,
+        required=True,
+        lines=True,
+        description="its findings, advice and recommendations, Awb 9:17 (sealed)",
+    )
+
+
+class MediationBody(Body):
+    kind: Choice(MEDIATION_KINDS, "support to the complainant, or mediation (Wkkgz art. 15)")
+    held_at: Moment("when, RFC 3339 with an offset; not in the future")
+    text: Text(20_000, required=True, lines=True, description="what was done (sealed)")
+    agreed: (
+        Annotated[bool, Meta(description="a mediation ended in agreement (mediation only)")] | None
+    ) = None
+
+
+class MeasureBody(Body):
+    description: Text(2_000, required=True, lines=True, description="the measure (sealed)")
+    due: Annotated[
+        str,
+        Meta(
+            description="the day it is realised by (YYYY-MM-DD), not before today",
+            extra_json_schema={"format": "date"},
+            extra={"invalid": "date"},
+        ),
+    ]
+
+
+class MeasuresBody(Body):
+    measures: Annotated[
+        list[MeasureBody],
+        Meta(
+            min_length=1,
+            description="the judgement's measures and their days (Wkkgz art. 17); only on a "
+            "care complaint, before the answer at its level",
+        ),
+    ]
+
+
 class StatusLookupBody(msgspec.Struct):
     """Unknown fields are tolerated here: the lookup answers alike for anything."""
 
@@ -510,5 +584,10 @@ BODIES: dict[str, type[Any]] = {
     "HearingWaiver": HearingWaiverBody,
     "InformalResolution": InformalResolutionBody,
     "Declining": DecliningBody,
+    "CommitteeReferral": CommitteeReferralBody,
+    "CommitteeHearing": CommitteeHearingBody,
+    "CommitteeAdvice": CommitteeAdviceBody,
+    "Mediation": MediationBody,
+    "Measures": MeasuresBody,
     "StatusLookup": StatusLookupBody,
 }

@@ -266,7 +266,24 @@ def _staff_rules(body: type[Any], now: datetime | None) -> Rules | None:
         return Rules(values={"held_at": _moment(now, None)})
     if body is bodies.InformalResolutionBody:
         return Rules(values={"confirmed_at": _moment(now, None)})
+    if body in (bodies.CommitteeHearingBody, bodies.MediationBody):
+        return Rules(values={"held_at": _moment(now, None)})
+    if body is bodies.CommitteeAdviceBody:
+        return Rules(values={"advised_at": _moment(now, None)})
+    if body is bodies.MeasuresBody:
+        return Rules(values={"measures": _measure_days})
     return STAFF_RULES.get(body)
+
+
+def _measure_days(value: list[Any], _: dict[str, Any]) -> Problem | None:
+    """Each measure's day is a date (the rules refuse one in the past, Wkkgz art. 17)."""
+    for item in value:
+        due = item.get("due") if isinstance(item, dict) else getattr(item, "due", None)
+        try:
+            date.fromisoformat(due if isinstance(due, str) and len(due) == 10 else "")
+        except ValueError:
+            return "date", {}
+    return None
 
 
 # Bodies that may be left out: no body says nothing (resume, take) or no note (handled).

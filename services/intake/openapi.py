@@ -315,6 +315,11 @@ HEARD = _staff_action("HearingReport", "recorded that the hearing took place")
 WAIVE = _staff_action("HearingWaiver", "recorded why there is no hearing")
 RESOLVE = _staff_action("InformalResolution", "resolved informally")
 DECLINE = _staff_action("Declining", "declined (not handled)")
+REFER = _staff_action("CommitteeReferral", "referred to the advisory committee (Awb 9:14)")
+COMMITTEE_HEARD = _staff_action("CommitteeHearing", "recorded the committee's hearing")
+COMMITTEE_ADVICE = _staff_action("CommitteeAdvice", "recorded the committee's advice")
+MEDIATION = _staff_action("Mediation", "recorded the klachtenfunctionaris's help or mediation")
+MEASURES = _staff_action("Measures", "recorded the judgement's measures (Wkkgz art. 17)")
 MESSAGES_READ: dict[str, Any] = {
     "responses": {
         200: _json("the complainant's messages, oldest first", "Messages"),

@@ -1,6 +1,7 @@
 """Staff actions of the procedure steps (issue 16, docs/procedure.md): assign and take, the
 person complained about and their reaction, the hearing (invite, report, waive), informal
-resolution, declining.
+resolution, declining; the advisory committee (refer, its hearing and advice) and the Wkkgz
+route (mediation by the klachtenfunctionaris, the judgement's measures): committee.py.
 
 Each checks the member's role (shared/runtime/staff.py), reads its body (bodies.py), checks
 the ids it names against the organisation file, runs one use case (procedure.py) and answers
@@ -17,7 +18,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from services.intake import bodies, procedure
+from services.intake import bodies, committee, procedure
 from services.intake import openapi as docs
 from services.intake.application import Intake
 from services.intake.errors import guarded
@@ -115,6 +116,51 @@ async def decline(request: Request, complaint_id: str) -> JSONResponse:
     body: bodies.DecliningBody = await read_body(request, bodies.DecliningBody)
     cid = complaint_uuid(complaint_id)
     write = procedure.decline(_intake(request), cid, body, cause_of(member))
+    return await _answer(request, cid, write)
+
+
+@router.post("/committee/referral", **docs.REFER)
+async def refer(request: Request, complaint_id: str) -> JSONResponse:
+    member = require(request, "refer")
+    body: bodies.CommitteeReferralBody = await read_body(request, bodies.CommitteeReferralBody)
+    cid = complaint_uuid(complaint_id)
+    write = committee.refer(_intake(request), cid, body, cause_of(member))
+    return await _answer(request, cid, write)
+
+
+@router.post("/committee/hearing", **docs.COMMITTEE_HEARD)
+async def committee_hearing(request: Request, complaint_id: str) -> JSONResponse:
+    member = require(request, "investigate")
+    body: bodies.CommitteeHearingBody = await read_body(request, bodies.CommitteeHearingBody)
+    cid = complaint_uuid(complaint_id)
+    write = committee.record_hearing(_intake(request), cid, body, cause_of(member))
+    return await _answer(request, cid, write)
+
+
+@router.post("/committee/advice", **docs.COMMITTEE_ADVICE)
+async def committee_advice(request: Request, complaint_id: str) -> JSONResponse:
+    member = require(request, "investigate")
+    body: bodies.CommitteeAdviceBody = await read_body(request, bodies.CommitteeAdviceBody)
+    cid = complaint_uuid(complaint_id)
+    write = committee.record_advice(_intake(request), cid, body, cause_of(member))
+    return await _answer(request, cid, write)
+
+
+@router.post("/mediation", **docs.MEDIATION)
+async def mediation(request: Request, complaint_id: str) -> JSONResponse:
+    member = require(request, "mediate")
+    body: bodies.MediationBody = await read_body(request, bodies.MediationBody)
+    cid = complaint_uuid(complaint_id)
+    write = committee.record_mediation(_intake(request), cid, body, cause_of(member))
+    return await _answer(request, cid, write)
+
+
+@router.post("/measures", **docs.MEASURES)
+async def measures(request: Request, complaint_id: str) -> JSONResponse:
+    member = require(request, "respond")  # the measures are part of the judgement
+    body: bodies.MeasuresBody = await read_body(request, bodies.MeasuresBody)
+    cid = complaint_uuid(complaint_id)
+    write = committee.promise_measures(_intake(request), cid, body, cause_of(member))
     return await _answer(request, cid, write)
 
 

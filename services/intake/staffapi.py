@@ -13,7 +13,7 @@ import msgspec
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from services.intake import bodies, domain, replies
+from services.intake import bodies, committee, domain, replies
 from services.intake import openapi as docs
 from services.intake.application import Intake
 from services.intake.errors import guarded
@@ -41,7 +41,7 @@ async def respond(request: Request, complaint_id: str) -> JSONResponse:
     cause = cause_of(member)
 
     def decide(c: Complaint, now: Any) -> None:
-        c.respond(text=body.text, resolution=body.resolution, now=now, cause=cause)
+        committee.answer(c, body, now, cause)  # after a committee's advice: Awb 9:12 lid 2
 
     cid = complaint_uuid(complaint_id)
     return await _write(request, cid, request.app.state.intake.act(cid, decide))

@@ -382,14 +382,15 @@ class Complaint(ProcedureSteps, CommitteeSteps, Aggregate):
             raise IllegalTransition("the complaint was already answered at this level")
         if not text.strip():
             raise InvalidCommand("the response text is empty")
-        _refuse(
-            procedure.answer_refusal(
-                procedure=self.procedure, level=self.level, settled=self.settled_levels
-            )
-        )
+        # The committee's rules first: its hearing (Awb 9:15) is what settles 9:10 there.
         _refuse(
             self.answer_refusal_of_committee(
                 committee=committee, departs=departs_from_advice, reasons=departure_reasons
+            )
+        )
+        _refuse(
+            procedure.answer_refusal(
+                procedure=self.procedure, level=self.level, settled=self.settled_levels
             )
         )
         reasons = departure_reasons if departs_from_advice else None

@@ -12,13 +12,14 @@ import hmac
 from dataclasses import dataclass
 from typing import Literal
 
-ROLES = ("handler", "supervisor", "privacy", "reader")
+# klachtenfunctionaris: the Wkkgz complaints officer (art. 15), who helps and mediates.
+ROLES = ("handler", "supervisor", "privacy", "reader", "klachtenfunctionaris")
 Action = Literal[
     "read", "register", "respond", "escalate", "extend", "close", "handle", "reopen", "pause",
-    "assign", "take", "investigate", "resolve", "decline",
+    "assign", "take", "investigate", "resolve", "decline", "refer", "mediate",
 ]  # fmt: skip
 ALLOWED: dict[str, frozenset[str]] = {
-    "read": frozenset({"reader", "handler", "supervisor", "privacy"}),
+    "read": frozenset({"reader", "handler", "supervisor", "privacy", "klachtenfunctionaris"}),
     "register": frozenset({"handler"}),
     # A supervisor answers at the escalation levels (Awb 9:11 applies to their answer too).
     "respond": frozenset({"handler", "supervisor"}),
@@ -39,6 +40,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "investigate": frozenset({"handler", "supervisor"}),
     "resolve": frozenset({"handler", "supervisor"}),
     "decline": frozenset({"handler", "supervisor"}),
+    # Referring to the advisory committee (Awb 9.1.3) is the handler's, as the policy says;
+    # the committee's hearing and advice are recorded as "investigate" (its secretary's work).
+    "refer": frozenset({"handler", "supervisor"}),
+    # Support and mediation under the Wkkgz: the complaints officer's alone (Wkkgz art. 15).
+    "mediate": frozenset({"klachtenfunctionaris"}),
 }
 ALL_ROLES_NAME = "staff"  # the name of KLACHTEN_STAFF_TOKEN's holder in actors and pages
 
@@ -48,6 +54,7 @@ ROLE_WORDS = {
     "supervisor": {"nl": "leidinggevende", "en": "supervisor"},
     "privacy": {"nl": "privacyfunctionaris", "en": "privacy officer"},
     "reader": {"nl": "lezer", "en": "reader"},
+    "klachtenfunctionaris": {"nl": "klachtenfunctionaris", "en": "complaints officer"},
 }
 ACT_WORDS = {
     "read": {"nl": "klachten inzien", "en": "reading complaints"},
@@ -67,6 +74,9 @@ ACT_WORDS = {
                     "en": "recording the person complained about, their reaction and the hearing"},
     "resolve": {"nl": "klachten informeel oplossen", "en": "resolving complaints informally"},
     "decline": {"nl": "klachten niet in behandeling nemen", "en": "declining complaints"},
+    "refer": {"nl": "klachten voorleggen aan de klachtadviescommissie",
+              "en": "referring complaints to the advisory committee"},
+    "mediate": {"nl": "bemiddeling vastleggen", "en": "recording mediation"},
     "documents": {"nl": "de stukken van een klacht inzien",
                   "en": "seeing a complaint's documents"},
 }  # fmt: skip

@@ -71,6 +71,14 @@ MINIMAL: dict[str, dict[str, Any]] = {
                            "confirmed_at": "2026-03-02T09:00:00+01:00",
                            "text": "Excuses aangeboden; klager is tevreden."},
     "Declining": {"grounds": ["already_handled"], "explanation": "Eerder behandeld in 2025."},
+    "CommitteeReferral": {"note": "Graag advies over de bejegening."},
+    "CommitteeHearing": {"held_at": "2026-03-02T09:00:00+01:00", "mode": "in_person",
+                         "report": "De commissie hoorde klager en afdeling."},
+    "CommitteeAdvice": {"advice": "well_founded", "advised_at": "2026-03-02T09:00:00+01:00",
+                        "text": "Bevindingen, advies en aanbevelingen."},
+    "Mediation": {"kind": "mediation", "held_at": "2026-03-02T09:00:00+01:00",
+                  "text": "Gesprek met klager en afdeling.", "agreed": True},
+    "Measures": {"measures": [{"description": "Werkinstructie aangepast.", "due": "2026-04-01"}]},
 }  # fmt: skip
 PATHS = {
     "Submission": "/api/complaints",
@@ -91,6 +99,11 @@ PATHS = {
     "HearingWaiver": "/api/complaints/{complaint_id}/hearing/waiver",
     "InformalResolution": "/api/complaints/{complaint_id}/informal-resolution",
     "Declining": "/api/complaints/{complaint_id}/declining",
+    "CommitteeReferral": "/api/complaints/{complaint_id}/committee/referral",
+    "CommitteeHearing": "/api/complaints/{complaint_id}/committee/hearing",
+    "CommitteeAdvice": "/api/complaints/{complaint_id}/committee/advice",
+    "Mediation": "/api/complaints/{complaint_id}/mediation",
+    "Measures": "/api/complaints/{complaint_id}/measures",
 }
 # Texts of a given length that also match the field's pattern.
 FILLERS: dict[str, Callable[[int], str]] = {
