@@ -1,10 +1,12 @@
 """Wiring of the notifier: one durable JetStream pull consumer ("notifier") on the complaint
-events that need a letter, shared by every instance (shared/runtime/consumer.py runs it), whose
-handler `send_letter` hands each event to the use case (application.py). Done → ack; a relay
-that is down → the letter waits in process (RelayGate: released as soon as the relay answers);
-other transient trouble → nack with delay (held on the last delivery); hopeless or a letter
-that cannot be built → DEADLETTER at once, then term. `bootstrap(settings, **overrides)` builds
-it all (with /health/live, /health/ready and /metrics for `python -m services.notifier`)."""
+events that need a letter and on erasures, shared by every instance (shared/runtime/consumer.py
+runs it), whose handler `handle_event` hands each event to the use case (application.py):
+`send_letter`, or for `complaint.erased` `forget_post` (the paper letters leave the post room).
+Done → ack; a relay that is down → the letter waits in process (RelayGate: released as soon as
+the relay answers); other transient trouble → nack with delay (held on the last delivery);
+hopeless or a letter that cannot be built → DEADLETTER at once, then term.
+`bootstrap(settings, **overrides)` builds it all (with /health/live, /health/ready and /metrics
+for `python -m services.notifier`)."""
 
 from __future__ import annotations
 
@@ -54,6 +56,8 @@ LETTER_EVENTS = (
     "resolved_informally",
     "declined",
 )
+# Not a letter: an erased complainant's paper letters leave the post room (application.py).
+ERASURE_EVENTS = ("erased",)
 TRANSIENT = (Unavailable, OperationalError, nats.errors.Error, OSError)
 
 
@@ -76,6 +80,21 @@ async def send_letter(letters: LetterService, subject: str, body: bytes) -> str:
     if outcome is LetterOutcome.SENT:
         obs.LETTERS_SENT.labels(event_type).inc()
     return outcome
+
+
+async def forget_post(letters: LetterService, subject: str, body: bytes) -> str:
+    """An erasure: the complaint's letters in the post room removed; counted like a letter."""
+    removed = await letters.forget(subject, body)
+    outcome = "post_erased" if removed else "nothing_in_post_room"
+    obs.NOTIFIER_OUTCOMES.labels("erased", outcome).inc()
+    return outcome
+
+
+async def handle_event(letters: LetterService, subject: str, body: bytes) -> str:
+    """The consumer's handler: an erasure, or an event that may oblige letters."""
+    if subject.rsplit(".", 1)[-1] in ERASURE_EVENTS:
+        return await forget_post(letters, subject, body)
+    return await send_letter(letters, subject, body)
 
 
 @dataclass
@@ -120,13 +139,14 @@ def bootstrap(
         service="notifier",
         name=CONSUMER_NAME,
         stream=subjects.COMPLAINTS_STREAM,
-        filter_subjects=[subjects.events_of_type(t) for t in LETTER_EVENTS],
-        description="Sends and records the letters complaint events oblige us to send",
+        filter_subjects=[subjects.events_of_type(t) for t in LETTER_EVENTS + ERASURE_EVENTS],
+        description="Sends and records the letters complaint events oblige us to send; "
+        "takes an erased complainant's letters out of the post room",
         policy=RetryPolicy(
             settings.notifier_max_deliver, settings.notifier_retry_base, settings.notifier_retry_cap
         ),
         ack_wait=settings.notifier_ack_wait,
-        handle=lambda subject, body: send_letter(run.service(), subject, body),
+        handle=lambda subject, body: handle_event(run.service(), subject, body),
         judge=verdict,
         log=log,
         wait=gate.wait,
@@ -142,6 +162,8 @@ def bootstrap(
             clock=clock, sender=sender, outbox=outbox, on_accepted=gate.accepted,
             post_room=PostRoom(settings.post_room),
         )  # fmt: skip
+        if removed := run.letters.forget_erased():
+            log.info("removed %d letters of erased complaints from the post room", removed)
 
     async def startup() -> None:
         if sink is not None:

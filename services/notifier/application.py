@@ -9,7 +9,8 @@ disk, a complaint not visible yet) the redelivery records without sending again.
 surface as exceptions; the consumer (app.py) turns them into retry, hold or dead-letter.
 A complainant without e-mail gets the letter on paper instead: printed (postal.py) with the
 outbox's first date, so every attempt prints the same bytes, and kept once in the post room
-(postroom.py) before it is recorded.
+(postroom.py) before it is recorded. `forget` takes an erased complainant's paper letters out
+of the post room again (their name and address are in them).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from services.notifier import domain, postal
 from services.notifier.domain import Document, Letter, LetterOutcome
 from services.notifier.letter_context import Letterhead
 from services.notifier.outbox import Intent, MemoryOutbox, Outbox
-from services.notifier.postroom import PostEntry, PostRoom
+from services.notifier.postroom import ComplaintErased, PostEntry, PostRoom
 from services.notifier.senders import (
     PermanentSendError,
     RelaySettings,
@@ -123,12 +124,43 @@ class LetterService:
         if isinstance(letter, LetterOutcome):
             return letter
         if letter.address:
-            sent_at, sent_now, document = await self._post(letter)
+            try:
+                sent_at, sent_now, document = await self._post(letter)
+            except ComplaintErased:
+                # Read just before the erasure (another process's key cache): not kept.
+                log.warning("no letter for %s: erased while it was printed", event.complaint_id)
+                return LetterOutcome.ERASED
         else:
             (sent_at, sent_now), document = await self._deliver(letter), None
         await asyncio.to_thread(self._record, event, letter, sent_at, document)
         self._accepted.pop(letter.rendered.message_id, None)
         return LetterOutcome.SENT if sent_now else LetterOutcome.RECORDED
+
+    async def forget(self, subject: str, data: bytes) -> int:
+        """`complaint.erased`: the complaint's paper letters leave the post room (journalled,
+        on the word of who erased); how many. Delivered again, nothing is left to remove."""
+        event = domain.decode(subject, data)
+        if not isinstance(event, ev.Erased):
+            raise Hopeless(f"{subject} is not an erasure")
+        if self.post_room is None:
+            return 0
+        room, complaint_id = self.post_room, str(event.complaint_id)
+        return await asyncio.to_thread(room.erase, complaint_id, self.clock(), event.actor)
+
+    def forget_erased(self) -> int:
+        """The letters of complaints erased before the notifier read erasures (its durable
+        gets only erasures appended after the filter grew): checked once at start, per
+        complaint in the post room. How many letters went."""
+        if self.post_room is None:
+            return 0
+        room, erased = self.post_room, 0
+        for complaint_id in sorted({e.complaint_id for e in room.entries()}):
+            complaint, _ = self.app.load(UUID(complaint_id))
+            facts = complaint.facts if complaint is not None else []  # type: ignore[attr-defined]
+            for fact in facts:
+                if isinstance(fact, ev.Erased):
+                    erased += room.erase(complaint_id, self.clock(), fact.actor)
+        return erased
 
     def _load(self, event: ev.Event) -> tuple[ev.Event, Complaint | None, ev.Submitted | None]:
         """The event with its sealed part opened (a letter quotes personal text, such as the

@@ -3,9 +3,11 @@
 A folder (KLACHTEN_POST_ROOM_DIR, default $KLACHTEN_DATA_DIR/post-room) with, per letter,
 `<sha256>.pdf` (named by the SHA-256 of its bytes, the same hash the log's letter record holds)
 and `<sha256>.json` (what the list shows); `<sha256>.posted.json` once someone posted it; and
-`journal.jsonl`, one line per action (queued, printed, posted) with who and when. Files are
-written whole (a temporary file renamed into place) and never rewritten: a redelivered event
-makes the same PDF, finds it there and adds nothing, so a letter is never lost or doubled.
+`journal.jsonl`, one line per action (queued, printed, posted, erased) with who and when. Files
+are written whole (a temporary file renamed into place) and never rewritten: a redelivered
+event makes the same PDF, finds it there and adds nothing, so a letter is never lost or doubled.
+An erased complainant's letters leave (`erase`, when the notifier reads `complaint.erased`);
+`<complaint id>.erased` then keeps any later letter of that complaint out.
 The notifier writes; `klachten post-room` lists, prints and marks letters posted.
 """
 
@@ -17,6 +19,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
+from uuid import UUID
 
 import msgspec
 
@@ -52,8 +55,20 @@ class JournalLine(msgspec.Struct, frozen=True, kw_only=True):
     by: str
 
 
+class ErasedMark(msgspec.Struct, frozen=True, kw_only=True):
+    """A complaint whose personal data was erased: when, and on whose word."""
+
+    complaint_id: str
+    at: datetime
+    by: str
+
+
 class UnknownLetter(LookupError):
     """No letter in the post room matches (or more than one does)."""
+
+
+class ComplaintErased(Exception):
+    """The complaint's personal data was erased: no letter of it may be kept here."""
 
 
 class PostRoom:
@@ -66,12 +81,21 @@ class PostRoom:
         digest = hashlib.sha256(pdf).hexdigest()
         if digest != entry.document_sha256:
             raise ValueError(f"entry names {entry.document_sha256}, the PDF is {digest}")
+        if self.is_erased(entry.complaint_id):
+            raise ComplaintErased(entry.complaint_id)
         self.folder.mkdir(parents=True, exist_ok=True)
         # The PDF first: an entry is listed only once its document is whole.
         new_pdf = _write_once(self.folder / f"{digest}.pdf", pdf)
         new_entry = _write_once(self.folder / f"{digest}.json", msgspec.json.encode(entry))
         if new_pdf or new_entry:
             self._journal("queued", entry, entry.queued_at, "notifier")
+        if self.is_erased(entry.complaint_id):
+            # Erased while this letter was being written: `erase` marks before it looks, so
+            # either it saw this entry or this look sees its mark.
+            mark = self.erased_mark(entry.complaint_id)
+            assert mark is not None
+            self.erase(entry.complaint_id, mark.at, mark.by)
+            raise ComplaintErased(entry.complaint_id)
         return new_pdf or new_entry
 
     def entries(self) -> list[PostEntry]:
@@ -126,8 +150,13 @@ class PostRoom:
         return mark, True
 
     def erase(self, complaint_id: str, at: datetime, by: str) -> int:
-        """Remove the PDFs and entries of one complaint (its personal data, for erasure):
-        the journal and posted marks hold hashes and references only and stay."""
+        """Remove the PDFs and entries of one complaint (its personal data, for erasure), each
+        an "erased" line in the journal; how many went. The journal and posted marks hold
+        hashes and references only and stay; the complaint's mark keeps later letters out.
+        Again: nothing left to remove, nothing journalled."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        mark = ErasedMark(complaint_id=complaint_id, at=at, by=by)
+        _write_once(self._mark_path(complaint_id), msgspec.json.encode(mark))
         erased = 0
         for entry in self.entries():
             if entry.complaint_id == complaint_id:
@@ -136,6 +165,16 @@ class PostRoom:
                 self._journal("erased", entry, at, by)
                 erased += 1
         return erased
+
+    def is_erased(self, complaint_id: str) -> bool:
+        return self._mark_path(complaint_id).exists()
+
+    def erased_mark(self, complaint_id: str) -> ErasedMark | None:
+        path = self._mark_path(complaint_id)
+        return msgspec.json.decode(path.read_bytes(), type=ErasedMark) if path.exists() else None
+
+    def _mark_path(self, complaint_id: str) -> Path:
+        return self.folder / f"{UUID(complaint_id)}.erased"
 
     def journal(self) -> list[JournalLine]:
         path = self.folder / "journal.jsonl"
