@@ -17,7 +17,7 @@ import msgspec
 
 from services.intake.app import create_app as intake_app
 from services.intake.settings import IntakeSettings
-from services.notifier.app import LETTER_EVENTS
+from services.notifier.app import ERASURE_EVENTS, LETTER_EVENTS
 from services.reporting.app import create_app as reporting_app
 from services.reporting.settings import ReportingSettings
 from shared.config import permissions
@@ -200,7 +200,10 @@ WHY_APPEND = {
     "privacy": "records an erasure (`klachten privacy erase`)",
 }
 WHY_READ = {
-    "notifier": (LETTER_EVENTS, "sends the letters these events call for"),
+    "notifier": (
+        LETTER_EVENTS + ERASURE_EVENTS,
+        "sends the letters these events call for (an erasure: removes the paper letters)",
+    ),
     "sla_monitor": (_tokens(), "recomputes the deadlines and schedules their timers"),
     "reporting": (_tokens(), "projects the whole log into the read models"),
 }
