@@ -22,7 +22,17 @@ from typing import Any
 import nats
 from fastapi import FastAPI
 
-from services.intake import api, errors, health, privacy, procedureapi, staffapi, web, webform
+from services.intake import (
+    api,
+    complainant,
+    errors,
+    health,
+    privacy,
+    procedureapi,
+    staffapi,
+    web,
+    webform,
+)
 from services.intake import openapi as docs
 from services.intake.application import Intake
 from services.intake.limits import BodySizeLimit, RateLimiter
@@ -74,6 +84,7 @@ def bootstrap(settings: IntakeSettings, **overrides: Any) -> FastAPI:
     for router in (health.router, api.router, staffapi.router, webform.router, web.router):
         app.include_router(router)
     app.include_router(privacy.router)
+    app.include_router(complainant.router)
     app.include_router(procedureapi.router)
     docs.install(app)
     webheaders.install(app, STATIC)

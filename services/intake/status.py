@@ -106,6 +106,11 @@ class ComplainantView:
     next_level: dict[str, Any] | None
     external: dict[str, Any] | None
     attachments: list[str]
+    # The complainant's own words (issue 25), and what they may still do from the page.
+    description: str | None = None
+    desired_outcome: str | None = None
+    may_add: bool = False
+    may_withdraw: bool = False
 
 
 def complainant_view(facts: list[ev.Event]) -> ComplainantView:
@@ -115,6 +120,7 @@ def complainant_view(facts: list[ev.Event]) -> ComplainantView:
     steps = [s for f in facts if (s := _step(f, policy, facts)) is not None]
     level, status, last_answer = 0, "submitted", None
     erased = submitted.personal is None
+    documents = [] if erased else [a.filename for a in submitted.personal.attachments]  # type: ignore[union-attr]
     for f in facts:
         match f:
             case ev.Acknowledged() if status == "submitted":
@@ -123,15 +129,24 @@ def complainant_view(facts: list[ev.Event]) -> ComplainantView:
                 status, last_answer = "responded", _on(f.occurred_at)
             case ev.Escalated():
                 status, level = "escalated", f.level
+            case ev.Closed(outcome="withdrawn"):
+                status = "withdrawn"
             case ev.Closed():
                 status, last_answer = "closed", _on(f.occurred_at)
+            case ev.ResolvedInformally() | ev.Declined():
+                status = "closed"
+            case ev.Reopened():
+                status = f.status
+            case ev.ReactionReceived(personal=ev.ReactionPersonal() as p) if f.verified:
+                documents += [a.filename for a in p.attachments]
             case ev.Erased():
                 erased = True
     steps += _ahead(facts, status)
     nxt = policy.level(level + 1)
     # Review may be asked before and after the answer (the letters promise it); not again
     # while an escalation waits for its answer, nor once the complaint is closed.
-    may = status not in ("escalated", "closed") and not erased and nxt is not None
+    may = status not in ("escalated", "closed", "withdrawn") and not erased and nxt is not None
+    personal = None if erased else submitted.personal
     return ComplainantView(
         reference=submitted.reference,
         status=status,
@@ -143,7 +158,11 @@ def complainant_view(facts: list[ev.Event]) -> ComplainantView:
         answered=status == "responded",
         next_level=_level(nxt) if nxt else None,
         external=_external(policy, level, status, last_answer),
-        attachments=[] if erased else [a.filename for a in submitted.personal.attachments],  # type: ignore[union-attr]
+        attachments=[] if erased else documents,
+        description=personal.description if personal else None,
+        desired_outcome=personal.desired_outcome if personal else None,
+        may_add=not erased,
+        may_withdraw=not erased and status not in ("closed", "withdrawn"),
     )
 
 

@@ -409,6 +409,147 @@ for _lang, _more in MORE.items():
     TEXTS[_lang].update(_more)
 
 
+# The complainant's side of issue 25: address or e-mail, a representative, the day and the
+# department, the check before sending, the copy, and adding to or withdrawing a complaint.
+SIDE: dict[str, dict[str, Any]] = {
+    "nl": {
+        "labels": {
+            "complainant.address": "Postadres",
+            "representative.name": "Naam van de vertegenwoordiger",
+            "representative.relation": "Relatie tot de klager",
+            "representative.email": "E-mailadres van de vertegenwoordiger",
+            "representative.phone": "Telefoonnummer van de vertegenwoordiger",
+            "representative.address": "Postadres van de vertegenwoordiger",
+            "event_date": "Datum van de gebeurtenis",
+            "department": "Afdeling waar het over gaat",
+            "text": "Aanvullende informatie",
+            "attachments": "Documenten",
+            "reason": "Reden",
+        },
+        "reach_hint": "Vul een e-mailadres of een postadres in, of allebei. Zonder e-mailadres "
+        "sturen wij onze brieven per post.",
+        "address_hint": "Straat en huisnummer, postcode en plaats.",
+        "representative_title": "Dient u de klacht in voor iemand anders? (niet verplicht)",
+        "representative_hint": "Bijvoorbeeld als ouder, mantelzorger of gemachtigde. Vul dan "
+        "hierboven de gegevens in van degene namens wie u klaagt, en hier uw eigen gegevens. "
+        "Onze brieven gaan dan naar u.",
+        "relation_hint": "Bijvoorbeeld: moeder, mantelzorger, advocaat.",
+        "event_date_hint": "Weet u de datum niet precies, laat dit veld dan leeg en noem het "
+        "in uw omschrijving.",
+        "department_unknown": "Weet ik niet",
+        "check_button": "Controleer uw klacht",
+        "check_title": "Controleer uw klacht voordat u hem verstuurt",
+        "check_intro": "Dit gaat u ons sturen. Klopt alles? Verstuur dan uw klacht. Wilt u iets "
+        "veranderen, kies dan Wijzigen; wat u al had ingevuld blijft staan.",
+        "check_send": "Klacht versturen",
+        "check_edit": "Wijzigen",
+        "none_given": "niet ingevuld",
+        "copy_title": "Kopie van wat u ons stuurde",
+        "copy_intro": "Bewaar deze kopie: druk de pagina af of bewaar hem als PDF.",
+        "print": "Afdrukken of bewaren als PDF",
+        "your_complaint": "Uw klacht",
+        "add_title": "Informatie toevoegen",
+        "add_intro": "Wilt u nog iets vertellen of een document nasturen? Uw klachtbehandelaar "
+        "ziet het als nieuw bericht bij uw klacht.",
+        "add_button": "Informatie versturen",
+        "add_required": "Schrijf wat u wilt toevoegen, of kies een document.",
+        "add_done": "Dank u. Uw aanvulling is bij uw klacht gevoegd; uw klachtbehandelaar "
+        "ziet hem als nieuw bericht.",
+        "withdraw_title": "Klacht intrekken",
+        "withdraw_intro": "Is uw klacht opgelost of wilt u niet verder? Dan kunt u uw klacht "
+        "intrekken. Wij behandelen hem daarna niet meer; dat kunt u niet ongedaan maken.",
+        "withdraw_reason": "Waarom trekt u uw klacht in?",
+        "withdraw_confirm": "Ja, ik trek mijn klacht in",
+        "withdraw_button": "Klacht intrekken",
+        "withdraw_confirm_required": "Vink aan dat u uw klacht echt wilt intrekken.",
+        "withdraw_done": "Uw klacht is ingetrokken. Wij behandelen hem niet verder.",
+        "action_refused": "Dit kan niet meer: uw klacht is al afgesloten of ingetrokken.",
+        "action_erased": "Dit kan niet meer: uw persoonsgegevens zijn verwijderd.",
+        "statuses_more": {"withdrawn": "Ingetrokken"},
+    },
+    "en": {
+        "labels": {
+            "complainant.address": "Postal address",
+            "representative.name": "Representative's name",
+            "representative.relation": "Relation to the complainant",
+            "representative.email": "Representative's e-mail address",
+            "representative.phone": "Representative's phone number",
+            "representative.address": "Representative's postal address",
+            "event_date": "Date of the event",
+            "department": "Department concerned",
+            "text": "More information",
+            "attachments": "Documents",
+            "reason": "Reason",
+        },
+        "reach_hint": "Enter an e-mail address or a postal address, or both. Without an e-mail "
+        "address we send our letters by post.",
+        "address_hint": "Street and number, postcode and town.",
+        "representative_title": "Are you complaining for someone else? (optional)",
+        "representative_hint": "For example as a parent, carer or authorised representative. "
+        "Then enter above the details of the person you complain for, and your own details "
+        "here. Our letters then go to you.",
+        "relation_hint": "For example: mother, carer, lawyer.",
+        "event_date_hint": "If you do not know the exact date, leave this empty and mention it "
+        "in your description.",
+        "department_unknown": "I do not know",
+        "check_button": "Check your complaint",
+        "check_title": "Check your complaint before you send it",
+        "check_intro": "This is what you are about to send us. Is everything right? Then send "
+        "your complaint. To change something, choose Change; what you entered stays.",
+        "check_send": "Send complaint",
+        "check_edit": "Change",
+        "none_given": "not given",
+        "copy_title": "Copy of what you sent us",
+        "copy_intro": "Keep this copy: print the page or save it as a PDF.",
+        "print": "Print or save as PDF",
+        "your_complaint": "Your complaint",
+        "add_title": "Add information",
+        "add_intro": "Do you want to tell us more or send a document? Your complaints handler "
+        "sees it as a new message on your complaint.",
+        "add_button": "Send information",
+        "add_required": "Write what you want to add, or choose a document.",
+        "add_done": "Thank you. Your addition is with your complaint; your complaints handler "
+        "sees it as a new message.",
+        "withdraw_title": "Withdraw your complaint",
+        "withdraw_intro": "Has your complaint been resolved, or do you not want to go on? Then "
+        "you can withdraw it. We then stop handling it; this cannot be undone.",
+        "withdraw_reason": "Why do you withdraw your complaint?",
+        "withdraw_confirm": "Yes, I withdraw my complaint",
+        "withdraw_button": "Withdraw complaint",
+        "withdraw_confirm_required": "Tick the box to confirm that you want to withdraw.",
+        "withdraw_done": "Your complaint has been withdrawn. We no longer handle it.",
+        "action_refused": "This is no longer possible: your complaint was already closed or "
+        "withdrawn.",
+        "action_erased": "This is no longer possible: your personal data was erased.",
+        "statuses_more": {"withdrawn": "Withdrawn"},
+    },
+}
+for _lang, _side in SIDE.items():
+    TEXTS[_lang]["labels"].update(_side.pop("labels"))
+    TEXTS[_lang]["statuses"].update(_side.pop("statuses_more"))
+    TEXTS[_lang].update(_side)
+
+
+# The limit in the label (read without script) and the live counter site.js keeps under a text.
+LIMIT_WORDS = {
+    "nl": {
+        "limit": "(maximaal {max} tekens)",
+        "left": "Nog {n} tekens over",
+        "over": "{n} tekens te veel",
+    },
+    "en": {
+        "limit": "(at most {max} characters)",
+        "left": "{n} characters left",
+        "over": "{n} characters too many",
+    },
+}
+
+
+def number(n: int, lang: str) -> str:
+    """20.000 in Dutch, 20,000 in English."""
+    return f"{n:,}".replace(",", "." if lang == "nl" else ",")
+
+
 def long_date(day: date | None, lang: str) -> str:
     """``maandag 9 november 2026`` / ``Monday 9 November 2026``; a dash for no date."""
     return words.long_date(day, lang)

@@ -6,7 +6,8 @@ services/intake/webform.py; this module renders the pages and serves the status 
 
 Pages: ``/`` form → confirmation; ``/status`` lookup (reference + e-mail) → the complaint's
 own page ``/status/<id>/<token>`` (services/intake/status.py), where the complainant can ask
-for review before and after the answer. Staff (bearer token): ``/api/complaints/<id>/timeline``
+for review before and after the answer, add information or withdraw (services/intake/
+complainant.py). Staff (bearer token): ``/api/complaints/<id>/timeline``
 and ``/api/complaints/<id>/attachments/<n>`` for the workspace in reporting.
 """
 
@@ -17,7 +18,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import jinja2
 from fastapi import APIRouter, Request
@@ -141,6 +142,9 @@ def _status_page(
         "reason": "",
         "notice": None,
         "show_link": False,
+        "added": "",
+        "withdraw_reason": "",
+        "key": uuid4().hex,
         **extra,
     }
     return _page("status_page.html.j2", language, code, view=view, request_path=path, **context)
@@ -161,7 +165,7 @@ async def status_page(
     facts = await _own_facts(request, complaint_id, token)
     if isinstance(facts, str):
         return _not_found(lang, facts)
-    notice = "escalated" if done == "escalated" else None
+    notice = done if done in ("escalated", "added", "withdrawn") else None
     return _status_page(lang, facts, token=token.lower(), notice=notice)
 
 

@@ -7,58 +7,57 @@ too large (413, also when the body was refused unread), too many requests (429),
 trouble (503, 500 for our own configuration). Documents survive because every such page
 stores them content-addressed and carries their signed references (services/intake/formstate.py).
 
+The form's own page sends ``step=check``: a valid form then shows every answer to check
+(its documents stored and carried as above), whence ``step=send`` registers it and
+``step=edit`` goes back to the form; a post without a step (older pages, scripts) registers at
+once. The confirmation carries a printable copy of what was sent.
+
 The language follows the person's choice (``?lang=``, the switch button, then a cookie), else
 the browser's Accept-Language. The form works without script; a small script only checks the
-files' size before a slow upload.
+files' size before a slow upload, counts characters and offers to print.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import msgspec
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from starlette.datastructures import UploadFile
 
-from services.intake import domain, formstate, status
+from services.intake import answers, domain, formstate, status
 from services.intake.application import IdempotencyConflict, Intake
 from services.intake.bodies import TEXT_LIMITS
+from services.intake.documents import MAX_FILES, store, uploads
 from services.intake.http import client_of, fingerprint
 from services.intake.limits import BODY_REFUSED, BodyTooLarge
-from services.intake.mail import attachment_store, store_attachment
-from services.intake.mailparse import Attachment, detect_type
-from services.intake.texts import TEXTS, file_size
+from services.intake.mailparse import Attachment
+from services.intake.texts import LIMIT_WORDS, TEXTS, file_size, number
 from services.intake.web import _form_id, _page, _secret
 from shared.contract import events as ev
 from shared.privacy import statuslink
 from shared.runtime import failures, logwatch
 
 router = APIRouter()
-FORM_FIELDS = ("name", "email", "phone", "subject", "description", "desired_outcome")
-MAX_FILES = 10
+FORM_FIELDS = (
+    "name",
+    "email",
+    "address",
+    "phone",
+    "representative_name",
+    "representative_relation",
+    "representative_email",
+    "representative_phone",
+    "representative_address",
+    "subject",
+    "event_date",
+    "department",
+    "description",
+    "desired_outcome",
+)
 YEAR = 365 * 24 * 3600
-# The limit in the label (read without script) and the live counter site.js keeps under a text.
-LIMIT_WORDS = {
-    "nl": {
-        "limit": "(maximaal {max} tekens)",
-        "left": "Nog {n} tekens over",
-        "over": "{n} tekens te veel",
-    },
-    "en": {
-        "limit": "(at most {max} characters)",
-        "left": "{n} characters left",
-        "over": "{n} characters too many",
-    },
-}
-
-
-def number(n: int, lang: domain.Lang) -> str:
-    """20.000 in Dutch, 20,000 in English."""
-    return f"{n:,}".replace(",", "." if lang == "nl" else ",")
 
 
 def _language(request: Request, chosen: str | None) -> domain.Lang:
@@ -93,7 +92,7 @@ async def submit_form(request: Request, lang: str | None = None) -> HTMLResponse
     removed = {str(r) for r in raw.getlist("remove")}
     kept = formstate.open_documents(_secret(request), str(raw.get("documents", "")))
     kept = [d for d in kept if d.sha256 not in removed]
-    files, file_errors = await _uploads(request, raw.getlist("attachments"), kept, language)
+    files, file_errors = await uploads(request, raw.getlist("attachments"), kept, language)
     if request.app.state.rate_limiter.check(client_of(request)) is not None:
         errors = [{"field": "form", "message": TEXTS[language]["too_many"]}]
         return await _again(request, language, values, kept, files, errors, key, 429)
@@ -103,15 +102,21 @@ async def submit_form(request: Request, lang: str | None = None) -> HTMLResponse
         )
     data = _submission_data(values, language)
     intake: Intake = request.app.state.intake
+    departments = frozenset(request.app.state.organisation.departments)
     submission, errors = domain.validate_submission(
-        data, staff=False, now=intake.clock(), lang=language
+        data, staff=False, now=intake.clock(), lang=language, departments=departments
     )
     if submission is None or file_errors:
         errors += file_errors
         return await _again(request, language, values, kept, files, errors, key, 422)
+    step = str(raw.get("step", ""))
+    if step == "edit":
+        return await _again(request, language, values, kept, files, [], key, 200)
+    if step == "check":
+        return await _check(request, language, values, submission, kept, files, key)
     refs = list(kept)
     try:
-        refs += [await _store(request, f) for f in files]
+        refs += [await store(request, f) for f in files]
         personal = msgspec.structs.replace(submission.personal, attachments=refs)
         receipt = await intake.submit(
             dataclasses.replace(submission, personal=personal),
@@ -131,63 +136,65 @@ async def submit_form(request: Request, lang: str | None = None) -> HTMLResponse
         reference=receipt.reference,
         steps=status.expected_steps(expected),
         attachments=[r.filename for r in refs],
+        copy=_answers(request, personal, submission, language),
         status_url=statuslink.status_path(_secret(request), receipt.complaint_id, intake.clock())
         + f"?lang={language}",
     )
 
 
 def _submission_data(values: dict[str, str], language: domain.Lang) -> dict[str, Any]:
+    """The form's fields as the API's body: blank optional fields left out."""
+    given = {name: value for name, value in values.items() if value.strip()}
+    person = {k: given[k] for k in ("email", "address", "phone") if k in given}
     data: dict[str, Any] = {
         "channel": "web",
-        "complainant": {"name": values["name"], "email": values["email"], "language": language},
+        "complainant": {"name": values["name"], **person, "language": language},
         "subject": values["subject"],
         "description": values["description"],
     }
-    if values["phone"].strip():
-        data["complainant"]["phone"] = values["phone"]
-    if values["desired_outcome"].strip():
-        data["desired_outcome"] = values["desired_outcome"]
+    agent = {k: v for k, v in given.items() if k.startswith("representative_")}
+    if agent:
+        fields = ("name", "relation")
+        data["representative"] = {k: "" for k in fields} | {
+            k.removeprefix("representative_"): v for k, v in agent.items()
+        }
+    for name in ("desired_outcome", "event_date", "department"):
+        if name in given:
+            data[name] = given[name]
     return data
 
 
-async def _uploads(
-    request: Request, parts: list[Any], kept: list[ev.AttachmentRef], lang: domain.Lang
-) -> tuple[list[Attachment], list[dict[str, str]]]:
-    """The new files of the form that fit beside the documents kept: of a kind we accept (by
-    their bytes), at most MAX_FILES in all, together at most the limit."""
-    t, settings, limit = TEXTS[lang], request.app.state.settings, _files_max(request)
-    found: list[Attachment] = []
-    errors: list[dict[str, str]] = []
-    total, seen = sum(d.size for d in kept), {d.sha256 for d in kept}
-    for upload in [p for p in parts if isinstance(p, UploadFile) and p.filename]:
-        name = Path(upload.filename or "document").name[:200]
-        data = await upload.read()
-        claimed = (upload.content_type or "").split(";")[0].strip().lower()
-        kind = detect_type(data, claimed) if data else None
-        if not data:
-            continue
-        file = Attachment(name, kind or claimed, data)
-        if file.sha256 in seen:
-            continue  # the same document twice: once is enough
-        if kind not in settings.allowed_attachment_types:
-            message = t["attachment_type"].format(name=name)
-        elif total + len(data) > limit:
-            message = t["attachment_size"].format(name=name, max=file_size(limit, lang))
-        elif len(seen) >= MAX_FILES:
-            message = t["attachment_count"].format(max=MAX_FILES)
-        else:
-            found.append(file)
-            total, seen = total + len(data), seen | {file.sha256}
-            continue
-        errors.append({"field": "attachments", "message": message})
-    return found, errors
+def _answers(
+    request: Request, personal: ev.SubmittedPersonal, submission: Any, lang: domain.Lang
+) -> list[answers.Answer]:
+    names = answers.department_names(request.app.state.organisation, lang)
+    department = names.get(submission.department or "", submission.department)
+    return answers.answers(personal, lang, event_date=submission.event_date, department=department)
 
 
-async def _store(request: Request, attachment: Attachment) -> ev.AttachmentRef:
-    state = request.app.state
-    if getattr(state, "attachments", None) is None:
-        state.attachments = await attachment_store(state.nc)
-    return await store_attachment(state.attachments, attachment)
+async def _check(
+    request: Request,
+    lang: domain.Lang,
+    values: dict[str, str],
+    submission: domain.Submission,
+    kept: list[ev.AttachmentRef],
+    files: list[Attachment],
+    key: str | None,
+) -> HTMLResponse:
+    """Every answer to check before sending; the documents stored now and carried along."""
+    try:
+        documents = kept + [await store(request, f) for f in files]
+    except Exception as error:
+        return _trouble(request, error, lang, values, kept, key, lost=[f.filename for f in files])
+    personal = msgspec.structs.replace(submission.personal, attachments=documents)
+    return _page(
+        "check.html.j2",
+        lang,
+        rows=_answers(request, personal, submission, lang),
+        values=values,
+        key=key or uuid4().hex,
+        sealed=formstate.seal_documents(_secret(request), documents),
+    )
 
 
 async def _again(
@@ -204,7 +211,7 @@ async def _again(
 ) -> HTMLResponse:
     """The form again with what was typed and every document added so far (stored now)."""
     try:
-        documents = kept + [await _store(request, f) for f in files]
+        documents = kept + [await store(request, f) for f in files]
     except Exception as error:
         return _trouble(request, error, lang, values, kept, key, lost=[f.filename for f in files])
     return _form_page(request, lang, code, values, errors, documents, key, chosen=chosen)
@@ -277,6 +284,8 @@ def _form_page(
         upload_max=file_size(_files_max(request), lang),
         upload_max_bytes=_files_max(request),
         limits=TEXT_LIMITS,
+        departments=answers.department_names(request.app.state.organisation, lang),
+        today=request.app.state.intake.clock().date().isoformat(),
         limit_words=LIMIT_WORDS[lang],
         limit_shown={k: number(v, lang) for k, v in TEXT_LIMITS.items()},
     )

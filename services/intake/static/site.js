@@ -55,3 +55,16 @@ for (var t = 0; t < texts.length; t++) (function (area) {
     timer = setTimeout(function () { spoken.textContent = counter.textContent; }, 1000);
   });
 })(texts[t]);
+
+// The confirmation's copy: a button to print it (or save it as PDF). Made here, so a page
+// without script shows no button that does nothing; the print style hides all but the copy.
+var slots = document.querySelectorAll(".print-slot[data-print]");
+for (var p = 0; p < slots.length; p++) (function (slot) {
+  var button = document.createElement("button");
+  button.type = "button";
+  button.className = "secondary";
+  button.id = "print";
+  button.textContent = slot.dataset.print;
+  button.addEventListener("click", function () { window.print(); });
+  slot.appendChild(button);
+})(slots[p]);

@@ -96,18 +96,31 @@ async def test_an_internationalised_address_is_accepted(client: httpx.AsyncClien
 
 
 @pytest.mark.parametrize("email", [None, ""])
-async def test_a_postal_address_without_e_mail_is_refused_saying_why(
+async def test_a_postal_address_without_e_mail_is_accepted(
     client: httpx.AsyncClient, email: str | None
 ) -> None:
-    """Letters go by e-mail only (docs/decisions.md, issue 25): say so, in the person's words."""
+    """Awb 9:4 asks for name and address: a postal address alone will do (letters by post)."""
     person = {"name": "Jan", "address": "Dorpsstraat 1\n1234 AB Voorbeeld"}
     if email is not None:
         person["email"] = email
     body = {"channel": "api", "complainant": person, "subject": "Brief", "description": "Weg."}
-    refused = await client.post("/api/complaints", json=body, headers={"Accept-Language": "nl"})
+    sent = await client.post("/api/complaints", json=body, headers={"Accept-Language": "nl"})
+    assert sent.status_code == 201, sent.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("nl", "Vul een e-mailadres of een postadres in, zodat wij u kunnen antwoorden."),
+        ("en", "Enter an e-mail address or a postal address, so that we can answer you."),
+    ],
+)
+async def test_neither_e_mail_nor_postal_address_is_refused_saying_why(
+    client: httpx.AsyncClient, lang: str, words: str
+) -> None:
+    body = {"channel": "api", "complainant": {"name": "Jan"}, "subject": "B", "description": "W"}
+    refused = await client.post("/api/complaints", json=body, headers={"Accept-Language": lang})
     assert refused.status_code == 422, refused.text
-    messages = [e["message"] for e in refused.json()]
-    assert messages == [
-        "Vul ook een e-mailadres in: wij sturen onze brieven over uw klacht nog alleen per "
-        "e-mail, niet per post."
-    ], messages
+    assert refused.json() == [{"field": "complainant.email", "message": words}]
+    form = await client.post("/", data=_form(email="", lang=lang, key=f"none-{lang}"))
+    assert form.status_code == 422 and words in form.text

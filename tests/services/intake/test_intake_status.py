@@ -38,9 +38,9 @@ async def test_the_form_page_is_dutch_by_default_and_english_on_request(
     client: httpx.AsyncClient,
 ) -> None:
     dutch = await client.get("/")
-    assert '<html lang="nl">' in dutch.text and "Klacht versturen" in dutch.text
+    assert '<html lang="nl">' in dutch.text and "Controleer uw klacht" in dutch.text
     english = await client.get("/?lang=en")
-    assert '<html lang="en">' in english.text and "Send complaint" in english.text
+    assert '<html lang="en">' in english.text and "Check your complaint" in english.text
 
 
 async def test_form_post_shows_errors_in_the_page_language(client: httpx.AsyncClient) -> None:
