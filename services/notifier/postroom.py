@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
-from uuid import UUID
 
 import msgspec
 
+_COMPLAINT_ID = re.compile(r"[A-Za-z0-9-]+")  # a UUID as the log writes it: a safe file name
 Action = Literal["queued", "printed", "posted", "erased"]
 
 
@@ -174,7 +175,9 @@ class PostRoom:
         return msgspec.json.decode(path.read_bytes(), type=ErasedMark) if path.exists() else None
 
     def _mark_path(self, complaint_id: str) -> Path:
-        return self.folder / f"{UUID(complaint_id)}.erased"
+        if not _COMPLAINT_ID.fullmatch(complaint_id):
+            raise ValueError(f"not a complaint id: {complaint_id!r}")
+        return self.folder / f"{complaint_id}.erased"
 
     def journal(self) -> list[JournalLine]:
         path = self.folder / "journal.jsonl"
