@@ -1,10 +1,11 @@
 """The people's side in a real browser, against the stack as the README starts it (`klachten up`).
 
 The complainant reads the guidance, fills in the form with the keyboard and adds a document,
-reads the confirmation and opens the status page, and sees the acknowledgement arrive; the case
-handler signs in, finds the complaint at the top of the worklist and responds from a template;
-the complainant sees the answer, disagrees and asks for a new review; the supervisor at the
-next level finds it; a stale form of a colleague is refused as a conflict, not overwritten.
+checks the answers, reads the confirmation and opens the status page, and sees the
+acknowledgement arrive; the case handler signs in, finds the complaint at the top of the
+worklist and responds from a template; the complainant sees the answer, disagrees and asks for
+a new review; the supervisor at the next level finds it; a stale form of a colleague is refused
+as a conflict, not overwritten.
 Every page is screenshotted into $KLACHTEN_TEST_ARTIFACTS/people/ (default: the system's temporary
 folder's klachten-artifacts/, never the checkout) and checked with axe-core (injected
 from tests/e2e/axe, installed with `npm ci` when missing): no serious or critical violations.
@@ -160,6 +161,12 @@ def test_complainant_and_case_handlers_in_the_browser(stack: journey.Stack) -> N
             files=[{"name": "factuur.pdf", "mimeType": "application/pdf", "buffer": PDF}],
         )
         _tab_to(me, "button[type=submit]")
+        me.keyboard.press("Enter")
+        # Check the answers before sending (issue 25), still with the keyboard.
+        me.wait_for_selector("#check-answers")
+        assert "factuur.pdf" in me.inner_text("#check-answers")
+        eyes.look(me, "01b-check")
+        _tab_to(me, "#send")
         me.keyboard.press("Enter")
 
         # 2. The confirmation: reference, dates, the document, a private link.

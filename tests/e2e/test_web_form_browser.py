@@ -60,12 +60,14 @@ def test_a_dutch_complaint_gets_a_reference(intake: BackgroundIntake, browser: B
     page = browser.new_context(locale="nl-NL").new_page()
     page.goto(intake.url + "/")
     expect(page.locator("html")).to_have_attribute("lang", "nl")
-    page.get_by_label("Naam").fill("Fatima El Amrani")
-    page.get_by_label("E-mailadres").fill("fatima@example.nl")
+    page.locator("#f-name").fill("Fatima El Amrani")
+    page.locator("#f-email").fill("fatima@example.nl")
     page.get_by_label("Onderwerp").fill("Afval niet opgehaald")
     page.get_by_label("Omschrijving van uw klacht").fill(
         "De container is drie weken niet geleegd, ondanks twee meldingen."
     )
+    page.get_by_role("button", name="Controleer uw klacht").click()
+    expect(page.locator("#check-answers")).to_contain_text("fatima@example.nl")
     page.get_by_role("button", name="Klacht versturen").click()
     expect(page.get_by_role("heading", name="Uw klacht is ontvangen")).to_be_visible()
     expect(page.locator("#reference")).to_have_text(re.compile(r"^KL-\d{4}-\d{6}$"))
@@ -77,23 +79,23 @@ def test_an_invalid_form_shows_the_error_summary(
 ) -> None:
     page = browser.new_context(locale="nl-NL").new_page()
     page.goto(intake.url + "/")
-    page.get_by_label("E-mailadres").fill("geen-adres")
+    page.locator("#f-email").fill("geen-adres")
     # Keyboard only: tab to the button and press Enter.
-    page.get_by_role("button", name="Klacht versturen").focus()
+    page.get_by_role("button", name="Controleer uw klacht").focus()
     page.keyboard.press("Enter")
     summary = page.get_by_role("alert")
     expect(summary).to_be_visible()
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Er is een probleem")
     expect(summary).to_contain_text("Vul een geldig e-mailadres in")
-    expect(page.get_by_label("E-mailadres")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#f-email")).to_have_attribute("aria-invalid", "true")
     summary.get_by_role("link", name=re.compile("^Naam")).click()
-    expect(page.get_by_label("Naam")).to_be_focused()
+    expect(page.locator("#f-name")).to_be_focused()
 
 
 def _fill_in_english(page: Page) -> None:
-    page.get_by_label("Name").fill("Sam Carter")
-    page.get_by_label("E-mail address").fill("sam@example.com")
+    page.locator("#f-name").fill("Sam Carter")
+    page.locator("#f-email").fill("sam@example.com")
     page.get_by_label(re.compile(r"^Subject")).fill("Bin not collected")
     page.get_by_label("Description of your complaint").fill("Three weeks, two calls.")
 
@@ -108,15 +110,17 @@ def test_an_english_browser_keeps_text_and_documents_through_an_error(
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Submit a complaint")).to_be_visible()
     _fill_in_english(page)
-    page.get_by_label("E-mail address").fill("not-an-address")
+    page.locator("#f-email").fill("not-an-address")
     page.get_by_label("Add documents").set_input_files(letter)
-    page.get_by_role("button", name="Send complaint").click()
+    page.get_by_role("button", name="Check your complaint").click()
     expect(page.get_by_role("alert")).to_contain_text("Enter a valid e-mail address")
     expect(page.get_by_label("Description of your complaint")).to_have_value(
         "Three weeks, two calls."
     )
     expect(page.get_by_text("Already attached: letter.pdf")).to_be_visible()
-    page.get_by_label("E-mail address").fill("sam@example.com")
+    page.locator("#f-email").fill("sam@example.com")
+    page.get_by_role("button", name="Check your complaint").click()
+    expect(page.locator("#check-answers")).to_contain_text("letter.pdf")
     page.get_by_role("button", name="Send complaint").click()
     expect(page.get_by_role("heading", name="Your complaint has been received")).to_be_visible()
     expect(page.locator("#attachments")).to_contain_text("letter.pdf")
@@ -131,7 +135,7 @@ def test_switching_language_keeps_what_was_typed(
     page.get_by_role("button", name="Nederlands").click()
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     expect(page.get_by_label("Omschrijving van uw klacht")).to_have_value("Three weeks, two calls.")
-    expect(page.get_by_label("Naam")).to_have_value("Sam Carter")
+    expect(page.locator("#f-name")).to_have_value("Sam Carter")
     expect(page.get_by_role("alert")).to_have_count(0)  # switched, not validated
     page.goto(intake.url + "/")  # the choice is remembered over the browser's English
     expect(page.locator("html")).to_have_attribute("lang", "nl")
@@ -147,7 +151,7 @@ def test_files_too_large_say_so_in_the_page_language_and_keep_the_text(
     page.goto(intake.url + "/")
     _fill_in_english(page)
     page.get_by_label("Add documents").set_input_files(scan)
-    page.get_by_role("button", name="Send complaint").click()
+    page.get_by_role("button", name="Check your complaint").click()
     expect(page.locator("#f-attachments-error")).to_contain_text(
         "The files together are larger than 64 kB"
     )
@@ -159,7 +163,7 @@ def test_files_too_large_say_so_in_the_page_language_and_keep_the_text(
     plain.goto(intake.url + "/")
     _fill_in_english(plain)
     plain.get_by_label("Add documents").set_input_files(scan)
-    plain.get_by_role("button", name="Send complaint").click()
+    plain.get_by_role("button", name="Check your complaint").click()
     expect(plain.locator("html")).to_have_attribute("lang", "en")
     expect(plain.get_by_role("alert")).to_contain_text("the files together may be at most 64 kB")
     expect(plain.get_by_label("Description of your complaint")).to_have_value(
@@ -171,7 +175,7 @@ def test_files_too_large_say_so_in_the_page_language_and_keep_the_text(
     plain.goto(intake.url + "/")
     _fill_in_english(plain)
     plain.get_by_label("Add documents").set_input_files(huge)
-    plain.get_by_role("button", name="Send complaint").click()
+    plain.get_by_role("button", name="Check your complaint").click()
     expect(plain.get_by_role("alert")).to_contain_text("The files together were larger than")
     expect(plain.locator("html")).to_have_attribute("lang", "en")
 
