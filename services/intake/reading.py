@@ -114,7 +114,10 @@ def _one(f: _Field, value: Any) -> tuple[Problem | None, Any]:
         msgspec.convert(value, f.type)
     except msgspec.ValidationError as error:
         return _named(f, str(error)), None
-    return None, (value.strip() or None) if isinstance(value, str) else value
+    cleaned = (value.strip() or None) if isinstance(value, str) else value
+    if cleaned is None and f.required:  # blank counts as absent, and absent is refused here
+        return ("empty", {}), None
+    return None, cleaned
 
 
 def _named(f: _Field, error: str) -> Problem:
