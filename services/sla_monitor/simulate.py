@@ -13,6 +13,7 @@ decided where and when the monitor decided it: on the events it had and at its `
 (what the monitor enforced); the candidate re-decides them with the same deciders the writers
 call (`terms_as_decided`). History after `until` (now) is not known yet. Complaints whose
 baseline is not what the log recorded are listed with the reason (`Comparison.not_reproduced`).
+(Just over 300 lines: the replay and its comparison are one procedure.)
 """
 
 from __future__ import annotations

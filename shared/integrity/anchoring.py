@@ -11,6 +11,7 @@ found. Rules (docs/verification.md, "Verifying"):
 - events after the last valid checkpoint are a warning while younger than the bound, else a
   failure; a log with events and no checkpoint at all is never silently OK.
 The witness file is JSON Lines, one checkpoint (with its events) per line, append-only.
+(About 310 lines: the verification rules of docs/verification.md in one place, in its order.)
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ Semantics (see shared/rules/calendar.py for the deadline convention: first insta
   what-if replay can reproduce it; closed complaints never breach.
 
 Errors: wrong input raises `SlaInputError`; refused commands are returned as `Refusal` values.
+(About 350 lines: both clocks, pauses and extensions are one calculation over one calendar,
+kept whole so the statutory and internal terms cannot drift apart.)
 """
 
 from __future__ import annotations
