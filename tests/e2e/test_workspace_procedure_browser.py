@@ -8,9 +8,11 @@ at 1280 and 390 px."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from tests.support.workspace import reporting_process
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 AXE_DIR = Path(__file__).parent / "axe"
+SHOTS = Path(os.environ.get("KLACHTEN_TEST_ARTIFACTS", tempfile.gettempdir())) / "workspace"
 AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 ANNA = "anna-handler-token-0123456789"
 SAM = "sam-coordinator-token-0123456789"
@@ -62,7 +65,12 @@ def _axe() -> Path:
     return AXE_JS
 
 
-def _violations(page: Any) -> list[Any]:
+def _violations(page: Any, name: str = "") -> list[Any]:
+    """axe-core's violations of every impact; the page is screenshotted into
+    $KLACHTEN_TEST_ARTIFACTS/workspace/ (default: the temporary folder's, never the checkout)."""
+    if name:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     page.evaluate(_axe().read_text(encoding="utf-8"))
     return page.evaluate(  # type: ignore[no-any-return]
         """async () => (await axe.run(document)).violations
@@ -165,7 +173,7 @@ def test_a_handler_takes_waives_the_hearing_answers_and_closes_in_dutch(
             assert "het webformulier" in row.inner_text()
             for width in (1280, 390):
                 anna.set_viewport_size({"width": width, "height": 900})
-                problems[f"team-list-nl-{width}"] = _violations(anna)
+                problems[f"team-list-nl-{width}"] = _violations(anna, f"team-list-nl-{width}")
                 assert anna.evaluate("document.documentElement.scrollWidth") <= width
             anna.set_viewport_size({"width": 1280, "height": 900})
             row.locator("a").click()
@@ -204,7 +212,8 @@ def test_a_handler_takes_waives_the_hearing_answers_and_closes_in_dutch(
             assert "Anna de Boer" in timeline and "Sam Jansen" in timeline
             for width in (1280, 390):
                 anna.set_viewport_size({"width": width, "height": 900})
-                problems[f"case-nl-{width}"] = _violations(anna)
+                problems[f"case-nl-{width}"] = _violations(anna, f"case-nl-{width}")
+                assert anna.evaluate("document.documentElement.scrollWidth") <= width
 
             # The same case page in English: words, never codes.
             anna.goto(f"{case}?lang=en")
@@ -219,9 +228,9 @@ def test_a_handler_takes_waives_the_hearing_answers_and_closes_in_dutch(
             assert not re.search(r"\d{4}-\d{2}-\d{2}", main)  # dates in words, not ISO
             for width in (1280, 390):
                 anna.set_viewport_size({"width": width, "height": 900})
-                problems[f"case-en-{width}"] = _violations(anna)
+                problems[f"case-en-{width}"] = _violations(anna, f"case-en-{width}")
                 anna.goto(f"{base}/workspace?lang=en&view=mine")
-                problems[f"mine-en-{width}"] = _violations(anna)
+                problems[f"mine-en-{width}"] = _violations(anna, f"mine-en-{width}")
                 anna.goto(f"{case}?lang=en")
             # A phone call from yesterday, registered with its time of receipt.
             anna.set_viewport_size({"width": 1280, "height": 900})
@@ -239,7 +248,7 @@ def test_a_handler_takes_waives_the_hearing_answers_and_closes_in_dutch(
             anna.fill("#register-description", "De container in de Dorpsstraat is overgeslagen.")
             for width in (1280, 390):
                 anna.set_viewport_size({"width": width, "height": 900})
-                problems[f"register-nl-{width}"] = _violations(anna)
+                problems[f"register-nl-{width}"] = _violations(anna, f"register-nl-{width}")
             anna.click("#register button[type=submit]")
             assert "De klacht is geregistreerd." in anna.locator("#done").inner_text()
             assert anna.locator("#channel").inner_text() == "telefoon"
@@ -252,7 +261,9 @@ def test_a_handler_takes_waives_the_hearing_answers_and_closes_in_dutch(
                 for width in (1280, 390):
                     anna.set_viewport_size({"width": width, "height": 900})
                     anna.goto(f"{base}/dashboard?lang={lang}")
-                    problems[f"dashboard-{lang}-{width}"] = _violations(anna)
+                    problems[f"dashboard-{lang}-{width}"] = _violations(
+                        anna, f"dashboard-{lang}-{width}"
+                    )
                     assert anna.evaluate("document.documentElement.scrollWidth") <= width
             anna.click("header a[href^='/workspace']")
             anna.wait_for_selector("#who")
