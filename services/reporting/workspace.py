@@ -172,10 +172,15 @@ def _clocks(state: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
         ("internal", "response", d["response"], state["status"] in ("responded", "closed")),
         ("statutory", "statutory", d["statutory"], state["status"] in ("responded", "closed")),
     ]
+    # Ended without meeting it (closed before an acknowledgement, resolved informally,
+    # declined): no longer running, and never late.
+    ended = state["status"] not in ("submitted", "acknowledged", "escalated", "responded")
     out = []
     for clock, kind, at, met in rows:
-        late = bool(at) and not met and datetime.fromisoformat(at) <= now
-        out.append({"clock": clock, "kind": kind, "at": at, "met": met, "overdue": late})
+        late = bool(at) and not met and not ended and datetime.fromisoformat(at) <= now
+        stopped = ended and not met
+        out.append({"clock": clock, "kind": kind, "at": at, "met": met, "overdue": late,
+                    "ended": stopped})  # fmt: skip
     return out
 
 

@@ -4,6 +4,7 @@ every code of the contract a page may show has words in both languages."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import get_args
 
 import msgspec
@@ -125,3 +126,19 @@ def test_event_details_and_actors_are_words() -> None:
     ]
     assert workspace_words.actor("complainant:email", t, None, "nl") == "de klager"
     assert workspace_words.actor("staff:anna", t, None, "nl") == "anna"
+
+
+def test_a_clock_that_ended_unmet_is_neither_running_nor_late() -> None:
+    state = {
+        "status": "declined",
+        "acknowledged": False,
+        "deadlines": {
+            "acknowledgement": "2026-03-04T23:00:00+00:00",
+            "response": "2026-03-09T23:00:00+00:00",
+            "statutory": "2026-04-14T22:00:00+00:00",
+        },
+    }
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    clocks = workspace._clocks(state, now)
+    assert all(c["ended"] and not c["overdue"] for c in clocks)
+    assert not any(c["ended"] for c in workspace._clocks({**state, "status": "acknowledged"}, now))
