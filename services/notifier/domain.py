@@ -271,12 +271,12 @@ def _build(planned: Planned, facts: _Facts) -> Letter | None:
         return None
     return Letter(
         rendered=render(kind, ctx, letter_key=planned.key),
-        recipient_name=ctx.complainant_name if to_complainant else ctx.recipient_name or "",
+        recipient_name=ctx.addressee_name,
         # A reply to the complaint's address counts as the complainant's own (intake verifies
         # it so): never in a letter to anyone else.
         reply_to=reply_to(facts.letterhead, event.complaint_id) if to_complainant else None,
         deadlines=terms if kind is LetterKind.ACKNOWLEDGEMENT else None,
-        address=tuple(address_lines(ctx.complainant_address)) if ctx.by_post else (),
+        address=tuple(address_lines(ctx.addressee_address)) if ctx.by_post else (),
     )
 
 

@@ -110,6 +110,8 @@ def letter_context(
             for f in personal.refused_attachments
         ],
     }
+    if kind not in TO_CONDUCT_SUBJECT:
+        fields.update(_representative(personal.representative))
     fields.update(_event_fields(event, calendar))
     # Words from the policy, never codes: ladder, judgement, the category's body.
     policy = policy or policy_in_force()[0]
@@ -137,6 +139,22 @@ def _to_conduct_subject(
         "review_url": None,
         "privacy_url": f"{letterhead.public_url.rstrip('/')}/privacy",
         "refused_files": [],
+    }
+
+
+def _representative(agent: ev.Representative | None) -> dict[str, object]:
+    """The complainant's representative, when there is one to write to (issue 25): an e-mail
+    address, else a postal one. One that cannot be reached (not accepted by intake; an old
+    event) is left out, and the letter goes to the complainant as before."""
+    email = (agent.email or "").strip() if agent else ""
+    address = (agent.address or "").strip() if agent else ""
+    name = clean_line(agent.name) if agent else ""
+    if not name or not (email or address_lines(address)):
+        return {}
+    return {
+        "representative_name": name,
+        "representative_email": email or None,
+        "representative_address": address or None,
     }
 
 

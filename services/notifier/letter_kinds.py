@@ -101,15 +101,51 @@ class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
     # address as given (lines), and the organisation's, which the letters name for replies.
     complainant_address: str | None = None
     organisation_address: str | None = None
+    # Who complains on the complainant's behalf (issue 25): the complainant's letters go to
+    # them (e-mail, else post), addressed to them and naming the complainant. Set only when
+    # they can be reached and the letter is the complainant's.
+    representative_name: str | None = None
+    representative_email: str | None = None
+    representative_address: str | None = None
+
+    @property
+    def to_representative(self) -> bool:
+        return bool(self.representative_name) and not self.recipient_email
+
+    @property
+    def on_behalf_of(self) -> str | None:
+        """The complainant, named in a letter to their representative ("namens …")."""
+        return self.complainant_name if self.to_representative else None
+
+    @property
+    def addressee_name(self) -> str:
+        """Whom the letter is to: the person complained about, the representative, or the
+        complainant."""
+        if self.recipient_email:
+            return self.recipient_name or ""
+        return (self.representative_name if self.to_representative else None) or (
+            self.complainant_name
+        )
+
+    @property
+    def addressee_email(self) -> str:
+        if self.recipient_email:
+            return self.recipient_email
+        if self.to_representative:
+            return (self.representative_email or "").strip()
+        return self.complainant_email.strip()
+
+    @property
+    def addressee_address(self) -> str:
+        if self.recipient_email:
+            return ""
+        own = self.representative_address if self.to_representative else self.complainant_address
+        return (own or "").strip()
 
     @property
     def by_post(self) -> bool:
-        """The letter goes to the complainant on paper: no e-mail address, a postal one."""
-        return (
-            not self.recipient_email
-            and not self.complainant_email.strip()
-            and bool((self.complainant_address or "").strip())
-        )
+        """The letter goes on paper: its addressee has no e-mail address, a postal one."""
+        return not self.addressee_email and bool(self.addressee_address)
 
 
 # Every letter but the receipt offers the review link: the letters promise it (issue #14).

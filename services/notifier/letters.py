@@ -139,9 +139,9 @@ def render(kind: LetterKind, ctx: LetterContext, *, letter_key: str) -> Rendered
     template_name = f"{language}/{kind.value}"
     message_id = message_id_for(kind, ctx.complaint_id, letter_key)
     variables = _template_variables(ctx, language)
-    recipient = ctx.recipient_email or ctx.complainant_email
+    recipient = ctx.addressee_email
     if ctx.by_post:
-        recipient = ", ".join([ctx.complainant_name, *address_lines(ctx.complainant_address)])
+        recipient = ", ".join([ctx.addressee_name, *address_lines(ctx.addressee_address)])
     env = _environment()
     # The subject is a `{% set subject %}` of the text template: one source for both parts.
     text_module = env.get_template(f"{template_name}.txt.j2").make_module(variables)
@@ -220,8 +220,8 @@ def _template_variables(ctx: LetterContext, language: words.Lang) -> dict[str, o
     return {
         "ctx": ctx,
         "language": language,
-        # The person complained about when the letter is theirs, else the complainant.
-        "name": (ctx.recipient_name or "" if ctx.recipient_email else ctx.complainant_name).strip(),
+        # The person complained about, the representative, or the complainant.
+        "name": ctx.addressee_name.strip(),
         "received_at": words.date_time(ctx.received_at, language),
         "route": route,
         "route_deadline": _maybe_date(route.deadline if route else None, language),
