@@ -30,8 +30,9 @@ def body(form: dict[str, str]) -> dict[str, Any]:
     """The submission body of intake's API from the form."""
     complainant = {
         "name": form.get("name", ""),
-        "email": form.get("email", ""),
+        "email": form.get("email") or None,  # a letter may give only a postal address
         "phone": form.get("phone") or None,
+        "address": form.get("address") or None,
         "language": form.get("language") if form.get("language") in ("nl", "en") else "nl",
     }
     return {

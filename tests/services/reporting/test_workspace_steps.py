@@ -85,6 +85,11 @@ def test_a_registration_is_intakes_submission_with_the_receipt_time() -> None:
     assert sent["received_at"] == "2026-12-01T09:30:00+01:00"
     assert sent["complainant"]["language"] == "en" and sent["category"] is None
     assert msgspec.convert(sent, bodies.SubmissionBody).channel == "phone"
+    by_post = workspace_register.body(
+        {**form, "email": "", "address": "Dorpsstraat 1\n1234 AB Ons Dorp"}
+    )
+    assert by_post["complainant"]["email"] is None
+    assert msgspec.convert(by_post, bodies.SubmissionBody).complainant.address
 
 
 def test_every_code_a_page_shows_has_words_in_both_languages() -> None:
