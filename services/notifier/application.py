@@ -155,7 +155,11 @@ class LetterService:
             return 0
         room, erased = self.post_room, 0
         for complaint_id in sorted({e.complaint_id for e in room.entries()}):
-            complaint, _ = self.app.load(UUID(complaint_id))
+            try:
+                complaint, _ = self.app.load(UUID(complaint_id))
+            except Exception as error:  # one unreadable history must not stop the notifier
+                log.warning("post room: cannot check %s for erasure: %s", complaint_id, error)
+                continue
             facts = complaint.facts if complaint is not None else []  # type: ignore[attr-defined]
             for fact in facts:
                 if isinstance(fact, ev.Erased):
