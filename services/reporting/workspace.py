@@ -64,6 +64,7 @@ CONFLICTING = {
     "reopened",
 } | workspace_steps.CONFLICTING  # fmt: skip
 TIMEOUT = 10.0
+PLACEHOLDER = "…"  # what the answer templates leave for the handler to fill in
 
 router = APIRouter()
 
@@ -139,8 +140,9 @@ def _complaint_page(
     t = TEXTS[lang]
     template = request.query_params.get("template", "")
     personal = state.get("personal") or {}
-    name = (personal.get("complainant") or {}).get("name", "")
-    draft = t["response_templates"].get(template, {}).get("text", "")
+    # The letter goes in the complaint's language, so the template's text is in that language.
+    letter = TEXTS.get(state.get("language") or lang, t)
+    draft = letter["response_templates"].get(template, {}).get("text", "")
     context: dict[str, Any] = {
         "state": state,
         "events": data["events"],
@@ -149,7 +151,7 @@ def _complaint_page(
         "personal": personal,
         "clocks": _clocks(state, now),
         "extension": _extension(state, now, lang),
-        "draft": draft.format(name=name or "", reference=state["reference"]),
+        "draft": draft,
         "draft_resolution": t["response_templates"].get(template, {}).get("resolution", ""),
         "message": None,
         "errors": [],
@@ -318,6 +320,9 @@ def _act_sync(
     conflict = None if action == "handled" else _conflict(current.json()["events"], seen, t, lang)
     if conflict:
         return _complaint_page(request, cid, lang, 409, message=conflict, kept=form)
+    if action == "respond" and PLACEHOLDER in form.get("text", ""):  # never sent with gaps
+        errors = [{"id": "respond-text", "message": str(t["placeholder_left"])}]
+        return _complaint_page(request, cid, lang, 422, errors=errors, kept=form, failed=action)
     answer = intake.post(f"/api/complaints/{cid}/{endpoint}", _body(action, form), lang)
     if answer.status_code in (200, 201):
         warnings = answer.json().get("warnings") if action in workspace_steps.ENDPOINTS else None

@@ -181,6 +181,15 @@ def test_a_handler_takes_waives_the_hearing_answers_and_closes_in_dutch(
             assert "U hebt de klacht opgepakt." in anna.locator("#done").inner_text()
             assert anna.locator("#owner").inner_text() == "Anna de Boer"
 
+            # A template's gaps (…) are never sent; it has no second salutation.
+            anna.click("#respond a:has-text('Gedeeltelijk gegrond')")
+            draft = anna.locator("#respond-text").input_value()
+            assert "…" in draft and "Geachte" not in draft
+            anna.select_option("#respond-resolution", "partly_well_founded")
+            anna.click("#respond button[type=submit]")
+            assert "Er staat nog …" in anna.locator("#error-summary").inner_text()
+            assert anna.locator("#respond-text").input_value() == draft  # kept as typed
+
             # No answer before the hearing: refused in Dutch, naming the article.
             assert "Awb 9:10" in anna.locator("#respond-hearing").inner_text()
             anna.fill("#respond-text", "Geachte heer De Vries, de balie was onverwacht dicht.")
