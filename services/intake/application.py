@@ -473,6 +473,10 @@ def state_of(complaint: Complaint, facts: list[ev.Event], *, personal: bool) -> 
     }
     state |= procedure_state(complaint, facts, personal=personal)
     submitted = facts[0] if facts else None
+    if isinstance(submitted, ev.Submitted):  # what the complainant said of the matter (issue 25)
+        day = submitted.event_date
+        state["event_date"] = day.isoformat() if day else None
+        state["department_involved"] = submitted.department_involved
     if personal and isinstance(submitted, ev.Submitted) and submitted.personal is not None:
         state["personal"] = {
             "complainant": ev_to_dict(submitted.personal.complainant),
@@ -481,6 +485,9 @@ def state_of(complaint: Complaint, facts: list[ev.Event], *, personal: bool) -> 
             "desired_outcome": submitted.personal.desired_outcome,
             "attachments": [ev_to_dict(a) for a in submitted.personal.attachments],
             "refused_attachments": [ev_to_dict(r) for r in submitted.personal.refused_attachments],
+            "representative": ev_to_dict(agent)
+            if (agent := submitted.personal.representative)
+            else None,
         }
     return state
 

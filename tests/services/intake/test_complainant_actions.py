@@ -61,6 +61,13 @@ async def test_a_postal_address_and_a_representative_are_checked_then_sent_with_
     state = (await client.get(f"/api/complaints/{complaint_id}", headers=STAFF)).json()
     person = state["personal"]["complainant"]
     assert (person["email"], person["address"]) == ("", "Dorpsstraat 1\n1234 AB Ergens")
+    agent = state["personal"]["representative"]
+    assert (agent["name"], agent["relation"], agent["email"]) == (
+        "Els de Boer",
+        "dochter",
+        "els@example.nl",
+    )
+    assert (state["event_date"], state["department_involved"]) == ("2026-01-05", None)
 
 
 async def test_the_status_page_shows_the_complainants_own_words(client: httpx.AsyncClient) -> None:
