@@ -1,7 +1,7 @@
 """The lists a desk works from (issue 17): all open, my cases, my team's queue, unassigned,
-replies waiting, due this week, overdue (either clock). Filtered, sorted and paginated in SQL
-over the read model (``complaints_status_and_deadlines``), so a page costs one indexed-free scan
-and a sort of the matching rows, never a Python pass over every complaint.
+replies waiting, due this week, overdue (either clock), answered (to close). Filtered, sorted
+and paginated in SQL over the read model (``complaints_status_and_deadlines``), so a page costs
+one scan and a sort of the matching rows, never a Python pass over every complaint.
 
 The nearest deadline is computed in SQL the way ``domain.next_deadline`` computes it in Python
 (the acknowledgement until acknowledged; the level's response and the statutory end until
@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 from services.reporting.domain import OPEN, UNANSWERED
 from services.reporting.fold import COMPLAINTS, ts
 
-VIEWS = ("all", "mine", "team", "unassigned", "replies", "week", "overdue")
+VIEWS = ("all", "mine", "team", "unassigned", "replies", "week", "overdue", "answered")
 OWNER_VIEWS = frozenset({"mine", "team", "unassigned"})
 OWNER_COLUMNS = ("handler", "team", "department")
 SORTS = {
@@ -145,6 +145,8 @@ def _where(
     elif q.view == "week":
         where.append(f"next_due >= {mark} AND next_due < {mark}")
         args += [ts(now), ts(now + timedelta(days=7))]
+    elif q.view == "answered":  # answered and waiting to be closed (or for the complainant)
+        where.append("status = 'responded'")
     elif q.view == "overdue":
         where.append(f"next_due < {mark}")
         args.append(ts(now))

@@ -81,13 +81,15 @@ def test_views_search_sort_and_pages(view: Any) -> None:
     rows[1] |= {"replies_waiting": 2, "last_reply_at": _at(-2)}
     rows[2] |= {"channel": "phone"}
     rows[3] |= {"respond_by": _at(3)}
+    rows[4] |= {"status": "responded"}
     seed(view, rows)
     first = list_page(view, ListQuery(), NOW, "anna", ())
     assert first.total == 60 and len(first.rows) == workspace_lists.PAGE_SIZE
     assert _refs(first)[:2] == ["KL-2026-000001", "KL-2026-000004"]  # nearest deadline first
     assert first.rows[0]["overdue"] and not first.rows[1]["overdue"]
     third = list_page(view, ListQuery(page=3), NOW, "anna", ())
-    assert len(third.rows) == 10 and third.rows[-1]["reference"] == "KL-2026-000060"
+    assert len(third.rows) == 10 and third.rows[-2]["reference"] == "KL-2026-000060"
+    assert third.rows[-1]["reference"] == "KL-2026-000005"  # answered: no deadline left, last
     assert _refs(list_page(view, ListQuery(view="overdue"), NOW, "anna", ())) == ["KL-2026-000001"]
     assert _refs(list_page(view, ListQuery(view="replies"), NOW, "anna", ())) == ["KL-2026-000002"]
     week = list_page(view, ListQuery(view="week"), NOW, "anna", ())
@@ -97,6 +99,8 @@ def test_views_search_sort_and_pages(view: Any) -> None:
         "KL-2026-000050"
     )
     assert _refs(list_page(view, ListQuery(channel="phone"), NOW, "anna", ())) == ["KL-2026-000003"]
+    answered = list_page(view, ListQuery(view="answered"), NOW, "anna", ())
+    assert _refs(answered) == ["KL-2026-000005"]
     newest = list_page(view, ListQuery(sort="received", descending=True), NOW, "anna", ())
     assert newest.rows[0]["reference"] == "KL-2026-000060"
 
