@@ -190,6 +190,19 @@ def test_a_handler_takes_waives_the_hearing_answers_and_closes_in_dutch(
             assert "Er staat nog …" in anna.locator("#error-summary").inner_text()
             assert anna.locator("#respond-text").input_value() == draft  # kept as typed
 
+            # A typed text survives leaving the page (after a warning) and coming back.
+            dialogs: list[str] = []
+            anna.on("dialog", lambda d: (dialogs.append(d.type), d.accept()))
+            anna.fill("#close-note", "Klager belde nog: graag per post.")
+            anna.locator("#close-note").press("End")  # typed: a user's gesture
+            anna.goto(f"{base}/workspace?lang=nl")
+            anna.goto(case)
+            assert dialogs == ["beforeunload"]
+            assert anna.locator("#close-note").input_value() == "Klager belde nog: graag per post."
+            assert "teruggezet" in anna.locator("#close .draft-restored").inner_text()
+            anna.fill("#close-note", "")
+            anna.locator("#close-note").dispatch_event("input")
+
             # No answer before the hearing: refused in Dutch, naming the article.
             assert "Awb 9:10" in anna.locator("#respond-hearing").inner_text()
             anna.fill("#respond-text", "Geachte heer De Vries, de balie was onverwacht dicht.")
