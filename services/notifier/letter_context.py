@@ -116,6 +116,9 @@ def letter_context(
     # Words from the policy, never codes: ladder, judgement, the category's body.
     policy = policy or policy_in_force()[0]
     fields.update(policy_words(event, policy, submitted.category, submitted.language))
+    if fields.get("closure_outcome") == "withdrawn":
+        # The complainant ended it: nothing was decided to take to an external body.
+        fields["external_route"] = None
     if kind in TO_CONDUCT_SUBJECT:
         assert addressee is not None and addressee.personal is not None
         fields.update(_to_conduct_subject(addressee.personal, personal, letterhead))
@@ -195,7 +198,7 @@ def _event_fields(event: ev.Event, calendar: BusinessCalendar) -> dict[str, obje
                 ),
             }
         case ev.Closed():
-            return {"closure_reason": text}
+            return {"closure_reason": text, "closure_outcome": event.outcome}
         case ev.HearingInvited():
             where = event.personal
             return {

@@ -69,6 +69,7 @@ class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
     escalation_cause: str | None = None  # the event's reason: deadline_missed, ...
     resolution: str | None = None  # the answer's recorded judgement: well_founded, ...
     closure_reason: str | None = None
+    closure_outcome: str | None = None  # Closed.outcome: resolved, withdrawn, ...
     external_route: ExternalRoute | None = None
     status_url: str | None = None
     # The complainant's own "I want this reviewed" link (intake serves it).
@@ -107,6 +108,19 @@ class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
     representative_name: str | None = None
     representative_email: str | None = None
     representative_address: str | None = None
+
+    @property
+    def withdrawn(self) -> bool:
+        """The complainant withdrew: the closure letter confirms it, and invites nothing."""
+        return self.closure_outcome == "withdrawn"
+
+    @property
+    def form_url(self) -> str | None:
+        """The complaint form in the letter's language (the public root the private links
+        hang from): where a complainant can complain again."""
+        if not self.review_url:
+            return None
+        return f"{self.review_url.split('/status/')[0]}/?lang={self.language}"
 
     @property
     def to_representative(self) -> bool:

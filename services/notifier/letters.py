@@ -136,7 +136,7 @@ def render(kind: LetterKind, ctx: LetterContext, *, letter_key: str) -> Rendered
     kind = LetterKind(kind)
     _check_required(kind, ctx)
     language = words.language(ctx.language)
-    template_name = f"{language}/{kind.value}"
+    template_name = f"{language}/{_template(kind, ctx)}"
     message_id = message_id_for(kind, ctx.complaint_id, letter_key)
     variables = _template_variables(ctx, language)
     recipient = ctx.addressee_email
@@ -166,6 +166,14 @@ def render(kind: LetterKind, ctx: LetterContext, *, letter_key: str) -> Rendered
         stated_dates=_stated_dates(kind, ctx),
         delivery="post" if ctx.by_post else "email",
     )
+
+
+def _template(kind: LetterKind, ctx: LetterContext) -> str:
+    """The kind's template; a withdrawal has its own closure letter (it confirms, and invites
+    no review: the complainant ended it)."""
+    if kind is LetterKind.CLOSURE and ctx.withdrawn:
+        return "closure_withdrawn"
+    return kind.value
 
 
 def content_hash(message_id: str, recipient: str, subject: str, text: str, html: str) -> str:
