@@ -1,7 +1,7 @@
 """Reporting's read API: complaints (now or as of a moment), the audit trail, KPI reports, the
 yearly report, exports, and /metrics. Routes are sync functions (FastAPI runs them in threads):
 each checks the caller and the query, picks the source of the answer (http.answer_source) and
-calls domain.py."""
+calls reads.py (the live view in SQL) or domain.py (a replay as of a moment)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from services.reporting import domain, event_words, exports, handling, log
+from services.reporting import domain, event_words, exports, handling, log, reads
 from services.reporting.http import (
     POINT_IN_TIME,
     Problem,
@@ -55,6 +55,7 @@ def metrics(request: Request) -> Response:
 @router.get("/api/complaints", dependencies=POINT_IN_TIME)
 def complaints(
     request: Request,
+    response: Response,
     status: str | None = None,
     channel: str | None = None,
     category: str | None = None,
@@ -67,19 +68,41 @@ def complaints(
         description="invited, held or waived at the complaint's current level; none: no "
         "hearing step there yet (Awb 9:10)",
     ),
+    limit: str | None = Query(
+        None,
+        description=f"page size, 1 to {reads.MAX_PAGE_SIZE} (default {reads.PAGE_SIZE}); "
+        'when more follow, the `Link` header has the next page (rel="next")',
+    ),
+    after: str | None = Query(
+        None, description="the last complaint_id of the previous page (from the `Link` header)"
+    ),
 ) -> list[dict[str, Any]]:
+    """One page of complaints in complaint_id order (keyset: `after` the previous page's last
+    id); the next page's URL is in the `Link` header, absent on the last page."""
     require_staff(request)
-    strict_query(request, {*FILTERS})
+    strict_query(request, {*FILTERS, "limit", "after"})
     if hearing not in (None, "none", *handling.HEARING_STEPS):
         raise invalid("hearing", "choose invited, held, waived or none")
-    src = answer_source(request)
-    rows = src.tables["complaints_status_and_deadlines"]
-    if hearing == "none":
-        rows, hearing = [r for r in rows if r["hearing"] is None], None
-    return domain.select(
-        rows, src.now, status=status, channel=channel, category=category, overdue=overdue,
-        handler=handler, team=team, department=department, hearing=hearing,
-    )  # fmt: skip
+    size = _page_size(limit)
+    want = dict(status=status, channel=channel, category=category, overdue=overdue,
+                handler=handler, team=team, department=department, hearing=hearing)  # fmt: skip
+    if _live(request):
+        page, last = reads.page(
+            request.app.state.view, request.app.state.clock(), want, after=after, limit=size
+        )
+    else:
+        src = answer_source(request)
+        rows = src.tables["complaints_status_and_deadlines"]
+        if want["hearing"] == "none":
+            rows, want["hearing"] = [r for r in rows if r["hearing"] is None], None
+        found = [
+            r for r in domain.select(rows, src.now, **want)
+            if after is None or r["complaint_id"] > after
+        ]  # fmt: skip
+        page, last = found[:size], (found[size - 1]["complaint_id"] if len(found) > size else None)
+    if last is not None:
+        response.headers["Link"] = f'<{request.url.include_query_params(after=last)}>; rel="next"'
+    return page
 
 
 @router.get("/api/complaints/{key}", dependencies=POINT_IN_TIME)
@@ -89,8 +112,7 @@ def complaint(request: Request, key: str) -> dict[str, Any]:
     cid = _complaint_id(request, key)
     seq, at = moment_or_seq(request)
     if seq is None and at is None:
-        rows = request.app.state.view.rows("complaints_status_and_deadlines")
-        row = next((r for r in rows if r["complaint_id"] == cid), None)
+        row = reads.complaint(request.app.state.view, cid)
     else:
         row = log.complaint_as_of(request.app.state.link, cid, seq=seq, at=at)
     if row is None:
@@ -136,6 +158,9 @@ def annual(request: Request, year: str) -> dict[str, Any]:
     now = request.app.state.clock()
     if not (year.isascii() and year.isdigit()) or not 2000 <= int(year) <= now.year:
         raise invalid("year", f"use a year from 2000 to {now.year}")
+    if _live(request):
+        position, body = reads.annual(request.app.state.view, int(year))
+        return {**body, "stream_sequence": position, "as_of": now.isoformat()}
     src = answer_source(request)
     return {
         **domain.annual(src.tables, int(year)),
@@ -152,6 +177,8 @@ def report(request: Request, name: str, group_by: str = "channel") -> Any:
     strict_query(request, {"group_by"} if name == "response-times" else set())
     if group_by not in ("channel", "category", "month"):
         raise invalid("group_by", "choose channel, category or month")
+    if _live(request) and name in reads.REPORTS:
+        return reads.REPORTS[name](request.app.state.view, request.app.state.clock())
     src = answer_source(request)
     rows, now = src.tables["complaints_status_and_deadlines"], src.now
     answers: dict[str, Callable[[], Any]] = {
@@ -210,10 +237,22 @@ def _complaint_id(request: Request, key: str) -> str:
     """A complaint id, or the id of a reference (``K-…``) via the live view."""
     if len(key) == 36 and key.count("-") == 4:
         return key.lower()
-    rows = request.app.state.view.rows("complaints_status_and_deadlines")
-    found = next((r["complaint_id"] for r in rows if r["reference"] == key), None)
+    found = reads.complaint_id_of(request.app.state.view, key)
     if found is None:
         raise Problem(
             404, [{"field": "complaint_id", "message": "no complaint with that id or reference"}]
         )
     return found
+
+
+def _live(request: Request) -> bool:
+    """Answered by the live view in SQL (reads.py); as of a moment or sequence: a replay."""
+    return not {"as_of", "as_of_seq"} & set(request.query_params)
+
+
+def _page_size(limit: str | None) -> int:
+    if limit is None:
+        return reads.PAGE_SIZE
+    if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= reads.MAX_PAGE_SIZE:
+        raise invalid("limit", f"use a whole number from 1 to {reads.MAX_PAGE_SIZE}")
+    return int(limit)

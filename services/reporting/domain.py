@@ -206,11 +206,15 @@ def compliance(rows: list[Row], now: datetime) -> dict[str, Any]:
 
 
 def escalations(rows: list[Row]) -> dict[str, Any]:
-    by_level = Counter(str(r["level"]) for r in rows)
-    by_reason = Counter(r["reason"] for r in rows)
-    both = Counter(f"{r['level']}:{r['reason']}" for r in rows)
+    by_level: Counter[str] = Counter()
+    by_reason: Counter[str] = Counter()
+    both: Counter[str] = Counter()
+    for r in rows:  # a row may be a SQL group of n (handling.weight)
+        by_level[str(r["level"])] += handling.weight(r)
+        by_reason[r["reason"]] += handling.weight(r)
+        both[f"{r['level']}:{r['reason']}"] += handling.weight(r)
     return {
-        "total": len(rows),
+        "total": sum(map(handling.weight, rows)),
         "by_level": dict(sorted(by_level.items())),
         "by_reason": dict(sorted(by_reason.items())),
         "by_level_and_reason": dict(sorted(both.items())),

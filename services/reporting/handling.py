@@ -4,6 +4,9 @@ referred), the grounds of declining, the hearings (Awb 9:10) held and waived per
 all of it per department. The summary and the yearly report (domain.py) call these, so both
 count alike; every family of counts holds each complaint once (tests/services/reporting/
 test_counted_once.py), except the grounds: a complaint declined on two grounds counts for each.
+
+A row may stand for a group of `n` alike rows (reads.py groups the live view in SQL by the
+columns a count reads, and hands the groups to these same functions): it then counts `n` times.
 """
 
 from __future__ import annotations
@@ -25,6 +28,11 @@ HEARING_STEPS = ("invited", "held", "waived")
 NO_DEPARTMENT = "none"
 
 
+def weight(row: Row) -> int:
+    """How many complaints (or steps) a row stands for: 1, or a SQL group's size."""
+    return row.get("n", 1)
+
+
 def ending(row: Row) -> str:
     """How the complaint ended, or "open". A `closed` complaint with outcome `not_handled` (old
     histories, and the close action that remains) counts as declined, as `declined` does."""
@@ -41,7 +49,9 @@ def ending(row: Row) -> str:
 
 def endings(rows: list[Row], *, with_open: bool) -> dict[str, int]:
     """Each complaint once under how it ended (and "open" for the rest, when asked)."""
-    counts = Counter(ending(r) for r in rows)
+    counts: Counter[str] = Counter()
+    for r in rows:
+        counts[ending(r)] += weight(r)
     labels = (*ENDINGS, OPEN) if with_open else ENDINGS
     return {label: counts.get(label, 0) for label in labels}
 
@@ -58,7 +68,10 @@ def grounds_of(row: Row) -> list[str]:
 
 def declined_by_ground(rows: list[Row]) -> dict[str, int]:
     """Declined complaints per ground of Awb 9:8 (a complaint counts once for each ground)."""
-    counts = Counter(g for r in rows if ending(r) == "declined" for g in grounds_of(r))
+    counts: Counter[str] = Counter()
+    for r in rows:
+        for g in grounds_of(r) if ending(r) == "declined" else ():
+            counts[g] += weight(r)
     known = {g: counts.get(g, 0) for g in DECLINE_GROUNDS}
     return known | ({NOT_RECORDED: counts[NOT_RECORDED]} if counts[NOT_RECORDED] else {})
 
@@ -66,9 +79,15 @@ def declined_by_ground(rows: list[Row]) -> dict[str, int]:
 def hearings(steps: list[Row]) -> dict[str, Any]:
     """Hearing steps (rows of hearings_by_level_and_ground): invited, held and waived, the
     waivers per ground of Awb 9:10 and the hearings held per mode."""
-    by_step = Counter(s["step"] for s in steps)
-    waived = Counter(s["ground"] for s in steps if s["step"] == "waived")
-    modes = Counter(s["mode"] for s in steps if s["step"] == "held")
+    by_step: Counter[str] = Counter()
+    waived: Counter[str] = Counter()
+    modes: Counter[str] = Counter()
+    for s in steps:
+        by_step[s["step"]] += weight(s)
+        if s["step"] == "waived":
+            waived[s["ground"]] += weight(s)
+        if s["step"] == "held":
+            modes[s["mode"]] += weight(s)
     return {
         **{step: by_step.get(step, 0) for step in HEARING_STEPS},
         "waived_by_ground": {g: waived.get(g, 0) for g in WAIVER_GROUNDS},
@@ -85,9 +104,9 @@ def per_department(received: list[Row], ended: list[Row]) -> dict[str, dict[str,
     (received in one period, ended in another)."""
     out: dict[str, Counter[str]] = defaultdict(Counter)
     for r in received:
-        out[r["department"] or NO_DEPARTMENT]["received"] += 1
+        out[r["department"] or NO_DEPARTMENT]["received"] += weight(r)
     for r in ended:
-        out[r["department"] or NO_DEPARTMENT][ending(r)] += 1
+        out[r["department"] or NO_DEPARTMENT][ending(r)] += weight(r)
     keys = ("received", *ENDINGS)
     return {d: {k: c.get(k, 0) for k in keys} for d, c in sorted(out.items())}
 
@@ -96,7 +115,7 @@ def awaiting_hearing(rows: list[Row]) -> int:
     """Unanswered open complaints under the procedure with the hearing rule (Awb 9:10) whose
     current level has no hearing held and no ground to waive it yet."""
     return sum(
-        1
+        weight(r)
         for r in rows
         if r["procedure"]
         and r["status"] in ("submitted", "acknowledged", "escalated")

@@ -138,3 +138,12 @@ TABLES: dict[str, tuple[tuple[str, ...], str]] = {
     HEARINGS: (HEARING_COLUMNS, "seq"),
     DEAD_LETTERS: (DEAD_LETTER_COLUMNS, "seq"),
 }
+
+# Indexes of the reads (reads.py): a complaint by reference, the year's and the month's ranges
+# (received, closed, occurred), the list filtered by status. table -> indexed columns.
+INDEXES: dict[str, tuple[str, ...]] = {
+    COMPLAINTS: ("reference", "received_at", "closed_at", "status"),
+    ESCALATIONS: ("occurred_at",),
+    EXTENSIONS: ("occurred_at",),
+    HEARINGS: ("occurred_at",),
+}

@@ -16,6 +16,7 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from services.reporting import fold
 from services.reporting.complaints_log import SOURCE_NAME
 from services.reporting.fold import TABLES, ReadModel, Row, Undecodable
+from services.reporting.tables import INDEXES
 from shared.contract import events as ev
 
 DeadLetterSink = Callable[[Undecodable], None]
@@ -41,6 +42,11 @@ class ReportingView(TrackingRecorder):
                 for c in columns
             )
             out.append(f"CREATE TABLE IF NOT EXISTS {self._table(table)} ({cols})")
+        for table, columns in INDEXES.items():  # the reads' lookups and ranges (reads.py)
+            out += [
+                f"CREATE INDEX IF NOT EXISTS ix_{table}_{c} ON {self._table(table)} ({c})"
+                for c in columns
+            ]
         return out
 
     def _tracking_table(self) -> str:
