@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = str(Path(sys.executable).parent / "check-jsonschema")
-SERVICES = ("intake", "notifier", "sla_monitor", "reporting")
+SERVICES = ("intake", "notifier", "sla_monitor", "reporting", "webhooks")
 
 
 def _compose() -> dict:
@@ -93,3 +93,26 @@ def test_every_client_gets_every_seed_and_its_password_apart_from_the_urls() -> 
         assert "@" not in url, f"{name}: credentials in the URL"
         user = "ADMIN" if name == "streams" else name.upper()
         assert env["KLACHTEN_NATS_PASSWORD"] == f"${{KLACHTEN_NATS_PASSWORD_{user}}}", name
+
+
+def test_every_service_runs_in_compose_with_its_own_command() -> None:
+    """A new service (a folder of services/ with a __main__.py) is a compose service too."""
+    services = _compose()["services"]
+    found = {path.parent.name for path in (ROOT / "services").glob("*/__main__.py")}
+    assert found == set(SERVICES)
+    for name in SERVICES:
+        assert services[name]["command"] == ["python", "-m", f"services.{name}"], name
+
+
+def test_the_webhooks_service_reads_the_subscriptions_it_is_given() -> None:
+    """Its subscriptions file is in a volume it mounts (the checkout's config/), so an operator
+    edits ./config/webhooks.toml and restarts; the file there is one the service accepts."""
+    from services.webhooks.app import load_subscriptions
+
+    webhooks = _compose()["services"]["webhooks"]
+    target = Path(webhooks["environment"]["KLACHTEN_WEBHOOKS_FILE"])
+    mounts = dict(reversed(v.split(":")[:2]) for v in webhooks["volumes"])
+    [(inside, outside)] = [(Path(i), o) for i, o in mounts.items() if target.is_relative_to(i)]
+    on_host = ROOT / outside / target.relative_to(inside)
+    assert on_host == ROOT / "config" / "webhooks.toml" and on_host.is_file()
+    assert load_subscriptions(on_host, {}) == ()  # the shipped examples are disabled
