@@ -35,11 +35,15 @@ FILTERS: list[dict[str, Any]] = [
 ]
 
 
-def written(folder: str, tables: dict[str, list[fold.Row]]) -> ReportingView:
-    view = open_view(str(Path(folder) / "view.sqlite"))
+def written(
+    folder: str, tables: dict[str, list[fold.Row]], *, db: str = "", schema: str | None = None
+) -> ReportingView:
+    """A view holding `tables`: SQLite in `folder`, or the PostgreSQL `db` in `schema`."""
+    view = open_view(db or str(Path(folder) / "view.sqlite"), schema=schema)
     view.create_table()
     with view._tx(commit=True) as c:
         for name, rows in tables.items():
+            c.execute(f"DELETE FROM {view._table(name)}")
             view._upsert(c, name, rows, update=True)
     return view
 
