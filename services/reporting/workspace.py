@@ -213,7 +213,14 @@ def _body(action: str, form: dict[str, str]) -> dict[str, Any]:
     if action in workspace_steps.ENDPOINTS:
         return workspace_steps.body(action, form)
     if action == "respond":
-        return {"text": form.get("text", ""), "resolution": form.get("resolution", "")}
+        answer: dict[str, Any] = {
+            "text": form.get("text", ""),
+            "resolution": form.get("resolution", ""),
+        }
+        if form.get("departs_from_advice") in ("yes", "no"):  # after a committee's advice
+            answer["departs_from_advice"] = form["departs_from_advice"] == "yes"
+            answer["departure_reasons"] = form.get("departure_reasons") or None
+        return answer
     if action == "extend":
         weeks = form.get("weeks", "")
         return {

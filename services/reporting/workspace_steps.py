@@ -1,6 +1,7 @@
 """The procedure's steps in the workspace (issue 16, docs/procedure.md): take, assign and
 reassign, the person complained about and their reaction, the hearing (invite, report, waive),
-informal resolution and declining.
+informal resolution and declining; the advisory committee (Awb 9.1.3: referral, its hearing,
+its advice).
 
 Each is a form on the complaint page whose fields are relayed as the body of one route of
 intake's staff API (services/intake/procedureapi.py), exactly as the other actions are
@@ -32,6 +33,9 @@ ENDPOINTS = {
     "waive": "hearing/waiver",
     "resolve": "informal-resolution",
     "decline": "declining",
+    "refer": "committee/referral",
+    "committee_heard": "committee/hearing",
+    "advice": "committee/advice",
 }
 # Form fields that may come more than once (checkboxes): kept as one value per line.
 MULTI = frozenset({"grounds"})
@@ -39,6 +43,7 @@ MULTI = frozenset({"grounds"})
 CONFLICTING = {
     "assigned", "conduct_subject_recorded", "conduct_subject_reacted", "hearing_invited",
     "hearing_held", "hearing_waived", "resolved_informally", "declined",
+    "referred_to_committee", "committee_hearing_held", "committee_advised",
 }  # fmt: skip
 
 
@@ -93,6 +98,21 @@ def body(action: str, form: dict[str, str]) -> dict[str, Any]:
     if action == "decline":
         grounds = [g for g in form.get("grounds", "").split("\n") if g]
         return {"grounds": grounds, "explanation": form.get("explanation", "")}
+    if action == "refer":
+        return {"note": _opt(form, "note")}
+    if action == "committee_heard":
+        return {
+            "held_at": moment(form.get("held_at", ""), form.get("held_at_time", "")),
+            "mode": form.get("mode", ""),
+            "report": form.get("report", ""),
+            "conduct_subject_heard": form.get("conduct_subject_heard") == "yes",
+        }
+    if action == "advice":
+        return {
+            "advice": form.get("advice", ""),
+            "advised_at": moment(form.get("advised_at", ""), form.get("advised_at_time", "")),
+            "text": form.get("text", ""),
+        }
     raise KeyError(action)
 
 

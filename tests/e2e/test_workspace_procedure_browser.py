@@ -23,6 +23,7 @@ import pytest
 from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
+from shared.config.policy import DEFAULT_POLICY_FILE
 from shared.runtime import words
 from tests.support.polling import wait_until_sync
 from tests.support.ports import free_port
@@ -50,6 +51,12 @@ teams = ["balie"]
 [members.sam]
 name = "Sam Jansen"
 teams = ["balie"]
+"""
+COMMITTEE = """
+[committee]
+name = "de Commissie klachtadvisering"
+name_en = "the Complaints Advisory Committee"
+categories = ["bejegening"]
 """
 CODES = ("partly_well_founded", "complainant_waived", "staff:", "in_person", "acknowledged",
          "publiekszaken", "channel: web", "hearing_waived")  # fmt: skip
@@ -81,10 +88,17 @@ def _violations(page: Any, name: str = "") -> list[Any]:
 
 @pytest.fixture
 def desk(
-    provisioned_nats: EmbeddedNats, tmp_path: Path, data_dir: Path
+    provisioned_nats: EmbeddedNats,
+    tmp_path: Path,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[dict[str, str]]:
     organisation = tmp_path / "organisation.toml"
     organisation.write_text(ORGANISATION, "utf-8")
+    # The shipped policy with an advisory committee for complaints about treatment.
+    policy = tmp_path / "policy.toml"
+    policy.write_text(DEFAULT_POLICY_FILE.read_text("utf-8") + COMMITTEE, "utf-8")
+    monkeypatch.setenv("KLACHTEN_POLICY_FILE", str(policy))
     tokens = f"anna:{ANNA}:handler;sam:{SAM}:supervisor"
     settings = IntakeSettings(
         nats_url=provisioned_nats.url,
@@ -119,7 +133,12 @@ def desk(
                 interval=0.2,
                 message="reporting caught up",
             )
-            yield {"base": base, "cid": cid, "reference": answer.json()["reference"]}
+            yield {
+                "base": base,
+                "cid": cid,
+                "reference": answer.json()["reference"],
+                "intake": intake.url,
+            }
     finally:
         intake.stop()
 
@@ -292,3 +311,78 @@ def test_a_handler_takes_waives_the_hearing_answers_and_closes_in_dutch(
         finally:
             browser.close()
     assert {k: v for k, v in problems.items() if v} == {}
+
+
+def test_a_complaint_for_the_committee_is_referred_heard_advised_and_answered(
+    desk: dict[str, str],
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    base = desk["base"]
+    body = {
+        "channel": "web",
+        "category": "bejegening",
+        "complainant": {"name": "Els Visser", "email": "els@example.nl"},
+        "subject": "Onvriendelijk te woord gestaan",
+        "description": "De medewerker aan de telefoon was kortaf.",
+    }
+    answer = httpx.post(f"{desk['intake']}/api/complaints", json=body, timeout=20)
+    assert answer.status_code == 201, answer.text
+    case = f"{base}/workspace/complaints/{answer.json()['complaint_id']}"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            sam = _sign_in(browser, base, SAM)
+            sam.goto(case)
+            assert "Commissie klachtadvisering" in sam.locator("#committee-state").inner_text()
+            sam.click("#procedure summary:has-text('Voorleggen aan de commissie')")
+            sam.click("#refer button[type=submit]")
+            assert "voorgelegd" in sam.locator("#done").inner_text()
+            assert "wettelijke termijn loopt tot" in sam.locator("#committee-state").inner_text()
+            # Advice before the committee heard the complainant: refused in words (Awb 9:15).
+            sam.click("#procedure summary:has-text('Advies van de commissie')")
+            sam.select_option("#advice-advice", "unfounded")
+            today = sam.evaluate(
+                "new Date().toLocaleDateString('sv-SE', {timeZone: 'Europe/Amsterdam'})"
+            )
+            sam.fill("#advice-advised_at", today)
+            sam.fill("#advice-advised_at_time", "00:01")
+            sam.fill("#advice-text", "De commissie acht de klacht ongegrond.")
+            sam.click("#advice button[type=submit]")
+            assert "Awb 9:15" in sam.locator("#message").inner_text()
+            sam.click("#procedure summary:has-text('Hoorzitting van de commissie')")
+            sam.fill("#committee_heard-held_at", today)
+            sam.fill("#committee_heard-held_at_time", "00:01")
+            sam.check("#committee_heard-mode-video")
+            sam.fill("#committee_heard-report", "De klager lichtte haar klacht toe.")
+            sam.click("#committee_heard button[type=submit]")
+            assert "hoorzitting is vastgelegd" in sam.locator("#done").inner_text()
+            assert (
+                "De commissie heeft de klager gehoord"
+                in sam.locator("#committee-state").inner_text()
+            )
+            sam.click("#procedure summary:has-text('Advies van de commissie')")
+            sam.select_option("#advice-advice", "unfounded")
+            today = sam.evaluate(
+                "new Date().toLocaleDateString('sv-SE', {timeZone: 'Europe/Amsterdam'})"
+            )
+            sam.fill("#advice-advised_at", today)
+            sam.fill("#advice-advised_at_time", "00:01")
+            sam.fill("#advice-text", "De commissie acht de klacht ongegrond.")
+            sam.click("#advice button[type=submit]")
+            said = sam.locator("#done, #message, #error-summary").first.inner_text()
+            assert "advies van de commissie is vastgelegd" in said, said
+            assert "Ongegrond" in sam.locator("#committee-state").inner_text()
+            # The answer says whether it departs from the advice (Awb 9:12 lid 2).
+            assert sam.locator("#respond-departs_from_advice").count() == 1
+            sam.fill("#respond-text", "Wij volgen het advies van de commissie.")
+            sam.select_option("#respond-resolution", "unfounded")
+            sam.check("#respond-departs-no")
+            sam.click("#respond button[type=submit]")
+            said = sam.locator("#done, #message, #error-summary").first.inner_text()
+            assert "Uw reactie is vastgelegd" in said, said
+            timeline = sam.locator("#timeline").inner_text()
+            assert "Sam Jansen" in timeline and "referred_to_committee" not in timeline
+        finally:
+            browser.close()

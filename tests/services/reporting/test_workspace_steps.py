@@ -58,6 +58,32 @@ def test_a_day_and_time_are_the_organisations_zone_with_its_offset() -> None:
             bodies.DecliningBody,
         ),
         ("take", {}, bodies.TakingBody),
+        ("refer", {"note": ""}, bodies.CommitteeReferralBody),
+        (
+            "committee_heard",
+            {"held_at": "2026-12-01", "held_at_time": "10:00", "mode": "video", "report": "x"},
+            bodies.CommitteeHearingBody,
+        ),
+        (
+            "advice",
+            {
+                "advice": "unfounded",
+                "advised_at": "2026-12-01",
+                "advised_at_time": "10:00",
+                "text": "Advies",
+            },
+            bodies.CommitteeAdviceBody,
+        ),
+        (
+            "respond",
+            {
+                "text": "x",
+                "resolution": "unfounded",
+                "departs_from_advice": "yes",
+                "departure_reasons": "Omdat",
+            },
+            bodies.AnswerBody,
+        ),
     ],
 )
 def test_each_step_sends_its_staff_api_body(
