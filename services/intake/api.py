@@ -26,6 +26,7 @@ from services.intake.http import (
     require,
     staff_member,
 )
+from services.intake.limits import letters_allowed
 from services.intake.problems import message
 from services.intake.texts import TEXTS
 from shared.config.policy import policy_in_force
@@ -39,7 +40,7 @@ PERSONAL_ROLES = frozenset({"handler", "supervisor", "privacy"})
 async def submit(request: Request) -> JSONResponse:
     member = staff_member(request)
     if member is None:
-        rate_limit(request)
+        await rate_limit(request)
     elif not member.may("register"):
         words = forbidden(member, "register", language(request))
         raise Problem(403, {"error": "forbidden", "message": words})
@@ -58,6 +59,9 @@ async def submit(request: Request) -> JSONResponse:
     )
     if submission is None:
         raise Problem(422, errors)
+    letters = request.app.state.letter_limiter
+    if member is None and not await letters_allowed(letters, submission.personal):
+        raise Problem(429, {"error": "too_many_letters", "message": message("letters", lang)})
     actor = f"staff:{member.name}" if member else "complainant"
     write = intake.submit(
         submission, actor=actor, idempotency_key=key, fingerprint=fingerprint(data)
@@ -96,7 +100,7 @@ async def messages(request: Request, complaint_id: str) -> dict[str, Any]:
 async def status(request: Request) -> JSONResponse:
     """Public: a fresh status link to the address on file when reference and e-mail belong
     together; the same 202 answer whatever the input (no oracle)."""
-    rate_limit(request)
+    await rate_limit(request)
     try:
         lookup = msgspec.convert(await json_body(request), bodies.StatusLookupBody)
     except msgspec.ValidationError:

@@ -35,7 +35,7 @@ from services.intake import (
 )
 from services.intake import openapi as docs
 from services.intake.application import Intake
-from services.intake.limits import BodySizeLimit, RateLimiter
+from services.intake.limits import DAY, BodySizeLimit, SharedRateLimiter
 from services.intake.settings import IntakeSettings
 from shared.config.organisation import load_organisation, organisation_file
 from shared.config.policy import reload_on_sighup
@@ -68,9 +68,10 @@ def bootstrap(settings: IntakeSettings, **overrides: Any) -> FastAPI:
     state.organisation = overrides.get("organisation") or load_organisation(
         organisation_file(settings.organisation_file)
     )
-    state.rate_limiter = overrides.get("rate_limiter") or RateLimiter(
-        settings.intake_rate_limit, settings.intake_rate_window
+    state.rate_limiter = overrides.get("rate_limiter") or SharedRateLimiter(
+        settings.intake_rate_limit, settings.intake_rate_window, "client"
     )
+    state.letter_limiter = SharedRateLimiter(settings.intake_letters_per_address, DAY, "letters")
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.intake_max_body_bytes,
@@ -112,6 +113,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         patience = settings.intake_startup_timeout
         app.state.intake = await _open(nc, events, app.state.clock, patience)
         app.state.nc = nc
+        for limiter in (app.state.rate_limiter, app.state.letter_limiter):
+            await limiter.join(nc.jetstream())  # limits shared by every intake process
         watch.start()
         reload_on_sighup()  # the policy, as every process reloads it
         yield

@@ -102,8 +102,8 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def rate_limit(request: Request) -> None:
-    wait = request.app.state.rate_limiter.check(client_of(request))
+async def rate_limit(request: Request) -> None:
+    wait = await request.app.state.rate_limiter.hit(client_of(request))
     if wait is not None:
         raise Problem(
             429,

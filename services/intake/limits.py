@@ -1,12 +1,25 @@
-"""HTTP limits at the edge: request body size (413) and a per-client rate limit (429)."""
+"""HTTP limits at the edge: request body size (413) and rate limits (429) per client and per
+recipient of a letter, shared by every intake process through a NATS KV bucket."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
+
+from nats.errors import Error as NatsError
+from nats.js.api import KeyValueConfig, StorageType
+from nats.js.errors import BucketNotFoundError, KeyWrongLastSequenceError, NotFoundError
+from nats.js.kv import KeyValue
+
+from shared.config.permissions import RATE_BUCKET
+from shared.contract.events import SubmittedPersonal
+from shared.eventstore.buckets import RATE_TTL
+from shared.eventstore.link import leader_reads
 
 Scope = dict[str, Any]
 ASGIApp = Callable[..., Any]
@@ -114,11 +127,15 @@ async def _send_json(send: Any, status: int, body: Any, headers: list[Any] | Non
     await send({"type": "http.response.body", "body": data})
 
 
+log = logging.getLogger("klachten.intake")
+DAY = 24 * 3600.0
+_ATTEMPTS = 8  # compare-and-set rounds before a hammered entry counts as refused
+
+
 class RateLimiter:
     """Sliding window per client: at most ``limit`` requests in ``window`` seconds.
 
-    In memory, per process: enough against a single noisy client on the public form; a
-    horizontally scaled deployment puts the limit in the reverse proxy as well.
+    In memory, per process: the fallback of `SharedRateLimiter`, and the limiter of tests.
     """
 
     def __init__(
@@ -143,3 +160,98 @@ class RateLimiter:
     def _forget_idle(self, now: float) -> None:
         for client in [c for c, h in self._hits.items() if not h or h[-1] <= now - self.window]:
             del self._hits[client]
+
+    async def hit(self, client: str) -> float | None:
+        """As `check`; the shared limiter asks NATS."""
+        return self.check(client)
+
+    async def join(self, js: Any) -> None:
+        """Nothing to join: this limiter is one process's."""
+
+
+class SharedRateLimiter(RateLimiter):
+    """The same sliding window, held in the KV bucket ``INTAKE_RATE`` that every intake
+    process reads: two processes do not double the limit (intake scales horizontally).
+
+    One entry per client and ``scope`` (its key a hash: no address or IP in the bucket)
+    holds the wall-clock times of its hits within the window; a hit is a compare-and-set
+    of that entry, so concurrent processes cannot both take the last place. Until `join`
+    (and while NATS does not answer) the process's own window counts: the limit then holds
+    per process, never not at all.
+    """
+
+    def __init__(
+        self, limit: int, window: float, scope: str, clock: Callable[[], float] = time.time
+    ) -> None:
+        super().__init__(limit, window, clock)  # wall clock: the times are compared across hosts
+        self.scope = scope
+        self.kv: KeyValue | None = None
+
+    async def join(self, js: Any) -> None:
+        try:
+            kv = await js.key_value(RATE_BUCKET)
+        except BucketNotFoundError:  # a stack provisioned before the bucket existed
+            config = KeyValueConfig(
+                bucket=RATE_BUCKET, history=1, ttl=RATE_TTL, storage=StorageType.FILE
+            )
+            try:
+                kv = await js.create_key_value(config=config)
+            except Exception as error:  # no right to create: run `klachten streams` as admin
+                log.warning("rate limits per process only: bucket %s: %s", RATE_BUCKET, error)
+                return
+        self.kv = leader_reads(kv)
+
+    async def hit(self, client: str) -> float | None:
+        if self.kv is None:
+            return self.check(client)
+        key = f"{self.scope}.{hashlib.sha256(client.encode()).hexdigest()[:40]}"
+        try:
+            for _ in range(_ATTEMPTS):
+                outcome = await self._hit(self.kv, key)
+                if outcome is not _CONFLICT:
+                    return outcome  # type: ignore[return-value]
+        except (TimeoutError, NatsError, OSError) as error:
+            log.warning("rate limit of this process only (NATS: %s)", error)
+            return self.check(client)
+        return 1.0  # other requests of this client keep winning the entry: refuse this one
+
+    async def _hit(self, kv: KeyValue, key: str) -> float | object | None:
+        now = self.clock()
+        try:
+            entry = await kv.get(key)
+            hits, revision = json.loads(entry.value or b"[]"), entry.revision
+        except NotFoundError:  # never seen, expired, or deleted
+            hits, revision = [], None
+        hits = sorted(t for t in hits if t > now - self.window)
+        if len(hits) >= self.limit:
+            return max(0.0, hits[0] + self.window - now)
+        value = json.dumps([*hits, now]).encode()
+        try:
+            if revision is None:
+                await kv.create(key, value)
+            else:
+                await kv.update(key, value, last=revision)
+        except KeyWrongLastSequenceError:
+            return _CONFLICT
+        return None
+
+
+_CONFLICT = object()
+
+
+def recipients(personal: SubmittedPersonal) -> list[str]:
+    """The e-mail addresses a submission's letters go to (the representative's when given,
+    as the notifier addresses them), compared in lower case: the key of the letter limit."""
+    found = [personal.complainant.email]
+    if personal.representative is not None:
+        found.append(personal.representative.email or "")
+    return sorted({a.strip().lower() for a in found if a and a.strip()})
+
+
+async def letters_allowed(limiter: RateLimiter, personal: SubmittedPersonal) -> bool:
+    """False when a recipient had its day's letters (the form as a relay of our letters to a
+    stranger): counted per public submission, never for staff."""
+    for address in recipients(personal):
+        if await limiter.hit(address) is not None:
+            return False
+    return True

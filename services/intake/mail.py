@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -294,7 +295,10 @@ def refused_note(refused: list[ev.RefusedAttachment]) -> str:
     return "\n".join(f"[Bijlage niet bewaard: {r.filename} ({why[r.reason]})]" for r in refused)
 
 
-async def start_smtp(intake: Intake, nc: NATS, settings: IntakeSettings) -> asyncio.Server:
+async def start_smtp(
+    intake: Intake, nc: NATS, settings: IntakeSettings, tls: ssl.SSLContext | None = None
+) -> asyncio.Server:
+    """Inbound SMTP; `tls` (server.py smtp_tls_context): STARTTLS is offered."""
     secret = statuslink.link_secret(settings.data_dir)
     handler = IntakeMailHandler(intake, await attachment_store(nc), settings, secret)
     loop = asyncio.get_running_loop()
@@ -305,6 +309,7 @@ async def start_smtp(intake: Intake, nc: NATS, settings: IntakeSettings) -> asyn
             enable_SMTPUTF8=True,
             decode_data=False,
             hostname="klachten-intake",
+            tls_context=tls,
         ),
         host=settings.smtp_host,
         port=settings.smtp_port,

@@ -17,6 +17,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "This Idempotency-Key was used before for a request with other content; "
         "use a new key for a new request.",
     },
+    "letters": {  # services/intake/limits.py letters_allowed: the form is no letter relay
+        "nl": "Naar dit e-mailadres zijn vandaag al te veel klachten gestuurd. Probeer het "
+        "morgen opnieuw of neem telefonisch contact met ons op.",
+        "en": "Too many complaints were sent to this e-mail address today. Please try "
+        "again tomorrow or contact us by phone.",
+    },
     "string": {"nl": "Vul hier tekst in.", "en": "This must be text."},
     "object": {"nl": "Dit moet een object zijn.", "en": "This must be an object."},
     "integer": {"nl": "Vul een geheel getal in.", "en": "This must be a whole number."},

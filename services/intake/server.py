@@ -1,10 +1,17 @@
-"""Runs the intake service: HTTP (uvicorn) and inbound SMTP (aiosmtpd) in one event loop."""
+"""Runs the intake service: HTTP (uvicorn) and inbound SMTP (aiosmtpd) in one event loop.
+
+The client address of a request is the socket's peer, unless that peer is a configured
+trusted proxy (``KLACHTEN_TRUSTED_PROXIES``): then the right-most address of
+``X-Forwarded-For`` that is not itself a trusted proxy. Inbound SMTP offers STARTTLS when a
+certificate is configured (``KLACHTEN_SMTP_TLS_CERT`` / ``_KEY``). docs/security.md.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import ssl
 import threading
 from collections.abc import Callable
 
@@ -31,6 +38,7 @@ class IntakeServer:
             log_level="warning",
             lifespan="on",
             http=header_deadline(),  # half-open connections are closed, not held
+            **proxy_options(settings.proxies),
         )
         self.http = uvicorn.Server(config)
         mask_access_log()  # no status-link token in an access line
@@ -70,10 +78,32 @@ class IntakeServer:
     async def _start_smtp(self) -> asyncio.Server:
         from services.intake.mail import start_smtp
 
-        return await start_smtp(self.app.state.intake, self.app.state.nc, self.settings)
+        tls = smtp_tls_context(self.settings)
+        return await start_smtp(self.app.state.intake, self.app.state.nc, self.settings, tls)
 
     def stop(self) -> None:
         self.http.should_exit = True
+
+
+def proxy_options(trusted: list[str]) -> dict[str, object]:
+    """uvicorn's options for the client address: X-Forwarded-For only from `trusted` peers.
+
+    uvicorn's default believes the header from 127.0.0.1, so anyone on the host (or a proxy
+    that passes the header on) could pick the address the rate limits count. Its middleware
+    takes the right-most untrusted address when the peer is trusted."""
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
+
+
+def smtp_tls_context(settings: IntakeSettings) -> ssl.SSLContext | None:
+    """The server side of STARTTLS, or None (no certificate configured: plain SMTP only)."""
+    if not settings.smtp_tls_cert:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(settings.smtp_tls_cert, settings.smtp_tls_key or None)
+    return context
 
 
 class BackgroundIntake:

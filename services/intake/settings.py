@@ -8,7 +8,11 @@ KLACHTEN_STAFF_TOKEN              one bearer token with every staff role
 KLACHTEN_STAFF_TOKENS             more tokens: ``name:token:role+role;name2:token2:role``
 KLACHTEN_INTAKE_MAX_BODY_BYTES    65536     larger HTTP bodies get 413
 KLACHTEN_INTAKE_RATE_LIMIT        30        public requests per client per window
-KLACHTEN_INTAKE_RATE_WINDOW       60        seconds
+KLACHTEN_INTAKE_RATE_WINDOW       60        seconds (at most a day); shared by every intake process
+KLACHTEN_INTAKE_LETTERS_PER_ADDRESS 5       public submissions per recipient address per day
+KLACHTEN_TRUSTED_PROXIES          (none)    proxies (IPs, CIDRs) whose X-Forwarded-For counts
+KLACHTEN_SMTP_TLS_CERT            (none)    PEM certificate (chain): inbound SMTP offers STARTTLS
+KLACHTEN_SMTP_TLS_KEY             (none)    its PEM private key
 KLACHTEN_MAIL_MAX_BYTES           26214400  larger messages get SMTP 552
 KLACHTEN_ATTACHMENT_MAX_BYTES     10485760  per attachment
 KLACHTEN_ATTACHMENT_TYPES         allowed content types, comma separated
@@ -54,6 +58,12 @@ class IntakeSettings(Settings):
     intake_max_body_bytes: int = 64 * 1024
     intake_rate_limit: int = 30
     intake_rate_window: float = 60.0
+    # Acknowledgements to one address not verified by us (the public form is not a relay).
+    intake_letters_per_address: int = 5
+    # Reverse proxies whose X-Forwarded-For is believed; anyone else's is ignored.
+    trusted_proxies: str = ""
+    smtp_tls_cert: str = ""
+    smtp_tls_key: str = ""
     # Days a status link stays valid after it was issued (shared/privacy/statuslink.py).
     status_link_days: int = 90
     mail_max_bytes: int = 25 * 1024 * 1024
@@ -83,6 +93,11 @@ class IntakeSettings(Settings):
     @property
     def trusted_authservs(self) -> frozenset[str]:
         return _items(self.trusted_authserv_ids)
+
+    @property
+    def proxies(self) -> list[str]:
+        """The trusted proxies, as uvicorn's ``forwarded_allow_ips`` takes them."""
+        return sorted(_items(self.trusted_proxies))
 
 
 def _items(comma_list: str) -> frozenset[str]:

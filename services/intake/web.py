@@ -92,7 +92,7 @@ async def status_lookup(request: Request) -> Response:
         return _page("status.html.j2", language, code, values=values, errors=errors)
 
     try:
-        rate_limit(request)
+        await rate_limit(request)
     except Problem:
         return page(429, [{"field": "form", "id": "f-reference", "message": t["too_many"]}])
     errors = []

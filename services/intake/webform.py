@@ -32,8 +32,9 @@ from services.intake.application import IdempotencyConflict, Intake
 from services.intake.bodies import TEXT_LIMITS
 from services.intake.documents import MAX_FILES, store, uploads
 from services.intake.http import client_of, fingerprint
-from services.intake.limits import BODY_REFUSED, BodyTooLarge
+from services.intake.limits import BODY_REFUSED, BodyTooLarge, letters_allowed
 from services.intake.mailparse import Attachment
+from services.intake.problems import message
 from services.intake.texts import LIMIT_WORDS, TEXTS, file_size, number
 from services.intake.web import _form_id, _page, _secret
 from shared.contract import events as ev
@@ -93,7 +94,7 @@ async def submit_form(request: Request, lang: str | None = None) -> HTMLResponse
     kept = formstate.open_documents(_secret(request), str(raw.get("documents", "")))
     kept = [d for d in kept if d.sha256 not in removed]
     files, file_errors = await uploads(request, raw.getlist("attachments"), kept, language)
-    if request.app.state.rate_limiter.check(client_of(request)) is not None:
+    if await request.app.state.rate_limiter.hit(client_of(request)) is not None:
         errors = [{"field": "form", "message": TEXTS[language]["too_many"]}]
         return await _again(request, language, values, kept, files, errors, key, 429)
     if switch:  # the same form in the other language, not validated yet
@@ -114,6 +115,9 @@ async def submit_form(request: Request, lang: str | None = None) -> HTMLResponse
         return await _again(request, language, values, kept, files, [], key, 200)
     if step == "check":
         return await _check(request, language, values, submission, kept, files, key)
+    if not await letters_allowed(request.app.state.letter_limiter, submission.personal):
+        errors = [{"field": "form", "message": message("letters", language)}]
+        return await _again(request, language, values, kept, files, errors, key, 429)
     refs = list(kept)
     try:
         refs += [await store(request, f) for f in files]

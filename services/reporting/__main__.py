@@ -19,6 +19,7 @@ def serve(settings: ReportingSettings, _: argparse.Namespace) -> None:
         host=settings.reporting_host,
         port=settings.reporting_port,
         log_level="info",
+        proxy_headers=False,  # no X-Forwarded-For believed (docs/security.md, behind a proxy)
     )
 
 

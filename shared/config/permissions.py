@@ -33,6 +33,7 @@ ADMIN = "admin"
 API = "$JS.API"
 IDEMPOTENCY_BUCKET = "INTAKE_IDEMPOTENCY"  # services/intake/application.py
 REFERENCES_BUCKET = "INTAKE_REFERENCES"
+RATE_BUCKET = "INTAKE_RATE"  # services/intake/limits.py: rate limits shared by intake processes
 KEYS_BUCKET = "KLACHTEN_KEYS"  # shared/privacy/keystore.py (not imported: it imports settings)
 OUTBOX_BUCKET = "NOTIFIER_OUTBOX"  # services/notifier/outbox.py: letters about to go, or gone
 C, T, D = subjects.COMPLAINTS_STREAM, subjects.TIMERS_STREAM, subjects.DEADLETTER_STREAM
@@ -118,6 +119,7 @@ SPEC: dict[str, Permissions | None] = {
         + ("counters.references.*",)
         + key_value(IDEMPOTENCY_BUCKET, write=True)
         + key_value(REFERENCES_BUCKET, write=True)
+        + key_value(RATE_BUCKET, write=True)
         # Creates a complainant's key before the append; the bucket is write-once per entry
         # (shared/privacy/keystore.py), so create is all it can do: no overwrite, delete or purge.
         + reads(f"KV_{KEYS_BUCKET}")

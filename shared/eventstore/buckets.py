@@ -13,7 +13,12 @@ from nats.aio.client import Client as NATS
 from nats.js.api import KeyValueConfig, ObjectStoreConfig, StorageType
 from nats.js.errors import NotFoundError
 
-from shared.config.permissions import IDEMPOTENCY_BUCKET, OUTBOX_BUCKET, REFERENCES_BUCKET
+from shared.config.permissions import (
+    IDEMPOTENCY_BUCKET,
+    OUTBOX_BUCKET,
+    RATE_BUCKET,
+    REFERENCES_BUCKET,
+)
 from shared.contract import subjects
 from shared.privacy.keystore import BUCKET as KEYS_BUCKET
 from shared.privacy.keystore import bucket_config as keys_bucket_config
@@ -21,6 +26,8 @@ from shared.privacy.keystore import bucket_config as keys_bucket_config
 STREAM_NAME_IN_USE = 10058
 # The notifier's outbox only bridges a send and its record (minutes); kept a while for support.
 OUTBOX_TTL = 90 * 24 * 3600.0
+# Intake's shared rate limits (services/intake/limits.py): the longest window is a day.
+RATE_TTL = 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ async def provision_buckets(nc: NATS, *, replicas: int = 1) -> list[ProvisionedB
         (IDEMPOTENCY_BUCKET, None),
         (REFERENCES_BUCKET, None),
         (OUTBOX_BUCKET, OUTBOX_TTL),
+        (RATE_BUCKET, RATE_TTL),
     ):
         try:
             await js.key_value(name)

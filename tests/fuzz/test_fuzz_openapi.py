@@ -61,6 +61,7 @@ def urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         "KLACHTEN_SMTP_PORT": str(free_port()),
         "KLACHTEN_REPORTING_PORT": str(ports["reporting"]),
         "KLACHTEN_INTAKE_RATE_LIMIT": "1000000",
+        "KLACHTEN_INTAKE_LETTERS_PER_ADDRESS": "1000000",
         "KLACHTEN_NOTIFIER_PORT": str(free_port()),
         "KLACHTEN_SLA_PORT": str(free_port()),
     }

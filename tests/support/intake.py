@@ -24,6 +24,7 @@ def intake_settings(nats: EmbeddedNats, **overrides: Any) -> IntakeSettings:
         staff_token=STAFF_TOKEN,
         staff_tokens=f"rita:{READER_TOKEN}:reader",
         intake_rate_limit=10_000,
+        intake_letters_per_address=10_000,
         # The test's own folder: high-water marks and keys of one test never meet another's.
         data_dir=nats.store_dir.parent / "data",
     )
