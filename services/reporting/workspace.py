@@ -1,7 +1,8 @@
 """The case handler's workspace (Dutch by default, ``?lang=en``): the complaint page and its
-actions, and the rendering the other workspace pages share. The lists are workspace_desk.py
+actions. The lists are workspace_desk.py
 (SQL in workspace_lists.py), the procedure's steps workspace_steps.py, registering a phone or
-letter complaint workspace_register.py, codes said in words workspace_words.py.
+letter complaint workspace_register.py, codes said in words workspace_words.py, the
+rendering they share workspace_pages.py.
 
 Reading: the lists come from reporting's read model; a complaint
 page reads the complaint from intake's staff API (``/api/complaints/<id>/timeline``) with the
@@ -23,30 +24,27 @@ KLACHTEN_INTAKE_URL  intake's base URL (default http://127.0.0.1:$KLACHTEN_INTAK
 from __future__ import annotations
 
 import asyncio
-import json
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 from uuid import UUID
 
 import httpx
-import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.reporting import event_words, workspace_steps, workspace_words
+from services.reporting import (
+    event_words,
+    workspace_desk,
+    workspace_register,
+    workspace_steps,
+    workspace_words,
+)
+from services.reporting import workspace_pages as pages
 from services.reporting.http import COOKIE, staff_name
 from shared.config.policy import local_zone, policy_in_force
-from shared.config.settings import Settings
 from shared.rules import awb, refusals
-from shared.runtime import words
 
-HERE = Path(__file__).parent / "templates" / "workspace"
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(HERE.parent), autoescape=True, undefined=jinja2.StrictUndefined
-)
-TEXTS: dict[str, dict[str, Any]] = json.loads((HERE / "texts.json").read_text("utf-8"))
 ENDPOINTS = {
     "respond": "responses",
     "extend": "extensions",
@@ -63,52 +61,15 @@ CONFLICTING = {
     "responded", "extended", "escalated", "closed", "reaction_received", "paused", "resumed",
     "reopened",
 } | workspace_steps.CONFLICTING  # fmt: skip
-TIMEOUT = 10.0
 PLACEHOLDER = "…"  # what the answer templates leave for the handler to fill in
 
 router = APIRouter()
-
-
-def intake_url(settings: Settings | None = None) -> str:
-    """Where intake is reached: `settings.intake_origin` (None: the shared settings')."""
-    return (settings or Settings.from_env(credentials=False)).intake_origin
-
-
-def _lang(request: Request) -> str:
-    return "en" if request.query_params.get("lang") == "en" else "nl"
-
-
-def _token(request: Request) -> str:
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else request.cookies.get(COOKIE, "")
-
-
-def _render(name: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:
-    t = TEXTS[lang]
-    page = TEMPLATES.get_template(f"workspace/{name}").render(
-        t=t, lang=lang, day=_day, words=workspace_words, **context
-    )
-    return HTMLResponse(page, status)
-
-
-def _login(request: Request, lang: str) -> HTMLResponse:
-    page = TEMPLATES.get_template("login.html.j2").render(
-        t=TEXTS[lang],
-        lang=lang,
-        next=request.url.path if request.method == "GET" else "/workspace",
-        error=None,
-    )
-    return HTMLResponse(page, 401, {"WWW-Authenticate": 'Bearer realm="klachten"'})
-
-
-def _day(text: str | None, lang: str, deadline: bool = True) -> str:
-    """A deadline instant (the first moment late) as its due day, in words; else a moment."""
-    if not text:
-        return "—"
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if deadline:
-        return words.long_date(moment - timedelta(microseconds=1), lang)
-    return workspace_words.compact(text, lang)
+router.include_router(workspace_desk.router)  # the lists
+router.include_router(workspace_register.router)  # registering a phone or letter complaint
+# The rendering every workspace page shares (workspace_pages.py), under the names used here.
+HERE, TEMPLATES, TEXTS, TIMEOUT = pages.HERE, pages.TEMPLATES, pages.TEXTS, pages.TIMEOUT
+intake_url, _lang, _token, _render = pages.intake_url, pages.lang, pages.token, pages.render
+_login, _day, _org = pages.login, pages.day, pages.organisation
 
 
 class IntakeStaffApi:
@@ -202,11 +163,6 @@ def _extension(state: dict[str, Any], now: datetime, lang: str) -> dict[str, Any
         now=now,
     )
     return {"max_weeks": most, "refusal": refusal and refusals.words(refusal, lang)}
-
-
-def _org(request: Request) -> Any:
-    settings = getattr(request.app.state, "settings", None)
-    return workspace_steps.organisation(getattr(settings, "organisation_file", "") or "")
 
 
 def _body(action: str, form: dict[str, str]) -> dict[str, Any]:
@@ -349,11 +305,3 @@ def _act_sync(
     kind = {409: "refused", 403: "forbidden"}.get(answer.status_code, "failed")
     message = str(t[f"action_{kind}"]).format(reason=reason)
     return _complaint_page(request, cid, lang, answer.status_code, message=message, kept=form)
-
-
-# The lists (workspace_desk.py) and registering a phone or letter complaint
-# (workspace_register.py) share this router.
-from services.reporting import workspace_desk, workspace_register  # noqa: E402
-
-router.include_router(workspace_desk.router)
-router.include_router(workspace_register.router)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from services.reporting import workspace_lists, workspace_steps, workspace_words
+from services.reporting import workspace_pages as pages
 from services.reporting.http import staff_member
 
 router = APIRouter()
@@ -20,28 +21,26 @@ router = APIRouter()
 
 @router.get("/workspace", response_class=HTMLResponse)
 async def worklist(request: Request) -> HTMLResponse:
-    from services.reporting import workspace  # the shared rendering (it includes this router)
-
-    lang = workspace._lang(request)
+    lang = pages.lang(request)
     member = staff_member(request)
     if member is None:
-        return workspace._login(request, lang)
+        return pages.login(request, lang)
     query = workspace_lists.ListQuery.from_params(request.query_params)
-    org = workspace._org(request)
+    org = pages.organisation(request)
     teams = org.teams_of(member.name) if org is not None else ()
     now = request.app.state.clock()
     view = request.app.state.view
     found = await asyncio.to_thread(workspace_lists.list_page, view, query, now, member.name, teams)
     personal = await personal_parts(
-        workspace.intake_url(), workspace._token(request), [r["complaint_id"] for r in found.rows]
+        pages.intake_url(), pages.token(request), [r["complaint_id"] for r in found.rows]
     )
-    return workspace._render(
+    return pages.render(
         "worklist.html.j2",
         lang,
         found=found,
         query=query,
         personal=personal,
-        who=workspace_words.actor(f"staff:{member.name}", workspace.TEXTS[lang], org, lang),
+        who=workspace_words.actor(f"staff:{member.name}", pages.TEXTS[lang], org, lang),
         teams=teams,
         org=org,
         choices=workspace_steps.choices(org, lang),

@@ -20,7 +20,10 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from services.reporting import workspace_pages as pages
 from services.reporting import workspace_steps
+from services.reporting.http import staff_name
+from shared.config.policy import local_zone
 
 router = APIRouter()
 CHANNELS = ("phone", "letter", "email")
@@ -48,48 +51,42 @@ def body(form: dict[str, str]) -> dict[str, Any]:
 
 
 def _page(request: Request, lang: str, status: int = 200, **extra: Any) -> HTMLResponse:
-    from services.reporting import workspace  # the shared rendering; imported late: it imports us
-
     context: dict[str, Any] = {
         "kept": {},
         "errors": [],
         "message": None,
         "key": str(uuid.uuid4()),
         "channels": CHANNELS,
-        "zone": str(workspace.local_zone()),
+        "zone": str(local_zone()),
         **extra,
     }
-    return workspace._render("register.html.j2", lang, status, **context)
+    return pages.render("register.html.j2", lang, status, **context)
 
 
 @router.get("/workspace/register", response_class=HTMLResponse)
 def register_form(request: Request) -> HTMLResponse:
-    from services.reporting import workspace
-
-    lang = workspace._lang(request)
-    if workspace.staff_name(request) is None:
-        return workspace._login(request, lang)
+    lang = pages.lang(request)
+    if staff_name(request) is None:
+        return pages.login(request, lang)
     return _page(request, lang)
 
 
 @router.post("/workspace/register", response_class=HTMLResponse, response_model=None)
 async def register(request: Request) -> Response:
-    from services.reporting import workspace
-
-    lang = workspace._lang(request)
-    if workspace.staff_name(request) is None:
-        return workspace._login(request, lang)
+    lang = pages.lang(request)
+    if staff_name(request) is None:
+        return pages.login(request, lang)
     raw = parse_qs((await request.body()).decode(errors="replace"))
     form = {k: v[0].strip() for k, v in raw.items()}
     headers = {
-        "Authorization": f"Bearer {workspace._token(request)}",
+        "Authorization": f"Bearer {pages.token(request)}",
         "Accept-Language": lang,
         "Idempotency-Key": form.get("key") or str(uuid.uuid4()),
     }
-    url = workspace.intake_url() + "/api/complaints"
+    url = pages.intake_url() + "/api/complaints"
 
     def post() -> httpx.Response:
-        return httpx.post(url, json=body(form), headers=headers, timeout=workspace.TIMEOUT)
+        return httpx.post(url, json=body(form), headers=headers, timeout=pages.TIMEOUT)
 
     answer = await asyncio.to_thread(post)
     if answer.status_code in (200, 201):
@@ -108,7 +105,7 @@ async def register(request: Request) -> Response:
         return _page(request, lang, 422, errors=errors, kept=form, key=form.get("key", ""))
     reason = found.get("message", "") if isinstance(found, dict) else ""
     kind = {403: "forbidden"}.get(answer.status_code, "failed")
-    message = str(workspace.TEXTS[lang][f"action_{kind}"]).format(reason=reason)
+    message = str(pages.TEXTS[lang][f"action_{kind}"]).format(reason=reason)
     return _page(
         request, lang, answer.status_code, message=message, kept=form, key=form.get("key", "")
     )
