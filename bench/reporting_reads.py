@@ -1,0 +1,118 @@
+"""Reporting's read endpoints on a seeded read model (issue 23): each answer as the API gives
+it now (services/reporting/reads.py: indexed lookups, a keyset page, GROUP BY), the same
+answer the old way (every row into Python, domain.py: what the API did before), and a plain
+SQL baseline doing the same query, side by side. Printed, not asserted.
+
+    .venv/bin/python -m bench.reporting_reads [--n 100000] [--repeat 10] [--db URL]
+
+The rows are bench/workspace_lists.py's (spread over 120 days, a fifth answered or closed),
+written through the view's upserts into a throw-away SQLite file (or the PostgreSQL URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.common import ms
+from bench.workspace_lists import NOW, seed, timed
+from services.reporting import domain, fold, reads
+from services.reporting.view_backends import open_view
+
+
+def _sql(view: Any, sql: str, args: list[Any]) -> None:
+    with view._tx(commit=False) as c:
+        c.execute(sql.format(t=view._table(fold.COMPLAINTS), m=view.placeholder), args)
+        c.fetchall()
+
+
+def _old(view: Any, answer: Any) -> Any:
+    """The answer before issue 23: the whole table into Python, then domain.py."""
+    position, tables = view.snapshot()
+    return answer(tables, position)
+
+
+def cases(view: Any, n: int) -> dict[str, tuple[Any, Any, Any]]:
+    """endpoint -> (ours, the old way, the plain SQL baseline)."""
+    cid, ref = f"00000000-0000-4000-8000-{n // 2:012d}", f"KL-2026-{n // 2:06d}"
+    rows = fold.COMPLAINTS
+    return {
+        "one complaint by id": (
+            lambda: reads.complaint(view, cid),
+            lambda: next(r for r in view.rows(rows) if r["complaint_id"] == cid),
+            lambda: _sql(view, "SELECT * FROM {t} WHERE complaint_id = {m}", [cid]),
+        ),
+        "one complaint by reference": (
+            lambda: reads.complaint(view, reads.complaint_id_of(view, ref) or ""),
+            lambda: next(r for r in view.rows(rows) if r["reference"] == ref),
+            lambda: _sql(view, "SELECT * FROM {t} WHERE reference = {m}", [ref]),
+        ),
+        "list, first page (100)": (
+            lambda: reads.page(view, NOW, {}, after=None, limit=reads.PAGE_SIZE),
+            lambda: domain.select(view.rows(rows), NOW),
+            lambda: _sql(view, "SELECT * FROM {t} ORDER BY complaint_id LIMIT {m}", [100]),
+        ),
+        "list, status=acknowledged, page 2": (
+            lambda: reads.page(view, NOW, {"status": "acknowledged"}, after=cid, limit=100),
+            lambda: domain.select(view.rows(rows), NOW, status="acknowledged"),
+            lambda: _sql(
+                view,
+                "SELECT * FROM {t} WHERE status = {m} AND complaint_id > {m} "
+                "ORDER BY complaint_id LIMIT {m}",
+                ["acknowledged", cid, 100],
+            ),
+        ),
+        "summary": (
+            lambda: reads.summary(view, NOW),
+            lambda: _old(view, lambda t, p: domain.summary(t, NOW, p)),
+            lambda: _sql(view, "SELECT status, COUNT(*) FROM {t} GROUP BY status", []),
+        ),
+        "yearly report 2026": (
+            lambda: reads.annual(view, 2026),
+            lambda: _old(view, lambda t, p: domain.annual(t, 2026)),
+            lambda: _sql(
+                view,
+                "SELECT channel, category, COUNT(*) FROM {t} "
+                "WHERE received_at >= {m} AND received_at < {m} GROUP BY channel, category",
+                ["2025-12-31T23:00:00.000000Z", "2026-12-31T23:00:00.000000Z"],
+            ),
+        ),
+        "backlog report": (
+            lambda: reads.REPORTS["backlog"](view, NOW),
+            lambda: _old(view, lambda t, p: domain.backlog(t[rows], NOW)),
+            lambda: _sql(view, "SELECT status, COUNT(*) FROM {t} GROUP BY status", []),
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="complaints to seed")
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--old-repeat", type=int, default=3, help="repeats of the old way")
+    parser.add_argument("--db", default="", help="a PostgreSQL URL; default: a SQLite file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        view = open_view(args.db or str(Path(tmp) / "reporting.sqlite3"))
+        view.create_table()
+        took = seed(view, args.n)
+        table = Table(title=f"reporting reads · {args.n:,} complaints (seeded in {took:.1f} s)")
+        for column in ("endpoint", "ours (SQL)", "before (rows into Python)", "plain SQL"):
+            table.add_column(column)
+        for name, (ours, old, plain) in cases(view, args.n).items():
+            table.add_row(
+                name,
+                ms(timed(ours, args.repeat)),
+                ms(timed(old, args.old_repeat)),
+                ms(timed(plain, args.repeat)),
+            )
+        Console(width=160).print(table)
+
+
+if __name__ == "__main__":
+    main()
