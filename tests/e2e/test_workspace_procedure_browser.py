@@ -152,6 +152,15 @@ def _sign_in(browser: Any, base: str, token: str, width: int = 1280) -> Any:
     return page
 
 
+def _tab_to(page: Any, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element has focus: it is reachable by keyboard alone."""
+    for _ in range(limit):
+        if page.evaluate(f"document.activeElement === document.querySelector('{selector}')"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} is not reachable with Tab")
+
+
 def _until_listed(page: Any, url: str, reference: str) -> None:
     def listed() -> bool:
         page.goto(url)
@@ -196,7 +205,8 @@ def test_a_handler_takes_waives_the_hearing_answers_and_closes_in_dutch(
                 assert anna.evaluate("document.documentElement.scrollWidth") <= width
             anna.set_viewport_size({"width": 1280, "height": 900})
             row.locator("a").click()
-            anna.get_by_role("button", name="Pak op").click()
+            _tab_to(anna, "#take button[type=submit]")  # by keyboard alone
+            anna.keyboard.press("Enter")
             assert "U hebt de klacht opgepakt." in anna.locator("#done").inner_text()
             assert anna.locator("#owner").inner_text() == "Anna de Boer"
 
@@ -297,6 +307,13 @@ def test_a_handler_takes_waives_the_hearing_answers_and_closes_in_dutch(
             received = f"{d} {words.MONTHS['nl'][m - 1]} {y}, 09:30"  # the receipt, not now
             assert anna.locator("#received").inner_text() == received
 
+            for width in (1280, 390):
+                anna.set_viewport_size({"width": width, "height": 900})
+                anna.goto(f"{base}/workspace/register?lang=en")
+                assert anna.locator("label[for=register-address]").inner_text() == "Postal address"
+                problems[f"register-en-{width}"] = _violations(anna, f"register-en-{width}")
+                assert anna.evaluate("document.documentElement.scrollWidth") <= width
+
             # The dashboard sits in the workspace's chrome (back to the lists) and fits a phone.
             for lang in ("nl", "en"):
                 for width in (1280, 390):
@@ -336,8 +353,10 @@ def test_a_complaint_for_the_committee_is_referred_heard_advised_and_answered(
             sam = _sign_in(browser, base, SAM)
             sam.goto(case)
             assert "Commissie klachtadvisering" in sam.locator("#committee-state").inner_text()
-            sam.click("#procedure summary:has-text('Voorleggen aan de commissie')")
-            sam.click("#refer button[type=submit]")
+            _tab_to(sam, "#procedure details:has(#refer) summary")  # by keyboard alone
+            sam.keyboard.press("Enter")
+            _tab_to(sam, "#refer button[type=submit]")
+            sam.keyboard.press("Enter")
             assert "voorgelegd" in sam.locator("#done").inner_text()
             assert "wettelijke termijn loopt tot" in sam.locator("#committee-state").inner_text()
             # Advice before the committee heard the complainant: refused in words (Awb 9:15).
