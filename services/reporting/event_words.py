@@ -54,6 +54,9 @@ EVENT_NAMES: _W = {
         "committee_advised": "advies van de klachtadviescommissie",
         "mediation_recorded": "bemiddeling door de klachtenfunctionaris",
         "measures_promised": "maatregelen toegezegd",
+        "classified": "geclassificeerd",
+        "root_causes_recorded": "oorzaak vastgelegd",
+        "remedies_recorded": "herstel vastgelegd",
     },
     "en": {
         "submitted": "submitted",
@@ -83,6 +86,9 @@ EVENT_NAMES: _W = {
         "committee_advised": "advice of the complaints advisory committee",
         "mediation_recorded": "mediation by the complaints officer (klachtenfunctionaris)",
         "measures_promised": "measures promised",
+        "classified": "classified",
+        "root_causes_recorded": "root cause recorded",
+        "remedies_recorded": "remedies recorded",
     },
 }
 ASSIGNMENT_KINDS: _W = {

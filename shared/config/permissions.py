@@ -109,6 +109,10 @@ INTAKE_EVENTS = (
     "committee_advised",
     "mediation_recorded",
     "measures_promised",
+    # Learning from complaints (issue 18): classification, root causes, remedies.
+    "classified",
+    "root_causes_recorded",
+    "remedies_recorded",
 )
 
 SPEC: dict[str, Permissions | None] = {

@@ -227,6 +227,24 @@ class Measure(Struct, kw_only=True):
     due_by: datetime
 
 
+class Remedy(Struct, kw_only=True):
+    """One remedy given (issue 18): its ``kind`` is a code of the remedy kinds of the managed
+    vocabulary (config/vocabularies.toml); compensation carries its amount in euro cents, a
+    corrective action its owner (a staff id, team or department) and when it is due (the first
+    instant late). What it is, in words, is sealed in RemediesPersonal."""
+
+    kind: str
+    amount_cents: int | None = None
+    owner: str | None = None
+    due_by: datetime | None = None
+
+
+class RemediesPersonal(Struct, kw_only=True):
+    """What each remedy is, in the order of ``remedies`` ("" where nothing was said)."""
+
+    descriptions: list[str]
+
+
 class HearingPlace(Struct, kw_only=True):
     """Where the hearing is: an address, or the phone number or video link to use."""
 
@@ -523,6 +541,37 @@ class MeasuresPromised(Event, kw_only=True, tag="complaint.measures_promised"):
     personal: MeasuresPersonal | None = None
 
 
+class Classified(Event, kw_only=True, tag="complaint.classified"):
+    """Staff classified the complaint by ``themes``: codes of the managed vocabulary
+    (config/vocabularies.toml) of version ``vocabulary_version``. A later classification
+    replaces an earlier one; a changed vocabulary changes no recorded code. New in 2027-01."""
+
+    themes: list[str]
+    vocabulary_version: str
+
+
+class RootCausesRecorded(Event, kw_only=True, tag="complaint.root_causes_recorded"):
+    """A handler recorded why the matter happened: root-cause codes of the vocabulary of
+    version ``vocabulary_version``; a later record replaces an earlier one. The handler's
+    explanation is sealed. New in 2027-01."""
+
+    root_causes: list[str]
+    vocabulary_version: str
+    level: int = 0
+    personal: TextPersonal | None = None
+
+
+class RemediesRecorded(Event, kw_only=True, tag="complaint.remedies_recorded"):
+    """A handler recorded remedies given (apology, explanation, correction, compensation,
+    goodwill gesture, corrective action, …: kinds of the vocabulary of version
+    ``vocabulary_version``); each record adds to those before. New in 2027-01."""
+
+    remedies: list[Remedy]
+    vocabulary_version: str
+    level: int = 0
+    personal: RemediesPersonal | None = None
+
+
 ComplaintEvent = (
     Submitted
     | Acknowledged
@@ -551,6 +600,9 @@ ComplaintEvent = (
     | CommitteeAdvised
     | MediationRecorded
     | MeasuresPromised
+    | Classified
+    | RootCausesRecorded
+    | RemediesRecorded
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = ComplaintEvent.__args__  # type: ignore[attr-defined]

@@ -210,6 +210,27 @@ SAMPLES: list[ev.Event] = [
         measures=[ev.Measure(item=1, due_by=datetime(2026, 4, 1, 22, 0, tzinfo=UTC))],
         personal=ev.MeasuresPersonal(descriptions=["Werkinstructie medicatie aangepast."]),
     ),
+    ev.Classified(**META, themes=["bejegening", "informatie"], vocabulary_version="2027-1"),
+    ev.RootCausesRecorded(
+        **META,
+        root_causes=["werkinstructie_onduidelijk"],
+        vocabulary_version="2027-1",
+        personal=ev.TextPersonal(text="De brief noemde de verkeerde termijn."),
+    ),
+    ev.RemediesRecorded(
+        **META,
+        remedies=[
+            ev.Remedy(kind="apology"),
+            ev.Remedy(kind="compensation", amount_cents=2500),
+            ev.Remedy(
+                kind="corrective_action",
+                owner="klachten",
+                due_by=datetime(2026, 4, 1, 22, 0, tzinfo=UTC),
+            ),
+        ],
+        vocabulary_version="2027-1",
+        personal=ev.RemediesPersonal(descriptions=["", "", "Standaardbrief aanpassen."]),
+    ),
 ]
 
 
