@@ -1,10 +1,13 @@
 """What a letter may say (`letter_context`): the complaint's recorded facts and dates, the
 organisation's letterhead, the complainant's private links and reply address, and the policy's
 words. Pure: the policy, calendar and letterhead are arguments; no clock. A letter reads the
-dates recorded in the log (shared/rules/terms.py `current_terms`); it never computes one."""
+dates recorded in the log (shared/rules/terms.py `current_terms`); it never computes one.
+What the public typed and a letter repeats (name, subject, file names) is `echoed`: one line,
+its links defanged."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -87,11 +90,11 @@ def letter_context(
         "complaint_id": str(submitted.complaint_id),
         "reference": submitted.reference,
         "language": submitted.language,
-        "complainant_name": clean_line(personal.complainant.name),
+        "complainant_name": echoed(personal.complainant.name),
         "complainant_email": personal.complainant.email,
         "complainant_address": personal.complainant.address,
         "organisation_address": letterhead.organisation_address or None,
-        "subject": clean_line(personal.subject),
+        "subject": echoed(personal.subject),
         "received_at": submitted.received_at,
         "organisation_name": letterhead.organisation_name,
         "respond_by": _day(respond_by, calendar),
@@ -103,7 +106,7 @@ def letter_context(
         "review_url": own_url(letterhead, event) + "/review",
         "refused_files": [
             RefusedFile(
-                filename=clean_line(f.filename) or "?",
+                filename=echoed(f.filename) or "?",
                 reason=f.reason,
                 max_mb=letterhead.attachment_max_mb,
             )
@@ -137,7 +140,7 @@ def _to_conduct_subject(
         "recipient_role": clean_line(person.role or "") or None,
         "complaint_description": complaint.description,
         "desired_outcome": complaint.desired_outcome,
-        "attachment_names": [clean_line(a.filename) or "?" for a in complaint.attachments],
+        "attachment_names": [echoed(a.filename) or "?" for a in complaint.attachments],
         "status_url": None,
         "review_url": None,
         "privacy_url": f"{letterhead.public_url.rstrip('/')}/privacy",
@@ -151,7 +154,7 @@ def _representative(agent: ev.Representative | None) -> dict[str, object]:
     event) is left out, and the letter goes to the complainant as before."""
     email = (agent.email or "").strip() if agent else ""
     address = (agent.address or "").strip() if agent else ""
-    name = clean_line(agent.name) if agent else ""
+    name = echoed(agent.name) if agent else ""
     if not name or not (email or address_lines(address)):
         return {}
     return {
@@ -255,3 +258,36 @@ def clean_line(text: str) -> str:
             continue
         kept.append(" " if category in ("Cc", "Zl", "Zp") else char)
     return " ".join("".join(kept).split())
+
+
+def echoed(text: str) -> str:
+    """Text from the public as a letter repeats it: one clean line, links defanged."""
+    return defang(clean_line(text))
+
+
+# Mail programs make a link of anything that looks like one: a scheme, "www.", a bare domain
+# ("evil.example/login"), an e-mail address. A stranger who typed one as their name or subject
+# would have the organisation mail it, as a link, to any address they gave (phishing). So the
+# text is defanged the way threat reports write indicators (CyberChef's "Defang URL", the
+# ioc-fanger convention): "https://evil.example" -> "hxxps[://]evil[.]example". Still readable
+# and restorable by hand; no client links it; applied twice it changes nothing. A dot before
+# two letters (every TLD is letters, "xn--" included) is taken for a domain's: "St.Jansstraat"
+# becomes "St[.]Jansstraat", a price paid rarely, and only in text the public typed. The
+# addresses a letter is sent to are headers, never defanged.
+_SCHEME = re.compile(r"(?i)\b(h)tt(ps?:)|\b(f)t(ps?:)")
+_SEPARATOR = re.compile(r"(?<!\[)://")
+# "." and the dots IDNA also reads as one ("evil\u3002example" is a link in a browser); a file
+# type that is no TLD keeps its dot ("scan.pdf": a complainant should recognise their file).
+_FILE_TYPES = "pdf|docx?|odt|rtf|txt|xlsx?|ods|jpe?g|png|gif|heic|tiff?|eml|msg"
+_DOMAIN_DOT = re.compile(
+    rf"(?<=[^\W_])[.\u3002\uff0e\uff61](?!(?i:{_FILE_TYPES})\b)(?=[^\W\d_]{{2}})"
+)
+_IP_ADDRESS = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
+
+
+def defang(text: str) -> str:
+    """`text` with nothing a mail program would make a link of (see above)."""
+    text = _SCHEME.sub(lambda m: f"{m[1]}xx{m[2]}" if m[1] else f"{m[3]}x{m[4]}", text)
+    text = _SEPARATOR.sub("[://]", text)
+    text = _IP_ADDRESS.sub(lambda m: m[0].replace(".", "[.]"), text)
+    return _DOMAIN_DOT.sub("[.]", text)
