@@ -1,6 +1,8 @@
 """NATS permissions: every service credential is refused what it must not do (update, purge or
 delete a stream, delete a message of the log, append events it does not own) and can do what
 its service needs. Against a real nats-server with the users of config/nats-permissions.conf.
+(About 510 lines: one file per spec, shared/config/permissions.py, so every principal's allows
+and denies are proved side by side, bucket by bucket.)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from nats.js.api import ConsumerConfig
 
 from klachten.stack import permissions as rendered
 from klachten.stack.natsserver import EmbeddedNats
+from services.intake.limits import SharedRateLimiter
 from shared.config import permissions
 from shared.config.settings import Settings, nats_connect_options
 from shared.contract import subjects
@@ -443,3 +446,67 @@ async def test_the_checkpointer_reads_the_log_and_appends_checkpoints_only(
         assert all(refused), [s for s, ok in zip(tries, refused, strict=True) if not ok]
     finally:
         await nc.close()
+
+
+# --- intake's shared rate limits: INTAKE_RATE is intake's alone ---------------------------------
+
+RATE_STREAM = f"KV_{permissions.RATE_BUCKET}"
+
+
+async def test_intake_counts_its_rate_limits_in_the_shared_bucket(
+    provisioned: EmbeddedNats,
+) -> None:
+    """Two intake processes (two connections) share one window: the second process sees the
+    first one's hit, so it reads and writes the bucket (with a compare-and-set)."""
+    first = await _connect(provisioned, "intake")
+    second = await _connect(provisioned, "intake")
+    try:
+        limiters = [SharedRateLimiter(1, 60, scope="permissions") for _ in range(2)]
+        for limiter, nc in zip(limiters, (first, second), strict=True):
+            await limiter.join(nc.jetstream())
+            assert limiter.kv is not None  # joined the bucket, not this process's own window
+        assert await limiters[0].hit("192.0.2.1") is None
+        assert await limiters[1].hit("192.0.2.1") is not None  # the second process refuses
+        kv = await first.jetstream().key_value(permissions.RATE_BUCKET)
+        await kv.put("direct", b"[]")
+        assert (await kv.get("direct")).value == b"[]"
+        await kv.delete("direct")
+    finally:
+        await first.close()
+        await second.close()
+
+
+@pytest.mark.parametrize("user", ["notifier", "sla_monitor", "reporting", "analyst", "webhooks"])
+async def test_no_other_principal_reads_or_writes_the_rate_limits(
+    provisioned: EmbeddedNats, user: str
+) -> None:
+    intake = await _connect(provisioned, "intake")
+    kv = await intake.jetstream().key_value(permissions.RATE_BUCKET)
+    await kv.put("probe", b"[1]")
+    await intake.close()
+    connection = Connection()
+    await connection.open(provisioned.url_for(user))
+    try:
+        key = f"$KV.{permissions.RATE_BUCKET}.probe"
+        get = json.dumps({"last_by_subj": key}).encode()
+        tries = (
+            f"$JS.API.DIRECT.GET.{RATE_STREAM}",
+            f"$JS.API.DIRECT.GET.{RATE_STREAM}.{key}",
+            f"$JS.API.STREAM.MSG.GET.{RATE_STREAM}",
+            f"$JS.API.STREAM.INFO.{RATE_STREAM}",
+            key,
+            f"$JS.API.STREAM.PURGE.{RATE_STREAM}",
+            f"$JS.API.STREAM.MSG.DELETE.{RATE_STREAM}",
+            f"$JS.API.STREAM.DELETE.{RATE_STREAM}",
+        )
+        refused = await asyncio.gather(*(connection.denied(s, get) for s in tries))
+        assert all(refused), [s for s, ok in zip(tries, refused, strict=True) if not ok]
+    finally:
+        assert connection.nc is not None
+        await connection.nc.close()
+    admin = await _connect(provisioned, "admin")
+    try:
+        entry = await (await admin.jetstream().key_value(permissions.RATE_BUCKET)).get("probe")
+        assert entry.value == b"[1]"
+    finally:
+        await admin.close()
