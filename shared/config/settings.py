@@ -25,6 +25,7 @@ each process's `bootstrap` gets them and hands their values down (a test says so
     XDG_CONFIG_HOME              ~/.config  holds klachten/signer/<stack> (keyring.py)
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT  (off)  spans to a collector over OTLP/HTTP (tracing.py)
     KLACHTEN_ORGANISATION_FILE   config/organisation.toml  departments, teams and their members
+    KLACHTEN_VOCABULARIES_FILE   config/vocabularies.toml  themes, root causes, remedy kinds
 
 Credentials: `KLACHTEN_NATS_URL` may carry them (``nats://user:password@host:4222``). When it
 does not, the class's `nats_user` (each service its own user, the CLI admin) is used with
@@ -79,6 +80,7 @@ class Settings:
     traces_dir: str = ""
     nats_password: str = dataclasses.field(default="", repr=False)
     organisation_file: str = ""  # shared/config/organisation.py
+    vocabularies_file: str = ""  # shared/config/vocabularies.py
     policy_file: str = ""
     intake_url: str = ""
     key_cache_seconds: float = 30.0

@@ -17,7 +17,10 @@ the keys). Old histories replay as they were decided: a complaint whose submissi
 ``procedure`` was answered without the hearing rule (shared/rules/procedure.py). The committee
 (Awb 9.1.3) and the Wkkgz route are re-decided with the event's own committee, ten-week end and
 care route standing in for the policy's (whether the policy sent the complaint there is not
-re-decided), and a measure's day read back from its recorded due moment.
+re-decided), and a measure's day read back from its recorded due moment. A classification,
+root causes and remedies (issue 18) are re-decided on a stand-in vocabulary of the event's own
+codes (the file of its ``vocabulary_version`` is configuration), in which the shipped kinds
+``compensation`` and ``corrective_action`` need an amount and a follow-up as they do there.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Any
 from shared.contract import events as ev
 from shared.eventstore.mapper import domain_event
 from shared.rules.complaint import _EVENT_CLASS, Cause, Complaint, ComplaintError
+from shared.rules.learning import RemedyGiven, Term, Vocabulary
 
 SEALED = "(sealed)"  # stands in for text the auditor cannot read
 
@@ -113,6 +117,11 @@ def _run(c: Complaint, f: Any) -> None:
             kind=f.kind, held_at=f.held_at, text=_text(f), wkkgz=True, agreed=f.agreed, **at
         ),
         ev.MeasuresPromised: lambda: _promise(c, f, at),
+        ev.Classified: lambda: c.classify(themes=f.themes, vocabulary=_vocabulary(f), **at),
+        ev.RootCausesRecorded: lambda: c.record_root_causes(
+            root_causes=f.root_causes, vocabulary=_vocabulary(f), note=_text(f), **at
+        ),
+        ev.RemediesRecorded: lambda: _remedies(c, f, at),
     }  # fmt: skip
     command[type(f)]()
 
@@ -130,6 +139,34 @@ def _promise(c: Complaint, f: ev.MeasuresPromised, at: dict[str, Any]) -> None:
     words = f.personal.descriptions if f.personal else [SEALED] * len(f.measures)
     days = [(m.due_by - timedelta(microseconds=1)).date() for m in f.measures]
     c.promise_measures(measures=list(zip(words, days, strict=False)), wkkgz=True, **at)
+
+
+def _vocabulary(f: Any) -> Vocabulary:
+    """A stand-in for the vocabulary of ``f.vocabulary_version``: the event's own codes."""
+    codes = [*getattr(f, "themes", ()), *getattr(f, "root_causes", ())]
+    kinds = [r.kind for r in getattr(f, "remedies", ())]
+    return Vocabulary(
+        version=f.vocabulary_version,
+        themes={c: Term(nl=c, en=c) for c in codes},
+        root_causes={c: Term(nl=c, en=c) for c in codes},
+        remedy_kinds={
+            k: Term(nl=k, en=k, amount=k == "compensation", follow_up=k == "corrective_action")
+            for k in kinds
+        },
+    )
+
+
+def _remedies(c: Complaint, f: ev.RemediesRecorded, at: dict[str, Any]) -> None:
+    """The remedies with their recorded days (UTC, as measures) and sealed words standing in."""
+    said = f.personal.descriptions if f.personal else [SEALED] * len(f.remedies)
+    given = [
+        RemedyGiven(
+            r.kind, amount_cents=r.amount_cents, owner=r.owner, description=text or SEALED,
+            due=(r.due_by - timedelta(microseconds=1)).date() if r.due_by else None,
+        )
+        for r, text in zip(f.remedies, said, strict=False)
+    ]  # fmt: skip
+    c.record_remedies(remedies=given, vocabulary=_vocabulary(f), **at)
 
 
 def _assign(c: Complaint, f: ev.Assigned, at: dict[str, Any]) -> None:

@@ -25,6 +25,7 @@ from shared.rules.cause import Cause
 from shared.rules.committeesteps import CommitteeSteps
 from shared.rules.errors import AlreadyDone, ComplaintError, IllegalTransition, InvalidCommand
 from shared.rules.errors import refuse as _refuse
+from shared.rules.learningsteps import LearningSteps
 from shared.rules.policy import STATUTORY_MAX_EXTENSION_WEEKS
 from shared.rules.steps import ProcedureSteps
 
@@ -47,7 +48,7 @@ OPEN = ("submitted", "acknowledged", "responded", "escalated")
 INFORMAL, DECLINED = "resolved_informally", "declined"
 
 
-class Complaint(ProcedureSteps, CommitteeSteps, Aggregate):
+class Complaint(ProcedureSteps, CommitteeSteps, LearningSteps, Aggregate):
     """A complaint: submitted → acknowledged → responded → closed, with escalation levels;
     assigned, heard, resolved informally or declined along the way (shared/rules/steps.py)."""
 
@@ -257,6 +258,25 @@ class Complaint(ProcedureSteps, CommitteeSteps, Aggregate):
 
         def apply(self, c: Complaint) -> None:
             pass  # the due dates are read from the event (reports, a future reminder)
+
+    # Learning from complaints (issue 18): shared/rules/learningsteps.py keeps what they say.
+    class Classified(Event):
+        contract = ev.Classified
+
+        def apply(self, c: Complaint) -> None:
+            c.learned(self.fact)
+
+    class RootCausesRecorded(Event):
+        contract = ev.RootCausesRecorded
+
+        def apply(self, c: Complaint) -> None:
+            c.learned(self.fact)
+
+    class RemediesRecorded(Event):
+        contract = ev.RemediesRecorded
+
+        def apply(self, c: Complaint) -> None:
+            pass  # remedies add up: readers take them from the history
 
     class Erased(Event):
         contract = ev.Erased

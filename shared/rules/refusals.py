@@ -4,6 +4,7 @@ naming the rule (one place). The aggregate's errors that name no rule: rules/pla
 from __future__ import annotations
 
 from shared.rules.awb import Refusal
+from shared.rules.learningwords import WORDS as LEARNING_WORDS
 
 WORDS: dict[str, dict[str, str]] = {
     "extension_after_answer": {
@@ -262,6 +263,7 @@ WORDS: dict[str, dict[str, str]] = {
         "nl": "De datum waarop een maatregel is gerealiseerd ligt in het verleden ({rule}).",
         "en": "The date by which a measure is realised lies in the past ({rule}).",
     },
+    **LEARNING_WORDS,  # classification, root causes, remedies (issue 18)
 }
 
 
