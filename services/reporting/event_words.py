@@ -57,6 +57,7 @@ EVENT_NAMES: _W = {
         "classified": "geclassificeerd",
         "root_causes_recorded": "oorzaak vastgelegd",
         "remedies_recorded": "herstel vastgelegd",
+        "satisfaction_recorded": "tevredenheid beantwoord",
     },
     "en": {
         "submitted": "submitted",
@@ -89,6 +90,7 @@ EVENT_NAMES: _W = {
         "classified": "classified",
         "root_causes_recorded": "root cause recorded",
         "remedies_recorded": "remedies recorded",
+        "satisfaction_recorded": "satisfaction survey answered",
     },
 }
 ASSIGNMENT_KINDS: _W = {

@@ -113,6 +113,7 @@ INTAKE_EVENTS = (
     "classified",
     "root_causes_recorded",
     "remedies_recorded",
+    "satisfaction_recorded",  # the survey after closure (issue 18 item 4)
 )
 
 SPEC: dict[str, Permissions | None] = {

@@ -572,6 +572,17 @@ class RemediesRecorded(Event, kw_only=True, tag="complaint.remedies_recorded"):
     personal: RemediesPersonal | None = None
 
 
+class SatisfactionRecorded(Event, kw_only=True, tag="complaint.satisfaction_recorded"):
+    """The complainant answered the short survey after closure (issue 18 item 4), through the
+    link in the closure letter: a score from 1 (poor) to 5 (good) on how the complaint was
+    handled and on its outcome. Their own words are sealed. At most one per complaint; none
+    after erasure. New in 2027-01."""
+
+    handling: int
+    outcome: int
+    personal: TextPersonal | None = None
+
+
 ComplaintEvent = (
     Submitted
     | Acknowledged
@@ -603,6 +614,7 @@ ComplaintEvent = (
     | Classified
     | RootCausesRecorded
     | RemediesRecorded
+    | SatisfactionRecorded
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = ComplaintEvent.__args__  # type: ignore[attr-defined]

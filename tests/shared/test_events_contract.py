@@ -231,6 +231,9 @@ SAMPLES: list[ev.Event] = [
         vocabulary_version="2027-1",
         personal=ev.RemediesPersonal(descriptions=["", "", "Standaardbrief aanpassen."]),
     ),
+    ev.SatisfactionRecorded(
+        **META, handling=4, outcome=2, personal=ev.TextPersonal(text="Vriendelijk, maar traag.")
+    ),
 ]
 
 
