@@ -122,6 +122,9 @@ def _run(c: Complaint, f: Any) -> None:
             root_causes=f.root_causes, vocabulary=_vocabulary(f), note=_text(f), **at
         ),
         ev.RemediesRecorded: lambda: _remedies(c, f, at),
+        ev.SatisfactionRecorded: lambda: c.record_satisfaction(
+            handling=f.handling, outcome=f.outcome, text=_text(f), **at
+        ),
     }  # fmt: skip
     command[type(f)]()
 

@@ -28,6 +28,7 @@ from shared.rules.errors import refuse as _refuse
 from shared.rules.learningsteps import LearningSteps
 from shared.rules.policy import STATUTORY_MAX_EXTENSION_WEEKS
 from shared.rules.steps import ProcedureSteps
+from shared.rules.surveysteps import SurveySteps
 
 # The errors moved to shared/rules/errors.py (steps.py raises them too); importable from here.
 __all__ = [
@@ -48,7 +49,7 @@ OPEN = ("submitted", "acknowledged", "responded", "escalated")
 INFORMAL, DECLINED = "resolved_informally", "declined"
 
 
-class Complaint(ProcedureSteps, CommitteeSteps, LearningSteps, Aggregate):
+class Complaint(ProcedureSteps, CommitteeSteps, LearningSteps, SurveySteps, Aggregate):
     """A complaint: submitted → acknowledged → responded → closed, with escalation levels;
     assigned, heard, resolved informally or declined along the way (shared/rules/steps.py)."""
 
@@ -277,6 +278,12 @@ class Complaint(ProcedureSteps, CommitteeSteps, LearningSteps, Aggregate):
 
         def apply(self, c: Complaint) -> None:
             pass  # remedies add up: readers take them from the history
+
+    class SatisfactionRecorded(Event):  # the survey after closure (shared/rules/surveysteps.py)
+        contract = ev.SatisfactionRecorded
+
+        def apply(self, c: Complaint) -> None:
+            c.satisfaction_answered = True
 
     class Erased(Event):
         contract = ev.Erased
