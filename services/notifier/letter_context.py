@@ -22,7 +22,7 @@ from services.notifier.letter_kinds import (
 from services.notifier.letter_words import ExternalRoute, policy_words
 from shared.config.policy import policy_in_force
 from shared.contract import events as ev
-from shared.privacy import replyaddress, statuslink
+from shared.privacy import replyaddress, statuslink, surveylink
 from shared.rules.calendar import BusinessCalendar
 from shared.rules.complaint import Complaint
 from shared.rules.policy import Policy
@@ -104,6 +104,7 @@ def letter_context(
         if kind is LetterKind.STATUS_LINK
         else _status_url(letterhead, submitted, event),
         "review_url": own_url(letterhead, event) + "/review",
+        "survey_url": _survey_url(letterhead, submitted) if kind is LetterKind.CLOSURE else None,
         "refused_files": [
             RefusedFile(
                 filename=echoed(f.filename) or "?",
@@ -121,7 +122,7 @@ def letter_context(
     fields.update(policy_words(event, policy, submitted.category, submitted.language))
     if fields.get("closure_outcome") == "withdrawn":
         # The complainant ended it: nothing was decided to take to an external body.
-        fields["external_route"] = None
+        fields["external_route"] = fields["survey_url"] = None  # and nothing was handled
     if kind in TO_CONDUCT_SUBJECT:
         assert addressee is not None and addressee.personal is not None
         fields.update(_to_conduct_subject(addressee.personal, personal, letterhead))
@@ -237,6 +238,14 @@ def _status_url(letterhead: Letterhead, submitted: ev.Submitted, event: ev.Event
     return template.format(
         reference=submitted.reference, complaint_id=submitted.complaint_id, token=token
     )
+
+
+def _survey_url(letterhead: Letterhead, submitted: ev.Submitted) -> str | None:
+    """The survey after closure (issue 18 item 4), or None without the shared secret."""
+    if not letterhead.status_link_secret:
+        return None
+    path = surveylink.survey_path(letterhead.status_link_secret, submitted.complaint_id)
+    return f"{letterhead.public_url.rstrip('/')}{path}"
 
 
 def address_lines(address: str | None) -> list[str]:

@@ -74,6 +74,8 @@ class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
     status_url: str | None = None
     # The complainant's own "I want this reviewed" link (intake serves it).
     review_url: str | None = None
+    # The satisfaction survey (closure letters only; shared/privacy/surveylink.py).
+    survey_url: str | None = None
     refused_files: list[RefusedFile] = []
     # The person complained about, when the letter is to them (else it is to the complainant).
     recipient_name: str | None = None
