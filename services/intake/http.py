@@ -120,5 +120,6 @@ def complaint_uuid(text: str) -> UUID:
         raise ComplaintNotFound(text) from None
 
 
-def cause_of(member: StaffMember) -> Cause:
-    return Cause(actor=f"staff:{member.name}")
+def cause_of(member: StaffMember, acts_on: UUID | None = None) -> Cause:
+    """A staff action's metadata; `acts_on`: the complainant's message it acts on, its cause."""
+    return Cause(actor=f"staff:{member.name}", causation_id=acts_on)

@@ -65,7 +65,7 @@ async def escalate(request: Request, complaint_id: str) -> JSONResponse:
         target=body.target,
         text=body.text,
         reaction_event_id=from_message,
-        cause=cause_of(member),
+        cause=cause_of(member, from_message),
     )
     response = await _write(request, cid, write)
     if response.status_code == 201:
@@ -102,7 +102,9 @@ async def handled(request: Request, complaint_id: str, event_id: str) -> JSONRes
     message_id = _message_id(event_id)
     if message_id is None or await replies.message(intake, cid, message_id) is None:
         raise Problem(404, {"error": "not_found", "message": "no such message"})
-    write = replies.handle(intake, cid, message_id, note=body.note, cause=cause_of(member))
+    write = replies.handle(
+        intake, cid, message_id, note=body.note, cause=cause_of(member, message_id)
+    )
     return await _write(request, cid, write)
 
 
@@ -116,7 +118,7 @@ async def reopen(request: Request, complaint_id: str) -> JSONResponse:
     intake: Intake = request.app.state.intake
     cid = complaint_uuid(complaint_id)
     write = replies.reopen(
-        intake, cid, reason=body.reason, event_id=from_message, cause=cause_of(member)
+        intake, cid, reason=body.reason, event_id=from_message, cause=cause_of(member, from_message)
     )
     try:
         return await _write(request, cid, write)
