@@ -58,6 +58,8 @@ EVENT_NAMES: _W = {
         "root_causes_recorded": "oorzaak vastgelegd",
         "remedies_recorded": "herstel vastgelegd",
         "satisfaction_recorded": "tevredenheid beantwoord",
+        "question_asked": "vraag aan de klager gesteld",
+        "question_answered": "vraag beantwoord door de klager",
     },
     "en": {
         "submitted": "submitted",
@@ -91,6 +93,8 @@ EVENT_NAMES: _W = {
         "root_causes_recorded": "root cause recorded",
         "remedies_recorded": "remedies recorded",
         "satisfaction_recorded": "satisfaction survey answered",
+        "question_asked": "question asked to the complainant",
+        "question_answered": "question answered by the complainant",
     },
 }
 ASSIGNMENT_KINDS: _W = {

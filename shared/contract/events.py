@@ -51,6 +51,8 @@ LetterKind = Literal[
     "declining",
     "conduct_subject_copy",
     "conduct_subject_extension_notice",
+    # A handler's question to the complainant, with the link to answer it (issue 25).
+    "question",
 ]
 # Why a file that came with a complaint was not kept (named in the acknowledgement).
 RefusalReason = Literal["type_not_accepted", "too_large", "unreadable"]
@@ -139,6 +141,9 @@ class LetterRecord(Struct, kw_only=True):
     # is ``document_sha256`` (also its name in the post room).
     delivery: Literal["email", "post"] = "email"
     document_sha256: str | None = None
+    # The subject line as sent (issue 25: the status page lists every letter). Only fixed
+    # words and the reference, never personal data; None in records made before 2027-01.
+    subject: str | None = None
 
 
 class Terms(Struct, kw_only=True):
@@ -583,6 +588,26 @@ class SatisfactionRecorded(Event, kw_only=True, tag="complaint.satisfaction_reco
     personal: TextPersonal | None = None
 
 
+class QuestionAsked(Event, kw_only=True, tag="complaint.question_asked"):
+    """A handler asked the complainant a question (issue 25). The complainant gets it in a
+    letter with the link to their status page and answers it there. The question is sealed;
+    who asked and when are ``actor`` and ``occurred_at``. New in 2027-01."""
+
+    personal: TextPersonal | None = None
+
+
+class QuestionAnswered(ReactionReceived, kw_only=True, tag="complaint.question_answered"):
+    """The complainant answered a handler's question (issue 25) on their status page. It is a
+    reaction (a message from the complainant, verified by the status link): every reader of
+    reactions counts it as new until a ``reaction_handled`` names it. ``question_event_id``:
+    the ``question_asked`` it answers. The answer is sealed. New in 2027-01."""
+
+    question_event_id: UUID
+    channel: Channel = "web"
+    disagrees: bool = False
+    verified_by: Verification | None = "status_link"
+
+
 ComplaintEvent = (
     Submitted
     | Acknowledged
@@ -615,6 +640,8 @@ ComplaintEvent = (
     | RootCausesRecorded
     | RemediesRecorded
     | SatisfactionRecorded
+    | QuestionAsked
+    | QuestionAnswered
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = ComplaintEvent.__args__  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ from shared.rules.errors import AlreadyDone, ComplaintError, IllegalTransition, 
 from shared.rules.errors import refuse as _refuse
 from shared.rules.learningsteps import LearningSteps
 from shared.rules.policy import STATUTORY_MAX_EXTENSION_WEEKS
+from shared.rules.questionsteps import QuestionSteps
 from shared.rules.steps import ProcedureSteps
 from shared.rules.surveysteps import SurveySteps
 
@@ -49,7 +50,9 @@ OPEN = ("submitted", "acknowledged", "responded", "escalated")
 INFORMAL, DECLINED = "resolved_informally", "declined"
 
 
-class Complaint(ProcedureSteps, CommitteeSteps, LearningSteps, SurveySteps, Aggregate):
+class Complaint(
+    ProcedureSteps, CommitteeSteps, LearningSteps, SurveySteps, QuestionSteps, Aggregate
+):
     """A complaint: submitted → acknowledged → responded → closed, with escalation levels;
     assigned, heard, resolved informally or declined along the way (shared/rules/steps.py)."""
 
@@ -284,6 +287,19 @@ class Complaint(ProcedureSteps, CommitteeSteps, LearningSteps, SurveySteps, Aggr
 
         def apply(self, c: Complaint) -> None:
             c.satisfaction_answered = True
+
+    # A handler's question and the complainant's answer (issue 25): questionsteps.py.
+    class QuestionAsked(Event):
+        contract = ev.QuestionAsked
+
+        def apply(self, c: Complaint) -> None:
+            c.questioned(self.fact)
+
+    class QuestionAnswered(Event):
+        contract = ev.QuestionAnswered
+
+        def apply(self, c: Complaint) -> None:
+            c.questioned(self.fact)
 
     class Erased(Event):
         contract = ev.Erased

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from shared.rules.awb import Refusal
 from shared.rules.learningwords import WORDS as LEARNING_WORDS
+from shared.rules.questionwords import WORDS as QUESTION_WORDS
 
 WORDS: dict[str, dict[str, str]] = {
     "extension_after_answer": {
@@ -264,6 +265,7 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "The date by which a measure is realised lies in the past ({rule}).",
     },
     **LEARNING_WORDS,  # classification, root causes, remedies (issue 18)
+    **QUESTION_WORDS,  # a handler's question and its answer (issue 25)
 }
 
 

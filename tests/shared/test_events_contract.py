@@ -234,6 +234,12 @@ SAMPLES: list[ev.Event] = [
     ev.SatisfactionRecorded(
         **META, handling=4, outcome=2, personal=ev.TextPersonal(text="Vriendelijk, maar traag.")
     ),
+    ev.QuestionAsked(**META, personal=ev.TextPersonal(text="Op welk loket was u die dag?")),
+    ev.QuestionAnswered(
+        **{**META, "actor": "complainant:web"},
+        question_event_id=UUID("00000000-0000-4000-8000-000000000004"),
+        personal=ev.ReactionPersonal(text="Aan het loket in het stadhuis."),
+    ),
 ]
 
 
