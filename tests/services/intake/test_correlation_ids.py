@@ -2,22 +2,27 @@
 intake on a real nats-server, issue 21): every event of a complaint carries the complaint id as
 `correlation_id`; a staff action that acts on a complainant's message (marking it handled,
 escalating or reopening from it) names that message as `causation_id`; a staff action of its own
-names none (docs/events.md, docs/analysts.md)."""
+names none (docs/events.md, docs/analysts.md). The events as written (sealed) are valid under
+the published schema."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import nats
 import pytest
+from jsonschema import Draft202012Validator
 
 from klachten.stack.natsserver import EmbeddedNats
 from shared.eventstore.application import ComplaintsApplication
 from tests.support.intake import STAFF, complaint_body, waive_hearing
 from tests.support.workspace import record_reply
+
+SCHEMA = Path(__file__).parents[3] / "docs" / "events.schema.json"
 
 
 @pytest.fixture
@@ -60,6 +65,8 @@ async def test_staff_actions_carry_the_complaint_and_the_message_they_act_on(
     assert escalated.status_code == 201, escalated.text
 
     events = await _events(provisioned_nats.url, cid)
+    published = Draft202012Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
+    assert [e.message for event in events for e in published.iter_errors(event)] == []
     assert {e["correlation_id"] for e in events} == {cid}, [e["type"] for e in events]
     caused: dict[str, list[str | None]] = {}
     for e in events:
