@@ -27,6 +27,7 @@ from services.intake import (
     complainant,
     errors,
     health,
+    letterpreview,
     privacy,
     procedureapi,
     staffapi,
@@ -87,6 +88,7 @@ def bootstrap(settings: IntakeSettings, **overrides: Any) -> FastAPI:
     app.include_router(privacy.router)
     app.include_router(complainant.router)
     app.include_router(procedureapi.router)
+    app.include_router(letterpreview.router)  # the letter an answer would send (issue 17)
     docs.install(app)
     webheaders.install(app, STATIC)
     return app

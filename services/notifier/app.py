@@ -20,6 +20,7 @@ from eventsourcing.persistence import OperationalError
 from faststream.asgi import AsgiFastStream
 from faststream.nats import NatsBroker
 
+from services.notifier import preview
 from services.notifier.application import (
     LetterService,
     MailSettings,
@@ -37,7 +38,7 @@ from shared.contract import subjects
 from shared.eventstore.link import Unavailable, broker_connect
 from shared.runtime import observability as obs
 from shared.runtime.clock import Clock, utcnow
-from shared.runtime.consumer import PullConsumer, RetryPolicy, Verdict, judge
+from shared.runtime.consumer import PullConsumer, RetryPolicy, Verdict, judge, raw_body
 from shared.runtime.logwatch import broker_watch
 
 log = logging.getLogger("klachten.notifier")
@@ -152,6 +153,12 @@ def bootstrap(
         wait=gate.wait,
     )
     consumer.subscribe(settings.notifier_workers, settings.notifier_fetch_timeout, advisory=True)
+
+    async def preview_letter(body: bytes) -> bytes:  # intake asks; one replica answers
+        return await preview.answer(run.service(), body)
+
+    preview_subject, queue = subjects.LETTER_PREVIEW_SUBJECT, "notifier-preview"
+    broker.subscriber(preview_subject, queue=queue, decoder=raw_body)(preview_letter)
     watch = broker_watch("notifier", broker, settings, [consumer])
 
     def start() -> None:

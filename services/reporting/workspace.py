@@ -47,6 +47,7 @@ from shared.rules import awb, refusals
 
 ENDPOINTS = {
     "respond": "responses",
+    "preview": "responses/preview",  # the letter the answer would send; nothing is sent
     "extend": "extensions",
     "escalate": "escalations",
     "close": "closure",
@@ -123,6 +124,7 @@ def _complaint_page(
         "choices": workspace_steps.choices(_org(request), lang),
         "zone": str(local_zone()),
         "warnings": [],
+        "preview": None,
         **extra,
     }
     return _render("complaint.html.j2", lang, status, **context)
@@ -168,7 +170,7 @@ def _extension(state: dict[str, Any], now: datetime, lang: str) -> dict[str, Any
 def _body(action: str, form: dict[str, str]) -> dict[str, Any]:
     if action in workspace_steps.ENDPOINTS:
         return workspace_steps.body(action, form)
-    if action == "respond":
+    if action in ("respond", "preview"):
         answer: dict[str, Any] = {
             "text": form.get("text", ""),
             "resolution": form.get("resolution", ""),
@@ -283,10 +285,13 @@ def _act_sync(
     conflict = None if action == "handled" else _conflict(current.json()["events"], seen, t, lang)
     if conflict:
         return _complaint_page(request, cid, lang, 409, message=conflict, kept=form)
-    if action == "respond" and PLACEHOLDER in form.get("text", ""):  # never sent with gaps
+    form_id = "respond" if action == "preview" else action  # the preview is the answer's form
+    if form_id == "respond" and PLACEHOLDER in form.get("text", ""):  # never sent with gaps
         errors = [{"id": "respond-text", "message": str(t["placeholder_left"])}]
-        return _complaint_page(request, cid, lang, 422, errors=errors, kept=form, failed=action)
+        return _complaint_page(request, cid, lang, 422, errors=errors, kept=form, failed=form_id)
     answer = intake.post(f"/api/complaints/{cid}/{endpoint}", _body(action, form), lang)
+    if answer.status_code == 200 and action == "preview":
+        return _complaint_page(request, cid, lang, preview=answer.json(), kept=form)
     if answer.status_code in (200, 201):
         warnings = answer.json().get("warnings") if action in workspace_steps.ENDPOINTS else None
         if warnings:  # went ahead despite (Awb 9:7, the same unit): said once, not redirected
@@ -299,9 +304,11 @@ def _act_sync(
         else {}
     )
     if answer.status_code == 422 and isinstance(body, list):
-        errors = [{"id": f"{action}-{e['field']}", "message": e["message"]} for e in body]
-        return _complaint_page(request, cid, lang, 422, errors=errors, kept=form, failed=action)
+        errors = [{"id": f"{form_id}-{e['field']}", "message": e["message"]} for e in body]
+        return _complaint_page(request, cid, lang, 422, errors=errors, kept=form, failed=form_id)
     reason = body.get("message", "") if isinstance(body, dict) else ""
     kind = {409: "refused", 403: "forbidden"}.get(answer.status_code, "failed")
+    if action == "preview" and answer.status_code == 503:
+        kind = "no_preview"  # the notifier renders it; sending does not wait for it
     message = str(t[f"action_{kind}"]).format(reason=reason)
     return _complaint_page(request, cid, lang, answer.status_code, message=message, kept=form)

@@ -130,7 +130,9 @@ SPEC: dict[str, Permissions | None] = {
         + reads(f"KV_{KEYS_BUCKET}")
         + tuple(f"$KV.{KEYS_BUCKET}.{entry}.*" for entry in ("key", "subject", "complaint"))
         + reads(f"OBJ_{subjects.ATTACHMENTS_BUCKET}")
-        + (f"$O.{subjects.ATTACHMENTS_BUCKET}.>",),
+        + (f"$O.{subjects.ATTACHMENTS_BUCKET}.>",)
+        # Asks the notifier for the letter an answer would send (services/notifier/preview.py).
+        + (subjects.LETTER_PREVIEW_SUBJECT,),
         subscribe=BASE_SUBSCRIBE + LOG_WAKE,
     ),
     "notifier": Permissions(
@@ -139,10 +141,13 @@ SPEC: dict[str, Permissions | None] = {
         + consumer(C, "notifier")
         + key_value(KEYS_BUCKET, write=False)
         + key_value(OUTBOX_BUCKET, write=True)
-        + (subjects.deadletter_subject("notifier"),),
+        + (subjects.deadletter_subject("notifier"),)
+        # The letter previewed goes back to intake's inbox, and only there.
+        + ("_INBOX_intake.>",),
         subscribe=BASE_SUBSCRIBE
         + LOG_WAKE
-        + (f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{C}.notifier",),
+        + (f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{C}.notifier",)
+        + (subjects.LETTER_PREVIEW_SUBJECT,),
     ),
     "sla_monitor": Permissions(
         publish=appends("escalated")

@@ -27,6 +27,9 @@ CHECKPOINTS_ALL = "checkpoints.>"
 CHECKPOINTS_SUBJECT = "checkpoints.complaints"
 
 ATTACHMENTS_BUCKET = "ATTACHMENTS"
+# Core NATS request/reply, no stream: intake asks the notifier to render the letter an answer
+# not yet given would send (services/notifier/preview.py); nothing is stored or sent.
+LETTER_PREVIEW_SUBJECT = "letters.preview"
 
 
 def event_subject(complaint_id: UUID | str, version: int, event_type: str) -> str:

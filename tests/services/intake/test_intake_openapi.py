@@ -79,6 +79,10 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "Mediation": {"kind": "mediation", "held_at": "2026-03-02T09:00:00+01:00",
                   "text": "Gesprek met klager en afdeling.", "agreed": True},
     "Measures": {"measures": [{"description": "Werkinstructie aangepast.", "due": "2026-04-01"}]},
+    "Classification": {"themes": ["bejegening"]},
+    "RootCauses": {"root_causes": ["communicatie"], "note": "Brief onduidelijk."},
+    "Remedies": {"remedies": [{"kind": "corrective_action", "owner": "klachten",
+                               "due": "2026-04-01", "description": "Brief herschrijven."}]},
 }  # fmt: skip
 PATHS = {
     "Submission": "/api/complaints",
@@ -104,6 +108,9 @@ PATHS = {
     "CommitteeAdvice": "/api/complaints/{complaint_id}/committee/advice",
     "Mediation": "/api/complaints/{complaint_id}/mediation",
     "Measures": "/api/complaints/{complaint_id}/measures",
+    "Classification": "/api/complaints/{complaint_id}/classification",
+    "RootCauses": "/api/complaints/{complaint_id}/root-causes",
+    "Remedies": "/api/complaints/{complaint_id}/remedies",
 }
 # Texts of a given length that also match the field's pattern.
 FILLERS: dict[str, Callable[[int], str]] = {
@@ -167,7 +174,8 @@ def test_the_document_describes_every_json_post_of_the_api() -> None:
     document = create_app(IntakeSettings()).openapi()
     posts = {p: ops["post"] for p, ops in document["paths"].items() if "post" in ops}
     api = {p: op for p, op in posts.items() if p.startswith("/api/")}
-    assert set(api) == {*PATHS.values(), "/api/status"}
+    preview = "/api/complaints/{complaint_id}/responses/preview"  # Answer's body as well
+    assert set(api) == {*PATHS.values(), "/api/status", preview}
     for path, operation in api.items():
         ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         assert ref.removeprefix("#/components/schemas/") in document["components"]["schemas"]
