@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import nats
+from jsonschema import Draft202012Validator
 
 from klachten.stack.natsserver import EmbeddedNats
 from services.sla_monitor.application import SlaApplication, utcnow
@@ -46,6 +47,10 @@ async def test_a_journeys_events_carry_the_complaint_as_correlation_and_their_ca
         "complaint.submitted", "complaint.escalated", "complaint.responded"
     ]  # fmt: skip
     assert {e["correlation_id"] for e in log} == {str(complaint.id)}
+    schema = json.loads((Path(__file__).parents[3] / "docs" / "events.schema.json").read_text())
+    assert [
+        e.message for event in log for e in Draft202012Validator(schema).iter_errors(event)
+    ] == []
     submitted, escalated, responded = log
     assert escalated["causation_id"] == submitted["event_id"]  # it recorded the missed dates
     assert responded["causation_id"] is None  # a staff decision of its own
