@@ -56,6 +56,7 @@ async def submit(request: Request) -> JSONResponse:
         lang=lang,
         priorities=priorities,
         departments=frozenset(request.app.state.organisation.departments),
+        themes=tuple(request.app.state.vocabulary.offered("themes")),
     )
     if submission is None:
         raise Problem(422, errors)

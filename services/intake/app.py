@@ -27,7 +27,7 @@ from services.intake import (
     complainant,
     errors,
     health,
-    letterpreview,
+    learningapi,
     privacy,
     procedureapi,
     staffapi,
@@ -40,6 +40,7 @@ from services.intake.limits import DAY, BodySizeLimit, SharedRateLimiter
 from services.intake.settings import IntakeSettings
 from shared.config.organisation import load_organisation, organisation_file
 from shared.config.policy import reload_on_sighup
+from shared.config.vocabularies import load_vocabulary, vocabularies_file
 from shared.eventstore.application import ComplaintsApplication
 from shared.runtime import tracing, webheaders
 from shared.runtime.clock import Clock, utcnow
@@ -55,7 +56,7 @@ def bootstrap(settings: IntakeSettings, **overrides: Any) -> FastAPI:
     (tests): ``clock``, ``rate_limiter``, ``tokens``, ``organisation``. The NATS connection
     and the complaint log open in the lifespan, so building the app connects to nothing; the
     organisation file is read here, so a wrong one stops the start (OrganisationError)."""
-    unknown = set(overrides) - {"clock", "rate_limiter", "tokens", "organisation"}
+    unknown = set(overrides) - {"clock", "rate_limiter", "tokens", "organisation", "vocabulary"}
     if unknown:
         raise TypeError(f"bootstrap() has no override {', '.join(sorted(unknown))}")
     # No Swagger UI (it loads its assets from a CDN onto this origin): /openapi.json.
@@ -68,6 +69,9 @@ def bootstrap(settings: IntakeSettings, **overrides: Any) -> FastAPI:
     )
     state.organisation = overrides.get("organisation") or load_organisation(
         organisation_file(settings.organisation_file)
+    )
+    state.vocabulary = overrides.get("vocabulary") or load_vocabulary(
+        vocabularies_file(settings.vocabularies_file)
     )
     state.rate_limiter = overrides.get("rate_limiter") or SharedRateLimiter(
         settings.intake_rate_limit, settings.intake_rate_window, "client"
@@ -88,7 +92,7 @@ def bootstrap(settings: IntakeSettings, **overrides: Any) -> FastAPI:
     app.include_router(privacy.router)
     app.include_router(complainant.router)
     app.include_router(procedureapi.router)
-    app.include_router(letterpreview.router)  # the letter an answer would send (issue 17)
+    app.include_router(learningapi.router)
     docs.install(app)
     webheaders.install(app, STATIC)
     return app

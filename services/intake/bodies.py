@@ -556,6 +556,52 @@ class MeasuresBody(Body):
     ]
 
 
+# Learning from complaints (issue 18): codes of the managed vocabulary (config/vocabularies.toml).
+Code = Text(60, required=True, description="a code of the vocabulary in force")
+
+
+def Codes(description: str) -> Any:
+    return Annotated[list[Code], Meta(min_length=1, max_length=20, description=description)]
+
+
+class ClassificationBody(Body):
+    themes: Codes("the complaint's themes (replacing an earlier classification)")
+
+
+class RootCausesBody(Body):
+    root_causes: Codes("why it happened (replacing an earlier record)")
+    note: Text(20_000, lines=True, description="the handler's explanation (sealed)") | None = None
+
+
+class RemedyBody(Body):
+    kind: Code
+    amount_cents: (
+        Annotated[int, Meta(ge=1, le=100_000_000, description="in euro cents (compensation)")]
+        | None
+    ) = None
+    owner: StaffId | None = None  # a member, team or department (a corrective action)
+    due: (
+        Annotated[
+            str,
+            Meta(
+                description="the day it is done by (YYYY-MM-DD), not before today "
+                "(a corrective action)",
+                extra_json_schema={"format": "date"},
+                extra={"invalid": "date"},
+            ),
+        ]
+        | None
+    ) = None
+    description: Text(2_000, lines=True, description="what is done (sealed)") | None = None
+
+
+class RemediesBody(Body):
+    remedies: Annotated[
+        list[RemedyBody],
+        Meta(min_length=1, max_length=20, description="the remedies given, added to earlier ones"),
+    ]
+
+
 class StatusLookupBody(msgspec.Struct):
     """Unknown fields are tolerated here: the lookup answers alike for anything."""
 
@@ -589,5 +635,8 @@ BODIES: dict[str, type[Any]] = {
     "CommitteeAdvice": CommitteeAdviceBody,
     "Mediation": MediationBody,
     "Measures": MeasuresBody,
+    "Classification": ClassificationBody,
+    "RootCauses": RootCausesBody,
+    "Remedies": RemediesBody,
     "StatusLookup": StatusLookupBody,
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -22,7 +22,7 @@ import email_validator
 from services.intake import bodies
 from services.intake.bodies import EMAIL, PHONE, PUBLIC_CHANNELS
 from services.intake.problems import FieldError, Lang
-from services.intake.reading import Problem, Rules, read
+from services.intake.reading import Check, Problem, Rules, read
 from shared.contract import events as ev
 from shared.rules.calendar import BusinessCalendar
 from shared.rules.complaint import Cause, Complaint
@@ -82,10 +82,15 @@ def validate_submission(
     lang: Lang,
     priorities: tuple[str, ...] = (),
     departments: frozenset[str] | None = None,
+    themes: tuple[str, ...] | None = None,
 ) -> tuple[Submission | None, list[FieldError]]:
     """``priorities``: the policy's norms.priority keys (staff may choose one at registration);
-    ``departments``: the organisation file's (None: not checked)."""
+    ``departments``: the organisation file's (None: not checked); ``themes``: the vocabulary's
+    offered themes, the only categories the public may suggest (None: not checked)."""
     rules = _submission_rules(staff, now, priorities, departments)
+    if themes is not None and not staff:  # a public category is a suggestion from the list
+        theme = _one_of(themes)
+        rules = replace(rules, values={**rules.values, "category": theme})
     body, errors = read(bodies.SubmissionBody, data, lang, rules)
     if body is None:
         return None, errors
@@ -166,6 +171,13 @@ def _submission_rules(
             **_about_rules(now, departments),
         },
     )
+
+
+def _one_of(choices: tuple[str, ...]) -> Check:
+    def check(value: Any, _: dict[str, Any]) -> Problem | None:
+        return None if value in choices else ("choice", {"choices": ", ".join(choices)})
+
+    return check
 
 
 def _reachable(value: Any, person: dict[str, Any]) -> Problem | None:
@@ -272,6 +284,8 @@ def _staff_rules(body: type[Any], now: datetime | None) -> Rules | None:
         return Rules(values={"advised_at": _moment(now, None)})
     if body is bodies.MeasuresBody:
         return Rules(values={"measures": _measure_days})
+    if body is bodies.RemediesBody:  # a corrective action's day (issue 18)
+        return Rules(values={"remedies": _remedy_days})
     return STAFF_RULES.get(body)
 
 
@@ -284,6 +298,13 @@ def _measure_days(value: list[Any], _: dict[str, Any]) -> Problem | None:
         except ValueError:
             return "date", {}
     return None
+
+
+def _remedy_days(value: list[Any], data: dict[str, Any]) -> Problem | None:
+    def due(item: Any) -> Any:
+        return item.get("due") if isinstance(item, dict) else getattr(item, "due", None)
+
+    return _measure_days([item for item in value if due(item) is not None], data)
 
 
 # Bodies that may be left out: no body says nothing (resume, take) or no note (handled).

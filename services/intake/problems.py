@@ -149,6 +149,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "nl": "{id} is geen team of afdeling in het organisatiebestand.",
         "en": "{id} is not a team or department in the organisation file.",
     },
+    "unknown_owner": {
+        "nl": "{id} is geen medewerker, team of afdeling in het organisatiebestand.",
+        "en": "{id} is not a staff member, team or department in the organisation file.",
+    },
     "no_such_conduct_subject": {
         "nl": "Bij deze klacht is niemand met deze id vastgelegd als degene over wie geklaagd "
         "wordt.",
