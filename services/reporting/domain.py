@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import Any
 
-from services.reporting import handling
+from services.reporting import handling, learning
 from services.reporting.fold import Row, parse_ts
 from shared.config.policy import local_zone
 
@@ -263,6 +263,7 @@ def summary(tables: dict[str, list[Row]], now: datetime, position: int) -> dict[
         "backlog": backlog(rows, now),
         "response_times": {"channel": response_times(rows, "channel")},
         "undecodable_events": len(tables["undecodable_events"]),
+        "learning": learning.figures(rows),
     }
 
 

@@ -156,6 +156,8 @@ def _new_row(f: ev.Submitted) -> Row:
         erased=0,
         replies_waiting=0,
         replies_unverified=0,
+        compensation_cents=0,
+        corrective_actions=0,
         version=0,
     )
     return row
@@ -284,6 +286,15 @@ def _procedure(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
             row["committee"] = f.committee
         case ev.CommitteeAdvised():
             row["committee_advice"] = f.advice
+        case ev.Classified():  # the latest classification replaces the one before
+            row["themes"] = json.dumps(sorted(set(f.themes)))
+        case ev.RootCausesRecorded():
+            row["root_causes"] = json.dumps(sorted(set(f.root_causes)))
+        case ev.RemediesRecorded():  # remedies add up
+            kinds = set(json.loads(row["remedy_kinds"] or "[]")) | {r.kind for r in f.remedies}
+            row["remedy_kinds"] = json.dumps(sorted(kinds))
+            row["compensation_cents"] += sum(r.amount_cents or 0 for r in f.remedies)
+            row["corrective_actions"] += sum(1 for r in f.remedies if r.owner and r.due_by)
         case ev.ResolvedInformally():
             row.update(
                 status="resolved_informally",

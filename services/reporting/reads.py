@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from services.reporting import domain, handling
+from services.reporting import domain, handling, learning
 from services.reporting.complaints_log import SOURCE_NAME
 from services.reporting.fold import (
     COMPLAINT_COLUMNS,
@@ -163,6 +163,15 @@ def summary(view: Any, now: datetime) -> dict[str, Any]:
                 )
             },
             "undecodable_events": _all(c, f"SELECT COUNT(*) AS n FROM {t(DEAD_LETTERS)}")[0]["n"],
+            "learning": learning.figures(
+                _all(
+                    c,
+                    f"SELECT themes, root_causes, remedy_kinds, "
+                    f"SUM(compensation_cents) AS compensation_cents, "
+                    f"SUM(corrective_actions) AS corrective_actions, COUNT(*) AS n "
+                    f"FROM {t(COMPLAINTS)} GROUP BY 1, 2, 3",
+                )
+            ),
         }
     return out
 

@@ -42,6 +42,13 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
     # the advisory committee (Awb 9:14-9:17), where the policy refers to one
     "committee",
     "committee_advice",
+    # learning from complaints (issue 18): codes of the managed vocabulary as JSON lists (the
+    # latest classification and root causes, every remedy kind given) and the compensation paid
+    "themes",
+    "root_causes",
+    "remedy_kinds",
+    "compensation_cents",
+    "corrective_actions",
     "received_at",
     "submitted_at",
     "acknowledged_at",
@@ -79,6 +86,8 @@ INT_COLUMNS = frozenset(
         "erased",
         "replies_waiting",
         "replies_unverified",
+        "compensation_cents",
+        "corrective_actions",
         "version",
         "last_seq",
         "level",
