@@ -27,6 +27,7 @@ from services.intake import (
     complainant,
     errors,
     health,
+    letterpreview,
     learningapi,
     privacy,
     procedureapi,
@@ -92,6 +93,7 @@ def bootstrap(settings: IntakeSettings, **overrides: Any) -> FastAPI:
     app.include_router(privacy.router)
     app.include_router(complainant.router)
     app.include_router(procedureapi.router)
+    app.include_router(letterpreview.router)  # the letter an answer would send (issue 17)
     app.include_router(learningapi.router)
     docs.install(app)
     webheaders.install(app, STATIC)
