@@ -18,7 +18,9 @@ from shared.config.organisation import (
     load_organisation,
     organisation_file,
 )
+from shared.config.vocabularies import words_of
 from shared.contract import events as ev
+from shared.rules.learning import Kind
 from shared.rules.procedure import DECLINE_RULE, WAIVER_RULE
 from shared.runtime import words
 
@@ -313,6 +315,12 @@ def _detail(f: ev.Event, lang: words.Lang, names: Names) -> str:
             due = min((m.due_by for m in f.measures), default=None)
             first = f", {label['due']} {words.long_date(due, lang)}" if due else ""
             return f"{len(f.measures)} {label['measures']}{first}"
+        case ev.Classified():
+            return ", ".join(_term("themes", code, lang) for code in f.themes)
+        case ev.RootCausesRecorded():
+            return ", ".join(_term("root_causes", code, lang) for code in f.root_causes)
+        case ev.RemediesRecorded():
+            return ", ".join(_remedy(r, lang) for r in f.remedies)
         case ev.Responded():
             return RESOLUTIONS[lang][f.resolution] + _level(f.level, lang)
         case ev.Escalated():
@@ -323,6 +331,22 @@ def _detail(f: ev.Event, lang: words.Lang, names: Names) -> str:
         case ev.Closed():
             return OUTCOMES[lang][f.outcome]
     return ""
+
+
+def _term(kind: Kind, code: str, lang: words.Lang) -> str:
+    """A vocabulary code in words (the shipped vocabulary's; the code itself when unknown)."""
+    vocabulary = words_of()
+    return vocabulary.word(kind, code, lang) if vocabulary else code
+
+
+def _remedy(r: ev.Remedy, lang: words.Lang) -> str:
+    said = _term("remedy_kinds", r.kind, lang)
+    if r.amount_cents is not None:
+        euros, cents = divmod(r.amount_cents, 100)  # € 25,05 in Dutch, €25.05 in English
+        said += f" € {euros},{cents:02d}" if lang == "nl" else f" €{euros}.{cents:02d}"
+    if r.due_by is not None:
+        said += f" ({_LABELS[lang]['due']} {words.long_date(r.due_by, lang)})"
+    return said
 
 
 def _level(level: int, lang: words.Lang) -> str:

@@ -213,7 +213,7 @@ SAMPLES: list[ev.Event] = [
     ev.Classified(**META, themes=["bejegening", "informatie"], vocabulary_version="2027-1"),
     ev.RootCausesRecorded(
         **META,
-        root_causes=["werkinstructie_onduidelijk"],
+        root_causes=["communicatie"],
         vocabulary_version="2027-1",
         personal=ev.TextPersonal(text="De brief noemde de verkeerde termijn."),
     ),

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from services.reporting import domain, fold, reads
+from services.reporting.event_words import describe
 from shared.config.vocabularies import DEFAULT_VOCABULARIES_FILE, load_vocabulary
 from shared.contract import events as ev
 from shared.rules.complaint import Cause, Complaint
@@ -83,3 +84,16 @@ def test_the_summary_counts_each_complaint_once_per_theme_and_sql_agrees() -> No
     with tempfile.TemporaryDirectory() as folder:
         view = written(folder, tables)
         assert reads.summary(view, NOW)["learning"] == figures
+
+
+def test_the_history_says_the_codes_in_words_in_dutch_and_english() -> None:
+    facts = history()
+    classified = next(f for f in facts if isinstance(f, ev.Classified) and len(f.themes) == 2)
+    remedies = [f for f in facts if isinstance(f, ev.RemediesRecorded)][-1]
+    themes = "Bejegening, Informatie en communicatie"
+    assert describe(classified, "nl") == f"geclassificeerd: {themes}"
+    english = "Treatment by staff, Information and communication"
+    assert describe(classified, "en") == f"classified: {english}"
+    said = describe(remedies, "en")
+    assert said.startswith("remedies recorded: Compensation €10.00, Corrective action (due ")
+    assert "Schadevergoeding € 10,00, Verbetermaatregel (uiterlijk" in describe(remedies, "nl")
