@@ -22,6 +22,8 @@ from typing import Any
 
 from services.reporting import handling, learning
 from services.reporting.fold import Row, parse_ts
+from services.reporting.satisfaction import SATISFACTION
+from services.reporting.satisfaction import figures as satisfaction_figures
 from shared.config.policy import local_zone
 
 OPEN = ("submitted", "acknowledged", "responded", "escalated")
@@ -261,6 +263,7 @@ def summary(tables: dict[str, list[Row]], now: datetime, position: int) -> dict[
         "by_department": handling.per_department(rows, [r for r in rows if r["closed_at"]]),
         "escalations": escalations(tables["escalations_by_level_and_reason"]),
         "backlog": backlog(rows, now),
+        "satisfaction": satisfaction_figures(tables.get(SATISFACTION, [])),
         "response_times": {"channel": response_times(rows, "channel")},
         "undecodable_events": len(tables["undecodable_events"]),
         "learning": learning.figures(rows),

@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 # The schema lives in tables.py; fold is where readers have always found these names.
+from services.reporting.satisfaction import SATISFACTION, answer_row
 from services.reporting.tables import (  # noqa: F401  (re-exported)
     ASSIGNMENT_COLUMNS,
     ASSIGNMENTS,
@@ -230,6 +231,8 @@ def _evolve(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
             )
         case ev.Erased():
             row["erased"] = 1
+        case ev.SatisfactionRecorded():  # the survey (satisfaction.py): one row per answer
+            model.added(SATISFACTION).append(answer_row(seq, f, row, at))
         case ev.ReactionReceived() if not f.auto_reply:  # an auto-reply waits for no one
             _waiting(row, {**_pending(row), str(f.event_id): [at, f.verified]})
         case ev.ReactionHandled():

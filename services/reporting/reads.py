@@ -33,6 +33,8 @@ from services.reporting.fold import (
     parse_ts,
     ts,
 )
+from services.reporting.satisfaction import SATISFACTION
+from services.reporting.satisfaction import figures as satisfaction_figures
 from services.reporting.workspace_lists import next_due_sql
 from shared.config.policy import local_zone
 
@@ -152,6 +154,13 @@ def summary(view: Any, now: datetime) -> dict[str, Any]:
             "by_department": handling.per_department(groups, [g for g in groups if g["closed_at"]]),
             "escalations": domain.escalations(_escalation_groups(view, c)),
             "backlog": _backlog(view, c, now),
+            "satisfaction": satisfaction_figures(
+                _all(
+                    c,
+                    f"SELECT department, team, handling_score, outcome_score, COUNT(*) AS n "
+                    f"FROM {t(SATISFACTION)} GROUP BY 1, 2, 3, 4",
+                )
+            ),
             "response_times": {
                 "channel": domain.response_times(
                     _all(

@@ -6,6 +6,8 @@ folds again from the log (view.py `_reset_if_stale`).
 
 from __future__ import annotations
 
+from services.reporting.satisfaction import SATISFACTION, SATISFACTION_COLUMNS, SCORE_COLUMNS
+
 COMPLAINT_COLUMNS: tuple[str, ...] = (
     "complaint_id",
     "reference",
@@ -146,7 +148,9 @@ TABLES: dict[str, tuple[tuple[str, ...], str]] = {
     ASSIGNMENTS: (ASSIGNMENT_COLUMNS, "seq"),
     HEARINGS: (HEARING_COLUMNS, "seq"),
     DEAD_LETTERS: (DEAD_LETTER_COLUMNS, "seq"),
+    SATISFACTION: (SATISFACTION_COLUMNS, "seq"),
 }
+INT_COLUMNS |= SCORE_COLUMNS  # the survey's scores 1-5
 
 # Indexes of the reads (reads.py): a complaint by reference, the year's and the month's ranges
 # (received, closed, occurred), the list filtered by status. table -> indexed columns.
