@@ -27,11 +27,13 @@ from services.intake import (
     complainant,
     errors,
     health,
-    letterpreview,
     learningapi,
+    letterpreview,
     privacy,
     procedureapi,
+    questions,
     staffapi,
+    survey,
     web,
     webform,
 )
@@ -92,7 +94,9 @@ def bootstrap(settings: IntakeSettings, **overrides: Any) -> FastAPI:
         app.include_router(router)
     app.include_router(privacy.router)
     app.include_router(complainant.router)
+    app.include_router(questions.router)  # a handler's question, answered on the status page
     app.include_router(procedureapi.router)
+    app.include_router(survey.router)  # the survey after closure (issue 18 item 4)
     app.include_router(letterpreview.router)  # the letter an answer would send (issue 17)
     app.include_router(learningapi.router)
     docs.install(app)

@@ -602,6 +602,13 @@ class RemediesBody(Body):
     ]
 
 
+class QuestionBody(Body):
+    """A handler's question to the complainant (issue 25): the notifier sends it with the link
+    to the status page, where the complainant answers it."""
+
+    text: Text(5000, required=True, lines=True, description="the question (sealed)")
+
+
 class StatusLookupBody(msgspec.Struct):
     """Unknown fields are tolerated here: the lookup answers alike for anything."""
 
@@ -638,5 +645,6 @@ BODIES: dict[str, type[Any]] = {
     "Classification": ClassificationBody,
     "RootCauses": RootCausesBody,
     "Remedies": RemediesBody,
+    "Question": QuestionBody,
     "StatusLookup": StatusLookupBody,
 }

@@ -320,6 +320,7 @@ COMMITTEE_HEARD = _staff_action("CommitteeHearing", "recorded the committee's he
 COMMITTEE_ADVICE = _staff_action("CommitteeAdvice", "recorded the committee's advice")
 MEDIATION = _staff_action("Mediation", "recorded the klachtenfunctionaris's help or mediation")
 MEASURES = _staff_action("Measures", "recorded the judgement's measures (Wkkgz art. 17)")
+QUESTION = _staff_action("Question", "asked the complainant (a letter with the status link)")
 MESSAGES_READ: dict[str, Any] = {
     "responses": {
         200: _json("the complainant's messages, oldest first", "Messages"),

@@ -5,6 +5,7 @@ extended (why, until when), answered (the answer), escalated (to whom), closed, 
 still ahead. Never who on the staff did what, internal notes or anything about anyone else.
 
 The page is reached by reference + e-mail or by the private link (shared/privacy/statuslink.py).
+(Just over 300 lines: the complainant's view and the staff timeline read the same facts.)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from services.intake.correspondence import letters_sent, open_questions
 from shared.config.policy import policy_in_force
 from shared.config.policy_file import External
 from shared.contract import events as ev
@@ -111,6 +113,10 @@ class ComplainantView:
     desired_outcome: str | None = None
     may_add: bool = False
     may_withdraw: bool = False
+    # Every letter we sent (issue 25): its kind, day, subject line (when recorded) and how it
+    # went; and the handler's questions still waiting for an answer (id, day, text).
+    letters: list[dict[str, Any]] = field(default_factory=list)
+    questions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def complainant_view(facts: list[ev.Event]) -> ComplainantView:
@@ -163,6 +169,8 @@ def complainant_view(facts: list[ev.Event]) -> ComplainantView:
         desired_outcome=personal.desired_outcome if personal else None,
         may_add=not erased,
         may_withdraw=not erased and status not in ("closed", "withdrawn"),
+        letters=letters_sent(facts),
+        questions=[] if erased or status in ("closed", "withdrawn") else open_questions(facts),
     )
 
 
@@ -194,6 +202,10 @@ def _step(f: ev.Event, policy: Any, facts: list[ev.Event]) -> Step | None:
             return _extended(f, facts)
         case ev.Responded():
             return Step("responded", on, detail={"text": _text(f), "level": f.level})
+        case ev.QuestionAsked():
+            return Step("question", on, detail={"text": _text(f)})
+        case ev.QuestionAnswered():  # a reaction too: before the case below
+            return Step("answered", on, detail={"text": _text(f)})
         case ev.ReactionReceived():
             return Step("reaction", on, detail={"text": _text(f), "disagrees": f.disagrees})
         case ev.Escalated():

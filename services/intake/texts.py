@@ -561,3 +561,15 @@ def file_size(size: int, lang: str) -> str:
     else:
         number = f"{max(1, size // 1024)} kB"
     return number if lang == "en" else number.replace(".", ",")
+
+
+# The status page's letters and questions (issue 25): services/intake/statuswords.py.
+def _merge_status_words() -> None:
+    from services.intake.statuswords import WORDS
+
+    for lang, more in WORDS.items():
+        TEXTS[lang]["step"].update(more["step_more"])
+        TEXTS[lang].update({k: v for k, v in more.items() if k != "step_more"})
+
+
+_merge_status_words()

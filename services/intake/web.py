@@ -165,7 +165,7 @@ async def status_page(
     facts = await _own_facts(request, complaint_id, token)
     if isinstance(facts, str):
         return _not_found(lang, facts)
-    notice = done if done in ("escalated", "added", "withdrawn") else None
+    notice = done if done in ("escalated", "added", "withdrawn", "answered") else None
     return _status_page(lang, facts, token=token.lower(), notice=notice)
 
 

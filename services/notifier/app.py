@@ -56,6 +56,7 @@ LETTER_EVENTS = (
     "hearing_invited",
     "resolved_informally",
     "declined",
+    "question_asked",  # a handler's question (issue 25)
 )
 # Not a letter: an erased complainant's paper letters leave the post room (application.py).
 ERASURE_EVENTS = ("erased",)

@@ -44,6 +44,7 @@ LETTER_OF_EVENT: dict[type[ev.Event], LetterKind] = {
     ev.ResolvedInformally: LetterKind.INFORMAL_RESOLUTION,
     ev.Declined: LetterKind.DECLINING,
     ev.ConductSubjectRecorded: LetterKind.CONDUCT_SUBJECT_COPY,  # to that person (Awb 9:9)
+    ev.QuestionAsked: LetterKind.QUESTION,  # answered on the status page (issue 25)
 }
 
 
@@ -335,6 +336,7 @@ def letter_record(
         sent_at=sent_at,
         delivery="post" if document else "email",
         document_sha256=document.sha256 if document else None,
+        subject=rendered.subject,  # the status page lists every letter by it (issue 25)
     )
 
 

@@ -101,7 +101,7 @@ def letter_context(
         "statutory_by": _day(terms.statutory_by, calendar),
         "external_route": letterhead.route,
         "status_url": own_url(letterhead, event)
-        if kind is LetterKind.STATUS_LINK
+        if kind in (LetterKind.STATUS_LINK, LetterKind.QUESTION)
         else _status_url(letterhead, submitted, event),
         "review_url": own_url(letterhead, event) + "/review",
         "survey_url": _survey_url(letterhead, submitted) if kind is LetterKind.CLOSURE else None,
@@ -171,6 +171,7 @@ def _needs_text(kind: LetterKind) -> bool:
         LetterKind.EXTENSION_NOTICE,
         LetterKind.INFORMAL_RESOLUTION,
         LetterKind.DECLINING,
+        LetterKind.QUESTION,
     )
 
 
@@ -220,6 +221,8 @@ def _event_fields(event: ev.Event, calendar: BusinessCalendar) -> dict[str, obje
             }
         case ev.Declined():
             return {"decline_grounds": list(event.grounds), "decline_explanation": text}
+        case ev.QuestionAsked():
+            return {"question_text": text}
     return {}
 
 

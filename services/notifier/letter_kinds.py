@@ -27,6 +27,7 @@ class LetterKind(StrEnum):
     # To the person complained about, not the complainant (Awb 9:9 and 9:11 lid 2).
     CONDUCT_SUBJECT_COPY = "conduct_subject_copy"
     CONDUCT_SUBJECT_EXTENSION_NOTICE = "conduct_subject_extension_notice"
+    QUESTION = "question"  # a handler's question, answered on the status page (issue 25)
 
 
 # Letters to the person complained about: no private link of the complainant's in them.
@@ -110,6 +111,8 @@ class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
     representative_name: str | None = None
     representative_email: str | None = None
     representative_address: str | None = None
+    # A handler's question (issue 25), answered through the status link in ``status_url``.
+    question_text: str | None = None
 
     @property
     def withdrawn(self) -> bool:
@@ -189,6 +192,7 @@ REQUIRED_FIELDS: dict[LetterKind, tuple[str, ...]] = {
         "extension_weeks",
         "new_statutory_by",
     ),
+    LetterKind.QUESTION: ("question_text", "status_url"),
 }
 
 # The dates each kind of letter promises the complainant: recorded with the letter as proof.
@@ -205,6 +209,7 @@ STATED_DATES: dict[LetterKind, tuple[str, ...]] = {
     LetterKind.DECLINING: ("external_route_deadline",),
     LetterKind.CONDUCT_SUBJECT_COPY: ("statutory_by",),
     LetterKind.CONDUCT_SUBJECT_EXTENSION_NOTICE: ("statutory_by", "new_statutory_by"),
+    LetterKind.QUESTION: (),
 }
 
 DATE_FIELDS = (

@@ -83,6 +83,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "RootCauses": {"root_causes": ["communicatie"], "note": "Brief onduidelijk."},
     "Remedies": {"remedies": [{"kind": "corrective_action", "owner": "klachten",
                                "due": "2026-04-01", "description": "Brief herschrijven."}]},
+    "Question": {"text": "Aan welk loket was u?"},
 }  # fmt: skip
 PATHS = {
     "Submission": "/api/complaints",
@@ -111,6 +112,7 @@ PATHS = {
     "Classification": "/api/complaints/{complaint_id}/classification",
     "RootCauses": "/api/complaints/{complaint_id}/root-causes",
     "Remedies": "/api/complaints/{complaint_id}/remedies",
+    "Question": "/api/complaints/{complaint_id}/questions",
 }
 # Texts of a given length that also match the field's pattern.
 FILLERS: dict[str, Callable[[int], str]] = {

@@ -64,6 +64,7 @@ def context(language: str = "nl", **changes: object) -> LetterContext:
         confirmed_at=datetime(2026, 12, 10, 15, 0, tzinfo=UTC),
         decline_grounds=["older_than_a_year"],
         decline_explanation="Het voorval was in 2019.",
+        question_text="Aan welk loket was u die dag?\nEn hoe laat ongeveer?",
     )
     return msgspec.structs.replace(ctx, **changes)
 
@@ -119,13 +120,20 @@ FORMAL_ROUTE = {
 }
 # The old wording that made a reply look like a request for review (issue #14 item 3).
 REPLY_TO_DISAGREE = ("vermeld het kenmerk", "quoting reference")
-# The receipt and the status link (a link, nothing more) state no dates and no review; the
+# The receipt, the status link (a link, nothing more) and a handler's question (a question and
+# the link to answer it, issue 25) state no dates and no review; the
 # letters to the person complained about carry none of the complainant's links
 # (test_procedure_letters.py).
 LETTERS = [
     k
     for k in LetterKind
-    if k not in (LetterKind.REACTION_RECEIPT, LetterKind.STATUS_LINK, *TO_CONDUCT_SUBJECT)
+    if k
+    not in (
+        LetterKind.REACTION_RECEIPT,
+        LetterKind.STATUS_LINK,
+        LetterKind.QUESTION,
+        *TO_CONDUCT_SUBJECT,
+    )
 ]
 # After an informal resolution the next step is the formal route here, not the ombudsman.
 NO_ROUTE = (LetterKind.INFORMAL_RESOLUTION,)
