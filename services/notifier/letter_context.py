@@ -104,7 +104,6 @@ def letter_context(
         if kind in (LetterKind.STATUS_LINK, LetterKind.QUESTION)
         else _status_url(letterhead, submitted, event),
         "review_url": own_url(letterhead, event) + "/review",
-        "survey_url": _survey_url(letterhead, submitted) if kind is LetterKind.CLOSURE else None,
         "refused_files": [
             RefusedFile(
                 filename=echoed(f.filename) or "?",
@@ -122,7 +121,10 @@ def letter_context(
     fields.update(policy_words(event, policy, submitted.category, submitted.language))
     if fields.get("closure_outcome") == "withdrawn":
         # The complainant ended it: nothing was decided to take to an external body.
-        fields["external_route"] = fields["survey_url"] = None  # and nothing was handled
+        fields["external_route"] = None
+    elif kind is LetterKind.CLOSURE:  # the survey after closure (issue 18 item 4)
+        secret, url = letterhead.status_link_secret, letterhead.public_url
+        fields["survey_url"] = surveylink.survey_url(url, secret, submitted.complaint_id)
     if kind in TO_CONDUCT_SUBJECT:
         assert addressee is not None and addressee.personal is not None
         fields.update(_to_conduct_subject(addressee.personal, personal, letterhead))
@@ -241,14 +243,6 @@ def _status_url(letterhead: Letterhead, submitted: ev.Submitted, event: ev.Event
     return template.format(
         reference=submitted.reference, complaint_id=submitted.complaint_id, token=token
     )
-
-
-def _survey_url(letterhead: Letterhead, submitted: ev.Submitted) -> str | None:
-    """The survey after closure (issue 18 item 4), or None without the shared secret."""
-    if not letterhead.status_link_secret:
-        return None
-    path = surveylink.survey_path(letterhead.status_link_secret, submitted.complaint_id)
-    return f"{letterhead.public_url.rstrip('/')}{path}"
 
 
 def address_lines(address: str | None) -> list[str]:

@@ -34,6 +34,13 @@ def survey_path(secret: bytes, complaint_id: UUID) -> str:
     return f"/survey/{complaint_id}/{survey_token(secret, complaint_id)}"
 
 
+def survey_url(public_url: str, secret: bytes, complaint_id: UUID) -> str | None:
+    """The whole link for a letter, or None without the shared secret."""
+    if not secret:
+        return None
+    return f"{public_url.rstrip('/')}{survey_path(secret, complaint_id)}"
+
+
 def redact(text: str) -> str:
     """Every ``/survey/<id>/<token>`` in `text` with the token replaced by ``***``."""
     return _IN_PATH.sub(r"\1***", text)
