@@ -61,6 +61,7 @@ EVENT_NAMES: _W = {
         "remedies_recorded": "herstel vastgelegd",
         "satisfaction_recorded": "tevredenheid beantwoord",
         "question_asked": "vraag aan de klager gesteld",
+        "note_added": "interne notitie",
         "question_answered": "vraag beantwoord door de klager",
     },
     "en": {
@@ -96,6 +97,7 @@ EVENT_NAMES: _W = {
         "remedies_recorded": "remedies recorded",
         "satisfaction_recorded": "satisfaction survey answered",
         "question_asked": "question asked to the complainant",
+        "note_added": "internal note",
         "question_answered": "question answered by the complainant",
     },
 }

@@ -608,6 +608,15 @@ class QuestionAnswered(ReactionReceived, kw_only=True, tag="complaint.question_a
     verified_by: Verification | None = "status_link"
 
 
+class NoteAdded(Event, kw_only=True, tag="complaint.note_added"):
+    """A staff member's internal note on the complaint (issue 17): for colleagues only. Never
+    in a letter, on the complainant's status page or in a report; sealed like all personal
+    text (``personal.text``); who wrote it and when are ``actor`` and ``occurred_at``. New in
+    2027-01."""
+
+    personal: TextPersonal | None = None
+
+
 ComplaintEvent = (
     Submitted
     | Acknowledged
@@ -642,6 +651,7 @@ ComplaintEvent = (
     | SatisfactionRecorded
     | QuestionAsked
     | QuestionAnswered
+    | NoteAdded
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = ComplaintEvent.__args__  # type: ignore[attr-defined]

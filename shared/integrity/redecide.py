@@ -126,6 +126,7 @@ def _run(c: Complaint, f: Any) -> None:
             handling=f.handling, outcome=f.outcome, text=_text(f), **at
         ),
         ev.QuestionAsked: lambda: c.ask_question(text=_text(f), **at),
+        ev.NoteAdded: lambda: c.add_note(text=_text(f), **at),
         ev.QuestionAnswered: lambda: c.answer_question(
             question_event_id=f.question_event_id, text=_text(f), message_id=f.message_id,
             attachments=f.personal.attachments if f.personal else None, **at,

@@ -26,6 +26,7 @@ from shared.rules.committeesteps import CommitteeSteps
 from shared.rules.errors import AlreadyDone, ComplaintError, IllegalTransition, InvalidCommand
 from shared.rules.errors import refuse as _refuse
 from shared.rules.learningsteps import LearningSteps
+from shared.rules.notesteps import NoteSteps
 from shared.rules.policy import STATUTORY_MAX_EXTENSION_WEEKS
 from shared.rules.questionsteps import QuestionSteps
 from shared.rules.steps import ProcedureSteps
@@ -51,7 +52,13 @@ INFORMAL, DECLINED = "resolved_informally", "declined"
 
 
 class Complaint(
-    ProcedureSteps, CommitteeSteps, LearningSteps, SurveySteps, QuestionSteps, Aggregate
+    ProcedureSteps,
+    CommitteeSteps,
+    LearningSteps,
+    SurveySteps,
+    QuestionSteps,
+    NoteSteps,
+    Aggregate,
 ):
     """A complaint: submitted → acknowledged → responded → closed, with escalation levels;
     assigned, heard, resolved informally or declined along the way (shared/rules/steps.py)."""
@@ -300,6 +307,12 @@ class Complaint(
 
         def apply(self, c: Complaint) -> None:
             c.questioned(self.fact)
+
+    class NoteAdded(Event):  # an internal note (issue 17): no state, notesteps.py
+        contract = ev.NoteAdded
+
+        def apply(self, c: Complaint) -> None:
+            pass
 
     class Erased(Event):
         contract = ev.Erased

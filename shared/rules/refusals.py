@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from shared.rules.awb import Refusal
 from shared.rules.learningwords import WORDS as LEARNING_WORDS
+from shared.rules.notewords import WORDS as NOTE_WORDS
 from shared.rules.questionwords import WORDS as QUESTION_WORDS
 
 WORDS: dict[str, dict[str, str]] = {
@@ -266,6 +267,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
     **LEARNING_WORDS,  # classification, root causes, remedies (issue 18)
     **QUESTION_WORDS,  # a handler's question and its answer (issue 25)
+    **NOTE_WORDS,  # internal notes (issue 17)
 }
 
 

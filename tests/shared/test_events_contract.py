@@ -240,6 +240,7 @@ SAMPLES: list[ev.Event] = [
         question_event_id=UUID("00000000-0000-4000-8000-000000000004"),
         personal=ev.ReactionPersonal(text="Aan het loket in het stadhuis."),
     ),
+    ev.NoteAdded(**META, personal=ev.TextPersonal(text="Teruggebeld; komt vrijdag langs.")),
 ]
 
 
