@@ -25,6 +25,7 @@ from services.notifier.mailsink import MailSink, load_message
 from shared.contract import events as ev
 from shared.eventstore.buckets import provision_buckets
 from shared.privacy import statuslink
+from shared.privacy.shredding import PrivateComplaints, execute_erasure, plan_erasure
 from tests.support.intake import STAFF, complaint_body, intake_settings, start_intake
 from tests.support.notifier import events_of, mails_by_complaint, notifier_settings
 from tests.support.polling import wait_until
@@ -179,3 +180,29 @@ def _link(intake: BackgroundIntake, complaint_id: str) -> str:
     """The personal link as the letters give it (issued today)."""
     secret = statuslink.link_secret(Path(intake.settings.data_dir))
     return statuslink.status_path(secret, UUID(complaint_id), datetime.now(UTC))
+
+
+async def test_after_erasure_no_question_is_asked_or_answered(
+    stack: tuple[BackgroundIntake, httpx.AsyncClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    intake, client = stack
+    complaint_id = await _complaint(client, "nl", "erased")
+    question_id = (await _ask(client, complaint_id, "nl")).json()["question_event_id"]
+    reference = (await client.get(f"/api/complaints/{complaint_id}", headers=STAFF)).json()
+    monkeypatch.setenv("KLACHTEN_DATA_DIR", str(Path(intake.settings.data_dir)))
+    app = PrivateComplaints(env={"NATS_URL": intake.settings.nats_url})
+    try:
+        link_ = app.factory.link  # type: ignore[attr-defined]
+        plan = plan_erasure(link_, app.keystore, reference["reference"])  # type: ignore[arg-type]
+        now = datetime.now(UTC)
+        execute_erasure(plan, app, actor="staff:privacy", legal_basis="AVG art. 17", now=now)
+    finally:
+        app.close()
+    path = _link(intake, complaint_id)
+    for lang, words in (("nl", "zijn verwijderd"), ("en", "data was erased")):
+        asked = await _ask(client, complaint_id, lang)
+        assert asked.status_code == 409 and words in asked.json()["message"]
+        form = {"lang": lang, "text": "Ja"}
+        late = await client.post(f"{path}/answers/{question_id}", data=form)
+        assert late.status_code == 409 and words in late.text
+        assert "/answers/" not in late.text  # an erased question is not offered
