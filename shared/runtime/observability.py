@@ -38,7 +38,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from shared.config.permissions import mask
 from shared.contract import subjects
-from shared.privacy import statuslink
+from shared.privacy import statuslink, surveylink
 from shared.runtime import health, tracing
 from shared.runtime.logwatch import LogWatch
 
@@ -213,8 +213,8 @@ _TEXT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 def clean(text: str) -> str:
-    """`text` without passwords in URLs nor status-link tokens (shared/privacy/statuslink.py)."""
-    return statuslink.redact(mask(text))
+    """`text` without passwords in URLs nor status-link or survey tokens (shared/privacy/)."""
+    return surveylink.redact(statuslink.redact(mask(text)))
 
 
 class MaskSecrets(logging.Filter):

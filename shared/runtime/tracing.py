@@ -48,7 +48,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFl
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from shared.config.settings import Settings
-from shared.privacy import statuslink
+from shared.privacy import statuslink, surveylink
 
 TRACER = "klachten"
 _PROPAGATOR = TraceContextTextMapPropagator()
@@ -134,7 +134,7 @@ class JsonLinesExporter(SpanExporter):
         # A status-link token (a URL, a route attribute) never reaches the span file.
         line = _ENCODER.encode(fields)
         if b"/status/" in line:
-            line = statuslink.redact(line.decode()).encode()
+            line = surveylink.redact(statuslink.redact(line.decode())).encode()
         return line + b"\n"
 
     def _rotate_if_due(self) -> None:
