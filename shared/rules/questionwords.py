@@ -9,19 +9,19 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "This is no longer possible: the complainant's personal data was erased ({rule}).",
     },
     "question_closed": {
-        "nl": "De klacht is afgesloten: er kan geen vraag meer worden gesteld of beantwoord.",
-        "en": "The complaint is closed: no question can be asked or answered any more.",
+        "nl": "De klacht is afgesloten: er kan geen vraag meer worden gesteld of beantwoord ({rule}).",
+        "en": "The complaint is closed: no question can be asked or answered any more ({rule}).",
     },
     "question_empty": {
-        "nl": "Schrijf de vraag die de klager moet beantwoorden.",
-        "en": "Write the question the complainant is to answer.",
+        "nl": "Schrijf de vraag die de klager moet beantwoorden ({rule}).",
+        "en": "Write the question the complainant is to answer ({rule}).",
     },
     "question_not_open": {
-        "nl": "Deze vraag is al beantwoord, of hoort niet bij deze klacht.",
-        "en": "This question was already answered, or does not belong to this complaint.",
+        "nl": "Deze vraag is al beantwoord, of hoort niet bij deze klacht ({rule}).",
+        "en": "This question was already answered, or does not belong to this complaint ({rule}).",
     },
     "answer_empty": {
-        "nl": "Schrijf uw antwoord op de vraag.",
-        "en": "Write your answer to the question.",
+        "nl": "Schrijf uw antwoord op de vraag ({rule}).",
+        "en": "Write your answer to the question ({rule}).",
     },
 }

@@ -91,7 +91,15 @@ def test_pausing_follows_the_policy_and_stops_after_the_answer() -> None:
 
 @pytest.mark.parametrize("code", sorted(WORDS))
 def test_every_refusal_has_dutch_and_english_words_naming_the_rule(code: str) -> None:
-    values = {"max": 2, "team": "klantcontact", "unit": "balie"}  # what any refusal fills in
+    values = {  # what any refusal fills in
+        "max": 2,
+        "team": "klantcontact",
+        "unit": "balie",
+        "version": "2027-1",
+        "codes": "onbekend",
+        "kind_nl": "vergoeding",
+        "kind_en": "compensation",
+    }
     refusal = awb.Refusal(code, "Awb 9:11 lid 2", values=values)
     nl, en = words(refusal, "nl"), words(refusal, "en")
     assert "Awb 9:11 lid 2" in nl and "Awb 9:11 lid 2" in en and nl != en
