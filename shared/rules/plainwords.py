@@ -49,6 +49,14 @@ PLAIN: dict[str, str] = {
     # shared/rules/committeesteps.py
     "the complaint was already referred to the committee": "De klacht is al aan de "
     "klachtadviescommissie voorgelegd.",
+    # shared/rules/surveysteps.py
+    "the survey cannot be answered: the personal data was erased": "De vragenlijst kan niet "
+    "meer worden ingevuld: de persoonsgegevens zijn verwijderd.",
+    "the survey of this complaint was already answered": "De vragenlijst over deze klacht is al "
+    "ingevuld.",
+    "the survey can be answered once the complaint is closed": "De vragenlijst kan worden "
+    "ingevuld zodra de klacht is afgehandeld.",
+    "{name} must be a score from 1 to 5": "{name} moet een cijfer van 1 tot en met 5 zijn.",
 }
 # What `_require_open(what)` names, in Dutch (the `{what}` above).
 ACTS: dict[str, str] = {

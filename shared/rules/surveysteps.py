@@ -42,8 +42,12 @@ class SurveySteps:
         why = survey_refusal(
             closed=not s.is_open, answered=s.satisfaction_answered, erased=s.erased
         )
-        if why is not None:
-            raise IllegalTransition(f"cannot record satisfaction: {why}")
+        if why == "erased":
+            raise IllegalTransition("the survey cannot be answered: the personal data was erased")
+        if why == "answered":
+            raise IllegalTransition("the survey of this complaint was already answered")
+        if why == "open":
+            raise IllegalTransition("the survey can be answered once the complaint is closed")
         for name, score in (("handling", handling), ("outcome", outcome)):
             if score not in SCORES:
                 raise InvalidCommand(f"{name} must be a score from 1 to 5")
