@@ -114,6 +114,9 @@ INTAKE_EVENTS = (
     "root_causes_recorded",
     "remedies_recorded",
     "satisfaction_recorded",  # the survey after closure (issue 18 item 4)
+    # A handler's question and the complainant's answer on the status page (issue 25).
+    "question_asked",
+    "question_answered",
     "note_added",  # an internal note on the case page (issue 17)
 )
 
