@@ -29,6 +29,7 @@ from services.intake import (
     health,
     learningapi,
     letterpreview,
+    notesapi,
     privacy,
     procedureapi,
     questions,
@@ -98,6 +99,7 @@ def bootstrap(settings: IntakeSettings, **overrides: Any) -> FastAPI:
     app.include_router(procedureapi.router)
     app.include_router(survey.router)  # the survey after closure (issue 18 item 4)
     app.include_router(letterpreview.router)  # the letter an answer would send (issue 17)
+    app.include_router(notesapi.router)  # internal notes (issue 17)
     app.include_router(learningapi.router)
     docs.install(app)
     webheaders.install(app, STATIC)

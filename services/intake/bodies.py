@@ -338,6 +338,18 @@ class HandlingBody(Body):
     ) = None
 
 
+class NoteBody(Body):
+    """An internal note on the complaint (issue 17, services/intake/notes.py)."""
+
+    text: Text(
+        10_000,
+        required=True,
+        lines=True,
+        description="the note, for colleagues only: never in a letter, on the status page or "
+        "in a report",
+    )
+
+
 class ReopeningBody(Body):
     reason: Text(5_000, required=True, lines=True, description="why the complaint is handled again")
     reaction_event_id: (
@@ -646,5 +658,6 @@ BODIES: dict[str, type[Any]] = {
     "RootCauses": RootCausesBody,
     "Remedies": RemediesBody,
     "Question": QuestionBody,
+    "Note": NoteBody,
     "StatusLookup": StatusLookupBody,
 }

@@ -321,6 +321,7 @@ COMMITTEE_ADVICE = _staff_action("CommitteeAdvice", "recorded the committee's ad
 MEDIATION = _staff_action("Mediation", "recorded the klachtenfunctionaris's help or mediation")
 MEASURES = _staff_action("Measures", "recorded the judgement's measures (Wkkgz art. 17)")
 QUESTION = _staff_action("Question", "asked the complainant (a letter with the status link)")
+NOTE = _staff_action("Note", "note_added (for colleagues only)")
 MESSAGES_READ: dict[str, Any] = {
     "responses": {
         200: _json("the complainant's messages, oldest first", "Messages"),

@@ -48,6 +48,7 @@ from shared.rules import awb, refusals
 ENDPOINTS = {
     "respond": "responses",
     "preview": "responses/preview",  # the letter the answer would send; nothing is sent
+    "note": "notes",  # an internal note: staff only
     "extend": "extensions",
     "escalate": "escalations",
     "close": "closure",
@@ -108,6 +109,7 @@ def _complaint_page(
     context: dict[str, Any] = {
         "state": state,
         "events": data["events"],
+        "notes": [e for e in data["events"] if e["type"] == "note_added"],
         "messages": messages,
         "waiting": [m for m in messages if m["new"]],
         "personal": personal,
@@ -194,6 +196,8 @@ def _body(action: str, form: dict[str, str]) -> dict[str, Any]:
         return {"reason": "staff_decision", "text": form.get("text") or None}
     if action == "handled":
         return {"note": form.get("note") or None}
+    if action == "note":
+        return {"text": form.get("text", "")}
     if action == "pause":
         return {"reason": form.get("reason", "")}
     if action == "resume":
@@ -280,9 +284,10 @@ def _act_sync(
     endpoint = _endpoint(action, form)
     if current.status_code != 200 or endpoint is None:
         return _render("missing.html.j2", lang, 404)
-    # Marking a message handled decides nothing a colleague's action could change (and a
-    # second mark is harmless); every other action is refused on a colleague's change.
-    conflict = None if action == "handled" else _conflict(current.json()["events"], seen, t, lang)
+    # Marking a message handled or writing a note decides nothing a colleague's action could
+    # change (and a second mark is harmless); every other action is refused on a change.
+    free = action in ("handled", "note")
+    conflict = None if free else _conflict(current.json()["events"], seen, t, lang)
     if conflict:
         return _complaint_page(request, cid, lang, 409, message=conflict, kept=form)
     form_id = "respond" if action == "preview" else action  # the preview is the answer's form

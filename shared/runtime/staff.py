@@ -16,7 +16,7 @@ from typing import Literal
 ROLES = ("handler", "supervisor", "privacy", "reader", "klachtenfunctionaris")
 Action = Literal[
     "read", "register", "respond", "escalate", "extend", "close", "handle", "reopen", "pause",
-    "assign", "take", "investigate", "resolve", "decline", "refer", "mediate",
+    "assign", "take", "investigate", "resolve", "decline", "refer", "mediate", "note",
 ]  # fmt: skip
 ALLOWED: dict[str, frozenset[str]] = {
     "read": frozenset({"reader", "handler", "supervisor", "privacy", "klachtenfunctionaris"}),
@@ -45,6 +45,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "refer": frozenset({"handler", "supervisor"}),
     # Support and mediation under the Wkkgz: the complaints officer's alone (Wkkgz art. 15).
     "mediate": frozenset({"klachtenfunctionaris"}),
+    # Internal notes (issue 17): whoever works on complaints, not who only reads them.
+    "note": frozenset({"handler", "supervisor", "klachtenfunctionaris"}),
 }
 ALL_ROLES_NAME = "staff"  # the name of KLACHTEN_STAFF_TOKEN's holder in actors and pages
 
@@ -77,6 +79,7 @@ ACT_WORDS = {
     "refer": {"nl": "klachten voorleggen aan de klachtadviescommissie",
               "en": "referring complaints to the advisory committee"},
     "mediate": {"nl": "bemiddeling vastleggen", "en": "recording mediation"},
+    "note": {"nl": "interne notities schrijven", "en": "writing internal notes"},
     "documents": {"nl": "de stukken van een klacht inzien",
                   "en": "seeing a complaint's documents"},
 }  # fmt: skip

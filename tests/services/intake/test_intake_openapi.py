@@ -84,6 +84,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "Remedies": {"remedies": [{"kind": "corrective_action", "owner": "klachten",
                                "due": "2026-04-01", "description": "Brief herschrijven."}]},
     "Question": {"text": "Aan welk loket was u?"},
+    "Note": {"text": "Teruggebeld; komt vrijdag langs."},
 }  # fmt: skip
 PATHS = {
     "Submission": "/api/complaints",
@@ -113,6 +114,7 @@ PATHS = {
     "RootCauses": "/api/complaints/{complaint_id}/root-causes",
     "Remedies": "/api/complaints/{complaint_id}/remedies",
     "Question": "/api/complaints/{complaint_id}/questions",
+    "Note": "/api/complaints/{complaint_id}/notes",
 }
 # Texts of a given length that also match the field's pattern.
 FILLERS: dict[str, Callable[[int], str]] = {

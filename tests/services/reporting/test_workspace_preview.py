@@ -9,29 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import nats
 
 from klachten.stack.natsserver import EmbeddedNats
-from services.intake.server import BackgroundIntake
-from services.intake.settings import IntakeSettings
-from services.notifier.app import bootstrap as notifier
-from services.notifier.mailsink import MailSink, load_message, read_maildir
-from shared.eventstore.buckets import provision_buckets
-from tests.support.notifier import notifier_settings
 from tests.support.polling import wait_until
-from tests.support.ports import free_port
-from tests.support.workspace import reporting_process
+from tests.support.workspace import desk_with_letters, letters_to
 
 TOKEN = "preview-workspace-token-0123456789"
 STAFF = {"Authorization": f"Bearer {TOKEN}"}
 ANSWER = "We checked both payments. The second one is refunded within five working days."
-
-
-async def _answers(http: httpx.AsyncClient, url: str) -> bool:
-    try:
-        return (await http.get(url)).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 async def _state(http: httpx.AsyncClient, intake: str, cid: str) -> dict[str, Any]:
@@ -45,44 +30,17 @@ async def _acknowledged(http: httpx.AsyncClient, intake: str, cid: str) -> dict[
 
 
 def _response_letter(maildir: Path, cid: str) -> str | None:
-    for mail in read_maildir(maildir):
-        if mail.complaint_id == cid and mail.letter_kind == "response":
-            message = load_message(maildir, mail.message_id or "")
-            assert message is not None
-            return str(message.get_body(("plain",)).get_content())
-    return None
+    return next((text for kind, text in letters_to(maildir, cid) if kind == "response"), None)
 
 
 async def test_the_handler_sees_the_exact_letter_in_the_complaints_language_before_sending(
     provisioned_nats: EmbeddedNats, tmp_path: Path
 ) -> None:
-    nc = await nats.connect(provisioned_nats.url)
-    await provision_buckets(nc)  # the notifier's outbox among them
-    await nc.close()
-    settings = IntakeSettings(
-        nats_url=provisioned_nats.url,
-        intake_port=free_port(),
-        smtp_port=free_port(),
-        staff_token=TOKEN,
-        intake_rate_limit=10_000,
-        data_dir=tmp_path / "intake",
-    )
-    intake = BackgroundIntake(settings).start()
-    try:
-        async with (
-            MailSink(tmp_path / "mail", port=0) as sink,
-            notifier(notifier_settings(provisioned_nats.url, sink.port, tmp_path / "notifier")),
-        ):
-            with reporting_process(
-                provisioned_nats.url, tmp_path, TOKEN, KLACHTEN_INTAKE_URL=intake.url
-            ) as base:
-                async with httpx.AsyncClient(timeout=30) as http:
-                    await wait_until(
-                        lambda: _answers(http, f"{base}/health/live"), 60, 0.2, "reporting"
-                    )
-                    await _journey(http, intake.url, base, sink.maildir)
-    finally:
-        intake.stop()
+    async with (
+        desk_with_letters(provisioned_nats.url, tmp_path, TOKEN) as desk,
+        httpx.AsyncClient(timeout=30) as http,
+    ):
+        await _journey(http, desk.intake.url, desk.reporting, desk.maildir)
 
 
 async def _journey(http: httpx.AsyncClient, intake: str, base: str, maildir: Path) -> None:
