@@ -124,6 +124,7 @@ def _complaint_page(
         "failed": "",
         "org": _org(request),
         "choices": workspace_steps.choices(_org(request), lang),
+        "next_level": workspace_steps.next_level(state["escalation_level"], lang),
         "zone": str(local_zone()),
         "warnings": [],
         "preview": None,
@@ -193,7 +194,10 @@ def _body(action: str, form: dict[str, str]) -> dict[str, Any]:
                 "reaction_event_id": form["reaction_event_id"],
                 "text": form.get("text") or None,
             }
-        return {"reason": "staff_decision", "text": form.get("text") or None}
+        decided: dict[str, Any] = {"reason": "staff_decision", "text": form.get("text") or None}
+        if form.get("target"):  # a member or team of the organisation file (else the ladder's)
+            decided["target"] = form["target"]
+        return decided
     if action == "handled":
         return {"note": form.get("note") or None}
     if action == "note":

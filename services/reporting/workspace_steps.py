@@ -20,7 +20,7 @@ from typing import Any
 from uuid import UUID
 
 from shared.config.organisation import Organisation, load_organisation, organisation_file
-from shared.config.policy import local_zone
+from shared.config.policy import local_zone, policy_in_force
 
 # action -> the route under /api/complaints/{id}
 ENDPOINTS = {
@@ -124,6 +124,17 @@ def endpoint(action: str, form: dict[str, str]) -> str | None:
         return ENDPOINTS[action].format(subject_id=UUID(form.get("subject_id", "")))
     except ValueError:
         return None
+
+
+def next_level(level: int, lang: str) -> dict[str, Any] | None:
+    """Where an escalation from `level` goes: the next level of the policy's ladder (the rules
+    go one level at a time) with its name in the user's language and its role, who handles
+    it unless the form names someone else; None at the top."""
+    found = policy_in_force()[0].level(level + 1)
+    if found is None:
+        return None
+    return {"level": found.level, "name": (lang == "en" and found.name_en) or found.name,
+            "role": found.role}  # fmt: skip
 
 
 @lru_cache(maxsize=4)
