@@ -35,6 +35,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.reporting import (
     event_words,
+    workspace_casefile,
     workspace_desk,
     workspace_register,
     workspace_steps,
@@ -68,6 +69,7 @@ PLACEHOLDER = "…"  # what the answer templates leave for the handler to fill i
 router = APIRouter()
 router.include_router(workspace_desk.router)  # the lists
 router.include_router(workspace_register.router)  # registering a phone or letter complaint
+router.include_router(workspace_casefile.router)  # the case file as a download
 # The rendering every workspace page shares (workspace_pages.py), under the names used here.
 HERE, TEMPLATES, TEXTS, TIMEOUT = pages.HERE, pages.TEMPLATES, pages.TEXTS, pages.TIMEOUT
 intake_url, _lang, _token, _render = pages.intake_url, pages.lang, pages.token, pages.render
@@ -117,7 +119,7 @@ def _complaint_page(
         "extension": _extension(state, now, lang),
         "draft": draft,
         "draft_resolution": t["response_templates"].get(template, {}).get("resolution", ""),
-        "message": None,
+        "message": TEXTS[lang]["case_file_problems"].get(request.query_params.get("case_file")),
         "errors": [],
         "done": request.query_params.get("done", ""),
         "kept": {},

@@ -17,6 +17,7 @@ ROLES = ("handler", "supervisor", "privacy", "reader", "klachtenfunctionaris")
 Action = Literal[
     "read", "register", "respond", "escalate", "extend", "close", "handle", "reopen", "pause",
     "assign", "take", "investigate", "resolve", "decline", "refer", "mediate", "note",
+    "case_file",
 ]  # fmt: skip
 ALLOWED: dict[str, frozenset[str]] = {
     "read": frozenset({"reader", "handler", "supervisor", "privacy", "klachtenfunctionaris"}),
@@ -47,6 +48,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "mediate": frozenset({"klachtenfunctionaris"}),
     # Internal notes (issue 17): whoever works on complaints, not who only reads them.
     "note": frozenset({"handler", "supervisor", "klachtenfunctionaris"}),
+    # The case file (every stored event, sealed, with the proof): for who handles or
+    # oversees complaints and the privacy officer; a reader sees reports, not evidence.
+    "case_file": frozenset({"handler", "supervisor", "privacy", "klachtenfunctionaris"}),
 }
 ALL_ROLES_NAME = "staff"  # the name of KLACHTEN_STAFF_TOKEN's holder in actors and pages
 
@@ -80,6 +84,7 @@ ACT_WORDS = {
               "en": "referring complaints to the advisory committee"},
     "mediate": {"nl": "bemiddeling vastleggen", "en": "recording mediation"},
     "note": {"nl": "interne notities schrijven", "en": "writing internal notes"},
+    "case_file": {"nl": "het klachtdossier downloaden", "en": "downloading the case file"},
     "documents": {"nl": "de stukken van een klacht inzien",
                   "en": "seeing a complaint's documents"},
 }  # fmt: skip

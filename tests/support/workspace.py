@@ -78,10 +78,13 @@ class Desk:
 
 
 @asynccontextmanager
-async def desk_with_letters(nats_url: str, tmp: Path, token: str) -> AsyncIterator[Desk]:
+async def desk_with_letters(
+    nats_url: str, tmp: Path, token: str, **reporting_env: str
+) -> AsyncIterator[Desk]:
     """Every part a handler's answer passes: intake (staff token `token`), the notifier (in
     this event loop; use an async HTTP client) sending to a mail sink, and reporting caught
-    up enough to answer. The buckets are provisioned here (the notifier's outbox among them)."""
+    up enough to answer. The buckets are provisioned here (the notifier's outbox among them).
+    `reporting_env`: more of reporting's environment (e.g. KLACHTEN_STAFF_TOKENS)."""
     nc = await nats.connect(nats_url)
     try:
         await provision_buckets(nc)
@@ -101,7 +104,8 @@ async def desk_with_letters(nats_url: str, tmp: Path, token: str) -> AsyncIterat
             MailSink(tmp / "mail", port=0) as sink,
             notifier_app(notifier_settings(nats_url, sink.port, tmp / "notifier")),
         ):
-            with reporting_process(nats_url, tmp, token, KLACHTEN_INTAKE_URL=intake.url) as base:
+            env = {"KLACHTEN_INTAKE_URL": intake.url, **reporting_env}
+            with reporting_process(nats_url, tmp, token, **env) as base:
                 await wait_until(lambda: _live(f"{base}/health/live"), 60, 0.2, "reporting")
                 yield Desk(intake, base, sink.maildir)
     finally:
