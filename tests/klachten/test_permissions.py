@@ -510,3 +510,29 @@ async def test_no_other_principal_reads_or_writes_the_rate_limits(
         assert entry.value == b"[1]"
     finally:
         await admin.close()
+
+
+async def test_only_intake_asks_for_a_letter_preview_and_only_the_notifier_answers(
+    provisioned: EmbeddedNats,
+) -> None:
+    """The draft of an answer travels unsealed on letters.preview (services/notifier/preview.py):
+    intake asks, the notifier answers into intake's inbox, nobody else asks or listens."""
+    notifier = await _connect(provisioned, "notifier")
+    intake = await _connect(provisioned, "intake")
+    stranger = Connection()
+    await stranger.open(provisioned.url_for("reporting"))
+    try:
+
+        async def render(msg: Any) -> None:
+            await msg.respond(b"the letter")
+
+        await notifier.subscribe(subjects.LETTER_PREVIEW_SUBJECT, "notifier-preview", cb=render)
+        await notifier.flush()
+        reply = await intake.request(subjects.LETTER_PREVIEW_SUBJECT, b"draft", timeout=5)
+        assert reply.data == b"the letter"
+        assert await stranger.denied(subjects.LETTER_PREVIEW_SUBJECT, b"draft")
+    finally:
+        for nc in (notifier, intake):
+            await nc.close()
+        assert stranger.nc is not None
+        await stranger.nc.close()
