@@ -15,17 +15,15 @@ from typing import Any
 from shared.contract import events as ev
 from shared.rules.awb import Refusal
 from shared.rules.cause import Cause
-from shared.rules.errors import refuse
+from shared.rules.errors import InvalidCommand, refuse
 
 ERASURE_RULE = "AVG art. 17"  # words: shared/rules/notewords.py
 
 
-def note_refusal(*, text: str, erased: bool) -> Refusal | None:
-    """Why this note cannot be added now, or None: erasure first, then an empty text."""
+def note_refusal(*, erased: bool) -> Refusal | None:
+    """Why no note can be added now (the law's reason), or None."""
     if erased:
         return Refusal("note_erased", ERASURE_RULE)
-    if not text.strip():
-        return Refusal("note_empty", "", field="text")
     return None
 
 
@@ -34,5 +32,7 @@ class NoteSteps:
 
     def add_note(self, *, text: str, now: datetime, cause: Cause) -> None:
         s: Any = self
-        refuse(note_refusal(text=text, erased=s.erased))
+        refuse(note_refusal(erased=s.erased))
+        if not text.strip():  # no rule of law: a plain error (its Dutch in plainwords.py)
+            raise InvalidCommand("the note is empty")
         s._trigger(ev.NoteAdded, now, cause, personal=ev.TextPersonal(text=text.strip()))

@@ -8,8 +8,4 @@ WORDS: dict[str, dict[str, str]] = {
         "nl": "Dit kan niet meer: de persoonsgegevens van de klager zijn verwijderd ({rule}).",
         "en": "This is no longer possible: the complainant's personal data was erased ({rule}).",
     },
-    "note_empty": {
-        "nl": "Schrijf de notitie.",
-        "en": "Write the note.",
-    },
 }

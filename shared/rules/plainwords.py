@@ -49,6 +49,8 @@ PLAIN: dict[str, str] = {
     # shared/rules/committeesteps.py
     "the complaint was already referred to the committee": "De klacht is al aan de "
     "klachtadviescommissie voorgelegd.",
+    # shared/rules/notesteps.py
+    "the note is empty": "De notitie is leeg.",
     # shared/rules/surveysteps.py
     "the survey cannot be answered: the personal data was erased": "De vragenlijst kan niet "
     "meer worden ingevuld: de persoonsgegevens zijn verwijderd.",
