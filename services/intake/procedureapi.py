@@ -12,7 +12,8 @@ event, 200 when it was so already. A refused step names its rule in the caller's
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -26,9 +27,22 @@ from services.intake.http import Problem, cause_of, complaint_uuid, language, re
 from services.intake.problems import field_error, message
 from services.intake.staffapi import read_body
 from shared.config.organisation import Organisation
+from shared.rules.cause import Cause
 from shared.rules.refusals import words
 
 router = APIRouter(prefix="/api/complaints/{complaint_id}")
+# A use case of a step (procedure.py, committee.py): the write to await, with its warnings.
+Step = Callable[[Intake, UUID, Any, Cause], Awaitable["procedure.Outcome"]]
+
+
+async def _step(
+    request: Request, complaint_id: str, action: str, body_type: type[Any], step: Step
+) -> JSONResponse:
+    """The common shape of a step that needs no lookup: role, body, one use case, the answer."""
+    member = require(request, action)
+    body = await read_body(request, body_type)
+    cid = complaint_uuid(complaint_id)
+    return await _answer(request, cid, step(_intake(request), cid, body, cause_of(member)))
 
 
 @router.post("/assignment", **docs.ASSIGN)
@@ -76,92 +90,62 @@ async def conduct_reaction(request: Request, complaint_id: str, subject_id: str)
 
 @router.post("/hearing/invitation", **docs.INVITE)
 async def invite(request: Request, complaint_id: str) -> JSONResponse:
-    member = require(request, "investigate")
-    body: bodies.HearingInvitationBody = await read_body(request, bodies.HearingInvitationBody)
-    cid = complaint_uuid(complaint_id)
-    return await _answer(request, cid, procedure.invite(_intake(request), cid, body,
-                                                        cause_of(member)))  # fmt: skip
+    step = procedure.invite
+    return await _step(request, complaint_id, "investigate", bodies.HearingInvitationBody, step)
 
 
 @router.post("/hearing/report", **docs.HEARD)
 async def hearing_report(request: Request, complaint_id: str) -> JSONResponse:
-    member = require(request, "investigate")
-    body: bodies.HearingReportBody = await read_body(request, bodies.HearingReportBody)
-    cid = complaint_uuid(complaint_id)
-    write = procedure.record_hearing(_intake(request), cid, body, cause_of(member))
-    return await _answer(request, cid, write)
+    step = procedure.record_hearing
+    return await _step(request, complaint_id, "investigate", bodies.HearingReportBody, step)
 
 
 @router.post("/hearing/waiver", **docs.WAIVE)
 async def waive(request: Request, complaint_id: str) -> JSONResponse:
-    member = require(request, "investigate")
-    body: bodies.HearingWaiverBody = await read_body(request, bodies.HearingWaiverBody)
-    cid = complaint_uuid(complaint_id)
-    write = procedure.waive_hearing(_intake(request), cid, body, cause_of(member))
-    return await _answer(request, cid, write)
+    step = procedure.waive_hearing
+    return await _step(request, complaint_id, "investigate", bodies.HearingWaiverBody, step)
 
 
 @router.post("/informal-resolution", **docs.RESOLVE)
 async def resolve(request: Request, complaint_id: str) -> JSONResponse:
-    member = require(request, "resolve")
-    body: bodies.InformalResolutionBody = await read_body(request, bodies.InformalResolutionBody)
-    cid = complaint_uuid(complaint_id)
-    write = procedure.resolve_informally(_intake(request), cid, body, cause_of(member))
-    return await _answer(request, cid, write)
+    step = procedure.resolve_informally
+    return await _step(request, complaint_id, "resolve", bodies.InformalResolutionBody, step)
 
 
 @router.post("/declining", **docs.DECLINE)
 async def decline(request: Request, complaint_id: str) -> JSONResponse:
-    member = require(request, "decline")
-    body: bodies.DecliningBody = await read_body(request, bodies.DecliningBody)
-    cid = complaint_uuid(complaint_id)
-    write = procedure.decline(_intake(request), cid, body, cause_of(member))
-    return await _answer(request, cid, write)
+    step = procedure.decline
+    return await _step(request, complaint_id, "decline", bodies.DecliningBody, step)
 
 
 @router.post("/committee/referral", **docs.REFER)
 async def refer(request: Request, complaint_id: str) -> JSONResponse:
-    member = require(request, "refer")
-    body: bodies.CommitteeReferralBody = await read_body(request, bodies.CommitteeReferralBody)
-    cid = complaint_uuid(complaint_id)
-    write = committee.refer(_intake(request), cid, body, cause_of(member))
-    return await _answer(request, cid, write)
+    step = committee.refer
+    return await _step(request, complaint_id, "refer", bodies.CommitteeReferralBody, step)
 
 
 @router.post("/committee/hearing", **docs.COMMITTEE_HEARD)
 async def committee_hearing(request: Request, complaint_id: str) -> JSONResponse:
-    member = require(request, "investigate")
-    body: bodies.CommitteeHearingBody = await read_body(request, bodies.CommitteeHearingBody)
-    cid = complaint_uuid(complaint_id)
-    write = committee.record_hearing(_intake(request), cid, body, cause_of(member))
-    return await _answer(request, cid, write)
+    step = committee.record_hearing
+    return await _step(request, complaint_id, "investigate", bodies.CommitteeHearingBody, step)
 
 
 @router.post("/committee/advice", **docs.COMMITTEE_ADVICE)
 async def committee_advice(request: Request, complaint_id: str) -> JSONResponse:
-    member = require(request, "investigate")
-    body: bodies.CommitteeAdviceBody = await read_body(request, bodies.CommitteeAdviceBody)
-    cid = complaint_uuid(complaint_id)
-    write = committee.record_advice(_intake(request), cid, body, cause_of(member))
-    return await _answer(request, cid, write)
+    step = committee.record_advice
+    return await _step(request, complaint_id, "investigate", bodies.CommitteeAdviceBody, step)
 
 
 @router.post("/mediation", **docs.MEDIATION)
 async def mediation(request: Request, complaint_id: str) -> JSONResponse:
-    member = require(request, "mediate")
-    body: bodies.MediationBody = await read_body(request, bodies.MediationBody)
-    cid = complaint_uuid(complaint_id)
-    write = committee.record_mediation(_intake(request), cid, body, cause_of(member))
-    return await _answer(request, cid, write)
+    step = committee.record_mediation
+    return await _step(request, complaint_id, "mediate", bodies.MediationBody, step)
 
 
 @router.post("/measures", **docs.MEASURES)
 async def measures(request: Request, complaint_id: str) -> JSONResponse:
-    member = require(request, "respond")  # the measures are part of the judgement
-    body: bodies.MeasuresBody = await read_body(request, bodies.MeasuresBody)
-    cid = complaint_uuid(complaint_id)
-    write = committee.promise_measures(_intake(request), cid, body, cause_of(member))
-    return await _answer(request, cid, write)
+    step = committee.promise_measures  # the measures are part of the judgement
+    return await _step(request, complaint_id, "respond", bodies.MeasuresBody, step)
 
 
 def _intake(request: Request) -> Intake:
