@@ -9,7 +9,8 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "This is no longer possible: the complainant's personal data was erased ({rule}).",
     },
     "question_closed": {
-        "nl": "De klacht is afgesloten: er kan geen vraag meer worden gesteld of beantwoord ({rule}).",
+        "nl": "De klacht is afgesloten: er kan geen vraag meer worden gesteld of beantwoord "
+        "({rule}).",
         "en": "The complaint is closed: no question can be asked or answered any more ({rule}).",
     },
     "question_empty": {
