@@ -198,8 +198,11 @@ def export(request: Request, filename: str) -> Response:
     the rows after stream sequence N; the Klachten-Stream-Sequence header is the next N."""
     require_staff(request)
     strict_query(request, {"since_seq"} if filename.endswith(".parquet") else set())
-    for past in {"as_of", "as_of_seq"} & set(request.query_params):
-        raise invalid(past, "an export is of the log as it is now; a past state: /api/reports")
+    # In a fixed order (a set's order changes with the process's hash seed): with both given,
+    # the answer names as_of_seq, as every other read does.
+    for past in ("as_of_seq", "as_of"):
+        if past in request.query_params:
+            raise invalid(past, "an export is of the log as it is now; a past state: /api/reports")
     name, _, fmt = filename.rpartition(".")
     if name not in exports.NAMES or fmt not in (*exports.FORMATS, "parquet"):
         raise invalid("filename", f"use <{'|'.join(exports.NAMES)}>.<jsonl|csv|parquet>")
