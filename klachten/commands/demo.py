@@ -51,13 +51,15 @@ PEOPLE = [
     ("Lukas Schneider", "en"),
     ("Anna Kowalska", "en"),
 ]
+# Categories are the vocabulary's themes (config/vocabularies.toml): a public submission may
+# only suggest one of those.
 TOPICS = {
     "nl": [
         (
             "Parkeervergunning niet ontvangen",
             "Ik heb zes weken geleden betaald maar nog "
             "steeds geen vergunning ontvangen. Ik kreeg inmiddels een boete.",
-            "vergunningen",
+            "tijdigheid",
         ),
         (
             "Onbeleefde medewerker aan de balie",
@@ -69,12 +71,12 @@ TOPICS = {
             "Afvalcontainer niet geleegd",
             "Onze container in de Lindenstraat is al drie weken "
             "niet geleegd. Het stinkt en trekt ratten aan.",
-            "afval",
+            "dienstverlening",
         ),
         (
             "Geen reactie op bezwaar WOZ",
             "Mijn bezwaar tegen de WOZ-waarde is na vier maanden nog niet behandeld.",
-            "belastingen",
+            "besluit",
         ),
     ],
     "en": [
@@ -82,18 +84,18 @@ TOPICS = {
             "Parking permit never arrived",
             "I paid for a resident parking permit six weeks "
             "ago and still have nothing; meanwhile I was fined.",
-            "permits",
+            "tijdigheid",
         ),
         (
             "Nobody answers the phone",
             "I called the helpdesk five times this week and was "
             "disconnected every time after waiting 30 minutes.",
-            "accessibility",
+            "bereikbaarheid",
         ),
         (
             "Wrong amount on tax assessment",
             "The assessment charges me for two dogs; I have never owned a dog.",
-            "taxes",
+            "besluit",
         ),
     ],
 }

@@ -142,7 +142,8 @@ async def test_a_letter_that_cannot_be_built_is_dead_lettered_at_once(
         [mail] = read_maildir(sink.maildir)
         message = load_message(sink.maildir, mail.message_id or "")
         assert message is not None
-        assert message["To"] == '"Jan Bcc: x@evil.example" <jan@example.org>'
+        # the display name stays one quoted name; the address a stranger typed in it is defanged
+        assert message["To"] == '"Jan Bcc: x@evil[.]example" <jan@example.org>'
         assert message["Bcc"] is None
         assert mail.to == ["jan@example.org"]
     finally:
