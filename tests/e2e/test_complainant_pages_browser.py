@@ -16,9 +16,9 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
+from tests.support.axe import axe_source
 from tests.support.ports import free_port
 
-AXE_JS = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 WIDTHS = (1280, 390)
 
@@ -54,9 +54,7 @@ class Axe:
     """axe-core on each page at each width; every violation of any impact is kept."""
 
     def __init__(self) -> None:
-        if not AXE_JS.exists():
-            pytest.skip("axe-core is not installed (npm ci in tests/e2e/axe)")
-        self.source = AXE_JS.read_text(encoding="utf-8")
+        self.source = axe_source()  # installs axe-core (npm ci) on a fresh checkout
         self.found: dict[str, list[Any]] = {}
 
     def check(self, page: Page, name: str) -> None:
