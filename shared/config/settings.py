@@ -80,6 +80,7 @@ class Settings:
     traces_dir: str = ""
     nats_password: str = dataclasses.field(default="", repr=False)
     organisation_file: str = ""  # shared/config/organisation.py
+    organisation_name: str = "Klachtenservice"  # letters, pages, the yearly report
     vocabularies_file: str = ""  # shared/config/vocabularies.py
     policy_file: str = ""
     intake_url: str = ""
