@@ -36,6 +36,10 @@ REFERENCES_BUCKET = "INTAKE_REFERENCES"
 RATE_BUCKET = "INTAKE_RATE"  # services/intake/limits.py: rate limits shared by intake processes
 KEYS_BUCKET = "KLACHTEN_KEYS"  # shared/privacy/keystore.py (not imported: it imports settings)
 OUTBOX_BUCKET = "NOTIFIER_OUTBOX"  # services/notifier/outbox.py: letters about to go, or gone
+# The workspace (services/reporting/workspace_presence.py, workspace_notifications.py): who has
+# a case open (short-lived heartbeats) and up to when each staff member has seen their notices.
+PRESENCE_BUCKET = "WORKSPACE_PRESENCE"
+SEEN_BUCKET = "WORKSPACE_SEEN"
 C, T, D = subjects.COMPLAINTS_STREAM, subjects.TIMERS_STREAM, subjects.DEADLETTER_STREAM
 ALL_STREAMS = (C, T, D, subjects.COUNTERS_STREAM, "CHECKPOINTS")
 
@@ -171,7 +175,9 @@ SPEC: dict[str, Permissions | None] = {
         ),
     ),
     "reporting": Permissions(
-        publish=(*reads(*ALL_STREAMS), subjects.deadletter_subject("reporting")),
+        publish=(*reads(*ALL_STREAMS), subjects.deadletter_subject("reporting"))
+        + key_value(PRESENCE_BUCKET, write=True)
+        + key_value(SEEN_BUCKET, write=True),
         subscribe=BASE_SUBSCRIBE + LOG_WAKE,
     ),
     "privacy": Permissions(

@@ -16,8 +16,10 @@ from nats.js.errors import NotFoundError
 from shared.config.permissions import (
     IDEMPOTENCY_BUCKET,
     OUTBOX_BUCKET,
+    PRESENCE_BUCKET,
     RATE_BUCKET,
     REFERENCES_BUCKET,
+    SEEN_BUCKET,
 )
 from shared.contract import subjects
 from shared.privacy.keystore import BUCKET as KEYS_BUCKET
@@ -28,6 +30,8 @@ STREAM_NAME_IN_USE = 10058
 OUTBOX_TTL = 90 * 24 * 3600.0
 # Intake's shared rate limits (services/intake/limits.py): the longest window is a day.
 RATE_TTL = 24 * 3600.0
+# The workspace's presence heartbeats (every ~20 s): gone a minute after the last one.
+PRESENCE_TTL = 60.0
 
 
 @dataclass(frozen=True)
@@ -45,14 +49,17 @@ async def provision_buckets(nc: NATS, *, replicas: int = 1) -> list[ProvisionedB
         (REFERENCES_BUCKET, None),
         (OUTBOX_BUCKET, OUTBOX_TTL),
         (RATE_BUCKET, RATE_TTL),
+        (PRESENCE_BUCKET, PRESENCE_TTL),  # direct gets: who has a case open, in one batch
+        (SEEN_BUCKET, None),
     ):
         try:
             await js.key_value(name)
             out.append(ProvisionedBucket(name, "kv", False))
         except NotFoundError:
             config = KeyValueConfig(
-                bucket=name, history=1, storage=StorageType.FILE, replicas=replicas, ttl=ttl
-            )
+                bucket=name, history=1, storage=StorageType.FILE, replicas=replicas, ttl=ttl,
+                direct=name in (PRESENCE_BUCKET, SEEN_BUCKET) or None,
+            )  # fmt: skip
             await js.create_key_value(config=config)
             out.append(ProvisionedBucket(name, "kv", True))
     out.append(await _keys(nc, replicas))
