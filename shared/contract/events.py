@@ -35,7 +35,8 @@ Resolution = Literal["well_founded", "partly_well_founded", "unfounded", "no_jud
 EscalationReason = Literal["deadline_missed", "complainant_request", "staff_decision"]
 Clock = Literal["acknowledge", "respond", "statutory"]
 # Awb 9:8 lets an organisation decline to handle a complaint; withdrawal ends it too.
-Outcome = Literal["resolved", "not_handled", "withdrawn", "referred"]
+# "duplicate" (new in 2.1): the same complaint as another one (``linked_as_duplicate``).
+Outcome = Literal["resolved", "not_handled", "withdrawn", "referred", "duplicate"]
 LetterKind = Literal[
     "acknowledgement",
     "extension_notice",
@@ -53,6 +54,15 @@ LetterKind = Literal[
     "conduct_subject_extension_notice",
     # A handler's question to the complainant, with the link to answer it (issue 25).
     "question",
+    # The advisory committee and the Wkkgz route (issue 16, new in 2.1): the referral to the
+    # complainant and to the person complained about (Awb 9:14), the klachtenfunctionaris's
+    # mediation (Wkkgz art. 15) and the measures promised with their dates (Wkkgz art. 17).
+    "committee_referral",
+    "conduct_subject_committee_referral",
+    "mediation",
+    "measures",
+    # A handler's answer to the complainant's message after the response (issue 17, 2.1).
+    "follow_up_answer",
 ]
 # Why a file that came with a complaint was not kept (named in the acknowledgement).
 RefusalReason = Literal["type_not_accepted", "too_large", "unreadable"]
@@ -79,6 +89,8 @@ DeclineGround = Literal[
 ]
 # The Wkkgz route (issue 16 item 7): what the klachtenfunctionaris (Wkkgz art. 15) did.
 MediationKind = Literal["support", "mediation"]
+# What a reminder of a passed due date is about (``measure_overdue``, new in 2.1).
+OverdueSource = Literal["measure", "remedy"]
 
 
 class Struct(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=False):
@@ -114,6 +126,10 @@ class AttachmentRef(Struct, kw_only=True):
     content_type: str
     size: int
     sha256: str
+    # The object's own AES-256-GCM key (base64): the bytes are sealed in the store and this
+    # key lives only inside the sealed personal part, so destroying the complainant's key
+    # shreds the document too. None: stored in plaintext before sealing (still readable).
+    key: str | None = None
 
 
 class RefusedAttachment(Struct, kw_only=True):
@@ -546,6 +562,22 @@ class MeasuresPromised(Event, kw_only=True, tag="complaint.measures_promised"):
     personal: MeasuresPersonal | None = None
 
 
+class MeasureOverdue(Event, kw_only=True, tag="complaint.measure_overdue"):
+    """A recorded due date passed: of a measure the judgement promised (Wkkgz art. 17,
+    ``measures_promised``) or of a remedy with a follow-up, such as a corrective action
+    (``remedies_recorded``). The SLA monitor appends it once per measure or remedy, as a
+    reminder for staff; nothing in it is personal. ``promised_event_id`` is the event that
+    recorded the due date, ``item`` the measure's number there or the remedy's place in its
+    list (from 1), ``due_by`` the recorded date (the first instant late), ``owner`` the
+    remedy's owner (a staff id, team or department; None for a measure). New in 2.1."""
+
+    source: OverdueSource
+    promised_event_id: UUID
+    item: int
+    due_by: datetime
+    owner: str | None = None
+
+
 class Classified(Event, kw_only=True, tag="complaint.classified"):
     """Staff classified the complaint by ``themes``: codes of the managed vocabulary
     (config/vocabularies.toml) of version ``vocabulary_version``. A later classification
@@ -617,6 +649,39 @@ class NoteAdded(Event, kw_only=True, tag="complaint.note_added"):
     personal: TextPersonal | None = None
 
 
+class Recategorised(Event, kw_only=True, tag="complaint.recategorised"):
+    """Staff corrected the complaint's category and/or priority (issue 17). The dates the
+    category and priority decide (the norms, a category's own statutory term) were decided
+    again and are recorded in ``terms``; readers read them there. ``previous_*``: what it was
+    before. The reason is sealed. New in 2.1."""
+
+    previous_category: str | None = None
+    category: str | None = None
+    previous_priority: str | None = None
+    priority: str | None = None
+    personal: TextPersonal | None = None
+    terms: Terms | None = None
+
+
+class LinkedAsDuplicate(Event, kw_only=True, tag="complaint.linked_as_duplicate"):
+    """This complaint is the same as ``primary_complaint_id`` (the same person by form and by
+    mail, issue 17): it is handled there. A ``closed`` with the outcome ``duplicate`` follows
+    at once; no letter is sent for it. The reason is sealed. New in 2.1."""
+
+    primary_complaint_id: UUID
+    primary_reference: str
+    personal: TextPersonal | None = None
+
+
+class FollowUpAnswered(Event, kw_only=True, tag="complaint.follow_up_answered"):
+    """A handler answered the complainant's message (``reaction_event_id``) after the response,
+    without reopening the procedure (issue 17); the letter ``follow_up_answer`` carries the
+    sealed text, and a ``reaction_handled`` for the message follows at once. New in 2.1."""
+
+    reaction_event_id: UUID
+    personal: TextPersonal | None = None
+
+
 ComplaintEvent = (
     Submitted
     | Acknowledged
@@ -652,6 +717,10 @@ ComplaintEvent = (
     | QuestionAsked
     | QuestionAnswered
     | NoteAdded
+    | Recategorised
+    | LinkedAsDuplicate
+    | FollowUpAnswered
+    | MeasureOverdue
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = ComplaintEvent.__args__  # type: ignore[attr-defined]
