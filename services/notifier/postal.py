@@ -4,7 +4,7 @@ without e-mail, made with fpdf2.
 Why fpdf2: pure Python (no Cairo/Pango as WeasyPrint needs, no C extension as ReportLab's
 accelerator), maintained, and deterministic once the creation date is fixed, so a redelivered
 event prints the same bytes and the post room keeps it once (postroom.py names a PDF by its
-SHA-256). The font travels with the code (DejaVu Sans, services/notifier/fonts/, with its
+SHA-256). The font travels with the code (DejaVu Sans, shared/fonts/, with its
 licence): every machine prints the same glyphs, any name or street in Latin, Greek or Cyrillic.
 
 The page is A4 with the address where a window envelope shows it (NEN-EN/DIN 5008 form B, the
@@ -29,7 +29,7 @@ from services.notifier.letter_context import Letterhead, address_lines
 from services.notifier.letters import RenderedLetter
 from shared.runtime import words
 
-FONT_DIR = Path(__file__).parent / "fonts"
+FONT_DIR = Path(__file__).parents[2] / "shared" / "fonts"
 FONT = "DejaVu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 
