@@ -34,10 +34,39 @@ DEAD_LETTERS = "deadLetters"
 def documents() -> dict[str, Document]:
     """File name in docs/ → document. Creating the apps connects to nothing (that is lifespan)."""
     return {
-        "openapi-intake.json": intake_app(IntakeSettings()).openapi(),
-        "openapi-reporting.json": reporting_app(ReportingSettings()).openapi(),
+        "openapi-intake.json": published(intake_app(IntakeSettings()).openapi()),
+        "openapi-reporting.json": published(reporting_app(ReportingSettings()).openapi()),
         "asyncapi.json": asyncapi(),
     }
+
+
+# Each service serves its own document (/openapi.json): its paths are on the same origin, which
+# a deployment chooses (klachten up: intake on 127.0.0.1:8000, reporting on 127.0.0.1:8001).
+SERVERS = [{"url": "/", "description": "the origin that serves this document (/openapi.json)"}]
+_SIGN_IN = "not signed in: the sign-in page (HTML; WWW-Authenticate: Bearer)"
+# Reporting's staff pages answer 401 with the sign-in page (services/reporting/web.py,
+# workspace_desk.py, workspace_register.py); FastAPI cannot see that, so it is said here.
+# The operations that read no input at all (health, metrics, `/`, logout, the vocabulary) have no
+# client error: redocly.yaml exempts exactly those from `operation-4xx-response`.
+PAGE_ANSWERS: dict[tuple[str, str], dict[str, Document]] = {
+    ("get", "/dashboard"): {"401": {"description": _SIGN_IN}},
+    ("get", "/workspace"): {"401": {"description": _SIGN_IN}},
+    ("get", "/workspace/register"): {"401": {"description": _SIGN_IN}},
+    ("post", "/workspace/register"): {"401": {"description": _SIGN_IN}},
+    ("post", "/login"): {"401": {"description": "an unknown token: the sign-in page again"}},
+}
+
+
+def published(document: Document) -> Document:
+    """What the published document adds to the app's own: where it is served (``servers``)
+    and the staff pages' sign-in answers. The documents lint clean with Redocly's
+    ``recommended`` rules (redocly.yaml; tests/test_openapi_lint.py)."""
+    document = {"openapi": document["openapi"], "servers": SERVERS} | document
+    for (method, path), answers in PAGE_ANSWERS.items():
+        operation = document.get("paths", {}).get(path, {}).get(method)
+        if operation is not None:
+            operation["responses"] = operation.get("responses", {}) | answers
+    return document
 
 
 def dumps(document: Document) -> str:

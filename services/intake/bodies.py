@@ -249,7 +249,7 @@ class EscalationBody(Body):
             "properties": {"reaction_event_id": {"type": "string"}},
             "required": ["reaction_event_id"],
         },
-        "then": True,
+        # no "then": with a reaction to escalate on, any reason (or none) will do
         "else": {
             "properties": {"reason": {"enum": list(ESCALATION_REASONS)}},
             "required": ["reason"],

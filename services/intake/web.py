@@ -81,7 +81,17 @@ async def status_form(
     return _page("status.html.j2", language, values=values, errors=[])
 
 
-@router.post("/status", response_class=HTMLResponse, response_model=None)
+LOOKUP_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the same page whatever the input: a fresh link is on its way when "
+        "the reference and the address belong together (HTML)"
+    },
+    422: {"description": "a field is missing or holds characters we refuse (HTML, the form again)"},
+    429: {"description": "too many lookups from this client (HTML, the form again)"},
+}
+
+
+@router.post("/status", response_class=HTMLResponse, response_model=None, responses=LOOKUP_ANSWERS)
 async def status_lookup(request: Request) -> Response:
     raw = await request.form()
     language = _lang(str(raw.get("lang", "nl")))
