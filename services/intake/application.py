@@ -39,7 +39,7 @@ from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import ComplaintNotFound, ComplaintsApplication
 from shared.eventstore.link import create_or_read, leader_reads, settled
-from shared.privacy.shredding import subject_key_for
+from shared.privacy.pseudonym import complainant_pseudonym
 from shared.rules import procedure
 from shared.rules.complaint import AlreadyDone, Cause, Complaint, IllegalTransition
 from shared.rules.deadlines import ClockState
@@ -144,7 +144,11 @@ class Intake:
             cause=Cause(actor=actor, correlation_id=complaint_id),
             category=submission.category,
             priority=submission.priority,
-            subject_key=subject_key_for(submission.personal.complainant.email),
+            subject_key=await asyncio.to_thread(
+                complainant_pseudonym,
+                submission.personal.complainant.email,
+                getattr(self.app.mapper, "keystore", None),
+            ),
             idempotency_key=_digest(idempotency_key) if idempotency_key else None,
             terms=registration_terms(arrival, policy, calendar, now),  # decided once, here
             procedure=procedure.CURRENT,  # the hearing rule (Awb 9:10) applies to it

@@ -10,7 +10,6 @@ reply-mail checks, threading and DMARC, are the next to move out.)
 
 from __future__ import annotations
 
-import hmac
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +23,7 @@ from services.intake.bodies import EMAIL, PHONE, PUBLIC_CHANNELS
 from services.intake.problems import FieldError, Lang
 from services.intake.reading import Check, Problem, Rules, read
 from shared.contract import events as ev
+from shared.privacy import pseudonym
 from shared.rules.calendar import BusinessCalendar
 from shared.rules.complaint import Cause, Complaint
 from shared.rules.policy import Policy
@@ -401,10 +401,9 @@ def is_reference(text: str) -> bool:
 
 
 def same_email(given: str, stored: str) -> bool:
-    """Constant-time comparison of two addresses, ignoring case and surrounding space."""
-    return hmac.compare_digest(
-        given.strip().casefold().encode(), stored.strip().casefold().encode()
-    )
+    """Constant-time: one complainant? Case and surrounding space aside, never folded
+    (``straße@`` is not ``strasse@``; shared/privacy/pseudonym.py)."""
+    return pseudonym.same_email(given, stored)
 
 
 def complaint_of_letter(message_ids: str | None, mail_domain: str) -> str | None:

@@ -136,7 +136,10 @@ SPEC: dict[str, Permissions | None] = {
         # Creates a complainant's key before the append; the bucket is write-once per entry
         # (shared/privacy/keystore.py), so create is all it can do: no overwrite, delete or purge.
         + reads(f"KV_{KEYS_BUCKET}")
-        + tuple(f"$KV.{KEYS_BUCKET}.{entry}.*" for entry in ("key", "subject", "complaint"))
+        + tuple(
+            f"$KV.{KEYS_BUCKET}.{entry}.*"
+            for entry in ("key", "subject", "complaint", "lookup", "pseudonym")
+        )
         + reads(f"OBJ_{subjects.ATTACHMENTS_BUCKET}")
         + (f"$O.{subjects.ATTACHMENTS_BUCKET}.>",)
         # Asks the notifier for the letter an answer would send (services/notifier/preview.py).

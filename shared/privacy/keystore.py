@@ -6,10 +6,13 @@ the COMPLAINTS stream) holds:
 - ``key.<key_id>``        → {"key": base64, "subject": pseudonym or null, "created_at": …}
 - ``subject.<pseudonym>`` → key_id   (the complainant's key; created on first complaint)
 - ``complaint.<id>``      → key_id   (written before the complaint's first event is appended)
+- ``lookup.<keyed hash of the address>`` → pseudonym   (random; shared/privacy/pseudonym.py)
+- ``pseudonym.<pseudonym>`` → the lookup's name   (so destroying the key finds the lookup)
 - ``erased.<key_id>``     → {"at", "actor", "reason"}  (tombstone: the key was destroyed)
 
-Destroying a key writes the tombstone first, then erases the key's message and its pseudonym
-mapping (the bucket's stream allows message deletion, which overwrites the bytes on disk).
+Destroying a key writes the tombstone first, then erases the key's message, its pseudonym
+mapping and the pseudonym's lookup entries (the bucket's stream allows message deletion, which
+overwrites the bytes on disk): nothing then links the address to the pseudonym in the events.
 Every entry is write-once: the stream keeps one message per subject and refuses a second one
 (``discard_new_per_subject``) and any rollup, so a writer that may create keys (intake) can
 neither overwrite nor delete nor purge one; only message deletion, granted to the privacy
@@ -23,6 +26,7 @@ moment ago must not pass for a key store that lacks it.
 Keys are cached in memory for ``ttl`` seconds (the setting ``KLACHTEN_KEY_CACHE_SECONDS``,
 default 30; a caller without its settings gets the shared settings' value): `destroy` clears
 this process's cache at once; other processes stop using a destroyed key within the TTL.
+(About 330 lines: every entry of the bucket is made and destroyed here, in one place.)
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -211,6 +216,21 @@ class KeyStore:
     def key_id_of_subject(self, subject_key: str) -> str | None:
         return self._get_text(f"subject.{subject_key}")
 
+    def pseudonym_of(self, lookup: str) -> str | None:
+        return self._get_text(f"lookup.{lookup}")
+
+    def pseudonym_for(self, lookup: str, legacy: str | None = None) -> str:
+        """The pseudonym of the address whose lookup entry is `lookup`, made on first use:
+        random, or `legacy` (the keyed hash of events written before) while a key is still
+        kept under it, so an earlier complainant's complaints stay grouped."""
+        found = self.pseudonym_of(lookup)
+        if found is None:
+            kept = legacy is not None and self.key_id_of_subject(legacy) is not None
+            fresh = legacy if kept and legacy else secrets.token_hex(32)
+            found = self._create_or_read(f"lookup.{lookup}", fresh)
+        self._create_or_read(f"pseudonym.{found}", lookup)
+        return found
+
     # --- writing ---------------------------------------------------------------------------
 
     def key_for_complaint(self, complaint_id: str, subject_key: str | None = None) -> str:
@@ -267,10 +287,26 @@ class KeyStore:
         if subject:
             try:
                 mapped = await kv.get(f"subject.{subject}")
+                if mapped.value and mapped.value.decode() == key_id:
+                    await self._delete_message(mapped.revision)
             except KeyNotFoundError:
-                return
-            if mapped.value and mapped.value.decode() == key_id:
-                await self._delete_message(mapped.revision)
+                pass
+            await self._shred_lookup(kv, subject)
+
+    async def _shred_lookup(self, kv: KeyValue, pseudonym: str) -> None:
+        """The address's lookup entry and its back-reference: the pseudonym is unlinkable."""
+        try:
+            back = await kv.get(f"pseudonym.{pseudonym}")
+        except KeyNotFoundError:
+            return
+        lookup = (back.value or b"").decode()
+        try:
+            entry = await kv.get(f"lookup.{lookup}")
+            if (entry.value or b"").decode() == pseudonym:
+                await self._delete_message(entry.revision)
+        except KeyNotFoundError:
+            pass
+        await self._delete_message(back.revision)
 
     async def _delete_message(self, seq: int) -> None:
         try:

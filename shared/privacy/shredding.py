@@ -4,84 +4,41 @@ Model (docs/privacy.md): the personal part of every event is sealed with the com
 (shared/eventstore/mapper.py, shared/privacy/keystore.py); erasing a complainant destroys that key
 and records a
 ``complaint.erased`` event per complaint, without personal data. The facts stay readable, the
-hash chain covers the stored (sealed) bytes and is untouched by erasure. (Above 300 lines: the
-pseudonym, the cases read from the log, erasure and retention are one procedure on one `Case`.)
+hash chain covers the stored (sealed) bytes and is untouched by erasure.
 
 Application environment (eventsourcing's ``env``, read by shared/eventstore/mapper.py):
     KLACHTEN_KEYSTORE           nats (default) | none (plaintext; only for tests that ask for it)
     KLACHTEN_KEYSTORE_URL       a separate NATS server for the key store (default: the log's)
     KLACHTEN_KEYS_BUCKET        KV bucket of the keys (default KLACHTEN_KEYS)
-Settings (shared/config/settings.py):
-    KLACHTEN_PSEUDONYM_SECRET   HMAC secret of the complainant pseudonym; else a generated file
-                                $KLACHTEN_DATA_DIR/keys/pseudonym.secret (mode 0600)
+The complainant's identity and pseudonym: shared/privacy/pseudonym.py (its names are
+re-exported here for the callers of before).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import os
-import secrets
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Mapper
 
-from shared.config.settings import Settings
 from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.link import JetStreamLink
 from shared.eventstore.mapper import attach_keystore, unseal
 from shared.privacy.keystore import KeyStore
+from shared.privacy.pseudonym import normalise_email as normalise_email
+from shared.privacy.pseudonym import pseudonym_secret as pseudonym_secret
+from shared.privacy.pseudonym import pseudonyms_of
+from shared.privacy.pseudonym import subject_key_for as subject_key_for
 from shared.rules.complaint import Cause, Complaint
 
 log = logging.getLogger(__name__)
 PAGE = 1000
-
-
-# --- pseudonym ---------------------------------------------------------------------------------
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().casefold()
-
-
-@lru_cache(maxsize=8)
-def _secret(env_secret: str | None, data_dir: str) -> bytes:
-    if env_secret:
-        return env_secret.encode()
-    path = Path(data_dir) / "keys" / "pseudonym.secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
-
-
-def pseudonym_secret(
-    env: Mapping[str, str] | None = None, *, settings: Settings | None = None
-) -> bytes:
-    """The secret `settings` name (default: the shared settings `env` gives, the process's
-    environment when None), else the one kept in their data directory (made once, 0600)."""
-    if settings is None:
-        settings = Settings.from_env(env, credentials=False)
-    return _secret(settings.pseudonym_secret or None, str(settings.data_dir))
-
-
-def subject_key_for(email: str, secret: bytes | None = None) -> str | None:
-    """The complainant pseudonym: HMAC-SHA256(secret, normalised e-mail), hex; None if blank."""
-    if not normalise_email(email):
-        return None
-    key = pseudonym_secret() if secret is None else secret
-    return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
 
 
 # --- wiring ------------------------------------------------------------------------------------
@@ -179,10 +136,10 @@ def plan_erasure(
     """Everything erasing `target` (a reference or an e-mail address) will touch."""
     all_cases = cases(link, keystore)
     if "@" in target:
-        sk = subject_key_for(target, secret)
-        seeds = [c for c in all_cases.values() if c.subject_key == sk]
-        mapped = keystore.key_id_of_subject(sk)
-        key_ids = {c.key_id for c in seeds if c.key_id} | ({mapped} if mapped else set())
+        known = pseudonyms_of(target, keystore, secret)  # the random one, and that of before
+        seeds = [c for c in all_cases.values() if c.subject_key in known]
+        mapped = {keystore.key_id_of_subject(p) for p in known}
+        key_ids = {c.key_id for c in seeds if c.key_id} | {k for k in mapped if k}
     else:
         ref = target.strip().upper()
         seeds = [c for c in all_cases.values() if c.reference.upper() == ref]
