@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -241,6 +241,32 @@ SAMPLES: list[ev.Event] = [
         personal=ev.ReactionPersonal(text="Aan het loket in het stadhuis."),
     ),
     ev.NoteAdded(**META, personal=ev.TextPersonal(text="Teruggebeld; komt vrijdag langs.")),
+    ev.Recategorised(
+        **META,
+        previous_category="dienstverlening",
+        category="zorg",
+        previous_priority=None,
+        priority="urgent",
+        personal=ev.TextPersonal(text="Gaat over de thuiszorg."),
+        terms=ev.Terms(
+            acknowledge_by=T + timedelta(days=1),
+            respond_by=T + timedelta(days=3),
+            statutory_by=T + timedelta(weeks=6),
+            policy_version="p-1",
+            calendar_version="c-1",
+        ),
+    ),
+    ev.LinkedAsDuplicate(
+        **META,
+        primary_complaint_id=UUID("00000000-0000-4000-8000-0000000000bb"),
+        primary_reference="KL-2026-000041",
+        personal=ev.TextPersonal(text="Zelfde klacht, ook per e-mail gestuurd."),
+    ),
+    ev.FollowUpAnswered(
+        **META,
+        reaction_event_id=UUID("00000000-0000-4000-8000-000000000004"),
+        personal=ev.TextPersonal(text="De brief van de gemeente stuur ik u nog toe."),
+    ),
 ]
 
 
