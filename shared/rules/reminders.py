@@ -15,10 +15,11 @@ reminder is personal). The command is a mixin of the Complaint aggregate, like n
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 import msgspec
 
@@ -27,7 +28,7 @@ from shared.rules.cause import Cause
 from shared.rules.errors import AlreadyDone, ComplaintError
 from shared.rules.reminderwords import WORDS
 
-# Reminder event ids are uuid5(REMINDER_NAMESPACE, Reminder.key).
+# Reminder event ids are name-based (RFC 4122 version 5) of REMINDER_NAMESPACE and Reminder.key.
 REMINDER_NAMESPACE = UUID("3f0c2a9e-7d41-5b8e-a6c3-91e4d2b7f058")
 
 
@@ -47,7 +48,9 @@ class Reminder(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def event_id(self) -> UUID:
-        return uuid5(REMINDER_NAMESPACE, self.key)
+        name = REMINDER_NAMESPACE.bytes + self.key.encode()
+        digest = hashlib.sha1(name, usedforsecurity=False).digest()
+        return UUID(bytes=digest[:16], version=5)
 
 
 class ReminderRefused(ComplaintError):

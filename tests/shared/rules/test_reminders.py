@@ -132,3 +132,10 @@ def test_a_reminder_before_its_date_is_refused_and_after_it_allowed() -> None:
     first = reminders.due_dates(history())[0]
     assert reminders.reminder_refusal(history(), first, NOW) == "reminder_not_due"
     assert reminders.reminder_refusal(history(), first, FIRST) is None
+
+
+def test_the_event_id_is_the_uuid5_of_the_namespace_and_the_key() -> None:
+    from uuid import uuid5
+
+    first = reminders.due_dates(history())[0]
+    assert first.event_id == uuid5(reminders.REMINDER_NAMESPACE, first.key)
