@@ -12,7 +12,7 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from services.reporting import workspace_lists, workspace_steps, workspace_words
+from services.reporting import workspace_bulk, workspace_lists, workspace_steps, workspace_words
 from services.reporting import workspace_pages as pages
 from services.reporting.http import staff_member
 
@@ -45,6 +45,7 @@ async def worklist(request: Request) -> HTMLResponse:
         org=org,
         choices=workspace_steps.choices(org, lang),
         page_size=workspace_lists.PAGE_SIZE,
+        bulk_limit=workspace_bulk.limit(request),  # bulk actions (workspace_bulk.py)
     )
 
 
