@@ -71,7 +71,6 @@ router = APIRouter()
 router.include_router(workspace_desk.router)  # the lists
 router.include_router(workspace_register.router)  # registering a phone or letter complaint
 router.include_router(workspace_casefile.router)  # the case file as a download
-router.include_router(workspace_steps.router)  # measures' rows; forms checked before relaying
 router.include_router(workspace_bulk.router)  # bulk assign and close from the worklist
 # The rendering every workspace page shares (workspace_pages.py), under the names used here.
 HERE, TEMPLATES, TEXTS, TIMEOUT = pages.HERE, pages.TEMPLATES, pages.TEXTS, pages.TIMEOUT
@@ -131,7 +130,6 @@ def _complaint_page(
         "choices": workspace_steps.choices(_org(request), lang),
         "next_level": workspace_steps.next_level(state["escalation_level"], lang),
         "zone": str(local_zone()),
-        "may": workspace_steps.may(request),  # which of its forms the member may use
         "warnings": [],
         "preview": None,
         **extra,
