@@ -33,6 +33,7 @@ from typing import Any
 from shared.contract import events as ev
 from shared.eventstore.mapper import domain_event
 from shared.rules.complaint import _EVENT_CLASS, Cause, Complaint, ComplaintError
+from shared.rules.correctionsteps import Primary
 from shared.rules.learning import RemedyGiven, Term, Vocabulary
 
 SEALED = "(sealed)"  # stands in for text the auditor cannot read
@@ -127,6 +128,19 @@ def _run(c: Complaint, f: Any) -> None:
         ),
         ev.QuestionAsked: lambda: c.ask_question(text=_text(f), **at),
         ev.NoteAdded: lambda: c.add_note(text=_text(f), **at),
+        # Corrections (issue 17): the categories, priorities and dates are configuration (the
+        # event's own stand in) and the primary's state is another complaint's history.
+        ev.Recategorised: lambda: c.recategorise(
+            category=f.category, priority=f.priority, reason=_text(f), terms=f.terms,
+            before=f.terms, categories=(f.category,), priorities=(f.priority,), **at,
+        ),
+        ev.LinkedAsDuplicate: lambda: c.link_as_duplicate(
+            primary=Primary(f.primary_complaint_id, f.primary_reference, False, None),
+            reason=_text(f), **at,
+        ),
+        ev.FollowUpAnswered: lambda: c.answer_follow_up(
+            reaction_event_id=f.reaction_event_id, text=_text(f), **at
+        ),
         ev.QuestionAnswered: lambda: c.answer_question(
             question_event_id=f.question_event_id, text=_text(f), message_id=f.message_id,
             attachments=f.personal.attachments if f.personal else None, **at,

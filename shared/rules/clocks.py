@@ -63,6 +63,8 @@ def _apply(s: ClockState, f: ev.Event) -> ClockState:
             return replace(s, pauses=_close_pause(s.pauses, f.occurred_at))
         case ev.Closed():
             return replace(s, closed_at=f.occurred_at)
+        case ev.Recategorised():  # the norms and statutory rule of the corrected ones
+            return replace(s, category=f.category, priority=f.priority)
         case ev.Reopened():  # handled again: its clocks run on where they stood (no new term)
             return replace(s, closed_at=None)
     return s  # letters, reactions, erasure: no clock moves

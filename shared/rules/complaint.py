@@ -23,6 +23,7 @@ from shared.contract import events as ev
 from shared.rules import awb, procedure
 from shared.rules.cause import Cause
 from shared.rules.committeesteps import CommitteeSteps
+from shared.rules.correctionsteps import CorrectionSteps
 from shared.rules.errors import AlreadyDone, ComplaintError, IllegalTransition, InvalidCommand
 from shared.rules.errors import refuse as _refuse
 from shared.rules.learningsteps import LearningSteps
@@ -58,6 +59,7 @@ class Complaint(
     SurveySteps,
     QuestionSteps,
     NoteSteps,
+    CorrectionSteps,
     Aggregate,
 ):
     """A complaint: submitted → acknowledged → responded → closed, with escalation levels;
@@ -310,6 +312,25 @@ class Complaint(
 
     class NoteAdded(Event):  # an internal note (issue 17): no state, notesteps.py
         contract = ev.NoteAdded
+
+        def apply(self, c: Complaint) -> None:
+            pass
+
+    # Corrections (issue 17): category and priority, duplicates, follow-ups (correctionsteps.py).
+    class Recategorised(Event):
+        contract = ev.Recategorised
+
+        def apply(self, c: Complaint) -> None:
+            c.corrected(self.fact)
+
+    class LinkedAsDuplicate(Event):
+        contract = ev.LinkedAsDuplicate
+
+        def apply(self, c: Complaint) -> None:
+            c.corrected(self.fact)
+
+    class FollowUpAnswered(Event):  # the message is handled by the reaction_handled after it
+        contract = ev.FollowUpAnswered
 
         def apply(self, c: Complaint) -> None:
             pass

@@ -4,6 +4,7 @@ naming the rule (one place). The aggregate's errors that name no rule: rules/pla
 from __future__ import annotations
 
 from shared.rules.awb import Refusal
+from shared.rules.correctionwords import WORDS as CORRECTION_WORDS
 from shared.rules.learningwords import WORDS as LEARNING_WORDS
 from shared.rules.notewords import WORDS as NOTE_WORDS
 from shared.rules.questionwords import WORDS as QUESTION_WORDS
@@ -268,6 +269,7 @@ WORDS: dict[str, dict[str, str]] = {
     **LEARNING_WORDS,  # classification, root causes, remedies (issue 18)
     **QUESTION_WORDS,  # a handler's question and its answer (issue 25)
     **NOTE_WORDS,  # internal notes (issue 17)
+    **CORRECTION_WORDS,  # category, duplicates, follow-up answers (issue 17)
 }
 
 

@@ -150,6 +150,40 @@ def resume_terms(
     return _clocks(facts, _replace(state, pauses=pauses), policy, calendar, now)
 
 
+def recategorisation_terms(
+    facts: list[ev.Event],
+    category: str | None,
+    priority: str | None,
+    now: datetime,
+    policy: Policy,
+    calendar: BusinessCalendar,
+) -> ev.Terms:
+    """The dates for a corrected category and priority (issue 17): the internal norms the new
+    ones give, counted from receipt as at registration (pauses kept; the acknowledgement's
+    date only while it is still due; at an escalation level its own term stays); the statutory
+    end only when the category brings another statutory rule, counted from receipt with the
+    consented weeks and an extension that took effect carried over. Whether the new end may be
+    recorded is the aggregate's rule (shared/rules/correctionsteps.py)."""
+    previous = current_terms(facts, policy, calendar)
+    referred = any(isinstance(f, ev.ReferredToCommittee) for f in facts)
+    before = _replace(clock_state(facts), committee=referred)
+    after = _replace(before, category=category, priority=priority)
+    d = deadlines(after, policy, calendar)
+    terms = previous
+    if policy.statutory_rule(category) != policy.statutory_rule(before.category):
+        unextended = deadlines(_replace(before, extension=None), policy, calendar).statutory_by
+        if previous.statutory_by <= unextended:  # no extension took effect: none carries over
+            d = deadlines(_replace(after, extension=None), policy, calendar)
+        terms = _replace(terms, statutory_by=d.statutory_by)
+    if before.acknowledged_at is None:
+        terms = _replace(terms, acknowledge_by=d.acknowledge_by)
+    if before.escalation_level == 0:
+        terms = _replace(terms, respond_by=d.respond_by)
+    else:
+        terms = _capped(terms, now)
+    return _stamped(terms, policy, calendar)
+
+
 # -- helpers ---------------------------------------------------------------------------------
 
 
@@ -239,4 +273,8 @@ def terms_as_decided(
             return pause_terms(before, now, policy, calendar)
         case ev.Resumed():
             return resume_terms(before, now, policy, calendar)
+        case ev.Recategorised():
+            return recategorisation_terms(
+                before, fact.category, fact.priority, now, policy, calendar
+            )
     return None
