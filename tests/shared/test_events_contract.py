@@ -267,6 +267,14 @@ SAMPLES: list[ev.Event] = [
         reaction_event_id=UUID("00000000-0000-4000-8000-000000000004"),
         personal=ev.TextPersonal(text="De brief van de gemeente stuur ik u nog toe."),
     ),
+    ev.MeasureOverdue(
+        **{**META, "actor": "system:sla_monitor"},
+        source="remedy",
+        promised_event_id=UUID("00000000-0000-4000-8000-000000000005"),
+        item=3,
+        due_by=datetime(2027, 1, 15, 23, 0, tzinfo=UTC),
+        owner="klachten",
+    ),
 ]
 
 
