@@ -122,6 +122,10 @@ INTAKE_EVENTS = (
     "question_asked",
     "question_answered",
     "note_added",  # an internal note on the case page (issue 17)
+    # Corrections (issue 17): category and priority, a duplicate, a follow-up's answer.
+    "recategorised",
+    "linked_as_duplicate",
+    "follow_up_answered",
 )
 
 SPEC: dict[str, Permissions | None] = {
