@@ -62,6 +62,7 @@ EVENT_NAMES: _W = {
         "satisfaction_recorded": "tevredenheid beantwoord",
         "question_asked": "vraag aan de klager gesteld",
         "note_added": "interne notitie",
+        "measure_overdue": "einddatum van een maatregel of herstelactie verstreken",
         "question_answered": "vraag beantwoord door de klager",
     },
     "en": {
@@ -98,6 +99,7 @@ EVENT_NAMES: _W = {
         "satisfaction_recorded": "satisfaction survey answered",
         "question_asked": "question asked to the complainant",
         "note_added": "internal note",
+        "measure_overdue": "due date of a measure or remedy passed",
         "question_answered": "question answered by the complainant",
     },
 }

@@ -35,6 +35,7 @@ from shared.eventstore.mapper import domain_event
 from shared.rules.complaint import _EVENT_CLASS, Cause, Complaint, ComplaintError
 from shared.rules.correctionsteps import Primary
 from shared.rules.learning import RemedyGiven, Term, Vocabulary
+from shared.rules.reminders import Reminder
 
 SEALED = "(sealed)"  # stands in for text the auditor cannot read
 
@@ -128,6 +129,7 @@ def _run(c: Complaint, f: Any) -> None:
         ),
         ev.QuestionAsked: lambda: c.ask_question(text=_text(f), **at),
         ev.NoteAdded: lambda: c.add_note(text=_text(f), **at),
+        ev.MeasureOverdue: lambda: c.remind_overdue(reminder=_reminder(f), **at),
         # Corrections (issue 17): the categories, priorities and dates are configuration (the
         # event's own stand in) and the primary's state is another complaint's history.
         ev.Recategorised: lambda: c.recategorise(
@@ -147,6 +149,11 @@ def _run(c: Complaint, f: Any) -> None:
         ),
     }  # fmt: skip
     command[type(f)]()
+
+
+def _reminder(f: ev.MeasureOverdue) -> Reminder:
+    return Reminder(source=f.source, promised_event_id=f.promised_event_id, item=f.item,
+                    due_by=f.due_by, owner=f.owner)  # fmt: skip
 
 
 def _departure(f: ev.Responded) -> str | None:

@@ -30,6 +30,7 @@ from shared.rules.learningsteps import LearningSteps
 from shared.rules.notesteps import NoteSteps
 from shared.rules.policy import STATUTORY_MAX_EXTENSION_WEEKS
 from shared.rules.questionsteps import QuestionSteps
+from shared.rules.reminders import ReminderSteps
 from shared.rules.steps import ProcedureSteps
 from shared.rules.surveysteps import SurveySteps
 
@@ -60,6 +61,7 @@ class Complaint(
     QuestionSteps,
     NoteSteps,
     CorrectionSteps,
+    ReminderSteps,
     Aggregate,
 ):
     """A complaint: submitted → acknowledged → responded → closed, with escalation levels;
@@ -334,6 +336,12 @@ class Complaint(
 
         def apply(self, c: Complaint) -> None:
             pass
+
+    class MeasureOverdue(Event):  # a passed due date reminded: shared/rules/reminders.py
+        contract = ev.MeasureOverdue
+
+        def apply(self, c: Complaint) -> None:
+            pass  # readers take reminders from the history
 
     class Erased(Event):
         contract = ev.Erased

@@ -4,14 +4,22 @@ one ``measure_overdue`` and refuses one the history does not call for."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
+import msgspec
 import pytest
 
+from shared.config import CONFIG_DIR
+from shared.config.policy_file import build_calendar, load_policy
 from shared.contract import events as ev
-from shared.rules import reminders
+from shared.integrity import redecide
+from shared.rules import procedure, reminders
+from shared.rules.complaint import AlreadyDone, Cause, Complaint
 from shared.rules.reminders import Reminder
+from tests.support.domain import personal
+
+CAL = build_calendar(load_policy(CONFIG_DIR / "policy.toml").calendar)
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 COMPLAINT = uuid4()
@@ -139,3 +147,53 @@ def test_the_event_id_is_the_uuid5_of_the_namespace_and_the_key() -> None:
 
     first = reminders.due_dates(history())[0]
     assert first.event_id == uuid5(reminders.REMINDER_NAMESPACE, first.key)
+
+
+# --- the command, on the aggregate ------------------------------------------------------------
+
+
+def promised() -> Complaint:
+    """A care complaint whose judgement promised one measure, due at the end of 31 December."""
+    c = Complaint.submit(
+        complaint_id=uuid4(), reference="KL-2026-000001", channel="web", language="nl",
+        personal=personal(), received_at=NOW, now=NOW, cause=Cause("complainant"),
+        procedure=procedure.CURRENT, category="zorg",
+    )  # fmt: skip
+    c.promise_measures(measures=[("Werkinstructie aangepast.", date(2026, 12, 31))],
+                       wkkgz=True, calendar=CAL, now=NOW, cause=Cause("staff:ann"))  # fmt: skip
+    return c
+
+
+def test_the_command_appends_one_reminder_and_a_second_is_already_done() -> None:
+    c = promised()
+    [due] = reminders.reminders_due(c.facts, FIRST)  # type: ignore[attr-defined]
+    monitor = Cause("system:sla_monitor", event_id=due.event_id)
+    c.remind_overdue(reminder=due, now=FIRST, cause=monitor)
+    fact = c.facts[-1]  # type: ignore[attr-defined]
+    assert isinstance(fact, ev.MeasureOverdue) and fact.event_id == due.event_id
+    assert (fact.source, fact.item, fact.due_by, fact.owner) == ("measure", 1, FIRST, None)
+    with pytest.raises(AlreadyDone):
+        c.remind_overdue(reminder=due, now=FIRST + timedelta(hours=1), cause=monitor)
+    assert reminders.next_reminder_at(c.facts) is None  # type: ignore[attr-defined]
+
+
+def test_the_command_refuses_a_reminder_before_its_date_in_words() -> None:
+    c = promised()
+    [due] = reminders.due_dates(c.facts)  # type: ignore[attr-defined]
+    with pytest.raises(reminders.ReminderRefused) as refused:
+        c.remind_overdue(reminder=due, now=NOW, cause=Cause("system:sla_monitor"))
+    assert refused.value.words("nl").startswith("De einddatum van deze maatregel")
+    assert refused.value.words("en").startswith("The due date of this measure")
+
+
+def test_a_history_with_a_reminder_re_decides_without_refusals() -> None:
+    c = promised()
+    [due] = reminders.due_dates(c.facts)  # type: ignore[attr-defined]
+    c.remind_overdue(reminder=due, now=FIRST, cause=Cause("system:sla_monitor"))
+    replay = redecide.Replay()
+    facts = [e.fact for e in c.collect_events()]
+    assert [replay.feed(f) for f in facts] == [None] * len(facts)
+    early = msgspec.structs.replace(facts[-1], occurred_at=NOW)  # before the date: refused
+    replay = redecide.Replay()
+    [replay.feed(f) for f in facts[:-1]]
+    assert "due date" in (redecide.refusal(replay.states[str(c.id)], early) or "")
