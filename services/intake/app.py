@@ -33,6 +33,7 @@ from services.intake import (
     privacy,
     procedureapi,
     questions,
+    searchapi,
     staffapi,
     survey,
     web,
@@ -91,6 +92,7 @@ def bootstrap(settings: IntakeSettings, **overrides: Any) -> FastAPI:
         form_max_bytes=4 * (settings.attachment_max_bytes + settings.intake_max_body_bytes),
     )
     errors.install(app)
+    app.include_router(searchapi.router)  # before {complaint_id}; follows the log (issue 17)
     for router in (health.router, api.router, staffapi.router, webform.router, web.router):
         app.include_router(router)
     app.include_router(privacy.router)

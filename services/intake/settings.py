@@ -23,6 +23,12 @@ KLACHTEN_INTAKE_STARTUP_TIMEOUT   60        s to keep retrying NATS at start-up 
 KLACHTEN_ORGANISATION_NAME        Klachtenservice  named in the privacy statement (as in letters)
 KLACHTEN_RETENTION                default=2y  as `klachten privacy retention` applies it
 KLACHTEN_PRIVACY_CONTACT          privacy@<KLACHTEN_MAIL_DOMAIN>  where to ask for access, erasure
+KLACHTEN_OIDC_ISSUER              (none)    OpenID provider whose access tokens the staff API takes
+KLACHTEN_OIDC_AUDIENCE            (none)    their audience (intake's; needed with the issuer)
+KLACHTEN_OIDC_NAME_CLAIM          preferred_username  the staff id (actors say staff:<it>)
+KLACHTEN_OIDC_ROLES_CLAIM         klachten_roles  the roles (a list or a space-separated string)
+KLACHTEN_SEARCH_INDEX             <data>/intake/search.sqlite3  staff search index (0600); off: none
+KLACHTEN_SEARCH_POLL              5         s between catch-ups when no log message woke it
 """
 
 from __future__ import annotations
@@ -78,6 +84,14 @@ class IntakeSettings(Settings):
     organisation_name: str = "Klachtenservice"
     retention: str = "default=2y"
     privacy_contact: str = ""
+    # staff signed in with OpenID Connect (shared/runtime/oidc.py, docs/security.md)
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
+    oidc_name_claim: str = "preferred_username"
+    oidc_roles_claim: str = "klachten_roles"
+    # the staff search index (services/intake/search.py): personal data, inside intake only
+    search_index: str = ""
+    search_poll: float = 5.0
 
     def __post_init__(self) -> None:
         RetentionPolicy.parse(self.retention)  # a wrong setting stops the start, with its words

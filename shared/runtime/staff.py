@@ -87,6 +87,8 @@ ACT_WORDS = {
     "case_file": {"nl": "het klachtdossier downloaden", "en": "downloading the case file"},
     "documents": {"nl": "de stukken van een klacht inzien",
                   "en": "seeing a complaint's documents"},
+    "search": {"nl": "zoeken op naam, e-mailadres en tekst",
+               "en": "searching by name, e-mail address and text"},
 }  # fmt: skip
 FORBIDDEN = {
     "nl": "{act} mag alleen met de rol {allowed}. Uw {rol}: {roles}.",
