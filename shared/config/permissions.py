@@ -165,7 +165,7 @@ SPEC: dict[str, Permissions | None] = {
         + (subjects.LETTER_PREVIEW_SUBJECT,),
     ),
     "sla_monitor": Permissions(
-        publish=appends("escalated")
+        publish=appends("escalated", "measure_overdue")  # a deadline missed; a due date passed
         + reads(C, T, D)
         + consumer(C, "sla_monitor")
         + consumer(T, "sla_timers")
