@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from services.reporting import domain, event_words, exports, handling, log, reads
+from services.reporting import domain, event_words, exports, handling, log, reads, yearly_web
 from services.reporting.http import (
     POINT_IN_TIME,
     Problem,
@@ -259,3 +259,7 @@ def _page_size(limit: str | None) -> int:
     if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= reads.MAX_PAGE_SIZE:
         raise invalid("limit", f"use a whole number from 1 to {reads.MAX_PAGE_SIZE}")
     return int(limit)
+
+
+# The yearly report as a document for people (HTML and PDF): yearly_web.py.
+router.include_router(yearly_web.router)

@@ -1,0 +1,103 @@
+"""The yearly report for people (issue 18 item 6): ``/reports/yearly/{year}`` as an HTML page
+and ``/reports/yearly/{year}/pdf`` as a PDF, in Dutch (default) or English (``?lang=en``), now
+or as of a moment (``as_of``/``as_of_seq``, as every read). Staff only. The figures come from
+yearly.figures over the same read models as every other answer (http.answer_source); both
+formats render one yearly_document.Document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from services.reporting import charts, yearly, yearly_document, yearly_pdf
+from services.reporting.http import (
+    POINT_IN_TIME,
+    answer_source,
+    invalid,
+    require_staff,
+    strict_query,
+)
+from shared.config.organisation import (
+    Organisation,
+    OrganisationError,
+    load_organisation,
+    organisation_file,
+)
+from shared.config.vocabularies import words_of
+
+router = APIRouter()
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+LANGUAGES = ("nl", "en")
+
+
+@router.get("/reports/yearly/{year}", dependencies=POINT_IN_TIME, response_class=HTMLResponse)
+def page(request: Request, year: str, lang: str = "nl") -> HTMLResponse:
+    """The yearly report (Awb 9:12a) as a page; print it, or take the PDF."""
+    doc, _ = _document(request, year, lang)
+    query = request.url.query
+    html = TEMPLATES.get_template("yearly.html.j2").render(
+        doc=doc,
+        charts=charts,
+        pdf=f"{request.url.path}/pdf" + (f"?{query}" if query else ""),
+        other="en" if doc.lang == "nl" else "nl",
+        switch=_switch(request),
+    )
+    return HTMLResponse(html)
+
+
+@router.get("/reports/yearly/{year}/pdf", dependencies=POINT_IN_TIME)
+def pdf(request: Request, year: str, lang: str = "nl") -> Response:
+    """The same report as a PDF (A4), the same bytes for the same ``as_of``."""
+    doc, moment = _document(request, year, lang)
+    name = (
+        f"jaarverslag-klachten-{year}.pdf" if doc.lang == "nl" else f"complaints-report-{year}.pdf"
+    )
+    return Response(
+        yearly_pdf.render(doc, moment),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _document(request: Request, year: str, lang: str) -> tuple[yearly_document.Document, Any]:
+    require_staff(request)
+    strict_query(request, {"lang"})
+    if lang not in LANGUAGES:
+        raise invalid("lang", "use nl or en")
+    now = request.app.state.clock()
+    if not (year.isascii() and year.isdigit()) or not 2000 <= int(year) <= now.year:
+        raise invalid("year", f"use a year from 2000 to {now.year}")
+    src = answer_source(request)
+    settings = request.app.state.settings
+    doc = yearly_document.document(
+        yearly.figures(src.tables, int(year)),
+        lang=lang,
+        organisation=settings.organisation_name,
+        org=_organisation(settings.organisation_file),
+        vocabulary=words_of(settings.vocabularies_file),
+        position=src.position,
+        as_of=src.now.isoformat(),
+    )
+    return doc, src.now
+
+
+def _organisation(configured: str) -> Organisation | None:
+    try:
+        return load_organisation(organisation_file(configured))
+    except OrganisationError:
+        return None
+
+
+def _switch(request: Request) -> str:
+    params = dict(request.query_params)
+    params["lang"] = "en" if params.get("lang", "nl") == "nl" else "nl"
+    return f"{request.url.path}?{urlencode(params)}"
