@@ -23,6 +23,7 @@ app.add_typer(audit.app, name="audit", help="Audit trail, chain and checkpoint c
 app.add_typer(privacy.app, name="privacy", help="Erasure and retention of personal data.")
 app.add_typer(post_room, name="post-room", help="Paper letters: list, print, mark posted.")
 app.command("export")(projections.export_command)
+app.command("yearly-report")(projections.yearly_report_command)
 app.add_typer(sla.app, name="sla", help="Deadlines: what-if simulation of a policy.")
 app.command("trace")(trace)
 app.command()(schema.schema)

@@ -4,6 +4,11 @@ module mounts them."""
 
 from __future__ import annotations
 
-from services.reporting.cli import app, audit_history_command, export_command
+from services.reporting.cli import (
+    app,
+    audit_history_command,
+    export_command,
+    yearly_report_command,
+)
 
-__all__ = ["app", "audit_history_command", "export_command"]
+__all__ = ["app", "audit_history_command", "export_command", "yearly_report_command"]

@@ -1,10 +1,12 @@
 """Command line of reporting; the main CLI mounts ``app`` as ``klachten projections`` and
-``export_app``/``audit_app`` as ``klachten export`` / ``klachten audit``.
+``export_app``/``audit_app`` as ``klachten export`` / ``klachten audit``, and
+``yearly_report_command`` as ``klachten yearly-report``.
 
     klachten projections rebuild [--backend sqlite|postgres] [--db …] [--no-compare]
     klachten projections history <reference|complaint id> [--as-of T | --as-of-seq N] [--lang en]
     klachten export <events|complaints_status_and_deadlines|…> [--format jsonl|csv] [--out FILE]
     klachten export parquet --out DIR [--since-seq N] [--as-of-seq M]
+    klachten yearly-report YEAR --out FILE.pdf|FILE.html [--lang en] [--as-of T]
     klachten audit history <reference|complaint id> [--lang en]
 """
 
@@ -21,8 +23,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from services.reporting import event_words, exports, log
+from services.reporting import event_words, exports, log, yearly_pdf, yearly_web
 from services.reporting.domain import ReportInputError, parse_as_of
+from services.reporting.fold import tables_of
 from services.reporting.rebuild import SequenceGap, rebuild
 from services.reporting.settings import ReportingSettings
 from services.reporting.view import ReportingView
@@ -269,3 +272,42 @@ def export_command(
             stream.close()
     finally:
         link.close()
+
+
+def yearly_report_command(
+    year: Annotated[int, typer.Argument(help="the calendar year (the policy's time zone)")],
+    out: Annotated[Path, typer.Option("--out", help="FILE.pdf or FILE.html")],
+    lang: Annotated[str, typer.Option("--lang", help="nl (default) or en")] = "nl",
+    as_of: AsOf = None,
+    as_of_seq: AsOfSeq = None,
+) -> None:
+    """The yearly report (Awb 9:12a) as PDF or HTML, folded from the log (as of a moment or a
+    stream sequence: the same moment gives the same bytes); the same document as the
+    workspace's /reports/yearly/{year}."""
+    if lang not in ("nl", "en"):
+        raise typer.BadParameter("use nl or en", param_hint="--lang")
+    if out.suffix not in (".pdf", ".html"):
+        raise typer.BadParameter("name a .pdf or an .html file", param_hint="--out")
+    if as_of is not None and as_of_seq is not None:
+        raise typer.BadParameter("give --as-of or --as-of-seq, not both")
+    settings = ReportingSettings.from_env()
+    now = datetime.now(UTC)
+    at = None
+    if as_of is not None:
+        try:
+            at = parse_as_of(as_of, now)
+        except ReportInputError as e:
+            raise typer.BadParameter(e.message, param_hint="--as-of") from None
+    link = JetStreamLink(settings.nats_url, name="klachten-yearly-report", **COMMAND_CONNECT)
+    try:
+        seq = as_of_seq if as_of_seq is not None or at is not None else log.last_sequence(link)
+        pit = log.replay_until(link, seq=seq, at=at)
+    finally:
+        link.close()
+    moment = at or (pit.moment if as_of_seq is not None else None) or now
+    doc, _ = yearly_web.make(tables_of(pit.model), year, lang, settings, pit.position, moment)
+    if out.suffix == ".pdf":
+        out.write_bytes(yearly_pdf.render(doc, moment))
+    else:
+        out.write_text(yearly_web.html(doc, pdf=out.with_suffix(".pdf").name, switch=""), "utf-8")
+    console.print(f"{out}: {doc.title}, log position {pit.position}, as of {moment.isoformat()}")

@@ -6,6 +6,7 @@ formats render one yearly_document.Document."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -44,14 +45,15 @@ def page(request: Request, year: str, lang: str = "nl") -> HTMLResponse:
     """The yearly report (Awb 9:12a) as a page; print it, or take the PDF."""
     doc, _ = _document(request, year, lang)
     query = request.url.query
-    html = TEMPLATES.get_template("yearly.html.j2").render(
-        doc=doc,
-        charts=charts,
-        pdf=f"{request.url.path}/pdf" + (f"?{query}" if query else ""),
-        other="en" if doc.lang == "nl" else "nl",
-        switch=_switch(request),
+    pdf = f"{request.url.path}/pdf" + (f"?{query}" if query else "")
+    return HTMLResponse(html(doc, pdf=pdf, switch=_switch(request)))
+
+
+def html(doc: yearly_document.Document, *, pdf: str, switch: str) -> str:
+    """The page; ``pdf`` and ``switch`` are the links to the PDF and to the other language."""
+    return TEMPLATES.get_template("yearly.html.j2").render(
+        doc=doc, charts=charts, pdf=pdf, other="en" if doc.lang == "nl" else "nl", switch=switch
     )
-    return HTMLResponse(html)
 
 
 @router.get("/reports/yearly/{year}/pdf", dependencies=POINT_IN_TIME)
@@ -68,7 +70,7 @@ def pdf(request: Request, year: str, lang: str = "nl") -> Response:
     )
 
 
-def _document(request: Request, year: str, lang: str) -> tuple[yearly_document.Document, Any]:
+def _document(request: Request, year: str, lang: str) -> tuple[yearly_document.Document, datetime]:
     require_staff(request)
     strict_query(request, {"lang"})
     if lang not in LANGUAGES:
@@ -77,17 +79,28 @@ def _document(request: Request, year: str, lang: str) -> tuple[yearly_document.D
     if not (year.isascii() and year.isdigit()) or not 2000 <= int(year) <= now.year:
         raise invalid("year", f"use a year from 2000 to {now.year}")
     src = answer_source(request)
-    settings = request.app.state.settings
+    return make(src.tables, int(year), lang, request.app.state.settings, src.position, src.now)
+
+
+def make(
+    tables: dict[str, list[Any]],
+    year: int,
+    lang: str,
+    settings: Any,
+    position: int,
+    moment: datetime,
+) -> tuple[yearly_document.Document, datetime]:
+    """The document of these read models (now, or as of ``moment`` at log ``position``)."""
     doc = yearly_document.document(
-        yearly.figures(src.tables, int(year)),
+        yearly.figures(tables, year),
         lang=lang,
         organisation=settings.organisation_name,
         org=_organisation(settings.organisation_file),
         vocabulary=words_of(settings.vocabularies_file),
-        position=src.position,
-        as_of=src.now.isoformat(),
+        position=position,
+        as_of=moment.isoformat(),
     )
-    return doc, src.now
+    return doc, moment
 
 
 def _organisation(configured: str) -> Organisation | None:

@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 import nats
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from klachten import cli
 from klachten.stack.natsserver import EmbeddedNats
 from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
@@ -190,3 +192,31 @@ def test_the_page_and_its_refusals(client: TestClient) -> None:
     assert client.get("/reports/yearly/1999", headers=AUTH).status_code == 422
     assert client.get("/reports/yearly/2025?lang=de", headers=AUTH).status_code == 422
     assert client.get("/reports/yearly/2025?as_of=gisteren", headers=AUTH).status_code == 422
+
+
+def test_the_command_publishes_the_same_document(
+    client: TestClient,
+    provisioned_nats: EmbeddedNats,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KLACHTEN_NATS_URL", provisioned_nats.url)
+    monkeypatch.setenv("KLACHTEN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("KLACHTEN_ORGANISATION_NAME", "Gemeente Voorbeeld")
+    out = tmp_path / "jaarverslag.pdf"
+    result = CliRunner().invoke(
+        cli.app, ["yearly-report", "2025", "--out", str(out), "--as-of", AS_OF]
+    )
+    assert result.exit_code == 0, result.output
+    api = client.get(f"/reports/yearly/2025/pdf?as_of={AS_OF}", headers=AUTH).content
+    assert out.read_bytes() == api  # the browser and the command publish one document
+    page = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        cli.app, ["yearly-report", "2025", "--out", str(page), "--as-of", AS_OF, "--lang", "en"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Complaints annual report 2025" in page.read_text("utf-8")
+    refused = CliRunner().invoke(
+        cli.app, ["yearly-report", "2025", "--out", str(tmp_path / "x.doc")]
+    )
+    assert refused.exit_code == 2 and ".pdf" in refused.output
