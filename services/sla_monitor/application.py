@@ -1,10 +1,12 @@
-"""The SLA monitor's use cases: keep each complaint's timer right, escalate when one fires.
+"""The SLA monitor's use cases: keep each complaint's timer right, escalate and remind when
+one fires.
 
 `SlaService.when_complaint_changed(subject)` re-reads the complaint and (re)sets its timer;
 `SlaService.when_timer_fired(subject)` re-checks the complaint under the current policy,
 appends at most one `Escalated` (exactly once per breach: the breach id is in the aggregate,
-the event id derives from it, and appends are guarded by optimistic concurrency), then sets
-the next timer. Both are idempotent, so redeliveries, restarts and a second instance are safe.
+the event id derives from it, and appends are guarded by optimistic concurrency) and one
+`measure_overdue` per recorded due date passed (exactly once the same way), then sets the next
+timer. Both are idempotent, so redeliveries, restarts and a second instance are safe.
 A message that can never be handled (no complaint id, a complaint that does not exist) raises
 `Hopeless` (shared/runtime/verdicts.py).
 """
@@ -25,6 +27,7 @@ from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import CONFLICT_RETRIES, ComplaintNotFound, ComplaintsApplication
 from shared.rules.complaint import AlreadyDone, Cause, Complaint
+from shared.rules.reminders import Reminder
 from shared.runtime.clock import Clock, utcnow
 from shared.runtime.verdicts import Hopeless
 
@@ -80,6 +83,38 @@ class SlaApplication(ComplaintsApplication):
             return esc, facts + new
         raise IntegrityError(f"complaint {complaint_id}: conflicting writes, giving up for now")
 
+    def remind_if_due(
+        self, complaint_id: UUID, clock: Clock
+    ) -> tuple[list[Reminder], list[ev.Event]]:
+        """Append one `measure_overdue` for each recorded due date passed and not reminded yet
+        (in one atomic save); return them and the history. Exactly once per measure or remedy:
+        the aggregate knows which were reminded, the event id is named after the reminder
+        (JetStream's dedupe), and the append is guarded by optimistic concurrency."""
+        for _ in range(CONFLICT_RETRIES):
+            complaint, facts = self.history(complaint_id)
+            now = clock()
+            due = domain.reminders_for(facts, now)
+            for reminder in due:
+                complaint.remind_overdue(
+                    reminder=reminder,
+                    now=now,
+                    cause=Cause(
+                        actor=domain.ACTOR,
+                        correlation_id=complaint_id,
+                        causation_id=reminder.promised_event_id,
+                        event_id=reminder.event_id,
+                    ),
+                )
+            if not due:
+                return [], facts
+            new = [e.fact for e in complaint.pending_events]  # type: ignore[attr-defined]
+            try:
+                self.save(complaint)
+            except IntegrityError:
+                continue  # someone appended meanwhile (another instance?): decide again
+            return due, facts + new
+        raise IntegrityError(f"complaint {complaint_id}: conflicting writes, giving up for now")
+
     def complaint_ids(self) -> list[UUID]:
         """Every complaint in the log (its first event), for a sweep after a policy change."""
         link = self.recorder.link  # type: ignore[attr-defined]
@@ -107,12 +142,15 @@ class SlaService:
 
     async def when_timer_fired(self, subject: str) -> str:
         complaint_id = _complaint_id(subject)
-        esc, facts = await asyncio.to_thread(self._escalate, complaint_id)
+        esc, _ = await asyncio.to_thread(self._escalate, complaint_id)
+        reminded, facts = await asyncio.to_thread(self._remind, complaint_id)
         outcome = await self._set_timer(complaint_id, facts)
-        if esc is None:
-            return f"nothing due; timer {outcome}"
-        b = esc.breach
-        return f"escalated to level {esc.level} ({b.breach_id}, missed {b.deadline.isoformat()})"
+        said = [f"reminded {r.source} {r.item} due {r.due_by.isoformat()}" for r in reminded]
+        if esc is not None:
+            b = esc.breach
+            missed = f"({b.breach_id}, missed {b.deadline.isoformat()})"
+            said.insert(0, f"escalated to level {esc.level} {missed}")
+        return "; ".join(said) if said else f"nothing due; timer {outcome}"
 
     async def sweep(self) -> int:
         """Re-set every complaint's timer (after a policy change moved deadlines)."""
@@ -125,12 +163,18 @@ class SlaService:
     async def _set_timer(self, complaint_id: UUID, facts: list[ev.Event]) -> TimerChange:
         loaded, now = self.policies.current, self.clock()
         state, d = domain.watched(facts, loaded.policy, loaded.calendar)
-        at = domain.wake_at(state, d, now)
+        at = domain.next_wake(facts, state, d, now)
         return await self.timers.set(complaint_id, at, facts[-1].version, d.policy_version)
 
     def _history(self, complaint_id: UUID) -> list[ev.Event]:
         try:
             return self.app.history(complaint_id)[1]
+        except ComplaintNotFound as error:
+            raise Hopeless(f"complaint {complaint_id} does not exist", attempts=3) from error
+
+    def _remind(self, complaint_id: UUID) -> tuple[list[Reminder], list[ev.Event]]:
+        try:
+            return self.app.remind_if_due(complaint_id, self.clock)
         except ComplaintNotFound as error:
             raise Hopeless(f"complaint {complaint_id} does not exist", attempts=3) from error
 

@@ -1,7 +1,8 @@
 """Pure decisions of the SLA monitor: history → clock state → when to wake up, whether to
-escalate. No faststream, nats or clock here: `now` is an argument. The deadline rules
-themselves live in shared/rules/; the monitor watches the dates RECORDED in the log
-(shared/rules/terms.py `current_terms`) and decides only the new level's date when it escalates.
+escalate, which reminders of passed due dates to append. No faststream, nats or clock here:
+`now` is an argument. The deadline and reminder rules themselves live in shared/rules/; the
+monitor watches the dates RECORDED in the log (shared/rules/terms.py `current_terms`, the due
+dates of measures and remedies) and decides only the new level's date when it escalates.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from shared.rules.deadlines import (
     next_check_at,
     next_escalation,
 )
+from shared.rules.reminders import Reminder, next_reminder_at, reminders_due
 from shared.rules.terms import current_terms, escalation_terms
 
 ACTOR = "system:sla_monitor"
@@ -58,6 +60,21 @@ def wake_at(state: ClockState, d: Deadlines, now: datetime) -> datetime | None:
     escalated (in the past: the timer fires at once), else the next open deadline."""
     breach = next_escalation(state, d, now)
     return breach.deadline if breach is not None else next_check_at(state, d, now)
+
+
+def next_wake(
+    facts: list[ev.Event], state: ClockState, d: Deadlines, now: datetime
+) -> datetime | None:
+    """The one timer's moment: the earlier of the clocks' (`wake_at`) and the next reminder of
+    a recorded due date (shared/rules/reminders.py), which runs on after the answer and the
+    closure (measures are carried out after the judgement)."""
+    times = [t for t in (wake_at(state, d, now), next_reminder_at(facts)) if t is not None]
+    return min(times, default=None)
+
+
+def reminders_for(facts: list[ev.Event], now: datetime) -> list[Reminder]:
+    """The reminders to append now (due dates passed, not reminded yet), earliest first."""
+    return reminders_due(facts, now)
 
 
 @dataclass(frozen=True)
