@@ -38,6 +38,7 @@ from services.reporting import (
     workspace_bulk,
     workspace_casefile,
     workspace_desk,
+    workspace_presence,
     workspace_register,
     workspace_steps,
     workspace_words,
@@ -72,6 +73,7 @@ router.include_router(workspace_desk.router)  # the lists
 router.include_router(workspace_register.router)  # registering a phone or letter complaint
 router.include_router(workspace_casefile.router)  # the case file as a download
 router.include_router(workspace_bulk.router)  # bulk assign and close from the worklist
+router.include_router(workspace_presence.router)  # who else has a case open
 # The rendering every workspace page shares (workspace_pages.py), under the names used here.
 HERE, TEMPLATES, TEXTS, TIMEOUT = pages.HERE, pages.TEMPLATES, pages.TEXTS, pages.TIMEOUT
 intake_url, _lang, _token, _render = pages.intake_url, pages.lang, pages.token, pages.render
@@ -132,6 +134,7 @@ def _complaint_page(
         "zone": str(local_zone()),
         "warnings": [],
         "preview": None,
+        **workspace_presence.context(request, cid, data["events"], extra, status, lang),
         **extra,
     }
     return _render("complaint.html.j2", lang, status, **context)
