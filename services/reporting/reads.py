@@ -332,7 +332,7 @@ def annual(view: Any, year: int, tz: tzinfo | None = None) -> tuple[int, dict[st
         per_cat[g["category"] or "none"]["closed"] += g["n"]
         per_cat[g["category"] or "none"][g["resolution"] or "no_response"] += g["n"]
     closing = [domain.days(r["received_at"], r["closed_at"]) or 0.0 for r in times]
-    buckets = Counter(domain.bucket(d, domain.REGULATOR_BUCKETS) for d in closing)
+    buckets = Counter(domain.bucket(d, domain.AWB_BUCKETS) for d in closing)
     handled = [domain.days(r["received_at"], r["responded_at"]) for r in times]
     return position, {
         "year": year,
@@ -348,9 +348,7 @@ def annual(view: Any, year: int, tz: tzinfo | None = None) -> tuple[int, dict[st
         "judgement": _weighted(closed, lambda g: g["resolution"] or "no_response"),
         "handling_time": domain.stats([d for d in handled if d is not None]),
         "time_to_close": domain.stats(closing),
-        "regulator_buckets": {
-            label: buckets.get(label, 0) for _, label in domain.REGULATOR_BUCKETS
-        },
+        "awb_buckets": {label: buckets.get(label, 0) for _, label in domain.AWB_BUCKETS},
         "per_category": {k: dict(sorted(v.items())) for k, v in sorted(per_cat.items())},
         "escalations": domain.escalations(escal),
         "extensions": {

@@ -139,7 +139,7 @@ def _closed(tally: Tally, received: datetime, at: datetime, resolution: str | No
         tally.judgement_2025[resolution or "no_response"] += 1
         d = (at - received).total_seconds() / 86400
         tally.buckets_2025[
-            "within_4_weeks" if d <= 28 else "4_to_8_weeks" if d <= 56 else "over_8_weeks"
+            "within_6_weeks" if d <= 42 else "6_to_10_weeks" if d <= 70 else "over_10_weeks"
         ] += 1
 
 

@@ -191,7 +191,7 @@ def test_every_bucket_family_sums_to_the_complaints_in_scope(histories: list[dic
         assert _sum(y["received_by_channel"]) == received
         assert received == sum(domain.year_of(r["received_at"], UTC) == year for r in rows)
         assert _sum(y["closed_by_outcome"]) == _sum(y["judgement"]) == closed
-        assert _sum(y["regulator_buckets"]) == y["time_to_close"]["count"] == closed
+        assert _sum(y["awb_buckets"]) == y["time_to_close"]["count"] == closed
         cats = y["per_category"].values()
         assert sum(c.get("received", 0) for c in cats) == received
         assert sum(c.get("closed", 0) for c in cats) == closed

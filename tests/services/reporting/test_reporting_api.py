@@ -182,7 +182,8 @@ def test_yearly_report_counts(client: TestClient) -> None:
     assert (y["received"], y["closed"]) == (3, 3)
     assert y["judgement"] == {"no_response": 1, "unfounded": 1, "well_founded": 1}
     assert y["closed_by_outcome"] == {"resolved": 2, "withdrawn": 1}
-    assert y["regulator_buckets"] == {"within_4_weeks": 2, "4_to_8_weeks": 0, "over_8_weeks": 1}
+    # receipt to closure against the Awb terms: 8 and 4 days, and 67 days (B: 5 March-11 May)
+    assert y["awb_buckets"] == {"within_6_weeks": 2, "6_to_10_weeks": 1, "over_10_weeks": 0}
     assert y["escalations"]["by_level_and_reason"] == {"1:deadline_missed": 1}
     assert y["extensions"] == {"total": 1, "with_consent": 0, "complaints": 1}
     assert (

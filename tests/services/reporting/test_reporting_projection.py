@@ -65,9 +65,9 @@ def test_live_projection_equals_fresh_rebuild_sqlite(
     assert report["judgement"] == dict(
         sorted((tally.judgement_2025 + tally2.judgement_2025).items())
     )
-    assert report["regulator_buckets"] == {
+    assert report["awb_buckets"] == {
         k: (tally.buckets_2025 + tally2.buckets_2025)[k]
-        for k in ("within_4_weeks", "4_to_8_weeks", "over_8_weeks")
+        for k in ("within_6_weeks", "6_to_10_weeks", "over_10_weeks")
     }
     assert report["escalations"]["total"] == tally.escalations_2025 + tally2.escalations_2025
     assert report["extensions"]["total"] == tally.extensions_2025 + tally2.extensions_2025
