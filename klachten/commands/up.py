@@ -27,7 +27,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from klachten.stack import checkpointer, orphans
+from klachten.stack import checkpointer, launch, orphans
 from klachten.stack.cluster import nats_nodes
 from klachten.stack.natsserver import EmbeddedNats, NatsServerError
 from klachten.stack.probes import rss_kib
@@ -73,6 +73,7 @@ def up(
     begun = time.monotonic()
     settings = Settings.from_env()
     data_dir = settings.data_dir.resolve()
+    launch.keep_private(data_dir)  # before the first file: the lock, logs, keys, NATS' store
     try:
         lock, stopped = orphans.claim(data_dir, stop_orphans=stop_orphans, timeout=stop_timeout)
     except orphans.Refused as refused:

@@ -7,6 +7,7 @@ all at once with one deadline, then the servers; children die with the superviso
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import threading
@@ -64,8 +65,10 @@ class ChildProcess:
         return self._process.pid if self._process else None
 
     def start(self) -> ChildProcess:
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_file.open("ab") as output:
+        self.log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)  # a log an older run made readable to others: not any more
+        with os.fdopen(fd, "ab") as output:
             output.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting\n".encode())
             output.flush()
             self._process = launch.spawn(self.argv, env=self.env, output=output, supervised=True)

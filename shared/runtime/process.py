@@ -11,6 +11,7 @@ until it ends, on the loop uvicorn picks), an exit code (a start that must not g
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
@@ -25,6 +26,7 @@ Running = Coroutine[Any, Any, object] | int | None
 
 def start(name: str, settings: Settings, log_level: str = "INFO") -> None:
     """What every service does with its settings before it builds its object graph."""
+    os.umask(0o077)  # its logs, traces, read models and letters: for its own user only
     configure_logging(log_level, settings.log_format)
     tracing.configure(name, settings.traces_dir, otlp_endpoint=settings.otlp_endpoint)
     use_policy_file(settings.policy_path)  # the policy in force: every reader, every reload
