@@ -1,7 +1,8 @@
 """Logs, metrics, health and traces shared by the services.
 
 - Logs: one line per record, text or JSON (``KLACHTEN_LOG_FORMAT``), with the complaint id and
-  correlation id of the work in hand (`bound(...)`), and any ``scheme://user:password@`` masked.
+  correlation id of the work in hand (`bound(...)`); any ``scheme://user:password@``, private
+  link token and e-mail address is masked (`clean`).
 - Metrics: Prometheus (prometheus_client's default registry): faststream's middleware for the
   consumers plus the domain counters below; `metrics_body()` is what ``/metrics`` serves.
 - Health: one JSON shape for every service, in shared/runtime/health.py (``/health/live``,
@@ -22,6 +23,7 @@ import functools
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import sys
@@ -212,9 +214,18 @@ async def run_with_http(app: Any, host: str, port: int) -> None:
 _TEXT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
+# An e-mail address as people and mail servers write them (IDN and Unicode local parts
+# included): a domain needs a dot and a top level of letters, so "intake@127.0.0.1" (a URL's
+# user) is not one. Message-IDs have the same shape and are redacted alike.
+_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@(?:[\w-]+\.)+[^\W\d_]{2,}(?![\w-])", re.UNICODE)
+ADDRESS_REDACTED = "<address>"
+
+
 def clean(text: str) -> str:
-    """`text` without passwords in URLs nor status-link or survey tokens (shared/privacy/)."""
-    return surveylink.redact(statuslink.redact(mask(text)))
+    """`text` without passwords in URLs, status-link or survey tokens (shared/privacy/) nor
+    e-mail addresses (aiosmtpd logs every sender and recipient at INFO; a log is kept longer
+    than an erased complainant's data may be, and is not erased with it)."""
+    return _ADDRESS.sub(ADDRESS_REDACTED, surveylink.redact(statuslink.redact(mask(text))))
 
 
 class MaskSecrets(logging.Filter):
