@@ -50,19 +50,24 @@ TEXTS: dict[str, dict[str, Any]] = {
         ],
         "status_link": "De status van uw klacht bekijken",
         "status_title": "Status van uw klacht",
-        "status_intro": "Vul uw kenmerk en het e-mailadres in waarmee u de klacht indiende.",
+        "status_intro": "Vul uw kenmerk in en het e-mailadres waarmee u de klacht indiende. "
+        "Gaf u geen e-mailadres, vul dan de postcode en het huisnummer in van het adres "
+        "waar onze brieven naartoe gaan.",
         "reference": "Kenmerk",
         "lookup": "Status bekijken",
         "lookup_required": {
             "reference": "Vul uw kenmerk in, bijvoorbeeld KL-2026-000123.",
-            "email": "Vul uw e-mailadres in.",
+            "email": "Vul uw e-mailadres in, of uw postcode en huisnummer.",
+            "postcode": "Vul ook uw postcode in.",
+            "house_number": "Vul ook uw huisnummer in.",
         },
         "not_found": "Wij vinden geen klacht met dit kenmerk en dit e-mailadres.",
         "link_sent": "Als het kenmerk en het e-mailadres bij elkaar horen, hebben wij een link "
         "naar de stand van zaken naar dat e-mailadres gestuurd. Kijk ook in uw map met "
-        "ongewenste e-mail.",
-        "link_expired": "Deze link is verlopen. Vul uw kenmerk en uw e-mailadres in, dan sturen "
-        "wij u een nieuwe link.",
+        "ongewenste e-mail. Vulde u uw postcode en huisnummer in en horen die bij het kenmerk, "
+        "dan sturen wij de link per post naar dat adres.",
+        "link_expired": "Deze link is verlopen. Vul uw kenmerk en uw e-mailadres (of postcode "
+        "en huisnummer) in, dan sturen wij u een nieuwe link.",
         "status": "Status",
         "received": "Ontvangen op",
         "deadline": "Uiterlijke reactiedatum",
@@ -111,19 +116,24 @@ TEXTS: dict[str, dict[str, Any]] = {
         ],
         "status_link": "Check the status of your complaint",
         "status_title": "Status of your complaint",
-        "status_intro": "Enter your reference and the e-mail address you used for the complaint.",
+        "status_intro": "Enter your reference and the e-mail address you used for the "
+        "complaint. If you gave no e-mail address, enter the postcode and house number of the "
+        "address our letters go to.",
         "reference": "Reference",
         "lookup": "Check status",
         "lookup_required": {
             "reference": "Enter your reference, for example KL-2026-000123.",
-            "email": "Enter your e-mail address.",
+            "email": "Enter your e-mail address, or your postcode and house number.",
+            "postcode": "Also enter your postcode.",
+            "house_number": "Also enter your house number.",
         },
         "not_found": "We cannot find a complaint with this reference and e-mail address.",
         "link_sent": "If the reference and the e-mail address belong together, we have sent a "
         "link to the progress of the complaint to that address. Please also check your junk "
-        "mail folder.",
-        "link_expired": "This link has expired. Enter your reference and your e-mail address and "
-        "we will send you a new link.",
+        "mail folder. If you entered a postcode and house number that belong to the reference, "
+        "we send the link by post to that address.",
+        "link_expired": "This link has expired. Enter your reference and your e-mail address (or "
+        "postcode and house number) and we will send you a new link.",
         "status": "Status",
         "received": "Received on",
         "deadline": "Answer due by",
@@ -447,6 +457,16 @@ SIDE: dict[str, dict[str, Any]] = {
         "copy_title": "Kopie van wat u ons stuurde",
         "copy_intro": "Bewaar deze kopie: druk de pagina af of bewaar hem als PDF.",
         "print": "Afdrukken of bewaren als PDF",
+        "copy_pdf": "Download de kopie als PDF",
+        "copy_pdf_title": "Kopie van uw klacht",
+        "copy_pdf_intro": "Dit is wat u ons stuurde. Bewaar deze kopie bij uw papieren.",
+        "copy_pdf_page": "Pagina {page} van {pages}",
+        "copy_pdf_file": "kopie-klacht",
+        "lookup_no_email": "Geen e-mailadres opgegeven?",
+        "lookup_no_email_hint": "Vul dan de postcode en het huisnummer in van het adres waar "
+        "onze brieven naartoe gaan. Wij sturen de link per post.",
+        "postcode": "Postcode",
+        "house_number": "Huisnummer",
         "your_complaint": "Uw klacht",
         "add_title": "Informatie toevoegen",
         "add_intro": "Wilt u nog iets vertellen of een document nasturen? Uw klachtbehandelaar "
@@ -502,6 +522,16 @@ SIDE: dict[str, dict[str, Any]] = {
         "copy_title": "Copy of what you sent us",
         "copy_intro": "Keep this copy: print the page or save it as a PDF.",
         "print": "Print or save as PDF",
+        "copy_pdf": "Download the copy as a PDF",
+        "copy_pdf_title": "Copy of your complaint",
+        "copy_pdf_intro": "This is what you sent us. Keep this copy with your papers.",
+        "copy_pdf_page": "Page {page} of {pages}",
+        "copy_pdf_file": "copy-complaint",
+        "lookup_no_email": "No e-mail address given?",
+        "lookup_no_email_hint": "Then enter the postcode and house number of the address our "
+        "letters go to. We send the link by post.",
+        "postcode": "Postcode",
+        "house_number": "House number",
         "your_complaint": "Your complaint",
         "add_title": "Add information",
         "add_intro": "Do you want to tell us more or send a document? Your complaints handler "

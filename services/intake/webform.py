@@ -10,7 +10,7 @@ stores them content-addressed and carries their signed references (services/inta
 The form's own page sends ``step=check``: a valid form then shows every answer to check
 (its documents stored and carried as above), whence ``step=send`` registers it and
 ``step=edit`` goes back to the form; a post without a step (older pages, scripts) registers at
-once. The confirmation carries a printable copy of what was sent.
+once. The confirmation carries a printable copy of what was sent, also as PDF (copypdf.py).
 
 The language follows the person's choice (``?lang=``, the switch button, then a cookie), else
 the browser's Accept-Language. The form works without script; a small script only checks the
@@ -134,6 +134,7 @@ async def submit_form(request: Request, lang: str | None = None) -> HTMLResponse
     except Exception as error:
         return _trouble(request, error, language, values, refs, key)
     expected = status.expected_dates(submission.received_at or intake.clock())
+    own = statuslink.status_path(_secret(request), receipt.complaint_id, intake.clock())
     return _page(
         "confirmation.html.j2",
         language,
@@ -141,8 +142,8 @@ async def submit_form(request: Request, lang: str | None = None) -> HTMLResponse
         steps=status.expected_steps(expected),
         attachments=[r.filename for r in refs],
         copy=_answers(request, personal, submission, language),
-        status_url=statuslink.status_path(_secret(request), receipt.complaint_id, intake.clock())
-        + f"?lang={language}",
+        status_url=f"{own}?lang={language}",
+        copy_url=f"{own}/copy.pdf?lang={language}",  # the server's PDF (copypdf.py)
     )
 
 
