@@ -64,6 +64,9 @@ EVENT_NAMES: _W = {
         "note_added": "interne notitie",
         "measure_overdue": "einddatum van een maatregel of herstelactie verstreken",
         "question_answered": "vraag beantwoord door de klager",
+        "recategorised": "categorie of prioriteit gecorrigeerd",
+        "linked_as_duplicate": "gekoppeld als dubbele klacht",
+        "follow_up_answered": "bericht na de reactie beantwoord",
     },
     "en": {
         "submitted": "submitted",
@@ -101,6 +104,9 @@ EVENT_NAMES: _W = {
         "note_added": "internal note",
         "measure_overdue": "due date of a measure or remedy passed",
         "question_answered": "question answered by the complainant",
+        "recategorised": "category or priority corrected",
+        "linked_as_duplicate": "linked as a duplicate",
+        "follow_up_answered": "message after the response answered",
     },
 }
 ASSIGNMENT_KINDS: _W = {
@@ -203,12 +209,14 @@ OUTCOMES: _W = {
         "not_handled": "niet in behandeling genomen",
         "withdrawn": "ingetrokken",
         "referred": "doorverwezen",
+        "duplicate": "dubbele klacht",
     },
     "en": {
         "resolved": "handled",
         "not_handled": "not handled",
         "withdrawn": "withdrawn",
         "referred": "referred",
+        "duplicate": "duplicate complaint",
     },
 }
 _LABELS: _W = {
@@ -229,6 +237,10 @@ _LABELS: _W = {
         "not_agreed": "zonder overeenstemming",
         "due": "uiterlijk",
         "measures": "maatregelen",
+        "category": "categorie",
+        "priority": "prioriteit",
+        "none": "geen",
+        "duplicate_of": "dubbel van",
     },
     "en": {
         "handler": "handler",
@@ -247,6 +259,10 @@ _LABELS: _W = {
         "not_agreed": "no agreement",
         "due": "due",
         "measures": "measures",
+        "category": "category",
+        "priority": "priority",
+        "none": "none",
+        "duplicate_of": "duplicate of",
     },
 }
 
@@ -334,6 +350,20 @@ def _detail(f: ev.Event, lang: words.Lang, names: Names) -> str:
             return f"{f.weeks} {label['weeks']}{consent}"
         case ev.Closed():
             return OUTCOMES[lang][f.outcome]
+        case ev.Recategorised():  # the category in the vocabulary's words
+
+            def said(code: str | None, kind: str) -> str:
+                if not code:
+                    return label["none"]
+                return _term("themes", code, lang) if kind == "category" else code
+
+            old, new = (f.previous_category, f.previous_priority), (f.category, f.priority)
+            return ", ".join(
+                f"{label[kind]} {said(was, kind)} → {said(now, kind)}"
+                for kind, was, now in zip(("category", "priority"), old, new, strict=True)
+            )
+        case ev.LinkedAsDuplicate():
+            return f"{label['duplicate_of']} {f.primary_reference}"
     return ""
 
 
