@@ -1,7 +1,8 @@
 """What letters say in words rather than codes: the judgement an answer recorded, why a
-complaint moved up the ladder, the policy's own words for its ladder and its external body
-(Nationale ombudsman, or a Wkkgz disputes body for care), how an informal resolution was
-confirmed and why a complaint is declined (with its article). Pure: the policy is an argument."""
+complaint moved up the ladder, the policy's own words for its ladder, its advisory committee and
+its external body (Nationale ombudsman, or a Wkkgz disputes body for care), how an informal
+resolution was confirmed and why a complaint is declined (with its article). Pure: the policy is
+an argument."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ class ExternalRoute(msgspec.Struct, frozen=True, kw_only=True):
     url: str
     term_months: int = 12
     deadline: date | None = None
+    # The policy's kind of body: "disputes_body" (a care provider's geschilleninstantie, Wkkgz
+    # art. 18) is named as such, with its binding decision; "ombudsman" or "other" by name.
+    kind: str = "ombudsman"
 
 
 # What an answer's recorded judgement (Responded.resolution) says to the complainant.
@@ -72,6 +76,7 @@ def policy_words(
             name=_say(lang, body.name, body.name_en),
             url=body.url,
             term_months=body.complainant_term_months,
+            kind=body.kind,
         )
     }
     match event:
@@ -90,7 +95,18 @@ def policy_words(
             }
         case ev.Responded():
             fields["resolution"] = event.resolution
+        case ev.ReferredToCommittee():
+            fields["committee_name"] = committee_name(event.committee, policy, lang)
     return fields
+
+
+def committee_name(recorded: str, policy: Policy, language: str) -> str:
+    """The committee as the referral recorded it, in English words when the policy gives them
+    for that committee (the recorded name is the policy's Dutch one)."""
+    c = policy.committee
+    if c is not None and c.name == recorded:
+        return _say(language, c.name, c.name_en)
+    return recorded
 
 
 def _say(language: str, dutch: str, english: str) -> str:
