@@ -26,6 +26,7 @@ async def worklist(request: Request) -> HTMLResponse:
     if member is None:
         return pages.login(request, lang)
     query = workspace_lists.ListQuery.from_params(request.query_params)
+    query = await workspace_lists.searched(query, pages.intake_url(), pages.token(request))
     org = pages.organisation(request)
     teams = org.teams_of(member.name) if org is not None else ()
     now = request.app.state.clock()

@@ -8,9 +8,12 @@ The nearest deadline is computed in SQL the way ``domain.next_deadline`` compute
 answered; none once closed); a test holds the two equal.
 
 Decided where the issue leaves room: ``?q=`` searches the **reference** (whole or any part,
-case-insensitive). The read model holds no plaintext personal data, and stays so: a name,
-e-mail, subject or description search would need an index inside the sealed boundary (intake,
-with the complaint's key) that erasure clears with the key; that is not built here. The
+case-insensitive) for every role. The read model holds no plaintext personal data, and stays
+so: names, e-mail addresses, subjects and descriptions are searched by intake's index inside
+the sealed boundary (services/intake/search.py, cleared by erasure); ``searched`` asks it with
+the user's own token and the list keeps the reference's matches and the complaints it found
+(at most SEARCH_LIMIT), filtered, sorted and paged here as any list. A role that may not see
+personal data gets the reference search and a note saying why. The
 subject shown in a list is read from intake for the rows of the page only, with the user's own
 token, so a role that may not see personal data sees none and an erased complaint shows none.
 
@@ -24,6 +27,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
+
+import httpx
 
 from services.reporting.domain import OPEN, UNANSWERED
 from services.reporting.fold import COMPLAINTS, ts
@@ -42,6 +47,7 @@ SORTS = {
 }
 CHANNELS = ("web", "email", "phone", "letter", "api")
 PAGE_SIZE = 25
+SEARCH_LIMIT = 1000  # complaints found by intake's search that a list filters on
 NONE = "9999"  # sorts after every RFC 3339 text: "no deadline" last
 
 
@@ -55,6 +61,9 @@ class ListQuery:
     sort: str = "deadline"
     descending: bool = False
     page: int = 1
+    # what intake's search found for q (None: not asked), and the note the page shows
+    found: tuple[str, ...] | None = None
+    search_note: str = ""
 
     @classmethod
     def from_params(cls, params: Any) -> ListQuery:
@@ -151,8 +160,15 @@ def _where(
         where.append(f"next_due < {mark}")
         args.append(ts(now))
     if q.q:
-        where.append(f"UPPER(reference) LIKE {mark}")
+        by_reference = f"UPPER(reference) LIKE {mark}"
         args.append("%" + q.q.upper().replace("%", "").replace("_", "") + "%")
+        if q.found:
+            where.append(
+                f"({by_reference} OR complaint_id IN ({', '.join(mark for _ in q.found)}))"
+            )
+            args += list(q.found)
+        else:
+            where.append(by_reference)
     if q.channel:
         where.append(f"channel = {mark}")
         args.append(q.channel)
@@ -201,6 +217,28 @@ def list_page(view: Any, q: ListQuery, now: datetime, who: str, teams: tuple[str
         for column in OWNER_COLUMNS:
             r.setdefault(column, None)
     return ListPage(rows, total, q, owners)
+
+
+async def searched(q: ListQuery, base: str, token: str) -> ListQuery:
+    """`q` with what intake's search (``GET /api/complaints/search``) finds for its text, asked
+    with the staff member's own token; a refusal (the role may not see personal data) or no
+    answer leaves the reference search, with a note (texts.json ``search_notes``)."""
+    if not q.q:
+        return q
+    headers = {"Authorization": f"Bearer {token}"}
+    params: dict[str, Any] = {"q": q.q, "limit": SEARCH_LIMIT}
+    try:
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=10.0) as client:
+            answer = await client.get("/api/complaints/search", params=params)
+    except httpx.HTTPError:
+        return replace(q, search_note="unavailable")
+    if answer.status_code == 403:
+        return replace(q, search_note="reference_only")
+    if answer.status_code != 200:
+        return replace(q, search_note="unavailable")
+    body = answer.json()
+    note = "more" if body["more"] else "" if body["complete"] else "incomplete"
+    return replace(q, found=tuple(c["complaint_id"] for c in body["complaints"]), search_note=note)
 
 
 def _kind(r: dict[str, Any]) -> str | None:
