@@ -12,7 +12,16 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from services.reporting import domain, event_words, exports, handling, log, reads, yearly_web
+from services.reporting import (
+    domain,
+    early_warning,
+    event_words,
+    exports,
+    handling,
+    log,
+    reads,
+    yearly_web,
+)
 from services.reporting.http import (
     POINT_IN_TIME,
     Problem,
@@ -29,7 +38,15 @@ from shared.runtime import words
 
 logger = logging.getLogger("klachten.reporting")
 FILTERS = ("status", "channel", "category", "overdue", "handler", "team", "department", "hearing")
-REPORTS = ("summary", "response-times", "compliance", "escalations", "backlog", "worklist")
+REPORTS = (
+    "summary",
+    "response-times",
+    "compliance",
+    "escalations",
+    "backlog",
+    "worklist",
+    "early-warning",
+)
 
 router = APIRouter()
 
@@ -188,6 +205,7 @@ def report(request: Request, name: str, group_by: str = "channel") -> Any:
         "escalations": lambda: domain.escalations(src.tables["escalations_by_level_and_reason"]),
         "backlog": lambda: domain.backlog(rows, now),
         "worklist": lambda: domain.worklist(rows, now),
+        "early-warning": lambda: [w.as_dict() for w in early_warning.warnings(rows, now)],
     }
     return answers[name]()
 

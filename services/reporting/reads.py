@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from services.reporting import domain, handling, learning
+from services.reporting import domain, early_warning, handling, learning
 from services.reporting.complaints_log import SOURCE_NAME
 from services.reporting.fold import (
     COMPLAINT_COLUMNS,
@@ -366,8 +366,25 @@ def _read(view: Any, answer: Callable[[Any], Any]) -> Any:
         return answer(c)
 
 
+def _early_warning(view: Any, now: datetime) -> list[dict[str, Any]]:
+    """The rising topics (early_warning.py) over the complaints received in its weeks only."""
+    s = early_warning.Settings()
+    since = now - timedelta(days=s.window_days, weeks=s.baseline_weeks)
+    rows = _read(
+        view,
+        lambda c: _all(
+            c,
+            "SELECT complaint_id, reference, received_at, category, themes FROM "
+            f"{view._table(COMPLAINTS)} WHERE received_at >= {view.placeholder}",
+            (ts(since),),
+        ),
+    )
+    return [w.as_dict() for w in early_warning.warnings(rows, now, s)]
+
+
 # The reports /api/reports/{name} answers from the live view in SQL (the others: domain.py).
 REPORTS: dict[str, Callable[[Any, datetime], Any]] = {
+    "early-warning": _early_warning,
     "summary": summary,
     "compliance": lambda view, now: _read(view, lambda c: _compliance(view, c, now)),
     "backlog": lambda view, now: _read(view, lambda c: _backlog(view, c, now)),
