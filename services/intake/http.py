@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from services.intake import domain
 from shared.eventstore.application import ComplaintNotFound
 from shared.rules.complaint import Cause
+from shared.runtime import oidc
 from shared.runtime.staff import Action, StaffMember, authenticate, forbidden
 
 JSON_TYPES = ("application/json",)
@@ -75,6 +76,9 @@ def staff_member(request: Request) -> StaffMember | None:
     if header is None:
         return None
     member = authenticate(header, request.app.state.tokens)
+    scheme, _, token = header.partition(" ")
+    if member is None and scheme.lower() == "bearer" and (checker := access_tokens(request)):
+        member = checker.member(token)  # a staff member's OpenID Connect access token
     if member is None:
         raise Problem(
             401,
@@ -82,6 +86,15 @@ def staff_member(request: Request) -> StaffMember | None:
             {"WWW-Authenticate": 'Bearer realm="klachten"'},
         )
     return member
+
+
+def access_tokens(request: Request) -> oidc.AccessTokens | None:
+    """The check of OpenID Connect access tokens the settings ask for (once per app)."""
+    state = request.app.state
+    checker = getattr(state, "access_tokens", False)
+    if checker is False:
+        checker = state.access_tokens = oidc.access_tokens(state.settings)
+    return checker
 
 
 def require(request: Request, action: Action) -> StaffMember:

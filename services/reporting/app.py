@@ -19,10 +19,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from services.reporting import api, web, workspace
+from services.reporting import api, csrf, signin, web, workspace
 from services.reporting.deadletters import NatsDeadLetters
 from services.reporting.http import Problem
+from services.reporting.oidc import OidcSignIn
 from services.reporting.projections import position_problem, shrunk_check, start_runner
+from services.reporting.sessions import SessionStore
 from services.reporting.settings import ReportingSettings
 from services.reporting.view_backends import open_view
 from shared.config.policy import reload_on_sighup
@@ -92,11 +94,21 @@ def bootstrap(settings: ReportingSettings, *, clock: Clock = utcnow) -> FastAPI:
     app = FastAPI(title="klachten reporting", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings, app.state.clock = settings, clock
     app.state.tokens = parse_tokens(settings.staff_token, settings.staff_tokens)
+    # Staff sessions, CSRF and sign-in (signin.py, csrf.py, sessions.py, oidc.py)
+    app.state.sessions = SessionStore(
+        settings.data_dir / "sessions.sqlite3",
+        idle=settings.session_idle_minutes * 60,
+        absolute=settings.session_hours * 3600,
+    )
+    on = settings.oidc_issuer and settings.oidc_client_id
+    app.state.oidc = OidcSignIn(settings) if on else None
+    app.add_middleware(csrf.Guard, origin=settings.reporting_origin)
     webheaders.install(app, Path(__file__).parent / "static")
     apisecurity.install(app, lambda path, _: "required" if path.startswith("/api/") else None)
     app.add_exception_handler(Problem, problem)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
-    for router in (health.router(readiness), api.router, web.router, workspace.router):
+    for router in (health.router(readiness), api.router, signin.router, web.router,
+                   workspace.router):  # fmt: skip
         app.include_router(router)
     return app
 

@@ -14,7 +14,7 @@ from services.reporting.domain import ReportInputError, parse_as_of
 from services.reporting.fold import Row, tables_of
 from shared.runtime.staff import StaffMember, member_of
 
-COOKIE = "klachten_staff"
+COOKIE = "klachten_staff"  # the old cookie (the raw token): no longer read, only deleted
 
 
 class Problem(Exception):
@@ -27,15 +27,37 @@ def invalid(field: str, message: str) -> Problem:
     return Problem(422, [{"field": field, "message": message}])
 
 
-def staff_member(request: Request) -> StaffMember | None:
-    """The signed-in staff member: the ``Authorization: Bearer`` header, else the cookie set by
-    ``/login``. Every staff role may read reports and use the workspace pages (intake decides
-    each action by role)."""
+def bearer(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer`` header (None without one)."""
     scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    if scheme.lower() != "bearer":
-        token = request.cookies.get(COOKIE, "")
-    member = member_of(token, request.app.state.tokens)
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def staff_member(request: Request) -> StaffMember | None:
+    """The signed-in staff member: the ``Authorization: Bearer`` header (an API token, or an
+    OpenID Connect access token when OIDC is on), else the server-side session of the cookie
+    (sessions.py, found by csrf.Guard). Every staff role may read reports and use the workspace
+    pages (intake decides each action by role)."""
+    token = bearer(request)
+    if token is not None:
+        member = member_of(token, request.app.state.tokens)
+        signin = getattr(request.app.state, "oidc", None)
+        if member is None and signin is not None:
+            member = signin.tokens.member(token)
+    else:
+        session = getattr(request.state, "session", None)
+        member = session.member if session is not None else None
     return member if member is not None and member.may("read") else None
+
+
+def credential(request: Request) -> str:
+    """What intake is called with on the staff member's behalf: their own bearer token, or
+    the one their session holds (the API token they signed in with, or their access token)."""
+    token = bearer(request)
+    if token is not None:
+        return token
+    session = getattr(request.state, "session", None)
+    return session.credential if session is not None else ""
 
 
 def staff_name(request: Request) -> str | None:

@@ -7,8 +7,7 @@ KLACHTEN_REPORTING_DB     SQLite path (default $KLACHTEN_DATA_DIR/reporting.sqli
 KLACHTEN_STAFF_TOKEN      one bearer token with every staff role
 KLACHTEN_STAFF_TOKENS     more tokens: ``name:token:role+role;…`` (roles as in intake)
 KLACHTEN_REPORTING_FOLLOW true: run the live projection inside the HTTP process
-KLACHTEN_REPORTING_ORIGIN the origin browsers reach the workspace at (behind a proxy), e.g.
-                          https://klachten.example.nl; default: the request's own
+KLACHTEN_REPORTING_ORIGIN (none)  origin browsers reach the workspace at behind a proxy (CSRF)
 KLACHTEN_SESSION_IDLE_MINUTES 30  a workspace session ends after this long without a request
 KLACHTEN_SESSION_HOURS    10      and at the latest this long after signing in
 KLACHTEN_SIGNIN_ATTEMPTS  5       failed sign-ins per client per window (then 429)
@@ -17,7 +16,7 @@ KLACHTEN_OIDC_ISSUER      (none)  OpenID provider: set it (and the client) to si
 KLACHTEN_OIDC_CLIENT_ID   (none)  this workspace's client at the provider
 KLACHTEN_OIDC_CLIENT_SECRET (none)
 KLACHTEN_OIDC_AUDIENCE    (none)  the audience of access tokens for intake (as intake's)
-KLACHTEN_OIDC_SCOPES      openid profile
+KLACHTEN_OIDC_SCOPES      openid profile  asked for at sign-in (add what gives intake's audience)
 KLACHTEN_OIDC_NAME_CLAIM  preferred_username  the staff id (actors say staff:<it>)
 KLACHTEN_OIDC_ROLES_CLAIM klachten_roles  the roles (a list, or a space-separated string)
 KLACHTEN_WORKSPACE_BULK_LIMIT     100  complaints in one bulk action (workspace_bulk.py)

@@ -1,26 +1,25 @@
 """The dashboard (Dutch by default, ``?lang=en``): KPI charts as inline SVG and the staff
-worklist of open complaints, nearest deadline first. Staff sign in with their bearer token
-(``/login`` sets it as an HttpOnly cookie) or send the ``Authorization`` header."""
+worklist of open complaints, nearest deadline first. Staff sign in (signin.py: a server-side
+session) or send the ``Authorization`` header."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import jinja2
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse
 
-from services.reporting import charts, domain, workspace, workspace_words
-from services.reporting.http import COOKIE, Problem, answer_source, staff_name, strict_query
-from shared.runtime.staff import member_of
+from services.reporting import charts, csrf, domain, signin, workspace, workspace_words
+from services.reporting.http import Problem, answer_source, staff_name, strict_query
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
+csrf.install(TEMPLATES)  # {{ csrf_input() }} in every POST form
 TEXTS: dict[str, dict[str, str]] = {
     "nl": {
         "title": "Klachten — dashboard",
@@ -134,30 +133,11 @@ def dashboard(request: Request) -> HTMLResponse:
     lang = _lang(request)
     t = TEXTS[lang]
     if staff_name(request) is None:
-        page = TEMPLATES.get_template("login.html.j2").render(t=t, lang=lang)
-        return HTMLResponse(page, 401, {"WWW-Authenticate": 'Bearer realm="klachten"'})
+        headers = {"WWW-Authenticate": 'Bearer realm="klachten"'}
+        return signin.login_page(request, t, lang, "/dashboard", 401, None, headers)
     strict_query(request, {"lang"})
     context = dashboard_context(answer_source(request), t, lang)
     page = TEMPLATES.get_template("dashboard.html.j2").render(
         t=workspace.TEXTS[lang], d=t, lang=lang, day=workspace._day, **context
     )
     return HTMLResponse(page)
-
-
-@router.post("/login", response_model=None)
-async def login(request: Request) -> Response:
-    form = parse_qs((await request.body()).decode(errors="replace"))
-    token = (form.get("token") or [""])[0].strip()
-    lang = "en" if (form.get("lang") or ["nl"])[0] == "en" else "nl"
-    wanted = (form.get("next") or ["/dashboard"])[0]
-    # Only our own pages: never an open redirect to somewhere else.
-    target = wanted if wanted.startswith(("/dashboard", "/workspace")) else "/dashboard"
-    if member_of(token, request.app.state.tokens) is None:
-        t = workspace.TEXTS[lang] if target.startswith("/workspace") else TEXTS[lang]
-        page = TEMPLATES.get_template("login.html.j2").render(
-            t=t, lang=lang, next=target, error=workspace.TEXTS[lang]["login_error"]
-        )
-        return HTMLResponse(page, 401)
-    response = RedirectResponse(f"{target}?lang={lang}", 303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
-    return response

@@ -15,8 +15,8 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from services.reporting import workspace_steps, workspace_words
-from services.reporting.http import COOKIE
+from services.reporting import csrf, signin, workspace_steps, workspace_words
+from services.reporting.http import credential
 from shared.config.organisation import Organisation
 from shared.config.settings import Settings
 from shared.runtime import words
@@ -25,6 +25,7 @@ HERE = Path(__file__).parent / "templates" / "workspace"
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE.parent), autoescape=True, undefined=jinja2.StrictUndefined
 )
+csrf.install(TEMPLATES)  # {{ csrf_input() }} in every POST form
 TEXTS: dict[str, dict[str, Any]] = json.loads((HERE / "texts.json").read_text("utf-8"))
 TIMEOUT = 10.0
 
@@ -39,8 +40,8 @@ def lang(request: Request) -> str:
 
 
 def token(request: Request) -> str:
-    scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
-    return given.strip() if scheme.lower() == "bearer" else request.cookies.get(COOKIE, "")
+    """The credential intake is called with for this staff member (http.py `credential`)."""
+    return credential(request)
 
 
 def render(name: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -52,13 +53,9 @@ def render(name: str, lang: str, status: int = 200, **context: Any) -> HTMLRespo
 
 
 def login(request: Request, lang: str) -> HTMLResponse:
-    page = TEMPLATES.get_template("login.html.j2").render(
-        t=TEXTS[lang],
-        lang=lang,
-        next=request.url.path if request.method == "GET" else "/workspace",
-        error=None,
-    )
-    return HTMLResponse(page, 401, {"WWW-Authenticate": 'Bearer realm="klachten"'})
+    next = request.url.path if request.method == "GET" else "/workspace"
+    headers = {"WWW-Authenticate": 'Bearer realm="klachten"'}
+    return signin.login_page(request, TEXTS[lang], lang, next, 401, None, headers)
 
 
 def day(text: str | None, lang: str, deadline: bool = True) -> str:

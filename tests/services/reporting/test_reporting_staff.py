@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
+from tests.support.signin import csrf_of
 
 
 def test_a_mistyped_role_is_refused_naming_the_role(tmp_path: Path) -> None:
@@ -33,5 +34,7 @@ def test_every_staff_role_may_read_reports(tmp_path: Path) -> None:
     )
     client = TestClient(create_app(settings))  # no lifespan: the tokens come with the app
     for token in ("reader-token-123456", "privacy-token-123456", "nobody-token-1234567"):
-        answer = client.post("/login", data={"token": token}, follow_redirects=False)
+        csrf = csrf_of(client.get("/dashboard").text)  # the sign-in form's CSRF field
+        form = {"token": token, "csrf_token": csrf}
+        answer = client.post("/login", data=form, follow_redirects=False)
         assert answer.status_code == (401 if token.startswith("nobody") else 303), token

@@ -52,7 +52,7 @@ async def test_bulk_assign_and_close_with_each_result(
         ids = [await _submit(http, intake, n) for n in range(3)]
         rows = await wait_until(lambda: _listed(http, base, ids), 30, 0.2, "in the read model")
         refs = [rows[i]["reference"] for i in ids]
-        http.cookies.set("klachten_staff", TOKEN)
+        http.headers["Authorization"] = f"Bearer {TOKEN}"
 
         # The worklist: a checkbox per row belonging to the bulk form, the limit said.
         page = await http.get(f"{base}/workspace", params={"lang": "nl"})

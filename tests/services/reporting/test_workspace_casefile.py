@@ -46,7 +46,7 @@ async def test_the_case_file_downloads_from_the_case_page_for_who_may(
         cid, reference = made["complaint_id"], made["reference"]
         page_url = f"{desk.reporting}/workspace/complaints/{cid}"
         link = f"{page_url}/case-file"
-        http.cookies.set("klachten_staff", TOKEN)
+        http.headers["Authorization"] = f"Bearer {TOKEN}"
         page = await http.get(page_url, params={"lang": "nl"})
         assert f'href="/workspace/complaints/{cid}/case-file?lang=nl"' in page.text
 

@@ -46,7 +46,7 @@ async def test_a_handler_escalates_to_the_level_chosen(
         }
         made = await http.post(f"{desk.intake.url}/api/complaints", json=body)
         cid = made.json()["complaint_id"]
-        http.cookies.set("klachten_staff", TOKEN)
+        http.headers["Authorization"] = f"Bearer {TOKEN}"
         page_url = f"{desk.reporting}/workspace/complaints/{cid}"
         page = await http.get(page_url, params={"lang": "en"})
         first = ladder[0]

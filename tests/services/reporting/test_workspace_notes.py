@@ -48,7 +48,7 @@ async def _notes(http: httpx.AsyncClient, desk: Desk) -> None:
     cid = (await http.post(f"{intake}/api/complaints", json=body)).json()["complaint_id"]
     state = await wait_until(lambda: _acknowledged(http, intake, cid), 30, 0.2, "acknowledged")
 
-    http.cookies.set("klachten_staff", TOKEN)  # signed in to the workspace
+    http.headers["Authorization"] = f"Bearer {TOKEN}"  # signed in to the workspace
     page_url = f"{base}/workspace/complaints/{cid}"
     empty = await http.post(f"{page_url}/note", params={"lang": "nl"}, data={"text": " "})
     assert empty.status_code == 422

@@ -72,7 +72,7 @@ def test_staff_stop_and_resume_the_internal_term_from_the_complaint_page(
     }
     cid = httpx.post(f"{intake}/api/complaints", json=body, timeout=20).json()["complaint_id"]
     page_url = f"{base}/workspace/complaints/{cid}"
-    with httpx.Client(cookies={"klachten_staff": TOKEN}, timeout=20) as staff:
+    with httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=20) as staff:
         page = staff.get(page_url, params={"lang": "nl"})
         assert page.status_code == 200
         assert f'action="/workspace/complaints/{cid}/pause?lang=nl"' in page.text

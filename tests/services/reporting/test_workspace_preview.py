@@ -84,7 +84,7 @@ async def _journey(http: httpx.AsyncClient, intake: str, base: str, maildir: Pat
     # The workspace in Dutch shows the English letter under the form, the text kept.
     page_url = f"{base}/workspace/complaints/{cid}"
     form = {"version": str(before["version"]), **draft}
-    http.cookies.set("klachten_staff", TOKEN)  # signed in to the workspace
+    http.headers["Authorization"] = f"Bearer {TOKEN}"  # signed in to the workspace
     page = await http.post(f"{page_url}/preview", params={"lang": "nl"}, data=form)
     assert page.status_code == 200, page.text
     assert 'id="preview-text" lang="en"' in page.text
