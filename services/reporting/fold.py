@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 # The schema lives in tables.py; fold is where readers have always found these names.
+from services.reporting.reminders import REMINDERS, reminder_row
 from services.reporting.satisfaction import SATISFACTION, answer_row
 from services.reporting.tables import (  # noqa: F401  (re-exported)
     ASSIGNMENT_COLUMNS,
@@ -233,6 +234,8 @@ def _evolve(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
             row["erased"] = 1
         case ev.SatisfactionRecorded():  # the survey (satisfaction.py): one row per answer
             model.added(SATISFACTION).append(answer_row(seq, f, row, at))
+        case ev.MeasureOverdue():  # a reminder of a passed due date (reminders.py)
+            model.added(REMINDERS).append(reminder_row(seq, f, ts(f.due_by), at))
         case ev.ReactionReceived() if not f.auto_reply:  # an auto-reply waits for no one
             _waiting(row, {**_pending(row), str(f.event_id): [at, f.verified]})
         case ev.ReactionHandled():

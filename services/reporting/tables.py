@@ -6,6 +6,8 @@ folds again from the log (view.py `_reset_if_stale`).
 
 from __future__ import annotations
 
+from services.reporting.reminders import INDEXED as REMINDERS_INDEXED
+from services.reporting.reminders import REMINDER_COLUMNS, REMINDERS
 from services.reporting.satisfaction import SATISFACTION, SATISFACTION_COLUMNS, SCORE_COLUMNS
 
 COMPLAINT_COLUMNS: tuple[str, ...] = (
@@ -149,13 +151,18 @@ TABLES: dict[str, tuple[tuple[str, ...], str]] = {
     HEARINGS: (HEARING_COLUMNS, "seq"),
     DEAD_LETTERS: (DEAD_LETTER_COLUMNS, "seq"),
     SATISFACTION: (SATISFACTION_COLUMNS, "seq"),
+    REMINDERS: (REMINDER_COLUMNS, "seq"),  # measure_overdue (reminders.py)
 }
 INT_COLUMNS |= SCORE_COLUMNS  # the survey's scores 1-5
+INT_COLUMNS |= {"item"}  # a reminder's measure or remedy number
 
 # Indexes of the reads (reads.py): a complaint by reference, the year's and the month's ranges
 # (received, closed, occurred), the list filtered by status. table -> indexed columns.
 INDEXES: dict[str, tuple[str, ...]] = {
-    COMPLAINTS: ("reference", "received_at", "closed_at", "status"),
+    # handler, team: the desk's lists and notifications by owner (workspace_notifications.py)
+    COMPLAINTS: ("reference", "received_at", "closed_at", "status", "handler", "team"),
+    ASSIGNMENTS: ("handler", "team"),
+    REMINDERS: REMINDERS_INDEXED,
     ESCALATIONS: ("occurred_at",),
     EXTENSIONS: ("occurred_at",),
     HEARINGS: ("occurred_at",),

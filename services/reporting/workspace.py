@@ -38,6 +38,7 @@ from services.reporting import (
     workspace_bulk,
     workspace_casefile,
     workspace_desk,
+    workspace_notifications,
     workspace_presence,
     workspace_register,
     workspace_steps,
@@ -74,6 +75,7 @@ router.include_router(workspace_register.router)  # registering a phone or lette
 router.include_router(workspace_casefile.router)  # the case file as a download
 router.include_router(workspace_bulk.router)  # bulk assign and close from the worklist
 router.include_router(workspace_presence.router)  # who else has a case open
+router.include_router(workspace_notifications.router)  # the bell and its page
 # The rendering every workspace page shares (workspace_pages.py), under the names used here.
 HERE, TEMPLATES, TEXTS, TIMEOUT = pages.HERE, pages.TEMPLATES, pages.TEXTS, pages.TIMEOUT
 intake_url, _lang, _token, _render = pages.intake_url, pages.lang, pages.token, pages.render

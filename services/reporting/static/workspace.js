@@ -65,3 +65,18 @@
     if (!document.hidden) { beat(); }
   });
 })();
+
+// Notifications (services/reporting/workspace_notifications.py): the chrome's link gets the
+// number of new ones, in the page's language, from /workspace/notifications/count.
+(function () {
+  "use strict";
+  var bell = document.getElementById("bell-count");
+  if (!bell || !window.fetch) { return; }
+  var lang = document.documentElement.getAttribute("lang") === "en" ? "en" : "nl";
+  window.fetch("/workspace/notifications/count?lang=" + lang, { credentials: "same-origin" })
+    .then(function (answer) { return answer.ok ? answer.json() : null; })
+    .then(function (found) {
+      if (found) { bell.textContent = found.label ? " (" + found.label + ")" : ""; }
+    })
+    .catch(function () { /* the link still leads to the page */ });
+})();
