@@ -43,18 +43,14 @@ def documents() -> dict[str, Document]:
 # Each service serves its own document (/openapi.json): its paths are on the same origin, which
 # a deployment chooses (klachten up: intake on 127.0.0.1:8000, reporting on 127.0.0.1:8001).
 SERVERS = [{"url": "/", "description": "the origin that serves this document (/openapi.json)"}]
-_SIGN_IN = "not signed in: the sign-in page (HTML; WWW-Authenticate: Bearer)"
-# Reporting's staff pages answer 401 with the sign-in page (services/reporting/web.py,
-# workspace_desk.py, workspace_register.py); FastAPI cannot see that, so it is said here.
-# The operations that read no input at all (health, metrics, `/`, logout, the vocabulary) have no
-# client error: redocly.yaml exempts exactly those from `operation-4xx-response`.
-PAGE_ANSWERS: dict[tuple[str, str], dict[str, Document]] = {
-    ("get", "/dashboard"): {"401": {"description": _SIGN_IN}},
-    ("get", "/workspace"): {"401": {"description": _SIGN_IN}},
-    ("get", "/workspace/register"): {"401": {"description": _SIGN_IN}},
-    ("post", "/workspace/register"): {"401": {"description": _SIGN_IN}},
-    ("post", "/login"): {"401": {"description": "an unknown token: the sign-in page again"}},
-}
+# Reporting's staff pages (/dashboard, /workspace…) answer 401 with the sign-in page to whoever
+# is not signed in (services/reporting/workspace_pages.py `login`), and POST /login answers 401
+# to an unknown token; FastAPI cannot see that, so it is said here. The operations that read no
+# input at all (health, metrics, `/`, logout, the vocabulary) have no client error: redocly.yaml
+# exempts exactly those from `operation-4xx-response`.
+SIGNED_IN_PAGES = ("/dashboard", "/workspace")
+SIGN_IN = {"description": "not signed in: the sign-in page (HTML)"}
+LOGIN_REFUSED = {"description": "an unknown token: the sign-in page again (HTML)"}
 
 
 def published(document: Document) -> Document:
@@ -62,10 +58,13 @@ def published(document: Document) -> Document:
     and the staff pages' sign-in answers. The documents lint clean with Redocly's
     ``recommended`` rules (redocly.yaml; tests/test_openapi_lint.py)."""
     document = {"openapi": document["openapi"], "servers": SERVERS} | document
-    for (method, path), answers in PAGE_ANSWERS.items():
-        operation = document.get("paths", {}).get(path, {}).get(method)
-        if operation is not None:
-            operation["responses"] = operation.get("responses", {}) | answers
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            answers = operation.setdefault("responses", {})
+            if path.startswith(SIGNED_IN_PAGES):
+                answers.setdefault("401", SIGN_IN)
+            elif (method, path) == ("post", "/login"):
+                answers.setdefault("401", LOGIN_REFUSED)
     return document
 
 
