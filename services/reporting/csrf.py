@@ -12,7 +12,9 @@ browser's cookie, must
   CSRF token, or on ``POST /login`` (no session yet) a sign-in token this service signed in the
   last two hours.
 Otherwise: 403 with a page in Dutch and English, and nothing happens. A request with its own
-``Authorization`` header is an API client: a browser never adds one to another site's form.
+``Authorization`` header is an API client: a browser never adds one to another site's form. A
+request without a live session (other than signing in) acts for nobody and passes on: the page
+answers it with the sign-in form (401), as it would a GET.
 
 Every POST form in the templates renders ``{{ csrf_input() }}`` (a jinja global, `install`),
 checked by tests/services/reporting/test_signin_csrf.py for every template.
@@ -102,7 +104,8 @@ class Guard:
         scope.setdefault("state", {})["session"] = session
         token = _CURRENT.set((store, session))
         try:
-            if scope["method"] not in SAFE and "authorization" not in headers:
+            rides = session is not None or scope["path"] == "/login"  # else: nobody's cookie
+            if scope["method"] not in SAFE and "authorization" not in headers and rides:
                 body = await _read(receive)
                 if body is None or not self._allowed(scope, headers, body, store, session):
                     await _refuse(scope, send)

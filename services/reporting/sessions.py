@@ -66,18 +66,34 @@ def _key(session_id: str) -> str:
 
 class SessionStore:
     def __init__(self, path: Path, idle: float, absolute: float) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))  # 0600 before SQLite writes
-        os.chmod(path, 0o600)
+        """Opens nothing yet: the file is made at the first sign-in or session look-up (so
+        building the app, e.g. for its OpenAPI document, leaves no file behind)."""
         self.path, self.idle, self.absolute = path, idle, absolute
         self.clock: Callable[[], float] = time.time  # tests move it
         self._local = threading.local()
-        with self._tx() as db:
-            for statement in filter(str.strip, SCHEMA.split(";")):
-                db.execute(statement)
+        self._made = threading.Lock()
+        self._ready = False
+
+    def _make(self) -> None:
+        with self._made:
+            if self._ready:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))  # 0600 before SQLite
+            os.chmod(self.path, 0o600)
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                for statement in filter(str.strip, SCHEMA.split(";")):
+                    db.execute(statement)
+            finally:
+                db.close()
+            self._ready = True
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        if not self._ready:
+            self._make()
         db = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None)

@@ -45,6 +45,8 @@ WORDS = {
 }
 ALL_CLIENTS = 20  # the limit for all clients together, in multiples of one client's
 
+THROTTLED = {"description": "too many failed sign-ins: the sign-in page, with Retry-After"}
+REFUSED = {"description": "the provider's answer did not sign anyone in: the sign-in page"}
 router = APIRouter()
 
 
@@ -128,7 +130,7 @@ def _texts(target: str, lang: str) -> dict[str, Any]:
     return workspace_pages.TEXTS[lang] if target.startswith("/workspace") else web.TEXTS[lang]
 
 
-@router.post("/login", response_model=None)
+@router.post("/login", response_model=None, responses={429: THROTTLED})
 async def login(request: Request) -> Response:
     form = parse_qs((await request.body()).decode(errors="replace"))
     token = (form.get("token") or [""])[0].strip()
@@ -152,7 +154,7 @@ def _redirect_uri(request: Request) -> str:
     return (origin or str(request.base_url).rstrip("/")) + "/login/oidc/callback"
 
 
-@router.get("/login/oidc", response_model=None)
+@router.get("/login/oidc", response_model=None, status_code=303, responses={429: THROTTLED})
 async def oidc_start(request: Request) -> Response:
     signin: OidcSignIn | None = getattr(request.app.state, "oidc", None)
     lang = "en" if request.query_params.get("lang") == "en" else "nl"
@@ -167,7 +169,12 @@ async def oidc_start(request: Request) -> Response:
     return RedirectResponse(url, 303)
 
 
-@router.get("/login/oidc/callback", response_model=None)
+@router.get(
+    "/login/oidc/callback",
+    response_model=None,
+    status_code=303,
+    responses={401: REFUSED, 429: THROTTLED},
+)
 async def oidc_callback(request: Request) -> Response:
     signin: OidcSignIn | None = getattr(request.app.state, "oidc", None)
     query = dict(request.query_params)
