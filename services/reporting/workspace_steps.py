@@ -1,7 +1,13 @@
 """The procedure's steps in the workspace (issue 16, docs/procedure.md): take, assign and
 reassign, the person complained about and their reaction, the hearing (invite, report, waive),
 informal resolution and declining; the advisory committee (Awb 9.1.3: referral, its hearing,
-its advice).
+its advice); the Wkkgz route (mediation by the klachtenfunctionaris, the judgement's measures
+with their days) and a further extension with the complainant's written consent (Awb 9:11
+lid 2). Two forms are checked here before they are relayed (``router``): the measures (rows
+added and removed by re-rendering the page, so no script is needed) and the consent (its day
+and how it was given, which the notice letter states in the complaint's language).
+Above 300 lines: every step's body, the two checked forms' checks and their routes sit
+together, so a form and what it sends are read in one place.
 
 Each is a form on the complaint page whose fields are relayed as the body of one route of
 intake's staff API (services/intake/procedureapi.py), exactly as the other actions are
@@ -13,14 +19,21 @@ the choices (members, teams, departments) by their names, never their ids.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 from uuid import UUID
 
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.reporting.http import staff_member
 from shared.config.organisation import Organisation, load_organisation, organisation_file
 from shared.config.policy import local_zone, policy_in_force
+from shared.runtime import words
 
 # action -> the route under /api/complaints/{id}
 ENDPOINTS = {
@@ -36,7 +49,14 @@ ENDPOINTS = {
     "refer": "committee/referral",
     "committee_heard": "committee/hearing",
     "advice": "committee/advice",
+    "mediate": "mediation",
+    "measures": "measures",
+    "extend_consent": "extensions",
 }
+# The staff action (shared/runtime/staff.py) each form needs: a form is shown only to who may.
+NEEDS = {"mediate": "mediate", "measures": "respond", "extend_consent": "extend"}
+MOST_MEASURES = 20  # rows of the measures form
+CONSENT_WAYS = ("letter", "email", "signed_form", "message")
 # Form fields that may come more than once (checkboxes): kept as one value per line.
 MULTI = frozenset({"grounds"})
 # Appended by a colleague since the page was rendered: look again before acting.
@@ -44,6 +64,7 @@ CONFLICTING = {
     "assigned", "conduct_subject_recorded", "conduct_subject_reacted", "hearing_invited",
     "hearing_held", "hearing_waived", "resolved_informally", "declined",
     "referred_to_committee", "committee_hearing_held", "committee_advised",
+    "mediation_recorded", "measures_promised",
 }  # fmt: skip
 
 
@@ -113,7 +134,134 @@ def body(action: str, form: dict[str, str]) -> dict[str, Any]:
             "advised_at": moment(form.get("advised_at", ""), form.get("advised_at_time", "")),
             "text": form.get("text", ""),
         }
+    if action == "mediate":
+        agreed = {"yes": True, "no": False}.get(form.get("agreed", ""))
+        return {
+            "kind": form.get("kind", ""),
+            "held_at": moment(form.get("held_at", ""), form.get("held_at_time", "")),
+            "text": form.get("text", ""),
+            "agreed": agreed if form.get("kind") == "mediation" else None,
+        }
+    if action == "measures":
+        return {"measures": [{"description": d, "due": due} for d, due in measure_rows(form)
+                             if d or due]}  # fmt: skip
+    if action == "extend_consent":
+        weeks = form.get("weeks", "")
+        return {
+            "weeks": int(weeks) if weeks.isascii() and weeks.isdigit() else weeks,
+            "reason": consent_reason(form),
+            "with_consent": True,
+        }
     raise KeyError(action)
+
+
+def measure_rows(form: dict[str, str]) -> list[tuple[str, str]]:
+    """(description, day) of every row of the measures form, blank rows included and the
+    rows ticked to be left out left out."""
+    rows = form.get("rows", "")
+    count = min(int(rows), MOST_MEASURES) if rows.isascii() and rows.isdigit() else 1
+    return [(form.get(f"measure_{i}_description", ""), form.get(f"measure_{i}_due", ""))
+            for i in range(1, count + 1) if form.get(f"measure_{i}_remove") != "yes"]  # fmt: skip
+
+
+def consent_reason(form: dict[str, str]) -> str:
+    """The reason the notice letter gives, in the complaint's language (``letter_language``):
+    the complainant's written consent, its day and how it came, then the handler's reason."""
+    from services.reporting.workspace_pages import TEXTS  # it imports this module
+
+    lang = "en" if form.get("letter_language") == "en" else "nl"
+    t = TEXTS[lang]["steps"]
+    try:
+        day = words.long_date(date.fromisoformat(form.get("consent_on", "")), lang)
+    except ValueError:
+        return form.get("reason", "")  # checked before it is sent (problems)
+    way = t["consent_ways_letter"].get(form.get("consent_how", ""), "")
+    said = str(t["consent_letter"]).format(day=day, how=way)
+    return f"{said}\n{form.get('reason', '')}".strip()
+
+
+def problems(action: str, form: dict[str, str], today: date, t: dict[str, Any]) -> list[dict]:
+    """What the workspace itself refuses before relaying (the rules decide the rest): a
+    measure with words but no day or the other way round; a consent without its day (not
+    in the future) or without how it was given. Each names its field, in the user's words."""
+    found = []
+    if action == "measures":
+        typed = measure_rows(form)
+        if not any(text or due for text, due in typed):
+            found.append(
+                {"id": "measures-measure_1_description", "message": str(t["measures_empty"])}
+            )
+        for i, (text, due) in enumerate(typed, start=1):
+            if text and not due:
+                found.append({"id": f"measures-measure_{i}_due",
+                              "message": str(t["measure_no_day"]).format(n=i)})  # fmt: skip
+            elif due and not text:
+                found.append({"id": f"measures-measure_{i}_description",
+                              "message": str(t["measure_no_words"]).format(n=i)})  # fmt: skip
+    if action == "extend_consent":
+        try:
+            given = date.fromisoformat(form.get("consent_on", ""))
+        except ValueError:
+            given = None
+        if given is None or given > today:
+            found.append({"id": "extend_consent-consent_on", "message": str(t["consent_no_day"])})
+        if form.get("consent_how") not in CONSENT_WAYS:
+            found.append({"id": "extend_consent-consent_how", "message": str(t["consent_no_way"])})
+    return found
+
+
+def may(request: Request) -> frozenset[str]:
+    """The forms of this module the signed-in staff member may use (NEEDS)."""
+    member = staff_member(request)
+    if member is None:
+        return frozenset()
+    return frozenset(f for f, act in NEEDS.items() if member.may(act))  # type: ignore[arg-type]
+
+
+router = APIRouter()
+
+
+async def _form(request: Request, action: str) -> dict[str, str]:
+    raw = parse_qs((await request.body()).decode(errors="replace"))
+    return {k: v[0].strip() for k, v in raw.items()} | {"_action": action}
+
+
+@router.post("/workspace/complaints/{cid}/measures/rows", response_model=None)
+async def rows(request: Request, cid: UUID) -> Response:
+    """The buttons 'another measure' and 'leave out the ticked ones': the page again with
+    the rows typed so far, one more or the ticked ones left out. Nothing is sent."""
+    from services.reporting import workspace  # it imports this module
+
+    lang, form = workspace._lang(request), await _form(request, "measures")
+    if staff_member(request) is None:
+        return workspace._login(request, lang)
+    typed = measure_rows(form)  # without the rows ticked to be left out
+    if (form.get("more") or not typed) and len(typed) < MOST_MEASURES:
+        typed.append(("", ""))
+    kept = {"_action": "measures", "rows": str(len(typed))}
+    for i, (text, due) in enumerate(typed, start=1):
+        kept |= {f"measure_{i}_description": text, f"measure_{i}_due": due}
+    return await asyncio.to_thread(workspace._complaint_page, request, cid, lang, kept=kept)
+
+
+@router.post("/workspace/complaints/{cid}/checked/{action}", response_model=None)
+async def checked(request: Request, cid: UUID, action: str) -> Response:
+    """The measures and the consent: checked here (``problems``), then relayed as every
+    other action is (its conflict check and intake's answer, in workspace.py)."""
+    from services.reporting import workspace  # it imports this module
+
+    lang = workspace._lang(request)
+    if staff_member(request) is None or action not in ("measures", "extend_consent"):
+        return workspace._login(request, lang)
+    form = await _form(request, action)
+    today = request.app.state.clock().astimezone(local_zone()).date()
+    found = problems(action, form, today, workspace.TEXTS[lang]["steps"])
+    if found:
+        page = workspace._complaint_page
+        return await asyncio.to_thread(
+            page, request, cid, lang, 422, errors=found, kept=form, failed=action
+        )
+    return await asyncio.to_thread(workspace._act_sync, request, cid, action, form, lang)
 
 
 def endpoint(action: str, form: dict[str, str]) -> str | None:
