@@ -47,6 +47,8 @@ ALL_CLIENTS = 20  # the limit for all clients together, in multiples of one clie
 
 THROTTLED = {"description": "too many failed sign-ins: the sign-in page, with Retry-After"}
 REFUSED = {"description": "the provider's answer did not sign anyone in: the sign-in page"}
+TO_PROVIDER = {"description": "to the provider's sign-in (or, without one, back to the page)"}
+SIGNED_IN = {"description": "signed in: to the page asked for, with the session cookie"}
 router = APIRouter()
 
 
@@ -154,7 +156,7 @@ def _redirect_uri(request: Request) -> str:
     return (origin or str(request.base_url).rstrip("/")) + "/login/oidc/callback"
 
 
-@router.get("/login/oidc", response_model=None, status_code=303, responses={429: THROTTLED})
+@router.get("/login/oidc", response_model=None, responses={303: TO_PROVIDER, 429: THROTTLED})
 async def oidc_start(request: Request) -> Response:
     signin: OidcSignIn | None = getattr(request.app.state, "oidc", None)
     lang = "en" if request.query_params.get("lang") == "en" else "nl"
@@ -172,8 +174,7 @@ async def oidc_start(request: Request) -> Response:
 @router.get(
     "/login/oidc/callback",
     response_model=None,
-    status_code=303,
-    responses={401: REFUSED, 429: THROTTLED},
+    responses={303: SIGNED_IN, 401: REFUSED, 429: THROTTLED},
 )
 async def oidc_callback(request: Request) -> Response:
     signin: OidcSignIn | None = getattr(request.app.state, "oidc", None)

@@ -160,3 +160,13 @@ def test_every_post_form_in_every_template_carries_the_csrf_field() -> None:
             ):
                 missing.append(f"{template.relative_to(TEMPLATES)}: {form.group(0)[:80]}")
     assert not missing, "POST forms without {{ csrf_input() }}:\n" + "\n".join(missing)
+
+
+def test_a_form_sent_after_the_session_ended_gets_the_sign_in_page(client: TestClient) -> None:
+    store = client.app.state.sessions  # type: ignore[attr-defined]
+    now = store.clock()
+    sign_in(client)
+    token = csrf_of(client.get("/workspace/register").text)
+    store.clock = lambda: now + 31 * 60
+    answer = client.post("/workspace/register", data={"csrf_token": token, "channel": "phone"})
+    assert answer.status_code == 401 and 'name="token"' in answer.text

@@ -1,9 +1,9 @@
 """OpenID Connect against a real provider (tests/support/oidc: the certified `oidc-provider`),
 intake and reporting on a real nats-server (issue 20 item 4):
-- intake's staff API takes a staff member's own access token (signed by the provider, for
-  intake's audience) and records their actions as ``staff:<their name>``; it refuses an unsigned
-  one, one signed by another key, the ID token (another audience), a token without a klachten
-  role, and a reader's attempt to act (403);
+- intake's staff API (and reporting's API) takes a staff member's own access token (signed by
+  the provider, for intake's audience) and records their actions as ``staff:<their name>``; it
+  refuses an unsigned one, one signed by another key, the ID token (another audience), a token
+  without a klachten role, and a reader's attempt to act (403);
 - reporting's sign-in answers only a state it issued, once: a replayed or made-up callback
   opens no session, and a failed sign-in counts towards the throttle;
 - a forged ``version`` (999) on a workspace form does not skip the check that a colleague acted
@@ -132,6 +132,10 @@ def test_intake_takes_a_staff_members_access_token_and_refuses_forgeries(
         }.items()
     }
     assert refused == dict.fromkeys(refused, 401), refused
+    # reporting's API takes the same token (and refuses the ID token)
+    assert httpx.get(f"{stack['base']}/api/complaints", headers=as_hanna).status_code == 200
+    as_id = {"Authorization": f"Bearer {hanna['id_token']}"}
+    assert httpx.get(f"{stack['base']}/api/complaints", headers=as_id).status_code == 401
     rita = tokens_for(provider, "rita", CLIENT_CALLBACK)["access_token"]
     as_rita = {"Authorization": f"Bearer {rita}"}
     assert httpx.get(url, headers=as_rita).status_code == 200  # a reader reads
