@@ -91,13 +91,15 @@ def test_the_committed_document_lints_clean(redocly: Path, tmp_path: Path, name:
 
 
 def test_the_linter_finds_what_the_rules_forbid(redocly: Path, tmp_path: Path) -> None:
-    """The lint is not vacuous: a document without servers and with an operation that declares
-    no client error is reported (an error and a warning)."""
+    """The lint is not vacuous: a document without servers, with an operation that declares no
+    client error and one that declares no success is reported (an error and two warnings)."""
     document = json.loads(apidocs.dumps(apidocs.documents()["openapi-intake.json"]))
     del document["servers"]
     document["paths"]["/api/complaints"]["post"]["responses"] = {"201": {"description": "ok"}}
+    document["paths"]["/api/status"]["post"]["responses"] = {"422": {"description": "no"}}
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(document), encoding="utf-8")
     found = problems(lint(redocly, broken, tmp_path))
     assert any("no-empty-servers" in line for line in found), found
     assert any("rule/operation-4xx-response" in line for line in found), found
+    assert any("rule/operation-2xx-response" in line for line in found), found
