@@ -57,6 +57,11 @@ LETTER_EVENTS = (
     "resolved_informally",
     "declined",
     "question_asked",  # a handler's question (issue 25)
+    "follow_up_answered",  # a handler's answer to a message after the answer (issue 17)
+    # The advisory committee and the Wkkgz route (issue 16): procedure_context.py.
+    "referred_to_committee",
+    "mediation_recorded",
+    "measures_promised",
 )
 # Not a letter: an erased complainant's paper letters leave the post room (application.py).
 ERASURE_EVENTS = ("erased",)

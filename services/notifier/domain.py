@@ -45,6 +45,17 @@ LETTER_OF_EVENT: dict[type[ev.Event], LetterKind] = {
     ev.Declined: LetterKind.DECLINING,
     ev.ConductSubjectRecorded: LetterKind.CONDUCT_SUBJECT_COPY,  # to that person (Awb 9:9)
     ev.QuestionAsked: LetterKind.QUESTION,  # answered on the status page (issue 25)
+    ev.FollowUpAnswered: LetterKind.FOLLOW_UP_ANSWER,  # after the answer (issue 17)
+    # The advisory committee (Awb 9.1.3) and the Wkkgz route (issue 16 items 6 and 7).
+    ev.ReferredToCommittee: LetterKind.COMMITTEE_REFERRAL,
+    ev.MediationRecorded: LetterKind.MEDIATION,
+    ev.MeasuresPromised: LetterKind.MEASURES,
+}
+# What each person complained about is told besides the complainant: an extension (Awb 9:11
+# lid 2) and the referral to the advisory committee (afdeling 9.1.3).
+CONDUCT_SUBJECT_NOTICE: dict[type[ev.Event], LetterKind] = {
+    ev.Extended: LetterKind.CONDUCT_SUBJECT_EXTENSION_NOTICE,
+    ev.ReferredToCommittee: LetterKind.CONDUCT_SUBJECT_COMMITTEE_REFERRAL,
 }
 
 
@@ -81,6 +92,8 @@ class Unbuildable(Hopeless):
 def letter_for(event: ev.Event, complaint: Complaint) -> LetterKind | None:
     """The letter this event obliges us to send, or None (not a letter event, or moot)."""
     kind = LETTER_OF_EVENT.get(type(event))
+    if complaint.outcome == "duplicate":  # handled, and written to, in the complaint it repeats
+        return None
     if isinstance(event, ev.ReactionReceived) and not _deserves_receipt(event):
         return None
     if isinstance(event, ev.ConductSubjectRecorded) and not event.employee_named:
@@ -147,17 +160,19 @@ class Planned:
 
 def letters_for(event: ev.Event, complaint: Complaint) -> list[Planned]:
     """Every letter this event obliges: the complainant's (or, for a recorded person
-    complained about, their copy of the complaint, Awb 9:9), and for an extension the notice
-    to each person complained about recorded before it (Awb 9:11 lid 2)."""
+    complained about, their copy of the complaint, Awb 9:9), and for an extension or a
+    referral to the committee the notice to each person complained about recorded before it
+    (Awb 9:11 lid 2, afdeling 9.1.3)."""
     planned = []
     kind = letter_for(event, complaint)
     if kind is not None:
         addressee = event if isinstance(event, ev.ConductSubjectRecorded) else None
         planned.append(Planned(kind, letter_key(event), addressee))
-    if isinstance(event, ev.Extended):
+    notice = CONDUCT_SUBJECT_NOTICE.get(type(event))
+    if notice is not None:
         for person in conduct_subjects(complaint.facts[: event.version]):  # type: ignore[attr-defined]
             key = f"{letter_key(event)}-{person.version}"
-            planned.append(Planned(LetterKind.CONDUCT_SUBJECT_EXTENSION_NOTICE, key, person))
+            planned.append(Planned(notice, key, person))
     return planned
 
 

@@ -3,7 +3,8 @@ organisation's letterhead, the complainant's private links and reply address, an
 words. Pure: the policy, calendar and letterhead are arguments; no clock. A letter reads the
 dates recorded in the log (shared/rules/terms.py `current_terms`); it never computes one.
 What the public typed and a letter repeats (name, subject, file names) is `echoed`: one line,
-its links defanged."""
+its links defanged. (A little over 300 lines: what a letter may say is decided in one place;
+the committee's and the Wkkgz route's fields are procedure_context.py's.)"""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from services.notifier.letter_kinds import (
     RefusedFile,
 )
 from services.notifier.letter_words import ExternalRoute, policy_words
+from services.notifier.procedure_context import NEEDS_PERSONAL, procedure_fields
 from shared.config.policy import policy_in_force
 from shared.contract import events as ev
 from shared.privacy import replyaddress, statuslink, surveylink
@@ -46,6 +48,8 @@ class Letterhead:
     reply_mailbox: str = "klachten"
     mail_domain: str = "klachten.local"
     attachment_max_mb: int = 10
+    # Who the klachtenfunctionaris is and how to reach them (KLACHTEN_COMPLAINTS_OFFICER).
+    complaints_officer: str = ""
 
 
 def reply_to(letterhead: Letterhead, complaint_id: UUID) -> str:
@@ -81,6 +85,8 @@ def letter_context(
     (a late paper letter) is promised only the statutory date, never a day already past.
     `addressee`: the person complained about, for the letters to them (TO_CONDUCT_SUBJECT)."""
     if submitted.personal is None or (_needs_text(kind) and _text(event) is None):
+        return None
+    if kind in NEEDS_PERSONAL and getattr(event, "personal", None) is None:
         return None
     if kind in TO_CONDUCT_SUBJECT and (addressee is None or addressee.personal is None):
         return None
@@ -119,6 +125,9 @@ def letter_context(
     # Words from the policy, never codes: ladder, judgement, the category's body.
     policy = policy or policy_in_force()[0]
     fields.update(policy_words(event, policy, submitted.category, submitted.language))
+    facts = complaint.facts[: event.version]  # type: ignore[attr-defined]
+    officer, lang = letterhead.complaints_officer, submitted.language
+    fields.update(procedure_fields(kind, event, facts, policy, lang, calendar, officer))
     if fields.get("closure_outcome") == "withdrawn":
         # The complainant ended it: nothing was decided to take to an external body.
         fields["external_route"] = None
@@ -174,6 +183,7 @@ def _needs_text(kind: LetterKind) -> bool:
         LetterKind.INFORMAL_RESOLUTION,
         LetterKind.DECLINING,
         LetterKind.QUESTION,
+        LetterKind.FOLLOW_UP_ANSWER,
     )
 
 
@@ -184,7 +194,7 @@ def _text(event: ev.Event) -> str | None:
 def _event_fields(event: ev.Event, calendar: BusinessCalendar) -> dict[str, object]:
     text = _text(event)
     match event:
-        case ev.Responded():
+        case ev.Responded() | ev.FollowUpAnswered():
             return {"response_text": text}
         case ev.Extended():
             return {

@@ -28,10 +28,20 @@ class LetterKind(StrEnum):
     CONDUCT_SUBJECT_COPY = "conduct_subject_copy"
     CONDUCT_SUBJECT_EXTENSION_NOTICE = "conduct_subject_extension_notice"
     QUESTION = "question"  # a handler's question, answered on the status page (issue 25)
+    FOLLOW_UP_ANSWER = "follow_up_answer"  # a message after the answer, answered (issue 17)
+    # The advisory committee (Awb 9.1.3) and the Wkkgz route (issue 16 items 6 and 7).
+    COMMITTEE_REFERRAL = "committee_referral"
+    CONDUCT_SUBJECT_COMMITTEE_REFERRAL = "conduct_subject_committee_referral"
+    MEDIATION = "mediation"
+    MEASURES = "measures"
 
 
 # Letters to the person complained about: no private link of the complainant's in them.
-TO_CONDUCT_SUBJECT = (LetterKind.CONDUCT_SUBJECT_COPY, LetterKind.CONDUCT_SUBJECT_EXTENSION_NOTICE)
+TO_CONDUCT_SUBJECT = (
+    LetterKind.CONDUCT_SUBJECT_COPY,
+    LetterKind.CONDUCT_SUBJECT_EXTENSION_NOTICE,
+    LetterKind.CONDUCT_SUBJECT_COMMITTEE_REFERRAL,
+)
 
 
 class RefusedFile(msgspec.Struct, frozen=True, kw_only=True):
@@ -40,6 +50,14 @@ class RefusedFile(msgspec.Struct, frozen=True, kw_only=True):
     filename: str
     reason: Literal["type_not_accepted", "too_large", "unreadable"]
     max_mb: int  # the limit a too large file broke
+
+
+class MeasureLine(msgspec.Struct, frozen=True, kw_only=True):
+    """One measure of a Wkkgz judgement as the letter states it: what, and the day it is done
+    by (the recorded due moment's day in the organisation's zone)."""
+
+    description: str
+    due: date
 
 
 class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
@@ -113,6 +131,22 @@ class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
     representative_address: str | None = None
     # A handler's question (issue 25), answered through the status link in ``status_url``.
     question_text: str | None = None
+    # The advisory committee (Awb 9.1.3): its name in the letter's language; after its advice,
+    # whether the answer departs from it, why, and the advice itself (sent along when it does).
+    committee_name: str | None = None
+    departs_from_advice: bool | None = None
+    departure_reasons: str | None = None
+    committee_advice: str | None = None
+    # The Wkkgz route: the klachtenfunctionaris's help or mediation (Wkkgz art. 15): support or
+    # mediation, when, whether it ended in agreement, who the officer is and how to reach them;
+    # the judgement's measures and the day each is done by (Wkkgz art. 17).
+    mediation_kind: str | None = None
+    mediation_held_at: datetime | None = None
+    mediation_agreed: bool | None = None
+    complaints_officer: str | None = None
+    measures: list[MeasureLine] = []
+    # No judgement at the current level yet (the mediation and measures letters promise it).
+    awaiting_judgement: bool = False
 
     @property
     def withdrawn(self) -> bool:
@@ -193,6 +227,15 @@ REQUIRED_FIELDS: dict[LetterKind, tuple[str, ...]] = {
         "new_statutory_by",
     ),
     LetterKind.QUESTION: ("question_text", "status_url"),
+    LetterKind.FOLLOW_UP_ANSWER: ("response_text", "review_url"),
+    LetterKind.COMMITTEE_REFERRAL: ("committee_name", "statutory_by", "review_url"),
+    LetterKind.CONDUCT_SUBJECT_COMMITTEE_REFERRAL: (
+        "recipient_email",
+        "committee_name",
+        "statutory_by",
+    ),
+    LetterKind.MEDIATION: ("mediation_kind", "mediation_held_at", "review_url"),
+    LetterKind.MEASURES: ("measures", "review_url"),
 }
 
 # The dates each kind of letter promises the complainant: recorded with the letter as proof.
@@ -210,6 +253,11 @@ STATED_DATES: dict[LetterKind, tuple[str, ...]] = {
     LetterKind.CONDUCT_SUBJECT_COPY: ("statutory_by",),
     LetterKind.CONDUCT_SUBJECT_EXTENSION_NOTICE: ("statutory_by", "new_statutory_by"),
     LetterKind.QUESTION: (),
+    LetterKind.FOLLOW_UP_ANSWER: ("external_route_deadline",),
+    LetterKind.COMMITTEE_REFERRAL: ("statutory_by",),
+    LetterKind.CONDUCT_SUBJECT_COMMITTEE_REFERRAL: ("statutory_by",),
+    LetterKind.MEDIATION: ("statutory_by",),
+    LetterKind.MEASURES: ("statutory_by",),  # and each measure's day (letters.py)
 }
 
 DATE_FIELDS = (

@@ -219,6 +219,9 @@ def _stated_dates(kind: LetterKind, ctx: LetterContext) -> dict[str, date]:
         value = route_deadline if name == "external_route_deadline" else getattr(ctx, name)
         if value is not None:
             stated[name] = words.day_of(value)
+    if kind in (LetterKind.MEASURES, LetterKind.RESPONSE):  # the judgement's measures' days
+        for number, measure in enumerate(ctx.measures, start=1):
+            stated[f"measure_{number}_due"] = measure.due
     return stated
 
 
@@ -251,6 +254,14 @@ def _procedure_variables(ctx: LetterContext, language: words.Lang) -> dict[str, 
         "description_paragraphs": _paragraphs(ctx.complaint_description),
         "informal_paragraphs": _paragraphs(ctx.informal_text),
         "explanation_paragraphs": _paragraphs(ctx.decline_explanation),
+        # The committee's advice, and why the answer departs from it (sent along: Awb 9.1.3).
+        "departure_paragraphs": _paragraphs(ctx.departure_reasons),
+        "advice_paragraphs": _paragraphs(ctx.committee_advice),
+        "mediation_on": _maybe_date(ctx.mediation_held_at, language),
+        "measure_lines": [
+            {"description": m.description, "due": words.long_date(m.due, language)}
+            for m in ctx.measures
+        ],
     }
 
 

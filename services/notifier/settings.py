@@ -18,6 +18,7 @@ KLACHTEN_ORGANISATION_NAME           Klachtenservice
 KLACHTEN_ORGANISATION_ADDRESS        the return address on paper letters (lines, or cut at commas)
 KLACHTEN_POST_ROOM_DIR               (empty: $KLACHTEN_DATA_DIR/post-room) letters to post
 KLACHTEN_OMBUDSMAN_NAME / _URL       de Nationale ombudsman / https://www.nationaleombudsman.nl
+KLACHTEN_COMPLAINTS_OFFICER          (empty) the klachtenfunctionaris (Wkkgz): who and how to reach
 KLACHTEN_STATUS_URL_TEMPLATE         e.g. https://example.nl/klachten/{reference} (empty: none)
 KLACHTEN_MAILSINK_DIR                $KLACHTEN_DATA_DIR/mail  (with --with-mailsink)
 KLACHTEN_MAILSINK_PORT               1025
@@ -68,6 +69,7 @@ class NotifierSettings(Settings):
     post_room_dir: str = ""
     ombudsman_name: str = "de Nationale ombudsman"
     ombudsman_url: str = "https://www.nationaleombudsman.nl"
+    complaints_officer: str = ""
     status_url_template: str = ""
     mailsink_dir: str = ""
     mailsink_port: int = 1025
@@ -120,6 +122,7 @@ class NotifierSettings(Settings):
             reply_mailbox=self.reply_mailbox,
             mail_domain=self.mail_domain,
             attachment_max_mb=max(1, round(self.attachment_max_bytes / 1024 / 1024)),
+            complaints_officer=self.complaints_officer,
         )
 
 

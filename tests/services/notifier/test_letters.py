@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from services.notifier import letters
-from services.notifier.letter_kinds import TO_CONDUCT_SUBJECT
+from services.notifier.letter_kinds import TO_CONDUCT_SUBJECT, MeasureLine
 from services.notifier.letters import (
     ExternalRoute,
     LetterContext,
@@ -26,6 +26,9 @@ from shared.runtime import words
 
 COMPLAINT_ID = "0b6f3c1e-1d2a-4c55-9a4e-0d6f9f1e2a33"
 REVIEW_URL = f"http://127.0.0.1:8080/status/{COMPLAINT_ID}/0123456789abcdef/review"
+
+
+MEASURES = [MeasureLine(description="Werkinstructie aangepast.", due=date(2027, 1, 29))]
 
 
 def context(language: str = "nl", **changes: object) -> LetterContext:
@@ -65,13 +68,21 @@ def context(language: str = "nl", **changes: object) -> LetterContext:
         decline_grounds=["older_than_a_year"],
         decline_explanation="Het voorval was in 2019.",
         question_text="Aan welk loket was u die dag?\nEn hoe laat ongeveer?",
+        committee_name="de Commissie klachtadvisering",
+        mediation_kind="mediation",
+        mediation_held_at=datetime(2026, 12, 9, 10, 0, tzinfo=UTC),
+        mediation_agreed=True,
+        awaiting_judgement=True,
     )
     return msgspec.structs.replace(ctx, **changes)
 
 
 def context_for(kind: LetterKind, language: str = "nl", **changes: object) -> LetterContext:
     """`context`, and for a letter to the person complained about what letter_context gives
-    it: their address, the complaint's text, no link of the complainant's."""
+    it: their address, the complaint's text, no link of the complainant's. A measures letter
+    gets a measure (the other letters none: an answer lists them only when there are)."""
+    if kind is LetterKind.MEASURES:
+        changes = {"measures": MEASURES, **changes}
     if kind not in TO_CONDUCT_SUBJECT:
         return context(language, **changes)
     person = {
@@ -99,6 +110,10 @@ EXPECTED_DATES = {
         LetterKind.HEARING_INVITATION: ["maandag 21 december 2026 om 10:30", "18 januari 2027"],
         LetterKind.INFORMAL_RESOLUTION: ["donderdag 10 december 2026"],
         LetterKind.DECLINING: ["dinsdag 7 december 2027"],
+        LetterKind.FOLLOW_UP_ANSWER: ["dinsdag 7 december 2027"],
+        LetterKind.COMMITTEE_REFERRAL: ["maandag 18 januari 2027"],
+        LetterKind.MEDIATION: ["woensdag 9 december 2026", "maandag 18 januari 2027"],
+        LetterKind.MEASURES: ["vrijdag 29 januari 2027", "maandag 18 januari 2027"],
     },
     "en": {
         LetterKind.ACKNOWLEDGEMENT: ["Monday 28 December 2026", "Monday 18 January 2027"],
@@ -109,6 +124,10 @@ EXPECTED_DATES = {
         LetterKind.HEARING_INVITATION: ["Monday 21 December 2026 at 10:30", "18 January 2027"],
         LetterKind.INFORMAL_RESOLUTION: ["Thursday 10 December 2026"],
         LetterKind.DECLINING: ["Tuesday 7 December 2027"],
+        LetterKind.FOLLOW_UP_ANSWER: ["Tuesday 7 December 2027"],
+        LetterKind.COMMITTEE_REFERRAL: ["Monday 18 January 2027"],
+        LetterKind.MEDIATION: ["Wednesday 9 December 2026", "Monday 18 January 2027"],
+        LetterKind.MEASURES: ["Friday 29 January 2027", "Monday 18 January 2027"],
     },
 }
 RECEIVED = {"nl": "maandag 7 december 2026 om 14:05", "en": "Monday 7 December 2026 at 14:05"}
@@ -144,7 +163,7 @@ NO_ROUTE = (LetterKind.INFORMAL_RESOLUTION,)
 def test_every_letter_states_reference_dates_and_how_to_escalate(
     kind: LetterKind, language: str
 ) -> None:
-    letter = render(kind, context(language), letter_key="1")
+    letter = render(kind, context_for(kind, language), letter_key="1")
 
     assert letter.language == language
     assert letter.template_name == f"{language}/{kind.value}"
