@@ -9,7 +9,9 @@ staff member (None). docs/security.md "Staff sign-in" says why the person's own 
 to intake instead of a token of reporting's.
 
 The keys are fetched when first needed and again (at most once per `REFETCH` seconds) when a
-token names a key id that is not known: the provider rotated its keys.
+token does not verify with the known ones: the provider rotated its keys. While the provider
+does not answer, it is asked again at most once per `REFETCH` seconds (each fetch may wait
+`TIMEOUT` seconds; intake's event loop must not wait on every made-up token).
 """
 
 from __future__ import annotations
@@ -45,12 +47,23 @@ class Provider:
     metadata: dict[str, Any] = field(default_factory=dict)
     keys: KeySet | None = None
     fetched: float = 0.0
+    failed: float = -REFETCH
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _get(self, url: str) -> dict[str, Any]:
+        """A document of the provider; after a failure, none for `REFETCH` seconds (a caller
+        sending made-up tokens while the provider is down must not make each request wait)."""
+        if time.monotonic() - self.failed < REFETCH:
+            raise ProviderUnavailable(f"{url}: failed less than {REFETCH:.0f} s ago")
+        try:
+            return _get_json(url)
+        except ProviderUnavailable:
+            self.failed = time.monotonic()
+            raise
 
     def discover(self) -> dict[str, Any]:
         if not self.metadata:
-            url = self.issuer.rstrip("/") + "/.well-known/openid-configuration"
-            data = _get_json(url)
+            data = self._get(self.issuer.rstrip("/") + "/.well-known/openid-configuration")
             if data.get("issuer") != self.issuer:
                 raise ProviderUnavailable(f"discovery names issuer {data.get('issuer')!r}")
             self.metadata = data
@@ -60,7 +73,7 @@ class Provider:
         with self.lock:
             stale = time.monotonic() - self.fetched > REFETCH
             if self.keys is None or (refresh and stale):
-                self.keys = KeySet.import_key_set(_get_json(self.discover()["jwks_uri"]))
+                self.keys = KeySet.import_key_set(self._get(self.discover()["jwks_uri"]))
                 self.fetched = time.monotonic()
             return self.keys
 
