@@ -1,5 +1,7 @@
 """Staff identity, one place for every service: the roles, what each may do, the bearer tokens
-from configuration (``KLACHTEN_STAFF_TOKEN``, ``KLACHTEN_STAFF_TOKENS``) and who a token is.
+from configuration (``KLACHTEN_STAFF_TOKEN``, ``KLACHTEN_STAFF_TOKENS``) and who a token is. A
+person signed in with OpenID Connect is a `StaffMember` too, named and given roles by their
+access token (shared/runtime/oidc.py).
 
 A token entry naming a role that does not exist is refused at start-up, naming the role: a
 mistyped ``hander`` must not quietly leave a case handler without rights in one service and
