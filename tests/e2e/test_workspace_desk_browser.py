@@ -1,6 +1,7 @@
 """Two handlers on one complaint, in a real browser (Debian's Chromium) against intake and
 reporting on a real nats-server (issue 17): the second handler to open the case page sees that
-the first has it open; the second pauses the complaint while the first writes an answer; the
+the first has it open (and the first's page learns of the second at its heartbeat); the
+second pauses the complaint while the first writes an answer; the
 first's send comes back refused with the draft still in the form and what changed since the
 page was opened (paused, by whom), in Dutch and, after a resume, in English. The worklist's
 bulk form, the bulk confirmation and result pages and the notifications page are used too.
@@ -145,6 +146,10 @@ def test_the_second_handler_sees_the_first_and_the_first_keeps_her_draft(
             others = bram.locator("#presence-others")
             assert "Deze klacht is nu ook geopend door: anna" in others.inner_text()
             _accessible(bram, "presence-nl", problems)
+            # Anna's page learns of Bram at its next heartbeat (workspace.js; one now).
+            anna.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+            anna.wait_for_selector("#presence-others[data-members=bram]")
+            assert anna.locator("#respond-text").input_value() == DRAFT  # untouched by it
             bram.goto(f"{case}?lang=en")
             assert "This complaint is also open by: anna" in bram.locator("#presence").inner_text()
             _accessible(bram, "presence-en", problems)
