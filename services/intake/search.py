@@ -172,13 +172,16 @@ class SearchIndex:
         )
 
     def search(self, text: str, limit: int) -> list[dict[str, str]]:
-        """Up to `limit` complaints matching `text`, best first: id and reference."""
+        """Up to `limit` complaints matching `text`, newest first: id and reference. Not by
+        rank: bm25 scores every match before the limit applies (a word in most descriptions
+        took 300+ ms instead of ~30 ms at 100k, docs/benchmarks.md), and the worklist sorts
+        the rows its own way."""
         expression = match_expression(text)
         if expression is None:
             return []
         sql = (
             "SELECT doc.complaint_id, found.reference FROM found JOIN doc ON doc.id = found.rowid "
-            "WHERE found MATCH ? ORDER BY found.rank LIMIT ?"
+            "WHERE found MATCH ? ORDER BY found.rowid DESC LIMIT ?"
         )
         with self._lock:
             rows = self._db.execute(sql, (expression, limit)).fetchall()

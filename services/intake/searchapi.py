@@ -1,7 +1,7 @@
 """``GET /api/complaints/search?q=…&limit=…`` (staff who may see personal data: handler,
 supervisor, privacy officer; others 403 in words): the complaints whose reference, complainant's
 name or e-mail address, representative's name, subject or description contain every word of
-``q`` (each word as a prefix), best first, as ids and references only. The index and why it
+``q`` (each word as a prefix), newest first, as ids and references only. The index and why it
 lives here: search.py. The router's lifespan opens the index and follows the log while intake
 runs (``KLACHTEN_SEARCH_INDEX=off``: no index, 503)."""
 
@@ -58,9 +58,9 @@ FOUND = {
 }
 ANSWERS: dict[str, Any] = {
     "summary": "Search complaints by name, e-mail address, subject, description, reference",
-    "description": "Staff who may see personal data only; ids and references, best first.",
+    "description": "Staff who may see personal data only; ids and references, newest first.",
     "responses": {
-        200: {"description": "the matching complaints, best first",
+        200: {"description": "the matching complaints, newest first",
               "content": {"application/json": {"schema": FOUND}}},
         **docs.STAFF,
         422: docs._json("no search term, or a limit out of range", "FieldErrors"),

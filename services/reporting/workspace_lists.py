@@ -162,10 +162,13 @@ def _where(
     if q.q:
         by_reference = f"UPPER(reference) LIKE {mark}"
         args.append("%" + q.q.upper().replace("%", "").replace("_", "") + "%")
-        if q.found:
-            where.append(
-                f"({by_reference} OR complaint_id IN ({', '.join(mark for _ in q.found)}))"
-            )
+        if q.found:  # by the primary key alone when the text can be no reference's part
+            found = f"complaint_id IN ({', '.join(mark for _ in q.found)})"
+            if _reference_like(q.q):
+                where.append(f"({by_reference} OR {found})")
+            else:
+                where.append(found)
+                args.pop()
             args += list(q.found)
         else:
             where.append(by_reference)
@@ -179,6 +182,11 @@ def _where(
         where.append(f"department = {mark}")
         args.append(q.department)
     return where, args
+
+
+def _reference_like(text: str) -> bool:
+    """Could `text` be part of a reference (``KL-2026-000042``)? Then it searches both."""
+    return any(c.isdigit() for c in text) or text.upper() in "KL-"
 
 
 def list_page(view: Any, q: ListQuery, now: datetime, who: str, teams: tuple[str, ...]) -> ListPage:
