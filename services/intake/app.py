@@ -25,6 +25,8 @@ from fastapi import FastAPI
 from services.intake import (
     api,
     complainant,
+    copypdf,
+    correctionsapi,
     errors,
     health,
     learningapi,
@@ -97,11 +99,13 @@ def bootstrap(settings: IntakeSettings, **overrides: Any) -> FastAPI:
         app.include_router(router)
     app.include_router(privacy.router)
     app.include_router(complainant.router)
+    app.include_router(copypdf.router)  # the copy of what was sent, as PDF (issue 25)
     app.include_router(questions.router)  # a handler's question, answered on the status page
     app.include_router(procedureapi.router)
     app.include_router(survey.router)  # the survey after closure (issue 18 item 4)
     app.include_router(letterpreview.router)  # the letter an answer would send (issue 17)
     app.include_router(notesapi.router)  # internal notes (issue 17)
+    app.include_router(correctionsapi.router)  # category, duplicates, follow-ups (issue 17)
     app.include_router(learningapi.router)
     docs.install(app)
     webheaders.install(app, STATIC)

@@ -661,3 +661,35 @@ BODIES: dict[str, type[Any]] = {
     "Note": NoteBody,
     "StatusLookup": StatusLookupBody,
 }
+
+
+# Corrections of a case (issue 17, services/intake/corrections.py).
+class RecategorisationBody(Body):
+    """The category and priority set right; the dates they decide are decided again."""
+
+    reason: Text(2_000, required=True, lines=True, description="why (kept, sealed)")
+    category: Text(100, description="the category (a theme or the policy's); empty: none") = ""
+    priority: Text(60, description="the policy's priority (norms.priority); empty: none") = ""
+
+
+class DuplicateBody(Body):
+    """This complaint is the same as another one: it is closed as its duplicate, no letter."""
+
+    primary: Text(100, required=True, description="the other complaint's reference or id")
+    reason: Text(2_000, required=True, lines=True, description="why they are the same (sealed)")
+
+
+class FollowUpBody(Body):
+    """An answer to the complainant's message after the response (no new procedure)."""
+
+    reaction_event_id: MessageId
+    text: Text(20_000, required=True, lines=True, description="the answer (sent as a letter)")
+
+
+BODIES.update(
+    {
+        "Recategorisation": RecategorisationBody,
+        "Duplicate": DuplicateBody,
+        "FollowUp": FollowUpBody,
+    }
+)

@@ -53,6 +53,7 @@ class Primary:
     reference: str
     erased: bool
     duplicate_of: UUID | None  # it is itself a duplicate of this one
+    duplicate_of_reference: str | None = None  # and that one's reference
 
 
 def recategorisation_refusal(
@@ -104,7 +105,8 @@ def link_refusal(
     if primary.duplicate_of == own_id:
         return Refusal("duplicate_cycle", DUPLICATE_RULE, "primary")
     if primary.duplicate_of is not None:
-        return Refusal("duplicate_chain", DUPLICATE_RULE, "primary", {"ref": primary.reference})
+        ref = primary.duplicate_of_reference or str(primary.duplicate_of)
+        return Refusal("duplicate_chain", DUPLICATE_RULE, "primary", {"ref": ref})
     if not reason.strip():
         return Refusal("correction_reason_missing", TRACE_RULE, "reason")
     return None

@@ -85,6 +85,10 @@ MINIMAL: dict[str, dict[str, Any]] = {
                                "due": "2026-04-01", "description": "Brief herschrijven."}]},
     "Question": {"text": "Aan welk loket was u?"},
     "Note": {"text": "Teruggebeld; komt vrijdag langs."},
+    "Recategorisation": {"reason": "Gaat over de thuiszorg."},
+    "Duplicate": {"primary": "KL-2026-000041", "reason": "Ook per e-mail gestuurd."},
+    "FollowUp": {"reaction_event_id": "00000000-0000-4000-8000-000000000004",
+                 "text": "De kosten vergoeden wij."},
 }  # fmt: skip
 PATHS = {
     "Submission": "/api/complaints",
@@ -115,6 +119,9 @@ PATHS = {
     "Remedies": "/api/complaints/{complaint_id}/remedies",
     "Question": "/api/complaints/{complaint_id}/questions",
     "Note": "/api/complaints/{complaint_id}/notes",
+    "Recategorisation": "/api/complaints/{complaint_id}/recategorisation",
+    "Duplicate": "/api/complaints/{complaint_id}/duplicate",
+    "FollowUp": "/api/complaints/{complaint_id}/follow-up",
 }
 # Texts of a given length that also match the field's pattern.
 FILLERS: dict[str, Callable[[int], str]] = {
