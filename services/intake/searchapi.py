@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,10 @@ WORDS = {
           "en": "Give a search term of 1 to 200 characters."},
     "limit": {"nl": f"Geef een aantal van 1 tot {MAX_LIMIT}.",
               "en": f"Give a number from 1 to {MAX_LIMIT}."},
-    "off": {"nl": "Zoeken op naam en tekst staat uit (KLACHTEN_SEARCH_INDEX=off).",
-            "en": "Searching by name and text is switched off (KLACHTEN_SEARCH_INDEX=off)."},
+    "off": {"nl": "Zoeken op naam en tekst kan nu niet: de zoekindex staat uit of kon niet "
+                  "worden geopend (KLACHTEN_SEARCH_INDEX, het log van de intake).",
+            "en": "Searching by name and text is not possible: the search index is switched off "
+                  "or could not be opened (KLACHTEN_SEARCH_INDEX, intake's log)."},
 }  # fmt: skip
 FOUND = {
     "type": "object",
@@ -64,7 +67,7 @@ ANSWERS: dict[str, Any] = {
               "content": {"application/json": {"schema": FOUND}}},
         **docs.STAFF,
         422: docs._json("no search term, or a limit out of range", "FieldErrors"),
-        503: docs._json("the search index is switched off", "Error"),
+        503: docs._json("the search index is switched off or cannot be opened", "Error"),
     },
 }  # fmt: skip
 
@@ -79,7 +82,12 @@ async def following(app: FastAPI) -> AsyncIterator[None]:
         yield
         return
     events = app.state.intake.app
-    index = SearchIndex(path)
+    try:
+        index = SearchIndex(path)
+    except (OSError, sqlite3.Error) as error:  # intake takes complaints without its search
+        log.error("search index %s cannot be opened (%s): staff search answers 503", path, error)
+        yield
+        return
     follower = Follower(index, events.factory.link, getattr(events.mapper, "keystore", None))
     app.state.search = follower
     task = asyncio.create_task(follow(follower, app.state.nc, settings.search_poll))

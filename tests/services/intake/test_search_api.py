@@ -108,3 +108,24 @@ async def test_a_registered_caller_is_found_by_name_until_erased(
     assert await _found(client, "terpstra") == []
     assert await _found(client, EMAIL) == []
     assert await _found(client, "vries") == [other["complaint_id"]]
+
+
+async def test_intake_takes_complaints_when_its_index_cannot_be_opened(
+    provisioned_nats: EmbeddedNats, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    settings = intake_settings(provisioned_nats, search_index=str(blocker / "search.sqlite3"))
+    intake = start_intake(settings)
+    try:
+        async with httpx.AsyncClient(base_url=intake.url, timeout=20) as client:
+            await _register(client, NAME, EMAIL, "Parkeervergunning kwijt")
+            for lang, words in (("nl", "kon niet worden geopend"), ("en", "could not be opened")):
+                answer = await client.get(
+                    "/api/complaints/search",
+                    params={"q": "terpstra"},
+                    headers=STAFF | {"Accept-Language": lang},
+                )
+                assert answer.status_code == 503 and words in answer.json()["message"]
+    finally:
+        intake.stop()
