@@ -178,6 +178,12 @@ def response_times(rows: list[Row], by: str) -> dict[str, Any]:
     }
 
 
+def counted(rows: list[Row]) -> list[Row]:
+    """The complaints the figures count: a duplicate (issue 17) counts once, in the complaint it
+    repeats (reads.py `_counted` alike)."""
+    return [r for r in rows if not r.get("duplicate_of")]
+
+
 def compliance(rows: list[Row], now: datetime) -> dict[str, Any]:
     """Met / missed / pending per norm; the rate counts decided cases only (met + missed)."""
     norms = {
@@ -188,7 +194,7 @@ def compliance(rows: list[Row], now: datetime) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, (done_col, due_col) in norms.items():
         c = Counter()
-        for r in rows:
+        for r in counted(rows):
             due, done = r[due_col], r[done_col]
             if due is None:
                 continue
@@ -226,7 +232,7 @@ def escalations(rows: list[Row]) -> dict[str, Any]:
 
 
 def backlog(rows: list[Row], now: datetime) -> dict[str, Any]:
-    open_rows = [with_deadline(r, now) for r in rows if r["status"] in OPEN]
+    open_rows = [with_deadline(r, now) for r in counted(rows) if r["status"] in OPEN]
     ages = Counter(
         bucket((now - parse_ts(r["received_at"])).total_seconds() / 86400, AGE_BUCKETS)  # type: ignore[operator]
         for r in open_rows
@@ -250,7 +256,7 @@ def inflow(rows: list[Row], tz: tzinfo | None = None) -> dict[str, dict[str, int
 
 
 def summary(tables: dict[str, list[Row]], now: datetime, position: int) -> dict[str, Any]:
-    rows = tables["complaints_status_and_deadlines"]
+    rows = counted(tables["complaints_status_and_deadlines"])
     return {
         "as_of": now.isoformat(),
         "stream_sequence": position,
@@ -274,7 +280,7 @@ def summary(tables: dict[str, list[Row]], now: datetime, position: int) -> dict[
 
 def annual(tables: dict[str, list[Row]], year: int, tz: tzinfo | None = None) -> dict[str, Any]:
     """The yearly registration of Awb 9:12a (calendar year in the policy's time zone)."""
-    rows = tables["complaints_status_and_deadlines"]
+    rows = counted(tables["complaints_status_and_deadlines"])
     tz = tz or local_zone()
     end = datetime(year + 1, 1, 1, tzinfo=tz)
     received = [r for r in rows if year_of(r["received_at"], tz) == year]

@@ -292,6 +292,10 @@ def _procedure(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
             row["committee"] = f.committee
         case ev.CommitteeAdvised():
             row["committee_advice"] = f.advice
+        case ev.Recategorised():  # corrected (issue 17); its dates are read by _dates
+            row.update(category=f.category, priority=f.priority)
+        case ev.LinkedAsDuplicate():  # the closed that follows sets the outcome "duplicate"
+            row["duplicate_of"] = str(f.primary_complaint_id)
         case ev.Classified():  # the latest classification replaces the one before
             row["themes"] = json.dumps(sorted(set(f.themes)))
         case ev.RootCausesRecorded():

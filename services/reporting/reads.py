@@ -68,6 +68,12 @@ def _weighted(groups: list[Row], key: Any, *, ordered: bool = True) -> dict[Any,
     return dict(sorted(counts.items())) if ordered else counts
 
 
+def _counted(view: Any) -> str:
+    """The complaints the figures count: a duplicate (issue 17) counts once, in the complaint
+    it repeats, so it is left out here; lists and lookups still show it."""
+    return f"(SELECT * FROM {view._table(COMPLAINTS)} WHERE duplicate_of IS NULL) AS counted"
+
+
 # --- one complaint, a page of the list ------------------------------------------------------
 
 
@@ -137,7 +143,7 @@ def summary(view: Any, now: datetime) -> dict[str, Any]:
         groups = _all(
             c,
             f"SELECT status, outcome, {_CLOSED} AS closed_at, department, decline_grounds, "
-            f"COUNT(*) AS n FROM {t(COMPLAINTS)} GROUP BY 1, 2, 3, 4, 5",
+            f"COUNT(*) AS n FROM {_counted(view)} GROUP BY 1, 2, 3, 4, 5",
         )
         ended = handling.endings(groups, with_open=True)
         out = {
@@ -166,7 +172,7 @@ def summary(view: Any, now: datetime) -> dict[str, Any]:
                     _all(
                         c,
                         f"SELECT channel, received_at, acknowledged_at, first_responded_at "
-                        f"FROM {t(COMPLAINTS)}",
+                        f"FROM {_counted(view)}",
                     ),
                     "channel",
                 )
@@ -178,7 +184,7 @@ def summary(view: Any, now: datetime) -> dict[str, Any]:
                     f"SELECT themes, root_causes, remedy_kinds, "
                     f"SUM(compensation_cents) AS compensation_cents, "
                     f"SUM(corrective_actions) AS corrective_actions, COUNT(*) AS n "
-                    f"FROM {t(COMPLAINTS)} GROUP BY 1, 2, 3",
+                    f"FROM {_counted(view)} GROUP BY 1, 2, 3",
                 )
             ),
         }
@@ -187,7 +193,7 @@ def summary(view: Any, now: datetime) -> dict[str, Any]:
 
 def _inflow(view: Any, c: Any, tz: tzinfo | None = None) -> dict[str, dict[str, int]]:
     """domain.inflow: per month in the zone a range of received_at (indexed), per channel."""
-    tz, table, m = tz or local_zone(), view._table(COMPLAINTS), view.placeholder
+    tz, table, m = tz or local_zone(), _counted(view), view.placeholder
     ends = _all(c, f"SELECT MIN(received_at) AS lo, MAX(received_at) AS hi FROM {table}")[0]
     if ends["lo"] is None:
         return {}
@@ -222,7 +228,7 @@ def _compliance(
     groups = _all(
         c,
         f"SELECT {', '.join(f'{v} AS v{i}' for i, v in enumerate(verdicts))}, COUNT(*) AS n "
-        f"FROM {view._table(COMPLAINTS)} WHERE {where} GROUP BY 1, 2, 3",
+        f"FROM {_counted(view)} WHERE {where} GROUP BY 1, 2, 3",
         [ts(now)] * len(NORMS) + list(args),
     )
     out: dict[str, Any] = {}
@@ -247,7 +253,7 @@ def _backlog(view: Any, c: Any, now: datetime) -> dict[str, Any]:
         f"SELECT status, CASE WHEN procedure IS NOT NULL AND procedure <> '' THEN 1 ELSE 0 END "
         f"AS procedure, hearing, CASE WHEN ({next_due_sql()}) < {m} THEN 1 ELSE 0 END AS "
         f"overdue, CASE {ages} ELSE '{domain.AGE_BUCKETS[-1][1]}' END AS age, COUNT(*) AS n "
-        f"FROM {view._table(COMPLAINTS)} WHERE status IN ({_OPEN}) GROUP BY 1, 2, 3, 4, 5",
+        f"FROM {_counted(view)} WHERE status IN ({_OPEN}) GROUP BY 1, 2, 3, 4, 5",
         [ts(now)] + [ts(now - timedelta(days=limit)) for limit, _ in domain.AGE_BUCKETS[:-1]],
     )
     ages_counted = _weighted(groups, lambda g: g["age"], ordered=False)
@@ -294,20 +300,20 @@ def annual(view: Any, year: int, tz: tzinfo | None = None) -> tuple[int, dict[st
         position = view._max_tracking_id(SOURCE_NAME, c) or 0
         received = _all(
             c,
-            f"SELECT channel, category, department, COUNT(*) AS n FROM {t(COMPLAINTS)} "
+            f"SELECT channel, category, department, COUNT(*) AS n FROM {_counted(view)} "
             f"WHERE received_at >= {m} AND received_at < {m} GROUP BY 1, 2, 3",
             bounds,
         )
         closed = _all(
             c,
             f"SELECT status, outcome, {_CLOSED} AS closed_at, category, resolution, department, "
-            f"decline_grounds, COUNT(*) AS n FROM {t(COMPLAINTS)} WHERE {closed_in} "
+            f"decline_grounds, COUNT(*) AS n FROM {_counted(view)} WHERE {closed_in} "
             "GROUP BY 1, 2, 3, 4, 5, 6, 7",
             bounds,
         )
         times = _all(
             c,
-            f"SELECT received_at, responded_at, closed_at FROM {t(COMPLAINTS)} WHERE {closed_in}",
+            f"SELECT received_at, responded_at, closed_at FROM {_counted(view)} WHERE {closed_in}",
             bounds,
         )
         escal = _escalation_groups(view, c, occurred_in, bounds)
@@ -321,7 +327,7 @@ def annual(view: Any, year: int, tz: tzinfo | None = None) -> tuple[int, dict[st
         statutory = _compliance(view, c, end, closed_in, bounds)["statutory"]
         open_at_end = _all(
             c,
-            f"SELECT COUNT(*) AS n FROM {t(COMPLAINTS)} WHERE received_at < {m} "
+            f"SELECT COUNT(*) AS n FROM {_counted(view)} WHERE received_at < {m} "
             f"AND (closed_at IS NULL OR closed_at >= {m})",
             bounds[1:] * 2,
         )[0]["n"]

@@ -20,6 +20,7 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
     "procedure",
     "status",
     "outcome",
+    "duplicate_of",  # closed as a duplicate of this complaint (issue 17): counted there once
     "resolution",
     "escalation_level",
     # ownership (issue 16): who handles it now, and the department it counts for (the last
