@@ -265,3 +265,20 @@ def test_a_replay_re_decides_the_corrections_and_refuses_none() -> None:
         for fact in complaint.facts:
             assert replay.feed(fact) is None, fact
     assert rules.terms_as_decided(a.facts[1], a.facts[:1], POLICY, CAL) == a.facts[1].terms
+
+
+def test_the_sla_monitor_wakes_at_the_recorded_corrected_dates() -> None:
+    from services.sla_monitor.domain import wake_at, watched
+
+    c = acknowledged(registered())
+    now = at(date(2026, 10, 6))
+    t = correct(c, None, "urgent", now)
+    state, d = watched(list(c.facts), POLICY, CAL)
+    assert (d.respond_by, d.statutory_by) == (t.respond_by, t.statutory_by)
+    assert wake_at(state, d, now) == t.respond_by  # the timer moves to the corrected date
+    late = acknowledged(registered())
+    later = at(date(2026, 10, 12))
+    t = correct(late, None, "urgent", later)  # urgent's three days ended on 8 October
+    state, d = watched(list(late.facts), POLICY, CAL)
+    assert t.respond_by is not None and t.respond_by < later
+    assert wake_at(state, d, later) == t.respond_by  # in the past: the timer fires at once
