@@ -67,6 +67,9 @@ EVENT_NAMES: _W = {
         "recategorised": "categorie of prioriteit gecorrigeerd",
         "linked_as_duplicate": "gekoppeld als dubbele klacht",
         "follow_up_answered": "bericht na de reactie beantwoord",
+        "improvement_opened": "verbeteractie geopend",
+        "improvement_updated": "verbeteractie bijgewerkt",
+        "improvement_linked": "gekoppeld aan een verbeteractie",
     },
     "en": {
         "submitted": "submitted",
@@ -107,6 +110,9 @@ EVENT_NAMES: _W = {
         "recategorised": "category or priority corrected",
         "linked_as_duplicate": "linked as a duplicate",
         "follow_up_answered": "message after the response answered",
+        "improvement_opened": "improvement action opened",
+        "improvement_updated": "improvement action updated",
+        "improvement_linked": "linked to an improvement action",
     },
 }
 ASSIGNMENT_KINDS: _W = {
@@ -337,6 +343,8 @@ def _detail(f: ev.Event, lang: words.Lang, names: Names) -> str:
             return f"{len(f.measures)} {label['measures']}{first}"
         case ev.Classified():
             return ", ".join(_term("themes", code, lang) for code in f.themes)
+        case ev.ImprovementOpened() | ev.ImprovementUpdated():  # plain staff text (learning.md)
+            return f.title
         case ev.RootCausesRecorded():
             return ", ".join(_term("root_causes", code, lang) for code in f.root_causes)
         case ev.RemediesRecorded():

@@ -126,6 +126,10 @@ INTAKE_EVENTS = (
     "recategorised",
     "linked_as_duplicate",
     "follow_up_answered",
+    # The improvement actions register (issue 18 item 3, shared/rules/improvements.py).
+    "improvement_opened",
+    "improvement_updated",
+    "improvement_linked",
 )
 
 SPEC: dict[str, Permissions | None] = {

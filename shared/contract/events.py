@@ -90,7 +90,9 @@ DeclineGround = Literal[
 # The Wkkgz route (issue 16 item 7): what the klachtenfunctionaris (Wkkgz art. 15) did.
 MediationKind = Literal["support", "mediation"]
 # What a reminder of a passed due date is about (``measure_overdue``, new in 2.1).
-OverdueSource = Literal["measure", "remedy"]
+OverdueSource = Literal["measure", "remedy", "improvement_action"]
+# An improvement action's state (issue 18 item 3, ISO 10002 §8.7-9; new in 2.1).
+ImprovementStatus = Literal["open", "in_progress", "done", "dropped"]
 
 
 class Struct(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=False):
@@ -682,6 +684,49 @@ class FollowUpAnswered(Event, kw_only=True, tag="complaint.follow_up_answered"):
     personal: TextPersonal | None = None
 
 
+class ImprovementOpened(Event, kw_only=True, tag="complaint.improvement_opened"):
+    """Staff opened an improvement action (issue 18 item 3, ISO 10002 §8.7-9) on this
+    complaint, its lead: a systemic issue to put right, which other complaints join by
+    ``improvement_linked``. ``action_id`` names it; ``owner`` is a staff id, team or department
+    of the organisation file; ``due_by`` the first instant late (the end of the due day in the
+    organisation's time zone); ``theme`` a theme code of the vocabulary of
+    ``vocabulary_version``, if given. Its status is ``open``. The title is staff text about the
+    organisation, never about a person (the form says so): it is plain, so management lists
+    and reports can read it and it stays after the complainant's data is erased. New in 2.1."""
+
+    action_id: UUID
+    title: str
+    owner: str
+    due_by: datetime
+    theme: str | None = None
+    vocabulary_version: str | None = None
+
+
+class ImprovementUpdated(Event, kw_only=True, tag="complaint.improvement_updated"):
+    """A change to the improvement action ``action_id`` opened on this complaint: the action as
+    it is after the change (title, owner, due date, status, outcome, theme), ``changed`` the
+    fields that changed. ``outcome``: what was done or why it was dropped, staff text about the
+    organisation like the title, plain. New in 2.1."""
+
+    action_id: UUID
+    title: str
+    owner: str
+    due_by: datetime
+    status: ImprovementStatus
+    changed: list[str]
+    outcome: str | None = None
+    theme: str | None = None
+    vocabulary_version: str | None = None
+
+
+class ImprovementLinked(Event, kw_only=True, tag="complaint.improvement_linked"):
+    """This complaint is part of the improvement action ``action_id`` opened on
+    ``lead_complaint_id`` (the same systemic issue). New in 2.1."""
+
+    action_id: UUID
+    lead_complaint_id: UUID
+
+
 ComplaintEvent = (
     Submitted
     | Acknowledged
@@ -721,6 +766,9 @@ ComplaintEvent = (
     | LinkedAsDuplicate
     | FollowUpAnswered
     | MeasureOverdue
+    | ImprovementOpened
+    | ImprovementUpdated
+    | ImprovementLinked
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = ComplaintEvent.__args__  # type: ignore[attr-defined]

@@ -275,6 +275,32 @@ SAMPLES: list[ev.Event] = [
         due_by=datetime(2027, 1, 15, 23, 0, tzinfo=UTC),
         owner="klachten",
     ),
+    ev.ImprovementOpened(
+        **META,
+        action_id=UUID("00000000-0000-4000-8000-000000000006"),
+        title="Brieven over de parkeervergunning in begrijpelijke taal",
+        owner="klachten",
+        due_by=datetime(2027, 3, 31, 22, 0, tzinfo=UTC),
+        theme="informatie",
+        vocabulary_version="2027-1#e944d473b8ac",
+    ),
+    ev.ImprovementUpdated(
+        **META,
+        action_id=UUID("00000000-0000-4000-8000-000000000006"),
+        title="Brieven over de parkeervergunning in begrijpelijke taal",
+        owner="klachten",
+        due_by=datetime(2027, 3, 31, 22, 0, tzinfo=UTC),
+        status="done",
+        changed=["status", "outcome"],
+        outcome="De standaardbrief is herschreven en getest met inwoners.",
+        theme="informatie",
+        vocabulary_version="2027-1#e944d473b8ac",
+    ),
+    ev.ImprovementLinked(
+        **META,
+        action_id=UUID("00000000-0000-4000-8000-000000000006"),
+        lead_complaint_id=UUID("00000000-0000-4000-8000-000000000007"),
+    ),
 ]
 
 
