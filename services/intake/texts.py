@@ -257,6 +257,8 @@ MORE: dict[str, dict[str, Any]] = {
             "not_handled": "Wij hebben uw klacht niet in behandeling genomen.",
             "withdrawn": "U hebt uw klacht ingetrokken.",
             "referred": "Uw klacht is doorgestuurd naar de juiste organisatie.",
+            "duplicate": "Wij behandelen deze klacht samen met uw andere klacht over hetzelfde; "
+            "daar krijgt u ons antwoord.",
         },
         "erased_notice": "Uw persoonsgegevens en de teksten van deze klacht zijn verwijderd. "
         "Alleen de data van de stappen zijn bewaard.",
@@ -388,6 +390,8 @@ MORE: dict[str, dict[str, Any]] = {
             "not_handled": "We have not taken your complaint into consideration.",
             "withdrawn": "You withdrew your complaint.",
             "referred": "Your complaint was passed on to the right organisation.",
+            "duplicate": "We handle this complaint together with your other complaint about the "
+            "same matter; you will receive our answer there.",
         },
         "erased_notice": "Your personal data and the texts of this complaint were erased. Only "
         "the dates of the steps are kept.",
