@@ -83,6 +83,7 @@ async def link_duplicate(
     except ComplaintNotFound:
         raise Problem(422, [{"field": "primary", "message": NO_PRIMARY[lang]}]) from None
     links = [f.primary_reference for f in facts if isinstance(f, ev.LinkedAsDuplicate)]
+    # (a reopened duplicate has no primary: other.duplicate_of is None then)
     primary = Primary(other.id, other.reference, other.erased, other.duplicate_of,
                       links[-1] if links else None)  # fmt: skip
 
@@ -117,7 +118,9 @@ def corrections_state(
     complaint this one duplicates, and the messages a follow-up answer may answer (ids and
     times only: the texts are on the case page already)."""
     policy, _ = policy_in_force()
-    links = [f for f in facts if isinstance(f, ev.LinkedAsDuplicate)]
+    links = (
+        [f for f in facts if isinstance(f, ev.LinkedAsDuplicate)] if complaint.duplicate_of else []
+    )
     received = {f.event_id: f for f in facts if isinstance(f, ev.ReactionReceived)}
     new = [received[i] for i in complaint.new_reactions if i in received]
     return {

@@ -256,6 +256,7 @@ _ENDING_COLUMNS = (
     "informal_confirmed_at",
     "decline_grounds",
     "decline_notice_by",
+    "duplicate_of",  # a reopened duplicate is handled on its own again (issue 17)
 )
 
 

@@ -130,9 +130,19 @@ def follow_up_refusal(
 
 
 class CorrectionSteps:
-    """The commands of correcting a case; ``duplicate_of`` kept by ``corrected``."""
+    """The commands of correcting a case."""
 
-    duplicate_of: UUID | None = None
+    @property
+    def duplicate_of(self) -> UUID | None:
+        """The complaint this one is linked to as its duplicate; a reopening undoes the link
+        (the way to correct a wrong one: the complaint is handled on its own again)."""
+        s: Any = self
+        for fact in reversed(s.facts):
+            if isinstance(fact, ev.Reopened):
+                return None
+            if isinstance(fact, ev.LinkedAsDuplicate):
+                return fact.primary_complaint_id
+        return None
 
     @property
     def priority(self) -> str | None:
@@ -216,8 +226,6 @@ class CorrectionSteps:
         s: Any = self
         if isinstance(fact, ev.Recategorised):
             s.category = fact.category
-        elif isinstance(fact, ev.LinkedAsDuplicate):
-            s.duplicate_of = fact.primary_complaint_id
 
 
 def _after(s: Any, cause: Cause) -> Cause:

@@ -84,3 +84,12 @@ def test_a_duplicate_counts_once_in_python_and_in_sql(tmp_path: Path) -> None:
     assert reads.REPORTS["backlog"](view, NOW) == domain.backlog(rows, NOW)
     listed, _ = reads.page(view, NOW, {}, after=None, limit=10)
     assert len(listed) == 3  # the list still shows the duplicate
+
+
+def test_a_reopened_duplicate_counts_on_its_own_again() -> None:
+    by_form, by_mail, other = corrected_and_linked()
+    by_mail.reopen(reason="Toch iets anders.", now=RECEIVED + timedelta(hours=3), cause=STAFF)
+    tables = folded(by_form, by_mail, other)
+    row = next(r for r in tables[fold.COMPLAINTS] if r["reference"] == "KL-2027-000002")
+    assert row["duplicate_of"] is None and row["outcome"] is None
+    assert domain.summary(tables, NOW, 0)["complaints"] == 3

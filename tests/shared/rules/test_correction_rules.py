@@ -282,3 +282,11 @@ def test_the_sla_monitor_wakes_at_the_recorded_corrected_dates() -> None:
     state, d = watched(list(late.facts), POLICY, CAL)
     assert t.respond_by is not None and t.respond_by < later
     assert wake_at(state, d, later) == t.respond_by  # in the past: the timer fires at once
+
+
+def test_a_reopening_undoes_a_duplicate_link() -> None:
+    first, second = registered(), registered()
+    second.link_as_duplicate(primary=primary(first), reason="Dubbel.", now=RECEIVED, cause=ANNA)
+    assert second.duplicate_of == first.id and second.outcome == "duplicate"
+    second.reopen(reason="Toch een andere klacht.", now=at(date(2026, 10, 6)), cause=ANNA)
+    assert second.duplicate_of is None and second.is_open and second.outcome is None
