@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from shared.contract import events as ev
 from shared.eventstore.mapper import domain_event
 from shared.rules.complaint import _EVENT_CLASS, Cause, Complaint, ComplaintError
 from shared.rules.correctionsteps import Primary
+from shared.rules.improvements import Action
 from shared.rules.learning import RemedyGiven, Term, Vocabulary
 from shared.rules.reminders import Reminder
 
@@ -143,12 +144,34 @@ def _run(c: Complaint, f: Any) -> None:
         ev.FollowUpAnswered: lambda: c.answer_follow_up(
             reaction_event_id=f.reaction_event_id, text=_text(f), **at
         ),
+        # Improvement actions (issue 18): the calendar is configuration (the recorded due
+        # moment stands in), the joined action is another complaint's history (its own fields).
+        ev.ImprovementOpened: lambda: c.open_improvement(
+            action_id=f.action_id, title=f.title, owner=f.owner, due=_day(f.due_by),
+            theme=None, **at,
+        ),
+        ev.ImprovementUpdated: lambda: c.update_improvement(
+            action_id=f.action_id, title=f.title, owner=f.owner, status=f.status,
+            outcome=f.outcome if f.outcome is not None else "", theme=f.theme,
+            due=_day(f.due_by) if "due_by" in f.changed else None, **at,
+        ),
+        ev.ImprovementLinked: lambda: c.link_improvement(action=_joined(f), **at),
         ev.QuestionAnswered: lambda: c.answer_question(
             question_event_id=f.question_event_id, text=_text(f), message_id=f.message_id,
             attachments=f.personal.attachments if f.personal else None, **at,
         ),
     }  # fmt: skip
     command[type(f)]()
+
+
+def _day(due_by: datetime) -> date:
+    """The due day a recorded due moment (the end of that day) was decided from."""
+    return (due_by - timedelta(microseconds=1)).date()
+
+
+def _joined(f: ev.ImprovementLinked) -> Action:
+    return Action(action_id=f.action_id, lead_complaint_id=f.lead_complaint_id, title=SEALED,
+                  owner=SEALED, due_by=f.occurred_at)  # fmt: skip
 
 
 def _reminder(f: ev.MeasureOverdue) -> Reminder:

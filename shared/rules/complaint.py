@@ -26,6 +26,7 @@ from shared.rules.committeesteps import CommitteeSteps
 from shared.rules.correctionsteps import CorrectionSteps
 from shared.rules.errors import AlreadyDone, ComplaintError, IllegalTransition, InvalidCommand
 from shared.rules.errors import refuse as _refuse
+from shared.rules.improvements import ImprovementSteps
 from shared.rules.learningsteps import LearningSteps
 from shared.rules.notesteps import NoteSteps
 from shared.rules.policy import STATUTORY_MAX_EXTENSION_WEEKS
@@ -62,6 +63,7 @@ class Complaint(
     NoteSteps,
     CorrectionSteps,
     ReminderSteps,
+    ImprovementSteps,
     Aggregate,
 ):
     """A complaint: submitted → acknowledged → responded → closed, with escalation levels;
@@ -342,6 +344,25 @@ class Complaint(
 
         def apply(self, c: Complaint) -> None:
             pass  # readers take reminders from the history
+
+    # The improvement actions register (issue 18): state from the facts, improvements.py.
+    class ImprovementOpened(Event):
+        contract = ev.ImprovementOpened
+
+        def apply(self, c: Complaint) -> None:
+            pass
+
+    class ImprovementUpdated(Event):
+        contract = ev.ImprovementUpdated
+
+        def apply(self, c: Complaint) -> None:
+            pass
+
+    class ImprovementLinked(Event):
+        contract = ev.ImprovementLinked
+
+        def apply(self, c: Complaint) -> None:
+            pass
 
     class Erased(Event):
         contract = ev.Erased

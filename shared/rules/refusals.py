@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from shared.rules.awb import Refusal
 from shared.rules.correctionwords import WORDS as CORRECTION_WORDS
+from shared.rules.improvementwords import WORDS as IMPROVEMENT_WORDS
 from shared.rules.learningwords import WORDS as LEARNING_WORDS
 from shared.rules.notewords import WORDS as NOTE_WORDS
 from shared.rules.questionwords import WORDS as QUESTION_WORDS
@@ -270,6 +271,7 @@ WORDS: dict[str, dict[str, str]] = {
     **QUESTION_WORDS,  # a handler's question and its answer (issue 25)
     **NOTE_WORDS,  # internal notes (issue 17)
     **CORRECTION_WORDS,  # category, duplicates, follow-up answers (issue 17)
+    **IMPROVEMENT_WORDS,  # the improvement actions register (issue 18)
 }
 
 

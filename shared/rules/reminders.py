@@ -24,6 +24,7 @@ from uuid import UUID
 import msgspec
 
 from shared.contract import events as ev
+from shared.rules import improvements
 from shared.rules.cause import Cause
 from shared.rules.errors import AlreadyDone, ComplaintError
 from shared.rules.reminderwords import WORDS
@@ -67,7 +68,7 @@ class ReminderRefused(ComplaintError):
         return WORDS[self.why]["en" if lang == "en" else "nl"].format(key=self.reminder.key)
 
 
-def due_dates(facts: Iterable[ev.Event]) -> list[Reminder]:
+def due_dates(facts: list[ev.Event]) -> list[Reminder]:
     """Every due date the history records, in the order recorded."""
     out: list[Reminder] = []
     for f in facts:
@@ -86,6 +87,11 @@ def due_dates(facts: Iterable[ev.Event]) -> list[Reminder]:
                 for i, r in enumerate(f.remedies, start=1)
                 if r.due_by is not None
             ]  # fmt: skip
+    out += [  # an improvement action led by this complaint, still open (improvements.py)
+        Reminder(source="improvement_action", promised_event_id=set_by, item=1,
+                 due_by=a.due_by, owner=a.owner)
+        for a, set_by in improvements.due_dates(facts)
+    ]  # fmt: skip
     return out
 
 
