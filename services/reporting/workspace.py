@@ -37,6 +37,7 @@ from services.reporting import (
     event_words,
     workspace_bulk,
     workspace_casefile,
+    workspace_corrections,
     workspace_desk,
     workspace_notifications,
     workspace_presence,
@@ -45,7 +46,7 @@ from services.reporting import (
     workspace_words,
 )
 from services.reporting import workspace_pages as pages
-from services.reporting.http import COOKIE, staff_name
+from services.reporting.http import staff_name
 from shared.config.policy import local_zone, policy_in_force
 from shared.rules import awb, refusals
 
@@ -67,12 +68,16 @@ CONFLICTING = {
     "responded", "extended", "escalated", "closed", "reaction_received", "paused", "resumed",
     "reopened",
 } | workspace_steps.CONFLICTING  # fmt: skip
+ENDPOINTS |= workspace_corrections.ENDPOINTS  # the corrections box (issue 17)
+CONFLICTING |= workspace_corrections.CONFLICTING
 PLACEHOLDER = "…"  # what the answer templates leave for the handler to fill in
 
 router = APIRouter()
 router.include_router(workspace_desk.router)  # the lists
 router.include_router(workspace_register.router)  # registering a phone or letter complaint
 router.include_router(workspace_casefile.router)  # the case file as a download
+router.include_router(workspace_corrections.router)  # category, duplicates, follow-ups
+router.include_router(workspace_steps.router)  # measures' rows; forms checked before relaying
 router.include_router(workspace_bulk.router)  # bulk assign and close from the worklist
 router.include_router(workspace_presence.router)  # who else has a case open
 router.include_router(workspace_notifications.router)  # the bell and its page
@@ -134,9 +139,11 @@ def _complaint_page(
         "choices": workspace_steps.choices(_org(request), lang),
         "next_level": workspace_steps.next_level(state["escalation_level"], lang),
         "zone": str(local_zone()),
+        "may": workspace_steps.may(request),  # which of its forms the member may use
         "warnings": [],
         "preview": None,
         **workspace_presence.context(request, cid, data["events"], extra, status, lang),
+        **workspace_corrections.context(request, cid),
         **extra,
     }
     return _render("complaint.html.j2", lang, status, **context)
@@ -182,6 +189,8 @@ def _extension(state: dict[str, Any], now: datetime, lang: str) -> dict[str, Any
 def _body(action: str, form: dict[str, str]) -> dict[str, Any]:
     if action in workspace_steps.ENDPOINTS:
         return workspace_steps.body(action, form)
+    if action in workspace_corrections.ENDPOINTS:
+        return workspace_corrections.body(action, form)
     if action in ("respond", "preview"):
         answer: dict[str, Any] = {
             "text": form.get("text", ""),
@@ -279,13 +288,6 @@ def document(request: Request, cid: UUID, index: int) -> Response:
     return Response(answer.content, answer.status_code, headers=headers)
 
 
-@router.post("/logout")
-def logout() -> RedirectResponse:
-    response = RedirectResponse("/workspace", 303)
-    response.delete_cookie(COOKIE)
-    return response
-
-
 def _act_sync(
     request: Request, cid: UUID, action: str, form: dict[str, str], lang: str
 ) -> Response:
@@ -297,6 +299,8 @@ def _act_sync(
     endpoint = _endpoint(action, form)
     if current.status_code != 200 or endpoint is None:
         return _render("missing.html.j2", lang, 404)
+    if seen > max((e["version"] for e in current.json()["events"]), default=0):
+        seen = 0  # a version the complaint never had (version=999): as if nothing was seen
     # Marking a message handled or writing a note decides nothing a colleague's action could
     # change (and a second mark is harmless); every other action is refused on a change.
     free = action in ("handled", "note")
