@@ -14,8 +14,6 @@ from services.reporting.domain import ReportInputError, parse_as_of
 from services.reporting.fold import Row, tables_of
 from shared.runtime.staff import StaffMember, member_of
 
-COOKIE = "klachten_staff"  # the old cookie (the raw token): no longer read, only deleted
-
 
 class Problem(Exception):
     def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
