@@ -12,12 +12,17 @@ On when `KLACHTEN_OIDC_ISSUER` and `KLACHTEN_OIDC_CLIENT_ID` are set; the token 
 from __future__ import annotations
 
 import asyncio
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from authlib.common.security import generate_token
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 from authlib.oauth2 import OAuth2Error
+
+with warnings.catch_warnings():
+    # Authlib 1.7+ prefers the `httpx2` package and says so on import; httpx serves as well.
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from services.reporting.sessions import Pending, SessionStore
 from shared.runtime import oidc
