@@ -1,6 +1,8 @@
 """Benchmark: complaints submitted over HTTP with a real log, beside raw JetStream publishes.
 
     .venv/bin/python -m bench.intake [--count 2000] [--concurrency 32] [--rate 200 --seconds 10]
+    .venv/bin/python -m bench.intake --io 200     # NATS requests, fsyncs, API errors each
+
 
 The shipped configuration, as `klachten up` runs it: an embedded nats-server with the
 generated users and passwords (`sync_interval: always`), `python -m services.intake` as its own
@@ -14,10 +16,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import re
+import shutil
+import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
 
@@ -118,8 +125,9 @@ def wait_healthy(base: str, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("intake did not become healthy")
 
 
-def run(count: int, concurrency: int, rate: int, seconds: int) -> list[Row]:
-    """Saturation and a steady rate through one intake process, then raw publishes."""
+@contextlib.contextmanager
+def stack(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, EmbeddedNats, int]]:
+    """The shipped stack's nats-server and one intake process: (intake's URL, server, pid)."""
     with tempfile.TemporaryDirectory(prefix="klachten-bench-") as tmp:
         credentials, _ = permissions.ensure_credentials(Path(tmp))
         signing.ensure_writer_keys(Path(tmp), signing.writers())
@@ -135,6 +143,7 @@ def run(count: int, concurrency: int, rate: int, seconds: int) -> list[Row]:
             "KLACHTEN_INTAKE_PORT": str(port),
             "KLACHTEN_SMTP_PORT": str(free_port()),
             "KLACHTEN_STAFF_TOKEN": TOKEN,
+            **(extra_env or {}),
         }
         log = Path(tempfile.gettempdir()) / "klachten-bench-intake.log"
         console.print(f"intake log: {log}")
@@ -143,19 +152,25 @@ def run(count: int, concurrency: int, rate: int, seconds: int) -> list[Row]:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(base, proc)
-            pids = {"intake": proc.pid, "nats-server": server.pid or 0}
-            before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-            elapsed, sat = asyncio.run(saturation(base, count, concurrency))
-            stead = asyncio.run(steady(base, rate, seconds))
-            used = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
-            raw_cpu = cpu_seconds(pids["nats-server"])
-            t_await = asyncio.run(raw(server.url_for("intake"), count, pipelined=False))
-            raw_cpu = cpu_seconds(pids["nats-server"]) - raw_cpu
-            t_pipe = asyncio.run(raw(server.url_for("intake"), count, pipelined=True))
+            yield base, server, proc.pid
         finally:
             proc.terminate()
             proc.wait(timeout=30)
             server.stop()
+
+
+def run(count: int, concurrency: int, rate: int, seconds: int) -> list[Row]:
+    """Saturation and a steady rate through one intake process, then raw publishes."""
+    with stack() as (base, server, pid):
+        pids = {"intake": pid, "nats-server": server.pid or 0}
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        elapsed, sat = asyncio.run(saturation(base, count, concurrency))
+        stead = asyncio.run(steady(base, rate, seconds))
+        used = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+        raw_cpu = cpu_seconds(pids["nats-server"])
+        t_await = asyncio.run(raw(server.url_for("intake"), count, pipelined=False))
+        raw_cpu = cpu_seconds(pids["nats-server"]) - raw_cpu
+        t_pipe = asyncio.run(raw(server.url_for("intake"), count, pipelined=True))
     raw_figures = f"{count / t_await:,.0f}/s awaited · {count / t_pipe:,.0f}/s pipelined"
     submitted = count + rate * seconds
     cpu = " · ".join(f"{name} {s * 1000 / submitted:.1f} ms" for name, s in used.items())
@@ -176,17 +191,103 @@ def run(count: int, concurrency: int, rate: int, seconds: int) -> list[Row]:
     ]
 
 
+# --- I/O per submission ----------------------------------------------------------------------
+
+
+def server_counters(monitor: str) -> dict[str, int]:
+    """Messages intake's connections sent (each request is one), JetStream API calls and
+    errors, as the server counts them."""
+    connz = httpx.get(f"{monitor}/connz?auth=true&limit=1024", timeout=5).json()
+    sent = sum(
+        c.get("in_msgs", 0)
+        for c in connz.get("connections", [])
+        if c.get("authorized_user") == "intake"
+    )
+    api = httpx.get(f"{monitor}/jsz", timeout=5).json().get("api", {})
+    return {"requests": sent, "api": api.get("total", 0), "errors": api.get("errors", 0)}
+
+
+@contextlib.contextmanager
+def fsyncs(pid: int) -> Iterator[dict[str, int]]:
+    """fsync + fdatasync calls of `pid` (all threads) while the block runs (strace -c)."""
+    found: dict[str, int] = {}
+    if shutil.which("strace") is None:
+        yield found
+        return
+    out = Path(tempfile.mkstemp(prefix="klachten-strace-")[1])
+    tracer = subprocess.Popen(
+        ["strace", "-f", "-c", "-e", "trace=fsync,fdatasync", "-o", str(out), "-p", str(pid)],
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.0)  # attached to every thread
+    try:
+        yield found
+    finally:
+        time.sleep(0.5)
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(timeout=30)
+        for line in out.read_text().splitlines():
+            m = re.match(r"\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$", line)
+            if m and m.group(2) != "total":
+                found[m.group(2)] = int(m.group(1))
+        out.unlink()
+
+
+def public_body(i: int) -> dict[str, object]:
+    data = body(i)
+    data["complainant"] = {"name": f"Bench {i}", "email": f"io{i}-{uuid4().hex[:8]}@example.nl"}
+    return data
+
+
+async def one_by_one(base: str, count: int, *, staff: bool) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}"} if staff else {}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+        for i in range(count):
+            r = await client.post(
+                "/api/complaints", json=public_body(i), headers={"Idempotency-Key": str(uuid4())}
+            )
+            r.raise_for_status()
+
+
+def io(count: int) -> list[Row]:
+    """Per submission, one at a time: the requests intake sends to NATS, the JetStream API
+    calls and errors the server counts, and the server's fsyncs; public and staff alike."""
+    rows: list[Row] = []
+    limits = {"KLACHTEN_INTAKE_RATE_LIMIT": str(count * 10)}  # the limiter runs, never refuses
+    with stack(limits) as (base, server, _):
+        asyncio.run(one_by_one(base, 5, staff=False))  # warm: buckets, caches, connections
+        for who, staff in (("public", False), ("staff", True)):
+            before = server_counters(server.monitor_url)
+            with fsyncs(server.pid or 0) as synced:
+                asyncio.run(one_by_one(base, count, staff=staff))
+            after = server_counters(server.monitor_url)
+            each = {k: (after[k] - before[k]) / count for k in after}
+            syncs = sum(synced.values()) / count if synced else float("nan")
+            rows.append(
+                Row(
+                    "intake",
+                    f"I/O per {who} submission ({count}, one at a time)",
+                    f"{each['requests']:.1f} NATS requests · {syncs:.1f} fsyncs · "
+                    f"{each['api']:.1f} JetStream API calls · {each['errors']:.2f} API errors",
+                    "raw publish: 1 request · 1 fsync · 0 errors",
+                )
+            )
+    return rows
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--count", type=int, default=2000)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--rate", type=int, default=200)
     p.add_argument("--seconds", type=int, default=10)
+    p.add_argument("--io", type=int, default=0, help="only the I/O of N submissions")
     a = p.parse_args()
     table = Table(title="intake benchmark (sync_interval: always)")
     for col in ("measure", "intake over HTTP", "raw nats-py publish (baseline)"):
         table.add_column(col)
-    for row in run(a.count, a.concurrency, a.rate, a.seconds):
+    rows = io(a.io) if a.io else run(a.count, a.concurrency, a.rate, a.seconds)
+    for row in rows:
         table.add_row(row.what, row.ours, row.baseline)
     console.print(table)
 

@@ -34,9 +34,9 @@ from nats.js.kv import KeyValue
 
 from services.intake import domain
 from services.intake.procedurestate import procedure_state
+from services.intake.references import ReferenceBlocks
 from shared.config.policy import local_zone, policy_in_force
 from shared.contract import events as ev
-from shared.contract import subjects
 from shared.eventstore.application import ComplaintNotFound, ComplaintsApplication
 from shared.eventstore.link import create_or_read, leader_reads, settled
 from shared.privacy.pseudonym import complainant_pseudonym
@@ -92,6 +92,7 @@ class Intake:
     ) -> None:
         self.app, self.clock, self.nc = app, clock, nc
         self.idempotency, self.references = idempotency, references
+        self.blocks = ReferenceBlocks(nc)
 
     @classmethod
     async def open(
@@ -121,10 +122,14 @@ class Intake:
             reference = await self._new_reference(received_at, complaint_id)
         else:
             idempotency_key = scoped_key(caller or actor, submission.channel, idempotency_key)
-            complaint_id, reference = await self._claim(idempotency_key, fingerprint, received_at)
-            existing = await self._existing(complaint_id)
-            if existing is not None:
-                return existing
+            complaint_id, reference, fresh = await self._claim_key(
+                idempotency_key, fingerprint, received_at
+            )
+            if not fresh:  # a claim of before: its complaint, or a crash between claim and save
+                existing = await self._existing(complaint_id)
+                if existing is not None:
+                    return existing
+                await self._index_reference(reference, complaint_id)
         policy, calendar = policy_in_force()
         arrival = ClockState(
             complaint_id=str(complaint_id),
@@ -172,18 +177,35 @@ class Intake:
     async def _claim(
         self, key: str, fingerprint: str | None, received_at: datetime
     ) -> tuple[UUID, str]:
-        kv_key = _digest(key)
-        record = await _get_json(self.idempotency, kv_key)
-        if record is None:
-            complaint_id = uuid5(ID_NAMESPACE, key)
-            reference = await self._new_reference(received_at, complaint_id)
-            mine = {"complaint_id": str(complaint_id), "reference": reference, "fp": fingerprint}
-            # Lost a race: the winner's reference counts, ours stays a gap, never reused.
-            won = await create_or_read(self.idempotency, kv_key, json.dumps(mine).encode())
-            record = json.loads(won)
+        complaint_id, reference, _ = await self._claim_key(key, fingerprint, received_at)
+        return complaint_id, reference
+
+    async def _claim_key(
+        self, key: str, fingerprint: str | None, received_at: datetime
+    ) -> tuple[UUID, str, bool]:
+        """The key's complaint id and reference, and whether this call claimed the key (then
+        no complaint can exist yet: its id is the key's, and nobody had the key).
+
+        The claim is a create, not a read first (a read of a missing key is an error the
+        server counts, and a round trip): a key used before refuses the create, and its
+        record is read then. The number taken for a lost claim goes back to the block."""
+        complaint_id = uuid5(ID_NAMESPACE, key)
+        year = self._year(received_at)
+        number = await self.blocks.take(year)
+        reference = domain.format_reference(year, number)
+        mine = json.dumps(
+            {"complaint_id": str(complaint_id), "reference": reference, "fp": fingerprint}
+        ).encode()
+        won = await create_or_read(self.idempotency, _digest(key), mine)
+        fresh = won == mine
+        if fresh:
+            await self._index_reference(reference, complaint_id)
+        else:
+            self.blocks.give_back(year, number)  # never written anywhere: not a gap
+        record = json.loads(won)
         if record.get("fp") != fingerprint:
             raise IdempotencyConflict(key)
-        return UUID(record["complaint_id"]), record["reference"]
+        return UUID(record["complaint_id"]), record["reference"], fresh
 
     async def _existing(self, complaint_id: UUID) -> Receipt | None:
         try:
@@ -193,19 +215,21 @@ class Intake:
         return Receipt(complaint_id, complaint.reference, complaint.status, created=False)
 
     async def _new_reference(self, received_at: datetime, complaint_id: UUID) -> str:
-        """Next number of the year of receipt: a JetStream atomic counter (ADR-49), so
-        concurrent submissions never wait on each other and a number is never handed out
-        twice; the reference is then indexed to the complaint."""
-        year = received_at.astimezone(local_zone()).year  # the policy's zone
-        reply = await self.nc.request(
-            subjects.reference_counter_subject(year), b"", timeout=5, headers={"Nats-Incr": "+1"}
-        )
-        ack = json.loads(reply.data)
-        if "error" in ack:
-            raise RuntimeError(f"reference counter for {year}: {ack['error']}")
-        reference = domain.format_reference(year, int(ack["val"]))
-        await self.references.create(f"ref.{reference}", str(complaint_id).encode())
+        """Next number of the year of receipt from this process's block of the JetStream
+        atomic counter (ADR-49; services/intake/references.py), so a number is never handed
+        out twice; the reference is then indexed to the complaint."""
+        year = self._year(received_at)
+        reference = domain.format_reference(year, await self.blocks.take(year))
+        await self._index_reference(reference, complaint_id)
         return reference
+
+    @staticmethod
+    def _year(received_at: datetime) -> int:
+        return received_at.astimezone(local_zone()).year  # the policy's zone
+
+    async def _index_reference(self, reference: str, complaint_id: UUID) -> None:
+        # create_or_read: a retry after a crash between claim and index finds it made or not.
+        await create_or_read(self.references, f"ref.{reference}", str(complaint_id).encode())
 
     # --- reading --------------------------------------------------------------------------
 
@@ -511,11 +535,3 @@ def scoped_key(caller: str, channel: str, key: str) -> str:
 
 def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-async def _get_json(kv: KeyValue, key: str) -> dict[str, Any] | None:
-    try:
-        entry = await kv.get(key)
-    except KeyNotFoundError:
-        return None
-    return json.loads(entry.value) if entry.value else None
