@@ -72,9 +72,9 @@ def recategorisation_refusal(
     if not open_:
         return Refusal("correction_closed", ANSWER_RULE)
     if category is not None and category not in categories:
-        return Refusal("correction_category_unknown", POLICY_RULE, "category", {"code": category})
+        return Refusal("correction_category_unknown", POLICY_RULE, "category", {"codes": category})
     if priority is not None and priority not in priorities:
-        return Refusal("correction_priority_unknown", POLICY_RULE, "priority", {"code": priority})
+        return Refusal("correction_priority_unknown", POLICY_RULE, "priority", {"codes": priority})
     if not reason.strip():
         return Refusal("correction_reason_missing", TRACE_RULE, "reason")
     return None

@@ -15,12 +15,13 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "The complaint is closed: its category and priority stay as they were ({rule}).",
     },
     "correction_category_unknown": {
-        "nl": "De categorie '{code}' kent de organisatie niet; kies er een uit de lijst ({rule}).",
-        "en": "The organisation has no category '{code}'; choose one from the list ({rule}).",
+        "nl": "De categorie '{codes}' kent de organisatie niet; kies er een uit de lijst ({rule}).",
+        "en": "The organisation has no category '{codes}'; choose one from the list ({rule}).",
     },
     "correction_priority_unknown": {
-        "nl": "De prioriteit '{code}' kent de organisatie niet; kies er een uit de lijst ({rule}).",
-        "en": "The organisation has no priority '{code}'; choose one from the list ({rule}).",
+        "nl": "De prioriteit '{codes}' kent de organisatie niet; kies er een uit de lijst "
+        "({rule}).",
+        "en": "The organisation has no priority '{codes}'; choose one from the list ({rule}).",
     },
     "correction_reason_missing": {
         "nl": "Schrijf waarom u dit verandert: de reden blijft bij de klacht bewaard ({rule}).",

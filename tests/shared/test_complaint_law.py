@@ -99,6 +99,7 @@ def test_every_refusal_has_dutch_and_english_words_naming_the_rule(code: str) ->
         "codes": "onbekend",
         "kind_nl": "vergoeding",
         "kind_en": "compensation",
+        "ref": "KL-2026-000041",  # the complaint a duplicate is to be linked to (issue 17)
     }
     refusal = awb.Refusal(code, "Awb 9:11 lid 2", values=values)
     nl, en = words(refusal, "nl"), words(refusal, "en")
