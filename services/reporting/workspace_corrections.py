@@ -38,6 +38,8 @@ router = APIRouter()
 
 @router.post("/workspace/complaints/{cid}/corrections/{action}", response_model=None)
 async def act(request: Request, cid: UUID, action: str) -> Response:
+    """A form of the corrections box (recategorise, duplicate, follow_up), relayed to intake's
+    staff API: back to the case page when done, else the page with the refusal in words."""
     from services.reporting import workspace  # it imports this module
 
     lang = pages.lang(request)
