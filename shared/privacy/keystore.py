@@ -26,7 +26,7 @@ moment ago must not pass for a key store that lacks it.
 Keys are cached in memory for ``ttl`` seconds (the setting ``KLACHTEN_KEY_CACHE_SECONDS``,
 default 30; a caller without its settings gets the shared settings' value): `destroy` clears
 this process's cache at once; other processes stop using a destroyed key within the TTL.
-(About 330 lines: every entry of the bucket is made and destroyed here, in one place.)
+(About 380 lines: every entry of the bucket is made and destroyed here, in one place.)
 """
 
 from __future__ import annotations
@@ -121,6 +121,10 @@ class KeyStore:
         self.bucket = bucket
         self.ttl = Settings.from_env(credentials=False).key_cache_seconds if ttl is None else ttl
         self._ids: dict[str, str] = {}  # complaint id -> key id (never changes once written)
+        # Pseudonyms this process just made (its lookup create won) that have no key yet:
+        # their first complaint skips reads that can only miss (issue 23: round trips, and a
+        # read of a missing entry is an error the server counts).
+        self._fresh: set[str] = set()
         self._kv: KeyValue | None = None
 
     # --- plumbing --------------------------------------------------------------------------
@@ -223,18 +227,54 @@ class KeyStore:
         """The pseudonym of the address whose lookup entry is `lookup`, made on first use:
         random, or `legacy` (the keyed hash of events written before) while a key is still
         kept under it, so an earlier complainant's complaints stay grouped."""
-        found = self.pseudonym_of(lookup)
+        found, legacy_keyed = self._probe(lookup, legacy)
         if found is None:
-            kept = legacy is not None and self.key_id_of_subject(legacy) is not None
+            kept = legacy is not None and legacy_keyed
             fresh = legacy if kept and legacy else secrets.token_hex(32)
             found = self._create_or_read(f"lookup.{lookup}", fresh)
+            if found == fresh and not kept:
+                if len(self._fresh) > 10_000:
+                    self._fresh.clear()  # only a saving: forgetting costs a read
+                self._fresh.add(found)
         self._create_or_read(f"pseudonym.{found}", lookup)
         return found
+
+    def _probe(self, lookup: str, legacy: str | None) -> tuple[str | None, bool]:
+        """The lookup entry and whether the legacy pseudonym has a key, in one direct batch
+        get (no error counted for a miss). Any replica may answer: a lookup it lacks is then
+        created and refused, and the winner read from the leader; a legacy key is old."""
+        names = [f"lookup.{lookup}"] + ([f"subject.{legacy}"] if legacy else [])
+        prefix = f"$KV.{self.bucket}."
+        request = {"multi_last": [prefix + n for n in names], "batch": len(names)}
+
+        async def get(kv: KeyValue) -> dict[str, bytes] | None:
+            try:
+                found = await self.link.direct_batch(f"KV_{self.bucket}", request)
+            except JetStreamError:
+                return None  # no batch gets here (an older server): read from the leader
+            return {m.subject.removeprefix(prefix): m.data for m in found if m.data}
+
+        found = self._run(get)
+        if found is None:
+            keyed = legacy is not None and self.key_id_of_subject(legacy) is not None
+            return self.pseudonym_of(lookup), keyed
+        value = found.get(f"lookup.{lookup}")
+        return (value.decode() if value else None), f"subject.{legacy}" in found
 
     # --- writing ---------------------------------------------------------------------------
 
     def key_for_complaint(self, complaint_id: str, subject_key: str | None = None) -> str:
         """The complaint's key id; bound on first use to the complainant's key (or a new one)."""
+        if complaint_id in self._ids:
+            return self._ids[complaint_id]
+        if subject_key is not None and subject_key in self._fresh:
+            # A complainant made a moment ago: no key, so no complaint bound to one yet.
+            key_id = self._create_or_read(f"subject.{subject_key}", self._new_key(subject_key))
+            self._fresh.discard(subject_key)
+            bound = self._ids[complaint_id] = self._create_or_read(
+                f"complaint.{complaint_id}", key_id
+            )
+            return bound
         found = self.key_id_of_complaint(complaint_id)
         if found is not None:
             return found
@@ -257,6 +297,8 @@ class KeyStore:
             "created_at": datetime.now(UTC).isoformat(),
         }
         self._run(lambda kv: kv.create(f"key.{key_id}", json.dumps(record).encode()))
+        with _LOCK:  # sealing reads it next: no read back
+            _CACHE[(self.bucket, key_id)] = (time.monotonic(), base64.b64decode(record["key"]))
         return key_id
 
     def _create_or_read(self, name: str, value: str) -> str:
