@@ -178,6 +178,15 @@ class SharedRateLimiter(RateLimiter):
     of that entry, so concurrent processes cannot both take the last place. Until `join`
     (and while NATS does not answer) the process's own window counts: the limit then holds
     per process, never not at all.
+
+    A hit is one round trip (issue 23): the entry as this process last wrote or read it is
+    kept, and the write goes straight to it (create for a client not seen, update of the
+    known revision otherwise). The limit stays exact across processes: a write based on a
+    stale copy is refused by the compare-and-set, and only then is the entry read and the
+    hit decided again. A refusal from the copy alone is sound: hits leave an entry only by
+    ageing out of the window (the bucket's TTL is longer than any window), which the copy
+    applies itself. (A local token bucket synced later would save that round trip too, but
+    would let each process overrun the shared limit until it syncs.)
     """
 
     def __init__(
@@ -186,6 +195,7 @@ class SharedRateLimiter(RateLimiter):
         super().__init__(limit, window, clock)  # wall clock: the times are compared across hosts
         self.scope = scope
         self.kv: KeyValue | None = None
+        self._known: dict[str, tuple[int | None, list[float]]] = {}  # key: (revision, hits)
 
     async def join(self, js: Any) -> None:
         try:
@@ -217,23 +227,31 @@ class SharedRateLimiter(RateLimiter):
 
     async def _hit(self, kv: KeyValue, key: str) -> float | object | None:
         now = self.clock()
-        try:
-            entry = await kv.get(key)
-            hits, revision = json.loads(entry.value or b"[]"), entry.revision
-        except NotFoundError:  # never seen, expired, or deleted
-            hits, revision = [], None
+        revision, hits = self._known.get(key, (None, []))  # not seen: assume no entry
         hits = sorted(t for t in hits if t > now - self.window)
         if len(hits) >= self.limit:
             return max(0.0, hits[0] + self.window - now)
-        value = json.dumps([*hits, now]).encode()
+        hits.append(now)
+        value = json.dumps(hits).encode()
         try:
             if revision is None:
-                await kv.create(key, value)
+                written = await kv.create(key, value)
             else:
-                await kv.update(key, value, last=revision)
-        except KeyWrongLastSequenceError:
+                written = await kv.update(key, value, last=revision)
+        except KeyWrongLastSequenceError:  # another process wrote it (or it expired): read
+            await self._read(kv, key)
             return _CONFLICT
+        if len(self._known) > 100_000:
+            self._known.clear()  # only a saving: a client not known costs a read on conflict
+        self._known[key] = (written, hits)
         return None
+
+    async def _read(self, kv: KeyValue, key: str) -> None:
+        try:
+            entry = await kv.get(key)
+            self._known[key] = (entry.revision, json.loads(entry.value or b"[]"))
+        except NotFoundError:  # expired or deleted
+            self._known.pop(key, None)
 
 
 _CONFLICT = object()
