@@ -29,6 +29,7 @@ from services.intake import (
     correctionsapi,
     errors,
     health,
+    improvementsapi,
     learningapi,
     letterpreview,
     notesapi,
@@ -107,6 +108,7 @@ def bootstrap(settings: IntakeSettings, **overrides: Any) -> FastAPI:
     app.include_router(notesapi.router)  # internal notes (issue 17)
     app.include_router(correctionsapi.router)  # category, duplicates, follow-ups (issue 17)
     app.include_router(learningapi.router)
+    app.include_router(improvementsapi.router)  # the improvement actions register (issue 18)
     docs.install(app)
     webheaders.install(app, STATIC)
     return app

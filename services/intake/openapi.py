@@ -58,7 +58,12 @@ def _plain(schema: Any, components: dict[str, Schema]) -> Any:
         return schema
     if "$ref" in schema:
         return _plain(components[schema["$ref"].removeprefix(REF)], components)
-    plain = {k: _plain(v, components) for k, v in schema.items() if k != "title"}
+    # msgspec's "title" keyword (a string) goes; a property named "title" (an object) stays.
+    plain = {
+        k: _plain(v, components)
+        for k, v in schema.items()
+        if not (k == "title" and isinstance(v, str))
+    }
     if plain.get("default", ...) is None:
         del plain["default"]
     variants = plain.pop("anyOf", None)

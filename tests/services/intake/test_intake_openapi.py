@@ -89,6 +89,9 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "Duplicate": {"primary": "KL-2026-000041", "reason": "Ook per e-mail gestuurd."},
     "FollowUp": {"reaction_event_id": "00000000-0000-4000-8000-000000000004",
                  "text": "De kosten vergoeden wij."},
+    "Improvement": {"title": "Brief herschrijven", "owner": "klachten", "due": "2026-04-01"},
+    "ImprovementChange": {},
+    "ImprovementLink": {"complaint_id": "00000000-0000-4000-8000-000000000004"},
 }  # fmt: skip
 PATHS = {
     "Submission": "/api/complaints",
@@ -122,6 +125,9 @@ PATHS = {
     "Recategorisation": "/api/complaints/{complaint_id}/recategorisation",
     "Duplicate": "/api/complaints/{complaint_id}/duplicate",
     "FollowUp": "/api/complaints/{complaint_id}/follow-up",
+    "Improvement": "/api/complaints/{complaint_id}/improvements",
+    "ImprovementChange": "/api/complaints/{complaint_id}/improvements/{action_id}",
+    "ImprovementLink": "/api/complaints/{complaint_id}/improvements/{action_id}/links",
 }
 # Texts of a given length that also match the field's pattern.
 FILLERS: dict[str, Callable[[int], str]] = {
