@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 from nats.errors import NoServersError
 
 from klachten.commands import audit, demo, privacy, projections, recover, schema, sla, streams, up
 from klachten.commands.postroom import app as post_room
 from klachten.commands.trace import trace
+from klachten.stack import launch
 from shared.config.permissions import mask
 from shared.config.settings import Settings
 
@@ -31,7 +34,9 @@ app.command()(schema.schema)
 
 def main() -> None:
     """The console script. A command that cannot reach NATS says where it looked and exits 2,
-    instead of a traceback (commands connect with shared.eventstore.link.COMMAND_CONNECT)."""
+    instead of a traceback (commands connect with shared.eventstore.link.COMMAND_CONNECT).
+    What a command writes (a rebuilt read model, an export, a case file) is its owner's only."""
+    os.umask(launch.PRIVATE_UMASK)
     try:
         app()
     except NoServersError:

@@ -3,46 +3,36 @@
 ``250`` only after the complaint or reaction is in the log; ``451`` when the log (or the
 attachment store) is unavailable, so the sending server keeps the message and retries;
 ``5xx`` with the reason for mail we will never accept. A retried message yields the same
-complaint: its Message-ID is the idempotency key. (About 300 lines: the SMTP handler and
-the attachment store it writes to.)
+complaint: its Message-ID is the idempotency key. Attachments are stored sealed
+(services/intake/documents.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import dataclasses
 import hashlib
-import json
 import logging
 import ssl
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from nats.aio.client import Client as NATS
-from nats.js import api
-from nats.js.errors import BucketNotFoundError, ObjectNotFoundError
-from nats.js.kv import MSG_ROLLUP_SUBJECT
 from nats.js.object_store import (
-    OBJ_CHUNKS_PRE_TEMPLATE,
-    OBJ_DEFAULT_CHUNK_SIZE,
-    OBJ_DIGEST_TEMPLATE,
-    OBJ_META_PRE_TEMPLATE,
     ObjectStore,
 )
 from prometheus_client import Counter
 
 from services.intake import domain
 from services.intake.application import IdempotencyConflict, Intake
+from services.intake.documents import attachment_store, store_attachment
 from services.intake.http import fingerprint
 from services.intake.mailparse import InboundMail, MailRejected, own_words, parse_mail
 from services.intake.settings import IntakeSettings
 from shared.contract import events as ev
-from shared.contract.subjects import ATTACHMENTS_BUCKET
 from shared.eventstore.application import ComplaintNotFound
 from shared.privacy import statuslink
 from shared.privacy.replyaddress import complaint_of_reply_address
@@ -60,74 +50,6 @@ KEY_REUSED_REPLY = {  # permanent: sending the same message again cannot help
 MAIL_IGNORED = Counter(
     "klachten_inbound_mail_ignored", "Inbound mail accepted but not recorded", ["reason"]
 )
-
-
-async def attachment_store(nc: NATS) -> ObjectStore:
-    js = nc.jetstream()
-    try:
-        return await js.object_store(ATTACHMENTS_BUCKET)
-    except BucketNotFoundError:
-        return await js.create_object_store(ATTACHMENTS_BUCKET)
-
-
-async def store_attachment(store: ObjectStore, attachment: Any) -> ev.AttachmentRef:
-    """Put-if-absent, content-addressed (by sha256): bytes stored once are reused, never re-put.
-
-    nats-py's ``ObjectStore.put`` on an existing name purges the old chunks afterwards, which
-    intake may not do (and need not: one name, one content). A new object is written here
-    without any purge: its chunks under a fresh nuid, then its meta message (a subject
-    rollup). Two intakes storing the same new bytes at once both write chunks and the last
-    meta wins; both describe the same bytes, so either is right, and the loser's chunks are
-    merely unreferenced (a few duplicate chunks, never a loss).
-    """
-    name = f"sha256/{attachment.sha256}"
-    ref = ev.AttachmentRef(
-        object_name=name,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-        size=len(attachment.data),
-        sha256=attachment.sha256,
-    )
-    try:
-        info = await store.get_info(name)
-        if info.size == ref.size and info.digest == _digest(attachment.data):
-            return ref
-    except ObjectNotFoundError:
-        pass
-    await _put_new(store, name, attachment.data)
-    return ref
-
-
-def _digest(data: bytes) -> str:
-    return OBJ_DIGEST_TEMPLATE.format(
-        digest=base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode()
-    )
-
-
-async def _put_new(store: ObjectStore, name: str, data: bytes) -> None:
-    """``ObjectStore.put`` less its purges (of an older version, or of chunks after a failed
-    write): a failure leaves unreferenced chunks, and the sender's retry writes new ones."""
-    js, bucket = store._js, store._name
-    nuid = js._nc._nuid.next().decode()
-    chunks = OBJ_CHUNKS_PRE_TEMPLATE.format(bucket=bucket, obj=nuid)
-    size = OBJ_DEFAULT_CHUNK_SIZE
-    for start in range(0, len(data), size):
-        await js.publish(chunks, data[start : start + size])
-    info = api.ObjectInfo(
-        name=name,
-        bucket=bucket,
-        nuid=nuid,
-        size=len(data),
-        chunks=-(-len(data) // size),
-        digest=_digest(data),
-        mtime=datetime.now(UTC).isoformat(),
-        options=api.ObjectMetaOptions(max_chunk_size=size),
-    )
-    meta = OBJ_META_PRE_TEMPLATE.format(
-        bucket=bucket, obj=base64.urlsafe_b64encode(name.encode()).decode()
-    )
-    body = json.dumps(info.as_dict()).encode()
-    await js.publish(meta, body, headers={api.Header.ROLLUP: MSG_ROLLUP_SUBJECT})
 
 
 @dataclass(frozen=True)

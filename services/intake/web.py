@@ -4,7 +4,8 @@ Server-rendered HTML with labels, fieldsets, an error summary that links to each
 messages in the page's language; no script is needed. The form itself lives in
 services/intake/webform.py; this module renders the pages and serves the status pages.
 
-Pages: ``/`` form → confirmation; ``/status`` lookup (reference + e-mail) → the complaint's
+Pages: ``/`` form → confirmation; ``/status`` lookup (reference + e-mail, or postcode and
+house number) → a fresh link by e-mail or post, which opens the complaint's
 own page ``/status/<id>/<token>`` (services/intake/status.py), where the complainant can ask
 for review before and after the answer, add information or withdraw (services/intake/
 complainant.py). Staff (bearer token): ``/api/complaints/<id>/timeline``
@@ -14,7 +15,6 @@ and ``/api/complaints/<id>/attachments/<n>`` for the workspace in reporting.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -24,17 +24,17 @@ import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.intake import domain, formstate, problems, status
+from services.intake import domain, formstate, postallookup, problems, status
 from services.intake.application import state_of
 from services.intake.characters import unsafe_characters
+from services.intake.documents import read_attachment
 from services.intake.http import Problem, rate_limit, require
 from services.intake.http import language as staff_language
-from services.intake.mail import attachment_store
 from services.intake.texts import TEXTS, file_size, long_date
 from shared.contract import events as ev
-from shared.contract.subjects import ATTACHMENTS_BUCKET
 from shared.eventstore.application import ComplaintNotFound
 from shared.privacy import statuslink
+from shared.privacy.sealedfiles import DocumentUnreadable
 from shared.rules.complaint import IllegalTransition
 from shared.runtime.staff import forbidden
 
@@ -84,18 +84,23 @@ async def status_form(
 LOOKUP_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "the same page whatever the input: a fresh link is on its way when "
-        "the reference and the address belong together (HTML)"
+        "the reference and the e-mail address (or postcode and house number) belong together "
+        "(HTML)"
     },
     422: {"description": "a field is missing or holds characters we refuse (HTML, the form again)"},
     429: {"description": "too many lookups from this client (HTML, the form again)"},
 }
+LOOKUP_FIELDS = ("reference", "email", "postcode", "house_number")
 
 
 @router.post("/status", response_class=HTMLResponse, response_model=None, responses=LOOKUP_ANSWERS)
 async def status_lookup(request: Request) -> Response:
+    """Reference with the e-mail address, or (no e-mail: issue 25) with the postcode and house
+    number of the postal address; a fresh link goes to the address on file, by post when
+    there is no e-mail (services/intake/postallookup.py)."""
     raw = await request.form()
     language = _lang(str(raw.get("lang", "nl")))
-    values = {"reference": str(raw.get("reference", "")), "email": str(raw.get("email", ""))}
+    values = {name: str(raw.get(name, "")) for name in LOOKUP_FIELDS}
     t = TEXTS[language]
 
     def page(code: int, errors: list[dict[str, str]]) -> HTMLResponse:
@@ -105,18 +110,37 @@ async def status_lookup(request: Request) -> Response:
         await rate_limit(request)
     except Problem:
         return page(429, [{"field": "form", "id": "f-reference", "message": t["too_many"]}])
-    errors = []
-    for name in ("reference", "email"):
-        unsafe = unsafe_characters(values[name])
-        if not values[name].strip() or unsafe:
-            message = problems.message(unsafe, language) if unsafe else t["lookup_required"][name]
-            errors.append({"field": name, "id": f"f-{name}", "message": message})
+    errors = _lookup_errors(values, language)
     if errors:
         return page(422, errors)
     # Never the case itself: a fresh link goes to the address on file (when reference and
     # address belong together, at most one per window) and every input gets this same page.
-    await request.app.state.intake.request_status_link(values["reference"], values["email"])
+    intake = request.app.state.intake
+    if values["email"].strip():
+        await intake.request_status_link(values["reference"], values["email"])
+    if values["postcode"].strip():
+        await postallookup.request_status_link_by_post(
+            intake, values["reference"], values["postcode"], values["house_number"]
+        )
     return _page("status.html.j2", language, values={}, errors=[], sent=True)
+
+
+def _lookup_errors(values: dict[str, str], language: domain.Lang) -> list[dict[str, str]]:
+    """The reference, and an e-mail address or both postcode and house number."""
+    required = TEXTS[language]["lookup_required"]
+    given = {name: bool(value.strip()) for name, value in values.items()}
+    missing = {"reference"} - {n for n, v in given.items() if v}
+    if not (given["email"] or given["postcode"] or given["house_number"]):
+        missing.add("email")
+    elif not given["email"] and given["postcode"] != given["house_number"]:
+        missing.add("house_number" if given["postcode"] else "postcode")
+    errors = []
+    for name in LOOKUP_FIELDS:
+        unsafe = unsafe_characters(values[name])
+        if name in missing or unsafe:
+            message = problems.message(unsafe, language) if unsafe else required[name]
+            errors.append({"field": name, "id": f"f-{name.replace('_', '-')}", "message": message})
+    return errors
 
 
 async def _own_facts(
@@ -238,21 +262,11 @@ async def attachment(request: Request, complaint_id: str, index: int) -> Respons
 
 
 async def _read_object(request: Request, ref: ev.AttachmentRef) -> bytes:
-    """The object's chunks by stream gets: ObjectStore.get would create an ordered consumer,
-    which intake's NATS permissions (rightly) do not allow; reading needs only message gets."""
-    state = request.app.state
-    if getattr(state, "attachments", None) is None:
-        state.attachments = await attachment_store(state.nc)
-    info = await state.attachments.get_info(ref.object_name)
-    js, stream = state.nc.jetstream(), f"OBJ_{ATTACHMENTS_BUCKET}"
-    chunks, data, seq = f"$O.{ATTACHMENTS_BUCKET}.C.{info.nuid}", bytearray(), 0
-    for _ in range(info.chunks or 0):
-        msg = await js.get_msg(stream, seq=seq + 1, subject=chunks, next=True)
-        data += msg.data or b""
-        seq = msg.seq or seq + 1
-    if hashlib.sha256(data).hexdigest() != ref.sha256:
-        raise Problem(502, {"error": "corrupt", "message": "the stored document does not match"})
-    return bytes(data)
+    try:
+        return await read_attachment(request, ref)
+    except DocumentUnreadable:
+        message = "the stored document does not match"
+        raise Problem(502, {"error": "corrupt", "message": message}) from None
 
 
 def _uuid(text: str) -> UUID:

@@ -29,7 +29,7 @@ from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.link import JetStreamLink
-from shared.eventstore.mapper import attach_keystore, unseal
+from shared.eventstore.mapper import attach_keystore
 from shared.privacy.keystore import KeyStore
 from shared.privacy.pseudonym import normalise_email as normalise_email
 from shared.privacy.pseudonym import pseudonym_secret as pseudonym_secret
@@ -170,7 +170,7 @@ def execute_erasure(
     keystore = app.keystore
     if keystore is None:
         raise RuntimeError("erasure needs the key store (KLACHTEN_KEYSTORE=none is set)")
-    attachments = _attachments(plan.cases, keystore)
+    attachments = _attachments(plan.cases, app)
     for key_id in plan.key_ids:
         if keystore.destroy(key_id, actor=actor, reason=legal_basis, at=now):
             plan.destroyed.append(key_id)
@@ -190,16 +190,16 @@ def execute_erasure(
     return plan
 
 
-def _attachments(chosen: list[Case], keystore: KeyStore) -> list[str]:
-    """Object names of the attachments, read while the keys still exist."""
+def _attachments(chosen: list[Case], app: PrivateComplaints) -> list[str]:
+    """Object names of every document of the complaints (the form's, the mails', those added
+    later), read while the keys still exist. Deleting them frees the store; the bytes a purge
+    leaves in the store's block files are sealed with keys that die with the complainant's
+    (shared/privacy/sealedfiles.py)."""
     names: list[str] = []
     for c in chosen:
-        fact: ev.Event | None = c.submitted
-        if fact is not None and fact.sealed is not None:
-            fact = unseal(fact, keystore)  # erased already: no personal part, nothing to find
-        personal = getattr(fact, "personal", None)
-        if isinstance(personal, ev.SubmittedPersonal):
-            names.extend(a.object_name for a in personal.attachments)
+        for stored in app.events.get(UUID(c.complaint_id)):
+            personal = getattr(stored.fact, "personal", None)  # None once erased
+            names.extend(a.object_name for a in getattr(personal, "attachments", None) or ())
     return names
 
 

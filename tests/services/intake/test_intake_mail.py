@@ -80,7 +80,7 @@ def test_html_base64_and_attachments(intake: BackgroundIntake) -> None:
     assert "De factuur klopt niet." in personal["description"]
     [attachment] = personal["attachments"]
     assert attachment["filename"] == "factuur.pdf" and attachment["size"] == 13
-    assert attachment["object_name"].startswith("sha256/")
+    assert attachment["object_name"].startswith("sealed/") and attachment["key"]  # sealed
 
 
 def _lookup_id(service: BackgroundIntake, reply: bytes) -> str:
