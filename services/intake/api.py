@@ -20,6 +20,7 @@ from services.intake.http import (
     field_problem,
     fingerprint,
     idempotency_key,
+    in_flight,
     json_body,
     language,
     rate_limit,
@@ -38,6 +39,11 @@ PERSONAL_ROLES = frozenset({"handler", "supervisor", "privacy"})
 
 @router.post("/api/complaints", status_code=201, **docs.SUBMIT)
 async def submit(request: Request) -> JSONResponse:
+    async with in_flight(request):  # overload: 503 + Retry-After, not an unbounded queue
+        return await _submit(request)
+
+
+async def _submit(request: Request) -> JSONResponse:
     member = staff_member(request)
     if member is None:
         await rate_limit(request)
