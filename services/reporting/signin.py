@@ -67,7 +67,7 @@ def login_page(
     error: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    from services.reporting.web import TEMPLATES  # the dashboard's environment renders it
+    from services.reporting.dashboard_pages import TEMPLATES  # the dashboard's environment
 
     page = TEMPLATES.get_template("login.html.j2").render(
         t=t,
@@ -127,9 +127,11 @@ def signed_in(
 
 
 def _texts(target: str, lang: str) -> dict[str, Any]:
-    from services.reporting import web, workspace_pages
+    from services.reporting import dashboard_pages
 
-    return workspace_pages.TEXTS[lang] if target.startswith("/workspace") else web.TEXTS[lang]
+    if target.startswith("/workspace"):
+        return dashboard_pages.WORKSPACE_TEXTS[lang]
+    return dashboard_pages.TEXTS[lang]
 
 
 @router.post("/login", response_model=None, responses={429: THROTTLED})
@@ -145,9 +147,10 @@ async def login(request: Request) -> Response:
     member = member_of(token, request.app.state.tokens)
     if member is None or not member.may("read"):
         await asyncio.to_thread(failed, request)
-        from services.reporting.workspace_pages import TEXTS
+        from services.reporting.dashboard_pages import WORKSPACE_TEXTS
 
-        return login_page(request, t, lang, target, 401, TEXTS[lang]["login_error"])
+        error = WORKSPACE_TEXTS[lang]["login_error"]
+        return login_page(request, t, lang, target, 401, error)
     return await asyncio.to_thread(signed_in, request, member, "token", token, target, lang)
 
 

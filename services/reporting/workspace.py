@@ -76,8 +76,6 @@ router = APIRouter()
 router.include_router(workspace_desk.router)  # the lists
 router.include_router(workspace_register.router)  # registering a phone or letter complaint
 router.include_router(workspace_casefile.router)  # the case file as a download
-router.include_router(workspace_corrections.router)  # category, duplicates, follow-ups
-router.include_router(workspace_steps.router)  # measures' rows; forms checked before relaying
 router.include_router(workspace_bulk.router)  # bulk assign and close from the worklist
 router.include_router(workspace_presence.router)  # who else has a case open
 router.include_router(workspace_notifications.router)  # the bell and its page
@@ -143,7 +141,9 @@ def _complaint_page(
         "warnings": [],
         "preview": None,
         **workspace_presence.context(request, cid, data["events"], extra, status, lang),
-        **workspace_corrections.context(request, cid),
+        **workspace_corrections.context(
+            request, cid, lambda path: IntakeStaffApi(_token(request)).get(path)
+        ),
         **extra,
     }
     return _render("complaint.html.j2", lang, status, **context)
@@ -275,6 +275,57 @@ async def act(request: Request, cid: UUID, action: str) -> Response:
         for k, v in raw.items()
     }
     form["_action"] = action  # which form the kept values belong to
+    return await asyncio.to_thread(_act_sync, request, cid, action, form, lang)
+
+
+@router.post("/workspace/complaints/{cid}/corrections/{action}", response_model=None)
+async def correct(request: Request, cid: UUID, action: str) -> Response:
+    """A form of the corrections box (workspace_corrections.py: recategorise, duplicate,
+    follow_up), relayed as every action: back to the case page when done, else the page with
+    the refusal in words."""
+    lang = _lang(request)
+    if staff_name(request) is None or action not in workspace_corrections.ENDPOINTS:
+        return _login(request, lang)
+    raw = parse_qs((await request.body()).decode(errors="replace"))
+    form = {k: v[0].strip() for k, v in raw.items()} | {"_action": action}
+    return await asyncio.to_thread(_act_sync, request, cid, action, form, lang)
+
+
+async def _form(request: Request, action: str) -> dict[str, str]:
+    raw = parse_qs((await request.body()).decode(errors="replace"))
+    return {k: v[0].strip() for k, v in raw.items()} | {"_action": action}
+
+
+@router.post("/workspace/complaints/{cid}/measures/rows", response_model=None)
+async def measure_rows(request: Request, cid: UUID) -> Response:
+    """The buttons 'another measure' and 'leave out the ticked ones': the page again with
+    the rows typed so far, one more or the ticked ones left out. Nothing is sent."""
+    lang, form = _lang(request), await _form(request, "measures")
+    if staff_name(request) is None:
+        return _login(request, lang)
+    typed = workspace_steps.measure_rows(form)  # without the rows ticked to be left out
+    if (form.get("more") or not typed) and len(typed) < workspace_steps.MOST_MEASURES:
+        typed.append(("", ""))
+    kept = {"_action": "measures", "rows": str(len(typed))}
+    for i, (text, due) in enumerate(typed, start=1):
+        kept |= {f"measure_{i}_description": text, f"measure_{i}_due": due}
+    return await asyncio.to_thread(_complaint_page, request, cid, lang, kept=kept)
+
+
+@router.post("/workspace/complaints/{cid}/checked/{action}", response_model=None)
+async def checked(request: Request, cid: UUID, action: str) -> Response:
+    """The measures and the consent: checked first (workspace_steps.problems), then relayed
+    as every other action is."""
+    lang = _lang(request)
+    if staff_name(request) is None or action not in ("measures", "extend_consent"):
+        return _login(request, lang)
+    form = await _form(request, action)
+    today = request.app.state.clock().astimezone(local_zone()).date()
+    found = workspace_steps.problems(action, form, today, TEXTS[lang]["steps"])
+    if found:
+        return await asyncio.to_thread(
+            _complaint_page, request, cid, lang, 422, errors=found, kept=form, failed=action
+        )
     return await asyncio.to_thread(_act_sync, request, cid, action, form, lang)
 
 

@@ -14,15 +14,11 @@ complaints show the link.
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs
-from uuid import UUID
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import Request
 
-from services.reporting import workspace_pages as pages
 from services.reporting.http import staff_member
 from services.reporting.tables import COMPLAINTS
 
@@ -32,22 +28,6 @@ ENDPOINTS = {"recategorise": "recategorisation", "duplicate": "duplicate", "foll
 NEEDS = {"recategorise": "investigate", "duplicate": "close", "follow_up": "respond"}
 # Appended by a colleague since the page was rendered: look again before acting.
 CONFLICTING = {"recategorised", "linked_as_duplicate", "follow_up_answered"}
-
-router = APIRouter()
-
-
-@router.post("/workspace/complaints/{cid}/corrections/{action}", response_model=None)
-async def act(request: Request, cid: UUID, action: str) -> Response:
-    """A form of the corrections box (recategorise, duplicate, follow_up), relayed to intake's
-    staff API: back to the case page when done, else the page with the refusal in words."""
-    from services.reporting import workspace  # it imports this module
-
-    lang = pages.lang(request)
-    if staff_member(request) is None or action not in ENDPOINTS:
-        return pages.login(request, lang)
-    raw = parse_qs((await request.body()).decode(errors="replace"))
-    form = {k: v[0].strip() for k, v in raw.items()} | {"_action": action}
-    return await asyncio.to_thread(workspace._act_sync, request, cid, action, form, lang)
 
 
 def body(action: str, form: dict[str, str]) -> dict[str, Any]:
@@ -63,11 +43,12 @@ def body(action: str, form: dict[str, str]) -> dict[str, Any]:
     return {"reaction_event_id": form.get("reaction_event_id", ""), "text": form.get("text", "")}
 
 
-def context(request: Request, cid: str) -> dict[str, Any]:
+def context(request: Request, cid: str, intake_get: Callable[[str], Any]) -> dict[str, Any]:
     """What the box shows: intake's facts (None when intake does not answer: the box then
-    offers nothing), the complaints linked to this one, and which forms the member may use."""
+    offers nothing), the complaints linked to this one, and which forms the member may use.
+    ``intake_get``: a GET on intake's staff API with the member's own token (workspace.py)."""
     member = staff_member(request)
-    answer = _intake_get(request, f"/api/complaints/{cid}/corrections")
+    answer = _intake_get(intake_get, f"/api/complaints/{cid}/corrections")
     box = answer if isinstance(answer, dict) else None
     return {
         "corrections": box,
@@ -88,11 +69,9 @@ def duplicates_of(view: Any, cid: str) -> list[dict[str, str]]:
     return [{"complaint_id": r["complaint_id"], "reference": r["reference"]} for r in found]
 
 
-def _intake_get(request: Request, path: str) -> Any:
-    from services.reporting import workspace  # it imports this module
-
+def _intake_get(get: Callable[[str], Any], path: str) -> Any:
     try:
-        answer = workspace.IntakeStaffApi(pages.token(request)).get(path)
+        answer = get(path)
     except Exception:  # intake away: the rest of the page still works
         return None
     return answer.json() if answer.status_code == 200 else None

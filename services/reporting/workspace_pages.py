@@ -6,7 +6,6 @@ of them."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from services.reporting import csrf, signin, workspace_steps, workspace_words
+from services.reporting import csrf, dashboard_pages, signin, workspace_steps, workspace_words
 from services.reporting.http import credential
 from shared.config.organisation import Organisation
 from shared.config.settings import Settings
@@ -26,7 +25,7 @@ TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE.parent), autoescape=True, undefined=jinja2.StrictUndefined
 )
 csrf.install(TEMPLATES)  # {{ csrf_input() }} in every POST form
-TEXTS: dict[str, dict[str, Any]] = json.loads((HERE / "texts.json").read_text("utf-8"))
+TEXTS = dashboard_pages.WORKSPACE_TEXTS  # texts.json, loaded once
 TIMEOUT = 10.0
 
 

@@ -19,17 +19,15 @@ the choices (members, teams, departments) by their names, never their ids.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 from uuid import UUID
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import Request
 
+from services.reporting import dashboard_pages
 from services.reporting.http import staff_member
 from shared.config.organisation import Organisation, load_organisation, organisation_file
 from shared.config.policy import local_zone, policy_in_force
@@ -167,10 +165,8 @@ def measure_rows(form: dict[str, str]) -> list[tuple[str, str]]:
 def consent_reason(form: dict[str, str]) -> str:
     """The reason the notice letter gives, in the complaint's language (``letter_language``):
     the complainant's written consent, its day and how it came, then the handler's reason."""
-    from services.reporting.workspace_pages import TEXTS  # it imports this module
-
     lang = "en" if form.get("letter_language") == "en" else "nl"
-    t = TEXTS[lang]["steps"]
+    t = dashboard_pages.WORKSPACE_TEXTS[lang]["steps"]
     try:
         day = words.long_date(date.fromisoformat(form.get("consent_on", "")), lang)
     except ValueError:
@@ -216,52 +212,6 @@ def may(request: Request) -> frozenset[str]:
     if member is None:
         return frozenset()
     return frozenset(f for f, act in NEEDS.items() if member.may(act))  # type: ignore[arg-type]
-
-
-router = APIRouter()
-
-
-async def _form(request: Request, action: str) -> dict[str, str]:
-    raw = parse_qs((await request.body()).decode(errors="replace"))
-    return {k: v[0].strip() for k, v in raw.items()} | {"_action": action}
-
-
-@router.post("/workspace/complaints/{cid}/measures/rows", response_model=None)
-async def rows(request: Request, cid: UUID) -> Response:
-    """The buttons 'another measure' and 'leave out the ticked ones': the page again with
-    the rows typed so far, one more or the ticked ones left out. Nothing is sent."""
-    from services.reporting import workspace  # it imports this module
-
-    lang, form = workspace._lang(request), await _form(request, "measures")
-    if staff_member(request) is None:
-        return workspace._login(request, lang)
-    typed = measure_rows(form)  # without the rows ticked to be left out
-    if (form.get("more") or not typed) and len(typed) < MOST_MEASURES:
-        typed.append(("", ""))
-    kept = {"_action": "measures", "rows": str(len(typed))}
-    for i, (text, due) in enumerate(typed, start=1):
-        kept |= {f"measure_{i}_description": text, f"measure_{i}_due": due}
-    return await asyncio.to_thread(workspace._complaint_page, request, cid, lang, kept=kept)
-
-
-@router.post("/workspace/complaints/{cid}/checked/{action}", response_model=None)
-async def checked(request: Request, cid: UUID, action: str) -> Response:
-    """The measures and the consent: checked here (``problems``), then relayed as every
-    other action is (its conflict check and intake's answer, in workspace.py)."""
-    from services.reporting import workspace  # it imports this module
-
-    lang = workspace._lang(request)
-    if staff_member(request) is None or action not in ("measures", "extend_consent"):
-        return workspace._login(request, lang)
-    form = await _form(request, action)
-    today = request.app.state.clock().astimezone(local_zone()).date()
-    found = problems(action, form, today, workspace.TEXTS[lang]["steps"])
-    if found:
-        page = workspace._complaint_page
-        return await asyncio.to_thread(
-            page, request, cid, lang, 422, errors=found, kept=form, failed=action
-        )
-    return await asyncio.to_thread(workspace._act_sync, request, cid, action, form, lang)
 
 
 def endpoint(action: str, form: dict[str, str]) -> str | None:

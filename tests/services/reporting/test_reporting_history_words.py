@@ -50,7 +50,7 @@ def test_a_store_missing_a_table_or_a_column_is_folded_again(tmp_path: Path) -> 
     assert view.position() == 1
     for change in (
         f"DROP TABLE {fold.HEARINGS}",  # a table added by a later version
-        f"ALTER TABLE {fold.COMPLAINTS} DROP COLUMN handler",  # a column added later
+        f"ALTER TABLE {fold.COMPLAINTS} DROP COLUMN hearing_ground",  # a column added later
     ):
         with sqlite3.connect(db) as raw:
             raw.execute(change)
