@@ -39,12 +39,13 @@ Day = Annotated[
     ),
 ]
 Status = bodies.Choice(rules.STATUSES, "open, in_progress, done (needs an outcome) or dropped")
-ComplaintId = Annotated[
-    str,
-    Meta(
-        pattern=bodies.UUID_TEXT.pattern, description="a complaint's id", extra={"invalid": "uuid"}
-    ),
-]
+
+
+def Id(description: str) -> Any:
+    meta = Meta(
+        pattern=bodies.UUID_TEXT.pattern, description=description, extra={"invalid": "uuid"}
+    )
+    return Annotated[str, meta]
 
 
 class ImprovementBody(bodies.Body):
@@ -73,9 +74,10 @@ class ImprovementChangeBody(bodies.Body):
 
 
 class ImprovementLinkBody(bodies.Body):
-    """Another complaint joins the action: the same systemic issue."""
+    """This complaint joins an action opened on another one: the same systemic issue."""
 
-    complaint_id: ComplaintId
+    lead_complaint_id: Id("the complaint the action was opened on (its lead)")
+    action_id: Id("the action (improvement_opened's action_id)")
 
 
 NAMES = {

@@ -5,7 +5,8 @@ complaint, so its routes are under it:
 - ``GET …/improvements`` (every role): the actions this complaint leads and those it joined;
 - ``POST …/improvements`` ``{title, owner, due, theme}`` (handler, supervisor): open one;
 - ``POST …/improvements/{action_id}`` ``{title, owner, due, status, outcome, theme}``: change it;
-- ``POST …/improvements/{action_id}/links`` ``{complaint_id}``: another complaint joins it.
+- ``POST …/improvement-links`` ``{lead_complaint_id, action_id}``: this complaint joins an
+  action opened on another complaint (the event is appended here).
 
 Each write answers the improvements of the complaint it appended to: 201 when it appended, 200
 when it was so already. An owner unknown to the organisation file is a 422 on its field; a
@@ -29,7 +30,8 @@ from services.intake.http import Problem, cause_of, complaint_uuid, language, re
 from services.intake.problems import field_error
 from services.intake.staffapi import read_body
 
-router = APIRouter(prefix="/api/complaints/{complaint_id}/improvements")
+router = APIRouter()
+AT = "/api/complaints/{complaint_id}/improvements"
 # The bodies (improvements.py, registered in bodies.BODIES) named in the document like the rest.
 docs.SCHEMAS.update({k: v for k, v in docs.request_bodies().items() if k in improvements.NAMES})
 _STATE = {"application/json": {"schema": {"type": "object"}}}
@@ -56,14 +58,14 @@ READ = {
 }
 
 
-@router.get("", **READ)
+@router.get(AT, **READ)
 async def state(request: Request, complaint_id: str) -> JSONResponse:
     require(request, "read")
     cid = complaint_uuid(complaint_id)
     return JSONResponse(await _state(_intake(request), cid))
 
 
-@router.post("", **_action("Improvement", "improvement_opened"))
+@router.post(AT, **_action("Improvement", "improvement_opened"))
 async def open_action(request: Request, complaint_id: str) -> JSONResponse:
     member = require(request, "investigate")
     body = await _body(request, improvements.ImprovementBody)
@@ -76,7 +78,7 @@ async def open_action(request: Request, complaint_id: str) -> JSONResponse:
     return JSONResponse(answer, 201 if appended else 200)
 
 
-@router.post("/{action_id}", **_action("ImprovementChange", "improvement_updated"))
+@router.post(AT + "/{action_id}", **_action("ImprovementChange", "improvement_updated"))
 async def change_action(request: Request, complaint_id: str, action_id: str) -> JSONResponse:
     member = require(request, "investigate")
     body = await _body(request, improvements.ImprovementChangeBody)
@@ -88,12 +90,16 @@ async def change_action(request: Request, complaint_id: str, action_id: str) -> 
     return JSONResponse(await _state(_intake(request), cid), 201 if appended else 200)
 
 
-@router.post("/{action_id}/links", **_action("ImprovementLink", "improvement_linked"))
-async def link(request: Request, complaint_id: str, action_id: str) -> JSONResponse:
+@router.post(
+    "/api/complaints/{complaint_id}/improvement-links",
+    **_action("ImprovementLink", "improvement_linked"),
+)
+async def link(request: Request, complaint_id: str) -> JSONResponse:
+    """This complaint joins an action opened on another (its lead)."""
     member = require(request, "investigate")
     body = await _body(request, improvements.ImprovementLinkBody)
-    lead, aid = complaint_uuid(complaint_id), complaint_uuid(action_id)
-    joining = UUID(body.complaint_id)
+    joining = complaint_uuid(complaint_id)
+    lead, aid = UUID(body.lead_complaint_id), UUID(body.action_id)
     work = improvements.link(_intake(request), lead, aid, joining, cause_of(member))
     appended, _ = await guarded(request, work)
     return JSONResponse(await _state(_intake(request), joining), 201 if appended else 200)

@@ -51,10 +51,12 @@ async def test_open_join_change_and_close_an_action(
     assert action["due_by"].startswith(DUE) or action["due_by"] > DUE
 
     on = f"/api/complaints/{lead}/improvements/{action_id}"
-    joined = await http.post(f"{on}/links", json={"complaint_id": other}, headers=STAFF)
+    joins = {"lead_complaint_id": lead, "action_id": action_id}
+    joining = f"/api/complaints/{other}/improvement-links"
+    joined = await http.post(joining, json=joins, headers=STAFF)
     assert joined.status_code == 201, joined.text
     assert joined.json()["linked"] == [{"action_id": action_id, "lead_complaint_id": lead}]
-    again = await http.post(f"{on}/links", json={"complaint_id": other}, headers=STAFF)
+    again = await http.post(joining, json=joins, headers=STAFF)
     assert again.status_code == 200, again.text
 
     started = await http.post(on, json={"status": "in_progress"}, headers=STAFF)
@@ -103,7 +105,8 @@ async def test_who_may_and_what_is_refused(http: httpx.AsyncClient) -> None:
     assert theme.status_code == 422 and theme.json()[0]["field"] == "theme", theme.text
     opened = await http.post(at, json=body, headers=STAFF)
     action_id = opened.json()["action_id"]
-    to_lead = await http.post(f"{at}/{action_id}/links", json={"complaint_id": lead}, headers=EN)
+    joins = {"lead_complaint_id": lead, "action_id": action_id}
+    to_lead = await http.post(f"/api/complaints/{lead}/improvement-links", json=joins, headers=EN)
     assert to_lead.status_code == 409 and "another complaint" in to_lead.text, to_lead.text
     nowhere = await http.post(f"{at}/{lead}", json={"status": "done"}, headers=EN)
     assert nowhere.status_code == 409 and "not opened on this complaint" in nowhere.text

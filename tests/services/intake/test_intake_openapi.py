@@ -91,7 +91,8 @@ MINIMAL: dict[str, dict[str, Any]] = {
                  "text": "De kosten vergoeden wij."},
     "Improvement": {"title": "Brief herschrijven", "owner": "klachten", "due": "2026-04-01"},
     "ImprovementChange": {},
-    "ImprovementLink": {"complaint_id": "00000000-0000-4000-8000-000000000004"},
+    "ImprovementLink": {"lead_complaint_id": "00000000-0000-4000-8000-000000000004",
+                        "action_id": "00000000-0000-4000-8000-000000000005"},
 }  # fmt: skip
 PATHS = {
     "Submission": "/api/complaints",
@@ -127,7 +128,7 @@ PATHS = {
     "FollowUp": "/api/complaints/{complaint_id}/follow-up",
     "Improvement": "/api/complaints/{complaint_id}/improvements",
     "ImprovementChange": "/api/complaints/{complaint_id}/improvements/{action_id}",
-    "ImprovementLink": "/api/complaints/{complaint_id}/improvements/{action_id}/links",
+    "ImprovementLink": "/api/complaints/{complaint_id}/improvement-links",
 }
 # Texts of a given length that also match the field's pattern.
 FILLERS: dict[str, Callable[[int], str]] = {
