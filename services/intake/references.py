@@ -8,8 +8,9 @@ in order; a submission that loses its idempotency claim gives its number back to
 The block grows only under load: it starts at 1 (a quiet process asks per reference, so a
 restart leaves no gap) and doubles, up to `BLOCK_MAX`, while the previous block was used up
 within `BUSY_SECONDS`. So numbers are gapless unless a process stops with numbers left in its
-block: then the gap is explained by the log line each reservation writes ("reserved
-KL-2026-000101 to KL-2026-000116") and, at a graceful stop, by the line naming what was left.
+block (a crash, or a stop after a burst): the gap then lies in a block its log names
+("references reserved: KL-2026-000101 to KL-2026-000116"). As before blocks, a process killed
+between taking a number and claiming it leaves that one number unused.
 With several intake processes, references are unique but need not follow arrival order.
 """
 
@@ -63,13 +64,6 @@ class ReferenceBlocks:
     def left(self) -> dict[int, list[int]]:
         """The numbers reserved and not handed out (what a stop now leaves as a gap)."""
         return {year: list(b.free) for year, b in self._blocks.items() if b.free}
-
-    def log_left(self) -> None:
-        for year, numbers in self.left().items():
-            log.info(
-                "references never handed out (a gap, not a loss): %s",
-                ", ".join(domain.format_reference(year, n) for n in numbers),
-            )
 
     async def _reserve(self, year: int, block: _Block) -> None:
         now = self.clock()
