@@ -233,18 +233,21 @@ def fsyncs(pid: int) -> Iterator[dict[str, int]]:
         out.unlink()
 
 
-def public_body(i: int) -> dict[str, object]:
+def io_body(i: int, returning: bool) -> dict[str, object]:
     data = body(i)
-    data["complainant"] = {"name": f"Bench {i}", "email": f"io{i}-{uuid4().hex[:8]}@example.nl"}
+    email = "io-returning@example.nl" if returning else f"io{i}-{uuid4().hex[:8]}@example.nl"
+    data["complainant"] = {"name": f"Bench {i}", "email": email}
     return data
 
 
-async def one_by_one(base: str, count: int, *, staff: bool) -> None:
+async def one_by_one(base: str, count: int, *, staff: bool, returning: bool = False) -> None:
     headers = {"Authorization": f"Bearer {TOKEN}"} if staff else {}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
         for i in range(count):
             r = await client.post(
-                "/api/complaints", json=public_body(i), headers={"Idempotency-Key": str(uuid4())}
+                "/api/complaints",
+                json=io_body(i, returning),
+                headers={"Idempotency-Key": str(uuid4())},
             )
             r.raise_for_status()
 
@@ -253,13 +256,21 @@ def io(count: int) -> list[Row]:
     """Per submission, one at a time: the requests intake sends to NATS, the JetStream API
     calls and errors the server counts, and the server's fsyncs; public and staff alike."""
     rows: list[Row] = []
-    limits = {"KLACHTEN_INTAKE_RATE_LIMIT": str(count * 10)}  # the limiter runs, never refuses
+    limits = {
+        "KLACHTEN_INTAKE_RATE_LIMIT": str(count * 10),  # the limiter runs, never refuses
+        "KLACHTEN_INTAKE_LETTERS_PER_ADDRESS": str(count * 10),
+    }
+    kinds = (
+        ("public", False, False),
+        ("staff", True, False),
+        ("staff, returning complainant,", True, True),
+    )
     with stack(limits) as (base, server, _):
         asyncio.run(one_by_one(base, 5, staff=False))  # warm: buckets, caches, connections
-        for who, staff in (("public", False), ("staff", True)):
+        for who, staff, returning in kinds:
             before = server_counters(server.monitor_url)
             with fsyncs(server.pid or 0) as synced:
-                asyncio.run(one_by_one(base, count, staff=staff))
+                asyncio.run(one_by_one(base, count, staff=staff, returning=returning))
             after = server_counters(server.monitor_url)
             each = {k: (after[k] - before[k]) / count for k in after}
             syncs = sum(synced.values()) / count if synced else float("nan")

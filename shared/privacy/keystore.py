@@ -228,14 +228,17 @@ class KeyStore:
         random, or `legacy` (the keyed hash of events written before) while a key is still
         kept under it, so an earlier complainant's complaints stay grouped."""
         found, legacy_keyed = self._probe(lookup, legacy)
-        if found is None:
-            kept = legacy is not None and legacy_keyed
-            fresh = legacy if kept and legacy else secrets.token_hex(32)
-            found = self._create_or_read(f"lookup.{lookup}", fresh)
-            if found == fresh and not kept:
-                if len(self._fresh) > 10_000:
-                    self._fresh.clear()  # only a saving: forgetting costs a read
-                self._fresh.add(found)
+        if found is not None:
+            if self._get_text(f"pseudonym.{found}") is None:  # its maker stopped before it
+                self._create_or_read(f"pseudonym.{found}", lookup)
+            return found
+        kept = legacy is not None and legacy_keyed
+        fresh = legacy if kept and legacy else secrets.token_hex(32)
+        found = self._create_or_read(f"lookup.{lookup}", fresh)
+        if found == fresh and not kept:
+            if len(self._fresh) > 10_000:
+                self._fresh.clear()  # only a saving: forgetting costs a read
+            self._fresh.add(found)
         self._create_or_read(f"pseudonym.{found}", lookup)
         return found
 
@@ -267,20 +270,21 @@ class KeyStore:
         """The complaint's key id; bound on first use to the complainant's key (or a new one)."""
         if complaint_id in self._ids:
             return self._ids[complaint_id]
-        if subject_key is not None and subject_key in self._fresh:
-            # A complainant made a moment ago: no key, so no complaint bound to one yet.
-            key_id = self._create_or_read(f"subject.{subject_key}", self._new_key(subject_key))
-            self._fresh.discard(subject_key)
-            bound = self._ids[complaint_id] = self._create_or_read(
-                f"complaint.{complaint_id}", key_id
-            )
-            return bound
-        found = self.key_id_of_complaint(complaint_id)
-        if found is not None:
-            return found
-        key_id = self._key_for_subject(subject_key) if subject_key else self._new_key(None)
-        bound = self._create_or_read(f"complaint.{complaint_id}", key_id)
-        self._ids[complaint_id] = bound
+        if subject_key is not None:
+            # The submission, the complaint's first event: its binding is created, not read
+            # first (a read of a missing entry is an error the server counts); a retry after
+            # a crash is refused the create and reads the binding made before.
+            if subject_key in self._fresh:  # a complainant made a moment ago: no key yet
+                key_id = self._create_or_read(f"subject.{subject_key}", self._new_key(subject_key))
+                self._fresh.discard(subject_key)
+            else:
+                key_id = self._key_for_subject(subject_key)
+        else:
+            found = self.key_id_of_complaint(complaint_id)
+            if found is not None:
+                return found
+            key_id = self._new_key(None)
+        bound = self._ids[complaint_id] = self._create_or_read(f"complaint.{complaint_id}", key_id)
         return bound
 
     def _key_for_subject(self, subject_key: str) -> str:
