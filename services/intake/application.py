@@ -349,8 +349,8 @@ class Intake:
         reaction_event_id: UUID | None,
         cause: Cause,
     ) -> bool:
-        """Staff escalate (Awb 9:12: the next handler, or the level they name); the message
-        they escalate from is handled in the same save."""
+        """Staff escalate (the policy's ladder: the next handler, or the level they name); the
+        message they escalate from is handled in the same save."""
 
         def decide(c: Complaint, now: datetime) -> None:
             policy, calendar = policy_in_force()

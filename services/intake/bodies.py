@@ -226,13 +226,13 @@ class AnswerBody(Body):
     text: Text(50_000, required=True, lines=True, description="the answer to the complainant")
     resolution: Choice(RESOLUTIONS)
     # After an advisory committee's advice (Awb 9.1.3): whether the answer departs from it,
-    # required then, and why when it does (Awb 9:12 lid 2); else 422 naming the rule.
+    # required then, and why when it does (Awb 9:16); else 422 naming the rule.
     departs_from_advice: (
         Annotated[
             bool,
             Meta(
                 description="after the committee's advice: whether the answer departs from "
-                "it (required then; refused without an advice), Awb 9:12 lid 2"
+                "it (required then; refused without an advice), Awb 9:16"
             ),
         ]
         | None
@@ -532,7 +532,7 @@ class CommitteeAdviceBody(Body):
         50_000,
         required=True,
         lines=True,
-        description="its findings, advice and recommendations, Awb 9:17 (sealed)",
+        description="its findings, advice and recommendations, Awb 9:15 lid 4 (sealed)",
     )
 
 

@@ -29,7 +29,7 @@ def _committee(policy: Policy, c: Complaint) -> str | None:
 
 def answer(c: Complaint, body: bodies.AnswerBody, now: datetime, cause: Cause) -> None:
     """The answer (``/responses``): on a complaint the policy sends to a committee it waits for
-    the referral and the advice, and says whether it departs from the advice (Awb 9:12 lid 2)."""
+    the referral and the advice, and says whether it departs from the advice (Awb 9:16)."""
     policy, _ = policy_in_force()
     c.respond(
         text=body.text,

@@ -448,6 +448,6 @@ _DMARC = re.compile(
 def review_level(is_open: bool, level: int, top_level: int) -> int | None:
     """The complainant's explicit request for review (the link in every letter and on the
     status page) moves an open complaint, also one that waits for the complainant, to the next
-    level of the ladder when there is one (Awb 9:12: the next handler). None: record it only.
+    level of the policy's ladder when there is one (the next handler). None: record it only.
     A reply by mail never asks by itself; a handler who reads one may escalate from it."""
     return level + 1 if is_open and level < top_level else None

@@ -41,7 +41,7 @@ async def respond(request: Request, complaint_id: str) -> JSONResponse:
     cause = cause_of(member)
 
     def decide(c: Complaint, now: Any) -> None:
-        committee.answer(c, body, now, cause)  # after a committee's advice: Awb 9:12 lid 2
+        committee.answer(c, body, now, cause)  # after a committee's advice: Awb 9:16
 
     cid = complaint_uuid(complaint_id)
     return await _write(request, cid, request.app.state.intake.act(cid, decide))

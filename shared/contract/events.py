@@ -213,7 +213,7 @@ class TextPersonal(Struct, kw_only=True):
 
 class ResponsePersonal(TextPersonal, kw_only=True, omit_defaults=True):
     """The answer's text, and after an advisory committee's advice the reasons for departing
-    from it (Awb 9:12 lid 2); a superset of TextPersonal (older answers decode as before)."""
+    from it (Awb 9:16); a superset of TextPersonal (older answers decode as before)."""
 
     departure_reasons: str | None = None
 
@@ -333,7 +333,7 @@ class LetterSent(Event, kw_only=True, tag="complaint.letter_sent"):
 class Responded(Event, kw_only=True, tag="complaint.responded"):
     """The organisation answered the complaint (at the current escalation level).
     ``departs_from_advice``: after an advisory committee's advice at this level, whether the
-    answer departs from it (the reasons then in ``personal``, Awb 9:12 lid 2); None: no advice."""
+    answer departs from it (the reasons then in ``personal``, Awb 9:16); None: no advice."""
 
     resolution: Resolution
     level: int = 0
@@ -536,8 +536,8 @@ class CommitteeHearingHeld(Event, kw_only=True, tag="complaint.committee_hearing
 
 
 class CommitteeAdvised(Event, kw_only=True, tag="complaint.committee_advised"):
-    """The committee's report reached the organisation (Awb 9:17): its judgement in ``advice``;
-    findings, advice and recommendations as sealed text."""
+    """The committee's report reached the organisation (Awb 9:15 lid 4): its judgement in
+    ``advice``; findings, advice and recommendations as sealed text."""
 
     advice: Resolution
     advised_at: datetime

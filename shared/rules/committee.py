@@ -1,4 +1,4 @@
-"""The advisory committee (Awb afdeling 9.1.3, art. 9:13-9:17) and the Wkkgz route for care
+"""The advisory committee (Awb afdeling 9.1.3, art. 9:13-9:16) and the Wkkgz route for care
 complaints (Wkkgz art. 15, 17, 18), as pure functions (issue 16 items 6 and 7).
 
 Each check returns the `Refusal` naming the rule broken (or None); words for them are in
@@ -17,10 +17,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from shared.rules.awb import LegalCalendar, Refusal
 
 AWB_9_11 = "Awb 9:11 lid 1"
-AWB_9_12_2 = "Awb 9:12 lid 2"
+AWB_9_16 = "Awb 9:16"
 AWB_9_14 = "Awb 9:14"
 AWB_9_15 = "Awb 9:15"
-AWB_9_17 = "Awb 9:17"
+AWB_9_15_4 = "Awb 9:15 lid 4"
 WKKGZ_15 = "Wkkgz art. 15"
 WKKGZ_17 = "Wkkgz art. 17"
 WKKGZ_18 = "Wkkgz art. 18"
@@ -62,15 +62,15 @@ def committee_step_refusal(*, referred: bool, advised: bool) -> Refusal | None:
     if not referred:
         return Refusal("committee_not_referred", AWB_9_14)
     if advised:
-        return Refusal("committee_already_advised", AWB_9_17)
+        return Refusal("committee_already_advised", AWB_9_15_4)
     return None
 
 
 def advice_refusal(*, text: str, heard: bool) -> Refusal | None:
-    """Awb 9:17: a report with findings and advice; the committee heard the complainant first,
+    """Awb 9:15 lid 4: a report with findings and advice; the committee heard the complainant first,
     or the hearing was waived on a ground of Awb 9:10 lid 2 (9:15 applies it to the committee)."""
     if not text.strip():
-        return Refusal("committee_advice_empty", AWB_9_17, "text")
+        return Refusal("committee_advice_empty", AWB_9_15_4, "text")
     if not heard:
         return Refusal("committee_advice_without_hearing", AWB_9_15)
     return None
@@ -85,20 +85,20 @@ def answer_after_committee_refusal(
     reasons: str | None,
 ) -> Refusal | None:
     """The organisation's answer on a complaint the policy sends to a committee: referred
-    first (9:14), after the advice (9:17), saying whether it departs from the advice and, if
-    it does, why (9:12 lid 2). Without an advice there is nothing to depart from."""
+    first (9:14), after the advice (9:15 lid 4), saying whether it departs from the advice and, if
+    it does, why (9:16). Without an advice there is nothing to depart from."""
     if expected and not referred:
         return Refusal("committee_referral_missing", AWB_9_14)
     if referred and not advised:
-        return Refusal("committee_advice_missing", AWB_9_17)
+        return Refusal("committee_advice_missing", AWB_9_15_4)
     if not advised:
         if departs is not None:
-            return Refusal("no_advice_to_depart_from", AWB_9_12_2, "departs_from_advice")
+            return Refusal("no_advice_to_depart_from", AWB_9_16, "departs_from_advice")
         return None
     if departs is None:
-        return Refusal("departure_not_said", AWB_9_12_2, "departs_from_advice")
+        return Refusal("departure_not_said", AWB_9_16, "departs_from_advice")
     if departs and not (reasons and reasons.strip()):
-        return Refusal("departure_without_reasons", AWB_9_12_2, "departure_reasons")
+        return Refusal("departure_without_reasons", AWB_9_16, "departure_reasons")
     return None
 
 

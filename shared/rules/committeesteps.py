@@ -97,7 +97,7 @@ class CommitteeSteps:
         now: datetime,
         cause: Cause,
     ) -> None:
-        """The committee's report with its advice reached the organisation (Awb 9:17)."""
+        """The committee's report with its advice reached the organisation (Awb 9:15 lid 4)."""
         s: Any = self
         s._require_open("record the committee's advice")
         refuse(
@@ -106,7 +106,7 @@ class CommitteeSteps:
             )
         )
         if advised_at > now + LEEWAY:
-            refuse(Refusal("committee_advice_in_future", rules.AWB_9_17, "advised_at"))
+            refuse(Refusal("committee_advice_in_future", rules.AWB_9_15_4, "advised_at"))
         heard = s.procedure is None or s.level in s.settled_levels
         refuse(rules.advice_refusal(text=text, heard=heard))
         s._trigger(

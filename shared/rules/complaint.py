@@ -481,8 +481,8 @@ class Complaint(
         departure_reasons: str | None = None,
     ) -> None:
         """``committee``: the policy's committee for this complaint at its level (None: none);
-        after its advice the answer says whether it departs from it, and why if so (Awb 9:12
-        lid 2, shared/rules/committee.py)."""
+        after its advice the answer says whether it departs from it, and why if so (Awb 9:16,
+        shared/rules/committee.py)."""
         self._require_open("respond")
         if self.status == "responded":
             raise IllegalTransition("the complaint was already answered at this level")

@@ -393,7 +393,7 @@ def test_a_complaint_for_the_committee_is_referred_heard_advised_and_answered(
             said = sam.locator("#done, #message, #error-summary").first.inner_text()
             assert "advies van de commissie is vastgelegd" in said, said
             assert "Ongegrond" in sam.locator("#committee-state").inner_text()
-            # The answer says whether it departs from the advice (Awb 9:12 lid 2).
+            # The answer says whether it departs from the advice (Awb 9:16).
             assert sam.locator("#respond-departs_from_advice").count() == 1
             sam.fill("#respond-text", "Wij volgen het advies van de commissie.")
             sam.select_option("#respond-resolution", "unfounded")

@@ -1,6 +1,6 @@
 """The advisory committee (Awb 9.1.3) and the Wkkgz route (issue 16 items 6-7) through intake's
 staff API on a real nats-server: refer (the ten weeks recorded), the committee's hearing and
-advice, the answer after it (Awb 9:12 lid 2), mediation by the klachtenfunctionaris only, the
+advice, the answer after it (Awb 9:16), mediation by the klachtenfunctionaris only, the
 judgement's measures; refusals name their rule in Dutch or English."""
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ async def test_a_referred_complaint_is_answered_after_the_advice_with_reasons_to
     heard = await http.post(f"{base}/committee/hearing", json=hearing, headers=as_("anna"))
     assert heard.status_code == 201 and heard.json()["hearing"]["settled"], heard.text
     waiting = await http.post(f"{base}/responses", json=answer, headers=as_("anna"))
-    assert waiting.status_code == 409 and waiting.json()["rule"] == "Awb 9:17", waiting.text
+    assert waiting.status_code == 409 and waiting.json()["rule"] == "Awb 9:15 lid 4", waiting.text
     advice = {"advice": "well_founded", "advised_at": moment(), "text": "Bevindingen en advies."}
     advised = await http.post(f"{base}/committee/advice", json=advice, headers=as_("anna"))
     assert advised.status_code == 201 and advised.json()["committee"]["advice"] == "well_founded"
@@ -86,7 +86,7 @@ async def test_a_referred_complaint_is_answered_after_the_advice_with_reasons_to
     unsaid = await http.post(f"{base}/responses", json=answer, headers=as_("anna", **EN))
     assert unsaid.status_code == 422, unsaid.text
     (problem,) = unsaid.json()
-    assert (problem["field"], problem["rule"]) == ("departs_from_advice", "Awb 9:12 lid 2")
+    assert (problem["field"], problem["rule"]) == ("departs_from_advice", "Awb 9:16")
     assert "departs from the committee's advice" in problem["message"]
     bare = answer | {"departs_from_advice": True}
     no_reasons = await http.post(f"{base}/responses", json=bare, headers=as_("anna"))

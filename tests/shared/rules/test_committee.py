@@ -119,7 +119,7 @@ def test_committee_steps_need_a_referral_a_hearing_first_and_a_report() -> None:
     with pytest.raises(IllegalTransition) as twice:
         c.record_committee_advice(advice="unfounded", advised_at=LATER, text="x", now=LATER,
                                   cause=STAFF)  # fmt: skip
-    assert rule_of(twice) == "committee_already_advised (Awb 9:17)"
+    assert rule_of(twice) == "committee_already_advised (Awb 9:15 lid 4)"
 
 
 def test_no_answer_on_a_referred_complaint_before_the_advice() -> None:
@@ -127,18 +127,18 @@ def test_no_answer_on_a_referred_complaint_before_the_advice() -> None:
     c.waive_hearing(ground="complainant_waived", now=NOW, cause=STAFF)
     with pytest.raises(IllegalTransition) as early:
         c.respond(text="Antwoord.", resolution="unfounded", now=NOW, cause=STAFF)
-    assert rule_of(early) == "committee_advice_missing (Awb 9:17)"
+    assert rule_of(early) == "committee_advice_missing (Awb 9:15 lid 4)"
 
 
 def test_the_answer_says_whether_it_departs_from_the_advice_with_reasons_when_it_does() -> None:
     c = advised(referred())
     with pytest.raises(InvalidCommand) as unsaid:
         c.respond(text="Antwoord.", resolution="unfounded", now=LATER, cause=STAFF)
-    assert rule_of(unsaid) == "departure_not_said (Awb 9:12 lid 2)"
+    assert rule_of(unsaid) == "departure_not_said (Awb 9:16)"
     with pytest.raises(InvalidCommand) as bare:
         c.respond(text="Antwoord.", resolution="unfounded", departs_from_advice=True,
                   departure_reasons=" ", now=LATER, cause=STAFF)  # fmt: skip
-    assert rule_of(bare) == "departure_without_reasons (Awb 9:12 lid 2)"
+    assert rule_of(bare) == "departure_without_reasons (Awb 9:16)"
     c.respond(text="Antwoord.", resolution="unfounded", departs_from_advice=True,
               departure_reasons="De commissie woog het dossier niet mee.", now=LATER,
               cause=STAFF)  # fmt: skip
@@ -161,7 +161,7 @@ def test_following_the_advice_needs_no_reasons_and_no_advice_has_nothing_to_depa
     with pytest.raises(InvalidCommand) as nothing:
         plain.respond(text="A.", resolution="unfounded", departs_from_advice=False, now=NOW,
                       cause=STAFF)  # fmt: skip
-    assert rule_of(nothing) == "no_advice_to_depart_from (Awb 9:12 lid 2)"
+    assert rule_of(nothing) == "no_advice_to_depart_from (Awb 9:16)"
 
 
 def test_where_the_policy_sends_it_to_the_committee_the_answer_waits_for_a_referral() -> None:
