@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 # The schema lives in tables.py; fold is where readers have always found these names.
+from services.reporting.improvements import rows_of as improvement_rows
 from services.reporting.reminders import REMINDERS, reminder_row
 from services.reporting.satisfaction import SATISFACTION, answer_row
 from services.reporting.tables import (  # noqa: F401  (re-exported)
@@ -236,6 +237,9 @@ def _evolve(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
             model.added(SATISFACTION).append(answer_row(seq, f, row, at))
         case ev.MeasureOverdue():  # a reminder of a passed due date (reminders.py)
             model.added(REMINDERS).append(reminder_row(seq, f, ts(f.due_by), at))
+        case ev.ImprovementOpened() | ev.ImprovementUpdated() | ev.ImprovementLinked():
+            for table, rows in improvement_rows(seq, f, ts).items():  # improvements.py
+                model.added(table).extend(rows)
         case ev.ReactionReceived() if not f.auto_reply:  # an auto-reply waits for no one
             _waiting(row, {**_pending(row), str(f.event_id): [at, f.verified]})
         case ev.ReactionHandled():

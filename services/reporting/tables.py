@@ -6,6 +6,9 @@ folds again from the log (view.py `_reset_if_stale`).
 
 from __future__ import annotations
 
+from services.reporting.improvements import IMPROVEMENT_COLUMNS, IMPROVEMENTS, LINK_COLUMNS
+from services.reporting.improvements import INDEXED as IMPROVEMENTS_INDEXED
+from services.reporting.improvements import LINKS as IMPROVEMENT_LINKS
 from services.reporting.reminders import INDEXED as REMINDERS_INDEXED
 from services.reporting.reminders import REMINDER_COLUMNS, REMINDERS
 from services.reporting.satisfaction import SATISFACTION, SATISFACTION_COLUMNS, SCORE_COLUMNS
@@ -44,7 +47,7 @@ COMPLAINT_COLUMNS: tuple[str, ...] = (
     "informal_confirmed_at",
     "decline_grounds",
     "decline_notice_by",
-    # the advisory committee (Awb 9:14-9:17), where the policy refers to one
+    # the advisory committee (Awb 9:14-9:16), where the policy refers to one
     "committee",
     "committee_advice",
     # learning from complaints (issue 18): codes of the managed vocabulary as JSON lists (the
@@ -153,6 +156,8 @@ TABLES: dict[str, tuple[tuple[str, ...], str]] = {
     DEAD_LETTERS: (DEAD_LETTER_COLUMNS, "seq"),
     SATISFACTION: (SATISFACTION_COLUMNS, "seq"),
     REMINDERS: (REMINDER_COLUMNS, "seq"),  # measure_overdue (reminders.py)
+    IMPROVEMENTS: (IMPROVEMENT_COLUMNS, "seq"),  # the improvement actions (improvements.py)
+    IMPROVEMENT_LINKS: (LINK_COLUMNS, "seq"),
 }
 INT_COLUMNS |= SCORE_COLUMNS  # the survey's scores 1-5
 INT_COLUMNS |= {"item"}  # a reminder's measure or remedy number
@@ -164,6 +169,7 @@ INDEXES: dict[str, tuple[str, ...]] = {
     COMPLAINTS: ("reference", "received_at", "closed_at", "status", "handler", "team"),
     ASSIGNMENTS: ("handler", "team"),
     REMINDERS: REMINDERS_INDEXED,
+    **IMPROVEMENTS_INDEXED,
     ESCALATIONS: ("occurred_at",),
     EXTENSIONS: ("occurred_at",),
     HEARINGS: ("occurred_at",),
