@@ -48,6 +48,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "level_n": "niveau",
         "more": "En nog",
         "to_worklist": "alle klachten in de werklijst",
+        "signals": "Signalen: onderwerpen die nu opvallend vaak terugkomen",
+        "signal": "{topic}: {observed} klachten in de afgelopen 7 dagen "
+        "(gewoonlijk ongeveer {expected})",
+        "no_signals": "Geen onderwerp komt deze week opvallend vaak terug.",
+        "signal_method": "Per thema (of het onderwerp dat de klager koos) vergeleken met de "
+        "8 weken ervoor; alleen wat bij toeval zelden zo hoog uitvalt.",
+        "reports": "Jaarverslag",
+        "yearly": "Jaarverslag klachten {year}",
         "position": "logpositie",
     },
     "en": {
@@ -79,6 +87,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "level_n": "level",
         "more": "And",
         "to_worklist": "every complaint in the worklist",
+        "signals": "Signals: topics that come back strikingly often now",
+        "signal": "{topic}: {observed} complaints in the last 7 days (usually about {expected})",
+        "no_signals": "No topic comes back strikingly often this week.",
+        "signal_method": "Per theme (or the topic the complainant chose) compared with the 8 weeks "
+        "before; only what chance seldom makes this high.",
+        "reports": "Annual report",
+        "yearly": "Complaints annual report {year}",
         "position": "log position",
     },
 }

@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from services.reporting import charts, domain, signin, workspace, workspace_words
+from services.reporting import charts, domain, early_warning, signin, workspace, workspace_words
 from services.reporting.dashboard_pages import TEMPLATES, TEXTS
 from services.reporting.http import Problem, answer_source, staff_name, strict_query
+from shared.config.vocabularies import words_of
 
 CHANNELS = ["web", "email", "phone", "letter", "api"]
 WORKLIST_MAX = 200
@@ -54,7 +55,24 @@ def dashboard_context(src: Any, t: dict[str, str], lang: str = "nl") -> dict[str
         "worklist_more": max(len(work) - WORKLIST_MAX, 0),
         "position": src.position,
         "as_of": workspace_words.compact(src.now.isoformat(), lang),
+        "signals": _signals(rows, src.now, t, lang),
+        "years": [src.now.year - 1, src.now.year],
     }
+
+
+def _signals(rows: list[Any], now: Any, t: dict[str, str], lang: str) -> list[dict[str, Any]]:
+    """Early warning (early_warning.py) in words: each rising topic with its complaints, the
+    newest ten one click away."""
+    vocabulary = words_of()
+    out = []
+    for w in early_warning.warnings(rows, now):
+        topic = vocabulary.word("themes", w.topic, lang) if vocabulary else w.topic
+        expected = f"{w.expected:.0f}" if w.expected >= 1 else f"{w.expected:.1f}"
+        if lang == "nl":
+            expected = expected.replace(".", ",")
+        said = t["signal"].format(topic=topic, observed=w.observed, expected=expected)
+        out.append({"topic": w.topic, "said": said, "complaints": w.complaints[:10]})
+    return out
 
 
 @router.get("/dashboard", response_class=HTMLResponse)

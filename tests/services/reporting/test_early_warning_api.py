@@ -78,3 +78,17 @@ def test_live_and_as_of_answers_warn_of_the_same_topic(client: TestClient) -> No
     assert as_of.json() == live.json()
     before = f"{NOW - timedelta(days=8):%Y-%m-%dT%H:%M:%SZ}"
     assert client.get(f"/api/reports/early-warning?as_of={before}", headers=AUTH).json() == []
+
+
+def test_the_dashboard_shows_the_signal_with_its_complaints_one_click_away(
+    client: TestClient,
+) -> None:
+    page = client.get("/dashboard", headers=AUTH)
+    assert page.status_code == 200
+    assert 'data-signal="billing"' in page.text
+    assert "8 klachten in de afgelopen 7 dagen" in page.text
+    signal = page.text.split('data-signal="billing"')[1].split("</div>")[0]
+    assert signal.count('href="/workspace/complaints/') == 8  # the burst's complaints
+    assert 'href="/reports/yearly/2026?lang=nl"' in page.text  # the annual report, one click
+    english = client.get("/dashboard?lang=en", headers=AUTH).text
+    assert "8 complaints in the last 7 days" in english
