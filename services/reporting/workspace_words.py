@@ -24,6 +24,8 @@ _VALUES = {
     "means": "means_options",
     "confirmed_by": "confirmations",
 }
+# where event types share a field name with other values: (event type, field) -> the table
+_VALUES_OF_TYPE = {("mediation_recorded", "kind"): "steps.mediation_kinds"}
 _MOMENTS = ("at", "held_at")
 _BARE = frozenset({"kind"})  # its value says it all ("opgepakt")
 _ORGANISATION = {
@@ -66,13 +68,26 @@ def moment(text: str | None, lang: str) -> str:
     return words.date_time(datetime.fromisoformat(text.replace("Z", "+00:00")), lang)
 
 
-def value(field: str, raw: Any, t: dict[str, Any], org: Organisation | None, lang: str) -> str:
+def value(
+    field: str,
+    raw: Any,
+    t: dict[str, Any],
+    org: Organisation | None,
+    lang: str,
+    event_type: str = "",
+) -> str:
+    """One field's value in words; ``event_type`` (the timeline's, e.g. 'mediation_recorded')
+    picks the table where a field name means different things in different events."""
     if isinstance(raw, bool):
         return str(t["yes"] if raw else t["no"])
     if isinstance(raw, list):
-        return "; ".join(value(field, item, t, org, lang) for item in raw)
-    if field in _VALUES:
-        return str(t[_VALUES[field]].get(raw, raw))
+        return "; ".join(value(field, item, t, org, lang, event_type) for item in raw)
+    table = _VALUES_OF_TYPE.get((event_type, field)) or _VALUES.get(field)
+    if table is not None:
+        said: dict[str, Any] = t
+        for key in table.split("."):  # "steps.mediation_kinds": the steps' own table
+            said = said[key]
+        return str(said.get(raw, raw))
     if field in _MOMENTS:
         return moment(str(raw), lang)
     if field in _ORGANISATION and org is not None:
@@ -85,13 +100,17 @@ def value(field: str, raw: Any, t: dict[str, Any], org: Organisation | None, lan
 
 
 def details(
-    fields: dict[str, Any], t: dict[str, Any], org: Organisation | None, lang: str
+    fields: dict[str, Any],
+    t: dict[str, Any],
+    org: Organisation | None,
+    lang: str,
+    event_type: str = "",
 ) -> list[str]:
     """An event's facts worth a handler's eye, each as 'word: value in words'."""
     out = []
     for field in SHOWN:
         if field in fields and fields[field] not in (None, "", []):
-            said = value(field, fields[field], t, org, lang)
+            said = value(field, fields[field], t, org, lang, event_type)
             out.append(said if field in _BARE else f"{t['field_words'][field]}: {said}")
     letter = fields.get("letter")
     if isinstance(letter, dict) and letter.get("kind"):
