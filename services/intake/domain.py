@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import email_validator
@@ -29,6 +29,9 @@ from shared.rules.complaint import Cause, Complaint
 from shared.rules.policy import Policy
 from shared.rules.steps import LEEWAY
 from shared.rules.terms import escalation_terms
+
+if TYPE_CHECKING:  # the organisation file is looked up by the caller; only its shape here
+    from shared.config.organisation import Organisation
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew between an agent's PC and ours
 EARLIEST_RECEIPT = datetime(2000, 1, 1, tzinfo=UTC)
@@ -363,6 +366,13 @@ def escalation_target(level: int, target: str | None, policy: Policy) -> str:
     source: the SLA monitor escalates to the same roles)."""
     found = policy.level(level)
     return target or (found.role if found else f"level_{level}")
+
+
+def known_target(target: str, policy: Policy, organisation: Organisation) -> bool:
+    """Whom an escalation may name: a member or team of the organisation file, or a role of
+    the policy's ladder (what the SLA monitor and the default name); old events keep theirs."""
+    roles = {level.role for level in policy.ladder}
+    return target in organisation.members or target in organisation.teams or target in roles
 
 
 def handled_by_it(c: Complaint, event_id: UUID | None, now: datetime, cause: Cause) -> None:

@@ -149,6 +149,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "nl": "{id} is geen team of afdeling in het organisatiebestand.",
         "en": "{id} is not a team or department in the organisation file.",
     },
+    "unknown_target": {
+        "nl": "{id} is geen medewerker, team of trede van de escalatieladder (organisatiebestand "
+        "en klachtenbeleid).",
+        "en": "{id} is not a staff member, team or level of the escalation ladder (organisation "
+        "file and complaints policy).",
+    },
     "unknown_owner": {
         "nl": "{id} is geen medewerker, team of afdeling in het organisatiebestand.",
         "en": "{id} is not a staff member, team or department in the organisation file.",

@@ -27,7 +27,8 @@ from services.intake.http import (
     language,
     require,
 )
-from services.intake.problems import message
+from services.intake.problems import field_error, message
+from shared.config.policy import policy_in_force
 from shared.rules.complaint import Complaint, IllegalTransition
 from shared.runtime import observability as obs
 
@@ -51,6 +52,7 @@ async def respond(request: Request, complaint_id: str) -> JSONResponse:
 async def escalate(request: Request, complaint_id: str) -> JSONResponse:
     member = require(request, "escalate")
     body: bodies.EscalationBody = await read_body(request, bodies.EscalationBody)
+    _known_target(request, body.target)
     from_message = domain.message_id(body)
     reason = body.reason
     if from_message is not None:
@@ -71,6 +73,15 @@ async def escalate(request: Request, complaint_id: str) -> JSONResponse:
     if response.status_code == 201:
         obs.ESCALATIONS.labels("request").inc()
     return response
+
+
+def _known_target(request: Request, target: str | None) -> None:
+    """A target is a reference, never free text outside the seal: a member or team of the
+    organisation file or a role of the policy's ladder; else 422 naming the field."""
+    org = request.app.state.organisation
+    if target is not None and not domain.known_target(target, policy_in_force()[0], org):
+        lang = language(request)
+        raise Problem(422, [field_error("target", "unknown_target", lang, id=target)])
 
 
 @router.post("/extensions", **docs.EXTEND)
