@@ -46,6 +46,7 @@ class Warning:
     expected: float  # complaints in a window at the usual rate
     p_value: float
     complaints: tuple[tuple[str, str], ...]  # (complaint id, reference), newest first
+    latest: str = ""  # the newest complaint's received_at, as the read model has it
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +55,7 @@ class Warning:
             "expected": round(self.expected, 2),
             "p_value": float(f"{self.p_value:.3g}"),
             "complaints": [{"complaint_id": c, "reference": r} for c, r in self.complaints],
+            "latest": self.latest,
         }
 
 
@@ -69,7 +71,7 @@ def warnings(rows: list[Row], now: datetime, s: Settings = Settings()) -> list[W
     complaint_id, reference, received_at, category, themes (more rows are ignored)."""
     window_start = now - timedelta(days=s.window_days)
     baseline_start = window_start - timedelta(weeks=s.baseline_weeks)
-    recent: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
+    recent: dict[str, list[tuple[datetime, str, str, str]]] = defaultdict(list)
     before: dict[str, int] = defaultdict(int)
     for r in rows:
         at = parse_ts(r["received_at"])
@@ -77,7 +79,7 @@ def warnings(rows: list[Row], now: datetime, s: Settings = Settings()) -> list[W
             continue
         for topic in topics(r):
             if at >= window_start:
-                recent[topic].append((at, r["complaint_id"], r["reference"]))
+                recent[topic].append((at, r["complaint_id"], r["reference"], r["received_at"]))
             else:
                 before[topic] += 1
     seen = set(recent) | set(before)
@@ -91,9 +93,8 @@ def warnings(rows: list[Row], now: datetime, s: Settings = Settings()) -> list[W
         p = poisson_tail(len(hits), rate)
         if len(hits) >= s.minimum and p < threshold:
             newest = sorted(hits, reverse=True)
-            found.append(
-                Warning(topic, len(hits), rate, p, tuple((c, ref) for _, c, ref in newest))
-            )
+            complaints = tuple((c, ref) for _, c, ref, _ in newest)
+            found.append(Warning(topic, len(hits), rate, p, complaints, newest[0][3]))
     return sorted(found, key=lambda w: (w.p_value, w.topic))
 
 

@@ -10,6 +10,8 @@ complaint):
 - **deadline**: a complaint I handle, not yet answered, whose recorded internal response date
   or statutory end (both clocks, as recorded: never recomputed) is within N days
   (``KLACHTEN_WORKSPACE_DEADLINE_DAYS``, default 5); its moment is N days before the date;
+- **signal** (supervisors, the complaints coordinator): a topic early warning finds rising
+  (early_warning.py, over the nine weeks it reads), at its newest complaint's time;
 - **measure**: a reminder the SLA monitor recorded (``measure_overdue``, read model
   ``reminders_by_owner``) for me or my team as the remedy's owner, or on a complaint I handle
   when the reminder names no owner (a promised measure), in the last 30 days.
@@ -39,13 +41,14 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from services.reporting import reads, workspace_words
 from services.reporting import workspace_pages as pages
-from services.reporting import workspace_words
 from services.reporting.domain import OPEN, UNANSWERED
 from services.reporting.fold import ASSIGNMENTS, COMPLAINTS, ts
 from services.reporting.http import staff_member
 from services.reporting.reminders import REMINDERS
 from shared.config.permissions import SEEN_BUCKET
+from shared.config.vocabularies import words_of
 
 logger = logging.getLogger("klachten.reporting.notifications")
 router = APIRouter()
@@ -56,7 +59,7 @@ WAIT = 2.0  # seconds for NATS at most
 
 @dataclass(frozen=True)
 class Notice:
-    kind: str  # queue | reply | deadline | measure
+    kind: str  # queue | reply | deadline | measure | signal
     at: str  # RFC 3339 (the read model's text): when it became news
     complaint_id: str
     reference: str
@@ -122,7 +125,21 @@ def notices(view: Any, who: str, teams: tuple[str, ...], now: datetime, days: in
         c.execute(reminders, [who, *teams, who, since])
         for r in c.fetchall():
             add("measure", r["at"], r, source=r["source"], item=r["item"], due=r["due_by"])
-    return sorted(out, key=lambda n: (n.at, n.kind, n.complaint_id), reverse=True)
+    return sorted(out, key=_order, reverse=True)
+
+
+def signals(view: Any, now: datetime) -> list[Notice]:
+    """Early warning's rising topics as notices, at their newest complaint."""
+    return [
+        Notice("signal", w["latest"], w["complaints"][0]["complaint_id"],
+               w["complaints"][0]["reference"],
+               {"topic": w["topic"], "observed": w["observed"], "expected": w["expected"]})
+        for w in reads.REPORTS["early-warning"](view, now)
+    ]  # fmt: skip
+
+
+def _order(n: Notice) -> tuple[str, str, str]:
+    return (n.at, n.kind, n.complaint_id)
 
 
 def _moment(text: str) -> datetime:
@@ -174,6 +191,8 @@ def _gather(request: Request, member: Any) -> tuple[list[Notice], str]:
     teams = org.teams_of(member.name) if org is not None else ()
     now = request.app.state.clock()
     found = notices(request.app.state.view, member.name, tuple(teams), now, _days(request))
+    if "supervisor" in member.roles:  # the complaints coordinator hears of rising topics
+        found = sorted([*found, *signals(request.app.state.view, now)], key=_order, reverse=True)
     link = getattr(request.app.state, "link", None)
     seen = _on_link(request, seen_upto(link, member.name), "") if link is not None else ""
     return found, seen
@@ -198,6 +217,11 @@ def words(n: Notice, t: dict[str, Any], org: Any, lang: str) -> str:
     if n.kind == "deadline":
         kind = d["notice_clocks"][n.detail["clock"]]
         return str(d["notice_deadline"]).format(kind=kind, day=pages.day(n.detail["due"], lang))
+    if n.kind == "signal":
+        vocabulary = words_of()
+        topic = n.detail["topic"]
+        topic = vocabulary.word("themes", topic, lang) if vocabulary else topic
+        return str(d["notice_signal"]).format(topic=topic, n=n.detail["observed"])
     what = str(d["notice_sources"][n.detail["source"]]).format(item=n.detail["item"])
     return str(d["notice_measure"]).format(what=what, day=pages.day(n.detail["due"], lang))
 

@@ -92,3 +92,11 @@ def test_the_dashboard_shows_the_signal_with_its_complaints_one_click_away(
     assert 'href="/reports/yearly/2026?lang=nl"' in page.text  # the annual report, one click
     english = client.get("/dashboard?lang=en", headers=AUTH).text
     assert "8 complaints in the last 7 days" in english
+
+
+def test_the_coordinator_is_told_in_the_workspace(client: TestClient) -> None:
+    page = client.get("/workspace/notifications", headers=AUTH)  # an all-roles token
+    assert page.status_code == 200, page.text
+    assert 'data-kind="signal"' in page.text
+    assert "Opvallend vaak: billing (8 klachten in 7 dagen" in page.text
+    assert "KL-2026-000025" in page.text  # its newest complaint, one click away
