@@ -128,9 +128,10 @@ async def rate_limit(request: Request) -> None:
 
 
 # Submissions one intake process works on at once; beyond it the caller is asked to come back
-# (503 + Retry-After) instead of waiting in a queue without bound (issue 23): at intake's
-# measured ~220 submissions/s, 64 in flight is about 0.3 s of work.
-MAX_IN_FLIGHT = 64
+# (503 + Retry-After) instead of waiting in a queue without bound (issue 23). At saturation
+# on two shared cores (about 120/s, 32 concurrent: p50 250 ms) 32 were in flight; more only
+# lengthen the wait of every one of them (docs/benchmarks.md).
+MAX_IN_FLIGHT = 32
 BUSY = {
     "nl": "Het is nu erg druk. Uw klacht is niet ontvangen; probeer het over een paar "
     "seconden opnieuw.",
