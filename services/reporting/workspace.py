@@ -39,6 +39,7 @@ from services.reporting import (
     workspace_casefile,
     workspace_corrections,
     workspace_desk,
+    workspace_improvements,
     workspace_notifications,
     workspace_presence,
     workspace_register,
@@ -70,6 +71,8 @@ CONFLICTING = {
 } | workspace_steps.CONFLICTING  # fmt: skip
 ENDPOINTS |= workspace_corrections.ENDPOINTS  # the corrections box (issue 17)
 CONFLICTING |= workspace_corrections.CONFLICTING
+ENDPOINTS |= workspace_improvements.ENDPOINTS  # learning and improvement actions (issue 18)
+MULTI = workspace_steps.MULTI | workspace_improvements.MULTI  # fields sent more than once
 PLACEHOLDER = "…"  # what the answer templates leave for the handler to fill in
 
 router = APIRouter()
@@ -79,6 +82,7 @@ router.include_router(workspace_casefile.router)  # the case file as a download
 router.include_router(workspace_bulk.router)  # bulk assign and close from the worklist
 router.include_router(workspace_presence.router)  # who else has a case open
 router.include_router(workspace_notifications.router)  # the bell and its page
+router.include_router(workspace_improvements.router)  # the improvement actions page
 # The rendering every workspace page shares (workspace_pages.py), under the names used here.
 HERE, TEMPLATES, TEXTS, TIMEOUT = pages.HERE, pages.TEMPLATES, pages.TEXTS, pages.TIMEOUT
 intake_url, _lang, _token, _render = pages.intake_url, pages.lang, pages.token, pages.render
@@ -144,6 +148,7 @@ def _complaint_page(
         **workspace_corrections.context(
             request, cid, lambda path: IntakeStaffApi(_token(request)).get(path)
         ),
+        **workspace_improvements.context(request, cid, IntakeStaffApi(_token(request)).get),
         **extra,
     }
     return _render("complaint.html.j2", lang, status, **context)
@@ -191,6 +196,8 @@ def _body(action: str, form: dict[str, str]) -> dict[str, Any]:
         return workspace_steps.body(action, form)
     if action in workspace_corrections.ENDPOINTS:
         return workspace_corrections.body(action, form)
+    if action in workspace_improvements.ENDPOINTS:
+        return workspace_improvements.body(action, form)
     if action in ("respond", "preview"):
         answer: dict[str, Any] = {
             "text": form.get("text", ""),
@@ -236,6 +243,8 @@ def _endpoint(action: str, form: dict[str, str]) -> str | None:
     """The staff API path of an action; None for a message id that is no UUID."""
     if action in workspace_steps.ENDPOINTS:
         return workspace_steps.endpoint(action, form)
+    if action in workspace_improvements.ENDPOINTS:
+        return workspace_improvements.endpoint(action, form)
     if action != "handled":
         return ENDPOINTS[action]
     try:
@@ -271,8 +280,7 @@ async def act(request: Request, cid: UUID, action: str) -> Response:
         return _login(request, lang)
     raw = parse_qs((await request.body()).decode(errors="replace"))
     form = {
-        k: "\n".join(x.strip() for x in v) if k in workspace_steps.MULTI else v[0].strip()
-        for k, v in raw.items()
+        k: "\n".join(x.strip() for x in v) if k in MULTI else v[0].strip() for k, v in raw.items()
     }
     form["_action"] = action  # which form the kept values belong to
     return await asyncio.to_thread(_act_sync, request, cid, action, form, lang)
