@@ -28,6 +28,7 @@ from eventsourcing.persistence import OperationalError
 from services.notifier import domain, postal
 from services.notifier.domain import Document, Letter, LetterOutcome
 from services.notifier.letter_context import Letterhead
+from services.notifier.message import redate
 from services.notifier.outbox import Intent, MemoryOutbox, Outbox
 from services.notifier.postroom import ComplaintErased, PostEntry, PostRoom
 from services.notifier.senders import (
@@ -103,15 +104,22 @@ class LetterService:
             letters = domain.letters_to_send(
                 event, complaint, submitted, policy, calendar, self.letterhead
             )
-            for letter in letters:
-                if isinstance(letter, Letter) and not letter.address:
-                    # Built once here too: a letter no message can carry fails now, not at the
-                    # relay, and before any other letter of this event went.
-                    compose(letter, self.mail.mail_from, self.clock())
-        outcomes = [await self._send_one(event, letter) for letter in letters]
+            # Each e-mail built once, here: a letter no message can carry fails now, not at
+            # the relay, and before any other letter of this event went (_deliver dates it).
+            messages = {
+                letter.rendered.message_id: compose(letter, self.mail.mail_from, self.clock())
+                for letter in letters
+                if isinstance(letter, Letter) and not letter.address
+            }
+        outcomes = [await self._send_one(event, letter, messages) for letter in letters]
         return domain.overall(outcomes)
 
-    async def _send_one(self, event: ev.Event, letter: Letter | LetterOutcome) -> LetterOutcome:
+    async def _send_one(
+        self,
+        event: ev.Event,
+        letter: Letter | LetterOutcome,
+        messages: dict[str, EmailMessage],
+    ) -> LetterOutcome:
         """One letter of the event: sent (or found accepted before) and recorded; or why not."""
         if letter is LetterOutcome.ERASED:
             log.warning("no letter for %s: personal data erased", event.complaint_id)
@@ -131,7 +139,8 @@ class LetterService:
                 log.warning("no letter for %s: erased while it was printed", event.complaint_id)
                 return LetterOutcome.ERASED
         else:
-            (sent_at, sent_now), document = await self._deliver(letter), None
+            message = messages.get(letter.rendered.message_id)
+            (sent_at, sent_now), document = await self._deliver(letter, message), None
         await asyncio.to_thread(self._record, event, letter, sent_at, document)
         self._accepted.pop(letter.rendered.message_id, None)
         return LetterOutcome.SENT if sent_now else LetterOutcome.RECORDED
@@ -186,9 +195,12 @@ class LetterService:
             ) from error
         return event, complaint, submitted
 
-    async def _deliver(self, letter: Letter) -> tuple[datetime, bool]:
+    async def _deliver(
+        self, letter: Letter, message: EmailMessage | None = None
+    ) -> tuple[datetime, bool]:
         """When the relay accepted the letter, and whether that happened now. Sends only when
-        no attempt is known to have been accepted (outbox.py)."""
+        no attempt is known to have been accepted (outbox.py); `message`: the letter's e-mail
+        as `handle` built it (dated here with the outbox's first attempt)."""
         message_id = letter.rendered.message_id
         if message_id in self._accepted:
             return self._accepted[message_id], False
@@ -198,7 +210,10 @@ class LetterService:
         if intent is None:
             intent = Intent(message_id=message_id, state="sending", date=self.clock())
             await self.outbox.put(intent)
-        message = compose(letter, self.mail.mail_from, intent.date)
+        if message is None:
+            message = compose(letter, self.mail.mail_from, intent.date)
+        else:
+            message = redate(message, intent.date)
         try:
             with tracing.step("smtp send"):
                 receipt = await self.sender(message, self.mail.relay)

@@ -1,4 +1,4 @@
-"""Turning a rendered letter into an e-mail and handing it to an SMTP relay.
+"""Handing a letter's e-mail (built by message.py) to an SMTP relay.
 
 `send()` classifies every failure as transient (retry with backoff) or permanent (dead-letter)
 so the caller never has to know aiosmtplib's exception tree. Timeouts follow RFC 5321 §4.5.3.2:
@@ -15,16 +15,14 @@ import contextlib
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
 
 import aiosmtplib
 import msgspec
 
-from services.notifier.domain import Letter, Unbuildable
-from services.notifier.letter_context import clean_line
-from services.notifier.letters import RenderedLetter
+# Built in message.py; callers import them from here as well.
+from services.notifier.message import build_message as build_message
+from services.notifier.message import compose as compose
 
 
 class RelaySettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -66,56 +64,6 @@ class TransientSendError(SendError):
 
 class PermanentSendError(SendError):
     """Retrying the same message will not succeed (5xx on the recipient or the message)."""
-
-
-def build_message(
-    rendered: RenderedLetter,
-    from_addr: str,
-    to_addr: str,
-    *,
-    date: datetime | None = None,
-    reply_to: str | None = None,
-) -> EmailMessage:
-    """A multipart/alternative (text, html) message carrying the letter's deterministic
-    Message-ID and headers that let a reader or a bounce tie it back to the complaint."""
-    message = EmailMessage()
-    message["From"] = from_addr
-    message["To"] = to_addr
-    if reply_to:
-        message["Reply-To"] = reply_to
-    message["Subject"] = clean_line(rendered.subject)
-    message["Date"] = format_datetime(date or datetime.now(UTC))
-    message["Message-ID"] = rendered.message_id
-    # RFC 3834: tells autoresponders not to answer and mail loops to stop.
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Klachten-Letter"] = rendered.kind.value
-    message["X-Klachten-Complaint"] = rendered.complaint_id
-    message["X-Klachten-Reference"] = rendered.reference
-    message["X-Klachten-Template"] = f"{rendered.template_name}@{rendered.template_version}"
-    message["X-Klachten-Content-SHA256"] = rendered.sha256
-    message.set_content(rendered.text, subtype="plain", charset="utf-8")
-    message.add_alternative(rendered.html, subtype="html", charset="utf-8")
-    # After set_content(): it drops every Content-* header set before it.
-    message["Content-Language"] = rendered.language
-    return message
-
-
-def compose(letter: Letter, mail_from: str, date: datetime) -> EmailMessage:
-    """The e-mail that carries `letter`, dated `date` (the same on every attempt: outbox.py).
-    A letter no message can carry fails the same way every time: `Unbuildable`."""
-    try:
-        return build_message(
-            letter.rendered,
-            mail_from,
-            formataddr((letter.recipient_name, letter.rendered.recipient)),
-            date=date,
-            reply_to=letter.reply_to,
-        )
-    except Exception as error:
-        kind = letter.rendered.kind
-        raise Unbuildable(
-            f"cannot build the {kind} letter: {type(error).__name__}: {error}"
-        ) from error
 
 
 async def send(message: EmailMessage, relay: RelaySettings) -> SendReceipt:
