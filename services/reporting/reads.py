@@ -163,8 +163,8 @@ def summary(view: Any, now: datetime) -> dict[str, Any]:
             "satisfaction": satisfaction_figures(
                 _all(
                     c,
-                    f"SELECT department, team, handling_score, outcome_score, COUNT(*) AS n "
-                    f"FROM {t(SATISFACTION)} GROUP BY 1, 2, 3, 4",
+                    f"SELECT department, team, themes, handling_score, outcome_score, "
+                    f"COUNT(*) AS n FROM {t(SATISFACTION)} GROUP BY 1, 2, 3, 4, 5",
                 )
             ),
             "response_times": {

@@ -1,17 +1,20 @@
-"""How satisfied were complainants, per department and team? (issue 18 item 4)
+"""How satisfied were complainants, per department, team and theme? (issue 18 item 4)
 
 The read model ``satisfaction_by_department_and_team``: one row per survey answer
-(``satisfaction_recorded``) with the two scores and the department and team the complaint
-counted for when it was answered (the ones recorded last, as everywhere in reporting). Never the
-complainant's words: they are sealed and stay in the log.
+(``satisfaction_recorded``) with the two scores and the department, team and themes the complaint
+counted for when it was answered (the ones recorded last, as everywhere in reporting; themes as
+the JSON list of the complaints table). Never the complainant's words: they are sealed and stay
+in the log.
 
-``figures`` is the summary's ``satisfaction``: overall and per department and team, the number
-of answers and the average of each score, and overall how many gave each score. Rows may be
-groups of ``n`` (the SQL of reads.py), which count n times.
+``figures`` is the summary's ``satisfaction``: overall and per department, team and theme, the
+number of answers and the average of each score, and overall how many gave each score. An
+answer on a complaint with two themes counts under both; ``none``: not classified when answered.
+Rows may be groups of ``n`` (the SQL of reads.py), which count n times.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -23,6 +26,7 @@ SATISFACTION_COLUMNS = (
     "complaint_id",
     "department",
     "team",
+    "themes",
     "handling_score",
     "outcome_score",
     "occurred_at",
@@ -41,6 +45,7 @@ def answer_row(seq: int, f: ev.SatisfactionRecorded, complaint: Row, occurred_at
         "complaint_id": str(f.complaint_id),
         "department": complaint["department"],
         "team": complaint["team"],
+        "themes": complaint["themes"],
         "handling_score": f.handling,
         "outcome_score": f.outcome,
         "occurred_at": occurred_at,
@@ -55,6 +60,7 @@ def figures(rows: list[Row]) -> dict[str, Any]:
         },
         "by_department": _per(rows, "department"),
         "by_team": _per(rows, "team"),
+        "by_theme": _per_theme(rows),
     }
 
 
@@ -82,4 +88,12 @@ def _per(rows: list[Row], column: str) -> dict[str, dict[str, Any]]:
     groups: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
         groups[r[column] or NONE].append(r)
+    return {key: _averages(group) for key, group in sorted(groups.items())}
+
+
+def _per_theme(rows: list[Row]) -> dict[str, dict[str, Any]]:
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        for theme in sorted(set(json.loads(r.get("themes") or "[]"))) or [NONE]:
+            groups[theme].append(r)
     return {key: _averages(group) for key, group in sorted(groups.items())}

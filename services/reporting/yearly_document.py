@@ -72,6 +72,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "answers": "Ingevulde enquêtes",
         "handling_score": "Gemiddeld cijfer voor de behandeling (1-5)",
         "outcome_score": "Gemiddeld cijfer voor de uitkomst (1-5)",
+        "by_theme": "Thema {what}: enquêtes · behandeling · uitkomst",
         "method": "Werkwijze",
         "method_text": [
             "Alle cijfers zijn berekend uit het gebeurtenissenlog van klachten: elke klacht telt "
@@ -141,6 +142,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "answers": "Surveys answered",
         "handling_score": "Average score for the handling (1-5)",
         "outcome_score": "Average score for the outcome (1-5)",
+        "by_theme": "Theme {what}: surveys · handling · outcome",
         "method": "Method",
         "method_text": [
             "Every figure is computed from the complaints event log: each complaint counts once, "
@@ -272,6 +274,10 @@ def document(
             (w["answers"], _n(sat["answers"])),
             (w["handling_score"], _avg(sat["handling_average"], lang)),
             (w["outcome_score"], _avg(sat["outcome_average"], lang)),
+            *[(w["by_theme"].format(what=theme_word("" if k == "none" else k)),
+               f"{_n(v['answers'])} · {_avg(v['handling_average'], lang)} · "
+               f"{_avg(v['outcome_average'], lang)}")
+              for k, v in sat.get("by_theme", {}).items()],  # per theme (issue 18 item 4)
         ]),
     ]  # fmt: skip
     return Document(

@@ -79,6 +79,8 @@ def test_the_summary_per_department_and_team_and_sql_agrees() -> None:
             "team-a": {"answers": 2, "handling_average": 4.0, "outcome_average": 2.5},
             "team-b": {"answers": 1, "handling_average": 4.0, "outcome_average": 4.0},
         },
+        # none was classified when answered (per theme: tests/.../test_improvements_satisfaction.py)
+        "by_theme": {"none": {"answers": 4, "handling_average": 3.25, "outcome_average": 2.75}},
     }
     with tempfile.TemporaryDirectory() as folder:
         view = written(folder, tables)
@@ -94,4 +96,5 @@ def test_no_answers_no_averages() -> None:
         "by_score": {"handling": {}, "outcome": {}},
         "by_department": {},
         "by_team": {},
+        "by_theme": {},
     }
