@@ -48,9 +48,10 @@ def verdict(error: Exception, delivered: int, policy: RetryPolicy) -> Verdict:
     return judge(error, delivered, policy, transient=TRANSIENT, hopeless=HOPELESS)
 
 
-async def when_complaint_changed(service: SlaService, subject: str, _body: bytes) -> str:
-    """A complaint event (its subject says all it needs): re-set the complaint's timer."""
-    return await service.when_complaint_changed(subject)
+async def when_complaint_changed(service: SlaService, subject: str, body: bytes) -> str:
+    """A complaint event: re-set the complaint's timer (from the history kept and this event,
+    or read again)."""
+    return await service.when_complaint_changed(subject, body)
 
 
 async def when_timer_fired(service: SlaService, subject: str, _body: bytes) -> str:

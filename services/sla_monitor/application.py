@@ -1,7 +1,8 @@
 """The SLA monitor's use cases: keep each complaint's timer right, escalate and remind when
 one fires.
 
-`SlaService.when_complaint_changed(subject)` re-reads the complaint and (re)sets its timer;
+`SlaService.when_complaint_changed(subject, body)` (re)sets the complaint's timer from its
+facts: the kept history and the delivered event (histories.py), else the log read again;
 `SlaService.when_timer_fired(subject)` re-checks the complaint under the current policy,
 appends at most one `Escalated` (exactly once per breach: the breach id is in the aggregate,
 the event id derives from it, and appends are guarded by optimistic concurrency) and one
@@ -21,6 +22,7 @@ from eventsourcing.application import project_aggregate
 from eventsourcing.persistence import IntegrityError
 
 from services.sla_monitor import domain
+from services.sla_monitor.histories import Histories
 from services.sla_monitor.timers import TimerChange, Timers
 from shared.config.policy import PolicyHolder
 from shared.contract import events as ev
@@ -44,6 +46,14 @@ class SlaApplication(ComplaintsApplication):
             raise ComplaintNotFound(str(complaint_id))
         complaint = project_aggregate(None, stored)
         return complaint, [e.fact for e in stored]
+
+    def facts(self, complaint_id: UUID) -> list[ev.Event]:
+        """The complaint's contract events as recorded: what the timer needs, no aggregate
+        folded; nothing decrypted (the monitor's application has no key store)."""
+        facts = [e.fact for e in self.events.get(complaint_id) if hasattr(e, "fact")]
+        if not facts:
+            raise ComplaintNotFound(str(complaint_id))
+        return facts
 
     def escalate_if_due(
         self, complaint_id: UUID, holder: PolicyHolder, clock: Clock
@@ -134,10 +144,14 @@ class SlaService:
         self, app: SlaApplication, timers: Timers, policies: PolicyHolder, clock: Clock = utcnow
     ) -> None:
         self.app, self.timers, self.policies, self.clock = app, timers, policies, clock
+        self.histories = Histories()
 
-    async def when_complaint_changed(self, subject: str) -> TimerChange:
+    async def when_complaint_changed(self, subject: str, body: bytes | None = None) -> TimerChange:
         complaint_id = _complaint_id(subject)
-        facts = await asyncio.to_thread(self._history, complaint_id)
+        facts = self.histories.next(subject, body)
+        if facts is None:
+            facts = await asyncio.to_thread(self._history, complaint_id)
+            self.histories.keep(complaint_id, facts)
         return await self._set_timer(complaint_id, facts)
 
     async def when_timer_fired(self, subject: str) -> str:
@@ -168,7 +182,7 @@ class SlaService:
 
     def _history(self, complaint_id: UUID) -> list[ev.Event]:
         try:
-            return self.app.history(complaint_id)[1]
+            return self.app.facts(complaint_id)
         except ComplaintNotFound as error:
             raise Hopeless(f"complaint {complaint_id} does not exist", attempts=3) from error
 

@@ -24,7 +24,7 @@ class Answers:
         self.fired = fired
         self.asked: list[str] = []
 
-    async def when_complaint_changed(self, subject: str) -> str:
+    async def when_complaint_changed(self, subject: str, body: bytes | None = None) -> str:
         self.asked.append(subject)
         return "scheduled"
 
