@@ -180,3 +180,24 @@ def received_with_themes(view: Any, complaints: str, since: str) -> list[Row]:
             [since],
         )
         return [dict(r) for r in c.fetchall()]
+
+
+def year_figures(rows: list[Row], year: int, tz: tzinfo) -> dict[str, int]:
+    """The yearly report's improvement actions (``rows``: the ``improvement_actions`` table):
+    opened in the year, done and dropped in the year, still open or in progress at its end."""
+
+    def year_of(r: Row) -> int:
+        return datetime.fromisoformat(r["occurred_at"].replace("Z", "+00:00")).astimezone(tz).year
+
+    latest: dict[str, Row] = {}  # each action as it was at the year's end
+    for r in sorted(rows, key=lambda r: r["seq"]):
+        if year_of(r) <= year:
+            latest[r["action_id"]] = r
+    in_year = [r for r in rows if year_of(r) == year]
+    ended = {r["action_id"]: r["status"] for r in in_year if r["status"] in ("done", "dropped")}
+    return {
+        "opened": sum(1 for r in in_year if r["change"] == "opened"),
+        "done": sum(1 for s in ended.values() if s == "done"),
+        "dropped": sum(1 for s in ended.values() if s == "dropped"),
+        "open_at_end": sum(1 for r in latest.values() if r["status"] in ACTIVE),
+    }

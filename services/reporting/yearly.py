@@ -20,8 +20,9 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from services.reporting import domain, handling, learning, satisfaction
+from services.reporting import domain, handling, improvements, learning, satisfaction
 from services.reporting.fold import parse_ts
+from services.reporting.improvements import IMPROVEMENTS
 from services.reporting.tables import COMPLAINTS
 from shared.config.policy import local_zone
 
@@ -45,6 +46,7 @@ def figures(tables: dict[str, list[Row]], year: int, tz: tzinfo | None = None) -
         "timeliness": timeliness(received, closed),
         "learning": learning.figures(received),
         "satisfaction": satisfaction.figures(answers),
+        "improvements": improvements.year_figures(tables.get(IMPROVEMENTS, []), year, tz),
     }
 
 

@@ -123,3 +123,37 @@ def test_complaints_per_theme_per_month_over_the_last_twelve_months(view) -> Non
     }
     assert imp.months_before(datetime(2027, 1, 1, 0, 30, tzinfo=AMS), AMS, 2) == [
         "2026-12", "2027-01"]  # fmt: skip
+
+
+def test_the_yearly_report_counts_the_register_of_its_year() -> None:
+    def row(seq: int, action: str, change: str, status: str, at: str) -> dict:
+        return {"seq": seq, "action_id": action, "change": change, "status": status,
+                "occurred_at": at}  # fmt: skip
+
+    rows = [
+        row(1, "a", "opened", "open", "2025-12-31T23:30:00.000000Z"),  # 2025 in UTC, 2026 here
+        row(2, "b", "opened", "open", "2026-03-01T09:00:00.000000Z"),
+        row(3, "b", "updated", "done", "2026-06-01T09:00:00.000000Z"),
+        row(4, "c", "opened", "open", "2026-04-01T09:00:00.000000Z"),
+        row(5, "c", "updated", "dropped", "2027-01-10T09:00:00.000000Z"),  # after the year
+        row(6, "d", "opened", "open", "2025-05-01T09:00:00.000000Z"),
+        row(7, "d", "updated", "in_progress", "2026-02-01T09:00:00.000000Z"),
+    ]
+    assert imp.year_figures(rows, 2026, AMS) == {
+        "opened": 3, "done": 1, "dropped": 0, "open_at_end": 3}  # a, c, d  # fmt: skip
+    assert imp.year_figures(rows, 2027, AMS)["dropped"] == 1
+
+
+def test_the_yearly_document_names_the_register_in_both_languages() -> None:
+    from services.reporting import yearly, yearly_document
+
+    model, *_ = folded()
+    fig = yearly.figures(fold.tables_of(model), NOW.year)
+    assert fig["improvements"] == {"opened": 2, "done": 0, "dropped": 0, "open_at_end": 2}
+    for lang, word in (("nl", "Verbeteracties geopend"), ("en", "Improvement actions opened")):
+        doc = yearly_document.document(
+            fig, lang=lang, organisation="Gemeente Voorbeeld", org=None, vocabulary=VOCABULARY,
+            position=1, as_of="2026-12-31T23:00:00Z",
+        )  # fmt: skip
+        [learning] = [s for s in doc.sections if s.key == "learning"]
+        assert [value for label, value in learning.rows if label.startswith(word)] == ["2"]
