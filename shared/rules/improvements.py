@@ -24,7 +24,6 @@ from shared.rules.awb import LegalCalendar, Refusal
 from shared.rules.cause import Cause
 from shared.rules.committee import measure_due_by
 from shared.rules.errors import AlreadyDone, refuse
-from shared.rules.improvementwords import STATUS_WORDS
 from shared.rules.learning import ISO_10002, VOCABULARY, Vocabulary
 
 REGISTER = "ISO 10002 §8.7-9"
@@ -127,7 +126,7 @@ def update_refusal(
     if action is None:
         return Refusal("improvement_unknown", REGISTER)
     if action.status in ENDED:
-        return _ended(action)
+        return Refusal("improvement_ended", REGISTER)
     if title is not None and not _said(title):
         return Refusal("improvement_title_missing", REGISTER, "title")
     if owner is not None and not _said(owner):
@@ -139,11 +138,6 @@ def update_refusal(
     return _theme_refusal(theme, vocabulary)
 
 
-def _ended(action: Action) -> Refusal:
-    said = {f"status_{lang}": STATUS_WORDS[lang][action.status] for lang in ("nl", "en")}
-    return Refusal("improvement_ended", REGISTER, None, said)
-
-
 def link_refusal(action: Action | None, complaint_id: UUID) -> Refusal | None:
     """The action exists on its lead, is not ended, and this complaint is not its lead."""
     if action is None:
@@ -151,7 +145,7 @@ def link_refusal(action: Action | None, complaint_id: UUID) -> Refusal | None:
     if action.lead_complaint_id == complaint_id:
         return Refusal("improvement_link_to_lead", REGISTER)
     if action.status in ENDED:
-        return _ended(action)
+        return Refusal("improvement_ended", REGISTER)
     return None
 
 

@@ -3,13 +3,6 @@ English, naming the rule; merged into shared/rules/refusals.py's WORDS."""
 
 from __future__ import annotations
 
-# An action's status in words (the workspace shows the same words: texts.json).
-STATUS_WORDS: dict[str, dict[str, str]] = {
-    "nl": {"open": "open", "in_progress": "in uitvoering", "done": "afgerond",
-           "dropped": "vervallen"},
-    "en": {"open": "open", "in_progress": "in progress", "done": "done", "dropped": "dropped"},
-}  # fmt: skip
-
 WORDS: dict[str, dict[str, str]] = {
     "improvement_title_missing": {
         "nl": "Geef de verbeteractie een titel: wat wordt er verbeterd ({rule})?",
@@ -36,10 +29,10 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "This improvement action was not opened on this complaint ({rule}).",
     },
     "improvement_ended": {
-        "nl": "Deze verbeteractie is afgesloten ({status_nl}) en verandert niet meer; open een "
-        "nieuwe als het probleem terugkomt ({rule}).",
-        "en": "This improvement action is closed ({status_en}) and no longer changes; open a new "
-        "one if the problem comes back ({rule}).",
+        "nl": "Deze verbeteractie is afgesloten (afgerond of vervallen) en verandert niet meer; "
+        "open een nieuwe als het probleem terugkomt ({rule}).",
+        "en": "This improvement action is closed (done or dropped) and no longer changes; open a "
+        "new one if the problem comes back ({rule}).",
     },
     "improvement_link_to_lead": {
         "nl": "De verbeteractie is bij deze klacht geopend; koppel hem aan een andere klacht "

@@ -46,7 +46,7 @@ def refused(raised: pytest.ExceptionInfo[Exception]) -> str:
     assert refusal is not None
     nl, en = words(refusal, "nl"), words(refusal, "en")
     assert refusal.rule in nl and refusal.rule in en and nl != en
-    assert "{" not in nl + en and "done" not in nl and "dropped" not in nl
+    assert "{" not in nl + en and "_" not in nl + en  # words, never codes
     return f"{refusal.code} @ {refusal.field}"
 
 
@@ -133,7 +133,6 @@ def test_ending_an_action_needs_its_outcome_and_an_ended_action_no_longer_change
     with pytest.raises(IllegalTransition) as raised:
         c.update_improvement(action_id=action_id, status="open", now=NOW, cause=STAFF)
     assert refused(raised) == "improvement_ended @ None"
-    assert "vervallen" in words(raised.value.refusal, "nl")  # type: ignore[arg-type, attr-defined]
     with pytest.raises(IllegalTransition) as raised:
         c.update_improvement(action_id=uuid4(), status="done", now=NOW, cause=STAFF)
     assert refused(raised) == "improvement_unknown @ None"
