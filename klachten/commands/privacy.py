@@ -58,6 +58,16 @@ def _actor(token: str | None) -> str:
     return f"staff:{member.name}"
 
 
+# Why a key is destroyed: the erasure event keeps it in plain text for auditors, so it is a
+# fixed phrase, never typed (a name or a case number typed here would outlive the erasure).
+BASES = {
+    "request": "GDPR art. 17(1): the data subject's request",
+    "objection": "GDPR art. 17(1)(c): objection (art. 21)",
+    "unlawful": "GDPR art. 17(1)(d): unlawfully processed",
+    "obligation": "GDPR art. 17(1)(e): a legal obligation",
+}
+
+
 def _open() -> PrivateComplaints:
     url = Settings.from_env().nats_url
     try:
@@ -78,11 +88,18 @@ def _guarded(work: Callable[[], T]) -> T:
 @app.command()
 def erase(
     target: str = typer.Argument(..., help="A complaint reference (KL-…) or an e-mail address."),
-    reason: str = typer.Option("GDPR art. 17 request", "--reason", help="Legal basis / why."),
+    reason: str = typer.Option(
+        "request",
+        "--reason",
+        help="The legal basis, one of: " + ", ".join(f"{k} ({v})" for k, v in BASES.items()),
+    ),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
     token: str | None = typer.Option(None, envvar="KLACHTEN_TOKEN", help="Staff token."),
 ) -> None:
     """Destroy the complainant's key and record the erasure on each of their complaints."""
+    if reason not in BASES:  # a closed list: the log keeps it in plain text (docs/security.md)
+        choices = ", ".join(BASES)
+        raise typer.BadParameter(f"choose one of {choices}", param_hint="--reason")
     actor = _actor(token)
     application = _open()
     try:
@@ -109,7 +126,7 @@ def erase(
                 plan,
                 application,
                 actor=actor,
-                legal_basis=reason,
+                legal_basis=BASES[reason],
                 now=now,
                 delete_attachment=_attachment_deleter(link),
             )

@@ -72,17 +72,30 @@ def test_erase_by_reference_asks_and_records(complaints: PrivateComplaints) -> N
     assert declined.exit_code == 1 and not complaints.complaint(a.id).erased
     result = runner.invoke(
         privacy,
-        ["erase", "KL-2026-000001", "--token", TOKEN, "--reason", "verzoek art. 17"],
+        ["erase", "KL-2026-000001", "--token", TOKEN, "--reason", "objection"],
         input="y\n",
     )
     assert result.exit_code == 0, result.output
     assert "1 key(s) destroyed" in result.output
     erased = list(complaints.events.get(a.id))[-1].fact
     assert isinstance(erased, ev.Erased) and erased.actor == "staff:anna"
-    assert erased.legal_basis == "verzoek art. 17"
+    assert erased.legal_basis == "GDPR art. 17(1)(c): objection (art. 21)"
     assert not complaints.complaint(b.id).erased
     unknown = runner.invoke(privacy, ["erase", "KL-2026-000099", "--yes", "--token", TOKEN])
     assert unknown.exit_code == 1 and "no complaint" in unknown.output
+
+
+def test_the_legal_basis_is_chosen_never_typed(complaints: PrivateComplaints) -> None:
+    a = submit(complaints, 1, "a@example.nl")
+    typed = ["erase", "KL-2026-000001", "--yes", "--token", TOKEN, "--reason", "Jan, zaak 12"]
+    result = runner.invoke(privacy, typed)
+    assert result.exit_code == 2 and "choose one of request, objection" in result.output
+    assert not complaints.complaint(a.id).erased
+    default = runner.invoke(privacy, ["erase", "KL-2026-000001", "--yes", "--token", TOKEN])
+    assert default.exit_code == 0, default.output
+    erased = list(complaints.events.get(a.id))[-1].fact
+    assert isinstance(erased, ev.Erased)
+    assert erased.legal_basis == "GDPR art. 17(1): the data subject's request"
 
 
 def test_erase_by_email(complaints: PrivateComplaints) -> None:
