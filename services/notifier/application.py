@@ -10,7 +10,8 @@ surface as exceptions; the consumer (app.py) turns them into retry, hold or dead
 A complainant without e-mail gets the letter on paper instead: printed (postal.py) with the
 outbox's first date, so every attempt prints the same bytes, and kept once in the post room
 (postroom.py) before it is recorded. `forget` takes an erased complainant's paper letters out
-of the post room again (their name and address are in them).
+of the post room again (their name and address are in them). (About 310 lines: the one use
+case, e-mail, post and erasure, reads top to bottom in one file.)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from uuid import UUID
 
-from eventsourcing.persistence import OperationalError
+from eventsourcing.persistence import IntegrityError, OperationalError
 
 from services.notifier import domain, postal
 from services.notifier.domain import Document, Letter, LetterOutcome
@@ -43,7 +44,7 @@ from shared.contract import events as ev
 from shared.eventstore.application import ComplaintNotFound, ComplaintsApplication
 from shared.eventstore.link import Unavailable
 from shared.eventstore.mapper import unseal
-from shared.rules.complaint import Complaint
+from shared.rules.complaint import AlreadyDone, Complaint
 from shared.runtime import tracing, words
 from shared.runtime.clock import Clock, utcnow
 from shared.runtime.verdicts import Hopeless
@@ -111,7 +112,8 @@ class LetterService:
                 for letter in letters
                 if isinstance(letter, Letter) and not letter.address
             }
-        outcomes = [await self._send_one(event, letter, messages) for letter in letters]
+        loaded = [complaint]  # recorded onto while nobody else appends (_record)
+        outcomes = [await self._send_one(event, letter, messages, loaded) for letter in letters]
         return domain.overall(outcomes)
 
     async def _send_one(
@@ -119,6 +121,7 @@ class LetterService:
         event: ev.Event,
         letter: Letter | LetterOutcome,
         messages: dict[str, EmailMessage],
+        loaded: list[Complaint | None],
     ) -> LetterOutcome:
         """One letter of the event: sent (or found accepted before) and recorded; or why not."""
         if letter is LetterOutcome.ERASED:
@@ -141,7 +144,7 @@ class LetterService:
         else:
             message = messages.get(letter.rendered.message_id)
             (sent_at, sent_now), document = await self._deliver(letter, message), None
-        await asyncio.to_thread(self._record, event, letter, sent_at, document)
+        await asyncio.to_thread(self._record, event, letter, sent_at, document, loaded)
         self._accepted.pop(letter.rendered.message_id, None)
         return LetterOutcome.SENT if sent_now else LetterOutcome.RECORDED
 
@@ -273,11 +276,31 @@ class LetterService:
         return printed, self.post_room.put(printed.pdf, entry)
 
     def _record(
-        self, event: ev.Event, letter: Letter, sent_at: datetime, document: Document | None
+        self,
+        event: ev.Event,
+        letter: Letter,
+        sent_at: datetime,
+        document: Document | None,
+        loaded: list[Complaint | None],
     ) -> None:
+        """Recorded on the complaint `handle` loaded (optimistic concurrency: no second read);
+        loaded again if someone appended meanwhile. `loaded` is emptied on any failure."""
+
         def record(complaint: Complaint) -> None:
             domain.record_sent(complaint, event, letter, sent_at, self.clock(), document)
 
+        complaint, loaded[0] = loaded[0], None
+        if complaint is not None:
+            try:
+                record(complaint)
+                self.app.save(complaint)
+            except AlreadyDone:
+                pass  # recorded before: nothing to save
+            except IntegrityError:
+                complaint = None  # appended meanwhile: loaded and decided again below
+            if complaint is not None:
+                loaded[0] = complaint
+                return
         try:
             self.app.change(event.complaint_id, record)
         except ComplaintNotFound as error:

@@ -1,6 +1,7 @@
 """A letter's e-mail is built once and cheaply (issue #23: the `email` package building every
 message from scratch, twice per letter, was a fifth of the notifier's CPU), and what goes on the
-wire is byte for byte what `set_content` + `add_alternative` would send."""
+wire is byte for byte what `set_content` + `add_alternative` would send. The letter is recorded
+on the complaint as loaded, without reading its history a second time."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
+from uuid import UUID
 
 import msgspec
 import pytest
@@ -17,8 +19,11 @@ from services.notifier import application
 from services.notifier.letters import RenderedLetter
 from services.notifier.message import build_message, redate
 from services.notifier.outbox import MemoryOutbox
+from services.notifier.senders import RelaySettings, SendReceipt
+from shared.rules.complaint import Cause
 from tests.services.notifier.test_mail_delivery import FROM, REPLY_TO, TO, letter
 from tests.services.notifier.test_notifier_use_case import Relay, registered, service
+from tests.support.domain import NOW
 
 SENT_AT = datetime(2026, 12, 7, 9, 31, tzinfo=UTC)
 
@@ -100,12 +105,7 @@ async def test_each_letter_is_built_once_and_sent_with_the_outbox_date(
         return message
 
     monkeypatch.setattr(application, "compose", counting)
-    app = application.NotifierApplication(
-        env={
-            "PERSISTENCE_MODULE": "eventsourcing.popo",
-            "MAPPER_TOPIC": "shared.eventstore.mapper:ContractMapper",
-        }
-    )
+    app = in_memory()
     relay, outbox = Relay(), MemoryOutbox()
     letters = service(app, relay, outbox)
     subject, body = registered(app)
@@ -117,3 +117,54 @@ async def test_each_letter_is_built_once_and_sent_with_the_outbox_date(
     intent = await outbox.get(str(message["Message-ID"]))
     assert intent is not None and intent.state == "accepted"
     assert str(message["Date"]) == format_datetime(intent.date)
+
+
+class Reads:
+    """Counts the reads of a complaint's history."""
+
+    def __init__(self, app: application.NotifierApplication) -> None:
+        self.count, self.get = 0, app.events.get
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        self.count += 1
+        return self.get(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def in_memory() -> application.NotifierApplication:
+    return application.NotifierApplication(
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.popo",
+            "MAPPER_TOPIC": "shared.eventstore.mapper:ContractMapper",
+        }
+    )
+
+
+async def test_the_letter_is_recorded_on_the_complaint_as_loaded_without_a_second_read() -> None:
+    app = in_memory()
+    subject, body = registered(app)
+    reads = Reads(app)
+    app.events.get = reads  # type: ignore[method-assign]
+    await service(app, Relay()).handle(subject, body)
+    assert reads.count == 1
+    complaint, _ = app.load(UUID(subject.split(".")[1]))
+    assert complaint is not None and complaint.acknowledged
+
+
+async def test_someone_appending_during_the_send_costs_a_second_read_not_the_record() -> None:
+    app = in_memory()
+    subject, body = registered(app)
+    complaint_id = UUID(subject.split(".")[1])
+
+    class Meanwhile(Relay):
+        async def __call__(self, message: EmailMessage, relay: RelaySettings) -> SendReceipt:
+            other = app.complaint(complaint_id)
+            other.request_status_link(now=NOW, cause=Cause(actor="complainant"))
+            app.save(other)  # another process appends while the relay takes the letter
+            return await super().__call__(message, relay)
+
+    reads = Reads(app)
+    app.events.get = reads  # type: ignore[method-assign]
+    await service(app, Meanwhile()).handle(subject, body)
+    assert reads.count == 3  # the load, the other process's, the record's second
+    complaint, _ = app.load(complaint_id)
+    assert complaint is not None and complaint.acknowledged and complaint.version == 3
