@@ -3,13 +3,14 @@
     .venv/bin/python -m bench.intake [--count 2000] [--concurrency 32] [--rate 200 --seconds 10]
     .venv/bin/python -m bench.intake --io 200     # NATS requests, fsyncs, API errors each
 
-
 The shipped configuration, as `klachten up` runs it: an embedded nats-server with the
 generated users and passwords (`sync_interval: always`), `python -m services.intake` as its own
 process connecting as the `intake` user, writing its span file (KLACHTEN_TRACES_DIR) and
 signing its appends. Measures POST /api/complaints at saturation and at a steady rate, with the
 CPU seconds intake and nats-server used per complaint (/proc/<pid>/stat), and raw nats-py
 publishes of the same number of messages to the same stream, as the same user, in the same run.
+With ``--io`` it counts what the server sees of each submission instead (docs/benchmarks.md).
+(Just over 300 lines: the I/O count shares the stack and the posting of the throughput runs.)
 """
 
 from __future__ import annotations
