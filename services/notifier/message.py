@@ -2,12 +2,13 @@
 the letter's deterministic Message-ID and headers that tie it back to the complaint.
 
 Built for the price of the letter, not of the `email` package (issue #23: building each message
-from scratch was a fifth of the notifier's CPU): what is the same for every letter is made once
-(the From header, the parts' Content-Type), headers that need no encoding are stored as they
-will be sent (`Message.set_raw`; only what may need encoding or folding is parsed: names,
-subjects, long values), and the bodies are encoded the way `set_content` would encode them. The
-bytes on the wire are those of `set_content` + `add_alternative` (a test compares them); a text
-`set_content` would send as base64 is built by the stdlib itself.
+from scratch was a fifth of the notifier's CPU): what is the same for every letter is parsed once
+(the From header, the parts' types, which the generator reads again when the message is sent),
+headers that need no encoding are stored as they will be sent (`Message.set_raw`; only what may
+need encoding or folding is parsed: names, subjects, long values), and the bodies are encoded
+the way `set_content` would encode them. The bytes on the wire are those of `set_content` +
+`add_alternative` (a test compares them); a text `set_content` would send as base64 is built by
+the stdlib itself.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def build_message(
     if bodies[0] is None or bodies[1] is None:
         return _built_by_the_stdlib(rendered, from_addr, to_addr, date=date, reply_to=reply_to)
     message = EmailMessage()
-    message["From"] = _address_header("From", from_addr)
+    message["From"] = _made_once("From", from_addr)
     message["To"] = to_addr
     if reply_to:
         message["Reply-To"] = reply_to
@@ -55,15 +56,16 @@ def build_message(
     _put(message, "X-Klachten-Reference", rendered.reference)
     _put(message, "X-Klachten-Template", f"{rendered.template_name}@{rendered.template_version}")
     _put(message, "X-Klachten-Content-SHA256", rendered.sha256)
-    message.set_raw("MIME-Version", "1.0")
-    message.set_raw("Content-Type", "multipart/alternative")  # the boundary: when sent
+    message["MIME-Version"] = _made_once("MIME-Version", "1.0")
+    # The boundary: when sent (the generator picks one that is in neither part).
+    message["Content-Type"] = _made_once("Content-Type", "multipart/alternative")
     _put(message, "Content-Language", rendered.language)
     for subtype, (cte, payload) in zip(("plain", "html"), bodies, strict=True):
         part = EmailMessage()
-        part.set_raw("Content-Type", f'text/{subtype}; charset="utf-8"')
-        part.set_raw("Content-Transfer-Encoding", cte)
+        part["Content-Type"] = _made_once("Content-Type", f'text/{subtype}; charset="utf-8"')
+        part["Content-Transfer-Encoding"] = _made_once("Content-Transfer-Encoding", cte)
         if subtype == "html":
-            part.set_raw("MIME-Version", "1.0")  # as add_alternative writes it
+            part["MIME-Version"] = _made_once("MIME-Version", "1.0")  # as add_alternative has it
         part.set_payload(payload)
         message.attach(part)
     return message
@@ -94,9 +96,10 @@ def redate(message: EmailMessage, date: datetime) -> EmailMessage:
     return message
 
 
-@lru_cache(maxsize=8)
-def _address_header(name: str, value: str) -> object:
-    """The parsed header, made once (the sender is the same for every letter)."""
+@lru_cache(maxsize=32)
+def _made_once(name: str, value: str) -> object:
+    """A parsed header that is the same for every letter (the sender, the parts' types): made
+    once, and never parsed again when the message is sent (the generator reads the types)."""
     return default.header_factory(name, value)
 
 
