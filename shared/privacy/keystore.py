@@ -125,6 +125,7 @@ class KeyStore:
         # their first complaint skips reads that can only miss (issue 23: round trips, and a
         # read of a missing entry is an error the server counts).
         self._fresh: set[str] = set()
+        self._linked: set[str] = set()  # pseudonyms whose back-reference this process saw
         self._kv: KeyValue | None = None
 
     # --- plumbing --------------------------------------------------------------------------
@@ -229,8 +230,9 @@ class KeyStore:
         kept under it, so an earlier complainant's complaints stay grouped."""
         found, legacy_keyed = self._probe(lookup, legacy)
         if found is not None:
-            if self._get_text(f"pseudonym.{found}") is None:  # its maker stopped before it
-                self._create_or_read(f"pseudonym.{found}", lookup)
+            if found not in self._linked and self._get_text(f"pseudonym.{found}") is None:
+                self._create_or_read(f"pseudonym.{found}", lookup)  # its maker stopped first
+            self._remember_linked(found)
             return found
         kept = legacy is not None and legacy_keyed
         fresh = legacy if kept and legacy else secrets.token_hex(32)
@@ -240,7 +242,13 @@ class KeyStore:
                 self._fresh.clear()  # only a saving: forgetting costs a read
             self._fresh.add(found)
         self._create_or_read(f"pseudonym.{found}", lookup)
+        self._remember_linked(found)
         return found
+
+    def _remember_linked(self, pseudonym: str) -> None:
+        if len(self._linked) > 100_000:
+            self._linked.clear()  # only a saving: forgetting costs a read
+        self._linked.add(pseudonym)
 
     def _probe(self, lookup: str, legacy: str | None) -> tuple[str | None, bool]:
         """The lookup entry and whether the legacy pseudonym has a key, in one direct batch
