@@ -63,10 +63,20 @@ def _secret(env_secret: str | None, data_dir: str) -> bytes:
         return env_secret.encode()
     path = Path(data_dir) / "keys" / "pseudonym.secret"
     if not path.exists():
+        # Written whole under a private name, then linked into place: the link either makes
+        # the file, complete, or finds one a concurrent first submission made (both then read
+        # that one); never an empty or half-written secret, never an error.
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip().encode()
 
 

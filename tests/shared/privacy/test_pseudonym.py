@@ -139,3 +139,18 @@ def test_events_of_before_keep_their_keyed_hash_and_are_still_erased_by_address(
     execute_erasure(plan, app, actor="staff:p", legal_basis="art. 17", now=NOW)
     assert app.complaint(old.id).erased and app.complaint(newer.id).erased
     assert lookup_name("piet@example.nl", SECRET).encode() not in key_store_messages(link)  # type: ignore[union-attr]
+
+
+def test_concurrent_first_submissions_share_one_complete_secret(tmp_path: Path) -> None:
+    """Many first submissions at once on a fresh data folder: one secret, whole, for all
+    (before: FileExistsError, or an empty secret read while another wrote it)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from shared.privacy.pseudonym import _secret
+
+    for attempt in range(20):
+        folder = tmp_path / str(attempt)
+        with ThreadPoolExecutor(16) as pool:
+            got = list(pool.map(_secret, [None] * 16, [str(folder)] * 16))
+        assert len(set(got)) == 1 and len(got[0]) == 64, got
+        assert [p.name for p in (folder / "keys").iterdir()] == ["pseudonym.secret"]
