@@ -2,14 +2,16 @@
 GROUP BY, never a pass over every row in Python: one complaint by id or by reference, a page of
 the list (keyset on complaint_id), the summary and the yearly report. Answers as of a past
 moment are replays (http.answer_source) and keep domain.py's functions over the replayed rows.
+The summary and the yearly report read the counters the view keeps (aggregates.py,
+counted_reads.py) and fall back to the GROUP BYs here for a zone the counters were not kept in.
 
 The answers equal domain.py's on the same rows (tests/services/reporting/test_reads_sql.py):
 counts GROUP BY the columns a count reads and hand the groups to the same counting functions
 (a group of n counts n times: handling.weight); times are fixed-width UTC text (fold.ts), so
 comparing texts compares times and a month or a year in the policy's zone is a range of text.
-Medians and p90s need every value: those read two or three columns of the rows in scope.
+Medians and p90s: exact histograms of centi-days (aggregates.stats_of), here from the rows in scope.
 
-About 350 lines: each of domain.py's reports has its SQL twin here, side by side, so a count
+About 430 lines: each of domain.py's reports has its SQL twin here, side by side, so a count
 changed in one place is seen to need its twin (and the equality test says so if not).
 """
 
@@ -20,7 +22,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from services.reporting import domain, early_warning, handling, learning
+from services.reporting import aggregates as agg
+from services.reporting import counted_reads, domain, early_warning, handling, learning
 from services.reporting.complaints_log import SOURCE_NAME
 from services.reporting.fold import (
     COMPLAINT_COLUMNS,
@@ -136,10 +139,13 @@ def page(
 
 
 def summary(view: Any, now: datetime) -> dict[str, Any]:
-    """domain.summary of the live view, read in one transaction."""
+    """domain.summary of the live view, read in one transaction: from the counters
+    (aggregates.py) when they were kept in the policy's zone, else by GROUP BY."""
     t = view._table
     with view._tx(commit=False) as c:
         position = view._max_tracking_id(SOURCE_NAME, c) or 0
+        if agg.covers(c, view, local_zone()):
+            return counted_reads.summary(view, c, now, position)
         groups = _all(
             c,
             f"SELECT status, outcome, {_CLOSED} AS closed_at, department, decline_grounds, "
@@ -288,34 +294,19 @@ def _escalation_groups(view: Any, c: Any, where: str = "1 = 1", args: Any = ()) 
 
 
 def annual(view: Any, year: int, tz: tzinfo | None = None) -> tuple[int, dict[str, Any]]:
-    """The view's position and domain.annual of it: the year is a range of each time column
-    (indexed), read in one transaction."""
+    """The view's position and domain.annual of it, read in one transaction: the counters
+    (aggregates.py) when they were kept in `tz`, else each time column's range (indexed)."""
     tz = tz or local_zone()
     end = datetime(year + 1, 1, 1, tzinfo=tz)
     bounds = (ts(datetime(year, 1, 1, tzinfo=tz)), ts(end))
     m, t = view.placeholder, view._table
-    closed_in = f"closed_at >= {m} AND closed_at < {m}"
     occurred_in = f"occurred_at >= {m} AND occurred_at < {m}"
     with view._tx(commit=False) as c:
         position = view._max_tracking_id(SOURCE_NAME, c) or 0
-        received = _all(
-            c,
-            f"SELECT channel, category, department, COUNT(*) AS n FROM {_counted(view)} "
-            f"WHERE received_at >= {m} AND received_at < {m} GROUP BY 1, 2, 3",
-            bounds,
-        )
-        closed = _all(
-            c,
-            f"SELECT status, outcome, {_CLOSED} AS closed_at, category, resolution, department, "
-            f"decline_grounds, COUNT(*) AS n FROM {_counted(view)} WHERE {closed_in} "
-            "GROUP BY 1, 2, 3, 4, 5, 6, 7",
-            bounds,
-        )
-        times = _all(
-            c,
-            f"SELECT received_at, responded_at, closed_at FROM {_counted(view)} WHERE {closed_in}",
-            bounds,
-        )
+        if agg.covers(c, view, tz):
+            parts = counted_reads.annual_parts(view, c, year, tz, bounds)
+        else:
+            parts = _annual_parts(view, c, end, bounds)
         escal = _escalation_groups(view, c, occurred_in, bounds)
         ext = _all(
             c,
@@ -324,22 +315,18 @@ def annual(view: Any, year: int, tz: tzinfo | None = None) -> tuple[int, dict[st
             bounds,
         )[0]
         heard = _hearing_groups(view, c, occurred_in, bounds)
-        statutory = _compliance(view, c, end, closed_in, bounds)["statutory"]
-        open_at_end = _all(
-            c,
-            f"SELECT COUNT(*) AS n FROM {_counted(view)} WHERE received_at < {m} "
-            f"AND (closed_at IS NULL OR closed_at >= {m})",
-            bounds[1:] * 2,
-        )[0]["n"]
+    received, closed, closing, handled = (
+        parts[k] for k in ("received", "closed", "closing", "handled")
+    )
     per_cat: dict[str, Counter[str]] = defaultdict(Counter)
     for g in received:
         per_cat[g["category"] or "none"]["received"] += g["n"]
     for g in closed:
         per_cat[g["category"] or "none"]["closed"] += g["n"]
         per_cat[g["category"] or "none"][g["resolution"] or "no_response"] += g["n"]
-    closing = [domain.days(r["received_at"], r["closed_at"]) or 0.0 for r in times]
-    buckets = Counter(domain.bucket(d, domain.AWB_BUCKETS) for d in closing)
-    handled = [domain.days(r["received_at"], r["responded_at"]) for r in times]
+    buckets: Counter[str] = Counter()
+    for centi, n in closing.items():
+        buckets[domain.bucket(centi / 100, domain.AWB_BUCKETS)] += n
     return position, {
         "year": year,
         "received": sum(g["n"] for g in received),
@@ -352,8 +339,8 @@ def annual(view: Any, year: int, tz: tzinfo | None = None) -> tuple[int, dict[st
         "hearings": handling.hearings(heard),
         "per_department": handling.per_department(received, closed),
         "judgement": _weighted(closed, lambda g: g["resolution"] or "no_response"),
-        "handling_time": domain.stats([d for d in handled if d is not None]),
-        "time_to_close": domain.stats(closing),
+        "handling_time": agg.stats_of(handled.items()),
+        "time_to_close": agg.stats_of(closing.items()),
         "awb_buckets": {label: buckets.get(label, 0) for _, label in domain.AWB_BUCKETS},
         "per_category": {k: dict(sorted(v.items())) for k, v in sorted(per_cat.items())},
         "escalations": domain.escalations(escal),
@@ -362,8 +349,52 @@ def annual(view: Any, year: int, tz: tzinfo | None = None) -> tuple[int, dict[st
             "with_consent": ext["with_consent"] or 0,
             "complaints": int(ext["complaints"]),
         },
-        "statutory_compliance_of_closed": statutory,
-        "open_at_year_end": open_at_end,
+        "statutory_compliance_of_closed": parts["statutory"],
+        "open_at_year_end": parts["open_at_end"],
+    }
+
+
+def _annual_parts(view: Any, c: Any, end: datetime, bounds: tuple[str, str]) -> dict[str, Any]:
+    """The year's groups by GROUP BY over the complaints (when no counters fit the zone);
+    durations as histograms of centi-days (aggregates.stats_of reads them)."""
+    m = view.placeholder
+    closed_in = f"closed_at >= {m} AND closed_at < {m}"
+    received = _all(
+        c,
+        f"SELECT channel, category, department, COUNT(*) AS n FROM {_counted(view)} "
+        f"WHERE received_at >= {m} AND received_at < {m} GROUP BY 1, 2, 3",
+        bounds,
+    )
+    closed = _all(
+        c,
+        f"SELECT status, outcome, {_CLOSED} AS closed_at, category, resolution, department, "
+        f"decline_grounds, COUNT(*) AS n FROM {_counted(view)} WHERE {closed_in} "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7",
+        bounds,
+    )
+    times = _all(
+        c,
+        f"SELECT received_at, responded_at, closed_at FROM {_counted(view)} WHERE {closed_in}",
+        bounds,
+    )
+    closing: Counter[int] = Counter()
+    handled: Counter[int] = Counter()
+    for r in times:
+        closing[round((domain.days(r["received_at"], r["closed_at"]) or 0.0) * 100)] += 1
+        if (d := domain.days(r["received_at"], r["responded_at"])) is not None:
+            handled[round(d * 100)] += 1
+    return {
+        "received": received,
+        "closed": closed,
+        "closing": closing,
+        "handled": handled,
+        "statutory": _compliance(view, c, end, closed_in, bounds)["statutory"],
+        "open_at_end": _all(
+            c,
+            f"SELECT COUNT(*) AS n FROM {_counted(view)} WHERE received_at < {m} "
+            f"AND (closed_at IS NULL OR closed_at >= {m})",
+            bounds[1:] * 2,
+        )[0]["n"],
     }
 
 
@@ -392,9 +423,11 @@ def _early_warning(view: Any, now: datetime) -> list[dict[str, Any]]:
 REPORTS: dict[str, Callable[[Any, datetime], Any]] = {
     "early-warning": _early_warning,
     "summary": summary,
-    "compliance": lambda view, now: _read(view, lambda c: _compliance(view, c, now)),
-    "backlog": lambda view, now: _read(view, lambda c: _backlog(view, c, now)),
+    # the counters (aggregates.py) do not depend on the zone: these always read them
+    "compliance": lambda view, now: _read(view, lambda c: counted_reads.compliance(view, c, now)),
+    "backlog": lambda view, now: _read(view, lambda c: counted_reads.backlog(view, c, now)),
     "escalations": lambda view, now: _read(
-        view, lambda c: domain.escalations(_escalation_groups(view, c))
+        view,
+        lambda c: domain.escalations(agg.groups(c, view, "escalations", ("level", "reason"))),
     ),
 }

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from services.reporting import fold
+from services.reporting import aggregates, fold
 from services.reporting.complaints_log import SOURCE_NAME
 from services.reporting.fold import TABLES, ReadModel, Row, Undecodable
 from services.reporting.tables import INDEXES
@@ -47,10 +47,15 @@ class ReportingView(TrackingRecorder):
                 f"CREATE INDEX IF NOT EXISTS ix_{table}_{c} ON {self._table(table)} ({c})"
                 for c in columns
             ]
-        return out
+        return out + aggregates.create_statements(self._table)
 
     def _tracking_table(self) -> str:
         raise NotImplementedError
+
+    def _indexed_by(self, index: str) -> str:
+        """A hint naming the index a query is to use (SQLite's planner prefers the status index
+        to a partial one without statistics); PostgreSQL plans by its own statistics."""
+        return ""
 
     def create_table(self) -> None:
         self._reset_if_stale()
@@ -65,14 +70,15 @@ class ReportingView(TrackingRecorder):
         table = self._table(fold.COMPLAINTS)
         if not self._answers(f"SELECT 1 FROM {table} WHERE 1 = 0"):
             return  # no table yet (a new store): nothing to reset
+        counters = (aggregates.AGGREGATES, (aggregates.COLUMNS, ""))  # not a read model: no export
         if all(
             self._answers(f"SELECT {', '.join(columns)} FROM {self._table(name)} WHERE 1 = 0")
-            for name, (columns, _) in TABLES.items()
+            for name, (columns, _) in [*TABLES.items(), counters]
         ):
             return  # every table has this version's columns (a table added later: reset too)
         # Not _tx: on PostgreSQL create_table already holds the view's lock (see there).
         with self.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
-            for name in TABLES:
+            for name in [*TABLES, aggregates.AGGREGATES]:
                 c.execute(f"DROP TABLE IF EXISTS {self._table(name)}")
             c.execute(
                 f"DELETE FROM {self._tracking_table()} WHERE application_name = '{SOURCE_NAME}'"
@@ -132,6 +138,12 @@ class ReportingView(TrackingRecorder):
         if not rows:
             return
         columns, pk = TABLES[table]
+        if table in aggregates.COUNTED_TABLES:  # the counters move in the same transaction
+            old = self._stored(c, table, pk, [r[pk] for r in rows])
+            changes = aggregates.deltas(table, old, rows, pk, update=update)
+            aggregates.apply_deltas(
+                c, self._table(aggregates.AGGREGATES), self.placeholder, changes
+            )
         marks = ", ".join(self.placeholder for _ in columns)
         action = (
             "UPDATE SET " + ", ".join(f"{k} = excluded.{k}" for k in columns if k != pk)
@@ -143,6 +155,21 @@ class ReportingView(TrackingRecorder):
             f"ON CONFLICT ({pk}) DO {action}"
         )
         c.executemany(sql, [tuple(r[k] for k in columns) for r in rows])
+
+    def _stored(self, c: Any, table: str, pk: str, keys: list[Any]) -> dict[Any, Row]:
+        """The stored rows of `keys` (the old values the counters subtract)."""
+        out: dict[Any, Row] = {}
+        columns = TABLES[table][0]
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ", ".join(self.placeholder for _ in chunk)
+            c.execute(
+                f"SELECT {', '.join(columns)} FROM {self._table(table)} WHERE {pk} IN ({marks})",
+                chunk,
+            )
+            for r in c.fetchall():
+                out[r[pk]] = {k: r[k] for k in columns}
+        return out
 
     # --- reads ----------------------------------------------------------------------------
 

@@ -47,6 +47,9 @@ class SQLiteReportingView(ReportingView, SQLiteTrackingRecorder):
     def _tracking_table(self) -> str:
         return "tracking"
 
+    def _indexed_by(self, index: str) -> str:
+        return f"INDEXED BY {index}"
+
     def _tx(self, *, commit: bool) -> AbstractContextManager[Any]:
         return self.datastore.transaction(commit=commit)
 

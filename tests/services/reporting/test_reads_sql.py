@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.reporting import domain, fold, reads
+from services.reporting.aggregates import AGGREGATES
 from services.reporting.view import ReportingView
 from services.reporting.view_backends import open_view
 from tests.services.reporting.test_counted_once import NOW, _tables, complaint
@@ -42,6 +43,7 @@ def written(
     view = open_view(db or str(Path(folder) / "view.sqlite"), schema=schema)
     view.create_table()
     with view._tx(commit=True) as c:
+        c.execute(f"DELETE FROM {view._table(AGGREGATES)}")  # a schema used before (PostgreSQL)
         for name, rows in tables.items():
             c.execute(f"DELETE FROM {view._table(name)}")
             view._upsert(c, name, rows, update=True)
