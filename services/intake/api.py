@@ -31,6 +31,7 @@ from services.intake.limits import letters_allowed
 from services.intake.problems import message
 from services.intake.texts import TEXTS
 from shared.config.policy import policy_in_force
+from shared.rules.learning import staff_categories
 from shared.runtime.staff import forbidden
 
 router = APIRouter()
@@ -54,7 +55,8 @@ async def _submit(request: Request) -> JSONResponse:
     key = idempotency_key(request)
     data = await json_body(request)
     intake: Intake = request.app.state.intake
-    priorities = tuple(policy_in_force()[0].norms.priority)
+    policy = policy_in_force()[0]
+    priorities = tuple(policy.norms.priority)
     submission, errors = domain.validate_submission(
         data,
         staff=member is not None,
@@ -63,6 +65,9 @@ async def _submit(request: Request) -> JSONResponse:
         priorities=priorities,
         departments=frozenset(request.app.state.organisation.departments),
         themes=tuple(request.app.state.vocabulary.offered("themes")),
+        staff_categories=tuple(
+            c["code"] for c in staff_categories(request.app.state.vocabulary, policy)
+        ),
     )
     if submission is None:
         raise Problem(422, errors)

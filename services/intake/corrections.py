@@ -23,6 +23,7 @@ from services.intake.procedure import Outcome, _act
 from shared.config.policy import policy_in_force
 from shared.contract import events as ev
 from shared.eventstore.application import ComplaintNotFound
+from shared.rules import learning
 from shared.rules.complaint import Cause, Complaint
 from shared.rules.correctionsteps import Primary
 from shared.rules.learning import Vocabulary
@@ -35,15 +36,7 @@ NO_PRIMARY = {
 }
 
 
-def categories(vocabulary: Vocabulary, policy: Policy) -> list[dict[str, str]]:
-    """The categories staff may choose: the vocabulary's themes, then the policy's own (a
-    category with its own statutory rule or norm), each once, with words in Dutch and English."""
-    themes = vocabulary.terms("themes")
-    found = {code: {"code": code, "nl": themes[code].nl, "en": themes[code].en}
-             for code in vocabulary.offered("themes")}  # fmt: skip
-    for code in (*policy.statutory.categories, *policy.norms.category):
-        found.setdefault(code, {"code": code, "nl": code, "en": code})
-    return list(found.values())
+categories = learning.staff_categories  # the one list (shared/rules/learning.py)
 
 
 def priorities(policy: Policy) -> list[str]:

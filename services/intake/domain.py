@@ -86,14 +86,17 @@ def validate_submission(
     priorities: tuple[str, ...] = (),
     departments: frozenset[str] | None = None,
     themes: tuple[str, ...] | None = None,
+    staff_categories: tuple[str, ...] | None = None,
 ) -> tuple[Submission | None, list[FieldError]]:
     """``priorities``: the policy's norms.priority keys (staff may choose one at registration);
     ``departments``: the organisation file's (None: not checked); ``themes``: the vocabulary's
-    offered themes, the only categories the public may suggest (None: not checked)."""
+    offered themes, the only categories the public may suggest; ``staff_categories``: the list
+    staff choose from (shared/rules/learning.py staff_categories; None: not checked). A
+    category is never free text: it stays outside the seal (docs/security.md)."""
     rules = _submission_rules(staff, now, priorities, departments)
-    if themes is not None and not staff:  # a public category is a suggestion from the list
-        theme = _one_of(themes)
-        rules = replace(rules, values={**rules.values, "category": theme})
+    chosen = staff_categories if staff else themes
+    if chosen is not None:  # the public suggests from the list, staff choose from theirs
+        rules = replace(rules, values={**rules.values, "category": _one_of(chosen)})
     body, errors = read(bodies.SubmissionBody, data, lang, rules)
     if body is None:
         return None, errors

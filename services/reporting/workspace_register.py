@@ -23,7 +23,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.reporting import workspace_pages as pages
 from services.reporting import workspace_steps
 from services.reporting.http import staff_name
-from shared.config.policy import local_zone
+from shared.config.policy import local_zone, policy_in_force
+from shared.config.vocabularies import words_of
+from shared.rules.learning import staff_categories
 
 router = APIRouter()
 CHANNELS = ("phone", "letter", "email")
@@ -58,9 +60,19 @@ def _page(request: Request, lang: str, status: int = 200, **extra: Any) -> HTMLR
         "key": str(uuid.uuid4()),
         "channels": CHANNELS,
         "zone": str(local_zone()),
+        "categories": _categories(lang),
         **extra,
     }
     return pages.render("register.html.j2", lang, status, **context)
+
+
+def _categories(lang: str) -> list[tuple[str, str]]:
+    """(code, words) of the categories staff choose from: the one list of
+    shared/rules/learning.py, as intake checks it (never free text: docs/security.md)."""
+    vocabulary = words_of()
+    if vocabulary is None:
+        return []
+    return [(c["code"], c[lang]) for c in staff_categories(vocabulary, policy_in_force()[0])]
 
 
 @router.get("/workspace/register", response_class=HTMLResponse)

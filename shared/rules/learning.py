@@ -19,6 +19,7 @@ from typing import Literal
 import msgspec
 
 from shared.rules.awb import Refusal
+from shared.rules.policy import Policy
 from shared.rules.versioning import version_id
 
 VOCABULARY = "klachtenbeleid [vocabularies]"
@@ -134,3 +135,15 @@ def remedies_refusal(
             if not r.description.strip():
                 return Refusal("remedy_action_undescribed", ISO_10002, f"{field}.description")
     return None
+
+
+def staff_categories(vocabulary: Vocabulary, policy: Policy) -> list[dict[str, str]]:
+    """The categories staff may choose, at registration and when correcting: the vocabulary's
+    themes, then the policy's own (a category with its own statutory rule or norm), each once,
+    with words in Dutch and English (a policy category without a theme is said as its code)."""
+    themes = vocabulary.terms("themes")
+    found = {code: {"code": code, "nl": themes[code].nl, "en": themes[code].en}
+             for code in vocabulary.offered("themes")}  # fmt: skip
+    for code in (*policy.statutory.categories, *policy.norms.category):
+        found.setdefault(code, {"code": code, "nl": code, "en": code})
+    return list(found.values())

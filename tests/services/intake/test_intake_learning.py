@@ -55,6 +55,23 @@ async def test_the_public_suggests_a_category_only_from_the_vocabulary(
     assert without.status_code == 201, without.text
 
 
+async def test_staff_register_a_category_from_their_list_never_free_text(
+    http: httpx.AsyncClient,
+) -> None:
+    """A staff registration's category stays outside the seal, so it is a choice too: the
+    vocabulary's themes and the policy's own categories (issue 20 item 7)."""
+    phone = {"channel": "phone"}
+    typed = await http.post("/api/complaints", headers=STAFF,
+                            json=complaint_body(category="Jan de Vries, buurman", **phone))  # fmt: skip
+    assert typed.status_code == 422, typed.text
+    [problem] = typed.json()
+    assert problem["field"] == "category" and "zorg" in problem["message"]
+    for category in ("bejegening", "zorg"):  # a theme, and the policy's care category
+        chosen = await http.post("/api/complaints", headers=STAFF,
+                                 json=complaint_body(category=category, **phone))  # fmt: skip
+        assert chosen.status_code == 201, chosen.text
+
+
 async def test_staff_classify_record_root_causes_and_remedies_with_the_version(
     http: httpx.AsyncClient,
 ) -> None:
