@@ -1,5 +1,6 @@
 """HTTP helpers of reporting: problems (4xx bodies), staff tokens, strict query parameters,
-and choosing the source of an answer (the live view, or a replay as of a moment/sequence)."""
+and choosing the source of an answer (the live view, or a replay as of a moment/sequence,
+started from the nearest snapshot: snapshots.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from fastapi import Depends, Query, Request
 
-from services.reporting import log
+from services.reporting import log, snapshots
 from services.reporting.domain import ReportInputError, parse_as_of
 from services.reporting.fold import Row, tables_of
 from shared.runtime.staff import StaffMember, member_of
@@ -125,11 +126,11 @@ def answer_source(request: Request) -> AnswerSource:
             moment = parse_as_of(as_of, now)
         except ReportInputError as e:
             raise invalid(e.field, e.message) from None
-        pit = log.replay_until(state.link, at=moment)
+        pit = snapshots.point_in_time(state.view, state.link, at=moment)
         return AnswerSource(tables_of(pit.model), moment, pit.position, True)
     if as_of_seq is not None:
         seq = sequence(as_of_seq, state)
-        pit = log.replay_until(state.link, seq=seq)
+        pit = snapshots.point_in_time(state.view, state.link, seq=seq)
         return AnswerSource(tables_of(pit.model), pit.moment or now, seq, True)
     position, tables = state.view.snapshot()
     return AnswerSource(tables, now, position, False)

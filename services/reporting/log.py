@@ -78,26 +78,35 @@ class PointInTime:
 
 
 def replay_until(
-    link: JetStreamLink, *, seq: int | None = None, at: datetime | None = None
+    link: JetStreamLink,
+    *,
+    seq: int | None = None,
+    at: datetime | None = None,
+    base: PointInTime | None = None,
+    start: int = 0,
+    spans: list[tuple[int, int | None]] | None = None,
 ) -> PointInTime:
     """The read models as of stream sequence `seq` or as of time `at` (events that occurred
-    at or before it), by folding the log from the start: correctness first, no shortcuts."""
-    model = ReadModel()
-    last_time: datetime | None = None
+    at or before it), by folding the log from the start: correctness first, no shortcuts.
+    snapshots.py passes `base`, the models as of stream position `start`, and the `spans` of
+    the log still to fold (first, last) after it: the same fold of the rest."""
+    model = base.model if base is not None else ReadModel()
+    last_time: datetime | None = base.moment if base is not None else None
     later: set[str] = set()  # complaints submitted in the log, but after `at`
-    for msg in messages(link, 1, seq):
-        item = item_of(msg)
-        if item is None:
-            continue
-        moment, fact = when(msg, item), item[1]
-        if at is not None and moment > at:
-            if isinstance(fact, ev.Submitted):
-                later.add(str(fact.complaint_id))
-            continue
-        if isinstance(fact, ev.Event) and str(fact.complaint_id) in later:
-            continue  # stamped before its submission (clock skew): not yet a complaint at `at`
-        fold.apply(model, *item)
-        last_time = max(last_time, moment) if last_time else moment
+    for first, stop in spans or [(start + 1, seq)]:
+        for msg in messages(link, first, stop):
+            item = item_of(msg)
+            if item is None:
+                continue
+            moment, fact = when(msg, item), item[1]
+            if at is not None and moment > at:
+                if isinstance(fact, ev.Submitted):
+                    later.add(str(fact.complaint_id))
+                continue
+            if isinstance(fact, ev.Event) and str(fact.complaint_id) in later:
+                continue  # stamped before its submission (clock skew): not yet a complaint at `at`
+            fold.apply(model, *item)
+            last_time = max(last_time, moment) if last_time else moment
     return PointInTime(model, model.position, at or last_time)
 
 

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from services.reporting import aggregates, fold
+from services.reporting import aggregates, fold, snapshots
 from services.reporting.complaints_log import SOURCE_NAME
 from services.reporting.fold import TABLES, ReadModel, Row, Undecodable
 from services.reporting.tables import INDEXES
@@ -26,6 +26,8 @@ class ReportingView(TrackingRecorder):
     """Read models + tracking in one store; `apply_batch` is the only writer."""
 
     placeholder: ClassVar[str]
+    blob_type: ClassVar[str] = "BLOB"
+    snapshot_every: int = snapshots.EVERY  # events between snapshots (as-of answers); 0: none
 
     def _table(self, name: str) -> str:
         return name
@@ -47,7 +49,8 @@ class ReportingView(TrackingRecorder):
                 f"CREATE INDEX IF NOT EXISTS ix_{table}_{c} ON {self._table(table)} ({c})"
                 for c in columns
             ]
-        return out + aggregates.create_statements(self._table)
+        snapshot = snapshots.create_statement(self._table, self.blob_type)
+        return [*out, *aggregates.create_statements(self._table), snapshot]
 
     def _tracking_table(self) -> str:
         raise NotImplementedError
@@ -70,15 +73,17 @@ class ReportingView(TrackingRecorder):
         table = self._table(fold.COMPLAINTS)
         if not self._answers(f"SELECT 1 FROM {table} WHERE 1 = 0"):
             return  # no table yet (a new store): nothing to reset
-        counters = (aggregates.AGGREGATES, (aggregates.COLUMNS, ""))  # not a read model: no export
+        # the counters and the snapshots are no read models (no export), but folded alike
+        kept = [(aggregates.AGGREGATES, (aggregates.COLUMNS, "")), (snapshots.SNAPSHOTS, (
+            ("position", "max_moment", "min_after", "tables"), ""))]  # fmt: skip
         if all(
             self._answers(f"SELECT {', '.join(columns)} FROM {self._table(name)} WHERE 1 = 0")
-            for name, (columns, _) in [*TABLES.items(), counters]
+            for name, (columns, _) in [*TABLES.items(), *kept]
         ):
             return  # every table has this version's columns (a table added later: reset too)
         # Not _tx: on PostgreSQL create_table already holds the view's lock (see there).
         with self.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
-            for name in [*TABLES, aggregates.AGGREGATES]:
+            for name in [*TABLES, aggregates.AGGREGATES, snapshots.SNAPSHOTS]:
                 c.execute(f"DROP TABLE IF EXISTS {self._table(name)}")
             c.execute(
                 f"DELETE FROM {self._tracking_table()} WHERE application_name = '{SOURCE_NAME}'"
@@ -113,6 +118,7 @@ class ReportingView(TrackingRecorder):
             for letter in dead if sink is not None else ():
                 sink(letter)
             self._write(c, model)
+            snapshots.after_batch(self, c, items, done, tracking.notification_id)
             self._insert_tracking(c, tracking)
         return dead
 
@@ -183,11 +189,15 @@ class ReportingView(TrackingRecorder):
         """Position and every table, read in one transaction (a consistent dump)."""
         with self._tx(commit=False) as c:
             position = self._max_tracking_id(SOURCE_NAME, c) or 0
-            out: dict[str, list[Row]] = {}
-            for table, (columns, pk) in TABLES.items():
-                c.execute(f"SELECT {', '.join(columns)} FROM {self._table(table)} ORDER BY {pk}")
-                out[table] = [{k: r[k] for k in columns} for r in c.fetchall()]
+            out = self._tables(c)
         return position, out
+
+    def _tables(self, c: Any) -> dict[str, list[Row]]:
+        out: dict[str, list[Row]] = {}
+        for table, (columns, pk) in TABLES.items():
+            c.execute(f"SELECT {', '.join(columns)} FROM {self._table(table)} ORDER BY {pk}")
+            out[table] = [{k: r[k] for k in columns} for r in c.fetchall()]
+        return out
 
     def position(self) -> int:
         return self.max_tracking_id(SOURCE_NAME) or 0

@@ -56,6 +56,7 @@ class SQLiteReportingView(ReportingView, SQLiteTrackingRecorder):
 
 class PostgresReportingView(ReportingView, PostgresTrackingRecorder):
     placeholder = "%s"
+    blob_type = "BYTEA"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
