@@ -173,6 +173,8 @@ class Terms(Struct, kw_only=True):
     level's own term would have ended after the statutory term and was cut to it (the handler
     is prompted to extend). ``registered_late``: the internal dates had passed when the
     complaint was registered (a late paper letter); letters then promise the statutory date.
+    ``committee``: the name of the advisory committee the policy sent the complaint to at
+    registration (its category's, Awb 9:15 lid 1); its statutory term is then ten weeks.
     """
 
     acknowledge_by: datetime | None = None
@@ -182,6 +184,7 @@ class Terms(Struct, kw_only=True):
     calendar_version: str
     capped: bool = False
     registered_late: bool = False
+    committee: str | None = None  # the advisory committee that will advise (Awb 9:11 lid 1)
 
 
 class Sealed(Struct, kw_only=True):
