@@ -104,10 +104,14 @@ def next_terms(
 def registration_terms(
     state: ClockState, policy: Policy, calendar: BusinessCalendar, now: datetime
 ) -> ev.Terms:
-    """Every date of a complaint registered at `now` (received at `state.received_at`)."""
-    terms = _computed(state, policy, calendar)
+    """Every date of a complaint registered at `now` (received at `state.received_at`). When
+    the policy sends its category to the advisory committee from the start, the statutory term
+    is the committee's (Awb 9:11 lid 1) and the terms name the committee (9:15 lid 1: the
+    acknowledgement says who will advise); every later decider carries both as recorded."""
+    committee = policy.committee_for(state.category, 0)
+    terms = _computed(_replace(state, committee=committee is not None), policy, calendar)
     late = terms.respond_by is not None and terms.respond_by <= now
-    return _replace(terms, registered_late=late)
+    return _replace(terms, registered_late=late, committee=committee.name if committee else None)
 
 
 def extension_terms(
@@ -165,7 +169,9 @@ def recategorisation_terms(
     consented weeks and an extension that took effect carried over. Whether the new end may be
     recorded is the aggregate's rule (shared/rules/correctionsteps.py)."""
     previous = current_terms(facts, policy, calendar)
-    referred = any(isinstance(f, ev.ReferredToCommittee) for f in facts)
+    referred = previous.committee is not None or any(
+        isinstance(f, ev.ReferredToCommittee) for f in facts
+    )
     before = _replace(clock_state(facts), committee=referred)
     after = _replace(before, category=category, priority=priority)
     d = deadlines(after, policy, calendar)
