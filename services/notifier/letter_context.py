@@ -20,7 +20,7 @@ from services.notifier.letter_kinds import (
     LetterKind,
     RefusedFile,
 )
-from services.notifier.letter_words import ExternalRoute, policy_words
+from services.notifier.letter_words import ExternalRoute, committee_name, policy_words
 from services.notifier.procedure_context import NEEDS_PERSONAL, procedure_fields
 from shared.config.policy import policy_in_force
 from shared.contract import events as ev
@@ -128,6 +128,9 @@ def letter_context(
     facts = complaint.facts[: event.version]  # type: ignore[attr-defined]
     officer, lang = letterhead.complaints_officer, submitted.language
     fields.update(procedure_fields(kind, event, facts, policy, lang, calendar, officer))
+    if kind is LetterKind.ACKNOWLEDGEMENT and terms.committee:  # Awb 9:15 lid 1, as recorded
+        fields["committee_name"] = committee_name(terms.committee, policy, lang)
+        fields["committee_advises"] = True
     if fields.get("closure_outcome") == "withdrawn":
         # The complainant ended it: nothing was decided to take to an external body.
         fields["external_route"] = None

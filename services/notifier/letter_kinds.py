@@ -134,6 +134,8 @@ class LetterContext(msgspec.Struct, frozen=True, kw_only=True):
     # The advisory committee (Awb 9.1.3): its name in the letter's language; after its advice,
     # whether the answer departs from it, why, and the advice itself (sent along when it does).
     committee_name: str | None = None
+    # The acknowledgement: the recorded terms name the committee that will advise (Awb 9:15 lid 1).
+    committee_advises: bool = False
     departs_from_advice: bool | None = None
     departure_reasons: str | None = None
     committee_advice: str | None = None
