@@ -186,9 +186,12 @@ SPEC: dict[str, Permissions | None] = {
         ),
     ),
     "reporting": Permissions(
-        publish=(*reads(*ALL_STREAMS), subjects.deadletter_subject("reporting"))
-        + key_value(PRESENCE_BUCKET, write=True)
-        + key_value(SEEN_BUCKET, write=True),
+        publish=(
+            *reads(*ALL_STREAMS),
+            subjects.deadletter_subject("reporting"),
+            *key_value(PRESENCE_BUCKET, write=True),
+            *key_value(SEEN_BUCKET, write=True),
+        ),
         subscribe=BASE_SUBSCRIBE + LOG_WAKE,
     ),
     "privacy": Permissions(
