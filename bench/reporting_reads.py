@@ -4,25 +4,36 @@ answer the old way (every row into Python, domain.py: what the API did before), 
 SQL baseline doing the same query, side by side. Printed, not asserted.
 
     .venv/bin/python -m bench.reporting_reads [--n 100000] [--repeat 10] [--db URL]
+                                              [--as-of-complaints 100000]
 
 The rows are bench/workspace_lists.py's (spread over 120 days, a fifth answered or closed),
-written through the view's upserts into a throw-away SQLite file (or the PostgreSQL URL).
+written through the view's upserts into a throw-away SQLite file (or the PostgreSQL URL); the
+upserts keep the counters (services/reporting/aggregates.py) as the projection does.
+The as-of rows fill a throw-away nats-server with bench/rebuild.py's log (4 events per
+complaint), fold it as the rebuild does (a snapshot every 10,000 events) and answer as of a
+sequence and a moment halfway: from the nearest snapshot (now) and by the full replay (before).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import ms
+from bench.common import fast_sync_config, ms
+from bench.rebuild import PER_COMPLAINT, fill
 from bench.workspace_lists import NOW, seed, timed
-from services.reporting import domain, fold, reads
+from klachten.stack.natsserver import EmbeddedNats
+from services.reporting import domain, fold, log, reads, snapshots
+from services.reporting.rebuild import rebuild
 from services.reporting.view_backends import open_view
+from shared.eventstore.link import JetStreamLink
 
 
 def _sql(view: Any, sql: str, args: list[Any]) -> None:
@@ -90,12 +101,40 @@ def cases(view: Any, n: int) -> dict[str, tuple[Any, Any, Any]]:
     }
 
 
+def as_of_rows(complaints: int, tmp: Path, repeat: int) -> list[tuple[str, str, str, str]]:
+    """(endpoint, from a snapshot, full replay, how) for as_of_seq and as_of halfway."""
+    server = EmbeddedNats(tmp / "nats", config_file=fast_sync_config(tmp)).start()
+    try:
+        total = asyncio.run(fill(server.url, complaints * PER_COMPLAINT))
+        link = JetStreamLink(server.url, name="bench-as-of")
+        view = open_view(str(tmp / "as-of.sqlite3"))
+        view.create_table()
+        started = time.perf_counter()
+        rebuild(link, view, None)
+        folded = time.perf_counter() - started
+        middle = total // 2 + snapshots.EVERY // 2  # the farthest from a snapshot
+        moment = log.when(m := next(log.messages(link, middle, middle)), log.item_of(m))  # type: ignore[arg-type]
+        out = []
+        for name, kw in (("as_of_seq", {"seq": middle}), ("as_of", {"at": moment})):
+            out.append((
+                f"{name} halfway, log of {total:,} ({complaints:,} complaints)",
+                ms(timed(lambda kw=kw: snapshots.point_in_time(view, link, **kw), repeat)),
+                ms(timed(lambda kw=kw: log.replay_until(link, **kw), 2)),
+                f"folded with snapshots in {folded:.0f} s",
+            ))  # fmt: skip
+        link.close()
+        return out
+    finally:
+        server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="complaints to seed")
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--old-repeat", type=int, default=3, help="repeats of the old way")
     parser.add_argument("--db", default="", help="a PostgreSQL URL; default: a SQLite file")
+    parser.add_argument("--as-of-complaints", type=int, default=100_000, help="0: no as-of rows")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         view = open_view(args.db or str(Path(tmp) / "reporting.sqlite3"))
@@ -111,6 +150,9 @@ def main() -> None:
                 ms(timed(old, args.old_repeat)),
                 ms(timed(plain, args.repeat)),
             )
+        if args.as_of_complaints:
+            for row in as_of_rows(args.as_of_complaints, Path(tmp), 3):
+                table.add_row(*row)
         Console(width=160).print(table)
 
 

@@ -10,13 +10,16 @@ The rules, because events can be backdated (stream order is not occurred_at orde
   (`max_moment` <= T: it then holds exactly the events a full replay folds from (0, P]); fold
   the rest with the replay's filter. Stop early at the first later snapshot Q whose following
   events (as far as the view has folded, up to its position L) all occurred after T
-  (`min_after` > T), then fold (L, end] of the log too. An undecodable event's time is its
+  (`min_after` > T), then fold (L, end] of the log too. Marks every `MARKS` events are such
+  rows without tables: places to stop, so a replay for a moment ends near it, not at the next
+  snapshot. An undecodable event's time is its
   stored time, which the projection does not see: it makes `min_after` unknown (""), and at
   read time the snapshot's dead letters are looked up in the log and dropped when after T.
 """
 
 from __future__ import annotations
 
+import gc
 import zlib
 from datetime import datetime
 from typing import Any
@@ -31,13 +34,14 @@ from shared.eventstore.link import JetStreamLink
 
 SNAPSHOTS = "report_snapshots"
 EVERY = 10_000  # events between snapshots (ReportingView.snapshot_every)
+MARKS = 1_000  # events between marks: a row without tables, only a place to stop (min_after)
 UNKNOWN = ""  # sorts before every time: "some event after here may be at any time"
 
 
 def create_statement(table: Any, blob_type: str) -> str:
     return (
         f"CREATE TABLE IF NOT EXISTS {table(SNAPSHOTS)} (position BIGINT PRIMARY KEY, "
-        f"max_moment TEXT, min_after TEXT, tables {blob_type} NOT NULL)"
+        f"max_moment TEXT, min_after TEXT, holds BIGINT NOT NULL, tables {blob_type} NOT NULL)"
     )
 
 
@@ -46,7 +50,15 @@ def encode(tables: dict[str, list[Row]]) -> bytes:
 
 
 def decode(blob: bytes) -> dict[str, list[Row]]:
-    return msgspec.msgpack.decode(zlib.decompress(bytes(blob)))
+    """The tables of a snapshot; without the cyclic collector meanwhile (a hundred thousand
+    new dicts set it off again and again: a quarter of the time at 100k complaints)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return msgspec.msgpack.decode(zlib.decompress(bytes(blob)))
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def moments(items: list[tuple[int, Any]]) -> tuple[str | None, str | None]:
@@ -72,8 +84,8 @@ def after_batch(view: Any, c: Any, items: list[tuple[int, Any]], done: int, posi
         )
     if latest is not None:
         c.execute(
-            f"INSERT INTO {t} (position, max_moment, min_after, tables) VALUES (-1, NULL, NULL, "
-            f"{m}) ON CONFLICT (position) DO NOTHING",
+            f"INSERT INTO {t} (position, max_moment, min_after, holds, tables) VALUES "
+            f"(-1, NULL, NULL, 0, {m}) ON CONFLICT (position) DO NOTHING",
             [b""],
         )
         c.execute(
@@ -81,15 +93,17 @@ def after_batch(view: Any, c: Any, items: list[tuple[int, Any]], done: int, posi
             f"(max_moment IS NULL OR max_moment < {m})",
             [latest, latest],
         )
-    every = view.snapshot_every
-    if every and position // every > done // every:
+    every, mark = view.snapshot_every, view.snapshot_marks
+    holds = bool(every) and position // every > done // every
+    if holds or (mark and position // mark > done // mark):
         c.execute(f"SELECT max_moment FROM {t} WHERE position = -1")
         found = c.fetchone()
         c.execute(
-            f"INSERT INTO {t} (position, max_moment, min_after, tables) "
-            f"VALUES ({m}, {m}, NULL, {m}) ON CONFLICT (position) DO NOTHING",
-            [position, found["max_moment"] if found else None, encode(view._tables(c))],
-        )
+            f"INSERT INTO {t} (position, max_moment, min_after, holds, tables) "
+            f"VALUES ({m}, {m}, NULL, {m}, {m}) ON CONFLICT (position) DO NOTHING",
+            [position, found["max_moment"] if found else None, int(holds),
+             encode(view._tables(c)) if holds else b""],
+        )  # fmt: skip
 
 
 def point_in_time(
@@ -103,7 +117,7 @@ def point_in_time(
         else:
             where, args = f"(max_moment IS NULL OR max_moment <= {m})", [ts(at)]
         c.execute(
-            f"SELECT position, max_moment, tables FROM {t} WHERE position >= 0 AND {where} "
+            f"SELECT position, max_moment, tables FROM {t} WHERE holds = 1 AND {where} "
             "ORDER BY position DESC LIMIT 1",
             args,
         )

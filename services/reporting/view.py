@@ -28,6 +28,7 @@ class ReportingView(TrackingRecorder):
     placeholder: ClassVar[str]
     blob_type: ClassVar[str] = "BLOB"
     snapshot_every: int = snapshots.EVERY  # events between snapshots (as-of answers); 0: none
+    snapshot_marks: int = snapshots.MARKS  # events between places an as-of replay may stop
 
     def _table(self, name: str) -> str:
         return name
@@ -75,7 +76,7 @@ class ReportingView(TrackingRecorder):
             return  # no table yet (a new store): nothing to reset
         # the counters and the snapshots are no read models (no export), but folded alike
         kept = [(aggregates.AGGREGATES, (aggregates.COLUMNS, "")), (snapshots.SNAPSHOTS, (
-            ("position", "max_moment", "min_after", "tables"), ""))]  # fmt: skip
+            ("position", "max_moment", "min_after", "holds", "tables"), ""))]  # fmt: skip
         if all(
             self._answers(f"SELECT {', '.join(columns)} FROM {self._table(name)} WHERE 1 = 0")
             for name, (columns, _) in [*TABLES.items(), *kept]
