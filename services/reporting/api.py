@@ -205,7 +205,9 @@ def report(request: Request, name: str, group_by: str = "channel") -> Any:
         "escalations": lambda: domain.escalations(src.tables["escalations_by_level_and_reason"]),
         "backlog": lambda: domain.backlog(rows, now),
         "worklist": lambda: domain.worklist(rows, now),
-        "early-warning": lambda: [w.as_dict() for w in early_warning.warnings(rows, now)],
+        "early-warning": lambda: early_warning.answer(
+            early_warning.warnings(rows, now), now, src.position
+        ),
     }
     return answers[name]()
 

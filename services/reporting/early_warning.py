@@ -116,3 +116,17 @@ def poisson_tail(k: int, mean: float) -> float:
         if term <= tail * 1e-15:
             return tail
         i += 1
+
+
+def answer(
+    found: list[Warning], now: datetime, position: int, s: Settings = Settings()
+) -> dict[str, Any]:
+    """``/api/reports/early-warning``: the moment and log position it answers for, the windows,
+    the warnings."""
+    return {
+        "as_of": now.isoformat(),
+        "stream_sequence": position,
+        "window_days": s.window_days,
+        "baseline_weeks": s.baseline_weeks,
+        "warnings": [w.as_dict() for w in found],
+    }

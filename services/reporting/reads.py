@@ -403,20 +403,19 @@ def _read(view: Any, answer: Callable[[Any], Any]) -> Any:
         return answer(c)
 
 
-def _early_warning(view: Any, now: datetime) -> list[dict[str, Any]]:
+def _early_warning(view: Any, now: datetime) -> dict[str, Any]:
     """The rising topics (early_warning.py) over the complaints received in its weeks only."""
     s = early_warning.Settings()
     since = now - timedelta(days=s.window_days, weeks=s.baseline_weeks)
-    rows = _read(
-        view,
-        lambda c: _all(
+    with view._tx(commit=False) as c:
+        position = view._max_tracking_id(SOURCE_NAME, c) or 0
+        rows = _all(
             c,
             "SELECT complaint_id, reference, received_at, category, themes FROM "
             f"{view._table(COMPLAINTS)} WHERE received_at >= {view.placeholder}",
             (ts(since),),
-        ),
-    )
-    return [w.as_dict() for w in early_warning.warnings(rows, now, s)]
+        )
+    return early_warning.answer(early_warning.warnings(rows, now, s), now, position, s)
 
 
 # The reports /api/reports/{name} answers from the live view in SQL (the others: domain.py).

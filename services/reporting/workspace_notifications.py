@@ -134,7 +134,7 @@ def signals(view: Any, now: datetime) -> list[Notice]:
         Notice("signal", w["latest"], w["complaints"][0]["complaint_id"],
                w["complaints"][0]["reference"],
                {"topic": w["topic"], "observed": w["observed"], "expected": w["expected"]})
-        for w in reads.REPORTS["early-warning"](view, now)
+        for w in reads.REPORTS["early-warning"](view, now)["warnings"]
     ]  # fmt: skip
 
 

@@ -71,13 +71,15 @@ def client(provisioned_nats: EmbeddedNats, tmp_path: Path) -> Iterator[TestClien
 def test_live_and_as_of_answers_warn_of_the_same_topic(client: TestClient) -> None:
     live = client.get("/api/reports/early-warning", headers=AUTH)
     assert live.status_code == 200, live.text
-    (warning,) = live.json()
+    assert live.json()["as_of"] == NOW.isoformat() and live.json()["window_days"] == 7
+    (warning,) = live.json()["warnings"]
     assert warning["topic"] == "billing" and warning["observed"] == 8
     assert [c["reference"] for c in warning["complaints"]][:1] == ["KL-2026-000025"]  # newest
     as_of = client.get(f"/api/reports/early-warning?as_of={NOW:%Y-%m-%dT%H:%M:%SZ}", headers=AUTH)
     assert as_of.json() == live.json()
     before = f"{NOW - timedelta(days=8):%Y-%m-%dT%H:%M:%SZ}"
-    assert client.get(f"/api/reports/early-warning?as_of={before}", headers=AUTH).json() == []
+    then = client.get(f"/api/reports/early-warning?as_of={before}", headers=AUTH).json()
+    assert then["warnings"] == [] and then["as_of"].startswith(before[:10])
 
 
 def test_the_dashboard_shows_the_signal_with_its_complaints_one_click_away(
