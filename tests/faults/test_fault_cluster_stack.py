@@ -168,9 +168,11 @@ def test_with_the_first_seed_down_every_instance_is_ready_and_every_channel_acce
         def accepted(n: int) -> bool:
             url, key = f"{intakes[n % 2]}/api/complaints", f"seed-down-{n}"
             r = httpx.post(url, json=_body(n, "seed"), headers=STAFF | {"Idempotency-Key": key})
-            refusals["http"] += r.status_code != 201
-            assert r.status_code in (201, 503), r.text
-            return r.status_code == 201
+            refusals["http"] += r.status_code == 503
+            # 200: a retry of the same key whose earlier try answered 503 but had been stored
+            # (the client could not know): the one complaint, never a second one.
+            assert r.status_code in (200, 201, 503), r.text
+            return r.status_code in (200, 201)
 
         def mailed(n: int, k: int) -> bool:
             ok = _mail_accepted(stack.ports["SMTP"] + 100 * k, _mail(n, k))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.support.sources import parse
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("shared", "services", "klachten")
 
@@ -47,7 +49,7 @@ def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         is_package = path.name == "__init__.py"
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for node in ast.walk(parse(path.read_text(), str(path))):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 graph[name] |= _targets(node, name, is_package, set(modules)) - {name}
     return graph

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from shared.config.settings import Settings, variables
+from tests.support.sources import parse
 
 
 def test_defaults_are_the_embedded_ports() -> None:
@@ -69,7 +70,7 @@ def settings_fields(source: str) -> set[str]:
     """Variables of the settings classes in `source` (every class deriving from a `...Settings`),
     read from the code so a module being moved or not imported still counts."""
     names = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(parse(source)):
         if not isinstance(node, ast.ClassDef):
             continue
         bases = [getattr(b, "id", getattr(b, "attr", "")) for b in node.bases]
@@ -88,7 +89,7 @@ def settings_fields(source: str) -> set[str]:
 
 def literal_names(source: str) -> set[str]:
     """`KLACHTEN_*` strings in code (docstrings aside): names read, passed or set by hand."""
-    tree = ast.parse(source)
+    tree = parse(source)
     docstrings = {
         id(node.body[0].value)
         for node in ast.walk(tree)
@@ -182,7 +183,7 @@ def environment_reads(source: str) -> list[tuple[int, str]]:
         for child in ast.iter_child_nodes(node):
             visit(child, function)
 
-    visit(ast.parse(source), "<module>")
+    visit(parse(source), "<module>")
     return found
 
 

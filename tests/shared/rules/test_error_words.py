@@ -13,6 +13,7 @@ import shared.rules
 from shared.rules.errors import IllegalTransition, InvalidCommand
 from shared.rules.plainwords import ACTS, PLAIN, plain_words
 from shared.runtime import staff
+from tests.support.sources import parse
 
 SHOWN = ("IllegalTransition", "InvalidCommand")  # AlreadyDone is success to every caller
 
@@ -27,7 +28,7 @@ def _template(node: ast.expr) -> str | None:
 
 
 def _calls(path: Path) -> list[ast.Call]:
-    tree = ast.parse(path.read_text("utf-8"))
+    tree = parse(path.read_text("utf-8"))
     return [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
 
 

@@ -5,10 +5,11 @@ the source, so a function-level import counts as much as one at the top)."""
 from __future__ import annotations
 
 import ast
-import gc
 from pathlib import Path
 
 import pytest
+
+from tests.support.sources import parse
 
 ROOT = Path(__file__).parents[3]
 RULES = ROOT / "shared" / "rules"
@@ -59,17 +60,6 @@ FORBIDDEN_CALLS = {
     "__import__",
 }
 FORBIDDEN_ATTRIBUTES = {"environ", "environb"}  # reading the environment, however imported
-
-
-def parse(source: str) -> ast.Module:
-    """ast.parse without the garbage collector: CPython 3.11's AST conversion can fail with
-    "AST constructor recursion depth mismatch" when a finalizer of an earlier test's objects
-    runs in the middle of it (cpython gh-106905); it failed once so on a clean clone."""
-    gc.disable()
-    try:
-        return ast.parse(source)
-    finally:
-        gc.enable()
 
 
 def problems(source: str) -> list[str]:
