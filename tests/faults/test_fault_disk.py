@@ -112,22 +112,32 @@ def test_a_full_disk_fails_fast_says_so_and_recovers_without_a_restart(
             acknowledged[key] = response.json()["complaint_id"]
 
         filler = fill(small_disk)
-        timings, answers = [], []
-        for n in range(3):
+        # The store may still take a message or two into the space its open block already has:
+        # such a submission is stored (201, and must be in the log below), not lost. Once a
+        # write meets the full disk, every answer is 503 storage_full, in the asked language.
+        timings, answers, full = [], [], {}
+        for n in range(8):
+            lang = "en" if n % 2 == 0 else "nl"
             began = time.monotonic()
-            response = submit(stack, 100 + n, f"full-{n}", lang="nl" if n else "en")
+            response = submit(stack, 100 + n, f"full-{n}", lang=lang)
             timings.append(time.monotonic() - began)
             answers.append(response)
+            assert response.status_code in (200, 201, 503), response.text
             if response.status_code in (200, 201):
                 acknowledged[f"full-{n}"] = response.json()["complaint_id"]
+            else:
+                full.setdefault(lang, response)
+            if len(full) == 2:
+                break
         print(
             f"\nwhile full: {[r.status_code for r in answers]} in {[f'{t:.1f}' for t in timings]} s"
         )
-        assert all(r.status_code == 503 for r in answers), [r.text for r in answers]
-        assert all(r.json()["error"] == "storage_full" for r in answers)
-        assert "storage" in answers[0].json()["message"] and "full" in answers[0].json()["message"]
-        assert "opslag" in answers[1].json()["message"] and "vol" in answers[1].json()["message"]
-        assert timings[0] < FAIL_FAST and max(timings[1:]) < 2.0, timings
+        assert set(full) == {"en", "nl"}, [r.text for r in answers]
+        refused = [t for t, r in zip(timings, answers, strict=True) if r.status_code == 503]
+        assert all(r.json()["error"] == "storage_full" for r in full.values())
+        assert "storage" in full["en"].json()["message"] and "full" in full["en"].json()["message"]
+        assert "opslag" in full["nl"].json()["message"] and "vol" in full["nl"].json()["message"]
+        assert refused[0] < FAIL_FAST and max(refused[1:]) < 2.0, timings
 
         for service in ("INTAKE", "NOTIFIER", "SLA"):
             _, body = wait_until_sync(
