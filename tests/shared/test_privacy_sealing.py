@@ -74,8 +74,12 @@ def test_personal_part_is_sealed_and_the_rest_stays_readable() -> None:
     m = mapper(keys)
     events = complaint().collect_events()
     stored = [m.to_stored_event(e) for e in events]
+    # Whole values: a short probe such as b"Jan" occurs by chance in base64 ciphertext
+    # (about once in 200 runs), which made this test fail on a clean-clone run.
+    plain = [b"Jan Jansen", b"jan@example.nl", b"Late delivery", b"My parcel never arrived."]
+    plain.append(b"Beste Jan, excuses.")
     for s in stored:
-        assert b"Jan" not in s.state and b"parcel" not in s.state
+        assert not [p for p in plain if p in s.state]
         body = json.loads(s.state)
         assert body["personal"] is None and body["sealed"]["key_id"]
     assert json.loads(stored[0].state)["reference"] == "KL-2026-000001"

@@ -97,7 +97,8 @@ def test_the_procedure_steps_written_by_intake_are_sealed_and_verify_clean(stack
         )
     finally:
         link.close()
-    assert b"Bob" not in raw.data and b"staff:bob" not in raw.data
+    # whole values: a three-letter probe can occur in base64 ciphertext by chance
+    assert b"Bob de Vries" not in raw.data and b"staff:bob" not in raw.data
     stored = ev.decode(raw.data)
     assert isinstance(stored, ev.ConductSubjectRecorded)
     assert stored.personal is None and stored.sealed is not None and stored.unit == "balie"
