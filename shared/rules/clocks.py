@@ -37,6 +37,8 @@ def clock_step(state: ClockState | None, fact: ev.Event) -> ClockState:
         category=fact.category,
         channel=fact.channel,
         priority=fact.priority,
+        # A committee from the start (issue 16) is decided at registration and recorded.
+        committee=fact.terms is not None and fact.terms.committee is not None,
     )
 
 
@@ -65,6 +67,8 @@ def _apply(s: ClockState, f: ev.Event) -> ClockState:
             return replace(s, closed_at=f.occurred_at)
         case ev.Recategorised():  # the norms and statutory rule of the corrected ones
             return replace(s, category=f.category, priority=f.priority)
+        case ev.ReferredToCommittee():  # ten weeks from receipt (Awb 9:11 lid 1), any level
+            return replace(s, committee=True)
         case ev.Reopened():  # handled again: its clocks run on where they stood (no new term)
             return replace(s, closed_at=None)
     return s  # letters, reactions, erasure: no clock moves
