@@ -140,6 +140,10 @@ BUSY = {
 }
 
 
+class Busy(Problem):
+    """Every slot is taken: 503 with Retry-After (the web form answers it with its page)."""
+
+
 class InFlight:
     """A bounded number of requests in progress (one event loop: a plain counter)."""
 
@@ -149,7 +153,7 @@ class InFlight:
     @contextlib.asynccontextmanager
     async def slot(self, lang: domain.Lang) -> AsyncIterator[None]:
         if self.now >= self.limit:
-            raise Problem(
+            raise Busy(
                 503,
                 {"error": "busy", "message": BUSY[lang]},
                 {"Retry-After": str(self.retry_after)},
@@ -161,15 +165,18 @@ class InFlight:
             self.now -= 1
 
 
-def in_flight(request: Request) -> contextlib.AbstractAsyncContextManager[None]:
+def in_flight(
+    request: Request, lang: domain.Lang | None = None
+) -> contextlib.AbstractAsyncContextManager[None]:
     """A slot of the app's submission limit (`MAX_IN_FLIGHT`, or the settings'
-    ``intake_max_in_flight`` when there is one); 503 + Retry-After when all are taken."""
+    ``intake_max_in_flight`` when there is one), shared by the API and the web form; `Busy`
+    (503 + Retry-After, in `lang` or the Accept-Language) when all are taken."""
     state = request.app.state
     limit = getattr(state, "in_flight", None)
     if limit is None:
         size = getattr(state.settings, "intake_max_in_flight", MAX_IN_FLIGHT)
         limit = state.in_flight = InFlight(size)
-    return limit.slot(language(request))
+    return limit.slot(lang or language(request))
 
 
 def complaint_uuid(text: str) -> UUID:

@@ -4,8 +4,10 @@ Nothing typed is lost: every answer that is not the confirmation is the form aga
 page's language, with the typed text, the documents already added and the problem said in
 words: a field error (422), a language switch (200, not validated), files that are together
 too large (413, also when the body was refused unread), too many requests (429), storage
-trouble (503, 500 for our own configuration). Documents survive because every such page
-stores them content-addressed and carries their signed references (services/intake/formstate.py).
+trouble (503, 500 for our own configuration), intake at its in-flight limit (503 with
+Retry-After, the API's limit: services/intake/http.py). Documents survive because every such
+page stores them content-addressed and carries their signed references (formstate.py).
+(Just over 300 lines: every one of these answers keeps the typed text the same way.)
 
 The form's own page sends ``step=check``: a valid form then shows every answer to check
 (its documents stored and carried as above), whence ``step=send`` registers it and
@@ -20,18 +22,20 @@ files' size before a slow upload, counts characters and offers to print.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import msgspec
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData
 
 from services.intake import answers, domain, formstate, status
 from services.intake.application import IdempotencyConflict, Intake
 from services.intake.bodies import TEXT_LIMITS
 from services.intake.documents import MAX_FILES, store, uploads
-from services.intake.http import client_of, fingerprint
+from services.intake.http import BUSY, Busy, client_of, fingerprint, in_flight
 from services.intake.limits import BODY_REFUSED, BodyTooLarge, letters_allowed
 from services.intake.mailparse import Attachment
 from services.intake.problems import message
@@ -93,6 +97,23 @@ async def submit_form(request: Request, lang: str | None = None) -> HTMLResponse
     removed = {str(r) for r in raw.getlist("remove")}
     kept = formstate.open_documents(_secret(request), str(raw.get("documents", "")))
     kept = [d for d in kept if d.sha256 not in removed]
+    try:
+        async with in_flight(request, language):  # the API's limit: 503, not a queue
+            return await _answer(request, raw, language, switch, values, kept, key)
+    except Busy as busy:
+        return _busy(request, busy, language, values, kept, key, raw.getlist("attachments"))
+
+
+async def _answer(
+    request: Request,
+    raw: FormData,
+    language: domain.Lang,
+    switch: bool,
+    values: dict[str, str],
+    kept: list[ev.AttachmentRef],
+    key: str | None,
+) -> HTMLResponse:
+    """The form's post within a slot of intake's in-flight limit."""
     files, file_errors = await uploads(request, raw.getlist("attachments"), kept, language)
     if await request.app.state.rate_limiter.hit(client_of(request)) is not None:
         errors = [{"field": "form", "message": TEXTS[language]["too_many"]}]
@@ -241,6 +262,27 @@ def _trouble(
     errors = [{"field": "form", "message": message}]
     page = _form_page(request, lang, failures.STATUS[kind], values, errors, documents, key)
     page.headers.update(failures.retry_after(kind))
+    return page
+
+
+def _busy(
+    request: Request,
+    busy: Busy,
+    lang: domain.Lang,
+    values: dict[str, str],
+    kept: list[ev.AttachmentRef],
+    key: str | None,
+    parts: list[Any],
+) -> HTMLResponse:
+    """Every slot taken: the form again with the text typed and the documents kept (nothing new
+    is stored now), saying it was not received and to try again shortly; 503 + Retry-After."""
+    said = BUSY[lang]
+    new = [Path(p.filename).name for p in parts if isinstance(p, UploadFile) and p.filename]
+    if new:
+        said += " " + TEXTS[lang]["attachments_lost"].format(names=", ".join(new))
+    errors = [{"field": "form", "message": said}]
+    page = _form_page(request, lang, busy.status, values, errors, kept, key)
+    page.headers.update(busy.headers)
     return page
 
 

@@ -1,10 +1,12 @@
 """Overload (issue 23 item 2): beyond its in-flight limit intake answers 503 with Retry-After,
-in Dutch and English, instead of queueing submissions without bound; real intake, real
-nats-server."""
+in Dutch and English, instead of queueing submissions without bound, the API and the web form
+alike; real intake, real nats-server."""
 
 from __future__ import annotations
 
 import asyncio
+import html
+import threading
 
 import httpx
 import pytest
@@ -79,4 +81,62 @@ async def test_the_slots_are_given_back_when_the_work_fails() -> None:
                 pass
     assert refused.value.status == 503
     assert refused.value.headers == {"Retry-After": "1"}
+    assert limit.now == 0
+
+
+def _form(key: str, **more: str) -> dict[str, str]:
+    return {
+        "lang": "nl",
+        "step": "send",
+        "idempotency_key": key,
+        "name": "Ans de Boer",
+        "email": f"{key}@example.nl",
+        "subject": "Brief kwijt",
+        "description": "Mijn brief van 3 maart is nooit beantwoord.",
+        **more,
+    }
+
+
+async def test_the_web_form_keeps_to_the_same_limit_with_a_page_in_its_language(
+    provisioned_nats: EmbeddedNats,
+) -> None:
+    """One form submission held inside intake's work fills a limit of 1: the next form post
+    is the form again (text kept) saying it was not received, 503 + Retry-After, in Dutch by
+    default and in English when chosen or asked; once the first is done a post is taken."""
+    service = start_intake(intake_settings(provisioned_nats))
+    try:
+        limit = _limit(service, 1)
+        intake = service._server.app.state.intake  # type: ignore[union-attr]
+        submit, entered, release = intake.submit, threading.Event(), threading.Event()
+
+        async def held(*args: object, **kwargs: object) -> object:
+            entered.set()
+            await asyncio.to_thread(release.wait, 20)
+            return await submit(*args, **kwargs)
+
+        intake.submit = held
+        async with httpx.AsyncClient(base_url=service.url, timeout=30) as client:
+            first = asyncio.create_task(client.post("/", data=_form("hold-1")))
+            assert await asyncio.to_thread(entered.wait, 20)
+            dutch = await client.post("/", data=_form("busy-1"))
+            chosen = await client.post("/", data=_form("busy-2", lang="en"))
+            asked = await client.post(
+                "/", data=_form("busy-3", lang=""), headers={"Accept-Language": "en-GB"}
+            )
+            release.set()
+            held_answer = await first
+            intake.submit = submit
+            later = await client.post("/", data=_form("after-1"))
+    finally:
+        release.set()
+        service.stop()
+    assert held_answer.status_code == 200 and "KL-" in held_answer.text
+    for page, lang in ((dutch, "nl"), (chosen, "en"), (asked, "en")):
+        assert page.status_code == 503
+        assert page.headers["retry-after"] == "1"
+        assert page.headers["content-type"].startswith("text/html")
+        assert f'lang="{lang}"' in page.text
+        assert html.escape(BUSY[lang]) in page.text
+        assert "Mijn brief van 3 maart is nooit beantwoord." in page.text  # nothing typed lost
+    assert later.status_code == 200 and "KL-" in later.text
     assert limit.now == 0
