@@ -1,8 +1,10 @@
 """Point-in-time answers from snapshots (issue 23): every `EVERY` events the view stores its read
-models as of that stream position (a zlib-compressed msgpack blob of every table, in the view's
-own store, written in the transaction that reaches the position), and an answer as of a
-sequence or a moment starts from the nearest fitting snapshot and replays only the rest of the
-log (log.replay_until without the shortcut is the reference; test_snapshots.py holds them equal).
+models and counters as of that stream position (a serialized SQLite database: snapshot_store.py,
+in the view's own store, written in the transaction that reaches the position), and an answer
+as of a sequence or a moment restores the nearest fitting snapshot into a store of its own,
+folds only the rest of the log into it and answers with the live view's SQL (reads.py).
+log.replay_until without the shortcut is the reference; test_snapshots.py holds them equal.
+Older snapshots are pruned to the newest `KEPT` plus one a week (`prune`).
 
 The rules, because events can be backdated (stream order is not occurred_at order):
 - as of sequence S: start from the last snapshot at position P <= S; fold (P, S].
@@ -19,16 +21,15 @@ The rules, because events can be backdated (stream order is not occurred_at orde
 
 from __future__ import annotations
 
-import gc
-import zlib
+import json
 from datetime import datetime
 from typing import Any
 
-import msgspec
-
+from services.reporting import aggregates as agg
 from services.reporting import fold, log
 from services.reporting.complaints_log import SOURCE_NAME
 from services.reporting.fold import COMPLAINTS, DEAD_LETTERS, ReadModel, Row, ts
+from shared.config.policy import local_zone
 from shared.contract import events as ev
 from shared.eventstore.link import JetStreamLink
 
@@ -36,6 +37,7 @@ SNAPSHOTS = "report_snapshots"
 EVERY = 10_000  # events between snapshots (ReportingView.snapshot_every)
 MARKS = 1_000  # events between marks: a row without tables, only a place to stop (min_after)
 UNKNOWN = ""  # sorts before every time: "some event after here may be at any time"
+KEPT = 10  # snapshots kept whole, newest first; older: one per week (prune); set by keep()
 
 
 def create_statement(table: Any, blob_type: str) -> str:
@@ -43,22 +45,6 @@ def create_statement(table: Any, blob_type: str) -> str:
         f"CREATE TABLE IF NOT EXISTS {table(SNAPSHOTS)} (position BIGINT PRIMARY KEY, "
         f"max_moment TEXT, min_after TEXT, holds BIGINT NOT NULL, tables {blob_type} NOT NULL)"
     )
-
-
-def encode(tables: dict[str, list[Row]]) -> bytes:
-    return zlib.compress(msgspec.msgpack.encode(tables), 1)
-
-
-def decode(blob: bytes) -> dict[str, list[Row]]:
-    """The tables of a snapshot; without the cyclic collector meanwhile (a hundred thousand
-    new dicts set it off again and again: a quarter of the time at 100k complaints)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return msgspec.msgpack.decode(zlib.decompress(bytes(blob)))
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def moments(items: list[tuple[int, Any]]) -> tuple[str | None, str | None]:
@@ -73,7 +59,7 @@ def moments(items: list[tuple[int, Any]]) -> tuple[str | None, str | None]:
 def after_batch(view: Any, c: Any, items: list[tuple[int, Any]], done: int, position: int) -> None:
     """In apply_batch's transaction: the batch's events move the earlier snapshots' `min_after`
     and the running latest moment (the row at position -1); crossing a multiple of the view's
-    `snapshot_every` stores a snapshot at `position`."""
+    `snapshot_every` stores a snapshot at `position` (and prunes the older ones: `prune`)."""
     t, m = view._table(SNAPSHOTS), view.placeholder
     latest, earliest = moments(items)
     if earliest is not None:
@@ -96,20 +82,58 @@ def after_batch(view: Any, c: Any, items: list[tuple[int, Any]], done: int, posi
     every, mark = view.snapshot_every, view.snapshot_marks
     holds = bool(every) and position // every > done // every
     if holds or (mark and position // mark > done // mark):
+        from services.reporting import snapshot_store  # it imports view.py, which imports us
+
         c.execute(f"SELECT max_moment FROM {t} WHERE position = -1")
         found = c.fetchone()
         c.execute(
             f"INSERT INTO {t} (position, max_moment, min_after, holds, tables) "
             f"VALUES ({m}, {m}, NULL, {m}, {m}) ON CONFLICT (position) DO NOTHING",
             [position, found["max_moment"] if found else None, int(holds),
-             encode(view._tables(c)) if holds else b""],
+             snapshot_store.encode(view, c) if holds else b""],
         )  # fmt: skip
+        if holds:
+            prune(view, c)
 
 
-def point_in_time(
+def prune(view: Any, c: Any, kept: int | None = None) -> list[int]:
+    """Keep the newest `kept` snapshots (the setting KLACHTEN_REPORTING_SNAPSHOTS_KEPT) and,
+    older than those, the first of each ISO week (of the latest moment it holds); the others
+    lose their tables and stay as marks (places where a replay for a moment may stop).
+    Returns the positions pruned. 0 keeps every snapshot."""
+    kept = KEPT if kept is None else kept
+    if kept <= 0:
+        return []
+    t, m = view._table(SNAPSHOTS), view.placeholder
+    c.execute(f"SELECT position, max_moment FROM {t} WHERE holds = 1 ORDER BY position DESC")
+    older = [(int(r["position"]), r["max_moment"]) for r in c.fetchall()][kept:]
+    weeks: dict[tuple[int, int] | None, int] = {}
+    for position, moment in older:  # newest first: the last one seen of a week is its first
+        parsed = fold.parse_ts(moment)
+        weeks[parsed.isocalendar()[:2] if parsed else None] = position
+    pruned = [p for p, _ in older if p not in set(weeks.values())]
+    if pruned:
+        c.executemany(
+            f"UPDATE {t} SET holds = 0, tables = {m} WHERE position = {m}",
+            [(b"", p) for p in pruned],
+        )
+    return pruned
+
+
+def keep(kept: int) -> None:
+    """The setting, decided once by the process's bootstrap (app.py, the CLI)."""
+    global KEPT
+    KEPT = kept
+
+
+def restored(
     view: Any, link: JetStreamLink, *, seq: int | None = None, at: datetime | None = None
-) -> log.PointInTime:
-    """log.replay_until(link, seq=seq, at=at), from the nearest fitting snapshot (see above)."""
+) -> tuple[Any, log.PointInTime]:
+    """The read models as of `seq` or `at` in a store of their own (snapshot_store.RestoredView,
+    answering for the PointInTime's position): the nearest fitting snapshot restored, the rest
+    of the log folded into it (see above). The caller closes the store."""
+    from services.reporting import snapshot_store
+
     t, m = view._table(SNAPSHOTS), view.placeholder
     with view._tx(commit=False) as c:
         if at is None:
@@ -122,9 +146,7 @@ def point_in_time(
             args,
         )
         found = c.fetchone()
-        if found is None:
-            return log.replay_until(link, seq=seq, at=at)
-        start = int(found["position"])
+        start = int(found["position"]) if found is not None else 0
         spans: list[tuple[int, int | None]] = [(start + 1, seq)]
         if at is not None:
             c.execute(
@@ -136,30 +158,71 @@ def point_in_time(
             if stop is not None:  # nothing folded after it up to the view's position is <= at
                 folded = view._max_tracking_id(SOURCE_NAME, c) or 0
                 spans = [(start + 1, int(stop["position"])), (folded + 1, None)]
-        tables = decode(found["tables"])
-    base = _base(link, tables, found["max_moment"], at)
-    return log.replay_until(link, seq=seq, at=at, base=base, start=start, spans=spans)
+        blob = found["tables"] if found is not None else None
+    if blob is None:
+        store = snapshot_store.RestoredView.empty()
+        base = log.PointInTime(ReadModel(), 0, None)
+    else:
+        store = snapshot_store.restore(blob, 0)
+        base = _base(link, store, found["max_moment"], at)
+    base.model.complaints = snapshot_store.LazyRows(store)
+    pit = log.replay_until(link, seq=seq, at=at, base=base, start=start, spans=spans)
+    snapshot_store.write(store, pit.model, pit.position)
+    return store, pit
+
+
+def point_in_time(
+    view: Any, link: JetStreamLink, *, seq: int | None = None, at: datetime | None = None
+) -> log.PointInTime:
+    """log.replay_until(link, seq=seq, at=at), from the nearest fitting snapshot: `restored`,
+    read back whole into a ReadModel (for callers that want every row in Python)."""
+    store, pit = restored(view, link, seq=seq, at=at)
+    try:
+        _, tables = store.snapshot()
+    finally:
+        store.close()
+    model = ReadModel(
+        complaints={r["complaint_id"]: r for r in tables[COMPLAINTS]},
+        inserts={k: v for k, v in tables.items() if k != COMPLAINTS},
+        position=pit.model.position,
+    )
+    return log.PointInTime(model, pit.position, pit.moment)
 
 
 def _base(
-    link: JetStreamLink, tables: dict[str, list[Row]], latest: str | None, at: datetime | None
+    link: JetStreamLink, store: Any, latest: str | None, at: datetime | None
 ) -> log.PointInTime:
-    """The snapshot as a replay's model: its dead letters as of `at` (their time is in the log),
-    its position the last event it holds, its moment the latest time of what it holds."""
-    kept, times = [], [fold.parse_ts(latest)] if latest else []
-    for row in tables[DEAD_LETTERS]:
+    """The restored snapshot as a replay's start: its dead letters as of `at` (their time is
+    in the log; a later one is deleted from the store, its count too), its position the last
+    event it holds, its moment the latest time of what it holds."""
+    kept, dropped, times = [], [], [fold.parse_ts(latest)] if latest else []
+    for row in store.rows(DEAD_LETTERS):
         msg = next(iter(log.messages(link, row["seq"], row["seq"])), None)
         item = log.item_of(msg) if msg is not None else None
         moment = log.when(msg, item) if msg is not None and item is not None else None
         if at is not None and moment is not None and moment > at:
+            dropped.append(row)
             continue
         kept.append(row)
         times += [moment] if moment is not None else []
-    model = ReadModel(
-        complaints={r["complaint_id"]: r for r in tables[COMPLAINTS]},
-        inserts={k: v for k, v in tables.items() if k != COMPLAINTS} | {DEAD_LETTERS: kept},
-    )
-    model.position = max(
-        [r["last_seq"] or 0 for r in tables[COMPLAINTS]] + [r["seq"] for r in kept], default=0
-    )
+    if dropped:
+        _forget(store, dropped)
+    with store._tx(commit=False) as c:
+        c.execute(f"SELECT MAX(last_seq) AS n FROM {COMPLAINTS}")
+        last = c.fetchone()["n"] or 0
+    model = ReadModel(position=max([last] + [r["seq"] for r in kept]))
     return log.PointInTime(model, model.position, max(times, default=None))
+
+
+def _forget(store: Any, rows: list[Row]) -> None:
+    """Delete dead letters from a restored store, and their contributions to the counters."""
+    tz, changes = local_zone(), {}
+    for r in rows:
+        for report, key, a, b in agg.contributions(DEAD_LETTERS, r, tz):
+            d = changes.setdefault((report, json.dumps(key)), [0, 0, 0, 0, 0])
+            d[0] -= 1
+            d[1], d[2] = (d[1] - a, d[2] - 1) if a is not None else (d[1], d[2])
+            d[3], d[4] = (d[3] - b, d[4] - 1) if b is not None else (d[3], d[4])
+    with store._tx(commit=True) as c:
+        c.executemany(f"DELETE FROM {DEAD_LETTERS} WHERE seq = ?", [(r["seq"],) for r in rows])
+        agg.apply_deltas(c, agg.AGGREGATES, "?", changes)

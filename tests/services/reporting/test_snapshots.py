@@ -46,7 +46,9 @@ def test_from_a_snapshot_equals_the_full_replay(
     tmp_path: Path,
     every: int,
     marks: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(snapshots, "KEPT", 0)  # every snapshot kept: each one starts answers
     link = JetStreamLink(provisioned_nats.url, name="test-snapshots")
     try:
         view = _live(tmp_path, link, every, marks)
