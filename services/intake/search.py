@@ -18,7 +18,10 @@ would keep old page images in the -wal file after a checkpoint.
 
 Reading the log: batch direct gets by subject from the last position (kept in the index, in the
 same transaction as the rows), woken by the log's core messages (``complaints.>``, which intake
-may already subscribe to) and every ``search_poll`` seconds. An ordered consumer would need
+may already subscribe to) and every ``search_poll`` seconds. A wake reads only the cursor whose
+fact was published, submissions at most every ``SETTLE`` seconds (a burst is one read), and a
+page that reaches the end of the log (the server's pending count) needs no second read
+(issue 23: these were 3-4 of a submission's NATS requests). An ordered consumer would need
 consumer-create rights for intake, the internet-facing service; these reads need none. A search
 first catches up (read-your-writes: a complaint registered a moment ago is found).
 """
@@ -48,6 +51,8 @@ log = logging.getLogger("klachten.intake.search")
 PAGE = 1000
 CURSORS = {"submitted": subjects.events_of_type("submitted"),
            "erased": subjects.events_of_type("erased")}  # fmt: skip
+ORDER = ("erased", "submitted")  # as before: erasures first
+SETTLE = 0.2  # seconds between reads woken by submissions (issue 23: one read for a burst)
 COLUMNS = ("reference", "name", "email", "representative", "subject", "description")
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS doc (id INTEGER PRIMARY KEY, complaint_id TEXT UNIQUE NOT NULL)",
@@ -199,20 +204,22 @@ class Follower:
         self.index, self.link, self.keystore = index, link, keystore
         self._busy = threading.Lock()
 
-    def catch_up(self, wait: float = -1) -> bool:
-        """Read every new submitted and erased fact; False when another catch-up held on for
-        longer than `wait` seconds (the search then answers from what is indexed)."""
+    def catch_up(self, wait: float = -1, cursors: tuple[str, ...] = ORDER) -> bool:
+        """Read every new fact of `cursors` (erased before submitted); False when another
+        catch-up held on for longer than `wait` seconds (the search then answers from what is
+        indexed)."""
         if not self._busy.acquire(timeout=wait):
             return False
         try:
-            while self._round("erased") | self._round("submitted"):
+            while [c for c in cursors if self._round(c)]:  # every cursor, each round
                 pass
             return True
         finally:
             self._busy.release()
 
     def _round(self, cursor: str) -> bool:
-        """One page of one cursor; True when it read anything."""
+        """One page of one cursor; True when more is waiting after it (a page read to the end
+        of the log needs no second request to learn there is nothing more)."""
         request = {"seq": self.index.position(cursor) + 1, "next_by_subj": CURSORS[cursor]}
         page = self.link.run(
             self.link.direct_batch(subjects.COMPLAINTS_STREAM, request | {"batch": PAGE})
@@ -231,7 +238,7 @@ class Follower:
             if erased:
                 SearchIndex.forget_deleted(db)
             SearchIndex.advance(db, cursor, facts[-1][0])
-        return True
+        return _more_after(page)
 
     def _readable(self, subject: str, data: bytes) -> ev.Event | None:
         """The fact with its personal part unsealed; None for a message that is no fact of
@@ -254,25 +261,47 @@ class Follower:
             return None
 
 
-async def follow(follower: Follower, nc: Any, poll: float) -> None:
-    """Catch up whenever a submitted or erased fact is published, and every `poll` s."""
+def _more_after(page: list[Any]) -> bool:
+    """Whether the log holds more of the cursor's facts than this page: the server's count of
+    the matching messages after the last one (ADR-31 ``Nats-Num-Pending``), else a full page."""
+    pending = page[-1].headers.get("Nats-Num-Pending")
+    if pending is not None and pending.isdigit():
+        return int(pending) > 0
+    return len(page) >= PAGE
+
+
+async def follow(follower: Follower, nc: Any, poll: float, settle: float = SETTLE) -> None:
+    """Catch up the cursor whose fact was published (an erasure at once, submissions at most
+    every `settle` s, so a burst is one read), and both every `poll` s."""
     wake = asyncio.Event()
+    woke: set[str] = set()
 
-    async def woken(_msg: Any) -> None:
-        wake.set()
+    def waker(cursor: str) -> Any:
+        async def woken(_msg: Any) -> None:
+            woke.add(cursor)
+            wake.set()
 
-    subscriptions = [await nc.subscribe(filt, cb=woken) for filt in CURSORS.values()]
+        return woken
+
+    subscriptions = [await nc.subscribe(f, cb=waker(c)) for c, f in CURSORS.items()]
+    cursors, loop = ORDER, asyncio.get_running_loop()
     try:
         while True:
+            started = loop.time()
             try:
-                await asyncio.to_thread(follower.catch_up)
+                await asyncio.to_thread(follower.catch_up, -1, cursors)
             except Exception as error:  # NATS or the key store away: the next round retries
                 log.warning("search index: catching up failed: %s", error)
+                cursors = ORDER
             try:
                 await asyncio.wait_for(wake.wait(), poll)
             except TimeoutError:
-                pass
+                woke.update(ORDER)
+            if "erased" not in woke:  # submissions only: let a burst gather into one read
+                await asyncio.sleep(max(0.0, started + settle - loop.time()))
             wake.clear()
+            cursors = tuple(c for c in ORDER if c in woke)
+            woke.clear()
     finally:
         for subscription in subscriptions:
             await subscription.unsubscribe()

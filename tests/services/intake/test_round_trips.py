@@ -89,3 +89,31 @@ async def test_a_retry_with_the_same_key_is_no_server_error(
     assert (first.status_code, retry.status_code) == (201, 200)
     assert retry.json()["reference"] == first.json()["reference"]
     assert errors_after == errors
+
+
+async def test_the_search_index_reads_the_log_less_than_once_per_submission(
+    provisioned_nats: EmbeddedNats,
+) -> None:
+    """The search index follows the log by batch gets: woken by a submission it reads only
+    the submitted facts, once to the end of the log (no second read to learn nothing is left,
+    no read of erasures nobody made), and submissions close together share a read; a search
+    still finds the one registered a moment ago (it catches up first)."""
+    count = 10
+    settings = intake_settings(provisioned_nats, search_poll=600.0)
+    service = start_intake(settings)
+    try:
+        async with httpx.AsyncClient(base_url=service.url, headers=STAFF, timeout=10) as client:
+            assert (await _post(client, "warm@example.nl", "warm")).status_code == 201
+            await asyncio.sleep(0.5)  # the warm-up's read done
+            async with _requests(provisioned_nats) as seen:
+                for i in range(count):
+                    assert (
+                        await _post(client, f"r{i}@example.nl", str(uuid4()))
+                    ).status_code == 201
+                await asyncio.sleep(0.5)  # the last wake's read
+            found = await client.get("/api/complaints/search", params={"q": f"r{count - 1}"})
+    finally:
+        service.stop()
+    reads = [s for s in seen if s == "$JS.API.DIRECT.GET.COMPLAINTS"]
+    assert len(reads) <= count, seen
+    assert found.status_code == 200 and len(found.json()["complaints"]) == 1, found.text
