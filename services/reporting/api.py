@@ -1,7 +1,8 @@
 """Reporting's read API: complaints (now or as of a moment), the audit trail, KPI reports, the
 yearly report, exports, and /metrics. Routes are sync functions (FastAPI runs them in threads):
 each checks the caller and the query, picks the source of the answer (http.answer_source) and
-calls reads.py (the live view in SQL) or domain.py (a replay as of a moment)."""
+calls reads.py: SQL on the live view, or as of a moment on a store restored from a snapshot
+(snapshots.restored); the reports without an SQL twin use domain.py on its rows."""
 
 from __future__ import annotations
 
@@ -103,20 +104,8 @@ def complaints(
     size = _page_size(limit)
     want = dict(status=status, channel=channel, category=category, overdue=overdue,
                 handler=handler, team=team, department=department, hearing=hearing)  # fmt: skip
-    if _live(request):
-        page, last = reads.page(
-            request.app.state.view, request.app.state.clock(), want, after=after, limit=size
-        )
-    else:
-        src = answer_source(request)
-        rows = src.tables["complaints_status_and_deadlines"]
-        if want["hearing"] == "none":
-            rows, want["hearing"] = [r for r in rows if r["hearing"] is None], None
-        found = [
-            r for r in domain.select(rows, src.now, **want)
-            if after is None or r["complaint_id"] > after
-        ]  # fmt: skip
-        page, last = found[:size], (found[size - 1]["complaint_id"] if len(found) > size else None)
+    view, now = _view_and_now(request)
+    page, last = reads.page(view, now, want, after=after, limit=size)
     if last is not None:
         response.headers["Link"] = f'<{request.url.include_query_params(after=last)}>; rel="next"'
     return page
@@ -175,15 +164,9 @@ def annual(request: Request, year: str) -> dict[str, Any]:
     now = request.app.state.clock()
     if not (year.isascii() and year.isdigit()) or not 2000 <= int(year) <= now.year:
         raise invalid("year", f"use a year from 2000 to {now.year}")
-    if _live(request):
-        position, body = reads.annual(request.app.state.view, int(year))
-        return {**body, "stream_sequence": position, "as_of": now.isoformat()}
-    src = answer_source(request)
-    return {
-        **domain.annual(src.tables, int(year)),
-        "stream_sequence": src.position,
-        "as_of": src.now.isoformat(),
-    }
+    view, now = _view_and_now(request)
+    position, body = reads.annual(view, int(year))
+    return {**body, "stream_sequence": position, "as_of": now.isoformat()}
 
 
 @router.get("/api/reports/{name}", dependencies=POINT_IN_TIME)
@@ -194,8 +177,8 @@ def report(request: Request, name: str, group_by: str = "channel") -> Any:
     strict_query(request, {"group_by"} if name == "response-times" else set())
     if group_by not in ("channel", "category", "month"):
         raise invalid("group_by", "choose channel, category or month")
-    if _live(request) and name in reads.REPORTS:
-        return reads.REPORTS[name](request.app.state.view, request.app.state.clock())
+    if name in reads.REPORTS:
+        return reads.REPORTS[name](*_view_and_now(request))
     src = answer_source(request)
     rows, now = src.tables["complaints_status_and_deadlines"], src.now
     answers: dict[str, Callable[[], Any]] = {
@@ -268,9 +251,13 @@ def _complaint_id(request: Request, key: str) -> str:
     return found
 
 
-def _live(request: Request) -> bool:
-    """Answered by the live view in SQL (reads.py); as of a moment or sequence: a replay."""
-    return not {"as_of", "as_of_seq"} & set(request.query_params)
+def _view_and_now(request: Request) -> tuple[Any, Any]:
+    """The view an answer reads in SQL (reads.py) and the moment it answers for: the live
+    view now; as of a moment or sequence, the store restored for it (http.answer_source)."""
+    if not {"as_of", "as_of_seq"} & set(request.query_params):
+        return request.app.state.view, request.app.state.clock()
+    src = answer_source(request)
+    return src.view, src.now
 
 
 def _page_size(limit: str | None) -> int:

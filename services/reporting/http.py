@@ -12,7 +12,7 @@ from fastapi import Depends, Query, Request
 
 from services.reporting import log, snapshots
 from services.reporting.domain import ReportInputError, parse_as_of
-from services.reporting.fold import Row, tables_of
+from services.reporting.fold import Row
 from shared.runtime.staff import StaffMember, member_of
 
 
@@ -107,12 +107,21 @@ POINT_IN_TIME = [Depends(_point_in_time)]
 
 @dataclass
 class AnswerSource:
-    """The read models an answer is computed from, and the moment it answers for."""
+    """The read models an answer is computed from, and the moment it answers for: the live
+    view, or as of a moment or sequence a store of its own (snapshots.restored) that answers
+    with the same SQL (reads.py); `tables` reads every row into Python when a caller wants them."""
 
-    tables: dict[str, list[Row]]
+    view: Any
     now: datetime
     position: int
     replayed: bool
+    rows: dict[str, list[Row]] | None = None
+
+    @property
+    def tables(self) -> dict[str, list[Row]]:
+        if self.rows is None:
+            self.rows = self.view.snapshot()[1]
+        return self.rows
 
 
 def answer_source(request: Request) -> AnswerSource:
@@ -126,14 +135,15 @@ def answer_source(request: Request) -> AnswerSource:
             moment = parse_as_of(as_of, now)
         except ReportInputError as e:
             raise invalid(e.field, e.message) from None
-        pit = snapshots.point_in_time(state.view, state.link, at=moment)
-        return AnswerSource(tables_of(pit.model), moment, pit.position, True)
+        store, pit = snapshots.restored(state.view, state.link, at=moment)
+        return AnswerSource(store, moment, pit.position, True)
     if as_of_seq is not None:
         seq = sequence(as_of_seq, state)
-        pit = snapshots.point_in_time(state.view, state.link, seq=seq)
-        return AnswerSource(tables_of(pit.model), pit.moment or now, seq, True)
+        store, pit = snapshots.restored(state.view, state.link, seq=seq)
+        store.answers_for = seq  # the position asked for, also where no event stands
+        return AnswerSource(store, pit.moment or now, seq, True)
     position, tables = state.view.snapshot()
-    return AnswerSource(tables, now, position, False)
+    return AnswerSource(state.view, now, position, False, tables)
 
 
 def sequence(text: str, state: Any) -> int:

@@ -15,7 +15,7 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from klachten.stack.natsserver import EmbeddedNats
-from services.reporting import fold, log, snapshots
+from services.reporting import domain, fold, log, reads, snapshots
 from services.reporting.complaints_log import SOURCE_NAME
 from services.reporting.view import ReportingView
 from services.reporting.view_backends import open_view
@@ -92,3 +92,61 @@ def test_a_backdated_event_keeps_the_snapshot_before_it_from_answering_later_mom
         assert rows[d1 - 1][0] < may_tenth  # the start for 10-31 May lies before D1
     finally:
         link.close()
+
+
+@pytest.mark.parametrize(("every", "kept"), [(2, 0), (3, 2)])
+def test_answers_from_a_restored_store_equal_the_full_replays(
+    provisioned_nats: EmbeddedNats,
+    history: dict,  # noqa: F811
+    tmp_path: Path,
+    every: int,
+    kept: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The summary, the yearly report and a page of the list as of each sequence and moment,
+    read in SQL from the restored store (counters carried in the snapshot, moved by the rest
+    of the log), equal domain.py's over the full replay's rows; also with snapshots pruned."""
+    monkeypatch.setattr(snapshots, "KEPT", kept)
+    link = JetStreamLink(provisioned_nats.url, name="test-snapshots")
+    try:
+        view = _live(tmp_path, link, every, 1)
+        last = log.last_sequence(link)
+        times = sorted({t for m in log.messages(link) if (t := _time(m)) is not None})
+        asked = [{"seq": s} for s in range(last + 1)] + [{"at": t} for t in times]
+        for kw in asked:
+            store, pit = snapshots.restored(view, link, **kw)
+            full = log.replay_until(link, **kw)
+            assert (pit.position, pit.moment) == (full.position, full.moment), kw
+            tables, now = fold.tables_of(full.model), kw.get("at") or times[-1]
+            position = kw.get("seq", full.position)
+            store.answers_for = position
+            assert reads.summary(store, now) == domain.summary(tables, now, position), kw
+            for year in (2024, 2025):
+                assert reads.annual(store, year)[1] == domain.annual(tables, year), kw
+            rows = tables[fold.COMPLAINTS]
+            assert reads.page(store, now, {}, after=None, limit=1000)[0] == [
+                domain.with_deadline(r, now) for r in domain.select(rows, now)
+            ], kw
+            store.close()
+    finally:
+        link.close()
+
+
+def test_pruning_keeps_the_newest_and_one_a_week(tmp_path: Path) -> None:
+    """Of ten snapshots, two a week, `prune` keeps the newest three and the first of each
+    older week; the pruned ones stay as marks (no tables)."""
+    view = open_view(str(tmp_path / "prune.sqlite"))
+    view.create_table()
+    with view._tx(commit=True) as c:
+        for i in range(10):
+            day = 1 + (i // 2) * 7 + (i % 2)  # Thursdays and Fridays of five weeks of 2026
+            c.execute(
+                f"INSERT INTO {snapshots.SNAPSHOTS} VALUES (?, ?, NULL, 1, ?)",
+                [(i + 1) * 100, f"2026-01-{day:02d}T09:00:00.000000Z", b"x"],
+            )
+        pruned = snapshots.prune(view, c, kept=3)
+        c.execute(f"SELECT position, holds, tables FROM {snapshots.SNAPSHOTS} ORDER BY position")
+        rows = [(r["position"], r["holds"], bytes(r["tables"])) for r in c.fetchall()]
+    assert pruned == [600, 400, 200]
+    assert [p for p, holds, _ in rows if holds] == [100, 300, 500, 700, 800, 900, 1000]
+    assert all(blob == b"" for _, holds, blob in rows if not holds)
