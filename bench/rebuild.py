@@ -1,5 +1,9 @@
 """Benchmark: `klachten projections rebuild` (events/s, peak RSS) into SQLite and PostgreSQL,
-beside a raw ordered-consumer replay of the same log, at growing log sizes.
+beside a raw ordered-consumer replay of the same log, at growing log sizes; beside the rebuild
+into SQLite, eventsourcing's stock SQLite doing the same projection work (the same events in
+its SQLiteApplicationRecorder, read with its select_notifications, decoded by the same mapper,
+folded by the same fold into the same view: only our reader and our event store differ), and
+the live projection (eventsourcing's ProjectionRunner) catching up on the whole log.
 
     .venv/bin/python -m bench.rebuild [--sizes 100000,1000000]
 
@@ -24,12 +28,22 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import nats
+from eventsourcing.persistence import JSONTranscoder, StoredEvent, Tracking
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from rich.console import Console
 
 from bench.common import REPO_ROOT, Row, fast_sync_config, free_port, per_second, postgres
 from bench.persistence import raw_replay
 from klachten.stack.natsserver import EmbeddedNats
+from services.reporting import log
+from services.reporting.complaints_log import SOURCE_NAME, TolerantMapper
+from services.reporting.fold import Undecodable
+from services.reporting.projections import start_runner
+from services.reporting.rebuild import BATCH
+from services.reporting.view_backends import open_view
 from shared.contract import events as ev
+from shared.contract import subjects
+from shared.eventstore.link import JetStreamLink
 from shared.eventstore.persistence import HASH_HEADER, PREV_HASH_HEADER, TOPIC_HEADER, chain_hash
 from shared.eventstore.streams import provision
 
@@ -127,6 +141,79 @@ def rebuild(url: str, db: str, tmp: Path) -> tuple[float, int, str]:
     return rate, usage.ru_maxrss // 1024, said.strip().splitlines()[-1]
 
 
+def stock_copy(url: str, path: Path) -> SQLiteApplicationRecorder:
+    """The log's complaint events in eventsourcing's stock SQLite recorder, in log order."""
+    recorder = SQLiteApplicationRecorder(SQLiteDatastore(str(path)))
+    recorder.create_table()
+    link = JetStreamLink(url, name="bench-stock-copy")
+    batch: list[StoredEvent] = []
+    try:
+        for msg in log.messages(link):
+            parsed = subjects.parse_event_subject(msg.subject)
+            if parsed is None:
+                continue
+            topic = msg.headers.get(TOPIC_HEADER, "")
+            cid, version = UUID(parsed.complaint_id), parsed.version
+            batch.append(StoredEvent(cid, version, topic, msg.data))
+            if len(batch) >= BATCH:
+                recorder.insert_events(batch)
+                batch.clear()
+        if batch:
+            recorder.insert_events(batch)
+    finally:
+        link.close()
+    return recorder
+
+
+def stock_rebuild(recorder: SQLiteApplicationRecorder, db: str) -> tuple[int, float, float]:
+    """The rebuild's projection work on the stock recorder: (events, seconds, CPU seconds)."""
+    view, mapper = open_view(db), TolerantMapper(transcoder=JSONTranscoder())
+    began, cpu, events, position = time.perf_counter(), time.process_time(), 0, 0
+    while page := recorder.select_notifications(position, BATCH, inclusive_of_start=False):
+        items: list[log.Item] = []
+        for notification in page:
+            event = mapper.to_domain_event(notification)
+            fact = event if isinstance(event, Undecodable) else getattr(event, "fact", None)
+            if isinstance(fact, ev.Event | Undecodable):
+                items.append((notification.id, fact))
+        position = page[-1].id
+        view.apply_batch(items, Tracking(SOURCE_NAME, position))
+        events += len(items)
+    return events, time.perf_counter() - began, time.process_time() - cpu
+
+
+def catch_up(url: str, db: str, last_seq: int) -> tuple[float, float]:
+    """The live projection from an empty store to the log's end: (seconds, CPU seconds)."""
+    began, cpu = time.perf_counter(), time.process_time()
+    with start_runner(db, url) as runner:
+        runner.wait(last_seq, timeout=3600)
+        return time.perf_counter() - began, time.process_time() - cpu
+
+
+def sqlite_rows(url: str, tmp: Path, total: int, rate: float) -> list[Row]:
+    """Stock SQLite doing the same projection work, and the live projection catching up."""
+    stock = stock_copy(url, tmp / f"stock-{total}.sqlite3")
+    events, seconds, cpu = stock_rebuild(stock, str(tmp / f"stock-view-{total}.sqlite3"))
+    stock_rate = events / seconds
+    caught, caught_cpu = catch_up(url, str(tmp / f"caught-up-{total}.sqlite3"), total)
+    return [
+        Row(
+            "rebuild",
+            f"rebuild into SQLite, log of {total:,}: ratio to stock SQLite",
+            f"{rate / stock_rate:.2f}×",
+            f"eventsourcing stock SQLite, same mapper, fold and view: {stock_rate:,.0f} "
+            f"events/s ({events / cpu:,.0f} per CPU second)",
+        ),
+        Row(
+            "rebuild",
+            f"live projection catching up on {total:,} (SQLite, one commit per page)",
+            f"{total / caught:,.0f} events/s ({total / caught_cpu:,.0f} per CPU second) · "
+            f"{total / caught / rate:.2f}× the rebuild",
+            f"rebuild {rate:,.0f} events/s",
+        ),
+    ]
+
+
 def run(sizes: list[int]) -> list[Row]:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="klachten-bench-rebuild-") as name:
@@ -155,6 +242,8 @@ def run(sizes: list[int]) -> list[Row]:
                                 baseline,
                             )
                         )
+                        if kind == "SQLite":
+                            rows += sqlite_rows(server.url, tmp, total, rate)
                     if not pg:
                         rows.append(
                             Row(

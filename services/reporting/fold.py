@@ -61,11 +61,14 @@ class Undecodable:
 def ts(value: datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    # %Y does not pad years before 1000; the stored text must stay fixed-width and parseable.
-    return f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is not UTC:  # decoded contract times are UTC already
+        value = (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(UTC)
+    # Fixed-width and parseable (also years before 1000); twice as fast as strftime, which
+    # a fold calls several times per event.
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:"
+        f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}Z"
+    )
 
 
 def parse_ts(text: str | None) -> datetime | None:
@@ -237,7 +240,12 @@ def _evolve(row: Row, f: ev.Event, seq: int, model: ReadModel) -> None:
             model.added(SATISFACTION).append(answer_row(seq, f, row, at))
         case ev.MeasureOverdue():  # a reminder of a passed due date (reminders.py)
             model.added(REMINDERS).append(reminder_row(seq, f, ts(f.due_by), at))
-        case ev.ImprovementOpened() | ev.ImprovementUpdated() | ev.ImprovementLinked():
+        case (
+            ev.ImprovementOpened()
+            | ev.ImprovementUpdated()
+            | ev.ImprovementLinked()
+            | ev.ImprovementUnlinked()
+        ):
             for table, rows in improvement_rows(seq, f, ts).items():  # improvements.py
                 model.added(table).extend(rows)
         case ev.ReactionReceived() if not f.auto_reply:  # an auto-reply waits for no one

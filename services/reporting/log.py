@@ -8,6 +8,7 @@ mapper the live projection uses, so a replay and the live view agree on what is 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,17 +30,26 @@ Item = tuple[int, ev.Event | Undecodable]
 
 
 def messages(link: JetStreamLink, start: int = 1, stop: int | None = None) -> Iterator[RawMsg]:
-    """Every message of the stream from `start` (up to `stop`), in sequence order."""
-    seq = start
-    while stop is None or seq <= stop:
-        page = link.run(link.direct_batch(STREAM, {"seq": seq, "next_by_subj": ">", "batch": PAGE}))
-        for msg in page:
-            if stop is not None and msg.seq > stop:
-                return
-            yield msg
-        if len(page) < PAGE:
-            return
-        seq = page[-1].seq + 1
+    """Every message of the stream from `start` (up to `stop`), in sequence order. The next
+    page is asked for as soon as a page arrives, so the server reads it while the caller
+    folds this one (a rebuild waited a sixth of its time for pages)."""
+
+    def page_at(seq: int) -> Future[list[RawMsg]]:
+        request = {"seq": seq, "next_by_subj": ">", "batch": PAGE}
+        return ahead.submit(link.run, link.direct_batch(STREAM, request))
+
+    if stop is not None and start > stop:
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="log-page") as ahead:
+        coming = page_at(start)
+        while coming is not None:
+            page = coming.result()
+            more = len(page) == PAGE and (stop is None or page[-1].seq < stop)
+            coming = page_at(page[-1].seq + 1) if more else None
+            for msg in page:
+                if stop is not None and msg.seq > stop:
+                    return
+                yield msg
 
 
 def item_of(msg: RawMsg) -> Item | None:

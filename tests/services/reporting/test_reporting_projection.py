@@ -79,7 +79,7 @@ def test_a_gap_in_the_stream_sequence_stops_the_replay() -> None:
     checker_input = [RawMsg("tracking.x", 1, {}, b"1", ""), RawMsg("tracking.x", 3, {}, b"3", "")]
     replayer = rb.Replayer.__new__(rb.Replayer)
     replayer.result = rb.Rebuild()
-    replayer.checker = rb.ChainChecker(1)
+    replayer.checker = rb.LinkChecker(1)
     replayer._check(checker_input[0])
     with pytest.raises(rb.SequenceGap, match=r"messages 2\.\.2 are missing"):
         replayer._check(checker_input[1])
