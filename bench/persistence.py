@@ -1,9 +1,14 @@
 """Benchmark: the JetStream persistence module beside raw nats-py and eventsourcing's SQLite.
 
-    .venv/bin/python -m bench.persistence [--events 1000000] [--appends 2000] [--loads 1000]
+    .venv/bin/python -m bench.persistence [--events 100000 1000000] [--appends 2000]
+                                          [--loads 1000] [--store DIR] [--markdown FILE]
 
 Everything runs in one process on one embedded nats-server (sync_interval: always, as
 shipped), so the figures are side by side on the same machine, disk and durability setting.
+Replays are timed twice: counting only, and decoding every event to its domain event with the
+contract mapper (msgspec decode, claims check, the event object); the raw ordered consumer does
+exactly the same decoding, so the comparison is fair. `--store DIR` keeps the server's store and
+the SQLite file there, so a later run reuses a filled log (a 1M fill takes a while).
 Prints a table; `--markdown FILE` also writes it as Markdown.
 (About 320 lines: each figure and its baseline stay side by side in one file.)
 """
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import statistics
@@ -21,17 +27,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import nats
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import JSONTranscoder, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from rich.console import Console
 from rich.table import Table
 
 from klachten.stack.natsserver import EmbeddedNats
 from shared.contract import events as ev
+from shared.contract import subjects
 from shared.eventstore.link import JetStreamLink
+from shared.eventstore.mapper import ContractMapper
 from shared.eventstore.persistence import (
     HASH_HEADER,
     PREV_HASH_HEADER,
@@ -130,15 +139,34 @@ async def raw_publish(
     return elapsed
 
 
-async def raw_replay(url: str, total: int) -> float:
+def decoder() -> Callable[[StoredEvent], object]:
+    """The mapper's work on one event that is not I/O: what a follower does with each one."""
+    return ContractMapper(transcoder=JSONTranscoder()).to_domain_event
+
+
+async def raw_replay(url: str, total: int, decode: bool) -> float:
+    """A raw ordered push consumer over the whole log; with `decode`, each message becomes its
+    domain event exactly as the reader's notifications do below (subject parsed, mapper)."""
     nc = await nats.connect(url)
     js = nc.jetstream()
     done = asyncio.Event()
     seen = 0
+    to_domain = decoder()
 
-    async def count(_msg: object) -> None:
+    async def count(msg: Any) -> None:
         nonlocal seen
         seen += 1
+        if decode:
+            parsed = subjects.parse_event_subject(msg.subject)
+            if parsed is not None:
+                to_domain(
+                    StoredEvent(
+                        originator_id=UUID(parsed.complaint_id),
+                        originator_version=parsed.version,
+                        topic=msg.headers.get(TOPIC_HEADER, ""),
+                        state=msg.data,
+                    )
+                )
         if seen >= total:
             done.set()
 
@@ -151,13 +179,18 @@ async def raw_replay(url: str, total: int) -> float:
     return elapsed
 
 
-def replay(recorder: object, total: int) -> float:
+def replay(recorder: Any, total: int, decode: bool) -> float:
+    to_domain = decoder()
+
     def run() -> None:
         start, seen = 0, 0
         while seen < total:
-            page = recorder.select_notifications(start, 1000, inclusive_of_start=False)  # type: ignore[attr-defined]
+            page = recorder.select_notifications(start, 1000, inclusive_of_start=False)
             if not page:
                 break
+            if decode:
+                for n in page:
+                    to_domain(n)
             seen += len(page)
             start = page[-1].id
 
@@ -174,32 +207,36 @@ def load_latencies(recorder: object, cids: list[UUID]) -> list[float]:
     return samples
 
 
-def run(sizes: list[int], appends_n: int, loads: int) -> list[Row]:
+def run(sizes: list[int], appends_n: int, loads: int, store: Path | None = None) -> list[Row]:
     """Append rates once, then load and replay figures at each log size (growing the log)."""
-    with (
-        tempfile.TemporaryDirectory(prefix="klachten-bench-") as tmp,
-        EmbeddedNats(Path(tmp) / "nats") as server,
-    ):
+    with contextlib.ExitStack() as stack:
+        if store is None:
+            store = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="klachten-bench-")))
+        store.mkdir(parents=True, exist_ok=True)
+        server = stack.enter_context(EmbeddedNats(store / "nats"))
         asyncio.run(_provision(server.url))
         link = JetStreamLink(server.url, timeout=30)
         module = JetStreamApplicationRecorder(link)
-        lite = SQLiteApplicationRecorder(SQLiteDatastore(str(Path(tmp) / "es.sqlite")))
+        lite = SQLiteApplicationRecorder(SQLiteDatastore(str(store / "es.sqlite")))
         lite.create_table()
         rows = appends(server.url, module, lite, appends_n)
         for size in sizes:
-            rows += fill_and_read(server.url, module, lite, size, loads)
+            rows += fill_and_read(server.url, module, lite, size, loads, store / "cids.txt")
         link.close()
     return rows
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--events", type=int, default=1_000_000, help="log size for load/replay")
+    p.add_argument(
+        "--events", type=int, nargs="+", default=[1_000_000], help="log sizes for load/replay"
+    )
     p.add_argument("--appends", type=int, default=2000, help="events appended per append test")
     p.add_argument("--loads", type=int, default=1000, help="aggregates loaded")
     p.add_argument("--markdown", type=Path, help="also write the table to this file")
+    p.add_argument("--store", type=Path, help="keep (and reuse) the filled log here")
     a = p.parse_args()
-    show(run([a.events], a.appends, a.loads), a)
+    show(run(a.events, a.appends, a.loads, a.store), a)
 
 
 async def _provision(url: str) -> None:
@@ -248,6 +285,7 @@ def fill_and_read(
     lite: SQLiteApplicationRecorder,
     total: int,
     loads: int,
+    filled: Path,
 ) -> list[Row]:
     current = module.max_notification_id() or 0
     cids = [uuid4() for _ in range(max(0, total - current) // EVENTS_PER_COMPLAINT)]
@@ -256,13 +294,19 @@ def fill_and_read(
     for i in range(0, len(cids), 500):
         for cid in cids[i : i + 500]:
             lite.insert_events([stored(cid, v) for v in range(1, EVENTS_PER_COMPLAINT + 1)])
+    with filled.open("a") as f:  # the aggregates of every fill, so a reused store can be sampled
+        f.writelines(f"{cid}\n" for cid in cids)
+    everyone = [UUID(line) for line in filled.read_text().split()]
     log_size = module.max_notification_id() or 0
-    sample = cids[:: max(1, len(cids) // loads)][:loads]
+    sample = everyone[:: max(1, len(everyone) // loads)][:loads]
     mod_loads = load_latencies(module, sample)
     lite_loads = load_latencies(lite, sample)
-    t_mod = replay(module, log_size)
-    t_lite = replay(lite, log_size)
-    t_raw = asyncio.run(raw_replay(url, log_size))
+    t_mod = replay(module, log_size, decode=False)
+    t_lite = replay(lite, log_size, decode=False)
+    t_raw = asyncio.run(raw_replay(url, log_size, decode=False))
+    t_mod_d = replay(module, log_size, decode=True)
+    t_lite_d = replay(lite, log_size, decode=True)
+    t_raw_d = asyncio.run(raw_replay(url, log_size, decode=True))
     return [
         Row(
             f"load one aggregate of {EVENTS_PER_COMPLAINT} events, log of {log_size:,}",
@@ -271,10 +315,16 @@ def fill_and_read(
             percentiles(lite_loads),
         ),
         Row(
-            f"replay the whole log ({log_size:,} events)",
+            f"replay the whole log ({log_size:,} events), counting",
             rate(log_size, t_mod),
             f"{rate(log_size, t_raw)} ordered consumer",
             rate(log_size, t_lite),
+        ),
+        Row(
+            f"replay the whole log ({log_size:,} events), decoding each event",
+            rate(log_size, t_mod_d),
+            f"{rate(log_size, t_raw_d)} ordered consumer, same decoding",
+            rate(log_size, t_lite_d),
         ),
     ]
 
@@ -313,9 +363,10 @@ def show(rows: list[Row], a: argparse.Namespace) -> None:
             "|---|---|---|---|",
         ]
         lines += [f"| {r.what} | {r.klachten} | {r.raw} | {r.sqlite} |" for r in rows]
+        sizes = ", ".join(f"{n:,}" for n in a.events)
         lines.append(
             f"\nMachine: {machine}; nats-server `sync_interval: always`; "
-            f"{a.appends} appends, {a.loads} loads, log of {a.events:,} events.\n"
+            f"{a.appends} appends, {a.loads} loads, logs of {sizes} events.\n"
         )
         a.markdown.write_text("\n".join(lines) + "\n")
 

@@ -3,8 +3,10 @@ followers read (notification id = stream sequence) and a subscription to it."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent, Subscription
@@ -23,7 +25,21 @@ from shared.eventstore.subscription import JetStreamSubscription
 logger = logging.getLogger(__name__)
 
 
+READ_AHEAD_MAX = 4  # readers (cursors) at once whose next page is read ahead
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    """A read-ahead nobody asked for in the end: its failure is not an error of anyone's."""
+    if not task.cancelled():
+        task.exception()
+
+
 class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # (first seq, batch) -> the page being read ahead for the reader that will ask for it
+        self._ahead: dict[tuple[int, int], asyncio.Future[list[RawMsg]]] = {}
+
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
@@ -48,12 +64,7 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
         mine = self.prefix + "."
         while len(out) < limit:
             want = BATCH_MAX if topics else min(limit - len(out), BATCH_MAX)
-            # Every message, filtered here: a subject filter makes the server search its subject
-            # index per page, and every event has its own subject (a cost that grows with the
-            # log). The stream's other subjects (tracking records) are few.
-            page = await self.link.direct_batch(
-                self.stream, {"seq": seq, "next_by_subj": ">", "batch": want}
-            )
+            page = await self._page(seq, want, ahead=stop is None)
             for m in page:
                 if stop is not None and m.seq > stop:
                     return out
@@ -69,6 +80,35 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
                 return out
             seq = page[-1].seq + 1
         return out
+
+    async def _page(self, seq: int, want: int, *, ahead: bool) -> list[RawMsg]:
+        """`want` messages from `seq` on. A full page starts reading the next one while the
+        caller works on this one (a reader catching up asks for it next); a short page reached
+        the end of the log, so nothing is read ahead. Only a full page read ahead is used: it
+        cannot be missing anything, where a short one may be older than the call.
+
+        Every message, filtered by the caller: a subject filter makes the server search its
+        subject index per page, and every event has its own subject (a cost that grows with
+        the log). The stream's other subjects (tracking records) are few."""
+        # Runs on the link's loop only, so the read-ahead needs no lock.
+        early = self._ahead.pop((seq, want), None)
+        page: list[RawMsg] = []
+        if early is not None:
+            with contextlib.suppress(Exception):  # it failed: this call asks again, itself
+                page = await early
+        if len(page) < want:  # none read ahead, or it met the end then: maybe there is more now
+            page = await self._fetch(seq, want)
+        if ahead and len(page) == want and page:
+            nxt = page[-1].seq + 1
+            while len(self._ahead) >= READ_AHEAD_MAX:  # other readers' cursors: oldest goes
+                self._ahead.pop(next(iter(self._ahead))).cancel()
+            task = asyncio.ensure_future(self._fetch(nxt, want))
+            task.add_done_callback(_retrieved)
+            self._ahead[(nxt, want)] = task
+        return page
+
+    def _fetch(self, seq: int, want: int) -> Awaitable[list[RawMsg]]:
+        return self.link.direct_batch(self.stream, {"seq": seq, "next_by_subj": ">", "batch": want})
 
     def _notification(self, m: RawMsg) -> Notification:
         parsed = recorded_event(m, self.prefix)
