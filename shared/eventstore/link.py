@@ -6,7 +6,7 @@ It exposes only the few raw operations the persistence module needs: publish wit
 atomic batch publish (ADR-50), direct get of one message and batch direct get (ADR-31), which
 nats-py has no helpers for, and a get answered by the stream's leader (read-your-writes in a
 cluster, where a direct get may be answered by a lagging replica).
-(About 320 lines: every raw JetStream call the recorders make shares one loop thread and one
+(About 340 lines: every raw JetStream call the recorders make shares one loop thread and one
 connection's error handling.)
 """
 
@@ -31,6 +31,7 @@ from nats.js.kv import KeyValue
 
 from shared.config import permissions
 from shared.config.settings import nats_connect_options
+from shared.eventstore.headers import HeaderClient
 
 T = TypeVar("T")
 
@@ -77,52 +78,6 @@ def _raw(msg: Any) -> RawMsg:
         data=msg.data,
         time=h.get("Nats-Time-Stamp", ""),
     )
-
-
-class _Client(Client):
-    """nats-py's client with its header parser made cheaper: nats-py tests every character of
-    every header name for whitespace in a generator, the largest cost of reading a page of
-    messages (a direct get's reply has nine headers). Same result for every input (a test
-    compares the two)."""
-
-    @staticmethod
-    def _parse_header_lines(raw: bytes) -> dict[str, str]:
-        try:
-            text = raw.decode("ascii")  # nearly always: then one decode for the whole block
-        except UnicodeDecodeError:
-            return _header_lines_by_line(raw)
-        out: dict[str, str] = {}
-        for line in text.split("\r\n"):
-            name, sep, value = line.partition(":")
-            if not sep:
-                continue
-            key = name.strip(_BYTES_WHITESPACE)
-            if key and key.split() != [key]:  # whitespace in a name: not a header (as nats-py)
-                continue
-            out[key] = value.strip(_BYTES_WHITESPACE)
-        return out
-
-
-# What bytes.strip() strips; str.strip() would also strip \x1c-\x1f.
-_BYTES_WHITESPACE = " \t\n\r\x0b\x0c"
-
-
-def _header_lines_by_line(raw: bytes) -> dict[str, str]:
-    """nats-py's rules for a block that is not all ASCII: a name that is not ASCII is skipped,
-    a value is UTF-8 with replacement characters."""
-    out: dict[str, str] = {}
-    for line in raw.split(b"\r\n"):
-        name, sep, value = line.partition(b":")
-        if not sep:
-            continue
-        try:
-            key = name.strip().decode("ascii")
-        except UnicodeDecodeError:
-            continue
-        if key and key.split() != [key]:
-            continue
-        out[key] = value.strip().decode("utf-8", "replace")
-    return out
 
 
 class _Batch:
@@ -262,7 +217,7 @@ class JetStreamLink:
         options = {"max_reconnect_attempts": -1, **nats_connect_options(url), **options}
         if "user" in options:
             options.setdefault("inbox_prefix", permissions.inbox_prefix(options["user"]))
-        nc = _Client()
+        nc = HeaderClient()
         await nc.connect(**options)
         self._prefix = nc.new_inbox()
         self._token_at = len(self._prefix) + 1

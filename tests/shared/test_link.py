@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from nats.aio.client import Client
 
 from klachten.stack.natsserver import EmbeddedNats
-from shared.eventstore.link import JetStreamLink, Unavailable, _Client
+from shared.eventstore.headers import HeaderClient
+from shared.eventstore.link import JetStreamLink, Unavailable
 
 # Bytes that matter to a header parser: separators, ASCII and Unicode whitespace (\x1c-\x1f
 # are whitespace to str but not to bytes), non-ASCII and invalid UTF-8.
@@ -21,12 +22,12 @@ PIECES += [b"\x1f", b"\xc3\xa9", b"\xe2\x80\x83", b"\xc2\xa0", b"\xff", b"\x85"]
 @settings(max_examples=3000)
 @given(st.lists(st.sampled_from(PIECES), max_size=40).map(b"".join))
 def test_the_faster_header_parser_gives_what_nats_py_gives(raw: bytes) -> None:
-    assert _Client._parse_header_lines(raw) == Client._parse_header_lines(raw)
+    assert HeaderClient._parse_header_lines(raw) == Client._parse_header_lines(raw)
 
 
 def test_the_faster_header_parser_reads_a_stored_events_headers() -> None:
     raw = b"Nats-Sequence: 7\r\nKlachten-Topic: shared.complaint:Complaint.Submitted\r\n\r\n"
-    assert _Client._parse_header_lines(raw) == {
+    assert HeaderClient._parse_header_lines(raw) == {
         "Nats-Sequence": "7",
         "Klachten-Topic": "shared.complaint:Complaint.Submitted",
     }
