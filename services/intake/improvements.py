@@ -1,5 +1,6 @@
 """The improvement actions register (issue 18 item 3, docs/learning.md) as intake's use cases:
-open an action on its lead complaint, change it there, join it from another complaint.
+open an action on its lead complaint, change it there, join it from another complaint and
+leave it again.
 
 The rules are shared/rules/improvements.py; the vocabulary in force (a theme) and the policy's
 calendar (a due day becomes the end of that day) are handed to the command. Joining reads the
@@ -80,10 +81,15 @@ class ImprovementLinkBody(bodies.Body):
     action_id: Id("the action (improvement_opened's action_id)")
 
 
+class ImprovementUnlinkBody(bodies.Body):
+    """This complaint leaves an action it joined (the action is named in the path)."""
+
+
 NAMES = {
     "Improvement": ImprovementBody,
     "ImprovementChange": ImprovementChangeBody,
     "ImprovementLink": ImprovementLinkBody,
+    "ImprovementUnlink": ImprovementUnlinkBody,
 }
 bodies.BODIES.update(NAMES)
 
@@ -147,6 +153,21 @@ async def link(intake: Intake, lead: UUID, action_id: UUID, joining: UUID, cause
         c.link_improvement(action=action, now=now, cause=cause)
 
     return await _act(intake, joining, command)
+
+
+async def unlink(intake: Intake, joined: UUID, action_id: UUID, cause: Cause) -> Outcome:
+    """``joined`` leaves the action; whether it ended is read from its lead's history."""
+    _, own = await asyncio.to_thread(intake.app.complaint_and_facts, joined)
+    lead = rules.linked_to(own).get(action_id)
+    action = None
+    if lead is not None:
+        _, facts = await asyncio.to_thread(intake.app.complaint_and_facts, lead)
+        action = rules.actions_led(facts).get(action_id)
+
+    def command(c: Complaint, now: datetime) -> None:
+        c.unlink_improvement(action_id=action_id, action=action, now=now, cause=cause)
+
+    return await _act(intake, joined, command)
 
 
 def action_json(a: rules.Action) -> dict[str, Any]:

@@ -6,7 +6,8 @@ complaint, so its routes are under it:
 - ``POST …/improvements`` ``{title, owner, due, theme}`` (handler, supervisor): open one;
 - ``POST …/improvements/{action_id}`` ``{title, owner, due, status, outcome, theme}``: change it;
 - ``POST …/improvement-links`` ``{lead_complaint_id, action_id}``: this complaint joins an
-  action opened on another complaint (the event is appended here).
+  action opened on another complaint (the event is appended here);
+- ``POST …/improvement-links/{action_id}/unlink`` ``{}``: it leaves that action again.
 
 Each write answers the improvements of the complaint it appended to: 201 when it appended, 200
 when it was so already. An owner unknown to the organisation file is a 422 on its field; a
@@ -103,6 +104,21 @@ async def link(request: Request, complaint_id: str) -> JSONResponse:
     work = improvements.link(_intake(request), lead, aid, joining, cause_of(member))
     appended, _ = await guarded(request, work)
     return JSONResponse(await _state(_intake(request), joining), 201 if appended else 200)
+
+
+@router.post(
+    "/api/complaints/{complaint_id}/improvement-links/{action_id}/unlink",
+    **_action("ImprovementUnlink", "improvement_unlinked"),
+)
+async def unlink(request: Request, complaint_id: str, action_id: str) -> JSONResponse:
+    """This complaint leaves an action it joined (the event is appended here)."""
+    member = require(request, "investigate")
+    if await request.body():  # ``{}``; a request without a body is taken as that
+        await read_body(request, improvements.ImprovementUnlinkBody)
+    joined, aid = complaint_uuid(complaint_id), complaint_uuid(action_id)
+    work = improvements.unlink(_intake(request), joined, aid, cause_of(member))
+    appended, _ = await guarded(request, work)
+    return JSONResponse(await _state(_intake(request), joined), 201 if appended else 200)
 
 
 async def _body(request: Request, body: type[Any]) -> Any:

@@ -70,6 +70,7 @@ EVENT_NAMES: _W = {
         "improvement_opened": "verbeteractie geopend",
         "improvement_updated": "verbeteractie bijgewerkt",
         "improvement_linked": "gekoppeld aan een verbeteractie",
+        "improvement_unlinked": "losgekoppeld van een verbeteractie",
     },
     "en": {
         "submitted": "submitted",
@@ -113,6 +114,7 @@ EVENT_NAMES: _W = {
         "improvement_opened": "improvement action opened",
         "improvement_updated": "improvement action updated",
         "improvement_linked": "linked to an improvement action",
+        "improvement_unlinked": "unlinked from an improvement action",
     },
 }
 ASSIGNMENT_KINDS: _W = {

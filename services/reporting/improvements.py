@@ -5,8 +5,10 @@ Two read models, both one row per event (the fold only inserts; the history is t
 - ``improvement_actions``: one row per ``improvement_opened`` / ``improvement_updated``, with the
   whole action as it was after that change (title, owner, due date, status, outcome, theme) and
   the fields the change named; an action as it is now is its row with the highest ``seq``;
-- ``improvement_action_links``: one row per complaint that is part of an action: the lead when
-  the action is opened, every complaint that joins it (``improvement_linked``).
+- ``improvement_action_links``: one row per joining and leaving: the lead when the action is
+  opened, every complaint that joins it (``improvement_linked``) and leaves it again
+  (``improvement_unlinked``), ``change`` saying which; a complaint is part of an action while
+  its latest row there says ``linked``.
 
 Title and outcome are staff text about the organisation (never personal, not sealed: the form
 says so), so the management page can list them and they survive the complainant's erasure.
@@ -39,20 +41,24 @@ IMPROVEMENT_COLUMNS = (
     "occurred_at",
 )
 LINKS = "improvement_action_links"
-LINK_COLUMNS = ("seq", "action_id", "complaint_id", "lead_complaint_id", "occurred_at")
+LINK_COLUMNS = ("seq", "action_id", "complaint_id", "lead_complaint_id", "change", "occurred_at")
 INDEXED = {IMPROVEMENTS: ("action_id",), LINKS: ("complaint_id", "action_id")}
 ACTIVE = ("open", "in_progress")
 
 Row = dict[str, Any]
 
 
-def rows_of(
-    seq: int, f: ev.ImprovementOpened | ev.ImprovementUpdated | ev.ImprovementLinked, ts: Any
-) -> dict[str, list[Row]]:
+RegisterEvent = (
+    ev.ImprovementOpened | ev.ImprovementUpdated | ev.ImprovementLinked | ev.ImprovementUnlinked
+)
+
+
+def rows_of(seq: int, f: RegisterEvent, ts: Any) -> dict[str, list[Row]]:
     """The rows one register event adds (``ts``: the fold's time text)."""
     at = ts(f.occurred_at)
-    if isinstance(f, ev.ImprovementLinked):
-        return {LINKS: [_link(seq, f.action_id, f.complaint_id, f.lead_complaint_id, at)]}
+    if isinstance(f, ev.ImprovementLinked | ev.ImprovementUnlinked):
+        change = "linked" if isinstance(f, ev.ImprovementLinked) else "unlinked"
+        return {LINKS: [_link(seq, f.action_id, f.complaint_id, f.lead_complaint_id, at, change)]}
     opened = isinstance(f, ev.ImprovementOpened)
     action = {
         "seq": seq,
@@ -70,18 +76,28 @@ def rows_of(
     }
     found = {IMPROVEMENTS: [action]}
     if opened:
-        found[LINKS] = [_link(seq, f.action_id, f.complaint_id, f.complaint_id, at)]
+        found[LINKS] = [_link(seq, f.action_id, f.complaint_id, f.complaint_id, at, "linked")]
     return found
 
 
-def _link(seq: int, action_id: Any, complaint_id: Any, lead: Any, at: str) -> Row:
+def _link(seq: int, action_id: Any, complaint_id: Any, lead: Any, at: str, change: str) -> Row:
     return {
         "seq": seq,
         "action_id": str(action_id),
         "complaint_id": str(complaint_id),
         "lead_complaint_id": str(lead),
+        "change": change,
         "occurred_at": at,
     }
+
+
+def _members(links: str) -> str:
+    """The link rows of complaints part of their action now: joined, not left since."""
+    return (
+        f"SELECT * FROM {links} l WHERE l.change = 'linked' AND NOT EXISTS (SELECT 1 FROM "
+        f"{links} u WHERE u.action_id = l.action_id AND u.complaint_id = l.complaint_id "
+        f"AND u.seq > l.seq)"
+    )
 
 
 # --- reads -----------------------------------------------------------------------------------
@@ -93,7 +109,8 @@ def current(view: Any, complaints: str) -> list[Row]:
     a, links = view._table(IMPROVEMENTS), view._table(LINKS)
     sql = (
         f"SELECT a.*, c.reference AS lead_reference, "
-        f"(SELECT COUNT(*) FROM {links} l WHERE l.action_id = a.action_id) AS complaints "
+        f"(SELECT COUNT(*) FROM ({_members(links)}) l WHERE l.action_id = a.action_id) "
+        f"AS complaints "
         f"FROM {a} a LEFT JOIN {view._table(complaints)} c "
         f"ON c.complaint_id = a.lead_complaint_id "
         f"WHERE a.seq = (SELECT MAX(b.seq) FROM {a} b WHERE b.action_id = a.action_id) "
@@ -108,7 +125,8 @@ def of_complaint(view: Any, complaints: str, cid: str) -> list[Row]:
     """The actions complaint `cid` is part of (as lead or joined), as they are now."""
     links = view._table(LINKS)
     with view._tx(commit=False) as c:
-        c.execute(f"SELECT action_id FROM {links} WHERE complaint_id = {view.placeholder}", [cid])
+        c.execute(f"SELECT action_id FROM ({_members(links)}) m WHERE m.complaint_id = "
+                  f"{view.placeholder}", [cid])  # fmt: skip
         ids = {r["action_id"] for r in c.fetchall()}
     return [r for r in current(view, complaints) if r["action_id"] in ids]
 
@@ -118,12 +136,57 @@ def linked_complaints(view: Any, complaints: str, action_id: str) -> list[Row]:
     links, m = view._table(LINKS), view.placeholder
     with view._tx(commit=False) as c:
         c.execute(
-            f"SELECT l.complaint_id, c.reference, c.themes FROM {links} l "
+            f"SELECT l.complaint_id, c.reference, c.themes FROM ({_members(links)}) l "
             f"LEFT JOIN {view._table(complaints)} c ON c.complaint_id = l.complaint_id "
             f"WHERE l.action_id = {m} ORDER BY l.seq",
             [action_id],
         )
         return [dict(r) for r in c.fetchall()]
+
+
+def history(view: Any, complaints: str, action_id: str) -> list[Row]:
+    """Every change of one action in the order of the log: its opening and updates (the
+    ``change`` and the fields it named, with the action after it) and every complaint joining
+    and leaving (with its reference), each with ``kind`` ``action`` or ``link``."""
+    a, links, m = view._table(IMPROVEMENTS), view._table(LINKS), view.placeholder
+    with view._tx(commit=False) as c:
+        c.execute(f"SELECT * FROM {a} WHERE action_id = {m}", [action_id])
+        changes = [{**dict(r), "kind": "action"} for r in c.fetchall()]
+        c.execute(
+            f"SELECT l.*, c.reference FROM {links} l LEFT JOIN {view._table(complaints)} c "
+            f"ON c.complaint_id = l.complaint_id WHERE l.action_id = {m} "
+            f"AND l.complaint_id <> l.lead_complaint_id",
+            [action_id],
+        )
+        joins = [{**dict(r), "kind": "link"} for r in c.fetchall()]
+    for r in changes:
+        r["changed"] = json.loads(r["changed"]) if r["changed"] else []
+    return sorted([*changes, *joins], key=lambda r: r["seq"])
+
+
+def owned_by(view: Any, complaints: str, owners: tuple[str, ...], since: str) -> list[Row]:
+    """The actions open or in progress whose owner is one of ``owners`` (a staff id, their
+    teams and department) and became so (opened, or the owner changed) at ``since`` or later,
+    with the lead's reference and ``at``: that moment. The workspace's notifications."""
+    if not owners:
+        return []
+    a, m = view._table(IMPROVEMENTS), view.placeholder
+    marks = ", ".join(m for _ in owners)
+    given = (
+        f"SELECT MAX(b.occurred_at) FROM {a} b WHERE b.action_id = a.action_id "
+        f"AND (b.change = 'opened' OR b.changed LIKE '%\"owner\"%')"
+    )
+    sql = (
+        f"SELECT a.action_id, a.lead_complaint_id, c.reference, a.title, a.owner, a.due_by, "
+        f"({given}) AS at FROM {a} a JOIN {view._table(complaints)} c "
+        f"ON c.complaint_id = a.lead_complaint_id "
+        f"WHERE a.seq = (SELECT MAX(s.seq) FROM {a} s WHERE s.action_id = a.action_id) "
+        f"AND a.status IN ('open', 'in_progress') AND a.owner IN ({marks})"
+    )
+    with view._tx(commit=False) as c:
+        c.execute(sql, list(owners))
+        found = [dict(r) for r in c.fetchall()]
+    return sorted((r for r in found if r["at"] >= since), key=lambda r: r["at"], reverse=True)
 
 
 def filtered(

@@ -2,13 +2,15 @@
 
 The case page's "learning" box (templates/workspace/_improvements.html.j2): classify the complaint
 by themes, record a remedy, open an improvement action on it, join it to an action opened on
-another complaint, change or close the actions it leads; and the actions it is part of. Each
+another complaint (and leave it again), change the title, owner, due date and status of the
+actions it leads or close them; and the actions it is part of. Each
 form posts to ``/workspace/complaints/<id>/<action>`` and is relayed as every other action is
 (workspace.py: the conflict check, intake's answer, refusals in words on their field, the typed
 text kept). Intake's routes: services/intake/learningapi.py, services/intake/improvementsapi.py.
 
 ``/workspace/improvements`` (every staff role may read): the actions by due date, overdue marked,
-filtered by status (active by default), owner and theme, each with its complaints; and per theme
+filtered by status (active by default), owner and theme, each with its complaints and its
+history (every change, every complaint joining and leaving); and per theme
 the complaints received per month over the last twelve months (reporting's read models,
 services/reporting/improvements.py). The vocabulary's words come from intake's public
 ``/api/vocabulary`` (codes are shown as codes when intake does not answer).
@@ -42,7 +44,9 @@ ENDPOINTS = {
     "improvement_open": "improvements",
     "improvement_change": "improvements/{action_id}",
     "improvement_link": "improvement-links",
+    "improvement_unlink": "improvement-links/{action_id}/unlink",
 }
+WITH_ACTION = ("improvement_change", "improvement_unlink")  # the action's id in the route
 MULTI = frozenset({"themes"})  # checkboxes: every value is kept
 STATUSES = ("open", "in_progress", "done", "dropped")
 FILTERS = ("active", "overdue", "", *STATUSES)
@@ -50,7 +54,7 @@ FILTERS = ("active", "overdue", "", *STATUSES)
 
 def endpoint(action: str, form: dict[str, str]) -> str | None:
     """The route of a form; None for an action id that is no UUID."""
-    if action != "improvement_change":
+    if action not in WITH_ACTION:
         return ENDPOINTS[action]
     try:
         return ENDPOINTS[action].format(action_id=UUID(form.get("action_id", "")))
@@ -76,8 +80,11 @@ def body(action: str, form: dict[str, str]) -> dict[str, Any]:
     if action == "improvement_open":
         opened = {k: form.get(k, "") for k in ("title", "owner", "due")}
         return opened | ({"theme": given["theme"]} if "theme" in given else {})
-    if action == "improvement_change":
-        return {k: given[k] for k in ("status", "outcome", "owner", "due") if k in given}
+    if action == "improvement_change":  # a field emptied is sent empty: intake refuses it
+        fields, needed = ("title", "owner", "status", "outcome", "due"), ("title", "owner")
+        return {k: form[k] for k in fields if k in given or (k in needed and k in form)}
+    if action == "improvement_unlink":
+        return {}
     lead, _, action_id = form.get("action", "").partition("/")
     return {"lead_complaint_id": lead, "action_id": action_id}
 
@@ -138,6 +145,7 @@ def _page(request: Request, lang: str) -> HTMLResponse:
     shown = register.filtered(everything, status=status, owner=owner, theme=theme, now=now)
     for a in shown:
         a["members"] = register.linked_complaints(view, COMPLAINTS, a["action_id"])
+        a["history"] = register.history(view, COMPLAINTS, a["action_id"])
     zone = local_zone()
     months = register.months_before(clock, zone)
     since = ts(clock - timedelta(days=372)) or ""  # the months' counts cut the rest

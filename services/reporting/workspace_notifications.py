@@ -13,8 +13,12 @@ complaint):
 - **signal** (supervisors, the complaints coordinator): a topic early warning finds rising
   (early_warning.py, over the nine weeks it reads), at its newest complaint's time;
 - **measure**: a reminder the SLA monitor recorded (``measure_overdue``, read model
-  ``reminders_by_owner``) for me or my team as the remedy's owner, or on a complaint I handle
-  when the reminder names no owner (a promised measure), in the last 30 days.
+  ``reminders_by_owner``) for me, my team or my department as the remedy's or improvement
+  action's owner, or on a complaint I handle when the reminder names no owner (a promised
+  measure), in the last 30 days;
+- **improvement**: an improvement action open or in progress whose owner is me, one of my teams
+  or my department (the organisation file: a member's stated department and those of their
+  teams), at the moment it became theirs (opened, or its owner changed), in the last 30 days.
 Each kind at most 100, the newest first.
 
 "Seen up to": the only per-person state, one entry per staff member in the NATS KV bucket
@@ -26,6 +30,7 @@ click), so what arrives between showing and clicking stays new. Without NATS not
 
 The count in the chrome is filled by static/workspace.js from ``/workspace/notifications/count``
 (JSON); without script the chrome's link still leads to the page. No e-mail digest (not built).
+(A little over 300 lines: one query per kind, kept beside the words each kind says.)
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from services.reporting import reads, workspace_words
+from services.reporting import improvements, reads, workspace_words
 from services.reporting import workspace_pages as pages
 from services.reporting.domain import OPEN, UNANSWERED
 from services.reporting.fold import ASSIGNMENTS, COMPLAINTS, ts
@@ -59,7 +64,7 @@ WAIT = 2.0  # seconds for NATS at most
 
 @dataclass(frozen=True)
 class Notice:
-    kind: str  # queue | reply | deadline | measure | signal
+    kind: str  # queue | reply | deadline | measure | signal | improvement
     at: str  # RFC 3339 (the read model's text): when it became news
     complaint_id: str
     reference: str
@@ -70,10 +75,16 @@ def _quoted(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)  # our own constants, never user input
 
 
-def notices(view: Any, who: str, teams: tuple[str, ...], now: datetime, days: int) -> list[Notice]:
-    """Every notification of staff member `who` (a member of `teams`), newest first."""
+def notices(
+    view: Any, who: str, teams: tuple[str, ...], now: datetime, days: int,
+    departments: tuple[str, ...] = (),
+) -> list[Notice]:  # fmt: skip
+    """Every notification of staff member `who` (a member of `teams` and `departments`),
+    newest first."""
     m = view.placeholder
     team_marks = ", ".join(m for _ in teams) or "NULL"
+    units = (*teams, *departments)  # what an owner of a remedy or action may name
+    unit_marks = ", ".join(m for _ in units) or "NULL"
     c_table, a_table, r_table = (view._table(t) for t in (COMPLAINTS, ASSIGNMENTS, REMINDERS))
     since, stamp, horizon = ts(now - LOOKBACK), ts(now), ts(now + timedelta(days=days))
     mine_now = f"(c.handler = {m} OR (c.handler IS NULL AND c.team IN ({team_marks})))"
@@ -99,7 +110,7 @@ def notices(view: Any, who: str, teams: tuple[str, ...], now: datetime, days: in
     reminders = (
         "SELECT r.complaint_id, c.reference, r.source, r.item, r.due_by, r.owner, "
         f"r.occurred_at AS at FROM {r_table} r JOIN {c_table} c ON c.complaint_id = r.complaint_id "
-        f"WHERE (r.owner = {m} OR r.owner IN ({team_marks}) "
+        f"WHERE (r.owner = {m} OR r.owner IN ({unit_marks}) "
         f"OR (r.owner IS NULL AND c.handler = {m})) AND r.occurred_at >= {m} "
         f"ORDER BY r.occurred_at DESC LIMIT {MOST}"
     )
@@ -122,10 +133,23 @@ def notices(view: Any, who: str, teams: tuple[str, ...], now: datetime, days: in
                 if due and stamp <= due < horizon:  # news from N days before the date
                     add("deadline", str(ts(_moment(due) - timedelta(days=days))), r,
                         clock=clock, due=due)  # fmt: skip
-        c.execute(reminders, [who, *teams, who, since])
+        c.execute(reminders, [who, *units, who, since])
         for r in c.fetchall():
             add("measure", r["at"], r, source=r["source"], item=r["item"], due=r["due_by"])
+    for r in improvements.owned_by(view, COMPLAINTS, (who, *units), str(since))[:MOST]:
+        detail = {"title": r["title"], "owner": r["owner"], "due": r["due_by"]}
+        out.append(Notice("improvement", r["at"], r["lead_complaint_id"], r["reference"], detail))
     return sorted(out, key=_order, reverse=True)
+
+
+def departments_of(org: Any, member: str) -> tuple[str, ...]:
+    """The member's departments: the one stated, and those of each of their teams."""
+    found = org.member(member) if org is not None else None
+    if found is None:
+        return ()
+    stated = (found.department,) if found.department else ()
+    of_teams = (org.teams[t].department for t in found.teams if t in org.teams)
+    return tuple(dict.fromkeys((*stated, *of_teams)))
 
 
 def signals(view: Any, now: datetime) -> list[Notice]:
@@ -189,8 +213,10 @@ def _days(request: Request) -> int:
 def _gather(request: Request, member: Any) -> tuple[list[Notice], str]:
     org = pages.organisation(request)
     teams = org.teams_of(member.name) if org is not None else ()
+    departments = departments_of(org, member.name)
     now = request.app.state.clock()
-    found = notices(request.app.state.view, member.name, tuple(teams), now, _days(request))
+    view = request.app.state.view
+    found = notices(view, member.name, tuple(teams), now, _days(request), departments)
     if "supervisor" in member.roles:  # the complaints coordinator hears of rising topics
         found = sorted([*found, *signals(request.app.state.view, now)], key=_order, reverse=True)
     link = getattr(request.app.state, "link", None)
@@ -217,6 +243,14 @@ def words(n: Notice, t: dict[str, Any], org: Any, lang: str) -> str:
     if n.kind == "deadline":
         kind = d["notice_clocks"][n.detail["clock"]]
         return str(d["notice_deadline"]).format(kind=kind, day=pages.day(n.detail["due"], lang))
+    if n.kind == "improvement":
+        owner = n.detail["owner"]
+        field = "handler" if org is not None and owner in org.members else "unit"
+        return str(d["notice_improvement"]).format(
+            title=n.detail["title"],
+            owner=workspace_words.value(field, owner, t, org, lang),
+            day=pages.day(n.detail["due"], lang),
+        )
     if n.kind == "signal":
         vocabulary = words_of()
         topic = n.detail["topic"]

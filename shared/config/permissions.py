@@ -130,6 +130,7 @@ INTAKE_EVENTS = (
     "improvement_opened",
     "improvement_updated",
     "improvement_linked",
+    "improvement_unlinked",
 )
 
 SPEC: dict[str, Permissions | None] = {

@@ -730,6 +730,15 @@ class ImprovementLinked(Event, kw_only=True, tag="complaint.improvement_linked")
     lead_complaint_id: UUID
 
 
+class ImprovementUnlinked(Event, kw_only=True, tag="complaint.improvement_unlinked"):
+    """This complaint is no longer part of the improvement action ``action_id`` opened on
+    ``lead_complaint_id`` (it was joined by mistake, or turned out to be another issue); it
+    may join again later. Appended on the complaint that had joined it. New in 2.1."""
+
+    action_id: UUID
+    lead_complaint_id: UUID
+
+
 ComplaintEvent = (
     Submitted
     | Acknowledged
@@ -772,6 +781,7 @@ ComplaintEvent = (
     | ImprovementOpened
     | ImprovementUpdated
     | ImprovementLinked
+    | ImprovementUnlinked
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = ComplaintEvent.__args__  # type: ignore[attr-defined]

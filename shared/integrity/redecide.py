@@ -156,6 +156,9 @@ def _run(c: Complaint, f: Any) -> None:
             due=_day(f.due_by) if "due_by" in f.changed else None, **at,
         ),
         ev.ImprovementLinked: lambda: c.link_improvement(action=_joined(f), **at),
+        ev.ImprovementUnlinked: lambda: c.unlink_improvement(
+            action_id=f.action_id, action=None, **at
+        ),
         ev.QuestionAnswered: lambda: c.answer_question(
             question_event_id=f.question_event_id, text=_text(f), message_id=f.message_id,
             attachments=f.personal.attachments if f.personal else None, **at,

@@ -364,6 +364,12 @@ class Complaint(
         def apply(self, c: Complaint) -> None:
             pass
 
+    class ImprovementUnlinked(Event):
+        contract = ev.ImprovementUnlinked
+
+        def apply(self, c: Complaint) -> None:
+            pass
+
     class Erased(Event):
         contract = ev.Erased
 

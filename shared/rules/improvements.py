@@ -3,11 +3,12 @@ to put right a systemic issue, opened on one complaint (its lead) and joined by 
 
 An action lives in the history of its lead complaint (``improvement_opened``, then
 ``improvement_updated`` with the whole action after each change) and is named by the complaints
-that join it (``improvement_linked``); docs/learning.md says why. Title and outcome are staff text
-about the organisation, never about a person: they are not sealed, so the register survives a
-complainant's erasure and reporting can list them. Each check returns the `Refusal` naming the
-rule broken (or None), words in shared/rules/improvementwords.py; the commands are a mixin of
-the Complaint aggregate. Nothing here reads a file or the clock.
+that join it (``improvement_linked``; ``improvement_unlinked`` when one leaves it again);
+docs/learning.md says why. Title and outcome are staff text about the organisation, never
+about a person: they are not sealed, so the register survives a complainant's erasure and
+reporting can list them. Each check returns the `Refusal` naming the rule broken (or None),
+words in shared/rules/improvementwords.py; the commands are a mixin of the Complaint aggregate.
+Nothing here reads a file or the clock.
 """
 
 from __future__ import annotations
@@ -69,8 +70,15 @@ def actions_led(facts: Iterable[ev.Event]) -> dict[UUID, Action]:
 
 
 def linked_to(facts: Iterable[ev.Event]) -> dict[UUID, UUID]:
-    """The actions this complaint joined: action id -> its lead complaint."""
-    return {f.action_id: f.lead_complaint_id for f in facts if isinstance(f, ev.ImprovementLinked)}
+    """The actions this complaint is part of now (joined, not left since): action id -> its
+    lead complaint, in joining order."""
+    out: dict[UUID, UUID] = {}
+    for f in facts:
+        if isinstance(f, ev.ImprovementLinked):
+            out[f.action_id] = f.lead_complaint_id
+        elif isinstance(f, ev.ImprovementUnlinked):
+            out.pop(f.action_id, None)
+    return out
 
 
 def due_dates(facts: Iterable[ev.Event]) -> list[tuple[Action, UUID]]:
@@ -149,13 +157,23 @@ def link_refusal(action: Action | None, complaint_id: UUID) -> Refusal | None:
     return None
 
 
+def unlink_refusal(linked: bool, action: Action | None) -> Refusal | None:
+    """Only a complaint that joined the action leaves it (its lead is where it lives), and not
+    once the action ended: what a done or dropped action was about stays as it was."""
+    if not linked:
+        return Refusal("improvement_not_linked", REGISTER)
+    if action is not None and action.status in ENDED:
+        return Refusal("improvement_ended", REGISTER)
+    return None
+
+
 # --- the commands (a mixin of the Complaint aggregate) ----------------------------------------
 
 
 class ImprovementSteps:
     """Open and change an improvement action on this (lead) complaint; join one opened on
-    another. Allowed on open, closed and erased complaints alike: nothing here is personal, and
-    what a complaint teaches is often known only after the answer."""
+    another, and leave it again. Allowed on open, closed and erased complaints alike: nothing
+    here is personal, and what a complaint teaches is often known only after the answer."""
 
     def open_improvement(
         self, *, action_id: UUID, title: str, owner: str, due: date, now: datetime,
@@ -219,3 +237,22 @@ class ImprovementSteps:
             ev.ImprovementLinked, now, cause,
             action_id=action.action_id, lead_complaint_id=action.lead_complaint_id,
         )  # fmt: skip
+
+    def unlink_improvement(
+        self, *, action_id: UUID, action: Action | None, now: datetime, cause: Cause
+    ) -> None:
+        """Leave the action ``action_id`` this complaint joined; ``action``: as its lead's
+        history holds it now (None when unknown: leaving is allowed, ending is checked)."""
+        s: Any = self
+        joined = linked_to(getattr(s, "facts", ()))
+        if action_id not in joined and action_id in _ever_linked(getattr(s, "facts", ())):
+            raise AlreadyDone("the complaint is no longer part of this improvement action")
+        refuse(unlink_refusal(action_id in joined, action))
+        s._trigger(
+            ev.ImprovementUnlinked, now, cause,
+            action_id=action_id, lead_complaint_id=joined[action_id],
+        )  # fmt: skip
+
+
+def _ever_linked(facts: Iterable[ev.Event]) -> set[UUID]:
+    return {f.action_id for f in facts if isinstance(f, ev.ImprovementLinked)}

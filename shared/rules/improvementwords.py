@@ -40,4 +40,10 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "The improvement action was opened on this complaint; link it to another "
         "complaint ({rule}).",
     },
+    "improvement_not_linked": {
+        "nl": "Deze klacht hoort niet (meer) bij deze verbeteractie; alleen een gekoppelde klacht "
+        "kan worden ontkoppeld, niet de klacht waarbij de actie is geopend ({rule}).",
+        "en": "This complaint is not (or no longer) part of this improvement action; only a "
+        "linked complaint can be unlinked, not the complaint the action was opened on ({rule}).",
+    },
 }

@@ -301,6 +301,11 @@ SAMPLES: list[ev.Event] = [
         action_id=UUID("00000000-0000-4000-8000-000000000006"),
         lead_complaint_id=UUID("00000000-0000-4000-8000-000000000007"),
     ),
+    ev.ImprovementUnlinked(
+        **META,
+        action_id=UUID("00000000-0000-4000-8000-000000000006"),
+        lead_complaint_id=UUID("00000000-0000-4000-8000-000000000007"),
+    ),
 ]
 
 
