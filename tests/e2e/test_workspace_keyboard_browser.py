@@ -8,7 +8,7 @@ one salutation), sends it (the letter reaches the mail sink) and closes the comp
 English, in a browser of another locale, the same start up to the preview. The date and time
 fields are typed segment by segment in the order the browser shows them (Chromium without a
 system locale: month, day, year and a 12-hour clock, whatever the page's language). The stack
-is the hearing journey's (test_workspace_hearing_browser.py)."""
+is the workspace tests' shared one (tests/e2e/conftest.py)."""
 
 from __future__ import annotations
 
@@ -16,21 +16,21 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
-import test_workspace_hearing_browser as journey
+from test_workspace_hearing_browser import today as local_today
 
 from services.reporting.workspace_pages import TEXTS
 from shared.runtime import words
 from tests.support.polling import wait_until_sync
 from tests.support.workspace import letters_to
+from tests.support.workspace_stack import ANNA, SAM, Stack, chromium, said
+from tests.support.workspace_stack import tab_to as tab_to_within
 
-desk = journey.desk  # intake (named staff, the organisation file), notifier + mail sink, reporting
 REACH = 400  # Tab presses allowed to reach a control: the case page is long
 PLACEHOLDER = re.compile(r"\{[^}]*\}|\[\[|\]\]|\$\{|<[a-z]+>|\bNone\b|\bundefined\b")
 
 
 def tab_to(page: Any, selector: str) -> None:
-    journey.tab_to(page, selector, REACH)
+    tab_to_within(page, selector, REACH)
 
 
 def press(page: Any, selector: str, key: str = "Enter") -> None:
@@ -95,7 +95,7 @@ def register(
     page.keyboard.press("Tab")
     page.keyboard.type("Ik heb gebeld: de pas is na zes weken nog niet bezorgd.")
     press(page, "#register button[type=submit]")
-    assert page.locator("#done").count() == 1, journey.said(page)
+    assert page.locator("#done").count() == 1, said(page)
     cid = page.url.split("/workspace/complaints/")[1].split("?")[0]
     return cid, str(page.locator("#reference").inner_text().strip())
 
@@ -116,30 +116,28 @@ def find_by_name(page: Any, name: str, reference: str) -> None:
     press(page, f"#worklist tr[data-reference='{reference}'] a")
 
 
-def queue(desk: dict[str, Any], cid: str) -> None:
+def queue(desk: Stack, cid: str) -> None:
     """The coordinator (a supervisor) puts the new complaint in the front desk's queue."""
-    supervisor = {"Authorization": f"Bearer {journey.SAM}"}
-    assigned = httpx.post(f"{desk['intake']}/api/complaints/{cid}/assignment",
-                          json={"team": "balie"}, headers=supervisor, timeout=20)  # fmt: skip
+    assigned = desk.staff_post(SAM, f"{cid}/assignment", {"team": "balie"})
     assert assigned.status_code in (200, 201), assigned.text
 
 
 def take_note_pause_resume(page: Any, note: str, reason: str, done: dict[str, str]) -> None:
     page.reload()  # the queue the coordinator chose (F5)
     press(page, "#take button[type=submit]")
-    assert done["take"] in journey.said(page), journey.said(page)
+    assert done["take"] in said(page), said(page)
     type_into(page, "#note-text", note)
     page.keyboard.press("Tab")  # to the note's button
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert done["note"] in journey.said(page) and note in page.locator("#notes").inner_text()
+    assert done["note"] in said(page) and note in page.locator("#notes").inner_text()
     type_into(page, "#pause-reason", reason)
     page.keyboard.press("Tab")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert done["pause"] in journey.said(page), journey.said(page)
+    assert done["pause"] in said(page), said(page)
     press(page, "#pause button.primary")
-    assert done["resume"] in journey.said(page), journey.said(page)
+    assert done["resume"] in said(page), said(page)
 
 
 def waive_and_preview(page: Any, answer: str, resolution: str, done: dict[str, str]) -> str:
@@ -151,7 +149,7 @@ def waive_and_preview(page: Any, answer: str, resolution: str, done: dict[str, s
     page.keyboard.press("ArrowDown")  # the second: complainant_waived
     page.keyboard.press("Space")
     press(page, "#waive button[type=submit]")
-    assert done["waive"] in journey.said(page), journey.said(page)
+    assert done["waive"] in said(page), said(page)
     type_into(page, "#respond-text", answer)
     page.keyboard.press("Tab")  # to the judgement
     page.keyboard.type(resolution)
@@ -162,60 +160,55 @@ def waive_and_preview(page: Any, answer: str, resolution: str, done: dict[str, s
 
 
 def test_a_keyboard_user_handles_a_complaint_from_registration_to_closure(
-    desk: dict[str, Any],
+    workspace: Stack,
 ) -> None:
-    sync_api = journey.browser_or_skip()
-    base = desk["base"]
-    today = journey.today()
+    desk = workspace
+    base = desk.base
+    today = local_today()
     received = today - timedelta(days=2)
     name = "Grietje Zwanenburg"
     answer = "Uw pas is opnieuw aangevraagd en wordt deze week bezorgd."
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=journey.CHROMIUM, headless=True,
-                                    args=journey.ARGS)  # fmt: skip
-        try:
-            nl = TEXTS["nl"]["done"]
-            anna = sign_in(browser, base, journey.ANNA, "nl-NL")
-            caller = (name, "grietje@example.nl", "Nederlands", "Telefonisch: pas kwijt")
-            cid, reference = register(anna, received, *caller)
-            month = words.MONTHS["nl"][received.month - 1]
-            assert f"{received.day} {month}" in anna.locator("#received").inner_text()
-            queue(desk, cid)
-            find_by_name(anna, "zwanenburg", reference)
-            take_note_pause_resume(anna, "Mevrouw teruggebeld.", "Wacht op pasnummer.", nl)
-            letter = waive_and_preview(anna, answer, "Gegrond", nl)
-            assert answer in letter and "Grietje Zwanenburg" in letter, letter
-            assert len(re.findall(r"\bGeachte\b", letter)) == 1, letter
-            assert not PLACEHOLDER.search(letter), letter
-            press(anna, "#respond button.primary")
-            assert nl["respond"] in journey.said(anna), journey.said(anna)
-            assert anna.locator("#status").inner_text() == "Beantwoord"
-            tab_to(anna, "#close-resolved")
-            anna.keyboard.press("Space")
-            press(anna, "#close button.primary")
-            assert nl["close"] in journey.said(anna), journey.said(anna)
-            assert anna.locator("#status").inner_text() == "Afgesloten"
+    with chromium() as browser:
+        nl = TEXTS["nl"]["done"]
+        anna = sign_in(browser, base, ANNA, "nl-NL")
+        caller = (name, "grietje@example.nl", "Nederlands", "Telefonisch: pas kwijt")
+        cid, reference = register(anna, received, *caller)
+        month = words.MONTHS["nl"][received.month - 1]
+        assert f"{received.day} {month}" in anna.locator("#received").inner_text()
+        queue(desk, cid)
+        find_by_name(anna, "zwanenburg", reference)
+        take_note_pause_resume(anna, "Mevrouw teruggebeld.", "Wacht op pasnummer.", nl)
+        letter = waive_and_preview(anna, answer, "Gegrond", nl)
+        assert answer in letter and "Grietje Zwanenburg" in letter, letter
+        assert len(re.findall(r"\bGeachte\b", letter)) == 1, letter
+        assert not PLACEHOLDER.search(letter), letter
+        press(anna, "#respond button.primary")
+        assert nl["respond"] in said(anna), said(anna)
+        assert anna.locator("#status").inner_text() == "Beantwoord"
+        tab_to(anna, "#close-resolved")
+        anna.keyboard.press("Space")
+        press(anna, "#close button.primary")
+        assert nl["close"] in said(anna), said(anna)
+        assert anna.locator("#status").inner_text() == "Afgesloten"
 
-            def answered() -> str:
-                return next((t for _, t in letters_to(desk["maildir"], cid) if answer in t), "")
+        def answered() -> str:
+            return next((t for _, t in letters_to(desk.maildir, cid) if answer in t), "")
 
-            wait_until_sync(answered, 60, 0.5, "the answer in the mail sink")
+        wait_until_sync(answered, 60, 0.5, "the answer in the mail sink")
 
-            # In English, in a browser of another locale: the same start, up to the preview.
-            en = TEXTS["en"]["done"]
-            anna_en = sign_in(browser, base, journey.ANNA, "en-US")
-            press(anna_en, "header a[lang='en']")  # the page's language switch
-            assert anna_en.evaluate("document.documentElement.lang") == "en"
-            caller = ("Walter Pennington", "walter@example.org", "English", "By phone: card")
-            cid, reference = register(anna_en, received, *caller)
-            month = words.MONTHS["en"][received.month - 1]
-            assert month in anna_en.locator("#received").inner_text()
-            queue(desk, cid)
-            find_by_name(anna_en, "pennington", reference)
-            take_note_pause_resume(anna_en, "Called him back.", "Waiting for the card number.", en)
-            letter = waive_and_preview(anna_en, "Your card has been ordered again.", "Well", en)
-            assert "Your card has been ordered again." in letter and "Walter Pennington" in letter
-            assert len(re.findall(r"\bDear\b", letter)) == 1, letter
-            assert not PLACEHOLDER.search(letter), letter
-        finally:
-            browser.close()
+        # In English, in a browser of another locale: the same start, up to the preview.
+        en = TEXTS["en"]["done"]
+        anna_en = sign_in(browser, base, ANNA, "en-US")
+        press(anna_en, "header a[lang='en']")  # the page's language switch
+        assert anna_en.evaluate("document.documentElement.lang") == "en"
+        caller = ("Walter Pennington", "walter@example.org", "English", "By phone: card")
+        cid, reference = register(anna_en, received, *caller)
+        month = words.MONTHS["en"][received.month - 1]
+        assert month in anna_en.locator("#received").inner_text()
+        queue(desk, cid)
+        find_by_name(anna_en, "pennington", reference)
+        take_note_pause_resume(anna_en, "Called him back.", "Waiting for the card number.", en)
+        letter = waive_and_preview(anna_en, "Your card has been ordered again.", "Well", en)
+        assert "Your card has been ordered again." in letter and "Walter Pennington" in letter
+        assert len(re.findall(r"\bDear\b", letter)) == 1, letter
+        assert not PLACEHOLDER.search(letter), letter
