@@ -91,6 +91,13 @@ class _Head:
     guessed: bool = False
 
 
+def retrieved(task: asyncio.Future[Any]) -> None:
+    """For a task that may end unawaited (its caller failed first): its own failure is not
+    reported again as "never retrieved"."""
+    if not task.cancelled():
+        task.exception()
+
+
 class _GuessedWrong(Exception):
     """A new-aggregate guess met existing events: read the real head and try once more."""
 
@@ -281,16 +288,31 @@ class JetStreamAggregateRecorder(AggregateRecorder):
         return events[:limit] if limit is not None else events
 
     async def _aggregate_messages(self, oid: str) -> list[RawMsg]:
-        # Read-your-writes in a cluster: the leader names the aggregate's last sequence, and
-        # only a replica that holds it answers the batch (ADR-53 `min_last_seq`; one that lags
-        # hands the request to the leader). A decision or a read-back after a write (here or
-        # in another process) never sees an older history, nor "not found".
+        # Read-your-writes in a cluster: the leader names the aggregate's last sequence, and a
+        # history that does not reach it is not used (ADR-53 `min_last_seq` asks again: only a
+        # replica that holds it answers; one that lags hands the request to the leader). A
+        # decision or a read-back after a write (here or in another process) never sees an
+        # older history, nor "not found". Both are asked at once: one round trip, not two,
+        # unless a replica lags.
         filt = f"{self.prefix}.{oid}.>"
-        head = await self.link.leader_get(self.stream, {"last_by_subj": filt})
+        # Every version has its own subject, so "last message per subject" is the whole history.
+        request: dict[str, Any] = {"multi_last": [filt], "batch": MULTI_LAST_MAX}
+        leader = asyncio.ensure_future(self.link.leader_get(self.stream, {"last_by_subj": filt}))
+        leader.add_done_callback(retrieved)
+        try:
+            try:
+                found: list[RawMsg] | None = await self.link.direct_batch(self.stream, request)
+            except JetStreamError:
+                found = None
+            head = await leader
+        finally:
+            if not leader.done():
+                leader.cancel()
         if head is None:
             return []
-        # Every version has its own subject, so "last message per subject" is the whole history.
-        request = {"multi_last": [filt], "batch": MULTI_LAST_MAX, "min_last_seq": head.seq}
+        if found and max(m.seq for m in found) >= head.seq:
+            return found
+        request["min_last_seq"] = head.seq  # behind the leader (a lagging replica), or refused
         try:
             return await self.link.direct_batch(self.stream, request)
         except JetStreamError:

@@ -12,7 +12,11 @@ from typing import Any
 from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent, Subscription
 
 from shared.contract import subjects
-from shared.eventstore.aggregate_recorder import BATCH_MAX, JetStreamAggregateRecorder
+from shared.eventstore.aggregate_recorder import (
+    BATCH_MAX,
+    JetStreamAggregateRecorder,
+    retrieved,
+)
 from shared.eventstore.layout import (
     TOPIC_HEADER,
     TracedNotification,
@@ -26,12 +30,6 @@ logger = logging.getLogger(__name__)
 
 
 READ_AHEAD_MAX = 4  # readers (cursors) at once whose next page is read ahead
-
-
-def _retrieved(task: asyncio.Future[Any]) -> None:
-    """A read-ahead nobody asked for in the end: its failure is not an error of anyone's."""
-    if not task.cancelled():
-        task.exception()
 
 
 class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecorder):
@@ -103,7 +101,7 @@ class JetStreamApplicationRecorder(JetStreamAggregateRecorder, ApplicationRecord
             while len(self._ahead) >= READ_AHEAD_MAX:  # other readers' cursors: oldest goes
                 self._ahead.pop(next(iter(self._ahead))).cancel()
             task = asyncio.ensure_future(self._fetch(nxt, want))
-            task.add_done_callback(_retrieved)
+            task.add_done_callback(retrieved)
             self._ahead[(nxt, want)] = task
         return page
 
