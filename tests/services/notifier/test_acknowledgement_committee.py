@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import msgspec
 import nats
@@ -29,10 +29,11 @@ from shared.config.policy_file import build_calendar, load_policy
 from shared.contract import events as ev
 from shared.eventstore.application import ComplaintsApplication
 from shared.rules import terms as rules
-from shared.rules.complaint import Cause, Complaint
 from shared.rules.deadlines import ClockState
 from shared.rules.policy import Committee
 from tests.services.notifier.test_postal_pdf import pdftotext
+from tests.support import letter_flows
+from tests.support.letter_flows import complaints_log
 from tests.support.notifier import events_of, notifier_settings
 from tests.support.polling import wait_until
 
@@ -43,7 +44,6 @@ AT_REGISTRATION = msgspec.structs.replace(
     SHIPPED, committee=Committee(name=COMMITTEE, categories=("bejegening",))
 )
 CAL = build_calendar(SHIPPED.calendar)
-STAFF = Cause(actor="staff:ann")
 WORDS = {
     "nl": ("De commissie hoort u eerst", "tien weken", "uiterlijk op"),
     "en": ("The committee will hear you first", "ten weeks", "at the latest"),
@@ -58,30 +58,21 @@ def settings(provisioned_nats: EmbeddedNats, sink: MailSink, tmp_path: Path) -> 
 
 @pytest.fixture
 def complaints(provisioned_nats: EmbeddedNats) -> Iterator[ComplaintsApplication]:
-    app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
-    yield app
-    app.close()
+    with complaints_log(provisioned_nats.url) as app:
+        yield app
 
 
 def submit(
     app: ComplaintsApplication, language: ev.Language, number: int, category: str, *, post: bool
 ) -> tuple[UUID, ev.Terms]:
+    """The complaint with the terms the policy in force at registration gives it."""
     now = datetime.now(UTC)
     received = now - timedelta(hours=1)
     state = ClockState(complaint_id="-", received_at=received, channel="web", category=category)
     terms = rules.registration_terms(state, AT_REGISTRATION, CAL, now)
-    email, address = ("", "Dorpsstraat 1\n1234 AB Ons Dorp") if post else (f"k{number}@ex.nl", None)
-    complaint = Complaint.submit(
-        complaint_id=uuid4(), reference=f"KL-2026-{number:06d}", channel="web",
-        language=language, received_at=received, now=now, cause=STAFF, category=category,
-        terms=terms,
-        personal=ev.SubmittedPersonal(
-            complainant=ev.Complainant(name="Els Jansen", email=email, address=address),
-            subject="Onvriendelijk aan de balie", description="De medewerker was onvriendelijk.",
-        ),
-    )  # fmt: skip
-    app.save(complaint)
-    return complaint.id, terms
+    made = letter_flows.submit(app, language, number, post=post, category=category,
+                               terms=terms, received_at=received)  # fmt: skip
+    return made, terms
 
 
 async def test_the_acknowledgement_names_the_committee_and_its_recorded_ten_weeks(

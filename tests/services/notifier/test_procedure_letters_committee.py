@@ -10,11 +10,10 @@ complainant without e-mail gets the measures on paper."""
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import nats
 import pytest
@@ -30,14 +29,15 @@ from shared.config.calendar import business_calendar
 from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import ComplaintsApplication
-from shared.rules.complaint import Cause, Complaint
+from shared.rules.complaint import Complaint
 from tests.services.notifier.test_letters import context_for
 from tests.services.notifier.test_postal_pdf import pdftotext
+from tests.support import letter_flows
+from tests.support.letter_flows import STAFF, complaints_log, consumer_idle, letters_recorded
 from tests.support.notifier import events_of, notifier_settings
 from tests.support.polling import wait_until
 
 CALENDAR = business_calendar("NL")
-STAFF = Cause(actor="staff:ann")
 OFFICER = "Mw. A. de Wit, 030 123 45 67, klachtenfunctionaris@zorg.example"
 PIET = "p.bakker@voorbeeld.nl"
 COMMITTEE = "de Commissie klachtadvisering"
@@ -57,9 +57,8 @@ def settings(provisioned_nats: EmbeddedNats, sink: MailSink, tmp_path: Path) -> 
 
 @pytest.fixture
 def complaints(provisioned_nats: EmbeddedNats) -> Iterator[ComplaintsApplication]:
-    app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
-    yield app
-    app.close()
+    with complaints_log(provisioned_nats.url) as app:
+        yield app
 
 
 def submit(
@@ -67,19 +66,7 @@ def submit(
 ) -> UUID:
     """A complaint (category zorg: the Wkkgz route in the shipped policy), by e-mail or, for a
     complainant without one, by post."""
-    now = datetime.now(UTC)
-    email, address = ("", "Dorpsstraat 1\n1234 AB Ons Dorp") if post else (f"k{number}@ex.nl", None)
-    complaint = Complaint.submit(
-        complaint_id=uuid4(), reference=f"KL-2026-{number:06d}", channel="web",
-        language=language, received_at=now - timedelta(hours=1), now=now, cause=STAFF,
-        category="zorg" if care else None,
-        personal=ev.SubmittedPersonal(
-            complainant=ev.Complainant(name="Els Jansen", email=email, address=address),
-            subject="Onvriendelijk aan de balie", description="De medewerker was onvriendelijk.",
-        ),
-    )  # fmt: skip
-    app.save(complaint)
-    return complaint.id
+    return letter_flows.submit(app, language, number, post=post, category="zorg" if care else None)
 
 
 def to_the_committee(c: Complaint, now: datetime) -> None:
@@ -138,14 +125,16 @@ async def test_the_committee_and_wkkgz_letters_arrive_once_with_their_recorded_d
     }
     expected = {name: sorted(["acknowledgement", *c[4]]) for name, c in CASES.items()}
     async with bootstrap(settings):
-        await wait_until(lambda: _recorded(nc, ids, {n: ["acknowledgement"] for n in ids}),
+        await wait_until(lambda: letters_recorded(nc, ids, {n: ["acknowledgement"] for n in ids}),
                          timeout=20, message="acknowledged")  # fmt: skip
         for name, (_, _, _, steps, _) in CASES.items():
             now = datetime.now(UTC)
             act = lambda c, steps=steps, now=now: steps(c, now)  # noqa: E731
             await asyncio.to_thread(complaints.change, ids[name], act)
-        await wait_until(lambda: _recorded(nc, ids, expected), timeout=30, message="recorded")
-        await wait_until(lambda: _consumer_idle(nc), timeout=20, message="consumer idle")
+        await wait_until(
+            lambda: letters_recorded(nc, ids, expected), timeout=30, message="recorded"
+        )
+        await wait_until(lambda: consumer_idle(nc), timeout=20, message="consumer idle")
     first = sorted(m.key for m in read_maildir(sink.maildir))
     room = PostRoom(settings.post_room)
     printed = sorted(p.name for p in room.folder.iterdir())
@@ -189,10 +178,10 @@ async def test_the_committee_and_wkkgz_letters_arrive_once_with_their_recorded_d
     # Every event delivered again (a new durable): nothing is sent, printed or recorded twice.
     await nc.jetstream().delete_consumer(subjects.COMPLAINTS_STREAM, CONSUMER_NAME)
     async with bootstrap(settings):
-        await wait_until(lambda: _consumer_idle(nc), timeout=30, message="redelivered, idle")
+        await wait_until(lambda: consumer_idle(nc), timeout=30, message="redelivered, idle")
     assert sorted(m.key for m in read_maildir(sink.maildir)) == first
     assert sorted(p.name for p in room.folder.iterdir()) == printed
-    assert await _recorded(nc, ids, expected)
+    assert await letters_recorded(nc, ids, expected)
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])
@@ -217,22 +206,3 @@ async def _texts(sink: MailSink, nc: nats.NATS, complaint_id: UUID) -> dict[str,
         text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
         out.setdefault(record.kind, []).append(text)
     return out
-
-
-async def _recorded(nc: nats.NATS, ids: dict[str, UUID], expected: dict[str, list[str]]) -> bool:
-    for name, complaint_id in ids.items():
-        history = await events_of(nc, complaint_id)
-        kinds = Counter(e.letter.kind for e in history if isinstance(e, ev.LetterSent))
-        kinds.update(e.letter.kind for e in history if isinstance(e, ev.Acknowledged))
-        if sorted(kinds.elements()) != expected[name]:
-            return False
-    return True
-
-
-async def _consumer_idle(nc: nats.NATS) -> bool:
-    try:
-        info = await nc.jetstream().consumer_info(subjects.COMPLAINTS_STREAM, CONSUMER_NAME)
-    except nats.js.errors.NotFoundError:
-        return False
-    delivered = info.delivered.consumer_seq if info.delivered else 0
-    return info.num_pending == 0 and info.num_ack_pending == 0 and delivered > 0

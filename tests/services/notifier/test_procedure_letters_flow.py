@@ -7,12 +7,10 @@ complainant's; without an address nothing goes."""
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import nats
@@ -28,6 +26,8 @@ from shared.contract import events as ev
 from shared.contract import subjects
 from shared.eventstore.application import ComplaintsApplication
 from shared.rules.complaint import Cause, Complaint
+from tests.support.letter_flows import consumer_idle as _consumer_idle
+from tests.support.letter_flows import letters_recorded as _recorded_are
 from tests.support.notifier import (
     acknowledgements,
     events_of,
@@ -175,27 +175,6 @@ async def test_each_procedure_letter_arrives_once_at_its_address_in_its_language
 async def _acknowledged(nc: nats.NATS, ids: Any) -> bool:
     acks = await acknowledgements(nc)
     return all(acks[str(i)] == 1 for i in ids)
-
-
-async def _recorded_are(
-    nc: nats.NATS, ids: dict[str, UUID], expected: dict[str, list[str]]
-) -> bool:
-    for name, complaint_id in ids.items():
-        history = await events_of(nc, complaint_id)
-        kinds = Counter(e.letter.kind for e in history if isinstance(e, ev.LetterSent))
-        kinds.update(e.letter.kind for e in history if isinstance(e, ev.Acknowledged))
-        if sorted(kinds.elements()) != expected[name]:
-            return False
-    return True
-
-
-async def _consumer_idle(nc: nats.NATS) -> bool:
-    try:
-        info = await nc.jetstream().consumer_info(subjects.COMPLAINTS_STREAM, CONSUMER_NAME)
-    except nats.js.errors.NotFoundError:
-        return False
-    delivered = info.delivered.consumer_seq if info.delivered else 0
-    return info.num_pending == 0 and info.num_ack_pending == 0 and delivered > 0
 
 
 async def test_a_durable_from_before_takes_the_new_events_on_start(
