@@ -292,7 +292,7 @@ async def follow(follower: Follower, nc: Any, poll: float, settle: float = SETTL
                 await asyncio.to_thread(follower.catch_up, -1, cursors)
             except Exception as error:  # NATS or the key store away: the next round retries
                 log.warning("search index: catching up failed: %s", error)
-                cursors = ORDER
+                woke.update(cursors)
             try:
                 await asyncio.wait_for(wake.wait(), poll)
             except TimeoutError:

@@ -5,7 +5,8 @@ the COMPLAINTS stream) holds:
 
 - ``key.<key_id>``        → {"key": base64, "subject": pseudonym or null, "created_at": …}
 - ``subject.<pseudonym>`` → key_id   (the complainant's key; created on first complaint)
-- ``complaint.<id>``      → key_id   (written before the complaint's first event is appended)
+- ``complaint.<id>``      → key_id   (complaints before Dec 2026, and a complaint whose first
+  fact has no sealed part; otherwise the submitted fact's ``sealed.key_id`` names the key)
 - ``lookup.<keyed hash of the address>`` → pseudonym   (random; shared/privacy/pseudonym.py)
 - ``pseudonym.<pseudonym>`` → the lookup's name   (so destroying the key finds the lookup)
 - ``erased.<key_id>``     → {"at", "actor", "reason"}  (tombstone: the key was destroyed)
@@ -46,6 +47,7 @@ from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NotFound
 from nats.js.kv import KeyValue
 
 from shared.config.settings import Settings
+from shared.contract import subjects
 from shared.eventstore.link import (
     JetStreamError,
     JetStreamLink,
@@ -59,6 +61,7 @@ BUCKET = "KLACHTEN_KEYS"
 KEY_BYTES = 32
 DEFAULT_TTL = 30.0
 MSG_DELETE_FAILED = 10057  # e.g. "no message found"
+NO_MESSAGE, NO_STREAM = 10037, 10059
 
 
 # The cache is per process, so a key destroyed through any KeyStore of this process is never
@@ -211,12 +214,37 @@ class KeyStore:
         return self._get_json(f"erased.{key_id}")
 
     def key_id_of_complaint(self, complaint_id: str) -> str | None:
+        """The key its submitted fact was sealed with (read from the log's leader), else the
+        binding complaints of before Dec 2026 got (``complaint.<id>``), else None."""
         if complaint_id in self._ids:
             return self._ids[complaint_id]
-        found = self._get_text(f"complaint.{complaint_id}")
+        found = self._sealed_with(complaint_id) or self._get_text(f"complaint.{complaint_id}")
         if found is not None:
             self._ids[complaint_id] = found
         return found
+
+    def _sealed_with(self, complaint_id: str) -> str | None:
+        """The key id in the complaint's first fact, ``submitted`` (version 1); None when the
+        log has none (or no such stream here) or it was not sealed."""
+        subject = subjects.event_subject(complaint_id, 1, "submitted")
+
+        async def get(kv: KeyValue) -> dict[str, Any] | None:
+            try:
+                return await self.link.api(
+                    f"STREAM.MSG.GET.{subjects.COMPLAINTS_STREAM}", {"last_by_subj": subject}
+                )
+            except JetStreamError as e:
+                if e.err_code in (NO_MESSAGE, NO_STREAM):
+                    return None
+                raise
+
+        reply = self._run(get)
+        if reply is None:
+            return None
+        body = json.loads(base64.b64decode(reply["message"]["data"]))
+        if body.get("complaint_id") != complaint_id:
+            return None  # not this complaint's fact: never trust it for a key
+        return (body.get("sealed") or {}).get("key_id")
 
     def key_id_of_subject(self, subject_key: str) -> str | None:
         return self._get_text(f"subject.{subject_key}")
@@ -279,19 +307,21 @@ class KeyStore:
         if complaint_id in self._ids:
             return self._ids[complaint_id]
         if subject_key is not None:
-            # The submission, the complaint's first event: its binding is created, not read
-            # first (a read of a missing entry is an error the server counts); a retry after
-            # a crash is refused the create and reads the binding made before.
+            # The submission, the complaint's first event: the complainant's key, and no
+            # binding entry (issue 23: a message and an fsync less): the sealed fact names its
+            # key, and later facts find it there (`key_id_of_complaint`). A retry after a crash
+            # finds the same complainant's same key.
             if subject_key in self._fresh:  # a complainant made a moment ago: no key yet
                 key_id = self._create_or_read(f"subject.{subject_key}", self._new_key(subject_key))
                 self._fresh.discard(subject_key)
             else:
                 key_id = self._key_for_subject(subject_key)
-        else:
-            found = self.key_id_of_complaint(complaint_id)
-            if found is not None:
-                return found
-            key_id = self._new_key(None)
+            self._ids[complaint_id] = key_id
+            return key_id
+        found = self.key_id_of_complaint(complaint_id)
+        if found is not None:
+            return found
+        key_id = self._new_key(None)  # a complaint whose first fact holds no sealed part
         bound = self._ids[complaint_id] = self._create_or_read(f"complaint.{complaint_id}", key_id)
         return bound
 
