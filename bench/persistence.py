@@ -301,6 +301,7 @@ def fill_and_read(
     sample = everyone[:: max(1, len(everyone) // loads)][:loads]
     mod_loads = load_latencies(module, sample)
     lite_loads = load_latencies(lite, sample)
+    asyncio.run(raw_replay(url, log_size, decode=False))  # warm-up: every block read once
     t_mod = replay(module, log_size, decode=False)
     t_lite = replay(lite, log_size, decode=False)
     t_raw = asyncio.run(raw_replay(url, log_size, decode=False))
