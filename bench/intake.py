@@ -9,7 +9,8 @@ process connecting as the `intake` user, writing its span file (KLACHTEN_TRACES_
 signing its appends. Measures POST /api/complaints at saturation and at a steady rate, with the
 CPU seconds intake and nats-server used per complaint (/proc/<pid>/stat), and raw nats-py
 publishes of the same number of messages to the same stream, as the same user, in the same run.
-With ``--io`` it counts what the server sees of each submission instead (docs/benchmarks.md).
+With ``--io`` it counts what the server sees of each submission instead, and lists what one
+more of each kind sends (docs/benchmarks.md).
 (Just over 300 lines: the I/O count shares the stack and the posting of the throughput runs.)
 """
 
@@ -284,7 +285,33 @@ def io(count: int) -> list[Row]:
                     "raw publish: 1 request · 1 fsync · 0 errors",
                 )
             )
+        for who, staff, returning in kinds:  # what one more of each sends, in order
+            seen = asyncio.run(sent_by_one(server, base, staff=staff, returning=returning))
+            console.print(f"what one more {who} submission sent ({len(seen)}):")
+            console.print("".join(f"  {n}. {subject}\n" for n, subject in enumerate(seen, 1)))
     return rows
+
+
+async def sent_by_one(
+    server: EmbeddedNats, base: str, *, staff: bool, returning: bool
+) -> list[str]:
+    """The subjects intake sends to while one submission is made (names shortened; the search
+    index's reads are here too when one falls within it)."""
+    nc = await nats.connect(**nats_connect_options(server.url_for(permissions.ADMIN)))
+    seen: list[str] = []
+
+    async def note(msg: nats.aio.msg.Msg) -> None:
+        if not msg.subject.startswith(("_INBOX", "$JS.EVENT.", "$JS.ACK.")):
+            seen.append(re.sub(r"[0-9a-f]{16,}|[0-9a-f-]{36}", "…", msg.subject))
+
+    await nc.subscribe(">", cb=note)
+    await nc.flush()
+    try:
+        await one_by_one(base, 1, staff=staff, returning=returning)
+        await asyncio.sleep(0.3)
+    finally:
+        await nc.close()
+    return seen
 
 
 def main() -> None:
