@@ -4,7 +4,8 @@ Chromium) against intake, the notifier and reporting on a real nats-server. The 
 (and refused), the worklist in each view, search results, registration, the case page in each
 status (received, paused, answered, escalated, closed, resolved informally, declined), the
 notifications, the bulk confirmation and result, the dashboard and the improvement actions'
-page when there is one. The stack is the hearing journey's (test_workspace_hearing_browser.py).
+page when there is one. The stack is the workspace tests' (tests/support/workspace_stack.py),
+one per test.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
-import test_workspace_hearing_browser as journey
 
+from tests.support import workspace_stack as journey
 from tests.support.intake import HEARING_WAIVED
 from tests.support.polling import wait_until_sync
 
-desk = journey.desk  # intake (named staff, the organisation file), notifier + mail sink, reporting
 VIEWS = ("all", "mine", "team", "unassigned", "replies", "week", "overdue", "answered")
 SUPERVISOR = {"Authorization": f"Bearer {journey.SAM}"}
 # Each status the case page shows, and the staff API calls that lead there (after a waiver).
@@ -41,11 +41,17 @@ STEPS: dict[str, list[tuple[str, dict[str, Any]]]] = {
 }
 
 
+@pytest.fixture
+def desk(own_workspace: journey.Stack) -> dict[str, Any]:
+    """intake (named staff, the organisation file), notifier + mail sink, reporting."""
+    return {"base": own_workspace.base, "intake": own_workspace.intake, "stack": own_workspace}
+
+
 def _submit(desk: dict[str, Any], n: int) -> str:
     """A complaint by the web form's API, each from its own address (letters per address are
     limited); its id."""
     who = {"name": "Jan de Vries", "email": f"jan.{n}@example.nl"}
-    return journey.submit(desk, complainant=who)[0]
+    return str(desk["stack"].submit(complainant=who)[0])
 
 
 def _cases(desk: dict[str, Any]) -> dict[str, str]:

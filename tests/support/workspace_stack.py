@@ -198,13 +198,18 @@ def workspace_stack(root: Path) -> Iterator[Stack]:
         server.stop()
 
 
-@contextmanager
-def chromium() -> Iterator[Any]:
-    """Headless Debian Chromium under Playwright; skips the test where either is missing."""
+def browser_or_skip() -> Any:
+    """Playwright's sync API; skips the test where it or Debian's Chromium is missing."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
-    with sync_api.sync_playwright() as p:
+    return sync_api
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Headless Debian Chromium under Playwright; skips the test where either is missing."""
+    with browser_or_skip().sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:
             yield browser
