@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from services.reporting import api, csrf, signin, web, workspace
+from services.reporting import api, csrf, signin, snapshots, web, workspace
 from services.reporting.deadletters import NatsDeadLetters
 from services.reporting.http import Problem
 from services.reporting.oidc import OidcSignIn
@@ -93,6 +93,7 @@ def bootstrap(settings: ReportingSettings, *, clock: Clock = utcnow) -> FastAPI:
     # No Swagger UI (it loads its assets from a CDN onto this origin): /openapi.json.
     app = FastAPI(title="klachten reporting", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings, app.state.clock = settings, clock
+    snapshots.keep(settings.reporting_snapshots_kept)  # the projection's pruning (this process)
     app.state.tokens = parse_tokens(settings.staff_token, settings.staff_tokens)
     # Staff sessions, CSRF and sign-in (signin.py, csrf.py, sessions.py, oidc.py)
     app.state.sessions = SessionStore(

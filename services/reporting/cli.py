@@ -78,6 +78,7 @@ def rebuild_command(
 ) -> None:
     """Replay the whole log into a fresh store, check the sequence, compare with the live store."""
     settings = ReportingSettings.from_env()
+    snapshots.keep(settings.reporting_snapshots_kept)
     live_db = db or settings.db
     kind = "postgres" if live_db.startswith(("postgres://", "postgresql://")) else "sqlite"
     if backend is not None and backend != kind:

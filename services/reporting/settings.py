@@ -21,6 +21,7 @@ KLACHTEN_OIDC_NAME_CLAIM  preferred_username  the staff id (actors say staff:<it
 KLACHTEN_OIDC_ROLES_CLAIM klachten_roles  the roles (a list, or a space-separated string)
 KLACHTEN_WORKSPACE_BULK_LIMIT     100  complaints in one bulk action (workspace_bulk.py)
 KLACHTEN_WORKSPACE_DEADLINE_DAYS  5    a notice when a deadline is this many days away or less
+KLACHTEN_REPORTING_SNAPSHOTS_KEPT 10   as-of snapshots kept whole (newest); older: 1 a week; 0: all
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from services.reporting.snapshots import KEPT
 from shared.config.settings import HOST, Settings
 
 
@@ -54,6 +56,7 @@ class ReportingSettings(Settings):
     oidc_roles_claim: str = "klachten_roles"
     workspace_bulk_limit: int = 100
     workspace_deadline_days: int = 5
+    reporting_snapshots_kept: int = KEPT  # as-of snapshots kept whole (snapshots.prune)
 
     @property
     def db(self) -> str:
