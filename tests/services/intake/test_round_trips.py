@@ -17,7 +17,8 @@ from klachten.stack.natsserver import EmbeddedNats
 from tests.support.intake import STAFF, complaint_body, intake_settings, start_intake
 
 # The request path of a first complaint: idempotency claim, reference index, key-store probe,
-# lookup, pseudonym, key, subject, complaint binding, append (+ a counter block now and then).
+# lookup, pseudonym, key, subject, append (+ a counter block or the log's info now and then;
+# no complaint binding since the sealed fact names its key: test_key_binding.py).
 FIRST_COMPLAINT_MAX = 10
 RETURNING_MAX = 8
 
