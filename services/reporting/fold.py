@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import msgspec
@@ -59,8 +60,11 @@ class Undecodable:
 
 
 def ts(value: datetime | None) -> str | None:
-    if value is None:
-        return None
+    return None if value is None else _utc_text(value)
+
+
+@lru_cache(maxsize=4096)  # a fold formats the same few moments again and again (per complaint)
+def _utc_text(value: datetime) -> str:
     if value.tzinfo is not UTC:  # decoded contract times are UTC already
         value = (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(UTC)
     # Fixed-width and parseable (also years before 1000); twice as fast as strftime, which

@@ -56,7 +56,11 @@ def item_of(msg: RawMsg) -> Item | None:
     """The fold input of one message; None for messages that are not complaint events."""
     if not msg.subject.startswith("complaints."):
         return None
-    parsed = subjects.parse_event_subject(msg.subject)
+    return parsed_item(msg, subjects.parse_event_subject(msg.subject))
+
+
+def parsed_item(msg: RawMsg, parsed: subjects.EventSubject | None) -> Item | None:
+    """`item_of` a complaint message whose subject the caller parsed (a rebuild checks it)."""
     if parsed is None:
         claimed = subjects.claimed_complaint(msg.subject)
         return msg.seq, Undecodable(msg.seq, claimed, 0, "malformed subject")

@@ -70,7 +70,8 @@ class LinkChecker:
         self.expected = first_seq
         self.heads: dict[str, tuple[str, int]] = {}  # complaint id -> (hash, version) of its last
 
-    def feed(self, msg: log.RawMsg) -> list[Break]:
+    def feed(self, msg: log.RawMsg, parsed: subjects.EventSubject | None) -> list[Break]:
+        """The breaks at `msg` (`parsed`: its subject parsed, None if not an event subject)."""
         out = []
         if msg.seq != self.expected:
             missing = f"messages {self.expected}..{msg.seq - 1} are missing"
@@ -78,7 +79,6 @@ class LinkChecker:
         self.expected = msg.seq + 1
         if not msg.subject.startswith("complaints."):
             return out
-        parsed = subjects.parse_event_subject(msg.subject)
         if parsed is None:  # no chain to place it in
             return [*out, Break(msg.seq, "", None, f"{NOT_AN_EVENT_SUBJECT} ({msg.subject})")]
         cid = parsed.complaint_id
@@ -104,8 +104,10 @@ class Replayer:
         started = time.perf_counter()
         items: list[log.Item] = []
         for msg in log.messages(self.link, self.next_seq, stop):
-            self._check(msg)
-            item = log.item_of(msg)
+            complaint = msg.subject.startswith("complaints.")
+            parsed = subjects.parse_event_subject(msg.subject) if complaint else None
+            self._check(msg, parsed)
+            item = log.parsed_item(msg, parsed) if complaint else None
             if item is not None:
                 items.append(item)
             if len(items) >= BATCH:
@@ -122,8 +124,8 @@ class Replayer:
         if progress:
             progress(stop, self.result.last_seq, self.result.rate)
 
-    def _check(self, msg: log.RawMsg) -> None:
-        for b in self.checker.feed(msg):
+    def _check(self, msg: log.RawMsg, parsed: subjects.EventSubject | None) -> None:
+        for b in self.checker.feed(msg, parsed):
             if not b.complaint_id:  # a sequence gap, not a chain problem of one complaint
                 raise SequenceGap(str(b))
             self.result.chain_breaks.append(b)

@@ -115,10 +115,11 @@ class ReportingView(TrackingRecorder):
             items = [(s, f) for s, f in items if s > done]
             ids = {str(f.complaint_id) for _, f in items if isinstance(f, ev.Event)}
             model = ReadModel(complaints=self._load(c, ids), position=done)
+            stored = {cid: dict(row) for cid, row in model.complaints.items()}  # the counters'
             dead = [d for seq, fact in items if (d := fold.apply(model, seq, fact)) is not None]
             for letter in dead if sink is not None else ():
                 sink(letter)
-            self._write(c, model)
+            self._write(c, model, stored)
             snapshots.after_batch(self, c, items, done, tracking.notification_id)
             self._insert_tracking(c, tracking)
         return dead
@@ -135,18 +136,29 @@ class ReportingView(TrackingRecorder):
                 out[r["complaint_id"]] = {k: r[k] for k in fold.COMPLAINT_COLUMNS}
         return out
 
-    def _write(self, c: Any, model: ReadModel) -> None:
+    def _write(self, c: Any, model: ReadModel, stored: dict[str, Row] | None = None) -> None:
+        """Write what `model` changed; `stored`: the complaints' rows before (else read)."""
         rows = [model.complaints[cid] for cid in sorted(model.changed)]
-        self._upsert(c, fold.COMPLAINTS, rows, update=True)
+        self._upsert(c, fold.COMPLAINTS, rows, update=True, old=stored)
         for table, new in model.inserts.items():
             self._upsert(c, table, new, update=False)
 
-    def _upsert(self, c: Any, table: str, rows: list[Row], *, update: bool) -> None:
+    def _upsert(
+        self,
+        c: Any,
+        table: str,
+        rows: list[Row],
+        *,
+        update: bool,
+        old: dict[Any, Row] | None = None,
+    ) -> None:
+        """Write `rows`; `old`: the stored rows they replace, when the caller has read them."""
         if not rows:
             return
         columns, pk = TABLES[table]
         if table in aggregates.COUNTED_TABLES:  # the counters move in the same transaction
-            old = self._stored(c, table, pk, [r[pk] for r in rows])
+            if old is None:
+                old = self._stored(c, table, pk, [r[pk] for r in rows])
             changes = aggregates.deltas(table, old, rows, pk, update=update)
             aggregates.apply_deltas(
                 c, self._table(aggregates.AGGREGATES), self.placeholder, changes

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from eventsourcing.persistence import Tracking
 
 from klachten.stack.natsserver import EmbeddedNats
-from services.reporting import domain
+from services.reporting import domain, projections
 from services.reporting import rebuild as rb
-from services.reporting.projections import start_runner
-from services.reporting.view_backends import open_view
+from services.reporting.complaints_log import ComplaintsLog
+from services.reporting.projections import PagedProjectionRunner, projection_with, start_runner
+from services.reporting.view_backends import SQLiteReportingView, open_view, view_env
 from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.link import JetStreamLink
+from shared.runtime.clock import utcnow
+from tests.support.domain import NOW, submitted
 from tests.support.reporting_history import generate
 
 N_COMPLAINTS = 1500
@@ -80,9 +87,9 @@ def test_a_gap_in_the_stream_sequence_stops_the_replay() -> None:
     replayer = rb.Replayer.__new__(rb.Replayer)
     replayer.result = rb.Rebuild()
     replayer.checker = rb.LinkChecker(1)
-    replayer._check(checker_input[0])
+    replayer._check(checker_input[0], None)
     with pytest.raises(rb.SequenceGap, match=r"messages 2\.\.2 are missing"):
-        replayer._check(checker_input[1])
+        replayer._check(checker_input[1], None)
 
 
 def test_restart_resumes_and_redelivery_changes_nothing(
@@ -97,8 +104,6 @@ def test_restart_resumes_and_redelivery_changes_nothing(
     # Redeliver every event already processed: nothing may change.
     link = JetStreamLink(provisioned_nats.url)
     try:
-        from eventsourcing.persistence import Tracking
-
         from services.reporting import log
 
         items = [i for m in log.messages(link) if (i := log.item_of(m)) is not None]
@@ -122,3 +127,72 @@ def test_the_sqlite_view_commits_without_waiting_for_fsync(tmp_path: Path) -> No
         assert c.fetchone()[0] == 1
         c.execute("PRAGMA journal_mode")
         assert c.fetchone()[0] == "wal"
+
+
+class _Commits(SQLiteReportingView):
+    """The view, noting each transaction's size (apply_batch commits once per call)."""
+
+    sizes: ClassVar[list[int]] = []
+
+    def apply_batch(self, items, tracking, sink=None):  # type: ignore[no-untyped-def]
+        type(self).sizes.append(len(items))
+        return super().apply_batch(items, tracking, sink)
+
+
+def test_catching_up_commits_a_page_at_a_time_and_live_events_one_at_a_time(
+    app: ComplaintsApplication, provisioned_nats: EmbeddedNats, tmp_path: Path
+) -> None:
+    generate(app, 300, seed=5)  # behind by every event of these when the runner starts
+    behind = app.recorder.max_notification_id()
+    db = str(tmp_path / "live.sqlite3")
+    runner = PagedProjectionRunner(
+        application_class=ComplaintsLog,
+        projection_class=projection_with(None),
+        view_class=_Commits,
+        env={**view_env(db), "NATS_URL": provisioned_nats.url},
+    )
+    with runner:
+        runner.wait(behind, timeout=60)
+        caught_up = list(_Commits.sizes)
+        for n in range(3):  # live: what arrives is folded at once, no page waits to fill
+            generate(app, 1, seed=10 + n)
+            runner.wait(app.recorder.max_notification_id(), timeout=20)
+        live = _Commits.sizes[len(caught_up) :]
+    assert sum(caught_up) == behind
+    assert len(caught_up) <= behind // 100, caught_up  # pages, not one commit per event
+    assert sum(live) == app.recorder.max_notification_id() - behind
+    assert max(live) < projections.PAGE
+    fresh = open_view(str(tmp_path / "fresh.sqlite3"))
+    link = JetStreamLink(provisioned_nats.url)
+    try:
+        assert rb.rebuild(link, fresh, open_view(db)).equal is True
+    finally:
+        link.close()
+
+
+def test_a_page_gives_each_young_event_its_own_span_and_commit(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    past = NOW - timedelta(days=9)
+    old = [submitted(received_at=past, now=past).collect_events()[0] for _ in range(3)]
+    young = submitted(received_at=utcnow(), now=utcnow()).collect_events()[0]
+    page = [(e, Tracking("ComplaintsApplication", seq)) for seq, e in enumerate(old[:2], 1)]
+    page += [
+        (young, Tracking("ComplaintsApplication", 3)),
+        (old[2], Tracking("ComplaintsApplication", 4)),
+    ]
+    commits: list[tuple[list[int], int]] = []
+    spans: list[str] = []
+
+    class View:
+        def apply_batch(self, items, tracking, sink=None):  # type: ignore[no-untyped-def]
+            commits.append(([seq for seq, _ in items], tracking.notification_id))
+            return []
+
+    @contextmanager
+    def span(name, complaint_id, headers=None, **kwargs):  # type: ignore[no-untyped-def]
+        spans.append(name)
+        yield None
+
+    monkeypatch.setattr(projections.tracing, "complaint_span", span)
+    projections.ReportingProjection(view=View()).process_page(page)  # type: ignore[arg-type]
+    assert commits == [([1, 2], 2), ([3], 3), ([4], 4)]
+    assert spans == ["project submitted"]
