@@ -7,15 +7,17 @@ so stream order is not time order, and the rule for moments is tested where it m
 
 from __future__ import annotations
 
+import zlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from eventsourcing.persistence import Tracking
 
 from klachten.stack.natsserver import EmbeddedNats
-from services.reporting import domain, fold, log, reads, snapshots
+from services.reporting import domain, fold, log, reads, snapshot_store, snapshots
 from services.reporting.complaints_log import SOURCE_NAME
 from services.reporting.view import ReportingView
 from services.reporting.view_backends import open_view
@@ -150,3 +152,25 @@ def test_pruning_keeps_the_newest_and_one_a_week(tmp_path: Path) -> None:
     assert pruned == [600, 400, 200]
     assert [p for p, holds, _ in rows if holds] == [100, 300, 500, 700, 800, 900, 1000]
     assert all(blob == b"" for _, holds, blob in rows if not holds)
+
+
+def test_an_older_snapshot_of_rows_is_restored_with_its_counters(
+    provisioned_nats: EmbeddedNats,
+    history: dict,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A snapshot stored before snapshot_store.py (msgpack rows) restores into a store that
+    holds the same rows and answers the same summary as one from today's snapshot."""
+    link = JetStreamLink(provisioned_nats.url, name="test-snapshots")
+    try:
+        view = _live(tmp_path, link, 0)
+    finally:
+        link.close()
+    position, tables = view.snapshot()
+    older = zlib.compress(msgspec.msgpack.encode(tables), 1)
+    with view._tx(commit=False) as c:
+        today = snapshot_store.encode(view, c)
+    restored = [snapshot_store.restore(blob, position) for blob in (older, today)]
+    assert restored[0].snapshot() == restored[1].snapshot() == (position, tables)
+    now = fold.parse_ts("2025-07-01T00:00:00.000000Z")
+    assert reads.summary(restored[0], now) == reads.summary(restored[1], now)
