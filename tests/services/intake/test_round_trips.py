@@ -69,7 +69,15 @@ async def test_a_submission_is_no_server_error_and_reads_nothing_it_just_claimed
         service.stop()
     assert (created.status_code, again.status_code) == (201, 201)
     assert errors_after == errors  # nothing the server counts as an error
-    complaint_reads = [s for s in first if s.startswith("$JS.API.") and "COMPLAINTS" in s]
+    # The log watch's periodic STREAM.INFO (is the log shorter than it was?) may land in the
+    # window; it reads no complaint (it struck this test once at load 10).
+    complaint_reads = [
+        s
+        for s in first
+        if s.startswith("$JS.API.")
+        and "COMPLAINTS" in s
+        and not s.startswith("$JS.API.STREAM.INFO.")
+    ]
     assert complaint_reads == [], first
     assert len(first) <= FIRST_COMPLAINT_MAX, first
     assert len(returning) <= RETURNING_MAX, returning
