@@ -10,8 +10,10 @@ The rows are bench/workspace_lists.py's (spread over 120 days, a fifth answered 
 written through the view's upserts into a throw-away SQLite file (or the PostgreSQL URL); the
 upserts keep the counters (services/reporting/aggregates.py) as the projection does.
 The as-of rows fill a throw-away nats-server with bench/rebuild.py's log (4 events per
-complaint), fold it as the rebuild does (a snapshot every 10,000 events) and answer as of a
-sequence and a moment halfway: from the nearest snapshot (now) and by the full replay (before).
+complaint), fold it as the rebuild does (a snapshot every 10,000 events, pruned) and answer as
+of a sequence and a moment halfway: the nearest snapshot restored as a store and the rest
+folded into it, against the full replay; and the whole summary as of then (SQL on the restored
+store) against the same rows read into Python and domain.summary (what the API did before).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from bench.common import fast_sync_config, ms
 from bench.rebuild import PER_COMPLAINT, fill
 from bench.workspace_lists import NOW, seed, timed
 from klachten.stack.natsserver import EmbeddedNats
-from services.reporting import domain, fold, log, reads, snapshots
+from services.reporting import domain, fold, log, reads, snapshot_store, snapshots
 from services.reporting.rebuild import rebuild
 from services.reporting.view_backends import open_view
 from shared.eventstore.link import JetStreamLink
@@ -102,7 +104,7 @@ def cases(view: Any, n: int) -> dict[str, tuple[Any, Any, Any]]:
 
 
 def as_of_rows(complaints: int, tmp: Path, repeat: int) -> list[tuple[str, str, str, str]]:
-    """(endpoint, from a snapshot, full replay, how) for as_of_seq and as_of halfway."""
+    """(endpoint, ours, before, how) as of a sequence and a moment halfway through the log."""
     server = EmbeddedNats(tmp / "nats", config_file=fast_sync_config(tmp)).start()
     try:
         total = asyncio.run(fill(server.url, complaints * PER_COMPLAINT))
@@ -114,18 +116,64 @@ def as_of_rows(complaints: int, tmp: Path, repeat: int) -> list[tuple[str, str, 
         folded = time.perf_counter() - started
         middle = total // 2 + snapshots.EVERY // 2  # the farthest from a snapshot
         moment = log.when(m := next(log.messages(link, middle, middle)), log.item_of(m))  # type: ignore[arg-type]
-        out = []
+        out = [_snapshot_costs(view, folded)]
         for name, kw in (("as_of_seq", {"seq": middle}), ("as_of", {"at": moment})):
-            out.append((
-                f"{name} halfway, log of {total:,} ({complaints:,} complaints)",
-                ms(timed(lambda kw=kw: snapshots.point_in_time(view, link, **kw), repeat)),
-                ms(timed(lambda kw=kw: log.replay_until(link, **kw), 2)),
-                f"folded with snapshots in {folded:.0f} s",
-            ))  # fmt: skip
+            where = f"{name} halfway, log of {total:,} ({complaints:,} complaints)"
+            out += [
+                (
+                    f"{where}: restore + fold the rest",
+                    ms(timed(lambda kw=kw: _restored(view, link, kw), repeat)),
+                    ms(timed(lambda kw=kw: log.replay_until(link, **kw), 2)),
+                    "before: the full replay",
+                ),
+                (
+                    f"{where}: the summary (whole answer)",
+                    ms(timed(lambda kw=kw: _summary(view, link, kw, moment), repeat)),
+                    ms(timed(lambda kw=kw: _summary_in_python(view, link, kw, moment), 2)),
+                    "before: every row into Python, domain.summary",
+                ),
+            ]
         link.close()
         return out
     finally:
         server.stop()
+
+
+def _restored(view: Any, link: JetStreamLink, kw: dict[str, Any]) -> None:
+    snapshots.restored(view, link, **kw)[0].close()
+
+
+def _summary(view: Any, link: JetStreamLink, kw: dict[str, Any], now: Any) -> None:
+    store, _ = snapshots.restored(view, link, **kw)
+    reads.summary(store, now)
+    store.close()
+
+
+def _summary_in_python(view: Any, link: JetStreamLink, kw: dict[str, Any], now: Any) -> None:
+    pit = snapshots.point_in_time(view, link, **kw)  # the rows as the API had them before
+    domain.summary(fold.tables_of(pit.model), now, pit.position)
+
+
+def _snapshot_costs(view: Any, folded: float) -> tuple[str, str, str, str]:
+    """What one snapshot costs to make and to keep, and how many the pruning kept."""
+    with view._tx(commit=False) as c:
+        c.execute(
+            f"SELECT COUNT(*) AS n, SUM(holds) AS kept, MAX(LENGTH(tables)) AS size "
+            f"FROM {snapshots.SNAPSHOTS} WHERE position >= 0"
+        )
+        r = c.fetchone()
+        started = time.perf_counter()
+        blob = snapshot_store.encode(view, c)
+        took = time.perf_counter() - started
+    with view._tx(commit=False) as c:
+        c.execute(f"SELECT COUNT(*) AS n FROM {fold.COMPLAINTS}")
+        rows = c.fetchone()["n"]
+    return (
+        "one snapshot: made in · size · per complaint",
+        f"{took * 1000:.0f} ms · {len(blob) / 1e6:.1f} MB · {len(blob) / max(rows, 1):.0f} B",
+        f"{r['kept']} kept of {r['n']} rows",
+        f"folded with snapshots in {folded:.0f} s",
+    )
 
 
 def main() -> None:
