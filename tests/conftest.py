@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nats
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from klachten.stack.cluster import ClusterNats
 from klachten.stack.natsserver import EmbeddedNats
@@ -16,6 +17,18 @@ from tests.support.ports import free_port
 
 # Markers by tier from what a test uses; the check that the suite leaves the checkout alone.
 pytest_plugins = ("tests.support.tiers", "tests.support.checkout")
+
+# The fast tier tries a fifth of the examples (the full run keeps hypothesis's defaults); a test
+# with its own number scales it with tests.support.examples.
+hypothesis_settings.register_profile("unit", max_examples=20)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`-m unit` alone loads the profile ``unit``, unless --hypothesis-profile names one."""
+    if config.getoption("markexpr", "").strip() == "unit" and not config.getoption(
+        "hypothesis_profile", None
+    ):
+        hypothesis_settings.load_profile("unit")
 
 
 @pytest.fixture(autouse=True, scope="session")
