@@ -227,8 +227,8 @@ def run(sizes: list[int]) -> list[Row]:
                     console.print(
                         f"log filled to {total:,} messages in {time.perf_counter() - began:.0f} s"
                     )
-                    raw = asyncio.run(raw_replay(server.url, total))
-                    baseline = f"{per_second(total, raw, ' events/s')} ordered consumer"
+                    raw = asyncio.run(raw_replay(server.url, total, True))
+                    baseline = f"{per_second(total, raw, ' events/s')} ordered consumer, decoded"
                     stores = {"SQLite": str(tmp / f"live-{size}.sqlite3")}
                     if pg:
                         stores["PostgreSQL"] = f"{pg}?schema=bench_{size}"
