@@ -32,7 +32,7 @@ from bench.common import fast_sync_config, ms
 from bench.rebuild import PER_COMPLAINT, fill
 from bench.workspace_lists import NOW, seed, timed
 from klachten.stack.natsserver import EmbeddedNats
-from services.reporting import domain, fold, log, reads, snapshot_store, snapshots
+from services.reporting import domain, fold, log, reads, snapshot_reads, snapshot_store, snapshots
 from services.reporting.rebuild import rebuild
 from services.reporting.view_backends import open_view
 from shared.eventstore.link import JetStreamLink
@@ -140,17 +140,17 @@ def as_of_rows(complaints: int, tmp: Path, repeat: int) -> list[tuple[str, str, 
 
 
 def _restored(view: Any, link: JetStreamLink, kw: dict[str, Any]) -> None:
-    snapshots.restored(view, link, **kw)[0].close()
+    snapshot_reads.restored(view, link, **kw)[0].close()
 
 
 def _summary(view: Any, link: JetStreamLink, kw: dict[str, Any], now: Any) -> None:
-    store, _ = snapshots.restored(view, link, **kw)
+    store, _ = snapshot_reads.restored(view, link, **kw)
     reads.summary(store, now)
     store.close()
 
 
 def _summary_in_python(view: Any, link: JetStreamLink, kw: dict[str, Any], now: Any) -> None:
-    pit = snapshots.point_in_time(view, link, **kw)  # the rows as the API had them before
+    pit = snapshot_reads.point_in_time(view, link, **kw)  # the rows as the API had them before
     domain.summary(fold.tables_of(pit.model), now, pit.position)
 
 

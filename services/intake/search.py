@@ -24,6 +24,7 @@ page that reaches the end of the log (the server's pending count) needs no secon
 (issue 23: these were 3-4 of a submission's NATS requests). An ordered consumer would need
 consumer-create rights for intake, the internet-facing service; these reads need none. A search
 first catches up (read-your-writes: a complaint registered a moment ago is found).
+(Just over 300 lines: the index, its erasure and its reading of the log stay together.)
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 yearly report, exports, and /metrics. Routes are sync functions (FastAPI runs them in threads):
 each checks the caller and the query, picks the source of the answer (http.answer_source) and
 calls reads.py: SQL on the live view, or as of a moment on a store restored from a snapshot
-(snapshots.restored); the reports without an SQL twin use domain.py on its rows."""
+(snapshot_reads.restored); the reports without an SQL twin use domain.py on its rows."""
 
 from __future__ import annotations
 

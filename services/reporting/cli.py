@@ -26,7 +26,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from services.reporting import event_words, exports, log, reads, snapshots, yearly_pdf, yearly_web
+from services.reporting import (
+    event_words,
+    exports,
+    log,
+    reads,
+    snapshot_reads,
+    snapshots,
+    yearly_pdf,
+    yearly_web,
+)
 from services.reporting.domain import ReportInputError, parse_as_of
 from services.reporting.fold import Row, tables_of
 from services.reporting.rebuild import SequenceGap, rebuild
@@ -318,7 +327,7 @@ def _as_of(
     db: str, link: JetStreamLink, seq: int | None, at: datetime | None
 ) -> tuple[dict[str, list[Row]], log.PointInTime]:
     """The read models as of `seq` or `at`: from the view's nearest snapshot and the rest of the
-    log (snapshots.restored), or by a full replay where the store has no snapshots (yet)."""
+    log (snapshot_reads.restored), or by a full replay where the store has no snapshots (yet)."""
     sqlite = not db.startswith(("postgres://", "postgresql://"))
     view = None if sqlite and not Path(db).exists() else open_view(db)  # no file made here
     if view is None or not view._answers(
@@ -326,7 +335,7 @@ def _as_of(
     ):
         pit = log.replay_until(link, seq=seq, at=at)
         return tables_of(pit.model), pit
-    store, pit = snapshots.restored(view, link, seq=seq, at=at)
+    store, pit = snapshot_reads.restored(view, link, seq=seq, at=at)
     try:
         return store.snapshot()[1], pit
     finally:

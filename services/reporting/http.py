@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import Depends, Query, Request
 
-from services.reporting import log, snapshots
+from services.reporting import log, snapshot_reads
 from services.reporting.domain import ReportInputError, parse_as_of
 from services.reporting.fold import Row
 from shared.runtime.staff import StaffMember, member_of
@@ -108,7 +108,7 @@ POINT_IN_TIME = [Depends(_point_in_time)]
 @dataclass
 class AnswerSource:
     """The read models an answer is computed from, and the moment it answers for: the live
-    view, or as of a moment or sequence a store of its own (snapshots.restored) that answers
+    view, or as of a moment or sequence a store of its own (snapshot_reads.restored) that answers
     with the same SQL (reads.py); `tables` reads every row into Python when a caller wants them."""
 
     view: Any
@@ -135,11 +135,11 @@ def answer_source(request: Request) -> AnswerSource:
             moment = parse_as_of(as_of, now)
         except ReportInputError as e:
             raise invalid(e.field, e.message) from None
-        store, pit = snapshots.restored(state.view, state.link, at=moment)
+        store, pit = snapshot_reads.restored(state.view, state.link, at=moment)
         return AnswerSource(store, moment, pit.position, True)
     if as_of_seq is not None:
         seq = sequence(as_of_seq, state)
-        store, pit = snapshots.restored(state.view, state.link, seq=seq)
+        store, pit = snapshot_reads.restored(state.view, state.link, seq=seq)
         store.answers_for = seq  # the position asked for, also where no event stands
         return AnswerSource(store, pit.moment or now, seq, True)
     position, tables = state.view.snapshot()

@@ -1,7 +1,7 @@
 """Reporting's answers from the live view in SQL (issue 23), so a read is an index lookup or a
 GROUP BY, never a pass over every row in Python: one complaint by id or by reference, a page of
 the list (keyset on complaint_id), the summary and the yearly report. Answers as of a past
-moment read the same SQL on a store restored from a snapshot (snapshots.restored).
+moment read the same SQL on a store restored from a snapshot (snapshot_reads.restored).
 The summary and the yearly report read the counters the view keeps (aggregates.py,
 counted_reads.py) and fall back to the GROUP BYs here for a zone the counters were not kept in.
 

@@ -21,17 +21,11 @@ The rules, because events can be backdated (stream order is not occurred_at orde
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from typing import Any
 
-from services.reporting import aggregates as agg
-from services.reporting import fold, log
-from services.reporting.complaints_log import SOURCE_NAME
-from services.reporting.fold import COMPLAINTS, DEAD_LETTERS, ReadModel, Row, ts
-from shared.config.policy import local_zone
+from services.reporting import fold, snapshot_store
+from services.reporting.fold import ts
 from shared.contract import events as ev
-from shared.eventstore.link import JetStreamLink
 
 SNAPSHOTS = "report_snapshots"
 EVERY = 10_000  # events between snapshots (ReportingView.snapshot_every)
@@ -82,8 +76,6 @@ def after_batch(view: Any, c: Any, items: list[tuple[int, Any]], done: int, posi
     every, mark = view.snapshot_every, view.snapshot_marks
     holds = bool(every) and position // every > done // every
     if holds or (mark and position // mark > done // mark):
-        from services.reporting import snapshot_store  # it imports view.py, which imports us
-
         c.execute(f"SELECT max_moment FROM {t} WHERE position = -1")
         found = c.fetchone()
         c.execute(
@@ -124,105 +116,3 @@ def keep(kept: int) -> None:
     """The setting, decided once by the process's bootstrap (app.py, the CLI)."""
     global KEPT
     KEPT = kept
-
-
-def restored(
-    view: Any, link: JetStreamLink, *, seq: int | None = None, at: datetime | None = None
-) -> tuple[Any, log.PointInTime]:
-    """The read models as of `seq` or `at` in a store of their own (snapshot_store.RestoredView,
-    answering for the PointInTime's position): the nearest fitting snapshot restored, the rest
-    of the log folded into it (see above). The caller closes the store."""
-    from services.reporting import snapshot_store
-
-    t, m = view._table(SNAPSHOTS), view.placeholder
-    with view._tx(commit=False) as c:
-        if at is None:
-            where, args = f"position <= {m}", [seq if seq is not None else 2**62]
-        else:
-            where, args = f"(max_moment IS NULL OR max_moment <= {m})", [ts(at)]
-        c.execute(
-            f"SELECT position, max_moment, tables FROM {t} WHERE holds = 1 AND {where} "
-            "ORDER BY position DESC LIMIT 1",
-            args,
-        )
-        found = c.fetchone()
-        start = int(found["position"]) if found is not None else 0
-        spans: list[tuple[int, int | None]] = [(start + 1, seq)]
-        if at is not None:
-            c.execute(
-                f"SELECT position FROM {t} WHERE position >= {m} AND "
-                f"(min_after IS NULL OR min_after > {m}) ORDER BY position LIMIT 1",
-                [start, ts(at)],
-            )
-            stop = c.fetchone()
-            if stop is not None:  # nothing folded after it up to the view's position is <= at
-                folded = view._max_tracking_id(SOURCE_NAME, c) or 0
-                spans = [(start + 1, int(stop["position"])), (folded + 1, None)]
-        blob = found["tables"] if found is not None else None
-    if blob is None:
-        store = snapshot_store.RestoredView.empty()
-        base = log.PointInTime(ReadModel(), 0, None)
-    else:
-        store = snapshot_store.restore(blob, 0)
-        base = _base(link, store, found["max_moment"], at)
-    base.model.complaints = snapshot_store.LazyRows(store)
-    pit = log.replay_until(link, seq=seq, at=at, base=base, start=start, spans=spans)
-    snapshot_store.write(store, pit.model, pit.position)
-    return store, pit
-
-
-def point_in_time(
-    view: Any, link: JetStreamLink, *, seq: int | None = None, at: datetime | None = None
-) -> log.PointInTime:
-    """log.replay_until(link, seq=seq, at=at), from the nearest fitting snapshot: `restored`,
-    read back whole into a ReadModel (for callers that want every row in Python)."""
-    store, pit = restored(view, link, seq=seq, at=at)
-    try:
-        _, tables = store.snapshot()
-    finally:
-        store.close()
-    model = ReadModel(
-        complaints={r["complaint_id"]: r for r in tables[COMPLAINTS]},
-        inserts={k: v for k, v in tables.items() if k != COMPLAINTS},
-        position=pit.model.position,
-    )
-    return log.PointInTime(model, pit.position, pit.moment)
-
-
-def _base(
-    link: JetStreamLink, store: Any, latest: str | None, at: datetime | None
-) -> log.PointInTime:
-    """The restored snapshot as a replay's start: its dead letters as of `at` (their time is
-    in the log; a later one is deleted from the store, its count too), its position the last
-    event it holds, its moment the latest time of what it holds."""
-    kept, dropped, times = [], [], [fold.parse_ts(latest)] if latest else []
-    for row in store.rows(DEAD_LETTERS):
-        msg = next(iter(log.messages(link, row["seq"], row["seq"])), None)
-        item = log.item_of(msg) if msg is not None else None
-        moment = log.when(msg, item) if msg is not None and item is not None else None
-        if at is not None and moment is not None and moment > at:
-            dropped.append(row)
-            continue
-        kept.append(row)
-        times += [moment] if moment is not None else []
-    if dropped:
-        _forget(store, dropped)
-    with store._tx(commit=False) as c:
-        c.execute(f"SELECT MAX(last_seq) AS n FROM {COMPLAINTS}")
-        last = c.fetchone()["n"] or 0
-    model = ReadModel(position=max([last] + [r["seq"] for r in kept]))
-    return log.PointInTime(model, model.position, max(times, default=None))
-
-
-def _forget(store: Any, rows: list[Row]) -> None:
-    """Delete dead letters from a restored store, and their contributions to the counters."""
-    tz, changes = local_zone(), {}
-    for r in rows:
-        for report, key, a, b in agg.contributions(DEAD_LETTERS, r, tz):
-            d = changes.setdefault((report, json.dumps(key)), [0, 0, 0, 0, 0])
-            d[0] -= 1
-            d[1], d[2] = (d[1] - a, d[2] - 1) if a is not None else (d[1], d[2])
-            d[3], d[4] = (d[3] - b, d[4] - 1) if b is not None else (d[3], d[4])
-    with store._tx(commit=True) as c:
-        c.executemany(f"DELETE FROM {DEAD_LETTERS} WHERE seq = ?", [(r["seq"],) for r in rows])
-        agg.apply_deltas(c, agg.AGGREGATES, "?", changes)

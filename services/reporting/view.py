@@ -13,10 +13,9 @@ from typing import Any, ClassVar
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from services.reporting import aggregates, fold, snapshots
+from services.reporting import aggregates, fold, schema, snapshots
 from services.reporting.complaints_log import SOURCE_NAME
 from services.reporting.fold import TABLES, ReadModel, Row, Undecodable
-from services.reporting.tables import INDEXES
 from shared.contract import events as ev
 
 DeadLetterSink = Callable[[Undecodable], None]
@@ -37,21 +36,8 @@ class ReportingView(TrackingRecorder):
         raise NotImplementedError
 
     def _create_statements(self) -> list[str]:
-        out = []
-        for table, (columns, pk) in TABLES.items():
-            cols = ", ".join(
-                f"{c} {'BIGINT' if c in fold.INT_COLUMNS else 'TEXT'}"
-                + (" PRIMARY KEY" if c == pk else "")
-                for c in columns
-            )
-            out.append(f"CREATE TABLE IF NOT EXISTS {self._table(table)} ({cols})")
-        for table, columns in INDEXES.items():  # the reads' lookups and ranges (reads.py)
-            out += [
-                f"CREATE INDEX IF NOT EXISTS ix_{table}_{c} ON {self._table(table)} ({c})"
-                for c in columns
-            ]
         snapshot = snapshots.create_statement(self._table, self.blob_type)
-        return [*out, *aggregates.create_statements(self._table), snapshot]
+        return [*schema.statements(self._table), snapshot]
 
     def _tracking_table(self) -> str:
         raise NotImplementedError

@@ -17,8 +17,9 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from klachten.stack.natsserver import EmbeddedNats
-from services.reporting import domain, fold, log, reads, snapshot_store, snapshots
+from services.reporting import domain, fold, log, reads, snapshot_reads, snapshot_store, snapshots
 from services.reporting.complaints_log import SOURCE_NAME
+from services.reporting.snapshot_reads import point_in_time
 from services.reporting.view import ReportingView
 from services.reporting.view_backends import open_view
 from shared.eventstore.link import JetStreamLink
@@ -59,11 +60,11 @@ def test_from_a_snapshot_equals_the_full_replay(
             c.execute(f"SELECT COUNT(*) AS n FROM {snapshots.SNAPSHOTS} WHERE holds = 1")
             assert c.fetchone()["n"] == last // every
         for seq in range(0, last + 1):
-            _same(snapshots.point_in_time(view, link, seq=seq), log.replay_until(link, seq=seq))
+            _same(point_in_time(view, link, seq=seq), log.replay_until(link, seq=seq))
         times = sorted({t for m in log.messages(link) if (t := _time(m)) is not None})
         tick = timedelta(microseconds=1)
         for moment in {t + d for t in times for d in (-tick, timedelta(0), tick)}:
-            _same(snapshots.point_in_time(view, link, at=moment), log.replay_until(link, at=moment))
+            _same(point_in_time(view, link, at=moment), log.replay_until(link, at=moment))
     finally:
         link.close()
 
@@ -116,7 +117,7 @@ def test_answers_from_a_restored_store_equal_the_full_replays(
         times = sorted({t for m in log.messages(link) if (t := _time(m)) is not None})
         asked = [{"seq": s} for s in range(last + 1)] + [{"at": t} for t in times]
         for kw in asked:
-            store, pit = snapshots.restored(view, link, **kw)
+            store, pit = snapshot_reads.restored(view, link, **kw)
             full = log.replay_until(link, **kw)
             assert (pit.position, pit.moment) == (full.position, full.moment), kw
             tables, now = fold.tables_of(full.model), kw.get("at") or times[-1]
@@ -170,7 +171,7 @@ def test_an_older_snapshot_of_rows_is_restored_with_its_counters(
     older = zlib.compress(msgspec.msgpack.encode(tables), 1)
     with view._tx(commit=False) as c:
         today = snapshot_store.encode(view, c)
-    restored = [snapshot_store.restore(blob, position) for blob in (older, today)]
+    restored = [snapshot_reads.restore(blob, position) for blob in (older, today)]
     assert restored[0].snapshot() == restored[1].snapshot() == (position, tables)
     now = fold.parse_ts("2025-07-01T00:00:00.000000Z")
     assert reads.summary(restored[0], now) == reads.summary(restored[1], now)
