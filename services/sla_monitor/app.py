@@ -40,6 +40,10 @@ log = logging.getLogger("klachten.sla_monitor")
 TRANSIENT = (Unavailable, OperationalError, IntegrityError, nats.errors.Error, OSError)
 # Domain errors a redelivery cannot change (the history or the subject is what it is).
 HOPELESS = (SlaError, ComplaintError, ValueError)
+# Re-setting a timer on every complaint event is routine, logged at debug (issue #23: a line
+# per event); the timer is in TIMERS (its headers: moment, version, policy). What a fired timer
+# did (escalated, reminded, nothing due) stays at info.
+ROUTINE = logging.DEBUG
 
 
 def verdict(error: Exception, delivered: int, policy: RetryPolicy) -> Verdict:
@@ -110,14 +114,16 @@ def bootstrap(settings: SlaSettings, *, clock: Clock = utcnow) -> AsgiFastStream
     run = _Running()
     reload_now = asyncio.Event()
     policy = RetryPolicy(settings.sla_max_deliver, settings.sla_retry_base, settings.sla_retry_cap)
-    wiring: tuple[tuple[str, str, str, Handler], ...] = (
+    wiring: tuple[tuple[str, str, str, Handler, int], ...] = (
         (EVENTS_CONSUMER, subjects.COMPLAINTS_STREAM, subjects.COMPLAINTS_ALL,
-         lambda subject, body: when_complaint_changed(run.service(), subject, body)),
+         lambda subject, body: when_complaint_changed(run.service(), subject, body),
+         ROUTINE),
         (TIMERS_CONSUMER, subjects.TIMERS_STREAM, subjects.TIMERS_FIRED_ALL,
-         lambda subject, body: when_timer_fired(run.service(), subject, body)),
+         lambda subject, body: when_timer_fired(run.service(), subject, body),
+         logging.INFO),
     )  # fmt: skip
     consumers = []
-    for name, stream, filter_subject, handle in wiring:
+    for name, stream, filter_subject, handle, level in wiring:
         consumer = PullConsumer(
             broker,
             service="sla_monitor",
@@ -130,6 +136,7 @@ def bootstrap(settings: SlaSettings, *, clock: Clock = utcnow) -> AsgiFastStream
             handle=handle,
             judge=verdict,
             log=log,
+            outcome_level=lambda _, level=level: level,
         )
         consumer.subscribe(settings.sla_workers, settings.sla_fetch_timeout, advisory=True)
         consumers.append(consumer)

@@ -178,7 +178,8 @@ class SlaService:
         loaded, now = self.policies.current, self.clock()
         state, d = domain.watched(facts, loaded.policy, loaded.calendar)
         at = domain.next_wake(facts, state, d, now)
-        return await self.timers.set(complaint_id, at, facts[-1].version, d.policy_version)
+        version = facts[-1].version
+        return await self.timers.set(complaint_id, at, version, d.policy_version, now=now)
 
     def _history(self, complaint_id: UUID) -> list[ev.Event]:
         try:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 from faststream.middlewares import AckPolicy
@@ -79,6 +79,9 @@ class PullConsumer:
     wait: Callable[[float], Awaitable[None]] = asyncio.sleep  # how a Hold waits
     # Why handling pauses now (the log shrank: logwatch's `shrunk` check), or None.
     paused: Callable[[], str | None] = lambda: None
+    # The level an outcome is logged at (issue #23: a line per message at info is a good part
+    # of a quiet handler's work; a service says which outcomes are routine).
+    outcome_level: Callable[[str], int] = lambda _: logging.INFO
 
     def config(self) -> ConsumerConfig:
         backoff = self.policy.backoff(self.ack_wait) if self.backoff else None
@@ -148,8 +151,9 @@ class PullConsumer:
         delivered = raw.metadata.num_delivered
         attempt = delivered  # deliveries, plus tries held in process: the backoff's n
         with obs.handling(self.service, raw.subject, raw.headers):
-            async with self._heartbeat(raw):
-                await self._while_paused(raw.subject)
+            with self._heartbeat(raw):
+                if self.paused() is not None:
+                    await self._while_paused(raw.subject)
                 while True:
                     try:
                         outcome = await self.handle(raw.subject, raw.data)
@@ -173,7 +177,9 @@ class PullConsumer:
                             )
                             await msg.reject()  # term: the server never delivers it again
                         return
-                    self.log.info("%s %s: %s", self.name, raw.subject, outcome)
+                    level = self.outcome_level(outcome)
+                    if self.log.isEnabledFor(level):
+                        self.log.log(level, "%s %s: %s", self.name, raw.subject, outcome)
                     await msg.ack()
                     return
 
@@ -214,23 +220,30 @@ class PullConsumer:
         reason = f"max deliveries ({deliveries}) reached without a decision"
         await self.dead_letter(stored.data or b"", stored.subject or "", seq, reason, deliveries)
 
-    @contextlib.asynccontextmanager
-    async def _heartbeat(self, raw: Msg) -> AsyncIterator[None]:
-        """Keeps the server from redelivering while we are still working (slow work, hold)."""
+    @contextlib.contextmanager
+    def _heartbeat(self, raw: Msg) -> Iterator[None]:
+        """Keeps the server from redelivering while we are still working (slow work, hold).
+        A timer, not a task per message: most messages are done long before the first beat
+        (issue #23: creating and cancelling a task was a share of each message's work)."""
+        loop = asyncio.get_running_loop()
+        beats: set[asyncio.Task[None]] = set()
 
-        async def beat() -> None:
-            while True:
-                await asyncio.sleep(self.ack_wait / 3)
-                with contextlib.suppress(Exception):
-                    await raw.in_progress()
+        async def in_progress() -> None:
+            with contextlib.suppress(Exception):
+                await raw.in_progress()
 
-        task = asyncio.create_task(beat())
+        def beat() -> None:
+            nonlocal timer
+            task = loop.create_task(in_progress())
+            beats.add(task)
+            task.add_done_callback(beats.discard)
+            timer = loop.call_later(self.ack_wait / 3, beat)
+
+        timer = loop.call_later(self.ack_wait / 3, beat)
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            timer.cancel()
 
 
 async def raw_body(msg: NatsMessage) -> bytes:

@@ -47,7 +47,9 @@ class Timers:
     def __init__(self) -> None:
         self.versions: list[int] = []
 
-    async def set(self, complaint_id: UUID, at: object, version: int, policy: str) -> str:
+    async def set(
+        self, complaint_id: UUID, at: object, version: int, policy: str, now: object = None
+    ) -> str:
         self.versions.append(version)
         return "scheduled"
 
