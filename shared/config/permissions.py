@@ -12,7 +12,7 @@ delete a message of COMPLAINTS; only ``admin`` manages streams, buckets and back
 Key store (docs/security.md): intake may only create entries, notifier only read them, the
 privacy principal alone destroys them; sla_monitor and reporting get no key access at all.
 Each user receives replies only under its own inbox prefix (`inbox_prefix`).
-(About 330 lines: the spec is one table of every principal, read whole by the tests that prove
+(About 370 lines: the spec is one table of every principal, read whole by the tests that prove
 each allow and deny; the rendering lives in klachten/stack/permissions.py.)
 """
 
@@ -78,6 +78,35 @@ def consumer(stream: str, durable: str) -> tuple[str, ...]:
 
 def key_value(bucket: str, *, write: bool) -> tuple[str, ...]:
     return reads(f"KV_{bucket}") + ((f"$KV.{bucket}.>",) if write else ())
+
+
+# Reporting's long reads of the log (services/reporting/log_consumer.py): ephemeral ordered pull
+# consumers under these names only. A create names the consumer it defines in its subject, so
+# no other consumer can be redefined or pulled from; the server-named form
+# (``CONSUMER.CREATE.<stream>``) is not granted: it redefines any consumer named in its body, a
+# service's durable too (measured on nats-server 2.15).
+LOG_READERS = tuple(f"reporting_read_{n}" for n in range(8))
+
+
+def log_readers(stream: str) -> tuple[str, ...]:
+    """Create a reader under one of `LOG_READERS` and pull from it; nothing else (no ack: the
+    readers acknowledge nothing; no delete: they go when idle)."""
+    return tuple(
+        s
+        for name in LOG_READERS
+        for s in (
+            f"{API}.CONSUMER.CREATE.{stream}.{name}",
+            f"{API}.CONSUMER.MSG.NEXT.{stream}.{name}",
+        )
+    )
+
+
+def may_read_by_consumer(user: str | None) -> bool:
+    """Whether `user` may make a log reader: reporting, admin, or a server without users."""
+    if user is None or user not in SPEC:
+        return user is None
+    spec = SPEC[user]
+    return spec is None or f"{API}.CONSUMER.MSG.NEXT.{C}.{LOG_READERS[0]}" in spec.publish
 
 
 # Replies come to the user's own inbox prefix only (`inbox_prefix`, added by `subscribe_of`):
@@ -189,6 +218,7 @@ SPEC: dict[str, Permissions | None] = {
     "reporting": Permissions(
         publish=(
             *reads(*ALL_STREAMS),
+            *log_readers(C),
             subjects.deadletter_subject("reporting"),
             *key_value(PRESENCE_BUCKET, write=True),
             *key_value(SEEN_BUCKET, write=True),
@@ -221,7 +251,8 @@ MAX_DELIVERIES_ADVISORY_OF = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{stream
 
 
 def service_durables(stream: str) -> tuple[str, ...]:
-    """The durables the services pull from `stream` (every `consumer()` in the spec)."""
+    """The consumers the services pull from `stream`: every `consumer()` in the spec, and
+    reporting's log readers (so no analyst or webhook may take one of their names)."""
     marker = f"{API}.CONSUMER.MSG.NEXT.{stream}."
     found = (s for spec in SPEC.values() if spec for s in spec.publish if s.startswith(marker))
     return tuple(n for n in (s.removeprefix(marker) for s in found) if n != "*")

@@ -1,7 +1,7 @@
 """NATS permissions: every service credential is refused what it must not do (update, purge or
 delete a stream, delete a message of the log, append events it does not own) and can do what
 its service needs. Against a real nats-server with the users of config/nats-permissions.conf.
-(About 510 lines: one file per spec, shared/config/permissions.py, so every principal's allows
+(About 590 lines: one file per spec, shared/config/permissions.py, so every principal's allows
 and denies are proved side by side, bucket by bucket.)
 """
 
@@ -353,6 +353,81 @@ async def test_services_that_never_show_personal_data_cannot_read_a_key(
     finally:
         assert connection.nc is not None
         await connection.nc.close()
+
+
+async def test_reporting_reads_the_log_through_its_own_ephemeral_readers_only(
+    provisioned: EmbeddedNats,
+) -> None:
+    """Issue 23 item 3: reporting's long reads pull from an ephemeral consumer of its own, under
+    a name of `permissions.LOG_READERS`; no other consumer is made, redefined or pulled from, no
+    durable under any other name, none on another stream, nothing deleted, purged, or read from
+    the key store. (A create names its consumer in the subject; whether the body makes it
+    durable the server does not show the permissions, so under a reader's own name it could:
+    bounded to those names, which the analyst and webhooks are denied.)"""
+    from services.reporting import log_consumer
+
+    admin = await _connect(provisioned, "admin")
+    cid = uuid4()
+    await admin.jetstream().publish(subjects.event_subject(cid, 1, "submitted"), b"{}")
+    await admin.close()
+    link = JetStreamLink(provisioned.url_for("reporting"))
+    try:
+        assert log_consumer.may_use(link)
+        reader = log_consumer.OrderedReader(link, subjects.COMPLAINTS_STREAM)
+        assert link.run(reader.open(1)) is True
+        (msg,) = link.run(reader.page(10))
+        assert (msg.seq, msg.subject) == (1, subjects.event_subject(cid, 1, "submitted"))
+        link.run(reader.close())
+    finally:
+        link.close()
+    for user in ("notifier", "analyst", "webhooks", "intake"):
+        assert not permissions.may_read_by_consumer(user), user
+    assert permissions.may_read_by_consumer("admin") and permissions.may_read_by_consumer(None)
+
+    c, keys, reader_name = subjects.COMPLAINTS_STREAM, f"KV_{keystore.BUCKET}", "reporting_read_0"
+
+    def body(stream: str, **config: Any) -> bytes:
+        return json.dumps(
+            {"stream_name": stream, "config": {"ack_policy": "none", **config}}
+        ).encode()
+
+    refused = (
+        # the server-named form: a name in the body redefines any consumer
+        (f"$JS.API.CONSUMER.CREATE.{c}", body(c, name="notifier")),
+        (f"$JS.API.CONSUMER.CREATE.{c}", body(c)),
+        (f"$JS.API.CONSUMER.CREATE.{c}.rogue", body(c, durable_name="rogue")),
+        (f"$JS.API.CONSUMER.CREATE.{c}.rogue", body(c, name="rogue")),
+        (f"$JS.API.CONSUMER.DURABLE.CREATE.{c}.rogue", body(c, durable_name="rogue")),
+        (f"$JS.API.CONSUMER.DURABLE.CREATE.{c}.{reader_name}", body(c, durable_name=reader_name)),
+        (f"$JS.API.CONSUMER.CREATE.{c}.notifier", body(c, name="notifier")),
+        (f"$JS.API.CONSUMER.MSG.NEXT.{c}.notifier", b'{"batch": 1, "no_wait": true}'),
+        (f"$JS.API.CONSUMER.INFO.{c}.{reader_name}", b""),
+        (f"$JS.ACK.{c}.notifier.1.1.1.1.0", b""),
+        (f"$JS.API.CONSUMER.DELETE.{c}.{reader_name}", b""),
+        (f"$JS.API.CONSUMER.CREATE.{subjects.TIMERS_STREAM}.{reader_name}", body("TIMERS")),
+        (f"$JS.API.CONSUMER.CREATE.{subjects.DEADLETTER_STREAM}.{reader_name}", body("x")),
+        (f"$JS.API.CONSUMER.CREATE.{keys}.{reader_name}", body(keys, name=reader_name)),
+        (f"$JS.API.CONSUMER.MSG.NEXT.{keys}.{reader_name}", b'{"batch": 1}'),
+        (f"$JS.API.DIRECT.GET.{keys}", b'{"seq": 1}'),
+        (f"$JS.API.STREAM.PURGE.{c}", b""),
+        (f"$JS.API.STREAM.DELETE.{c}", b""),
+    )
+    connection = Connection()
+    await connection.open(provisioned.url_for("reporting"))
+    try:
+        for subject, payload in refused:
+            assert await connection.denied(subject, payload), subject
+    finally:
+        assert connection.nc is not None
+        await connection.nc.close()
+    analyst = Connection()
+    await analyst.open(provisioned.url_for("analyst"))
+    try:  # nor may another principal take a reader's name
+        create = f"$JS.API.CONSUMER.CREATE.{c}.{reader_name}"
+        assert await analyst.denied(create, body(c, name=reader_name))
+    finally:
+        assert analyst.nc is not None
+        await analyst.nc.close()
 
 
 async def test_only_the_privacy_principal_destroys_a_key(provisioned: EmbeddedNats) -> None:
