@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent
 
+from services.reporting import log_consumer
 from services.reporting.fold import Undecodable
 from shared.eventstore.application import ComplaintsApplication
+from shared.eventstore.application_recorder import JetStreamApplicationRecorder
 from shared.eventstore.mapper import ContractMapper
 
 SOURCE_NAME = "ComplaintsApplication"  # the application whose log is followed
@@ -43,6 +45,18 @@ class ComplaintsLog(ComplaintsApplication):
         environment = super().construct_env(name, env)
         environment["KLACHTEN_KEYSTORE"] = "none"
         return environment
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """The log's recorder, its pages read through an ordered consumer while the projection
+        catches up (services/reporting/log_consumer.py), where the user may make one."""
+        recorder = super().construct_recorder()
+        if isinstance(recorder, JetStreamApplicationRecorder) and log_consumer.may_use(
+            recorder.link
+        ):
+            recorder._fetch = log_consumer.CatchUp(  # type: ignore[method-assign]
+                recorder.link, recorder.stream, recorder._fetch
+            )
+        return recorder
 
     def construct_mapper(self) -> Mapper[Any]:
         return self.factory.mapper(

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -156,3 +157,48 @@ class OrderedReader:
             text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
             self._second = (second, text)
         return f"{self._second[1]}.{fraction:09d}Z"
+
+
+class CatchUp:
+    """A notification recorder's page reads (``_fetch(seq, want)``) through an ordered reader
+    while its follower is behind: the live projection catching up. A full page read by direct
+    get means the follower is behind, so a reader is made at the next sequence; each page that
+    follows on from the last comes from it; a short page (the end of the log: the follower is
+    live) or any trouble drops it (it goes 5 s later), and reads are direct gets again."""
+
+    def __init__(
+        self,
+        link: JetStreamLink,
+        stream: str,
+        direct: Callable[[int, int], Awaitable[list[RawMsg]]],
+    ) -> None:
+        self.reader = OrderedReader(link, stream)
+        self.direct = direct
+        self.next: int | None = None  # the reader's next sequence, None without a reader
+        self.busy = False
+
+    async def __call__(self, seq: int, want: int) -> list[RawMsg]:
+        if self.busy or self.next != seq:
+            page = await self.direct(seq, want)
+            if len(page) == want and not self.busy:
+                await self._open(page[-1].seq + 1)
+            return page
+        self.busy = True
+        try:
+            page = await self.reader.page(want)
+        except Unavailable:
+            self.next = None
+            return await self.direct(seq, want)
+        finally:
+            self.busy = False
+        self.next = page[-1].seq + 1 if len(page) == want else None
+        return page
+
+    async def _open(self, seq: int) -> None:
+        self.busy = True
+        try:
+            self.next = seq if await self.reader.open(seq) else None
+        except (Unavailable, JetStreamError):
+            self.next = None
+        finally:
+            self.busy = False

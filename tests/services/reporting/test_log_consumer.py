@@ -164,3 +164,30 @@ def test_a_reply_subject_with_a_domain_is_read_too() -> None:
 
     (msg,) = asyncio.run(go())
     assert (msg.seq, msg.headers, msg.time) == (42, {"a": "b"}, "2026-12-05T07:08:21.000000000Z")
+
+
+def test_the_live_projection_catches_up_through_a_reader_and_agrees_with_a_rebuild(
+    filled: JetStreamLink, provisioned_nats: EmbeddedNats, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Behind by many pages: after the first page (a direct get), the pages come from an
+    ordered reader; the view it makes is the rebuild's."""
+    from services.reporting.projections import start_runner
+    from shared.eventstore import application_recorder
+
+    monkeypatch.setattr(application_recorder, "BATCH_MAX", PAGE)
+    pulled: list[int] = []
+    page = log_consumer.OrderedReader.page
+
+    async def page_and_note(self: log_consumer.OrderedReader, want: int) -> list[RawMsg]:
+        found = await page(self, want)
+        pulled.append(len(found))
+        return found
+
+    monkeypatch.setattr(log_consumer.OrderedReader, "page", page_and_note)
+    last = log.last_sequence(filled)
+    db = str(tmp_path / "live.sqlite3")
+    with start_runner(db, provisioned_nats.url) as runner:
+        runner.wait(last, timeout=30)
+    assert sum(pulled) >= last - 2 * PAGE  # all but the first page or two
+    result = rb.rebuild(filled, open_view(str(tmp_path / "fresh.sqlite3")), open_view(db))
+    assert result.equal is True and result.difference is None
