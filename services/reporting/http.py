@@ -4,6 +4,8 @@ started from the nearest snapshot: snapshots.py)."""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -142,8 +144,53 @@ def answer_source(request: Request) -> AnswerSource:
         store, pit = snapshot_reads.restored(state.view, state.link, seq=seq)
         store.answers_for = seq  # the position asked for, also where no event stands
         return AnswerSource(store, pit.moment or now, seq, True)
-    position, tables = state.view.snapshot()
-    return AnswerSource(state.view, now, position, False, tables)
+    tables = whole_view(state).read()
+    return AnswerSource(state.view, now, tables.position, False, tables)
+
+
+class Tables(dict[str, list[Row]]):
+    """Every table of the view as one read found them, at `position`; `started` numbers the
+    read (a dict subclass, so the shared read below can refer to it weakly)."""
+
+    def __init__(self, started: int, position: int, tables: dict[str, list[Row]]) -> None:
+        super().__init__(tables)
+        self.started, self.position = started, position
+
+
+class SharedRead:
+    """Answers that fold every row of the live view in Python (the dashboard, some reports)
+    share one read of it: one read runs at a time, and the requests that arrived while it ran
+    share the next one, which began after each of them asked (as fresh as its own read would
+    be). Eight staff opening the dashboard at once cost two reads, not eight that take turns
+    on one interpreter with the projection (issue 23). The rows are only read by the answers;
+    the last read is held weakly, so no copy of the view outlives the requests using it."""
+
+    def __init__(self, view: Any) -> None:
+        self.view = view
+        self._lock = threading.Lock()
+        self._started = 0
+        self._last: weakref.ref[Tables] | None = None
+
+    def read(self) -> Tables:
+        asked = self._started
+        with self._lock:
+            last = self._last() if self._last is not None else None
+            if last is not None and last.started > asked:
+                return last
+            self._started += 1
+            position, tables = self.view.snapshot()
+            read = Tables(self._started, position, tables)
+            self._last = weakref.ref(read)
+            return read
+
+
+def whole_view(state: Any) -> SharedRead:
+    """The app's shared read of its live view (made on first use, also where a test sets
+    `state.view` itself)."""
+    shared = getattr(state, "whole_view", None)
+    if shared is None or shared.view is not state.view:
+        shared = state.whole_view = SharedRead(state.view)
+    return shared
 
 
 def sequence(text: str, state: Any) -> int:
