@@ -133,6 +133,8 @@ class OrderedReader:
             return
         tokens = reply.split(".")
         at = 5 if len(tokens) == 9 else 7  # $JS.ACK[.<domain>.<account>].<stream>.<consumer>…
+        if tokens[at - 2] != self.name:  # late, from a reader given up (`open` again)
+            return
         cseq = int(tokens[at + 1])
         if cseq != self._cseq + 1:
             done.set_exception(LostMessage(f"{self.name}: message {self._cseq + 1} lost"))

@@ -153,12 +153,14 @@ def test_a_message_lost_on_the_way_fails_the_page() -> None:
     asyncio.run(go())
 
 
-def test_a_reply_subject_with_a_domain_is_read_too() -> None:
+def test_a_reply_subject_with_a_domain_is_read_and_a_late_one_left() -> None:
     async def go() -> list[RawMsg]:
         reader = log_consumer.OrderedReader(SimpleNamespace(), "COMPLAINTS")  # type: ignore[arg-type]
         reader.name, reader._want = "reporting_read_0", 1
         reader._done = asyncio.get_running_loop().create_future()
         ack = "$JS.ACK.hub.ACC.COMPLAINTS.reporting_read_0.1.42.1.1796454501000000000.0.tok"
+        late = ack.replace("read_0.1.42", "read_1.1.41")  # from a reader given up: not ours
+        await reader._on_msg(SimpleNamespace(subject="s", reply=late, data=b"", headers={}))
         await reader._on_msg(SimpleNamespace(subject="s", reply=ack, data=b"", headers={"a": "b"}))
         return await reader._done
 
