@@ -38,7 +38,14 @@ from shared.contract import subjects
 from shared.eventstore.link import Unavailable, broker_connect
 from shared.runtime import observability as obs
 from shared.runtime.clock import Clock, utcnow
-from shared.runtime.consumer import PullConsumer, RetryPolicy, Verdict, judge, raw_body
+from shared.runtime.consumer import (
+    SERVICE_LOG_LEVEL,
+    PullConsumer,
+    RetryPolicy,
+    Verdict,
+    judge,
+    raw_body,
+)
 from shared.runtime.logwatch import broker_watch
 
 log = logging.getLogger("klachten.notifier")
@@ -129,6 +136,7 @@ def bootstrap(
     broker = NatsBroker(
         **broker_connect(settings.nats_url),
         max_reconnect_attempts=-1,
+        log_level=SERVICE_LOG_LEVEL,
         name="klachten-notifier",
         middlewares=obs.prometheus_middleware("notifier"),
     )

@@ -32,7 +32,14 @@ from shared.rules.complaint import ComplaintError
 from shared.rules.deadlines import SlaError
 from shared.runtime import observability as obs
 from shared.runtime.clock import Clock, utcnow
-from shared.runtime.consumer import Handler, PullConsumer, RetryPolicy, Verdict, judge
+from shared.runtime.consumer import (
+    SERVICE_LOG_LEVEL,
+    Handler,
+    PullConsumer,
+    RetryPolicy,
+    Verdict,
+    judge,
+)
 from shared.runtime.logwatch import broker_watch
 
 log = logging.getLogger("klachten.sla_monitor")
@@ -108,6 +115,7 @@ def bootstrap(settings: SlaSettings, *, clock: Clock = utcnow) -> AsgiFastStream
     broker = NatsBroker(
         **broker_connect(settings.nats_url),
         max_reconnect_attempts=-1,
+        log_level=SERVICE_LOG_LEVEL,
         name="klachten-sla",
         middlewares=obs.prometheus_middleware("sla_monitor"),
     )

@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
@@ -39,6 +40,7 @@ from shared.runtime.verdicts import (
 # What to do with a delivery that failed is shared/runtime/verdicts.py's (pure, so a domain
 # module can raise Hopeless); the names are re-exported for the services that run consumers.
 __all__ = [
+    "SERVICE_LOG_LEVEL",
     "DeadLetter",
     "Failure",
     "Hold",
@@ -49,6 +51,11 @@ __all__ = [
     "Verdict",
     "judge",
 ]
+
+# faststream's own lines per message ("Received", "Processed") at this level, off at info
+# (issue #23: two formatted lines per message were about a tenth of a quiet handler's CPU);
+# its errors keep their level. What a handler did is our line (`outcome_level`).
+SERVICE_LOG_LEVEL = logging.DEBUG
 
 MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{stream}.{consumer}"
 
@@ -124,8 +131,8 @@ class PullConsumer:
                 pull_sub=PullSub(batch_size=1, timeout=fetch_timeout),
                 inbox_prefix=pull_inbox(self.broker),
                 ack_policy=AckPolicy.MANUAL,
-                decoder=raw_body,
-            )(self.deliver)
+                decoder=itself,
+            )(self._delivered)
         if advisory:
             self.broker.subscriber(
                 MAX_DELIVERIES_ADVISORY.format(stream=self.stream, consumer=self.name),
@@ -144,6 +151,13 @@ class PullConsumer:
         last = (await js.stream_info(self.stream)).state.last_seq
         seen = [s.stream_seq for s in (info.delivered, info.ack_floor) if s is not None]
         return beyond_end(f"consumer {self.name} on {self.stream}", max(seen, default=0), last)
+
+    async def _delivered(self, msg: Any) -> None:
+        """faststream's handler: the decoded body is the message itself (`itself`). Annotated
+        as NatsMessage, the argument would be a context field that FastDepends solves per
+        message in an anyio task group and a worker thread (issue #23: about a tenth of the
+        SLA monitor's CPU per event)."""
+        await self.deliver(msg)
 
     async def deliver(self, msg: NatsMessage) -> None:
         """Runs one delivery to its end: ack, nack with delay, hold, or dead-letter."""
@@ -244,6 +258,11 @@ class PullConsumer:
             yield
         finally:
             timer.cancel()
+
+
+async def itself(msg: NatsMessage) -> NatsMessage:
+    """The decoder of a pull consumer's deliveries: the message, acked by the handler."""
+    return msg
 
 
 async def raw_body(msg: NatsMessage) -> bytes:
