@@ -4,15 +4,19 @@ answer the old way (every row into Python, domain.py: what the API did before), 
 SQL baseline doing the same query, side by side. Printed, not asserted.
 
     .venv/bin/python -m bench.reporting_reads [--n 100000] [--repeat 10] [--db URL]
-                                              [--as-of-complaints 100000]
+                                              [--as-of-complaints 100000] [--bare]
 
 The rows are bench/workspace_lists.py's (spread over 120 days, a fifth answered or closed),
 written through the view's upserts into a throw-away SQLite file (or the PostgreSQL URL); the
 upserts keep the counters (services/reporting/aggregates.py) as the projection does.
-The as-of rows fill a throw-away nats-server with bench/rebuild.py's log (4 events per
-complaint), fold it as the rebuild does (a snapshot every 10,000 events, pruned) and answer as
-of a sequence and a moment halfway: the nearest snapshot restored as a store and the rest
-folded into it, against the full replay; and the whole summary as of then (SQL on the restored
+The as-of rows fill a throw-away nats-server with complaint histories as production records
+them (bench/recorded_log.py: the real aggregate, the terms intake decides recorded; five
+events each, a complaint a minute, in the order they occurred; `--bare`: bench/rebuild.py's,
+which record no terms), fold it as the rebuild does (a snapshot every 10,000 events, a delta
+every 1,000, pruned; each one's cost timed) and answer as of the sequence and the moment
+farthest from a snapshot among the newest kept: the nearest snapshot and its deltas restored
+as a store and the rest folded into it, against the snapshot alone and the full replay; and
+the whole summary as of then (SQL on the restored
 store) against the same rows read into Python and domain.summary (what the API did before).
 """
 
@@ -28,8 +32,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench import rebuild as bare
 from bench.common import fast_sync_config, ms
-from bench.rebuild import PER_COMPLAINT, fill
+from bench.recorded_log import PER_COMPLAINT, fill
 from bench.workspace_lists import NOW, seed, timed
 from klachten.stack.natsserver import EmbeddedNats
 from services.reporting import domain, fold, log, reads, snapshot_reads, snapshot_store, snapshots
@@ -103,34 +108,54 @@ def cases(view: Any, n: int) -> dict[str, tuple[Any, Any, Any]]:
     }
 
 
-def as_of_rows(complaints: int, tmp: Path, repeat: int) -> list[tuple[str, str, str, str]]:
-    """(endpoint, ours, before, how) as of a sequence and a moment halfway through the log."""
+def as_of_rows(
+    complaints: int, tmp: Path, repeat: int, recorded: bool = True
+) -> list[tuple[str, str, str, str]]:
+    """(endpoint, ours, before, how) as of a sequence and a moment as far as can be from a
+    snapshot (the event before the next one) among the newest kept, where the restore is
+    largest: from the snapshot and its deltas, against the snapshot alone and the full
+    replay; and the whole summary as of then against every row into Python."""
     server = EmbeddedNats(tmp / "nats", config_file=fast_sync_config(tmp)).start()
     try:
-        total = asyncio.run(fill(server.url, complaints * PER_COMPLAINT))
+        began = time.perf_counter()
+        per = PER_COMPLAINT if recorded else bare.PER_COMPLAINT
+        total = asyncio.run(fill(server.url, complaints * per, recorded=recorded))
+        filled = time.perf_counter() - began
         link = JetStreamLink(server.url, name="bench-as-of")
         view = open_view(str(tmp / "as-of.sqlite3"))
         view.create_table()
-        started = time.perf_counter()
+        spent = _timing_encoders()
+        started, cpu = time.perf_counter(), time.process_time()
         rebuild(link, view, None)
-        folded = time.perf_counter() - started
-        middle = total // 2 + snapshots.EVERY // 2  # the farthest from a snapshot
-        moment = log.when(m := next(log.messages(link, middle, middle)), log.item_of(m))  # type: ignore[arg-type]
-        out = [_snapshot_costs(view, folded)]
-        for name, kw in (("as_of_seq", {"seq": middle}), ("as_of", {"at": moment})):
-            where = f"{name} halfway, log of {total:,} ({complaints:,} complaints)"
+        folded, folded_cpu = time.perf_counter() - started, time.process_time() - cpu
+        every = snapshots.EVERY
+        worst = max(every, (total - 2 * every) // every * every) + every - 1
+        worst = min(worst, total)
+        moment = log.when(m := next(log.messages(link, worst, worst)), log.item_of(m))  # type: ignore[arg-type]
+        out = [
+            _fold_rates(total, folded, folded_cpu, spent, filled, recorded),
+            *_snapshot_costs(view, spent),
+        ]
+        for name, kw in (("as_of_seq", {"seq": worst}), ("as_of", {"at": moment})):
+            where = f"{name} {worst:,} of {total:,} ({complaints:,} complaints)"
             out += [
                 (
                     f"{where}: restore + fold the rest",
                     ms(timed(lambda kw=kw: _restored(view, link, kw), repeat)),
-                    ms(timed(lambda kw=kw: log.replay_until(link, **kw), 2)),
-                    "before: the full replay",
+                    ms(timed(lambda kw=kw: _restored(view, link, kw, deltas=False), repeat)),
+                    "before: the snapshot alone (up to 10,000 events folded)",
                 ),
                 (
                     f"{where}: the summary (whole answer)",
                     ms(timed(lambda kw=kw: _summary(view, link, kw, moment), repeat)),
-                    ms(timed(lambda kw=kw: _summary_in_python(view, link, kw, moment), 2)),
-                    "before: every row into Python, domain.summary",
+                    ms(timed(lambda kw=kw: _summary(view, link, kw, moment, False), repeat)),
+                    "before: from the snapshot alone",
+                ),
+                (
+                    f"{where}: the full replay",
+                    _once(lambda kw=kw: log.replay_until(link, **kw)),
+                    _once(lambda kw=kw: _summary_in_python(view, link, kw, moment)),
+                    "before it all: every row into Python, domain.summary",
                 ),
             ]
         link.close()
@@ -139,12 +164,37 @@ def as_of_rows(complaints: int, tmp: Path, repeat: int) -> list[tuple[str, str, 
         server.stop()
 
 
-def _restored(view: Any, link: JetStreamLink, kw: dict[str, Any]) -> None:
-    snapshot_reads.restored(view, link, **kw)[0].close()
+def _once(work: Any) -> str:
+    began = time.perf_counter()
+    work()
+    return f"{(time.perf_counter() - began) * 1000:,.0f} ms (once)"
 
 
-def _summary(view: Any, link: JetStreamLink, kw: dict[str, Any], now: Any) -> None:
-    store, _ = snapshot_reads.restored(view, link, **kw)
+def _timing_encoders() -> dict[str, list[float]]:
+    """Seconds spent in each snapshot and delta the rebuild takes (wrapped here)."""
+    spent: dict[str, list[float]] = {"encode": [], "encode_delta": []}
+    for name in spent:
+        plain = getattr(snapshot_store, name)
+
+        def timed_encoder(*args: Any, _plain: Any = plain, _name: str = name) -> bytes:
+            began = time.perf_counter()
+            try:
+                return _plain(*args)
+            finally:
+                spent[_name].append(time.perf_counter() - began)
+
+        setattr(snapshot_store, name, timed_encoder)
+    return spent
+
+
+def _restored(view: Any, link: JetStreamLink, kw: dict[str, Any], deltas: bool = True) -> None:
+    snapshot_reads.restored(view, link, deltas=deltas, **kw)[0].close()
+
+
+def _summary(
+    view: Any, link: JetStreamLink, kw: dict[str, Any], now: Any, deltas: bool = True
+) -> None:
+    store, _ = snapshot_reads.restored(view, link, deltas=deltas, **kw)
     reads.summary(store, now)
     store.close()
 
@@ -154,26 +204,55 @@ def _summary_in_python(view: Any, link: JetStreamLink, kw: dict[str, Any], now: 
     domain.summary(fold.tables_of(pit.model), now, pit.position)
 
 
-def _snapshot_costs(view: Any, folded: float) -> tuple[str, str, str, str]:
-    """What one snapshot costs to make and to keep, and how many the pruning kept."""
+def _fold_rates(
+    total: int,
+    folded: float,
+    cpu: float,
+    spent: dict[str, list[float]],
+    filled: float,
+    recorded: bool,
+) -> tuple[str, str, str, str]:
+    """The rebuild's rate with its snapshots and deltas, and without the deltas' time."""
+    deltas = sum(spent["encode_delta"])
+    kind = "recorded terms" if recorded else "no recorded terms (bench/rebuild.py's events)"
+    return (
+        f"rebuild of {total:,} events ({kind}): events/s · per CPU s",
+        f"{total / folded:,.0f}/s · {total / cpu:,.0f}",
+        f"{total / (folded - deltas):,.0f}/s without the deltas' {deltas:.1f} s",
+        f"snapshots {sum(spent['encode']):.1f} s of {folded:.0f} s; log filled in {filled:.0f} s",
+    )
+
+
+def _snapshot_costs(view: Any, spent: dict[str, list[float]]) -> list[tuple[str, str, str, str]]:
+    """What a snapshot and a delta cost to make and to keep, and how many the pruning kept."""
+    full, delta = snapshots.FULL, snapshots.DELTA
     with view._tx(commit=False) as c:
         c.execute(
-            f"SELECT COUNT(*) AS n, SUM(holds) AS kept, MAX(LENGTH(tables)) AS size "
-            f"FROM {snapshots.SNAPSHOTS} WHERE position >= 0"
+            f"SELECT holds, COUNT(*) AS n, MAX(LENGTH(tables)) AS size, "
+            f"AVG(LENGTH(tables)) AS mean FROM {snapshots.SNAPSHOTS} WHERE position >= 0 "
+            "GROUP BY holds"
         )
-        r = c.fetchone()
-        started = time.perf_counter()
-        blob = snapshot_store.encode(view, c)
-        took = time.perf_counter() - started
-    with view._tx(commit=False) as c:
+        kinds = {int(r["holds"]): r for r in c.fetchall()}
         c.execute(f"SELECT COUNT(*) AS n FROM {fold.COMPLAINTS}")
         rows = c.fetchone()["n"]
-    return (
-        "one snapshot: made in · size · per complaint",
-        f"{took * 1000:.0f} ms · {len(blob) / 1e6:.1f} MB · {len(blob) / max(rows, 1):.0f} B",
-        f"{r['kept']} kept of {r['n']} rows",
-        f"folded with snapshots in {folded:.0f} s",
-    )
+    made = {name: sorted(times) for name, times in spent.items()}
+    out = []
+    for name, kind, what in (("encode", full, "snapshot"), ("encode_delta", delta, "delta")):
+        times, r = made[name], kinds.get(kind)
+        if not times or r is None:
+            continue
+        out.append(
+            (
+                f"one {what}: made in (median · last) · size (largest)",
+                f"{times[len(times) // 2] * 1000:.0f} · {times[-1] * 1000:.0f} ms · "
+                f"{r['size'] / 1e6:.2f} MB",
+                f"{len(times)} made, {r['n']} kept",
+                f"{r['size'] / max(rows, 1):.0f} B per complaint of {rows:,}"
+                if kind == full
+                else f"every {snapshots.MARKS:,} events",
+            )
+        )
+    return out
 
 
 def main() -> None:
@@ -183,6 +262,9 @@ def main() -> None:
     parser.add_argument("--old-repeat", type=int, default=3, help="repeats of the old way")
     parser.add_argument("--db", default="", help="a PostgreSQL URL; default: a SQLite file")
     parser.add_argument("--as-of-complaints", type=int, default=100_000, help="0: no as-of rows")
+    parser.add_argument(
+        "--bare", action="store_true", help="bench/rebuild.py's events (no recorded terms)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         view = open_view(args.db or str(Path(tmp) / "reporting.sqlite3"))
@@ -199,7 +281,8 @@ def main() -> None:
                 ms(timed(plain, args.repeat)),
             )
         if args.as_of_complaints:
-            for row in as_of_rows(args.as_of_complaints, Path(tmp), 3):
+            rows = as_of_rows(args.as_of_complaints, Path(tmp), 3, not args.bare)
+            for row in rows:
                 table.add_row(*row)
         Console(width=160).print(table)
 

@@ -18,7 +18,7 @@ from services.reporting import aggregates as agg
 from services.reporting import fold, log, snapshot_store
 from services.reporting.complaints_log import SOURCE_NAME
 from services.reporting.fold import COMPLAINT_COLUMNS, COMPLAINTS, DEAD_LETTERS, ReadModel, Row, ts
-from services.reporting.snapshots import SNAPSHOTS
+from services.reporting.snapshots import DELTA, FULL, SNAPSHOTS
 from services.reporting.view import ReportingView
 from shared.config.policy import local_zone
 from shared.eventstore.link import JetStreamLink
@@ -87,13 +87,14 @@ class LazyRows(dict[str, Row]):
     def __init__(self, view: RestoredView) -> None:
         super().__init__()
         self.view = view
+        self.stored: dict[str, Row] = {}  # as loaded: what the counters subtract when written
 
     def get(self, key: str, default: Any = None) -> Any:
         if not super().__contains__(key):
             found = self.view.complaint_row(key)
             if found is None:
                 return default
-            self[key] = found
+            self[key], self.stored[key] = found, dict(found)
         return super().get(key, default)
 
 
@@ -116,27 +117,58 @@ def _from_rows(tables: dict[str, list[Row]], position: int) -> RestoredView:
     return view
 
 
-def write(view: RestoredView, model: ReadModel, position: int) -> None:
-    """What `model` folded (its changed complaints, its new rows) into `view`, counters too."""
+def write(
+    view: RestoredView, model: ReadModel, position: int, stored: dict[str, Row] | None = None
+) -> None:
+    """What `model` folded (its changed complaints, its new rows) into `view`, counters too;
+    `stored`: the changed complaints' rows before, when known (else read again)."""
     with view._tx(commit=True) as c:
-        view._write(c, model)
+        view._write(c, model, stored)
     view.answers_for = position
 
 
 def restored(
-    view: Any, link: JetStreamLink, *, seq: int | None = None, at: datetime | None = None
+    view: Any,
+    link: JetStreamLink,
+    *,
+    seq: int | None = None,
+    at: datetime | None = None,
+    deltas: bool = True,
 ) -> tuple[Any, log.PointInTime]:
     """The read models as of `seq` or `at` in a store of their own (RestoredView,
-    answering for the PointInTime's position): the nearest fitting snapshot restored, the rest
-    of the log folded into it (see above). The caller closes the store."""
+    answering for the PointInTime's position): the nearest fitting snapshot or delta restored
+    (a delta with its chain), the rest of the log folded into it (see snapshots.py). The
+    caller closes the store. `deltas=False`: from the snapshots alone (a bench's before)."""
+    found = _restored_chain(view, seq, at, (FULL, DELTA)) if deltas else None
+    if found is None:  # a chain broken by pruning: from the snapshots alone, as before deltas
+        found = _restored_chain(view, seq, at, (FULL,))
+    assert found is not None  # without deltas nothing can break
+    store, start, spans, latest = found
+    if start == 0:
+        base = log.PointInTime(ReadModel(), 0, None)
+    else:
+        base = _base(link, store, latest, at)
+    base.model.complaints = rows = LazyRows(store)
+    pit = log.replay_until(link, seq=seq, at=at, base=base, start=start, spans=spans)
+    write(store, pit.model, pit.position, rows.stored)
+    return store, pit
+
+
+def _restored_chain(
+    view: Any, seq: int | None, at: datetime | None, kinds: tuple[int, ...]
+) -> tuple[RestoredView, int, list[tuple[int, int | None]], str | None] | None:
+    """(the store as of the last fitting snapshot or delta of `kinds`, its position, the
+    spans of the log still to fold, its latest moment); None when a delta does not follow
+    the one before it in its chain (snapshot_store.apply_delta)."""
     t, m = view._table(SNAPSHOTS), view.placeholder
+    holds = ", ".join(str(k) for k in kinds)
     with view._tx(commit=False) as c:
         if at is None:
             where, args = f"position <= {m}", [seq if seq is not None else 2**62]
         else:
             where, args = f"(max_moment IS NULL OR max_moment <= {m})", [ts(at)]
         c.execute(
-            f"SELECT position, max_moment, tables FROM {t} WHERE holds = 1 AND {where} "
+            f"SELECT position, max_moment, holds FROM {t} WHERE holds IN ({holds}) AND {where} "
             "ORDER BY position DESC LIMIT 1",
             args,
         )
@@ -153,17 +185,39 @@ def restored(
             if stop is not None:  # nothing folded after it up to the view's position is <= at
                 folded = view._max_tracking_id(SOURCE_NAME, c) or 0
                 spans = [(start + 1, int(stop["position"])), (folded + 1, None)]
-        blob = found["tables"] if found is not None else None
-    if blob is None:
-        store = RestoredView.empty()
-        base = log.PointInTime(ReadModel(), 0, None)
-    else:
-        store = restore(blob, 0)
-        base = _base(link, store, found["max_moment"], at)
-    base.model.complaints = LazyRows(store)
-    pit = log.replay_until(link, seq=seq, at=at, base=base, start=start, spans=spans)
-    write(store, pit.model, pit.position)
-    return store, pit
+        chain = _chain(view, c, start, holds) if found is not None else []
+    if not chain:
+        return RestoredView.empty(), 0, spans, None
+    first, kind, blob = chain[0]
+    store, base = (restore(blob, 0), first) if kind == FULL else (RestoredView.empty(), 0)
+    links = chain[1:] if kind == FULL else chain
+    deltas = [(position, delta) for position, _, delta in links]
+    if not snapshot_store.apply_deltas(store.connection, deltas, base):
+        store.close()
+        return None
+    return store, start, spans, found["max_moment"]
+
+
+def _chain(view: Any, c: Any, last: int, holds: str) -> list[tuple[int, int, bytes]]:
+    """(position, holds, tables) from the snapshot a chain starts at (or its first delta, when
+    it starts at the empty store) to the one at `last`, in stream order."""
+    t, m = view._table(SNAPSHOTS), view.placeholder
+    c.execute(
+        f"SELECT position, holds FROM {t} WHERE holds IN ({holds}) AND position <= {m} "
+        "ORDER BY position DESC",
+        [last],
+    )
+    links: list[int] = []
+    for r in c.fetchall():
+        links.append(int(r["position"]))
+        if int(r["holds"]) == FULL:
+            break
+    out = []
+    for position in reversed(links):
+        c.execute(f"SELECT holds, tables FROM {t} WHERE position = {m}", [position])
+        r = c.fetchone()
+        out.append((position, int(r["holds"]), r["tables"]))
+    return out
 
 
 def point_in_time(

@@ -17,6 +17,14 @@ The rules, because events can be backdated (stream order is not occurred_at orde
   snapshot. An undecodable event's time is its
   stored time, which the projection does not see: it makes `min_after` unknown (""), and at
   read time the snapshot's dead letters are looked up in the log and dropped when after T.
+
+Deltas (`holds` = DELTA): at every mark between snapshots the view also stores what changed
+since the snapshot or delta before it (snapshot_store.encode_delta: the rows of the events in
+between, a cost that follows those events, not the complaints). An answer starts from the
+last snapshot or delta that fits as above and restores its chain (the snapshot, then each
+delta after it in order, each checked to follow the one before), so it folds at most `MARKS`
+events after it instead of up to `EVERY`. A delta's chain ends at a snapshot or at the empty
+store (position 0); pruning a snapshot drops the deltas after it (they would have no base).
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.reporting import fold, snapshot_store
-from services.reporting.fold import ts
+from services.reporting.fold import COMPLAINTS, ts
 from shared.contract import events as ev
 
 SNAPSHOTS = "report_snapshots"
@@ -32,13 +40,16 @@ EVERY = 10_000  # events between snapshots (ReportingView.snapshot_every)
 MARKS = 1_000  # events between marks: a row without tables, only a place to stop (min_after)
 UNKNOWN = ""  # sorts before every time: "some event after here may be at any time"
 KEPT = 10  # snapshots kept whole, newest first; older: one per week (prune); set by keep()
+MARK, FULL, DELTA = 0, 1, 2  # a row's `holds`: no tables; every table; what changed since its base
 
 
-def create_statement(table: Any, blob_type: str) -> str:
-    return (
+def create_statements(table: Any, blob_type: str) -> list[str]:
+    """The snapshots' table, and the index a delta finds the complaints folded since with."""
+    return [
         f"CREATE TABLE IF NOT EXISTS {table(SNAPSHOTS)} (position BIGINT PRIMARY KEY, "
-        f"max_moment TEXT, min_after TEXT, holds BIGINT NOT NULL, tables {blob_type} NOT NULL)"
-    )
+        f"max_moment TEXT, min_after TEXT, holds BIGINT NOT NULL, tables {blob_type} NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS ix_complaints_last_seq ON {table(COMPLAINTS)} (last_seq)",
+    ]
 
 
 def moments(items: list[tuple[int, Any]]) -> tuple[str | None, str | None]:
@@ -74,17 +85,24 @@ def after_batch(view: Any, c: Any, items: list[tuple[int, Any]], done: int, posi
             [latest, latest],
         )
     every, mark = view.snapshot_every, view.snapshot_marks
-    holds = bool(every) and position // every > done // every
-    if holds or (mark and position // mark > done // mark):
+    full = bool(every) and position // every > done // every
+    if full or (mark and position // mark > done // mark):
         c.execute(f"SELECT max_moment FROM {t} WHERE position = -1")
         found = c.fetchone()
+        holds, blob = MARK, b""
+        if full:
+            holds, blob = FULL, snapshot_store.encode(view, c)
+        elif every:  # between snapshots: what changed since the last snapshot or delta
+            c.execute(f"SELECT MAX(position) AS p FROM {t} WHERE holds IN ({FULL}, {DELTA})")
+            base = c.fetchone()
+            holds = DELTA
+            blob = snapshot_store.encode_delta(view, c, int(base["p"] or 0) if base else 0)
         c.execute(
             f"INSERT INTO {t} (position, max_moment, min_after, holds, tables) "
             f"VALUES ({m}, {m}, NULL, {m}, {m}) ON CONFLICT (position) DO NOTHING",
-            [position, found["max_moment"] if found else None, int(holds),
-             snapshot_store.encode(view, c) if holds else b""],
-        )  # fmt: skip
-        if holds:
+            [position, found["max_moment"] if found else None, holds, blob],
+        )
+        if full:
             prune(view, c)
 
 
@@ -97,8 +115,9 @@ def prune(view: Any, c: Any, kept: int | None = None) -> list[int]:
     if kept <= 0:
         return []
     t, m = view._table(SNAPSHOTS), view.placeholder
-    c.execute(f"SELECT position, max_moment FROM {t} WHERE holds = 1 ORDER BY position DESC")
-    older = [(int(r["position"]), r["max_moment"]) for r in c.fetchall()][kept:]
+    c.execute(f"SELECT position, max_moment FROM {t} WHERE holds = {FULL} ORDER BY position DESC")
+    whole = [(int(r["position"]), r["max_moment"]) for r in c.fetchall()]
+    older = whole[kept:]
     weeks: dict[tuple[int, int] | None, int] = {}
     for position, moment in older:  # newest first: the last one seen of a week is its first
         parsed = fold.parse_ts(moment)
@@ -106,8 +125,15 @@ def prune(view: Any, c: Any, kept: int | None = None) -> list[int]:
     pruned = [p for p, _ in older if p not in set(weeks.values())]
     if pruned:
         c.executemany(
-            f"UPDATE {t} SET holds = 0, tables = {m} WHERE position = {m}",
+            f"UPDATE {t} SET holds = {MARK}, tables = {m} WHERE position = {m}",
             [(b"", p) for p in pruned],
+        )
+        # the deltas after a pruned snapshot, up to the next one, lose their base
+        after = {p: next((q for q, _ in reversed(whole) if q > p), 2**62) for p in pruned}
+        c.executemany(
+            f"UPDATE {t} SET holds = {MARK}, tables = {m} "
+            f"WHERE holds = {DELTA} AND position > {m} AND position < {m}",
+            [(b"", p, q) for p, q in after.items()],
         )
     return pruned
 

@@ -36,8 +36,8 @@ class ReportingView(TrackingRecorder):
         raise NotImplementedError
 
     def _create_statements(self) -> list[str]:
-        snapshot = snapshots.create_statement(self._table, self.blob_type)
-        return [*schema.statements(self._table), snapshot]
+        snapshot = snapshots.create_statements(self._table, self.blob_type)
+        return [*schema.statements(self._table), *snapshot]
 
     def _tracking_table(self) -> str:
         raise NotImplementedError

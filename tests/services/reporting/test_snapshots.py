@@ -175,3 +175,93 @@ def test_an_older_snapshot_of_rows_is_restored_with_its_counters(
     assert restored[0].snapshot() == restored[1].snapshot() == (position, tables)
     now = fold.parse_ts("2025-07-01T00:00:00.000000Z")
     assert reads.summary(restored[0], now) == reads.summary(restored[1], now)
+
+
+def _kinds(view: ReportingView) -> dict[int, int]:
+    with view._tx(commit=False) as c:
+        c.execute(f"SELECT position, holds FROM {snapshots.SNAPSHOTS} WHERE position >= 0")
+        return {int(r["position"]): int(r["holds"]) for r in c.fetchall()}
+
+
+def test_a_chain_of_deltas_restores_what_the_log_held_there(
+    provisioned_nats: EmbeddedNats,
+    history: dict,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A snapshot every 4 events and a delta at every event between: the snapshot and the
+    deltas after it, restored with nothing folded, hold the full replay's rows and answer its
+    summary (the counters are the last delta's), at every position; the chains of the first
+    deltas start at the empty store."""
+    monkeypatch.setattr(snapshots, "KEPT", 0)
+    link = JetStreamLink(provisioned_nats.url, name="test-snapshots")
+    try:
+        view = _live(tmp_path, link, 4, 1)
+        kinds = _kinds(view)
+        assert {p: k for p, k in kinds.items() if p <= 5} == {
+            1: snapshots.DELTA, 2: snapshots.DELTA, 3: snapshots.DELTA,
+            4: snapshots.FULL, 5: snapshots.DELTA,
+        }  # fmt: skip
+        for position in kinds:
+            found = snapshot_reads._restored_chain(
+                view, position, None, (snapshots.FULL, snapshots.DELTA)
+            )
+            assert found is not None
+            store, start, _, _ = found
+            assert start == position  # nothing left to fold
+            full = log.replay_until(link, seq=position)
+            tables = fold.tables_of(full.model)
+            assert store.snapshot()[1] == tables, position
+            now = fold.parse_ts("2026-02-01T00:00:00.000000Z")
+            store.answers_for = position
+            assert reads.summary(store, now) == domain.summary(tables, now, position), position
+            store.close()
+    finally:
+        link.close()
+
+
+def test_pruning_a_snapshot_drops_the_deltas_after_it(tmp_path: Path) -> None:
+    """Snapshots at 100, 200, 300 of one week, deltas between: keeping the newest, the first
+    of the week (100) stays with its deltas; 200 is pruned and its deltas with it (they would
+    have no base); the deltas after the newest stay."""
+    view = open_view(str(tmp_path / "prune.sqlite"))
+    view.create_table()
+    full, delta = snapshots.FULL, snapshots.DELTA
+    with view._tx(commit=True) as c:
+        for position in range(100, 351, 50):
+            holds = full if position % 100 == 0 else delta
+            c.execute(
+                f"INSERT INTO {snapshots.SNAPSHOTS} VALUES (?, ?, NULL, ?, ?)",
+                [position, f"2026-01-05T09:{position // 10:02d}:00.000000Z", holds, b"x"],
+            )
+        assert snapshots.prune(view, c, kept=1) == [200]
+    assert _kinds(view) == {
+        100: full, 150: delta, 200: snapshots.MARK, 250: snapshots.MARK, 300: full, 350: delta
+    }  # fmt: skip
+
+
+def test_a_chain_missing_a_link_is_not_used(
+    provisioned_nats: EmbeddedNats,
+    history: dict,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A chain missing a link (a delta dropped by hand here) is refused by the delta after it,
+    and the answer then starts from the snapshot alone: still the full replay's."""
+    monkeypatch.setattr(snapshots, "KEPT", 0)
+    link = JetStreamLink(provisioned_nats.url, name="test-snapshots")
+    try:
+        view = _live(tmp_path, link, 4, 1)
+        kinds = _kinds(view)
+        last = max(p for p, k in kinds.items() if k == snapshots.FULL)
+        assert kinds[last + 1] == kinds[last + 2] == snapshots.DELTA
+        with view._tx(commit=True) as c:
+            c.execute(
+                f"UPDATE {snapshots.SNAPSHOTS} SET holds = 0, tables = ? WHERE position = ?",
+                [b"", last + 1],
+            )
+        chain = (snapshots.FULL, snapshots.DELTA)
+        assert snapshot_reads._restored_chain(view, last + 2, None, chain) is None
+        _same(point_in_time(view, link, seq=last + 2), log.replay_until(link, seq=last + 2))
+    finally:
+        link.close()
