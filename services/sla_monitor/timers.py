@@ -14,9 +14,9 @@ early timer finds nothing to do and sets the right one.
 
 What this instance last wrote or read is kept per complaint (`Known`, at most `SIZE`, least
 recently used out), to spare round trips (issue #23):
-- a write goes straight to the compare-and-set on the sequence kept; if that is no longer the
-  subject's last (another writer, or the server removed the fired schedule), it reads and
-  decides as above;
+- a write goes straight to the compare-and-set on the sequence kept (on an empty subject for a
+  complaint's first version); if that is no longer the subject's last (another writer, or the
+  server removed the fired schedule), it reads and decides as above;
 - no write and no read when the schedule would not change: the same moment and policy as kept,
   that moment more than `MARGIN` ahead (the server cannot have fired and removed it, even
   with a clock a little off), and the complaint's version at most one past the last version
@@ -101,6 +101,10 @@ class Timers:
             if at is not None and await self._write(
                 complaint_id, at, version, policy_version, kept.seq
             ):
+                return "scheduled"
+        elif kept is None and version == 1 and at is not None:
+            # A complaint's first timer: write it if the subject is empty (most often so).
+            if await self._write(complaint_id, at, version, policy_version, 0):
                 return "scheduled"
         for _ in range(CAS_ATTEMPTS):
             seq, headers = await self._current(subject)

@@ -49,7 +49,7 @@ async def test_a_timer_that_would_not_change_costs_no_request(nc: nats.NATS) -> 
     complaint, now = uuid4(), datetime.now(UTC)
     due = now + timedelta(days=5)
     assert await timers.set(complaint, due, 1, "p1", now=now) == "scheduled"
-    assert js.calls == 2  # read, compare-and-set: nothing kept yet
+    assert js.calls == 1  # a first version: compare-and-set on an empty subject
     js.calls = 0
     for version in (2, 3, 4):
         assert await timers.set(complaint, due, version, "p1", now=now) == "unchanged"
@@ -102,3 +102,18 @@ async def test_a_schedule_that_may_have_fired_is_read_again(nc: nats.NATS) -> No
 
 async def _gone(nc: nats.NATS, complaint: UUID) -> bool:
     return await schedule(nc, complaint) is None
+
+
+async def test_a_first_version_finds_the_schedule_another_instance_set(nc: nats.NATS) -> None:
+    """Version 1 tries the empty subject first; another instance's schedule is read then."""
+    complaint, now = uuid4(), datetime.now(UTC)
+    due = now + timedelta(days=5)
+    await Timers(nc.jetstream()).set(complaint, due, 2, "p1", now=now)
+    timers, js = counted(nc)
+    assert await timers.set(complaint, due - timedelta(days=1), 1, "p1", now=now) == "superseded"
+    assert js.calls == 2  # the failed compare-and-set, the read
+    assert await Timers(nc.jetstream()).set(complaint, due, 1, "p1", now=now) == "superseded"
+    again = uuid4()
+    await Timers(nc.jetstream()).set(again, due, 1, "p1", now=now)
+    assert await Timers(nc.jetstream()).set(again, due, 1, "p1", now=now) == "unchanged"
+    assert await schedule(nc, complaint) == (at_expression(due), 2)
