@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from services.reporting import aggregates as agg
-from services.reporting import fold, log, snapshot_store
+from services.reporting import fold, log, snapshot_store, snapshots
 from services.reporting.complaints_log import SOURCE_NAME
 from services.reporting.fold import COMPLAINT_COLUMNS, COMPLAINTS, DEAD_LETTERS, ReadModel, Row, ts
 from services.reporting.snapshots import DELTA, FULL, SNAPSHOTS
@@ -185,7 +185,7 @@ def _restored_chain(
             if stop is not None:  # nothing folded after it up to the view's position is <= at
                 folded = view._max_tracking_id(SOURCE_NAME, c) or 0
                 spans = [(start + 1, int(stop["position"])), (folded + 1, None)]
-        chain = _chain(view, c, start, holds) if found is not None else []
+        chain = snapshots.chain(view, c, start, kinds) if found is not None else []
     if not chain:
         return RestoredView.empty(), 0, spans, None
     first, kind, blob = chain[0]
@@ -196,28 +196,6 @@ def _restored_chain(
         store.close()
         return None
     return store, start, spans, found["max_moment"]
-
-
-def _chain(view: Any, c: Any, last: int, holds: str) -> list[tuple[int, int, bytes]]:
-    """(position, holds, tables) from the snapshot a chain starts at (or its first delta, when
-    it starts at the empty store) to the one at `last`, in stream order."""
-    t, m = view._table(SNAPSHOTS), view.placeholder
-    c.execute(
-        f"SELECT position, holds FROM {t} WHERE holds IN ({holds}) AND position <= {m} "
-        "ORDER BY position DESC",
-        [last],
-    )
-    links: list[int] = []
-    for r in c.fetchall():
-        links.append(int(r["position"]))
-        if int(r["holds"]) == FULL:
-            break
-    out = []
-    for position in reversed(links):
-        c.execute(f"SELECT holds, tables FROM {t} WHERE position = {m}", [position])
-        r = c.fetchone()
-        out.append((position, int(r["holds"]), r["tables"]))
-    return out
 
 
 def point_in_time(

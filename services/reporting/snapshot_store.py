@@ -120,6 +120,20 @@ def _apply(connection: sqlite3.Connection, blob: bytes, base: int, staged: str, 
         connection.execute("DETACH DATABASE delta")
 
 
+def compacted(full: bytes, deltas: list[tuple[int, bytes]], base: int) -> bytes | None:
+    """The snapshot `full` (at stream position `base`) with `deltas` laid over it, as one
+    snapshot; None for an older snapshot of rows or a chain that does not hold."""
+    found = decode(full)
+    if not isinstance(found, sqlite3.Connection):
+        return None
+    try:
+        if not apply_deltas(found, deltas, base):
+            return None
+        return zlib.compress(found.serialize(), 1)
+    finally:
+        found.close()
+
+
 def decode(blob: bytes) -> sqlite3.Connection | dict[str, list[Row]]:
     """A snapshot's database, or an older snapshot's tables (msgpack rows)."""
     data = zlib.decompress(bytes(blob))

@@ -192,12 +192,16 @@ def test_a_chain_of_deltas_restores_what_the_log_held_there(
     """A snapshot every 4 events and a delta at every event between: the snapshot and the
     deltas after it, restored with nothing folded, hold the full replay's rows and answer its
     summary (the counters are the last delta's), at every position; the chains of the first
-    deltas start at the empty store."""
+    deltas start at the empty store. Only the first snapshot copies the view's rows: the later
+    ones are the one before with its deltas laid over it."""
     monkeypatch.setattr(snapshots, "KEPT", 0)
+    copied, encode = [], snapshot_store.encode
+    monkeypatch.setattr(snapshot_store, "encode", lambda *a: copied.append(a) or encode(*a))
     link = JetStreamLink(provisioned_nats.url, name="test-snapshots")
     try:
         view = _live(tmp_path, link, 4, 1)
         kinds = _kinds(view)
+        assert len(copied) == 1 < list(kinds.values()).count(snapshots.FULL)
         assert {p: k for p, k in kinds.items() if p <= 5} == {
             1: snapshots.DELTA, 2: snapshots.DELTA, 3: snapshots.DELTA,
             4: snapshots.FULL, 5: snapshots.DELTA,
