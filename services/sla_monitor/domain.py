@@ -17,7 +17,6 @@ from shared.config.calendar import BusinessCalendar
 from shared.config.policy_file import Policy
 from shared.contract import events as ev
 from shared.contract import subjects
-from shared.rules.clocks import clock_state
 from shared.rules.deadlines import (
     Breach,
     ClockState,
@@ -28,7 +27,7 @@ from shared.rules.deadlines import (
     next_escalation,
 )
 from shared.rules.reminders import Reminder, next_reminder_at, reminders_due
-from shared.rules.terms import current_terms, escalation_terms
+from shared.rules.terms import escalation_terms, terms_fold, terms_of
 
 ACTOR = "system:sla_monitor"
 # Event ids of escalations are uuid5(BREACH_NAMESPACE, breach_id): a second append of the same
@@ -42,8 +41,10 @@ def watched(
 ) -> tuple[ClockState, Deadlines]:
     """The complaint's clocks and the dates it enforces: the RECORDED ones (current_terms),
     never recomputed; the policy gives only the ladder's top and versions beside them."""
-    state = clock_state(facts)
-    terms = current_terms(facts, policy, calendar)
+    fold = terms_fold(facts, policy, calendar)  # the clocks come with it: one pass
+    terms = terms_of(fold)  # SlaInputError when the history does not start with submitted
+    state = fold.clocks
+    assert state is not None  # there are terms, so there was a submission
     d = msgspec.structs.replace(
         deadlines(state, policy, calendar),
         acknowledge_by=terms.acknowledge_by,
