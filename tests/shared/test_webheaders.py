@@ -26,8 +26,10 @@ def intake() -> TestClient:
 
 
 @pytest.fixture(scope="module")
-def reporting() -> TestClient:
-    app = reporting_app(ReportingSettings())
+def reporting(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    # A data folder of its own: ReportingSettings() reads no environment, so its default
+    # ./data was the checkout's, where the sign-in sessions' database then appeared.
+    app = reporting_app(ReportingSettings(data_dir=tmp_path_factory.mktemp("reporting")))
     app.state.tokens = parse_tokens("t", "")  # what the lifespan sets; no NATS needed for pages
     return TestClient(app)
 
