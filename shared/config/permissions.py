@@ -12,7 +12,7 @@ delete a message of COMPLAINTS; only ``admin`` manages streams, buckets and back
 Key store (docs/security.md): intake may only create entries, notifier only read them, the
 privacy principal alone destroys them; sla_monitor and reporting get no key access at all.
 Each user receives replies only under its own inbox prefix (`inbox_prefix`).
-(About 370 lines: the spec is one table of every principal, read whole by the tests that prove
+(About 400 lines: the spec is one table of every principal, read whole by the tests that prove
 each allow and deny; the rendering lives in klachten/stack/permissions.py.)
 """
 
