@@ -93,14 +93,21 @@ class Appender:
     def lags(self, since: float, until: float) -> list[float]:
         return [
             self.seen[s] - t
-            for s, t in list(self.sent.items())
+            for s, t in self.sent.copy().items()
             if since <= t < until and s in self.seen
         ]
 
     def behind(self, until: float) -> int:
-        return sum(1 for s, t in list(self.sent.items()) if t < until and s not in self.seen)
+        return sum(1 for s, t in self.sent.copy().items() if t < until and s not in self.seen)
+
+    def drain(self, timeout: float = 180) -> None:
+        """Until every append so far is folded (or `timeout`)."""
+        deadline = time.monotonic() + timeout
+        while self.behind(time.monotonic()) and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def close(self) -> None:
+        self.drain()  # the lags of the last appends, however late
         self.stop.set()
         for t in self.threads:
             t.join(10)
@@ -207,9 +214,6 @@ def run(complaints: int, seconds: float, rate: float, counts: list[int]) -> None
             appender = Appender(server.url_for(permissions.ADMIN), db, rate)
             time.sleep(5)  # the projection live, the first appends folded
             rows += _phases(appender, reporting.process.pid, base, db, seconds, counts)
-            drained = time.monotonic() + 120  # the lags of the last appends, however late
-            while appender.behind(time.monotonic()) and time.monotonic() < drained:
-                time.sleep(0.1)
             appender.close()
             rows = [tuple(c() if callable(c) else c for c in row) for row in rows]
         finally:
@@ -245,8 +249,10 @@ def _phases(appender: Appender, pid: int, base: str, db: str, seconds: float,
         ours = read_phase(lambda: http_visit(base), n, seconds)
         used = cpu_seconds(pid) - cpu
         between = load_average()
+        appender.drain()  # the next phase's lags are its own, not this one's backlog
         plain = read_phase(lambda: sql_visit(db), n, seconds)
         after = load_average()
+        appender.drain()
         visits = sum(len(s) for s in ours["dash"])
         rows += [
             (f"{n} readers: dashboard, per reader", per_reader(ours["dash"]),

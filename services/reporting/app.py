@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ from fastapi.responses import JSONResponse
 
 from services.reporting import api, csrf, signin, snapshots, web, workspace
 from services.reporting.deadletters import NatsDeadLetters
-from services.reporting.http import Problem
+from services.reporting.http import Problem, WholeViewTurns
 from services.reporting.oidc import OidcSignIn
 from services.reporting.projections import position_problem, shrunk_check, start_runner
 from services.reporting.sessions import SessionStore
@@ -70,6 +71,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.runner = runner
     if runner is not None:
         runner.__enter__()
+        # The projection's thread gives up the interpreter lock at every read and commit and
+        # waits for it again behind the readers' threads: 1 ms turns instead of 5 keep new
+        # events from waiting on the dashboards (issue 23; bench/readers.py).
+        sys.setswitchinterval(0.001)
     watch.start()
     reload_on_sighup()  # the policy, as every process reloads it
     try:
@@ -104,6 +109,7 @@ def bootstrap(settings: ReportingSettings, *, clock: Clock = utcnow) -> FastAPI:
     on = settings.oidc_issuer and settings.oidc_client_id
     app.state.oidc = OidcSignIn(settings) if on else None
     app.add_middleware(csrf.Guard, origin=settings.reporting_origin)
+    app.add_middleware(WholeViewTurns, limit=2)  # whole-view answers take turns (http.py)
     webheaders.install(app, Path(__file__).parent / "static")
     apisecurity.install(app, lambda path, _: "required" if path.startswith("/api/") else None)
     app.add_exception_handler(Problem, problem)  # type: ignore[arg-type]

@@ -1,15 +1,17 @@
 """Answers that fold the whole live view share one read of it (http.SharedRead): the requests
 that arrive while a read runs share the next one, never one that began before they asked; and
-SQLite's whole-view read from plain tuples (view_backends) gives the view's rows unchanged."""
+SQLite's whole-view read from plain tuples (view_backends) gives the view's rows unchanged;
+and such answers take turns (http.WholeViewTurns) while other requests pass."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 from typing import Any
 
 from services.reporting import fold
-from services.reporting.http import SharedRead
+from services.reporting.http import SharedRead, WholeViewTurns
 from services.reporting.view import ReportingView
 from services.reporting.view_backends import open_view
 from tests.support.polling import wait_until_sync
@@ -96,3 +98,32 @@ def test_sqlite_whole_read_equals_the_views(tmp_path: Path) -> None:
         plain = ReportingView._tables(view, c)
     assert ours == plain
     assert len(ours[fold.COMPLAINTS]) == 3
+
+
+def test_whole_view_answers_take_turns_and_others_do_not_wait() -> None:
+    running, most, release = 0, 0, asyncio.Event()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        if scope["path"] == "/dashboard":
+            await release.wait()
+        running -= 1
+
+    gate = WholeViewTurns(app, limit=2)
+
+    async def scenario() -> None:
+        dashboards = [asyncio.create_task(gate(_http("/dashboard"), None, None)) for _ in range(8)]
+        await asyncio.sleep(0)
+        assert running == 2  # two dashboards fold the view, six wait without a thread
+        await asyncio.wait_for(gate(_http("/workspace"), None, None), 5)  # not held up
+        release.set()
+        await asyncio.wait_for(asyncio.gather(*dashboards), 5)
+
+    asyncio.run(scenario())
+    assert most == 3 and running == 0
+
+
+def _http(path: str) -> dict[str, Any]:
+    return {"type": "http", "path": path}
