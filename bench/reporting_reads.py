@@ -18,6 +18,9 @@ farthest from a snapshot among the newest kept: the nearest snapshot and its del
 as a store and the rest folded into it, against the snapshot alone and the full replay; and
 the whole summary as of then (SQL on the restored
 store) against the same rows read into Python and domain.summary (what the API did before).
+
+Above 300 lines on purpose: the as-of rows time each kind of snapshot the rebuild makes
+beside the answers, so the cost of an answer and of keeping it fast are read together.
 """
 
 from __future__ import annotations
