@@ -87,7 +87,9 @@ def test_an_interior_delete_still_stops_the_rebuild(
     async def fill() -> None:
         nc = await nats.connect(nats_server.url)
         js = nc.jetstream()
-        await js.add_stream(name="COMPLAINTS", subjects=["complaints.>", "tracking.>"])
+        await js.add_stream(
+            name="COMPLAINTS", subjects=["complaints.>", "tracking.>"], allow_direct=True
+        )  # as the real one: direct gets read on where the consumer ends
         for n in range(4 * PAGE):
             await js.publish(f"tracking.t{n}", b"x")
         await js.delete_msg("COMPLAINTS", gone)
@@ -193,3 +195,25 @@ def test_the_live_projection_catches_up_through_a_reader_and_agrees_with_a_rebui
     assert sum(pulled) >= last - 2 * PAGE  # all but the first page or two
     result = rb.rebuild(filled, open_view(str(tmp_path / "fresh.sqlite3")), open_view(db))
     assert result.equal is True and result.difference is None
+
+
+def test_a_page_cut_short_is_read_on_by_direct_gets(filled: JetStreamLink, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A short page is taken for the end of the log; when the server cut one short mid-log
+    (a 500k-event rebuild under load stopped at 128,319), the read goes on by direct gets
+    instead of ending early: exports and as-of replays check no contiguity."""
+    monkeypatch.setattr(log, "PAGE", PAGE)
+    direct = list(log._direct(filled, 1, None))
+    real_page = log_consumer.OrderedReader.page
+    pages = 0
+
+    async def second_cut_short(self, want):  # type: ignore[no-untyped-def]
+        nonlocal pages
+        pages += 1
+        page = await real_page(self, want)
+        return page[:2] if pages == 2 else page
+
+    monkeypatch.setattr(log_consumer.OrderedReader, "page", second_cut_short)
+    assert _seen(list(log._consumed(filled, 1, None))) == _seen(direct)
+    pages = 0
+    bounded = list(log._consumed(filled, 1, 3 * PAGE))
+    assert _seen(bounded) == _seen(direct[: 3 * PAGE])
