@@ -4,14 +4,13 @@ complaint's whole history from the log again on every event of it).
 A history is kept as the keyless application read it (sla_monitor has no key store: sealed
 personal data stays sealed and is never opened; the monitor decides on recorded dates). The
 next event of a kept history, as the consumer delivers it (version n+1), is appended as it came,
-and a complaint's first event (version 1) is its whole history so far; both are kept after the
-checks the mapper makes on a stored event (the body is the event its subject names,
+after the checks the mapper makes on a stored event (the body is the event its subject names,
 shared/eventstore/mapper.py `check_claims`); an event the kept history holds already (a
 redelivery, or the log was read after it) changes nothing. Anything else reads the log as
-before: a later event of a complaint not kept, a gap (another instance handled the events
-between), a body that does not decode or is not the event its subject names. The history
-through the delivered event is all the timer needs: a later event is delivered too and sets
-the timer again (timers.py orders writers by version).
+before: a complaint not kept, a gap (another instance handled the events between), a body that
+does not decode or is not the event its subject names. The history through the delivered event
+is all the timer needs: a later event is delivered too and sets the timer again (timers.py
+orders writers by version).
 At most `size` complaints are kept, the least recently used leave first.
 """
 
@@ -43,14 +42,12 @@ class Histories:
             return None
         facts = self._kept.get(complaint_id)
         if facts is None:
-            if parsed.version != 1:
-                return None
-            facts = []  # a complaint's first event is its whole history so far: nothing to read
-        elif parsed.version <= facts[-1].version:
+            return None
+        if parsed.version <= facts[-1].version:
             # Redelivered, or the log was read after it: the kept history holds it already.
             self._kept.move_to_end(complaint_id)
             return facts
-        if facts and parsed.version != facts[-1].version + 1:
+        if parsed.version != facts[-1].version + 1:
             return None
         try:
             fact = ev.decode(body)
