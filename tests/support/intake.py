@@ -62,3 +62,10 @@ async def waive_hearing(client: Any, complaint: str, headers: dict[str, str] = S
     path = hearing_waiver_path(complaint)
     response = await client.post(path, json=HEARING_WAIVED, headers=headers)
     assert response.status_code == 201, response.text
+
+
+async def new_complaint(client: Any, **overrides: Any) -> str:
+    """A staff-registered complaint's id (the body of complaint_body with `overrides`)."""
+    response = await client.post("/api/complaints", json=complaint_body(**overrides), headers=STAFF)
+    assert response.status_code == 201, response.text
+    return str(response.json()["complaint_id"])

@@ -5,44 +5,26 @@ their rule in the caller's language; the title is plain in the log (not sealed).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import nats
-import pytest
 
 from klachten.stack.natsserver import EmbeddedNats
 from shared.contract import subjects
-from tests.support.intake import READER, STAFF, complaint_body, intake_settings, start_intake
+from tests.support.intake import READER, STAFF, new_complaint
 
 EN = {**STAFF, "Accept-Language": "en"}
 DUE = (datetime.now(UTC) + timedelta(days=60)).date().isoformat()
 TITLE = "Standaardbrief parkeervergunning in begrijpelijke taal"
 
 
-@pytest.fixture
-async def http(provisioned_nats: EmbeddedNats) -> AsyncIterator[httpx.AsyncClient]:
-    service = start_intake(intake_settings(provisioned_nats))
-    try:
-        async with httpx.AsyncClient(base_url=service.url, timeout=20) as client:
-            yield client
-    finally:
-        service.stop()
-
-
-async def new_complaint(http: httpx.AsyncClient) -> str:
-    response = await http.post("/api/complaints", json=complaint_body(), headers=STAFF)
-    assert response.status_code == 201, response.text
-    return str(response.json()["complaint_id"])
-
-
 async def test_open_join_change_and_close_an_action(
-    http: httpx.AsyncClient, provisioned_nats: EmbeddedNats
+    client: httpx.AsyncClient, provisioned_nats: EmbeddedNats
 ) -> None:
-    lead, other = await new_complaint(http), await new_complaint(http)
+    lead, other = await new_complaint(client), await new_complaint(client)
     body = {"title": TITLE, "owner": "klachten", "due": DUE, "theme": "informatie"}
-    opened = await http.post(f"/api/complaints/{lead}/improvements", json=body, headers=STAFF)
+    opened = await client.post(f"/api/complaints/{lead}/improvements", json=body, headers=STAFF)
     assert opened.status_code == 201, opened.text
     action_id = opened.json()["action_id"]
     [action] = opened.json()["led"]
@@ -53,27 +35,27 @@ async def test_open_join_change_and_close_an_action(
     on = f"/api/complaints/{lead}/improvements/{action_id}"
     joins = {"lead_complaint_id": lead, "action_id": action_id}
     joining = f"/api/complaints/{other}/improvement-links"
-    joined = await http.post(joining, json=joins, headers=STAFF)
+    joined = await client.post(joining, json=joins, headers=STAFF)
     assert joined.status_code == 201, joined.text
     assert joined.json()["linked"] == [{"action_id": action_id, "lead_complaint_id": lead}]
-    again = await http.post(joining, json=joins, headers=STAFF)
+    again = await client.post(joining, json=joins, headers=STAFF)
     assert again.status_code == 200, again.text
 
-    started = await http.post(on, json={"status": "in_progress"}, headers=STAFF)
+    started = await client.post(on, json={"status": "in_progress"}, headers=STAFF)
     assert started.status_code == 201 and started.json()["led"][0]["status"] == "in_progress"
-    unended = await http.post(on, json={"status": "done"}, headers=EN)
+    unended = await client.post(on, json={"status": "done"}, headers=EN)
     assert unended.status_code == 422, unended.text
     [problem] = unended.json()
     assert problem["field"] == "outcome" and "ISO 10002" in problem["message"]
-    done = await http.post(
+    done = await client.post(
         on, json={"status": "done", "outcome": "Brief herschreven en getest."}, headers=STAFF
     )
     assert done.status_code == 201, done.text
     assert done.json()["led"][0]["outcome"] == "Brief herschreven en getest."
-    ended = await http.post(on, json={"status": "open"}, headers=EN)
+    ended = await client.post(on, json={"status": "open"}, headers=EN)
     assert ended.status_code == 409 and "closed (done or dropped)" in ended.text, ended.text
 
-    read = await http.get(f"/api/complaints/{lead}/improvements", headers=READER)
+    read = await client.get(f"/api/complaints/{lead}/improvements", headers=READER)
     assert read.status_code == 200 and read.json()["led"][0]["status"] == "done"
 
     # the title and outcome are plain in the log: a reader without keys lists them
@@ -88,25 +70,25 @@ async def test_open_join_change_and_close_an_action(
         await nc.close()
 
 
-async def test_who_may_and_what_is_refused(http: httpx.AsyncClient) -> None:
-    lead = await new_complaint(http)
+async def test_who_may_and_what_is_refused(client: httpx.AsyncClient) -> None:
+    lead = await new_complaint(client)
     at = f"/api/complaints/{lead}/improvements"
     body = {"title": TITLE, "owner": "klachten", "due": DUE}
-    assert (await http.post(at, json=body, headers=READER)).status_code == 403
-    unknown = await http.post(at, json={**body, "owner": "niemand"}, headers=EN)
+    assert (await client.post(at, json=body, headers=READER)).status_code == 403
+    unknown = await client.post(at, json={**body, "owner": "niemand"}, headers=EN)
     assert unknown.status_code == 422 and unknown.json()[0]["field"] == "owner", unknown.text
     yesterday = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
-    past = await http.post(at, json={**body, "due": yesterday}, headers=EN)
+    past = await client.post(at, json={**body, "due": yesterday}, headers=EN)
     assert past.status_code == 422 and past.json()[0]["field"] == "due", past.text
     assert "past" in past.json()[0]["message"]
-    malformed = await http.post(at, json={**body, "due": "31-12-2027", "title": " "}, headers=EN)
+    malformed = await client.post(at, json={**body, "due": "31-12-2027", "title": " "}, headers=EN)
     assert {p["field"] for p in malformed.json()} == {"due", "title"}, malformed.text
-    theme = await http.post(at, json={**body, "theme": "weer"}, headers=EN)
+    theme = await client.post(at, json={**body, "theme": "weer"}, headers=EN)
     assert theme.status_code == 422 and theme.json()[0]["field"] == "theme", theme.text
-    opened = await http.post(at, json=body, headers=STAFF)
+    opened = await client.post(at, json=body, headers=STAFF)
     action_id = opened.json()["action_id"]
     joins = {"lead_complaint_id": lead, "action_id": action_id}
-    to_lead = await http.post(f"/api/complaints/{lead}/improvement-links", json=joins, headers=EN)
+    to_lead = await client.post(f"/api/complaints/{lead}/improvement-links", json=joins, headers=EN)
     assert to_lead.status_code == 409 and "another complaint" in to_lead.text, to_lead.text
-    nowhere = await http.post(f"{at}/{lead}", json={"status": "done"}, headers=EN)
+    nowhere = await client.post(f"{at}/{lead}", json={"status": "done"}, headers=EN)
     assert nowhere.status_code == 409 and "not opened on this complaint" in nowhere.text
