@@ -3,6 +3,7 @@ recorded on the log as intake's mail side records it, a whole desk with letters.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -28,6 +29,35 @@ from tests.support.polling import wait_until
 from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def reporting_client(nats_url: str, data_dir: Path, token: str, now: datetime) -> Iterator[Any]:
+    """Reporting in-process over `data_dir/reporting.sqlite3` as the test seeded it: the
+    buckets provisioned, not following the log, the clock at `now`, signed in with `token`."""
+    from fastapi.testclient import TestClient
+
+    from services.reporting.app import bootstrap
+    from services.reporting.settings import ReportingSettings
+
+    async def buckets() -> None:
+        nc = await nats.connect(nats_url)
+        try:
+            await provision_buckets(nc)
+        finally:
+            await nc.close()
+
+    asyncio.run(buckets())
+    settings = ReportingSettings(
+        nats_url=nats_url,
+        data_dir=data_dir,
+        reporting_db=str(data_dir / "reporting.sqlite3"),
+        staff_token=token,
+        reporting_follow=False,
+    )
+    with TestClient(bootstrap(settings, clock=lambda: now)) as http:
+        http.headers["Authorization"] = f"Bearer {token}"
+        yield http
 
 
 @contextmanager

@@ -8,28 +8,24 @@ Dutch and English."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
-import nats
 import pytest
 from fastapi.testclient import TestClient
 
 from klachten.stack.natsserver import EmbeddedNats
 from services.reporting import fold, workspace_notifications
-from services.reporting.app import bootstrap
-from services.reporting.settings import ReportingSettings
 from services.reporting.view_backends import open_view
 from shared.config import CONFIG_DIR
 from shared.config.organisation import load_organisation
 from shared.config.policy_file import build_calendar, load_policy
-from shared.eventstore.buckets import provision_buckets
 from shared.rules import improvements, procedure, reminders
 from shared.rules.complaint import Cause, Complaint
 from tests.support.domain import personal
+from tests.support.workspace import reporting_client
 
 CAL = build_calendar(load_policy(CONFIG_DIR / "policy.toml").calendar)
 OPENED = datetime(2026, 3, 2, 10, tzinfo=UTC)
@@ -99,24 +95,8 @@ def test_the_departments_actions_reach_its_members_and_no_one_else(tmp_path: Pat
 
 @pytest.fixture
 def client(provisioned_nats: EmbeddedNats, tmp_path: Path) -> Iterator[TestClient]:
-    async def buckets() -> None:
-        nc = await nats.connect(provisioned_nats.url)
-        try:
-            await provision_buckets(nc)
-        finally:
-            await nc.close()
-
-    asyncio.run(buckets())
     seeded(tmp_path / "reporting.sqlite3")
-    settings = ReportingSettings(
-        nats_url=provisioned_nats.url,
-        data_dir=tmp_path,
-        reporting_db=str(tmp_path / "reporting.sqlite3"),
-        staff_token=TOKEN,
-        reporting_follow=False,
-    )
-    with TestClient(bootstrap(settings, clock=lambda: NOW)) as http:
-        http.headers["Authorization"] = f"Bearer {TOKEN}"
+    with reporting_client(provisioned_nats.url, tmp_path, TOKEN, NOW) as http:
         yield http
 
 

@@ -17,11 +17,10 @@ from fastapi.testclient import TestClient
 
 from klachten.stack.natsserver import EmbeddedNats
 from services.reporting import fold, workspace_notifications
-from services.reporting.app import bootstrap
 from services.reporting.reminders import REMINDERS
-from services.reporting.settings import ReportingSettings
 from services.reporting.view_backends import open_view
 from shared.eventstore.link import JetStreamLink
+from tests.support.workspace import reporting_client
 
 NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
 ME, TEAM = "staff", "klachten"  # the shipped organisation file: staff is in the klachten team
@@ -152,30 +151,8 @@ async def test_seen_up_to_is_kept_per_member_and_never_moves_back(
 
 @pytest.fixture
 def client(provisioned_nats: EmbeddedNats, tmp_path: Path) -> Iterator[TestClient]:
-    import asyncio
-
-    import nats
-
-    from shared.eventstore.buckets import provision_buckets
-
-    async def buckets() -> None:
-        nc = await nats.connect(provisioned_nats.url)
-        try:
-            await provision_buckets(nc)
-        finally:
-            await nc.close()
-
-    asyncio.run(buckets())
     seeded(tmp_path / "reporting.sqlite3")
-    settings = ReportingSettings(
-        nats_url=provisioned_nats.url,
-        data_dir=tmp_path,
-        reporting_db=str(tmp_path / "reporting.sqlite3"),
-        staff_token=TOKEN,
-        reporting_follow=False,
-    )
-    with TestClient(bootstrap(settings, clock=lambda: NOW)) as http:
-        http.headers["Authorization"] = f"Bearer {TOKEN}"
+    with reporting_client(provisioned_nats.url, tmp_path, TOKEN, NOW) as http:
         yield http
 
 
