@@ -169,10 +169,7 @@ def recategorisation_terms(
     consented weeks and an extension that took effect carried over. Whether the new end may be
     recorded is the aggregate's rule (shared/rules/correctionsteps.py)."""
     previous = current_terms(facts, policy, calendar)
-    referred = previous.committee is not None or any(
-        isinstance(f, ev.ReferredToCommittee) for f in facts
-    )
-    before = _replace(clock_state(facts), committee=referred)
+    before = clock_state(facts)  # its `committee`: the recorded facts say (clocks.clock_step)
     after = _replace(before, category=category, priority=priority)
     d = deadlines(after, policy, calendar)
     terms = previous

@@ -21,7 +21,7 @@ from shared.rules import terms as rules
 from shared.rules.clocks import clock_state
 from shared.rules.complaint import Cause, Complaint
 from shared.rules.deadlines import ClockState, deadlines
-from shared.rules.policy import Committee
+from shared.rules.policy import Committee, StatutoryRule
 from tests.support.domain import personal
 
 BASE = load_policy(DEFAULT_POLICY_FILE)
@@ -90,3 +90,33 @@ def test_an_extension_notified_between_six_and_ten_weeks_counts_under_a_committe
     state = clock_state([*c_facts, extended])
     assert state.committee is True
     assert deadlines(state, POLICY, CAL).extension_weeks == 4
+
+
+def test_a_recategorisation_records_the_end_the_clocks_count() -> None:
+    """Decide once: whether the committee's ten weeks apply is the clocks' (clock_step, from
+    the recorded facts); the end a recategorisation records must be the one the SLA monitor's
+    own figures count, from the start, after a referral later on, and without a committee."""
+    rule = StatutoryRule(max_extension_weeks=2)  # another statutory rule: the end is re-decided
+    policy = msgspec.structs.replace(
+        POLICY, statutory=msgspec.structs.replace(POLICY.statutory, categories={"parkeren": rule})
+    )
+    ends = {}
+    for case, category, referred in (("start", "bejegening", False), ("later", None, True),
+                                     ("none", None, False)):  # fmt: skip
+        c, t = registered(category)
+        if referred:
+            c.refer_to_committee(
+                committee="de Commissie klachtadvisering", cause=STAFF,
+                now=datetime(2026, 10, 6, 10, tzinfo=UTC), calendar=CAL, terms=t,
+            )  # fmt: skip
+        now = datetime(2026, 10, 7, 10, tzinfo=UTC)
+        new = rules.recategorisation_terms(facts(c), "parkeren", None, now, policy, CAL)
+        c.recategorise(
+            category="parkeren", priority=None, reason="Gaat over parkeren.", terms=new,
+            before=rules.current_terms(facts(c), policy, CAL), categories=["parkeren"],
+            priorities=[None], now=now, cause=STAFF,
+        )  # fmt: skip
+        _, d = watched(facts(c), policy, CAL)
+        assert CAL.due_date(d.statutory_by) == CAL.due_date(d.unextended_statutory_by), case
+        ends[case] = CAL.due_date(d.statutory_by)
+    assert ends == {"start": TEN_WEEKS, "later": TEN_WEEKS, "none": SIX_WEEKS}
