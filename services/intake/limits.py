@@ -12,13 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 from nats.errors import Error as NatsError
-from nats.js.api import KeyValueConfig, StorageType
 from nats.js.errors import BucketNotFoundError, KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 
 from shared.config.permissions import RATE_BUCKET
 from shared.contract.events import SubmittedPersonal
-from shared.eventstore.buckets import RATE_TTL
+from shared.eventstore.buckets import rate_bucket_config
 from shared.eventstore.link import leader_reads
 
 Scope = dict[str, Any]
@@ -130,6 +129,7 @@ async def _send_json(send: Any, status: int, body: Any, headers: list[Any] | Non
 log = logging.getLogger("klachten.intake")
 DAY = 24 * 3600.0
 _ATTEMPTS = 8  # compare-and-set rounds before a hammered entry counts as refused
+REJOIN_SECONDS = 30.0  # after NATS failed a hit, the process's own window for this long
 
 
 class RateLimiter:
@@ -195,23 +195,38 @@ class SharedRateLimiter(RateLimiter):
         super().__init__(limit, window, clock)  # wall clock: the times are compared across hosts
         self.scope = scope
         self.kv: KeyValue | None = None
+        self._js: Any = None
+        self._rejoin_at = 0.0
         self._known: dict[str, tuple[int | None, list[float]]] = {}  # key: (revision, hits)
 
     async def join(self, js: Any) -> None:
+        self._js = js
         try:
             kv = await js.key_value(RATE_BUCKET)
         except BucketNotFoundError:  # a stack provisioned before the bucket existed
-            config = KeyValueConfig(
-                bucket=RATE_BUCKET, history=1, ttl=RATE_TTL, storage=StorageType.FILE
-            )
             try:
-                kv = await js.create_key_value(config=config)
+                kv = await js.create_key_value(config=rate_bucket_config())
             except Exception as error:  # no right to create: run `klachten streams` as admin
                 log.warning("rate limits per process only: bucket %s: %s", RATE_BUCKET, error)
+                self._rejoin_at = time.monotonic() + REJOIN_SECONDS
                 return
         self.kv = leader_reads(kv)
+        self._known.clear()  # a bucket made again (a server restart) holds none of them
+
+    async def _rejoin(self) -> None:
+        """The bucket again after NATS failed a hit: a standalone nats-server forgets a
+        memory bucket when it restarts, until provisioning makes it again (buckets.py)."""
+        self._rejoin_at = time.monotonic() + REJOIN_SECONDS
+        try:
+            self.kv = leader_reads(await self._js.key_value(RATE_BUCKET))
+        except Exception:  # still gone, or NATS still down: again later
+            return
+        self._known.clear()
+        log.warning("rate limits shared again: bucket %s", RATE_BUCKET)
 
     async def hit(self, client: str) -> float | None:
+        if self.kv is None and self._js is not None and time.monotonic() >= self._rejoin_at:
+            await self._rejoin()
         if self.kv is None:
             return self.check(client)
         key = f"{self.scope}.{hashlib.sha256(client.encode()).hexdigest()[:40]}"
@@ -221,7 +236,11 @@ class SharedRateLimiter(RateLimiter):
                 if outcome is not _CONFLICT:
                     return outcome  # type: ignore[return-value]
         except (TimeoutError, NatsError, OSError) as error:
-            log.warning("rate limit of this process only (NATS: %s)", error)
+            # Per process for a while (not a failed request per hit); then the bucket again.
+            log.warning(
+                "rate limit of this process only for %.0f s (NATS: %s)", REJOIN_SECONDS, error
+            )
+            self.kv, self._rejoin_at = None, time.monotonic() + REJOIN_SECONDS
             return self.check(client)
         return 1.0  # other requests of this client keep winning the entry: refuse this one
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from nats.aio.client import Client as NATS
 from nats.js.api import KeyValueConfig, ObjectStoreConfig, StorageType
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
 
 from shared.config.permissions import (
     IDEMPOTENCY_BUCKET,
@@ -30,6 +30,15 @@ STREAM_NAME_IN_USE = 10058
 OUTBOX_TTL = 90 * 24 * 3600.0
 # Intake's shared rate limits (services/intake/limits.py): the longest window is a day.
 RATE_TTL = 24 * 3600.0
+# In memory, not on disk (issue 23: a public submission hits two limits, each hit was an
+# fsync). What that costs: a nats-server restart forgets the current windows (every client
+# starts afresh, as after a day without requests), which is acceptable for abuse limiting; a
+# standalone server forgets the bucket itself (a cluster keeps its definition), so intake
+# limits per process until `klachten up` / `klachten streams` provisions it again, and then
+# joins it again by itself (docs/security.md). Memory is bounded: a full bucket refuses new
+# clients' entries and those are then limited per process.
+RATE_STORAGE = StorageType.MEMORY
+RATE_MAX_BYTES = 64 * 1024 * 1024
 # The workspace's presence heartbeats (every ~20 s): gone a minute after the last one.
 PRESENCE_TTL = 60.0
 
@@ -48,7 +57,6 @@ async def provision_buckets(nc: NATS, *, replicas: int = 1) -> list[ProvisionedB
         (IDEMPOTENCY_BUCKET, None),
         (REFERENCES_BUCKET, None),
         (OUTBOX_BUCKET, OUTBOX_TTL),
-        (RATE_BUCKET, RATE_TTL),
         (PRESENCE_BUCKET, PRESENCE_TTL),  # direct gets: who has a case open, in one batch
         (SEEN_BUCKET, None),
     ):
@@ -62,6 +70,7 @@ async def provision_buckets(nc: NATS, *, replicas: int = 1) -> list[ProvisionedB
             )  # fmt: skip
             await js.create_key_value(config=config)
             out.append(ProvisionedBucket(name, "kv", True))
+    out.append(await _rate(nc, replicas))
     out.append(await _keys(nc, replicas))
     try:
         await js.object_store(subjects.ATTACHMENTS_BUCKET)
@@ -71,6 +80,36 @@ async def provision_buckets(nc: NATS, *, replicas: int = 1) -> list[ProvisionedB
         await js.create_object_store(subjects.ATTACHMENTS_BUCKET, config=config)
         out.append(ProvisionedBucket(subjects.ATTACHMENTS_BUCKET, "object store", True))
     return out
+
+
+def rate_bucket_config(replicas: int = 1) -> KeyValueConfig:
+    """The rate limits' bucket (`RATE_STORAGE`): the one declaration, used by intake too."""
+    return KeyValueConfig(
+        bucket=RATE_BUCKET, history=1, ttl=RATE_TTL, storage=RATE_STORAGE,
+        max_bytes=RATE_MAX_BYTES, replicas=replicas,
+    )  # fmt: skip
+
+
+async def _rate(nc: NATS, replicas: int) -> ProvisionedBucket:
+    """The one bucket provisioning replaces: a stream's storage cannot change in place, and a
+    stack provisioned before Dec 2026 has it on disk. Its entries are only the current windows
+    (what a server restart forgets anyway), so it is deleted and made again in memory."""
+    js = nc.jetstream(timeout=10)
+    try:
+        info = await js.stream_info(f"KV_{RATE_BUCKET}")
+    except NotFoundError:
+        info = None
+    if info is not None and info.config.storage == RATE_STORAGE:
+        return ProvisionedBucket(RATE_BUCKET, "kv", False)
+    if info is not None:
+        await js.delete_stream(f"KV_{RATE_BUCKET}")
+    try:
+        await js.create_key_value(config=rate_bucket_config(replicas))
+    except APIError as error:
+        if error.err_code != STREAM_NAME_IN_USE:
+            raise
+        return ProvisionedBucket(RATE_BUCKET, "kv", False)  # another provisioner was first
+    return ProvisionedBucket(RATE_BUCKET, "kv", True)
 
 
 async def _keys(nc: NATS, replicas: int) -> ProvisionedBucket:
