@@ -15,16 +15,11 @@ from uuid import UUID
 
 from services.intake import bodies
 from services.intake.application import Intake
-from services.intake.procedure import Outcome, _act, _moment
+from services.intake.procedure import Outcome, _act, _call, _moment, heard
+from services.intake.procedurestate import _expected as expected_committee
 from shared.config.policy import policy_in_force
 from shared.rules.complaint import Cause, Complaint
-from shared.rules.policy import Policy
 from shared.rules.terms import current_terms
-
-
-def _committee(policy: Policy, c: Complaint) -> str | None:
-    found = policy.committee_for(c.category, c.level)
-    return found.name if found else None
 
 
 def answer(c: Complaint, body: bodies.AnswerBody, now: datetime, cause: Cause) -> None:
@@ -34,7 +29,7 @@ def answer(c: Complaint, body: bodies.AnswerBody, now: datetime, cause: Cause) -
     c.respond(
         text=body.text,
         resolution=body.resolution,  # type: ignore[arg-type]
-        committee=_committee(policy, c),
+        committee=expected_committee(policy, c),
         departs_from_advice=body.departs_from_advice,
         departure_reasons=body.departure_reasons,
         now=now,
@@ -51,7 +46,7 @@ async def refer(
 
     def command(c: Complaint, now: datetime) -> None:
         c.refer_to_committee(
-            committee=_committee(policy, c),
+            committee=expected_committee(policy, c),
             weeks=policy.statutory_rule(c.category).weeks_for(committee=True),
             calendar=calendar,
             terms=current_terms(c.facts, policy, calendar),
@@ -66,32 +61,16 @@ async def refer(
 async def record_hearing(
     intake: Intake, cid: UUID, body: bodies.CommitteeHearingBody, cause: Cause
 ) -> Outcome:
-    def command(c: Complaint, now: datetime) -> None:
-        c.record_committee_hearing(
-            held_at=_moment(body.held_at),
-            mode=body.mode,  # type: ignore[arg-type]
-            report=body.report,
-            conduct_subject_heard=body.conduct_subject_heard,
-            now=now,
-            cause=cause,
-        )
-
-    return await _act(intake, cid, command)
+    return await _call(intake, cid, cause, Complaint.record_committee_hearing, **heard(body))
 
 
 async def record_advice(
     intake: Intake, cid: UUID, body: bodies.CommitteeAdviceBody, cause: Cause
 ) -> Outcome:
-    def command(c: Complaint, now: datetime) -> None:
-        c.record_committee_advice(
-            advice=body.advice,  # type: ignore[arg-type]
-            advised_at=_moment(body.advised_at),
-            text=body.text,
-            now=now,
-            cause=cause,
-        )
-
-    return await _act(intake, cid, command)
+    return await _call(
+        intake, cid, cause, Complaint.record_committee_advice,
+        advice=body.advice, advised_at=_moment(body.advised_at), text=body.text,
+    )  # fmt: skip
 
 
 async def record_mediation(

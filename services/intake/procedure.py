@@ -71,6 +71,13 @@ async def _act(intake: Intake, cid: UUID, command: Callable[[Complaint, datetime
     return appended, cautions
 
 
+async def _call(
+    intake: Intake, cid: UUID, cause: Cause, command: Callable[..., Any], **arguments: Any
+) -> Outcome:
+    """Run a command of the Complaint with the body's ``arguments``, at the moment, for cause."""
+    return await _act(intake, cid, lambda c, now: command(c, **arguments, now=now, cause=cause))
+
+
 async def assign(
     intake: Intake, org: Organisation, cid: UUID, body: bodies.AssignmentBody, cause: Cause
 ) -> Outcome:
@@ -143,90 +150,61 @@ async def has_conduct_subject(intake: Intake, cid: UUID, subject_id: UUID) -> bo
 async def record_reaction(
     intake: Intake, cid: UUID, subject_id: UUID, body: bodies.ConductReactionBody, cause: Cause
 ) -> Outcome:
-    def command(c: Complaint, now: datetime) -> None:
-        c.record_conduct_subject_reaction(
-            subject_event_id=subject_id, text=body.text, now=now, cause=cause
-        )
-
-    return await _act(intake, cid, command)
+    return await _call(
+        intake, cid, cause, Complaint.record_conduct_subject_reaction,
+        subject_event_id=subject_id, text=body.text,
+    )  # fmt: skip
 
 
 async def invite(
     intake: Intake, cid: UUID, body: bodies.HearingInvitationBody, cause: Cause
 ) -> Outcome:
-    def command(c: Complaint, now: datetime) -> None:
-        c.invite_to_hearing(
-            at=_moment(body.at),
-            mode=body.mode,  # type: ignore[arg-type]
-            place=body.place,
-            note=body.note,
-            conduct_subject_invited=body.conduct_subject_invited,
-            now=now,
-            cause=cause,
-        )
-
-    return await _act(intake, cid, command)
+    return await _call(
+        intake, cid, cause, Complaint.invite_to_hearing,
+        at=_moment(body.at), mode=body.mode, place=body.place, note=body.note,
+        conduct_subject_invited=body.conduct_subject_invited,
+    )  # fmt: skip
 
 
 async def record_hearing(
     intake: Intake, cid: UUID, body: bodies.HearingReportBody, cause: Cause
 ) -> Outcome:
-    def command(c: Complaint, now: datetime) -> None:
-        c.record_hearing(
-            held_at=_moment(body.held_at),
-            mode=body.mode,  # type: ignore[arg-type]
-            report=body.report,
-            conduct_subject_heard=body.conduct_subject_heard,
-            now=now,
-            cause=cause,
-        )
-
-    return await _act(intake, cid, command)
+    return await _call(intake, cid, cause, Complaint.record_hearing, **heard(body))
 
 
 async def waive_hearing(
     intake: Intake, cid: UUID, body: bodies.HearingWaiverBody, cause: Cause
 ) -> Outcome:
-    def command(c: Complaint, now: datetime) -> None:
-        c.waive_hearing(
-            ground=body.ground,  # type: ignore[arg-type]
-            explanation=body.explanation,
-            now=now,
-            cause=cause,
-        )
-
-    return await _act(intake, cid, command)
+    return await _call(
+        intake, cid, cause, Complaint.waive_hearing,
+        ground=body.ground, explanation=body.explanation,
+    )  # fmt: skip
 
 
 async def resolve_informally(
     intake: Intake, cid: UUID, body: bodies.InformalResolutionBody, cause: Cause
 ) -> Outcome:
-    def command(c: Complaint, now: datetime) -> None:
-        c.resolve_informally(
-            means=body.means,  # type: ignore[arg-type]
-            confirmed_by=body.confirmed_by,  # type: ignore[arg-type]
-            confirmed_at=_moment(body.confirmed_at),
-            text=body.text,
-            now=now,
-            cause=cause,
-        )
-
-    return await _act(intake, cid, command)
+    return await _call(
+        intake, cid, cause, Complaint.resolve_informally,
+        means=body.means, confirmed_by=body.confirmed_by,
+        confirmed_at=_moment(body.confirmed_at), text=body.text,
+    )  # fmt: skip
 
 
 async def decline(intake: Intake, cid: UUID, body: bodies.DecliningBody, cause: Cause) -> Outcome:
     """Awb 9:8: the end of the four weeks is placed on the policy's calendar."""
+    return await _call(
+        intake, cid, cause, Complaint.decline,
+        grounds=body.grounds, explanation=body.explanation, calendar=policy_in_force()[1],
+    )  # fmt: skip
 
-    def command(c: Complaint, now: datetime) -> None:
-        c.decline(
-            grounds=body.grounds,  # type: ignore[arg-type]
-            explanation=body.explanation,
-            calendar=policy_in_force()[1],
-            now=now,
-            cause=cause,
-        )
 
-    return await _act(intake, cid, command)
+def heard(body: bodies.HearingReportBody | bodies.CommitteeHearingBody) -> dict[str, Any]:
+    """A hearing's report as both hearings record it (Awb 9:10, the committee's 9:15)."""
+    return {
+        "held_at": _moment(body.held_at), "mode": body.mode, "report": body.report,
+        "conduct_subject_heard": body.conduct_subject_heard,
+    }  # fmt: skip
 
 
 def _moment(text: str) -> datetime:

@@ -35,16 +35,6 @@ router = APIRouter(prefix="/api/complaints/{complaint_id}")
 Step = Callable[[Intake, UUID, Any, Cause], Awaitable["procedure.Outcome"]]
 
 
-async def _step(
-    request: Request, complaint_id: str, action: str, body_type: type[Any], step: Step
-) -> JSONResponse:
-    """The common shape of a step that needs no lookup: role, body, one use case, the answer."""
-    member = require(request, action)
-    body = await read_body(request, body_type)
-    cid = complaint_uuid(complaint_id)
-    return await _answer(request, cid, step(_intake(request), cid, body, cause_of(member)))
-
-
 @router.post("/assignment", **docs.ASSIGN)
 async def assign(request: Request, complaint_id: str) -> JSONResponse:
     member = require(request, "assign")
@@ -88,64 +78,45 @@ async def conduct_reaction(request: Request, complaint_id: str, subject_id: str)
     return await _answer(request, cid, write)
 
 
-@router.post("/hearing/invitation", **docs.INVITE)
-async def invite(request: Request, complaint_id: str) -> JSONResponse:
-    step = procedure.invite
-    return await _step(request, complaint_id, "investigate", bodies.HearingInvitationBody, step)
+def _step(action: str, body_type: type[Any], step: Step) -> Callable[..., Awaitable[JSONResponse]]:
+    """The route of a step that needs no lookup: role, body, one use case, the answer."""
+
+    async def route(request: Request, complaint_id: str) -> JSONResponse:
+        member = require(request, action)
+        body = await read_body(request, body_type)
+        cid = complaint_uuid(complaint_id)
+        return await _answer(request, cid, step(_intake(request), cid, body, cause_of(member)))
+
+    return route
 
 
-@router.post("/hearing/report", **docs.HEARD)
-async def hearing_report(request: Request, complaint_id: str) -> JSONResponse:
-    step = procedure.record_hearing
-    return await _step(request, complaint_id, "investigate", bodies.HearingReportBody, step)
-
-
-@router.post("/hearing/waiver", **docs.WAIVE)
-async def waive(request: Request, complaint_id: str) -> JSONResponse:
-    step = procedure.waive_hearing
-    return await _step(request, complaint_id, "investigate", bodies.HearingWaiverBody, step)
-
-
-@router.post("/informal-resolution", **docs.RESOLVE)
-async def resolve(request: Request, complaint_id: str) -> JSONResponse:
-    step = procedure.resolve_informally
-    return await _step(request, complaint_id, "resolve", bodies.InformalResolutionBody, step)
-
-
-@router.post("/declining", **docs.DECLINE)
-async def decline(request: Request, complaint_id: str) -> JSONResponse:
-    step = procedure.decline
-    return await _step(request, complaint_id, "decline", bodies.DecliningBody, step)
-
-
-@router.post("/committee/referral", **docs.REFER)
-async def refer(request: Request, complaint_id: str) -> JSONResponse:
-    step = committee.refer
-    return await _step(request, complaint_id, "refer", bodies.CommitteeReferralBody, step)
-
-
-@router.post("/committee/hearing", **docs.COMMITTEE_HEARD)
-async def committee_hearing(request: Request, complaint_id: str) -> JSONResponse:
-    step = committee.record_hearing
-    return await _step(request, complaint_id, "investigate", bodies.CommitteeHearingBody, step)
-
-
-@router.post("/committee/advice", **docs.COMMITTEE_ADVICE)
-async def committee_advice(request: Request, complaint_id: str) -> JSONResponse:
-    step = committee.record_advice
-    return await _step(request, complaint_id, "investigate", bodies.CommitteeAdviceBody, step)
-
-
-@router.post("/mediation", **docs.MEDIATION)
-async def mediation(request: Request, complaint_id: str) -> JSONResponse:
-    step = committee.record_mediation
-    return await _step(request, complaint_id, "mediate", bodies.MediationBody, step)
-
-
-@router.post("/measures", **docs.MEASURES)
-async def measures(request: Request, complaint_id: str) -> JSONResponse:
-    step = committee.promise_measures  # the measures are part of the judgement
-    return await _step(request, complaint_id, "respond", bodies.MeasuresBody, step)
+# The steps that need no lookup: the route's name and path, its document, the role it needs,
+# its body and its use case.
+STEPS: tuple[tuple[str, str, dict[str, Any], str, type[Any], Step], ...] = (
+    ("invite", "/hearing/invitation", docs.INVITE,
+     "investigate", bodies.HearingInvitationBody, procedure.invite),
+    ("hearing_report", "/hearing/report", docs.HEARD,
+     "investigate", bodies.HearingReportBody, procedure.record_hearing),
+    ("waive", "/hearing/waiver", docs.WAIVE,
+     "investigate", bodies.HearingWaiverBody, procedure.waive_hearing),
+    ("resolve", "/informal-resolution", docs.RESOLVE,
+     "resolve", bodies.InformalResolutionBody, procedure.resolve_informally),
+    ("decline", "/declining", docs.DECLINE,
+     "decline", bodies.DecliningBody, procedure.decline),
+    ("refer", "/committee/referral", docs.REFER,
+     "refer", bodies.CommitteeReferralBody, committee.refer),
+    ("committee_hearing", "/committee/hearing", docs.COMMITTEE_HEARD,
+     "investigate", bodies.CommitteeHearingBody, committee.record_hearing),
+    ("committee_advice", "/committee/advice", docs.COMMITTEE_ADVICE,
+     "investigate", bodies.CommitteeAdviceBody, committee.record_advice),
+    ("mediation", "/mediation", docs.MEDIATION,
+     "mediate", bodies.MediationBody, committee.record_mediation),
+    # the measures are part of the judgement
+    ("measures", "/measures", docs.MEASURES,
+     "respond", bodies.MeasuresBody, committee.promise_measures),
+)  # fmt: skip
+for name, path, document, action, body_type, use_case in STEPS:
+    router.post(path, name=name, **document)(_step(action, body_type, use_case))
 
 
 def _intake(request: Request) -> Intake:
