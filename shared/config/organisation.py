@@ -27,13 +27,17 @@ DEFAULT_ORGANISATION_FILE = CONFIG_DIR / "organisation.toml"
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 
 
-class OrganisationError(Exception):
-    """An unusable organisation file: which file, which key (and line, when found), and why."""
+class FileError(Exception):
+    """An unusable configuration file: which file, which key (and line, when found), and why."""
 
     def __init__(self, source: str, key: str, reason: str, line: int | None = None) -> None:
         self.source, self.key, self.reason, self.line = source, key, reason, line
         where = f"{source}:{line}" if line else source
         super().__init__(f"{where}: {key + ': ' if key else ''}{reason}")
+
+
+class OrganisationError(FileError):
+    """An unusable organisation file."""
 
 
 class _Entry(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -97,19 +101,23 @@ def organisation_file(configured: str | Path = "") -> Path:
 def load_organisation(path: str | Path) -> Organisation:
     """Read and check an organisation file; `OrganisationError` on the first problem."""
     path = Path(path)
+    data, text = read_toml(path, OrganisationError)
+    return parse_organisation(data, source=str(path), text=text)
+
+
+def read_toml(path: Path, error: type[FileError]) -> tuple[dict[str, Any], str]:
+    """The file's table and its text; ``error`` naming the file when it cannot be read as TOML."""
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise OrganisationError(str(path), "", f"cannot read: {error.strerror or error}") from None
-    except UnicodeDecodeError as error:
-        raise OrganisationError(str(path), "", f"not UTF-8 text: {error.reason}") from None
+    except OSError as e:
+        raise error(str(path), "", f"cannot read: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise error(str(path), "", f"not UTF-8 text: {e.reason}") from None
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        found = re.search(r"\(at line (\d+)", str(error))
-        line = int(found.group(1)) if found else None
-        raise OrganisationError(str(path), "", f"not valid TOML: {error}", line) from None
-    return parse_organisation(data, source=str(path), text=text)
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as e:
+        line = re.search(r"\(at line (\d+)", str(e))
+        raise error(str(path), "", f"not valid TOML: {e}", int(line[1]) if line else None) from None
 
 
 def parse_organisation(

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from shared.config import CONFIG_DIR
-from shared.config.organisation import _split
+from shared.config.organisation import FileError, _split, read_toml
 from shared.config.policy_file import locate_key
 from shared.rules.learning import Term, Vocabulary
 
@@ -28,13 +27,8 @@ CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 KINDS = ("themes", "root_causes", "remedy_kinds")
 
 
-class VocabularyError(Exception):
+class VocabularyError(FileError):
     """An unusable vocabularies file: which file, which key (and line, when found), and why."""
-
-    def __init__(self, source: str, key: str, reason: str, line: int | None = None) -> None:
-        self.source, self.key, self.reason, self.line = source, key, reason, line
-        where = f"{source}:{line}" if line else source
-        super().__init__(f"{where}: {key + ': ' if key else ''}{reason}")
 
 
 def vocabularies_file(configured: str | Path = "") -> Path:
@@ -45,18 +39,7 @@ def vocabularies_file(configured: str | Path = "") -> Path:
 def load_vocabulary(path: str | Path) -> Vocabulary:
     """Read and check a vocabularies file; `VocabularyError` on the first problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise VocabularyError(str(path), "", f"cannot read: {error.strerror or error}") from None
-    except UnicodeDecodeError as error:
-        raise VocabularyError(str(path), "", f"not UTF-8 text: {error.reason}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        found = re.search(r"\(at line (\d+)", str(error))
-        line = int(found.group(1)) if found else None
-        raise VocabularyError(str(path), "", f"not valid TOML: {error}", line) from None
+    data, text = read_toml(path, VocabularyError)
     return parse_vocabulary(data, source=str(path), text=text)
 
 
