@@ -92,7 +92,8 @@ def backlog(view: Any, c: Any, now: datetime) -> dict[str, Any]:
     }
 
 
-def _inflow(view: Any, c: Any, tz: tzinfo) -> dict[str, dict[str, int]]:
+def inflow(view: Any, c: Any, tz: tzinfo) -> dict[str, dict[str, int]]:
+    """domain.inflow of the counted complaints, from the counters kept in zone `tz`."""
     months: dict[str, Counter[str]] = defaultdict(Counter)
     for (_, month, channel), v in agg.read(c, view, "inflow", (agg.zone_name(tz),)):
         months[month][channel] += v["n"]
@@ -138,7 +139,7 @@ def summary(view: Any, c: Any, now: datetime, position: int) -> dict[str, Any]:
         "stream_sequence": position,
         "complaints": sum(g["n"] for g in groups),
         "by_status": _sorted(by_status),
-        "inflow": _inflow(view, c, local_zone()),
+        "inflow": inflow(view, c, local_zone()),
         "compliance": compliance(view, c, now),
         "handling": ended,
         "informal_share": handling.informal_share(ended),
