@@ -208,6 +208,7 @@ def _history(
 
 
 @app.command("history")
+@audit_app.command("history")
 def history_command(
     key: Annotated[str, typer.Argument(help="reference or complaint id")],
     as_of: AsOf = None,
@@ -219,16 +220,7 @@ def history_command(
     _history(key, as_of, as_of_seq, lang)
 
 
-@audit_app.command("history")
-def audit_history_command(
-    key: Annotated[str, typer.Argument(help="reference or complaint id")],
-    as_of: AsOf = None,
-    as_of_seq: AsOfSeq = None,
-    lang: Lang = "nl",
-) -> None:
-    """Every event of one complaint with sequence, time, actor, type and what it says in
-    words, causation, hash check."""
-    _history(key, as_of, as_of_seq, lang)
+audit_history_command = history_command  # `klachten audit history` too (klachten/cli.py)
 
 
 @export_app.command("export")
