@@ -3,17 +3,24 @@
 server configuration, the live projection inside it) on a seeded read model; 2 and then 8
 staff readers, each opening the dashboard and the workspace worklist in turn (bearer token);
 meanwhile events are appended to the log at a steady rate and the projection lag (append ->
-the view's tracking position holding it) is measured with 0, 2 and 8 readers. Baseline in
-the same run: the same number of readers doing the pages' plain SQL on the same SQLite file
-from a thread pool in this process. Printed, not asserted.
+the view's tracking position holding it) is measured with 0, 2 and 8 readers; then one reader
+opens the dashboard alone, for reporting's CPU per visit. Baseline in the same run: the same
+number of readers doing the pages' plain SQL on the same SQLite file from a thread pool in this
+process (the dashboard's: the statements services/reporting/dashboard_reads.py runs, recorded
+once and replayed without the Python around them). Printed, not asserted.
 
     .venv/bin/python -m bench.readers [--complaints 100000] [--seconds 30] [--rate 50]
+        [--readers 2,8] [--visits 20]
 
 The rows are bench/workspace_lists.py's, written straight into the read model (the
 projection's tracking stays at 0, so it folds the appended events from the log's start). The
 appended events are bench/rebuild.py's complaint histories (valid hash chains), published as
 the admin user. Intake is not running: the worklist's subject and name lookups fail at once
 (connection refused), so the worklist figure is reporting's own work.
+
+About 350 lines: the process under test, the appender, the two kinds of visit (over HTTP and
+the plain SQL baseline) and the phases in one file, so a figure and its baseline are visibly
+measured alike.
 """
 
 from __future__ import annotations
@@ -26,7 +33,9 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +49,7 @@ from bench.rebuild import messages
 from bench.workspace_lists import seed
 from klachten.stack.natsserver import EmbeddedNats
 from klachten.stack.provisioning import provision_streams
-from services.reporting import fold
+from services.reporting import dashboard_reads, fold
 from services.reporting.view_backends import open_view
 from shared.config import permissions
 from shared.integrity import signing
@@ -126,16 +135,48 @@ def http_visit(base: str) -> Callable[[], tuple[float, float]]:
     return visit
 
 
+class _Recording:
+    """A cursor that keeps every statement it runs (and its arguments)."""
+
+    def __init__(self, cursor: Any, kept: list[tuple[str, list[Any]]]) -> None:
+        self.cursor, self.kept = cursor, kept
+
+    def execute(self, sql: str, args: Any = ()) -> None:
+        self.kept.append((sql, list(args)))
+        self.cursor.execute(sql, args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.cursor, name)
+
+
+def dashboard_statements(db: str) -> list[tuple[str, list[Any]]]:
+    """The SQL one dashboard visit runs (dashboard_reads.figures), recorded once."""
+    view, kept = open_view(db), []
+    transaction = view._tx
+
+    @contextmanager
+    def recorded(*, commit: bool) -> Iterator[Any]:
+        with transaction(commit=commit) as c:
+            yield _Recording(c, kept)
+
+    view._tx = recorded  # type: ignore[method-assign]
+    dashboard_reads.figures(view, datetime.now(UTC))
+    return kept
+
+
 def sql_visit(db: str) -> Callable[[], tuple[float, float]]:
-    """The same pages' plain SQL: the dashboard's every row of every table (what it folds in
-    Python), the worklist's count and first page of open complaints."""
+    """The same pages' plain SQL: the dashboard's statements in one transaction, the
+    worklist's count and first page of open complaints."""
     c = sqlite3.connect(db, check_same_thread=False)
     c.row_factory = sqlite3.Row
+    statements = dashboard_statements(db)
 
     def visit() -> tuple[float, float]:
         started = time.perf_counter()
-        for table, (columns, pk) in fold.TABLES.items():
-            c.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {pk}").fetchall()
+        c.execute("BEGIN")
+        for sql, args in statements:
+            c.execute(sql, args).fetchall()
+        c.rollback()
         middle = time.perf_counter()
         c.execute(f"SELECT COUNT(*) FROM {fold.COMPLAINTS} WHERE status IN {OPEN}").fetchone()
         c.execute(
@@ -144,6 +185,31 @@ def sql_visit(db: str) -> Callable[[], tuple[float, float]]:
         return middle - started, time.perf_counter() - middle
 
     return visit
+
+
+def dashboard_cpu(base: str, db: str, pid: int, visits: int) -> tuple[Any, ...]:
+    """One reader, the dashboard alone `visits` times: reporting's CPU per visit and the
+    visit's time; beside it the plain SQL's CPU (this thread's) and time per visit."""
+    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=600)
+    client.get("/dashboard").raise_for_status()  # warm
+    load, cpu, took = load_average(), cpu_seconds(pid), []
+    for _ in range(visits):
+        started = time.perf_counter()
+        client.get("/dashboard").raise_for_status()
+        took.append(time.perf_counter() - started)
+    used = (cpu_seconds(pid) - cpu) / visits
+    plain, plain_took = sql_visit(db), []
+    plain()
+    thread_cpu = time.thread_time()
+    for _ in range(visits):
+        plain_took.append(plain()[0])
+    plain_cpu = (time.thread_time() - thread_cpu) / visits
+    return (
+        f"1 reader, dashboard alone ({visits} visits): CPU per visit",
+        f"reporting {used * 1000:,.0f} ms CPU · {ms(took)}",
+        f"{plain_cpu * 1000:,.1f} ms CPU · {ms(plain_took)}",
+        f"{load} → {load_average()}",
+    )
 
 
 def read_phase(make: Callable[[], Callable[[], tuple[float, float]]], readers: int,
@@ -185,7 +251,7 @@ def visits_per_second(phase: dict[str, Any]) -> float:
     return sum(len(s) for s in phase["dash"]) / phase["took"]
 
 
-def run(complaints: int, seconds: float, rate: float, counts: list[int]) -> None:
+def run(complaints: int, seconds: float, rate: float, counts: list[int], visits: int) -> None:
     with tempfile.TemporaryDirectory(prefix="klachten-bench-readers-") as name:
         tmp = Path(name)
         credentials, _ = permissions.ensure_credentials(tmp)
@@ -214,6 +280,7 @@ def run(complaints: int, seconds: float, rate: float, counts: list[int]) -> None
             appender = Appender(server.url_for(permissions.ADMIN), db, rate)
             time.sleep(5)  # the projection live, the first appends folded
             rows += _phases(appender, reporting.process.pid, base, db, seconds, counts)
+            rows.append(dashboard_cpu(base, db, reporting.process.pid, visits))
             appender.close()
             rows = [tuple(c() if callable(c) else c for c in row) for row in rows]
         finally:
@@ -282,9 +349,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="each phase's length")
     parser.add_argument("--rate", type=float, default=50, help="events appended per second")
     parser.add_argument("--readers", default="2,8", help="reader counts, comma-separated")
+    parser.add_argument("--visits", type=int, default=20, help="dashboard visits for its CPU")
     args = parser.parse_args()
     counts = [int(n) for n in args.readers.split(",")]
-    run(args.complaints, args.seconds, args.rate, counts)
+    run(args.complaints, args.seconds, args.rate, counts, args.visits)
 
 
 if __name__ == "__main__":
