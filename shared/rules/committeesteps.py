@@ -73,11 +73,7 @@ class CommitteeSteps:
         """The committee heard the complainant (Awb 9:15): the hearing of 9:10 at this level."""
         s: Any = self
         s._require_open("record the committee's hearing")
-        refuse(
-            rules.committee_step_refusal(
-                referred=s.level in s.referred_levels, advised=s.level in s.advised_levels
-            )
-        )
+        refuse(s._committee_step_refusal())
         if held_at > now + LEEWAY:
             refuse(Refusal("committee_hearing_in_future", rules.AWB_9_15, "held_at"))
         if not report.strip():
@@ -100,11 +96,7 @@ class CommitteeSteps:
         """The committee's report with its advice reached the organisation (Awb 9:15 lid 4)."""
         s: Any = self
         s._require_open("record the committee's advice")
-        refuse(
-            rules.committee_step_refusal(
-                referred=s.level in s.referred_levels, advised=s.level in s.advised_levels
-            )
-        )
+        refuse(s._committee_step_refusal())
         if advised_at > now + LEEWAY:
             refuse(Refusal("committee_advice_in_future", rules.AWB_9_15_4, "advised_at"))
         heard = s.procedure is None or s.level in s.settled_levels
@@ -114,6 +106,12 @@ class CommitteeSteps:
             advice=advice, advised_at=advised_at, level=s.level,
             personal=ev.TextPersonal(text=text),
         )  # fmt: skip
+
+    def _committee_step_refusal(self) -> Refusal | None:
+        """The committee's hearing and advice wait for the referral at this level, once (9:15)."""
+        s: Any = self
+        referred, advised = s.level in s.referred_levels, s.level in s.advised_levels
+        return rules.committee_step_refusal(referred=referred, advised=advised)
 
     def answer_refusal_of_committee(
         self, *, committee: str | None, departs: bool | None, reasons: str | None
