@@ -104,17 +104,10 @@ async def assign(
 
 async def take(intake: Intake, org: Organisation, cid: UUID, member: str, cause: Cause) -> Outcome:
     """ "Pak op": the member takes the complaint from the queue of one of their teams."""
-
-    def command(c: Complaint, now: datetime) -> tuple[Caution, ...]:
-        return c.take(
-            handler=member,
-            teams=org.teams_of(member),
-            handler_units=org.units_of(member),
-            now=now,
-            cause=cause,
-        )
-
-    return await _act(intake, cid, command)
+    return await _call(
+        intake, cid, cause, Complaint.take,
+        handler=member, teams=org.teams_of(member), handler_units=org.units_of(member),
+    )  # fmt: skip
 
 
 async def record_conduct_subject(
@@ -127,19 +120,11 @@ async def record_conduct_subject(
     unit = body.unit
     if unit is None and body.employee:
         unit = next(iter(org.teams_of(body.employee)), None) or org.department_of(body.employee)
-
-    def command(c: Complaint, now: datetime) -> tuple[Caution, ...]:
-        return c.record_conduct_subject(
-            employee=body.employee,
-            unit=unit,
-            name=body.name or (who.name if who else None),
-            email=body.email or (who.email if who and who.email else None),
-            role=body.role,
-            now=now,
-            cause=cause,
-        )
-
-    return await _act(intake, cid, command)
+    return await _call(
+        intake, cid, cause, Complaint.record_conduct_subject,
+        employee=body.employee, unit=unit, name=body.name or (who.name if who else None),
+        email=body.email or (who.email if who and who.email else None), role=body.role,
+    )  # fmt: skip
 
 
 async def has_conduct_subject(intake: Intake, cid: UUID, subject_id: UUID) -> bool:
