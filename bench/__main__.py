@@ -1,7 +1,7 @@
 """The benchmark suite in one command; prints one table, every figure beside its baseline.
 
-    .venv/bin/python -m bench [--size small|full] [--only intake,pipeline,persistence,rebuild]
-                              [--markdown FILE]
+    .venv/bin/python -m bench [--size small|full] [--markdown FILE]
+                              [--only intake,pipeline,capacity,persistence,rebuild]
 
 `small` (about 3 minutes) checks that everything runs; `full` (about 25 minutes) gives the
 figures of docs/benchmarks.md: logs of 100k and 1M events, so the growth is visible. Run it on
@@ -20,7 +20,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import intake, persistence, pipeline, rebuild
+from bench import capacity, intake, persistence, pipeline, rebuild
 from bench.common import load_average, machine
 
 console = Console(width=None if sys.stdout.isatty() else 200)
@@ -28,12 +28,14 @@ SIZES: dict[str, dict[str, Any]] = {
     "small": {
         "intake": (500, 32, 50, 5),
         "pipeline": [(20, 5)],
+        "capacity": (60, 2, 2, 1),  # first rate, seconds per step, seconds at 80/150 %, steps
         "persistence": ([10_000, 50_000], 500, 200),
         "rebuild": [10_000, 50_000],
     },
     "full": {
         "intake": (2000, 32, 100, 10),
         "pipeline": [(50, 20), (20, 20)],
+        "capacity": (20, 10, 30, 6),
         "persistence": ([100_000, 1_000_000], 2000, 1000),
         "rebuild": [100_000, 1_000_000],
     },
@@ -45,6 +47,7 @@ def suite(size: str) -> dict[str, Callable[[], list[Any]]]:
     return {
         "intake": lambda: intake.run(*s["intake"]),
         "pipeline": lambda: [row for r, sec in s["pipeline"] for row in pipeline.run(r, sec)],
+        "capacity": lambda: capacity.run(*s["capacity"]),
         "persistence": lambda: persistence.run(*s["persistence"]),
         "rebuild": lambda: rebuild.run(s["rebuild"]),
     }

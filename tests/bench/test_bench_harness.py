@@ -1,6 +1,7 @@
 """The bench's own parts work (figures are printed by `python -m bench`, never asserted): CPU
-seconds and children read from /proc, and the minimal same-I/O pipeline carries a complaint
-through all its steps against a real nats-server."""
+seconds and children read from /proc, the minimal same-I/O pipeline carries a complaint
+through all its steps against a real nats-server, and the capacity bench's ramp and offers
+count what they should."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import pipeline
+from bench import capacity, pipeline
 from bench.common import children, cpu_seconds
 from services.notifier.mailsink import read_maildir
 
@@ -48,3 +49,36 @@ def test_the_minimal_pipeline_does_the_same_io(tmp_path: Path) -> None:
             time.sleep(0.1)
         assert projected() == 3  # submitted and acknowledged, upserted
     assert len(read_maildir(tmp_path / "mail")) == 3
+
+
+def offered(rate: float, seconds: float, acks_per_second: float) -> capacity.Offered:
+    """An offer whose acknowledgements came at a steady `acks_per_second` from its start."""
+    o = capacity.Offered(rate, seconds, started=100.0)
+    for i in range(round(acks_per_second * seconds)):
+        o.sent[f"c{i}"] = 100.0 + i / rate
+        o.acked[f"c{i}"] = 100.0 + (i + 0.5) / acks_per_second
+    return o
+
+
+def test_capacity_is_the_best_steady_rate_of_a_doubling_ramp() -> None:
+    assert offered(40, 10, 40).steady() == 40
+    assert offered(80, 10, 47).steady() == 47  # the rest queued: not acknowledged in the window
+    tried: list[float] = []
+
+    def attempt(rate: float) -> capacity.Offered:
+        tried.append(rate)
+        return offered(rate, 10, min(rate, 47))
+
+    best, steps, saturated = capacity.ramp(attempt, 20, 6)
+    assert (best, tried, saturated) == (47, [20, 40, 80], True)
+    assert len(steps) == 3
+    best, _, saturated = capacity.ramp(attempt, 5, 2)  # 5 and 10 both kept up
+    assert (best, saturated) == (10, False)
+
+
+def test_an_offer_counts_what_was_accepted_and_acknowledged(tmp_path: Path) -> None:
+    with pipeline.minimal(tmp_path) as stack:
+        o = asyncio.run(capacity.offer(stack, "base.ev.*.acknowledged", 4, 1))
+    assert (o.offered, len(o.sent), len(o.latencies), sum(o.refused.values())) == (4, 4, 4, 0)
+    assert not o.failed, o.failed
+    assert set(o.busy) == {"web", "letters", "timers", "readmodel", "nats-server"}
