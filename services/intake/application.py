@@ -1,11 +1,12 @@
 """Intake use cases: submit (idempotent, with a reference), staff actions, status lookup.
 
-Idempotency survives restarts and the stream's duplicate window: the key's record is created
-in a KV bucket (create-only) *before* the append, and the complaint id is uuid5 of the key, so
-a crash between the two resumes with the same id and reference, and a second ``Submitted`` for
-that id is refused by the log's optimistic concurrency. A key is the caller's own: it counts
-within (caller, channel) only, so nobody can claim or read another caller's key, and the
-request's fingerprint is kept with it, so the same key with other content is refused.
+Idempotency survives restarts: the key is claimed *before* the append, in the same entry
+that indexes the reference (services/intake/claims.py), and the complaint id is uuid5 of the
+key, so a crash between the two resumes with the same id and reference, and a second
+``Submitted`` for that id is refused by the log's optimistic concurrency. A key is the caller's
+own: it counts within (caller, channel) only, so nobody can claim or read another caller's
+key, and the request's fingerprint is kept with it, so the same key with other content is
+refused.
 
 Above 300 lines because every use case that changes a complaint is a method of one `Intake`
 (get → decide → save through `act`), so the idempotency and reference buckets it owns stay
@@ -32,12 +33,13 @@ from nats.js.api import KeyValueConfig, StorageType
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError
 from nats.js.kv import KeyValue
 
-from services.intake import domain
+from services.intake import claims, domain
 from services.intake.procedurestate import procedure_state
 from services.intake.references import ReferenceBlocks
 from shared.config.policy import local_zone, policy_in_force
 from shared.contract import events as ev
 from shared.eventstore.application import ComplaintNotFound, ComplaintsApplication
+from shared.eventstore.buckets import claims_window
 from shared.eventstore.link import create_or_read, leader_reads, settled
 from shared.privacy.pseudonym import complainant_pseudonym
 from shared.rules import procedure
@@ -76,9 +78,12 @@ async def ensure_bucket(js: JetStreamContext, name: str) -> KeyValue:
     winner's record at once, which a lagging replica may not hold yet."""
     try:
         return leader_reads(await js.key_value(name))
-    except BucketNotFoundError:
+    except BucketNotFoundError:  # a server provisioned by nobody (tests; no users)
         config = KeyValueConfig(bucket=name, history=1, storage=StorageType.FILE)
-        return leader_reads(await js.create_key_value(config=config))
+        kv = await js.create_key_value(config=config)
+        if name == REFERENCES_BUCKET:
+            await claims_window(js)
+        return leader_reads(kv)
 
 
 class Intake:
@@ -91,6 +96,8 @@ class Intake:
         clock: Clock = utcnow,
     ) -> None:
         self.app, self.clock, self.nc = app, clock, nc
+        self.js = nc.jetstream()
+        # Keys claimed before Dec 2026 (read only for a claim made again: claims.py).
         self.idempotency, self.references = idempotency, references
         self.blocks = ReferenceBlocks(nc)
 
@@ -117,6 +124,7 @@ class Intake:
         anonymous callers, "staff:<name>", "email:<sender>" for inbound mail."""
         now = self.clock()
         received_at = submission.received_at or now
+        fresh = True
         if idempotency_key is None:
             complaint_id = uuid4()
             reference = await self._new_reference(received_at, complaint_id)
@@ -129,7 +137,6 @@ class Intake:
                 existing = await self._existing(complaint_id)
                 if existing is not None:
                     return existing
-                await self._index_reference(reference, complaint_id)
         policy, calendar = policy_in_force()
         arrival = ClockState(
             complaint_id=str(complaint_id),
@@ -170,6 +177,8 @@ class Intake:
             existing = await settled(lambda: self._existing(complaint_id))
             if existing is None:
                 raise
+            if idempotency_key is not None and fresh:  # claimed again after its window
+                await self._same_request(existing.reference, idempotency_key, fingerprint)
             return existing
         COMPLAINTS_RECEIVED.labels(submission.channel).inc()
         return Receipt(complaint_id, reference, complaint.status, created=True)
@@ -186,26 +195,31 @@ class Intake:
         """The key's complaint id and reference, and whether this call claimed the key (then
         no complaint can exist yet: its id is the key's, and nobody had the key).
 
-        The claim is a create, not a read first (a read of a missing key is an error the
-        server counts, and a round trip): a key used before refuses the create, and its
-        record is read then. The number taken for a lost claim goes back to the block."""
+        The claim is one create, not a read first (a read of a missing key is an error the
+        server counts, and a round trip), and it is the reference's index entry too
+        (claims.py): a key claimed before refuses it and names its claim. The number taken
+        for a lost claim goes back to the block."""
         complaint_id = uuid5(ID_NAMESPACE, key)
         year = self._year(received_at)
         number = await self.blocks.take(year)
         reference = domain.format_reference(year, number)
-        mine = json.dumps(
-            {"complaint_id": str(complaint_id), "reference": reference, "fp": fingerprint}
-        ).encode()
-        won = await create_or_read(self.idempotency, _digest(key), mine)
-        fresh = won == mine
-        if fresh:
-            await self._index_reference(reference, complaint_id)
-        else:
+        won = await claims.claim(
+            self.js, REFERENCES_BUCKET, reference, complaint_id, _digest(key), fingerprint
+        )
+        if not won.fresh:
             self.blocks.give_back(year, number)  # never written anywhere: not a gap
-        record = json.loads(won)
-        if record.get("fp") != fingerprint:
+        if won.fingerprint != fingerprint:
             raise IdempotencyConflict(key)
-        return UUID(record["complaint_id"]), record["reference"], fresh
+        return won.complaint_id, won.reference, won.fresh
+
+    async def _same_request(self, reference: str, key: str, fingerprint: str | None) -> None:
+        """A key claimed again after the claims' window, whose complaint exists: the same
+        content as the first claim's, or `IdempotencyConflict`."""
+        found, first = await claims.earlier_fingerprint(
+            self.js, REFERENCES_BUCKET, reference, _digest(key), self.idempotency
+        )
+        if found and first != fingerprint:
+            raise IdempotencyConflict(key)
 
     async def _existing(self, complaint_id: UUID) -> Receipt | None:
         try:

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 
 from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig, ObjectStoreConfig, StorageType
 from nats.js.errors import APIError, NotFoundError
 
@@ -39,6 +40,10 @@ RATE_TTL = 24 * 3600.0
 # clients' entries and those are then limited per process.
 RATE_STORAGE = StorageType.MEMORY
 RATE_MAX_BYTES = 64 * 1024 * 1024
+# Intake's reference index holds each submission's idempotency claim too, with the key as its
+# message id (services/intake/claims.py): within this window a key's second claim is refused
+# and names the first (beyond it the log still refuses a second complaint for the key).
+CLAIM_WINDOW = 24 * 3600.0
 # The workspace's presence heartbeats (every ~20 s): gone a minute after the last one.
 PRESENCE_TTL = 60.0
 
@@ -54,7 +59,7 @@ async def provision_buckets(nc: NATS, *, replicas: int = 1) -> list[ProvisionedB
     js = nc.jetstream(timeout=10)
     out: list[ProvisionedBucket] = []
     for name, ttl in (
-        (IDEMPOTENCY_BUCKET, None),
+        (IDEMPOTENCY_BUCKET, None),  # keys claimed before Dec 2026 (services/intake/claims.py)
         (REFERENCES_BUCKET, None),
         (OUTBOX_BUCKET, OUTBOX_TTL),
         (PRESENCE_BUCKET, PRESENCE_TTL),  # direct gets: who has a case open, in one batch
@@ -70,6 +75,7 @@ async def provision_buckets(nc: NATS, *, replicas: int = 1) -> list[ProvisionedB
             )  # fmt: skip
             await js.create_key_value(config=config)
             out.append(ProvisionedBucket(name, "kv", True))
+    await claims_window(js)
     out.append(await _rate(nc, replicas))
     out.append(await _keys(nc, replicas))
     try:
@@ -80,6 +86,15 @@ async def provision_buckets(nc: NATS, *, replicas: int = 1) -> list[ProvisionedB
         await js.create_object_store(subjects.ATTACHMENTS_BUCKET, config=config)
         out.append(ProvisionedBucket(subjects.ATTACHMENTS_BUCKET, "object store", True))
     return out
+
+
+async def claims_window(js: JetStreamContext) -> None:
+    """The reference index's duplicate window is the claims' (`CLAIM_WINDOW`); a bucket made
+    before Dec 2026 (nats-py's two minutes) gets it in place (a window may change)."""
+    info = await js.stream_info(f"KV_{REFERENCES_BUCKET}")
+    if info.config.duplicate_window != CLAIM_WINDOW:
+        info.config.duplicate_window = CLAIM_WINDOW
+        await js.update_stream(info.config)
 
 
 def rate_bucket_config(replicas: int = 1) -> KeyValueConfig:

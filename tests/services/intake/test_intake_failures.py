@@ -1,6 +1,6 @@
 """A permission problem is never reported as "log unavailable" (issue 14, item 1).
 
-A real nats-server whose intake user lacks one permission (writing idempotency keys): nats-py
+A real nats-server whose intake user lacks one permission (claiming a reference): nats-py
 reports the violation out of band and the request only times out. The API must answer 500
 with honest words in the user's language and log an ERROR that names the permission; a mail
 gets a transient 451 that names a configuration error (the sender retries once it is fixed).
@@ -26,7 +26,7 @@ from shared.eventstore.buckets import provision_buckets
 from shared.eventstore.streams import provision
 from tests.support.intake import STAFF, complaint_body, intake_settings, start_intake
 
-DENIED = "$KV.INTAKE_IDEMPOTENCY.>"
+DENIED = "$KV.INTAKE_REFERENCES.>"  # the claim of an idempotency key (claims.py)
 
 
 def misconfigured_conf(folder: Path) -> Path:
@@ -79,7 +79,7 @@ def test_a_permission_violation_is_a_500_that_says_so_never_unavailable(
     assert body["error"] == "configuration"
     assert "configuratiefout" in body["message"] and "niet bereikbaar" not in body["message"]
     named = [r.getMessage().lower() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert any("permissions violation" in m and "intake_idempotency" in m for m in named), named
+    assert any("permissions violation" in m and "intake_references" in m for m in named), named
 
     message = EmailMessage()
     message["From"] = "Els Bakker <els@example.org>"
