@@ -103,15 +103,18 @@ def worklist(view: Any, c: Any, now: datetime, limit: int) -> tuple[list[Row], i
     t, m = view._table(COMPLAINTS), view.placeholder
     hint = view._indexed_by(agg.index_name("open_next_due"))
     due = f"({next_due_sql()})"
-    select = f"SELECT {', '.join(COMPLAINT_COLUMNS)}, {due} AS next_due FROM {t}"
+    columns = f"{', '.join(COMPLAINT_COLUMNS)}, {due} AS next_due"
     order = f"ORDER BY {due}, received_at, complaint_id LIMIT {m}"
-    found = _rows(c, f"{select} {hint} WHERE {agg.OPEN_COUNTED} {order}", [limit])
-    found += _rows(c, f"{select} WHERE {_REST} {order}", [limit])
-    found.sort(key=lambda r: (r["next_due"], r["received_at"], r["complaint_id"]))
-    rows = [domain.with_deadline({k: r[k] for k in COMPLAINT_COLUMNS}, now) for r in found]
+    found = _rows(c, f"SELECT {columns} FROM {t} {hint} WHERE {agg.OPEN_COUNTED} {order}", [limit])
     counted = _n(c, f"SELECT COUNT(*) AS n FROM {t} {hint} WHERE {agg.OPEN_COUNTED}")
-    rest = _n(c, f"SELECT COUNT(*) AS n FROM {t} WHERE {_REST}")
-    return rows[:limit], counted + rest
+    # the rest has no index of its own: one scan gives its first rows and (counted before the
+    # limit) how many it has
+    rest = _rows(c, f"SELECT {columns}, COUNT(*) OVER () AS n FROM {t} WHERE {_REST} {order}",
+                 [limit])  # fmt: skip
+    found += rest
+    found.sort(key=lambda r: (r["next_due"], r["received_at"], r["complaint_id"]))
+    rows = [domain.with_deadline({k: r[k] for k in COMPLAINT_COLUMNS}, now) for r in found[:limit]]
+    return rows, counted + (int(rest[0]["n"]) if rest else 0)
 
 
 def received_since(view: Any, c: Any, now: datetime) -> list[Row]:
