@@ -28,14 +28,15 @@ SIZES: dict[str, dict[str, Any]] = {
     "small": {
         "intake": (500, 32, 50, 5),
         "pipeline": [(20, 5)],
-        "capacity": (60, 2, 2, 1),  # first rate, seconds per step, seconds at 80/150 %, steps
+        # first rate, seconds per step, seconds at 80 and 150 %, doublings, halvings
+        "capacity": (60, 2, 2, 1, 0),
         "persistence": ([10_000, 50_000], 500, 200),
         "rebuild": [10_000, 50_000],
     },
     "full": {
         "intake": (2000, 32, 100, 10),
         "pipeline": [(50, 20), (20, 20)],
-        "capacity": (20, 10, 30, 6),
+        "capacity": (20, 10, 30, 6, 2),
         "persistence": ([100_000, 1_000_000], 2000, 1000),
         "rebuild": [100_000, 1_000_000],
     },

@@ -1,12 +1,13 @@
 """Benchmark: acknowledgement latency at 80 % of measured capacity, and what overload does, the
 shipped stack beside the minimal same-I/O pipeline (bench/baseline.py), each at its own capacity.
 
-    .venv/bin/python -m bench.capacity [--start 20] [--step-seconds 10] [--seconds 30]
+    .venv/bin/python -m bench.capacity [--start 20] [--step-seconds 10] [--seconds 30] [--refine 2]
 
 Capacity is the highest rate of `acknowledged` events a stack sustains while complaints keep
 arriving: offered rates double from `--start` (each for `--step-seconds`) until the
-acknowledgements in the second half of a step fall below 90 % of the offered rate; capacity is
-the best such steady rate seen. Then 80 % of it is offered for `--seconds` (submit →
+acknowledgements in the second half of a step fall below 90 % of the offered rate, then the gap
+between the last rate kept up and that one is halved `--refine` times; capacity is the best
+such steady rate seen. Then 80 % of it is offered for `--seconds` (submit →
 acknowledged p50/p99, the share answered 503/429, CPU per complaint per process from /proc),
 then 150 % (how many were refused with 503/429 and `Retry-After`, and how long the accepted
 ones waited). The stacks run one after the other (`klachten up` as shipped, then the minimal
@@ -35,7 +36,6 @@ from rich.console import Console
 from bench import pipeline
 from bench.common import Row, ms
 
-console = Console()
 NUMBERS = itertools.count()  # every complaint its own complainant, across phases
 Stack = tuple[dict[str, int], str, str]  # pids by name, NATS URL, web URL
 KEPT_UP = 0.9  # a step whose steady acknowledgements reach this share of its rate kept up
@@ -72,10 +72,6 @@ class Offered:
         end = self.started + self.seconds
         mine = (self.acked[c] for c in self.sent if c in self.acked)
         return sum(half <= t < end for t in mine) / (self.seconds / 2)
-
-
-def busy(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
-    return {n: (after[n] - before.get(n, 0.0)) / seconds for n in after}
 
 
 async def offer(stack: Stack, acks: str, rate: float, seconds: float) -> Offered:
@@ -123,7 +119,8 @@ async def offer(stack: Stack, acks: str, rate: float, seconds: float) -> Offered
                 await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
                 tasks.append(asyncio.create_task(post(next(NUMBERS))))
             result.sending = time.perf_counter() - started
-            result.busy = busy(cpu, pipeline.cpu_of(pids), result.sending)
+            after = pipeline.cpu_of(pids)
+            result.busy = {n: (after[n] - cpu[n]) / result.sending for n in after}
             await asyncio.gather(*tasks)
         # every accepted one acknowledged, or 30 s without a new acknowledgement
         last, deadline = (len(result.acked), time.monotonic()), time.monotonic() + 900
@@ -150,18 +147,28 @@ def run_offer(
 
 
 def ramp(
-    attempt: Callable[[float], Offered], start: float, steps: int
+    attempt: Callable[[float], Offered], start: float, steps: int, refine: int = 0
 ) -> tuple[float, list[Offered], bool]:
-    """Double the offered rate until a step does not keep up: the best steady acknowledged
-    rate, the steps, and whether the stack saturated (else the capacity is a lower bound)."""
+    """Double the offered rate until a step does not keep up, then halve the gap between the
+    last rate kept up and the first not `refine` times: the best steady acknowledged rate, the
+    steps, and whether the stack saturated (else the capacity is a lower bound)."""
     tried: list[Offered] = []
-    rate = start
+    kept, rate = 0.0, start
     for _ in range(steps):
         tried.append(attempt(rate))
         if tried[-1].steady() < KEPT_UP * rate:
-            return max(o.steady() for o in tried), tried, True
-        rate *= 2
-    return max(o.steady() for o in tried), tried, False
+            break
+        kept, rate = rate, rate * 2
+    else:
+        return max(o.steady() for o in tried), tried, False
+    for _ in range(refine if kept else 0):
+        middle = (kept + rate) / 2
+        tried.append(attempt(middle))
+        if tried[-1].steady() < KEPT_UP * middle:
+            rate = middle
+        else:
+            kept = middle
+    return max(o.steady() for o in tried), tried, True
 
 
 @dataclass
@@ -175,12 +182,18 @@ class Measured:
 
 
 def measure(
-    stack: Stack, acks: str, start: float, step_seconds: float, seconds: float, steps: int
+    stack: Stack,
+    acks: str,
+    start: float,
+    step_seconds: float,
+    seconds: float,
+    steps: int,
+    refine: int,
 ) -> Measured:
     def attempt(rate: float) -> Offered:
         return run_offer(stack, acks, rate, step_seconds)[0]
 
-    capacity, tried, saturated = ramp(attempt, start, steps)
+    capacity, tried, saturated = ramp(attempt, start, steps, refine)
     at80, cpu80 = run_offer(stack, acks, 0.8 * capacity, seconds)
     at150, _ = run_offer(stack, acks, 1.5 * capacity, seconds)
     return Measured(capacity, saturated, tried, at80, cpu80, at150)
@@ -199,8 +212,7 @@ def failed(o: Offered) -> str:
     return f"; {sum(o.failed.values())} failed {dict(o.failed)}" if o.failed else ""
 
 
-def late(o: Offered) -> str:
-    """Said when the load generator itself fell behind the rate it was to offer."""
+def late(o: Offered) -> str:  # the load generator itself fell behind the rate
     return (
         f" (sent in {o.sending:.0f} s: the generator fell behind)"
         if o.sending > 1.1 * o.seconds
@@ -234,11 +246,13 @@ def describe(m: Measured) -> dict[str, str]:
     }
 
 
-def run(start: float, step_seconds: float, seconds: float, steps: int = 6) -> list[Row]:
+def run(
+    start: float, step_seconds: float, seconds: float, steps: int = 6, refine: int = 2
+) -> list[Row]:
     def on(stack: Callable[[Path], AbstractContextManager[Stack]], acks: str) -> Measured:
         with tempfile.TemporaryDirectory(prefix="klachten-bench-capacity-") as name:
             with stack(Path(name)) as running:
-                return measure(running, acks, start, step_seconds, seconds, steps)
+                return measure(running, acks, start, step_seconds, seconds, steps, refine)
 
     ours = on(pipeline.klachten_up, "complaints.*.*.acknowledged")
     theirs = on(pipeline.minimal, "base.ev.*.acknowledged")
@@ -275,9 +289,10 @@ def main() -> None:
     p.add_argument("--step-seconds", type=float, default=10)
     p.add_argument("--seconds", type=float, default=30, help="each of the 80 %% and 150 %% runs")
     p.add_argument("--steps", type=int, default=6, help="at most this many doublings")
+    p.add_argument("--refine", type=int, default=2, help="then this many halvings of the gap")
     a = p.parse_args()
-    for row in run(a.start, a.step_seconds, a.seconds, a.steps):
-        console.print(f"{row.what}: {row.ours} | baseline: {row.baseline}")
+    for row in run(a.start, a.step_seconds, a.seconds, a.steps, a.refine):
+        Console().print(f"{row.what}: {row.ours} | baseline: {row.baseline}")
 
 
 if __name__ == "__main__":

@@ -74,6 +74,9 @@ def test_capacity_is_the_best_steady_rate_of_a_doubling_ramp() -> None:
     assert len(steps) == 3
     best, _, saturated = capacity.ramp(attempt, 5, 2)  # 5 and 10 both kept up
     assert (best, saturated) == (10, False)
+    tried.clear()
+    best, _, saturated = capacity.ramp(attempt, 20, 6, refine=2)  # 40 kept, 80 not: 60, 50
+    assert (best, tried, saturated) == (47, [20, 40, 80, 60, 50], True)
 
 
 def test_an_offer_counts_what_was_accepted_and_acknowledged(tmp_path: Path) -> None:
