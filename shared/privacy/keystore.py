@@ -4,11 +4,13 @@ A JetStream KV bucket (``KLACHTEN_KEYS``, history 1, file storage; back it up se
 the COMPLAINTS stream) holds:
 
 - ``key.<key_id>``        → {"key": base64, "subject": pseudonym or null, "created_at": …}
-- ``subject.<pseudonym>`` → key_id   (the complainant's key; created on first complaint)
+- ``subject.<pseudonym>`` → {"key_id", "lookup"}   (the complainant's key, and the lookup's
+  name, so destroying the key finds the lookup; made with the pseudonym. Before Dec 2026: the
+  key id alone, with a ``pseudonym.<pseudonym>`` entry for the lookup)
 - ``complaint.<id>``      → key_id   (complaints before Dec 2026, and a complaint whose first
   fact has no sealed part; otherwise the submitted fact's ``sealed.key_id`` names the key)
 - ``lookup.<keyed hash of the address>`` → pseudonym   (random; shared/privacy/pseudonym.py)
-- ``pseudonym.<pseudonym>`` → the lookup's name   (so destroying the key finds the lookup)
+- ``pseudonym.<pseudonym>`` → the lookup's name   (pseudonyms made before Dec 2026 only)
 - ``erased.<key_id>``     → {"at", "actor", "reason"}  (tombstone: the key was destroyed)
 
 Destroying a key writes the tombstone first, then erases the key's message, its pseudonym
@@ -27,7 +29,7 @@ moment ago must not pass for a key store that lacks it.
 Keys are cached in memory for ``ttl`` seconds (the setting ``KLACHTEN_KEY_CACHE_SECONDS``,
 default 30; a caller without its settings gets the shared settings' value): `destroy` clears
 this process's cache at once; other processes stop using a destroyed key within the TTL.
-(About 380 lines: every entry of the bucket is made and destroyed here, in one place.)
+(About 460 lines: every entry of the bucket is made and destroyed here, in one place.)
 """
 
 from __future__ import annotations
@@ -124,11 +126,10 @@ class KeyStore:
         self.bucket = bucket
         self.ttl = Settings.from_env(credentials=False).key_cache_seconds if ttl is None else ttl
         self._ids: dict[str, str] = {}  # complaint id -> key id (never changes once written)
-        # Pseudonyms this process just made (its lookup create won) that have no key yet:
-        # their first complaint skips reads that can only miss (issue 23: round trips, and a
-        # read of a missing entry is an error the server counts).
-        self._fresh: set[str] = set()
-        self._linked: set[str] = set()  # pseudonyms whose back-reference this process saw
+        # Pseudonyms whose key this process just made or read (pseudonym → key id): their
+        # complaint's sealing reads nothing more (issue 23: round trips).
+        self._made: dict[str, str] = {}
+        self._linked: set[str] = set()  # pseudonyms whose link to the lookup this process saw
         self._kv: KeyValue | None = None
 
     # --- plumbing --------------------------------------------------------------------------
@@ -247,7 +248,8 @@ class KeyStore:
         return (body.get("sealed") or {}).get("key_id")
 
     def key_id_of_subject(self, subject_key: str) -> str | None:
-        return self._get_text(f"subject.{subject_key}")
+        text = self._get_text(f"subject.{subject_key}")
+        return None if text is None else _subject_entry(text)[0]
 
     def pseudonym_of(self, lookup: str) -> str | None:
         return self._get_text(f"lookup.{lookup}")
@@ -255,23 +257,53 @@ class KeyStore:
     def pseudonym_for(self, lookup: str, legacy: str | None = None) -> str:
         """The pseudonym of the address whose lookup entry is `lookup`, made on first use:
         random, or `legacy` (the keyed hash of events written before) while a key is still
-        kept under it, so an earlier complainant's complaints stay grouped."""
+        kept under it, so an earlier complainant's complaints stay grouped.
+
+        A new pseudonym's key is made here, right after its lookup (issue 23: one entry less
+        per new complainant): its ``subject.`` entry names the lookup, which the back-reference
+        entry did before, so destroying the key still finds the lookup."""
         found, legacy_keyed = self._probe(lookup, legacy)
-        if found is not None:
-            if found not in self._linked and self._get_text(f"pseudonym.{found}") is None:
-                self._create_or_read(f"pseudonym.{found}", lookup)  # its maker stopped first
+        if found is None:
+            kept = legacy is not None and legacy_keyed
+            fresh = legacy if kept and legacy else secrets.token_hex(32)
+            found = self._create_or_read(f"lookup.{lookup}", fresh)
+            if found == fresh and not kept:  # made here: nobody else has a key for it
+                self._remember_key(found, self._link_key(found, lookup, None))
+                self._remember_linked(found)
+                return found
+        if found not in self._linked:
+            self._link(found, lookup)
             self._remember_linked(found)
-            return found
-        kept = legacy is not None and legacy_keyed
-        fresh = legacy if kept and legacy else secrets.token_hex(32)
-        found = self._create_or_read(f"lookup.{lookup}", fresh)
-        if found == fresh and not kept:
-            if len(self._fresh) > 10_000:
-                self._fresh.clear()  # only a saving: forgetting costs a read
-            self._fresh.add(found)
-        self._create_or_read(f"pseudonym.{found}", lookup)
-        self._remember_linked(found)
         return found
+
+    def _link(self, pseudonym: str, lookup: str) -> None:
+        """Whatever destroying the pseudonym's key needs to find `lookup`: its ``subject.``
+        entry naming it, or the back-reference of a pseudonym made before Dec 2026. Made
+        here when its maker stopped before (or is still making it)."""
+        text = self._get_text(f"subject.{pseudonym}")
+        if text is None:
+            self._remember_key(pseudonym, self._link_key(pseudonym, lookup, None))
+            return
+        key_id, named = _subject_entry(text)
+        if named is None and self._get_text(f"pseudonym.{pseudonym}") is None:
+            self._create_or_read(f"pseudonym.{pseudonym}", lookup)  # made before Dec 2026
+        self._remember_key(pseudonym, key_id)
+
+    def _link_key(self, pseudonym: str, lookup: str | None, key_id: str | None) -> str:
+        """The pseudonym's key: a new one bound by ``subject.`` (naming `lookup`), or the one
+        a concurrent maker bound first (the loser's key stays unused, as before)."""
+        key_id = key_id or self._new_key(pseudonym)
+        value = json.dumps({"key_id": key_id, "lookup": lookup}) if lookup else key_id
+        won = self._create_or_read(f"subject.{pseudonym}", value)
+        bound, named = _subject_entry(won)
+        if lookup and named is None and bound != key_id:  # bound by code of before Dec 2026
+            self._create_or_read(f"pseudonym.{pseudonym}", lookup)
+        return bound
+
+    def _remember_key(self, pseudonym: str, key_id: str) -> None:
+        if len(self._made) > 10_000:
+            self._made.clear()  # only a saving: forgetting costs a read
+        self._made[pseudonym] = key_id
 
     def _remember_linked(self, pseudonym: str) -> None:
         if len(self._linked) > 100_000:
@@ -311,11 +343,8 @@ class KeyStore:
             # binding entry (issue 23: a message and an fsync less): the sealed fact names its
             # key, and later facts find it there (`key_id_of_complaint`). A retry after a crash
             # finds the same complainant's same key.
-            if subject_key in self._fresh:  # a complainant made a moment ago: no key yet
-                key_id = self._create_or_read(f"subject.{subject_key}", self._new_key(subject_key))
-                self._fresh.discard(subject_key)
-            else:
-                key_id = self._key_for_subject(subject_key)
+            made = self._made.pop(subject_key, None)  # by `pseudonym_for` a moment ago
+            key_id = made if made is not None else self._key_for_subject(subject_key)
             self._ids[complaint_id] = key_id
             return key_id
         found = self.key_id_of_complaint(complaint_id)
@@ -329,7 +358,7 @@ class KeyStore:
         found = self.key_id_of_subject(subject_key)
         if found is not None:
             return found
-        return self._create_or_read(f"subject.{subject_key}", self._new_key(subject_key))
+        return self._link_key(subject_key, None, None)  # no lookup (events of before)
 
     def _new_key(self, subject_key: str | None) -> str:
         key_id = f"k{uuid4().hex}"
@@ -369,28 +398,35 @@ class KeyStore:
         # Overwrite the key's bytes on disk; the pseudonym's mapping goes the same way.
         await self._delete_message(entry.revision)
         if subject:
+            lookup = None
             try:
                 mapped = await kv.get(f"subject.{subject}")
-                if mapped.value and mapped.value.decode() == key_id:
+                bound, lookup = _subject_entry((mapped.value or b"").decode())
+                if bound == key_id:
                     await self._delete_message(mapped.revision)
             except KeyNotFoundError:
                 pass
+            if lookup:
+                await self._shred_lookup_entry(kv, lookup, subject)
             await self._shred_lookup(kv, subject)
 
     async def _shred_lookup(self, kv: KeyValue, pseudonym: str) -> None:
-        """The address's lookup entry and its back-reference: the pseudonym is unlinkable."""
+        """The address's lookup entry and its back-reference (pseudonyms made before Dec
+        2026): the pseudonym is unlinkable."""
         try:
             back = await kv.get(f"pseudonym.{pseudonym}")
         except KeyNotFoundError:
             return
-        lookup = (back.value or b"").decode()
+        await self._shred_lookup_entry(kv, (back.value or b"").decode(), pseudonym)
+        await self._delete_message(back.revision)
+
+    async def _shred_lookup_entry(self, kv: KeyValue, lookup: str, pseudonym: str) -> None:
         try:
             entry = await kv.get(f"lookup.{lookup}")
             if (entry.value or b"").decode() == pseudonym:
                 await self._delete_message(entry.revision)
         except KeyNotFoundError:
             pass
-        await self._delete_message(back.revision)
 
     async def _delete_message(self, seq: int) -> None:
         try:
@@ -418,3 +454,11 @@ class KeyStore:
 
 async def _noop() -> None:
     return None
+
+
+def _subject_entry(text: str) -> tuple[str, str | None]:
+    """(key id, lookup name or None) of a ``subject.`` entry (a bare key id before Dec 2026)."""
+    if not text.startswith("{"):
+        return text, None
+    entry = json.loads(text)
+    return entry["key_id"], entry.get("lookup")

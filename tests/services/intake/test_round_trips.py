@@ -16,11 +16,13 @@ import nats
 from klachten.stack.natsserver import EmbeddedNats
 from tests.support.intake import STAFF, complaint_body, intake_settings, start_intake
 
-# The request path of a first complaint: idempotency claim, reference index, key-store probe,
-# lookup, pseudonym, key, subject, append (+ a counter block or the log's info now and then;
-# no complaint binding since the sealed fact names its key: test_key_binding.py).
-FIRST_COMPLAINT_MAX = 10
-RETURNING_MAX = 8
+# The request path of a first complaint: the idempotency claim that is the reference's index
+# entry (services/intake/claims.py), key-store probe, lookup, key, subject (naming the lookup:
+# no back-reference), append (+ a counter block or the log's info now and then; no complaint
+# binding since the sealed fact names its key: test_key_binding.py). A returning
+# complainant's: claim, probe, the subject's key, append.
+FIRST_COMPLAINT_MAX = 8
+RETURNING_MAX = 6
 
 
 def _api_errors(server: EmbeddedNats) -> int:
