@@ -77,6 +77,9 @@ def test_capacity_is_the_best_steady_rate_of_a_doubling_ramp() -> None:
     tried.clear()
     best, _, saturated = capacity.ramp(attempt, 20, 6, refine=2)  # 40 kept, 80 not: 60, 50
     assert (best, tried, saturated) == (47, [20, 40, 80, 60, 50], True)
+    lucky = iter([20, 34, 26, 20])  # noise: one saturated step acknowledged more than the rest
+    best, _, _ = capacity.ramp(lambda r: offered(r, 10, min(r, next(lucky))), 20, 6, refine=2)
+    assert best == 26  # the median of 34, 26 and 20, above the 20 kept up
 
 
 def test_an_offer_counts_what_was_accepted_and_acknowledged(tmp_path: Path) -> None:
