@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
 from nats.js.kv import KeyValue
 
 from shared.eventstore.link import Unavailable
 
 FINGERPRINT_HEADER = "Klachten-Fingerprint"
 MSG_ID_HEADER = "Nats-Msg-Id"
+DUPLICATE_IN_PROCESS = 10158  # a cluster's leader, while the first claim is replicated
 _PATIENCE = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)  # a racing claim still in flight
 
 
@@ -57,10 +58,15 @@ async def claim(
         headers[FINGERPRINT_HEADER] = fingerprint
     subject = f"$KV.{bucket}.ref.{reference}"
     for delay in (*_PATIENCE, None):
-        ack = await js.publish(subject, str(complaint_id).encode(), headers=headers)
-        if not ack.duplicate:
+        try:
+            ack = await js.publish(subject, str(complaint_id).encode(), headers=headers)
+        except APIError as error:
+            if error.err_code != DUPLICATE_IN_PROCESS:
+                raise
+            ack = None
+        if ack is not None and not ack.duplicate:
             return Claim(complaint_id, reference, fingerprint, fresh=True)
-        if ack.seq:
+        if ack is not None and ack.seq:
             first = await js.get_msg(f"KV_{bucket}", seq=ack.seq)  # from the stream's leader
             return Claim(
                 UUID(first.data.decode()),
@@ -70,8 +76,8 @@ async def claim(
             )
         if delay is None:
             break
-        # A cluster's leader names no sequence while the first claim is being replicated:
-        # ask again (if that claim failed after all, this one becomes the claim).
+        # A cluster's leader refuses ("in process") or names no sequence while the first
+        # claim is being replicated: ask again (if it failed after all, this one claims).
         await asyncio.sleep(delay)
     raise Unavailable(f"claim of {reference}: the key's first claim never became readable")
 
