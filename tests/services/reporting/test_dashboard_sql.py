@@ -2,9 +2,10 @@
 used to make (domain.compliance, backlog, inflow, worklist, escalations and the early-warning
 rule over the whole view): on real folds of generated histories (test_counted_once.py's) plus
 rows the histories do not make (English complaints, duplicates open and closed, a closed
-complaint with a reply waiting, a burst of one theme this week, equal deadlines), on SQLite,
-on a store restored for an as-of answer, and on PostgreSQL. The page itself: the API tests
-(test_early_warning_api.py, test_reporting_api.py) and tests/e2e/test_dashboard_browser.py.
+complaint with a reply waiting, a burst of one theme this week, equal deadlines, a receipt
+date in the year 237), on SQLite, on a store restored for an as-of answer, and on PostgreSQL.
+The page itself: the API tests (test_early_warning_api.py, test_reporting_api.py,
+test_dashboard_as_of.py) and tests/e2e/test_dashboard_browser.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import random
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -83,6 +84,9 @@ def varied(histories: list[dict[str, Any]]) -> dict[str, list[fold.Row]]:
          "closed_at": None, "channel": "phone"},  # overdue, nearest deadline first
     ]  # fmt: skip
     extra += [dict(extra[-1], received_at=extra[-1]["received_at"]) for _ in range(2)]  # ties
+    ancient = fold.ts(datetime(237, 12, 23, 0, 51, 59, tzinfo=UTC))  # a letter's own date
+    extra.append({"received_at": ancient, "status": "submitted", "acknowledged_at": None,
+                  "duplicate_of": None, "closed_at": None, "channel": "letter"})  # fmt: skip
     rows += [{**base, **e, "complaint_id": _id(i)} for i, e in enumerate(extra)]
     return tables
 
