@@ -1,10 +1,11 @@
-"""Fixtures shared by all tests: a real nats-server per test, with or without our streams,
-or a cluster of three routed nodes."""
+"""Fixtures shared by all tests: a real nats-server per test, with or without our streams, the
+complaints application or intake on it, or a cluster of three routed nodes; a browser."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import nats
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import settings as hypothesis_settings
 
 from klachten.stack.cluster import ClusterNats
 from klachten.stack.natsserver import EmbeddedNats
+from shared.eventstore.application import ComplaintsApplication
 from shared.eventstore.streams import provision
 from tests.support.ports import free_port
 
@@ -85,6 +87,35 @@ async def nc(provisioned_nats: EmbeddedNats) -> AsyncIterator[nats.NATS]:
     client = await nats.connect(provisioned_nats.url)
     yield client
     await client.close()
+
+
+@pytest.fixture
+def complaints(provisioned_nats: EmbeddedNats) -> Iterator[ComplaintsApplication]:
+    """The complaints application (the log's writer and reader) on `provisioned_nats`."""
+    app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def intake(provisioned_nats: EmbeddedNats) -> Iterator[Any]:
+    """Intake on `provisioned_nats`, in this process (tests.support.intake's test settings)."""
+    from tests.support.intake import intake_settings, start_intake
+
+    service = start_intake(intake_settings(provisioned_nats))
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """A headless Debian Chromium under Playwright (tests.support.browser)."""
+    from tests.support.browser import chromium
+
+    with chromium() as running:
+        yield running
 
 
 @pytest.fixture

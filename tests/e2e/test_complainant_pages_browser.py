@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
@@ -19,7 +19,6 @@ from services.intake.settings import IntakeSettings
 from tests.support.axe import axe_source
 from tests.support.ports import free_port
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 WIDTHS = (1280, 390)
 
 
@@ -36,18 +35,6 @@ def intake(provisioned_nats: EmbeddedNats, data_dir: Path) -> Iterator[Backgroun
         yield service
     finally:
         service.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class Axe:

@@ -21,12 +21,11 @@ from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
 from tests.support.axe import violations
+from tests.support.browser import chromium
 from tests.support.polling import wait_until_sync
 from tests.support.ports import free_port
 from tests.support.workspace import reporting_process
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 TOKEN = "improvement-edit-browser-token-0123456789"
 STAFF = {"Authorization": f"Bearer {TOKEN}"}  # the holder of the staff token is "staff":
 # in the shipped organisation file a member of team klachten, department klantcontact
@@ -107,91 +106,84 @@ def _shows(page: Any, url: str, selector: str, text: str = "") -> bool:
 
 
 def test_edit_title_and_owner_unlink_and_the_actions_history(desk: dict[str, str]) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
     base, lead, joined = desk["base"], desk["lead"], desk["joined"]
     problems: dict[str, Any] = {}
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            page = browser.new_context(locale="nl-NL").new_page()
-            page.set_viewport_size({"width": 1280, "height": 900})
-            page.goto(f"{base}/workspace")
-            page.fill("#token", TOKEN)
-            page.click("button[type=submit]")
-            page.wait_for_selector("#who")
+    with chromium() as browser:
+        page = browser.new_context(locale="nl-NL").new_page()
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(f"{base}/workspace")
+        page.fill("#token", TOKEN)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#who")
 
-            # the lead's page: the change form shows the title and owner as they are
-            case = f"{base}/workspace/complaints/{lead}?lang=nl"
-            wait_until_sync(lambda: _shows(page, case, "#ic1"), 30, 0.3, "folded")
-            assert page.locator("#ic1-title").input_value() == TITLE
-            assert page.locator("#ic1-owner").input_value() == "klachten"
-            _accessible(page, "case-nl", problems)
+        # the lead's page: the change form shows the title and owner as they are
+        case = f"{base}/workspace/complaints/{lead}?lang=nl"
+        wait_until_sync(lambda: _shows(page, case, "#ic1"), 30, 0.3, "folded")
+        assert page.locator("#ic1-title").input_value() == TITLE
+        assert page.locator("#ic1-owner").input_value() == "klachten"
+        _accessible(page, "case-nl", problems)
 
-            # an owner the organisation does not know: refused on its field, the title kept
-            page.fill("#ic1-title", EDITED)
-            page.fill("#ic1-owner", "niemand")
-            page.locator("#ic1 button[type=submit]").click()
-            page.wait_for_selector("#error-summary")
-            summary = page.locator('#error-summary a[href="#improvement_change-owner"]')
-            assert summary.count() == 1
-            owner = page.locator("#improvement_change-owner")
-            assert owner.get_attribute("aria-invalid") == "true"
-            assert page.locator("#improvement_change-title").input_value() == EDITED  # kept
+        # an owner the organisation does not know: refused on its field, the title kept
+        page.fill("#ic1-title", EDITED)
+        page.fill("#ic1-owner", "niemand")
+        page.locator("#ic1 button[type=submit]").click()
+        page.wait_for_selector("#error-summary")
+        summary = page.locator('#error-summary a[href="#improvement_change-owner"]')
+        assert summary.count() == 1
+        owner = page.locator("#improvement_change-owner")
+        assert owner.get_attribute("aria-invalid") == "true"
+        assert page.locator("#improvement_change-title").input_value() == EDITED  # kept
 
-            # handed to the department klantcontact
-            owner.fill("klantcontact")
-            page.locator("#improvement_change button[type=submit]").click()
-            page.wait_for_selector("#done")
-            assert "bijgewerkt" in page.locator("#done").inner_text()
-            wait_until_sync(lambda: _shows(page, case, "#part-of li", EDITED), 30, 0.3, "edited")
-            assert "Klantcontact" in page.locator("#part-of li").first.inner_text()
+        # handed to the department klantcontact
+        owner.fill("klantcontact")
+        page.locator("#improvement_change button[type=submit]").click()
+        page.wait_for_selector("#done")
+        assert "bijgewerkt" in page.locator("#done").inner_text()
+        wait_until_sync(lambda: _shows(page, case, "#part-of li", EDITED), 30, 0.3, "edited")
+        assert "Klantcontact" in page.locator("#part-of li").first.inner_text()
 
-            # the joined complaint's page (English): unlink it
-            other = f"{base}/workspace/complaints/{joined}?lang=en"
-            wait_until_sync(lambda: _shows(page, other, "#iu1"), 30, 0.3, "joined")
-            assert "Unlink from this improvement action" in page.locator("#iu1").inner_text()
-            _accessible(page, "joined-en", problems)
-            page.locator("#iu1 button[type=submit]").click()
-            page.wait_for_selector("#done")
-            assert "unlinked from the improvement action" in page.locator("#done").inner_text()
-            wait_until_sync(
-                lambda: _shows(page, other, "p#part-of"), 30, 0.3, "unlinked"
-            )  # "not part of an improvement action yet"
-            assert page.locator("#improvement_link").count() == 1  # it may join again
+        # the joined complaint's page (English): unlink it
+        other = f"{base}/workspace/complaints/{joined}?lang=en"
+        wait_until_sync(lambda: _shows(page, other, "#iu1"), 30, 0.3, "joined")
+        assert "Unlink from this improvement action" in page.locator("#iu1").inner_text()
+        _accessible(page, "joined-en", problems)
+        page.locator("#iu1 button[type=submit]").click()
+        page.wait_for_selector("#done")
+        assert "unlinked from the improvement action" in page.locator("#done").inner_text()
+        wait_until_sync(
+            lambda: _shows(page, other, "p#part-of"), 30, 0.3, "unlinked"
+        )  # "not part of an improvement action yet"
+        assert page.locator("#improvement_link").count() == 1  # it may join again
 
-            # the register page: the action's history, and only the lead is part of it now
-            page.goto(f"{base}/workspace/improvements?lang=nl")
-            row = page.locator("#improvements tr[data-action]")
-            assert row.count() == 1 and EDITED in row.inner_text()
-            assert row.locator("td a").count() == 1  # the lead only
-            row.locator("details summary").click()
-            history = [li.inner_text() for li in row.locator("ol.history li").all()]
-            ref = desk["joined_ref"]
-            assert [h.split(": ", 1)[1] for h in history] == [
-                "geopend",
-                f"{ref} gekoppeld",
-                f"gewijzigd: titel ‘{EDITED}’; eigenaar Klantcontact",
-                f"{ref} losgekoppeld",
-            ], history
-            _accessible(page, "register-nl", problems)
-            page.goto(f"{base}/workspace/improvements?lang=en")
-            row = page.locator("#improvements tr[data-action]")
-            row.locator("details summary").click()
-            assert f"{ref} unlinked" in row.locator("ol.history").inner_text()
-            assert "changed: title" in row.locator("ol.history").inner_text()
-            _accessible(page, "register-en", problems)
+        # the register page: the action's history, and only the lead is part of it now
+        page.goto(f"{base}/workspace/improvements?lang=nl")
+        row = page.locator("#improvements tr[data-action]")
+        assert row.count() == 1 and EDITED in row.inner_text()
+        assert row.locator("td a").count() == 1  # the lead only
+        row.locator("details summary").click()
+        history = [li.inner_text() for li in row.locator("ol.history li").all()]
+        ref = desk["joined_ref"]
+        assert [h.split(": ", 1)[1] for h in history] == [
+            "geopend",
+            f"{ref} gekoppeld",
+            f"gewijzigd: titel ‘{EDITED}’; eigenaar Klantcontact",
+            f"{ref} losgekoppeld",
+        ], history
+        _accessible(page, "register-nl", problems)
+        page.goto(f"{base}/workspace/improvements?lang=en")
+        row = page.locator("#improvements tr[data-action]")
+        row.locator("details summary").click()
+        assert f"{ref} unlinked" in row.locator("ol.history").inner_text()
+        assert "changed: title" in row.locator("ol.history").inner_text()
+        _accessible(page, "register-en", problems)
 
-            # the department's member hears of it
-            page.goto(f"{base}/workspace/notifications?lang=nl")
-            notice = page.locator("#notifications tr[data-kind=improvement]")
-            assert notice.count() == 1
-            assert f"Verbeteractie ‘{EDITED}’ voor Klantcontact" in notice.inner_text()
-            _accessible(page, "notifications-nl", problems)
-            page.goto(f"{base}/workspace/notifications?lang=en")
-            assert "Improvement action for you" in page.locator("#notifications").inner_text()
-            _accessible(page, "notifications-en", problems)
-        finally:
-            browser.close()
+        # the department's member hears of it
+        page.goto(f"{base}/workspace/notifications?lang=nl")
+        notice = page.locator("#notifications tr[data-kind=improvement]")
+        assert notice.count() == 1
+        assert f"Verbeteractie ‘{EDITED}’ voor Klantcontact" in notice.inner_text()
+        _accessible(page, "notifications-nl", problems)
+        page.goto(f"{base}/workspace/notifications?lang=en")
+        assert "Improvement action for you" in page.locator("#notifications").inner_text()
+        _accessible(page, "notifications-en", problems)
     assert problems == {name: [] for name in problems}, problems

@@ -30,6 +30,7 @@ import pytest
 import test_stack_journey as journey
 
 from services.notifier.mailsink import read_maildir
+from tests.support.browser import chromium
 from tests.support.polling import wait_until_sync
 from tests.support.ports import free_port
 
@@ -38,8 +39,6 @@ AXE_DIR = Path(__file__).parent / "axe"
 AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(tempfile.gettempdir()) / "klachten-artifacts"
 SHOTS = Path(os.environ.get("KLACHTEN_TEST_ARTIFACTS", ARTIFACTS)) / "people"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 ANNA = "anna-handler-token-0123456789"
 SAM = "sam-supervisor-token-0123456789"
 PDF = b"%PDF-1.4\n% parking permit invoice\n"
@@ -131,13 +130,11 @@ def _sign_in(browser: Any, base: str, token: str) -> Any:
 
 @pytest.mark.timeout(240)
 def test_complainant_and_case_handlers_in_the_browser(stack: journey.Stack) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
     eyes = Eyes()
     stack.start()
     intake, reporting = stack.url("INTAKE", ""), stack.url("REPORTING", "")
 
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    with chromium() as browser:
         me = browser.new_context(locale="nl-NL").new_page()
 
         # 1. Before submitting: guidance, common questions with dates, a keyboard-only form.
@@ -279,6 +276,5 @@ def test_complainant_and_case_handlers_in_the_browser(stack: journey.Stack) -> N
         wait_until_sync(extension_told, timeout=60, message="the extension on the status page")
         assert me.locator("html").get_attribute("lang") == "en"
         eyes.look(me, "11-status-english")
-        browser.close()
 
     assert not eyes.problems, eyes.problems

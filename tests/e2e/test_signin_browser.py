@@ -20,6 +20,7 @@ import pytest
 from klachten.stack.natsserver import EmbeddedNats
 from services.reporting.sessions import COOKIE
 from tests.support.axe import violations
+from tests.support.browser import chromium
 from tests.support.intake import (
     HEARING_WAIVED,
     STAFF,
@@ -33,8 +34,6 @@ from tests.support.polling import wait_until_sync
 from tests.support.ports import free_port
 from tests.support.workspace import reporting_process
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 NOTE = "Klager gebeld, komt dinsdag langs."
 
 
@@ -101,47 +100,40 @@ def other_site(stack: dict[str, Any]) -> Iterator[str]:
 def test_a_handler_signs_in_with_the_provider_acts_as_themselves_and_logs_out(
     stack: dict[str, Any], other_site: str
 ) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
     base, cid = stack["base"], stack["cid"]
     timeline = f"{stack['intake']}/api/complaints/{cid}/timeline"
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            context = browser.new_context(locale="nl-NL")
-            page = context.new_page()
-            for lang in ("en", "nl"):
-                page.goto(f"{base}/workspace?lang={lang}")
-                assert violations(page) == [], lang
-            page.click("#oidc-login")
-            page.fill("input[name=login]", "hanna")
-            page.fill("input[name=password]", "any password")
-            page.click("button[type=submit]")
-            page.wait_for_selector("#who")
-            assert page.locator("#who").inner_text() == "hanna"
-            cookies = {c["name"]: c for c in context.cookies()}
-            session = cookies[COOKIE]
-            assert session["secure"] and session["httpOnly"] and session["sameSite"] == "Strict"
+    with chromium() as browser:
+        context = browser.new_context(locale="nl-NL")
+        page = context.new_page()
+        for lang in ("en", "nl"):
+            page.goto(f"{base}/workspace?lang={lang}")
+            assert violations(page) == [], lang
+        page.click("#oidc-login")
+        page.fill("input[name=login]", "hanna")
+        page.fill("input[name=password]", "any password")
+        page.click("button[type=submit]")
+        page.wait_for_selector("#who")
+        assert page.locator("#who").inner_text() == "hanna"
+        cookies = {c["name"]: c for c in context.cookies()}
+        session = cookies[COOKIE]
+        assert session["secure"] and session["httpOnly"] and session["sameSite"] == "Strict"
 
-            page.goto(f"{base}/workspace/complaints/{cid}")
-            page.fill("#note-text", NOTE)
-            page.click("#note button[type=submit]")
-            page.wait_for_selector("#done")
-            events = httpx.get(timeline, headers=STAFF).json()["events"]
-            notes = [e["actor"] for e in events if e["type"] == "note_added"]
-            assert notes == ["staff:hanna"]
+        page.goto(f"{base}/workspace/complaints/{cid}")
+        page.fill("#note-text", NOTE)
+        page.click("#note button[type=submit]")
+        page.wait_for_selector("#done")
+        events = httpx.get(timeline, headers=STAFF).json()["events"]
+        notes = [e["actor"] for e in events if e["type"] == "note_added"]
+        assert notes == ["staff:hanna"]
 
-            page.goto(other_site)  # another origin, same site: the cookie goes along
-            page.click("#go")
-            assert "Niet uitgevoerd" in page.content() or "Not done" in page.content()
-            status = httpx.get(timeline, headers=STAFF).json()["state"]["status"]
-            assert status != "closed"
+        page.goto(other_site)  # another origin, same site: the cookie goes along
+        page.click("#go")
+        assert "Niet uitgevoerd" in page.content() or "Not done" in page.content()
+        status = httpx.get(timeline, headers=STAFF).json()["state"]["status"]
+        assert status != "closed"
 
-            page.goto(f"{base}/workspace")
-            page.click("header form button[type=submit]")  # log out
-            page.wait_for_selector("#oidc-login")
-            old = {"Cookie": f"{COOKIE}={session['value']}"}
-            assert httpx.get(f"{base}/workspace", headers=old).status_code == 401
-        finally:
-            browser.close()
+        page.goto(f"{base}/workspace")
+        page.click("header form button[type=submit]")  # log out
+        page.wait_for_selector("#oidc-login")
+        old = {"Cookie": f"{COOKIE}={session['value']}"}
+        assert httpx.get(f"{base}/workspace", headers=old).status_code == 401

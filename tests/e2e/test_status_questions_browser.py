@@ -5,20 +5,17 @@ Dutch and English, and reflows at 320 px."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
 import httpx
-import pytest
 from playwright.sync_api import Browser, expect
 
-from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
 from shared.privacy import statuslink
-from tests.e2e.test_complainant_pages_browser import Axe, browser  # noqa: F401  (a fixture)
-from tests.support.intake import STAFF, complaint_body, intake_settings, start_intake
+from tests.e2e.test_complainant_pages_browser import Axe
+from tests.support.intake import STAFF, complaint_body
 
 WORDS = {
     "nl": {
@@ -42,15 +39,6 @@ WORDS = {
 }
 
 
-@pytest.fixture
-def intake(provisioned_nats: EmbeddedNats) -> Iterator[BackgroundIntake]:
-    service = start_intake(intake_settings(provisioned_nats))
-    try:
-        yield service
-    finally:
-        service.stop()
-
-
 def asked_link(intake: BackgroundIntake, lang: str) -> str:
     """A complaint with a handler's question, and its personal link as the letter gives it."""
     with httpx.Client(base_url=intake.url, timeout=20) as http:
@@ -69,7 +57,7 @@ def asked_link(intake: BackgroundIntake, lang: str) -> str:
 
 def test_an_open_question_answered_by_keyboard_in_both_languages(
     intake: BackgroundIntake,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
 ) -> None:
     axe = Axe()
     for lang, words in WORDS.items():

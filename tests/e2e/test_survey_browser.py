@@ -5,25 +5,20 @@ at 320 px."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
 
 import httpx
-import pytest
 from playwright.sync_api import Browser, expect
 
-from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
 from shared.privacy import statuslink, surveylink
-from tests.e2e.test_complainant_pages_browser import Axe, browser  # noqa: F401  (a fixture)
+from tests.e2e.test_complainant_pages_browser import Axe
 from tests.support.intake import (
     HEARING_WAIVED,
     STAFF,
     complaint_body,
     hearing_waiver_path,
-    intake_settings,
-    start_intake,
 )
 
 WORDS = {
@@ -42,15 +37,6 @@ WORDS = {
         "send": "Send answer",
     },
 }
-
-
-@pytest.fixture
-def intake(provisioned_nats: EmbeddedNats) -> Iterator[BackgroundIntake]:
-    service = start_intake(intake_settings(provisioned_nats))
-    try:
-        yield service
-    finally:
-        service.stop()
 
 
 def closed_complaint_link(intake: BackgroundIntake, lang: str) -> str:
@@ -76,7 +62,7 @@ def closed_complaint_link(intake: BackgroundIntake, lang: str) -> str:
 
 def test_the_survey_answered_by_keyboard_in_both_languages(
     intake: BackgroundIntake,
-    browser: Browser,  # noqa: F811
+    browser: Browser,
 ) -> None:
     axe = Axe()
     for lang, words in WORDS.items():

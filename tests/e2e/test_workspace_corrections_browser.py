@@ -10,10 +10,11 @@ from uuid import UUID
 
 from shared.eventstore.application import ComplaintsApplication
 from tests.support.axe import axe_source
+from tests.support.browser import chromium
 from tests.support.intake import HEARING_WAIVED
 from tests.support.polling import wait_until_sync
 from tests.support.workspace import record_reply
-from tests.support.workspace_stack import ALL, Stack, chromium, signed_in, tab_to
+from tests.support.workspace_stack import ALL, Stack, signed_in, tab_to
 
 
 def _answered_with_a_follow_up(workspace: Stack) -> str:

@@ -11,15 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.workspace_stack import (
-    BRAM,
-    DORA,
-    Stack,
-    accessible,
-    chromium,
-    signed_in,
-    tab_to,
-)
+from tests.support.browser import chromium
+from tests.support.workspace_stack import BRAM, DORA, Stack, accessible, signed_in, tab_to
 
 DRAFT = "Beste mevrouw De Boer, wij hebben de tweede aanmaning ingetrokken."
 DRAFT_EN = "Dear Ms De Boer, we have withdrawn the second reminder."

@@ -14,19 +14,10 @@ from typing import Any
 
 from shared.config.policy import local_zone
 from shared.runtime import words
+from tests.support.browser import chromium
 from tests.support.polling import wait_until_sync
 from tests.support.workspace import letters_to
-from tests.support.workspace_stack import (
-    ANNA,
-    KIM,
-    SAM,
-    Stack,
-    accessible,
-    chromium,
-    said,
-    signed_in,
-    tab_to,
-)
+from tests.support.workspace_stack import ANNA, KIM, SAM, Stack, accessible, said, signed_in, tab_to
 
 PLACE = "Stadhuis, Markt 1, kamer 2.14"
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.support.browser import chromium
 from tests.support.polling import wait_until_sync
-from tests.support.workspace_stack import ALL, Stack, accessible, chromium, signed_in
+from tests.support.workspace_stack import ALL, Stack, accessible, signed_in
 
 TITLE = "Standaardbrief over de parkeervergunning herschrijven"
 DUE = (datetime.now(UTC) + timedelta(days=45)).date().isoformat()

@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 from test_workspace_hearing_browser import today
 
+from tests.support.browser import chromium
 from tests.support.polling import wait_until_sync
 from tests.support.workspace import letters_to
-from tests.support.workspace_stack import ANNA, SAM, Stack, accessible, chromium, said, signed_in
+from tests.support.workspace_stack import ANNA, SAM, Stack, accessible, said, signed_in
 
 HOW = "Excuses gemaakt en de balie heeft de openingstijden op de deur gehangen."
 

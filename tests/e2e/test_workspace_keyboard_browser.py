@@ -20,9 +20,10 @@ from test_workspace_hearing_browser import today as local_today
 
 from services.reporting.workspace_pages import TEXTS
 from shared.runtime import words
+from tests.support.browser import chromium
 from tests.support.polling import wait_until_sync
 from tests.support.workspace import letters_to
-from tests.support.workspace_stack import ANNA, SAM, Stack, chromium, said
+from tests.support.workspace_stack import ANNA, SAM, Stack, said
 from tests.support.workspace_stack import tab_to as tab_to_within
 
 REACH = 400  # Tab presses allowed to reach a control: the case page is long

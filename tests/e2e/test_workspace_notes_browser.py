@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.browser import chromium
 from tests.support.intake import HEARING_WAIVED
-from tests.support.workspace_stack import ALL, Stack, accessible, chromium, signed_in, tab_to
+from tests.support.workspace_stack import ALL, Stack, accessible, signed_in, tab_to
 
 NOTE = "Mevrouw gebeld: ze is vrijdag thuis voor een gesprek."
 ANSWER = "We have checked the invoice and cancelled the second reminder."

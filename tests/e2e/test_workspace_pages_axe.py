@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests.support import workspace_stack as journey
+from tests.support.browser import chromium
 from tests.support.intake import HEARING_WAIVED
 from tests.support.polling import wait_until_sync
 
@@ -82,7 +83,6 @@ def _sign_in(browser: Any, base: str, token: str, lang: str) -> Any:
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_every_workspace_page_has_no_axe_violation(desk: dict[str, Any], lang: str) -> None:
-    sync_api = journey.browser_or_skip()
     base = desk["base"]
     cases = _cases(desk)
     bulk_cid = _submit(desk, len(STEPS))
@@ -93,58 +93,53 @@ def test_every_workspace_page_has_no_axe_violation(desk: dict[str, Any], lang: s
         visited.append(name)
         journey.accessible(page, f"{name}-{lang}", problems)
 
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=journey.CHROMIUM, headless=True,
-                                    args=journey.ARGS)  # fmt: skip
-        try:
-            stranger = browser.new_context(locale="nl-NL").new_page()
-            stranger.goto(f"{base}/workspace?lang={lang}")
-            check(stranger, "sign-in")
-            stranger.fill("#token", "not-a-token-of-anyone-0123456789")
-            stranger.click("button[type=submit]")
-            check(stranger, "sign-in-refused")
+    with chromium() as browser:
+        stranger = browser.new_context(locale="nl-NL").new_page()
+        stranger.goto(f"{base}/workspace?lang={lang}")
+        check(stranger, "sign-in")
+        stranger.fill("#token", "not-a-token-of-anyone-0123456789")
+        stranger.click("button[type=submit]")
+        check(stranger, "sign-in-refused")
 
-            sam = _sign_in(browser, base, journey.SAM, lang)
+        sam = _sign_in(browser, base, journey.SAM, lang)
 
-            def listed() -> bool:
-                sam.goto(f"{base}/workspace?lang={lang}&view=all")
-                return sam.locator(f"#worklist input[value='{bulk_cid}']").count() == 1
-
-            wait_until_sync(listed, 60, 0.5, "the worklist has every complaint")
-            for view in VIEWS:
-                sam.goto(f"{base}/workspace?lang={lang}&view={view}")
-                check(sam, f"worklist-{view}")
-            sam.goto(f"{base}/workspace?lang={lang}&q=de+vries")
-            assert sam.locator("#worklist tbody tr").count() >= 1
-            check(sam, "search-results")
-            for status, cid in cases.items():
-                sam.goto(f"{base}/workspace/complaints/{cid}?lang={lang}")
-                check(sam, f"case-{status}")
-            sam.goto(f"{base}/workspace/notifications?lang={lang}")
-            check(sam, "notifications")
-
+        def listed() -> bool:
             sam.goto(f"{base}/workspace?lang={lang}&view=all")
-            sam.check(f"#worklist input[value='{bulk_cid}']")
-            sam.select_option("#bulk-do", "assign:team:balie")
-            sam.locator("#bulk button.primary").click()
-            sam.wait_for_selector("#bulk-list")
-            check(sam, "bulk-confirm")
-            sam.locator("#bulk-confirm-button").click()
-            sam.wait_for_selector("#bulk-results")
-            check(sam, "bulk-result")
+            return sam.locator(f"#worklist input[value='{bulk_cid}']").count() == 1
 
-            sam.goto(f"{base}/dashboard?lang={lang}")
-            check(sam, "dashboard")
-            improvements = sam.goto(f"{base}/workspace/improvements?lang={lang}")
-            if improvements is not None and improvements.status == 200:
-                check(sam, "improvements")
+        wait_until_sync(listed, 60, 0.5, "the worklist has every complaint")
+        for view in VIEWS:
+            sam.goto(f"{base}/workspace?lang={lang}&view={view}")
+            check(sam, f"worklist-{view}")
+        sam.goto(f"{base}/workspace?lang={lang}&q=de+vries")
+        assert sam.locator("#worklist tbody tr").count() >= 1
+        check(sam, "search-results")
+        for status, cid in cases.items():
+            sam.goto(f"{base}/workspace/complaints/{cid}?lang={lang}")
+            check(sam, f"case-{status}")
+        sam.goto(f"{base}/workspace/notifications?lang={lang}")
+        check(sam, "notifications")
 
-            anna = _sign_in(browser, base, journey.ANNA, lang)
-            anna.goto(f"{base}/workspace/register?lang={lang}")
-            check(anna, "register")
-            anna.goto(f"{base}/workspace?lang={lang}&view=mine")
-            check(anna, "worklist-mine-handler")
-        finally:
-            browser.close()
+        sam.goto(f"{base}/workspace?lang={lang}&view=all")
+        sam.check(f"#worklist input[value='{bulk_cid}']")
+        sam.select_option("#bulk-do", "assign:team:balie")
+        sam.locator("#bulk button.primary").click()
+        sam.wait_for_selector("#bulk-list")
+        check(sam, "bulk-confirm")
+        sam.locator("#bulk-confirm-button").click()
+        sam.wait_for_selector("#bulk-results")
+        check(sam, "bulk-result")
+
+        sam.goto(f"{base}/dashboard?lang={lang}")
+        check(sam, "dashboard")
+        improvements = sam.goto(f"{base}/workspace/improvements?lang={lang}")
+        if improvements is not None and improvements.status == 200:
+            check(sam, "improvements")
+
+        anna = _sign_in(browser, base, journey.ANNA, lang)
+        anna.goto(f"{base}/workspace/register?lang={lang}")
+        check(anna, "register")
+        anna.goto(f"{base}/workspace?lang={lang}&view=mine")
+        check(anna, "worklist-mine-handler")
     assert {k: v for k, v in problems.items() if v} == {}
     assert len(visited) >= 25, visited

@@ -25,12 +25,11 @@ from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
 from shared.config.policy import DEFAULT_POLICY_FILE
 from shared.runtime import words
+from tests.support.browser import chromium
 from tests.support.polling import wait_until_sync
 from tests.support.ports import free_port
 from tests.support.workspace import reporting_process
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 AXE_DIR = Path(__file__).parent / "axe"
 SHOTS = Path(os.environ.get("KLACHTEN_TEST_ARTIFACTS", tempfile.gettempdir())) / "workspace"
 AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -172,170 +171,160 @@ def _until_listed(page: Any, url: str, reference: str) -> None:
 def test_a_handler_takes_waives_the_hearing_answers_and_closes_in_dutch(
     desk: dict[str, str],
 ) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
     base, cid, reference = desk["base"], desk["cid"], desk["reference"]
     case = f"{base}/workspace/complaints/{cid}"
     problems: dict[str, Any] = {}
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            # The coordinator puts it in the front desk's queue, from the unassigned list.
-            sam = _sign_in(browser, base, SAM)
-            _until_listed(sam, f"{base}/workspace?view=unassigned", reference)
-            sam.click(f"tr[data-reference='{reference}'] a")
-            sam.click("#procedure summary:has-text('Toewijzen')")
-            sam.select_option("#assign-team", "balie")
-            sam.click("#assign button[type=submit]")
-            assert "De klacht is toegewezen." in sam.locator("#done").inner_text()
-            assert "wachtrij van Balie" in sam.locator("#owner").inner_text()
+    with chromium() as browser:
+        # The coordinator puts it in the front desk's queue, from the unassigned list.
+        sam = _sign_in(browser, base, SAM)
+        _until_listed(sam, f"{base}/workspace?view=unassigned", reference)
+        sam.click(f"tr[data-reference='{reference}'] a")
+        sam.click("#procedure summary:has-text('Toewijzen')")
+        sam.select_option("#assign-team", "balie")
+        sam.click("#assign button[type=submit]")
+        assert "De klacht is toegewezen." in sam.locator("#done").inner_text()
+        assert "wachtrij van Balie" in sam.locator("#owner").inner_text()
 
-            # The handler finds it in the team's queue and takes it.
-            anna = _sign_in(browser, base, ANNA)
-            assert anna.locator("#who").inner_text() == "Anna de Boer"
-            _until_listed(anna, f"{base}/workspace?view=team", reference)
-            row = anna.locator(f"tr[data-reference='{reference}']")
-            assert "Balie zonder uitleg dicht" in row.inner_text()  # the subject, from intake
-            assert "Jan de Vries" in row.inner_text()  # a handler may see the name
-            assert "het webformulier" in row.inner_text()
-            for width in (1280, 390):
-                anna.set_viewport_size({"width": width, "height": 900})
-                problems[f"team-list-nl-{width}"] = _violations(anna, f"team-list-nl-{width}")
-                assert anna.evaluate("document.documentElement.scrollWidth") <= width
-            anna.set_viewport_size({"width": 1280, "height": 900})
-            row.locator("a").click()
-            _tab_to(anna, "#take button[type=submit]")  # by keyboard alone
-            anna.keyboard.press("Enter")
-            assert "U hebt de klacht opgepakt." in anna.locator("#done").inner_text()
-            assert anna.locator("#owner").inner_text() == "Anna de Boer"
+        # The handler finds it in the team's queue and takes it.
+        anna = _sign_in(browser, base, ANNA)
+        assert anna.locator("#who").inner_text() == "Anna de Boer"
+        _until_listed(anna, f"{base}/workspace?view=team", reference)
+        row = anna.locator(f"tr[data-reference='{reference}']")
+        assert "Balie zonder uitleg dicht" in row.inner_text()  # the subject, from intake
+        assert "Jan de Vries" in row.inner_text()  # a handler may see the name
+        assert "het webformulier" in row.inner_text()
+        for width in (1280, 390):
+            anna.set_viewport_size({"width": width, "height": 900})
+            problems[f"team-list-nl-{width}"] = _violations(anna, f"team-list-nl-{width}")
+            assert anna.evaluate("document.documentElement.scrollWidth") <= width
+        anna.set_viewport_size({"width": 1280, "height": 900})
+        row.locator("a").click()
+        _tab_to(anna, "#take button[type=submit]")  # by keyboard alone
+        anna.keyboard.press("Enter")
+        assert "U hebt de klacht opgepakt." in anna.locator("#done").inner_text()
+        assert anna.locator("#owner").inner_text() == "Anna de Boer"
 
-            # A template's gaps (…) are never sent; it has no second salutation.
-            anna.click("#respond a:has-text('Gedeeltelijk gegrond')")
-            draft = anna.locator("#respond-text").input_value()
-            assert "…" in draft and "Geachte" not in draft
-            anna.select_option("#respond-resolution", "partly_well_founded")
-            anna.click("#respond button[type=submit]")
-            assert "Er staat nog …" in anna.locator("#error-summary").inner_text()
-            assert anna.locator("#respond-text").input_value() == draft  # kept as typed
+        # A template's gaps (…) are never sent; it has no second salutation.
+        anna.click("#respond a:has-text('Gedeeltelijk gegrond')")
+        draft = anna.locator("#respond-text").input_value()
+        assert "…" in draft and "Geachte" not in draft
+        anna.select_option("#respond-resolution", "partly_well_founded")
+        anna.click("#respond button[type=submit]")
+        assert "Er staat nog …" in anna.locator("#error-summary").inner_text()
+        assert anna.locator("#respond-text").input_value() == draft  # kept as typed
 
-            # A typed text survives leaving the page (after a warning) and coming back.
-            dialogs: list[str] = []
-            anna.on("dialog", lambda d: (dialogs.append(d.type), d.accept()))
-            anna.fill("#close-note", "Klager belde nog: graag per post.")
-            anna.locator("#close-note").press("End")  # typed: a user's gesture
-            anna.goto(f"{base}/workspace?lang=nl")
-            anna.goto(case)
-            assert dialogs == ["beforeunload"]
-            assert anna.locator("#close-note").input_value() == "Klager belde nog: graag per post."
-            assert "teruggezet" in anna.locator("#close .draft-restored").inner_text()
-            anna.fill("#close-note", "")
-            anna.locator("#close-note").dispatch_event("input")
+        # A typed text survives leaving the page (after a warning) and coming back.
+        dialogs: list[str] = []
+        anna.on("dialog", lambda d: (dialogs.append(d.type), d.accept()))
+        anna.fill("#close-note", "Klager belde nog: graag per post.")
+        anna.locator("#close-note").press("End")  # typed: a user's gesture
+        anna.goto(f"{base}/workspace?lang=nl")
+        anna.goto(case)
+        assert dialogs == ["beforeunload"]
+        assert anna.locator("#close-note").input_value() == "Klager belde nog: graag per post."
+        assert "teruggezet" in anna.locator("#close .draft-restored").inner_text()
+        anna.fill("#close-note", "")
+        anna.locator("#close-note").dispatch_event("input")
 
-            # No answer before the hearing: refused in Dutch, naming the article.
-            assert "Awb 9:10" in anna.locator("#respond-hearing").inner_text()
-            anna.fill("#respond-text", "Geachte heer De Vries, de balie was onverwacht dicht.")
-            anna.select_option("#respond-resolution", "partly_well_founded")
-            anna.click("#respond button[type=submit]")
-            refusal = anna.locator("#message").inner_text()
-            assert refusal.startswith("Dit kan nu niet:") and "9:10" in refusal, refusal
-            # The typed answer is kept on the refusal.
-            assert "onverwacht dicht" in anna.locator("#respond-text").input_value()
+        # No answer before the hearing: refused in Dutch, naming the article.
+        assert "Awb 9:10" in anna.locator("#respond-hearing").inner_text()
+        anna.fill("#respond-text", "Geachte heer De Vries, de balie was onverwacht dicht.")
+        anna.select_option("#respond-resolution", "partly_well_founded")
+        anna.click("#respond button[type=submit]")
+        refusal = anna.locator("#message").inner_text()
+        assert refusal.startswith("Dit kan nu niet:") and "9:10" in refusal, refusal
+        # The typed answer is kept on the refusal.
+        assert "onverwacht dicht" in anna.locator("#respond-text").input_value()
 
-            # The complainant did not wish to be heard: chosen by its words.
-            anna.click("#procedure summary:has-text('Afzien van horen')")
-            anna.get_by_label("De klager wil niet gehoord worden").check()
-            anna.click("#waive button[type=submit]")
-            assert "afgezien" in anna.locator("#done").inner_text()
-            state = anna.locator("#hearing-state").inner_text()
-            assert "De klager wil niet gehoord worden" in state
+        # The complainant did not wish to be heard: chosen by its words.
+        anna.click("#procedure summary:has-text('Afzien van horen')")
+        anna.get_by_label("De klager wil niet gehoord worden").check()
+        anna.click("#waive button[type=submit]")
+        assert "afgezien" in anna.locator("#done").inner_text()
+        state = anna.locator("#hearing-state").inner_text()
+        assert "De klager wil niet gehoord worden" in state
 
-            anna.fill("#respond-text", "Geachte heer De Vries, de balie was onverwacht dicht.")
-            anna.select_option("#respond-resolution", "partly_well_founded")
-            anna.click("#respond button[type=submit]")
-            assert "Uw reactie is vastgelegd" in anna.locator("#done").inner_text()
-            assert anna.locator("#status").inner_text() == "Beantwoord"
-            anna.check("#close-resolved")
-            anna.click("#close button[type=submit]")
-            assert "De klacht is afgesloten." in anna.locator("#done").inner_text()
-            timeline = anna.locator("#timeline").inner_text()
-            assert "afgezien van horen" in timeline and "Gedeeltelijk gegrond" in timeline
-            assert "Anna de Boer" in timeline and "Sam Jansen" in timeline
-            for width in (1280, 390):
-                anna.set_viewport_size({"width": width, "height": 900})
-                problems[f"case-nl-{width}"] = _violations(anna, f"case-nl-{width}")
-                assert anna.evaluate("document.documentElement.scrollWidth") <= width
+        anna.fill("#respond-text", "Geachte heer De Vries, de balie was onverwacht dicht.")
+        anna.select_option("#respond-resolution", "partly_well_founded")
+        anna.click("#respond button[type=submit]")
+        assert "Uw reactie is vastgelegd" in anna.locator("#done").inner_text()
+        assert anna.locator("#status").inner_text() == "Beantwoord"
+        anna.check("#close-resolved")
+        anna.click("#close button[type=submit]")
+        assert "De klacht is afgesloten." in anna.locator("#done").inner_text()
+        timeline = anna.locator("#timeline").inner_text()
+        assert "afgezien van horen" in timeline and "Gedeeltelijk gegrond" in timeline
+        assert "Anna de Boer" in timeline and "Sam Jansen" in timeline
+        for width in (1280, 390):
+            anna.set_viewport_size({"width": width, "height": 900})
+            problems[f"case-nl-{width}"] = _violations(anna, f"case-nl-{width}")
+            assert anna.evaluate("document.documentElement.scrollWidth") <= width
 
-            # The same case page in English: words, never codes.
+        # The same case page in English: words, never codes.
+        anna.goto(f"{case}?lang=en")
+        main = anna.locator("main").inner_text()
+        assert anna.locator("#status").inner_text() == "Closed"
+        assert anna.locator("#channel").inner_text() == "the web form"
+        assert anna.locator("#language").inner_text() == "Dutch"
+        assert "The hearing at this level was waived" in main
+        assert "Public services" in main
+        for code in CODES:
+            assert code not in main, code
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", main)  # dates in words, not ISO
+        for width in (1280, 390):
+            anna.set_viewport_size({"width": width, "height": 900})
+            problems[f"case-en-{width}"] = _violations(anna, f"case-en-{width}")
+            anna.goto(f"{base}/workspace?lang=en&view=mine")
+            problems[f"mine-en-{width}"] = _violations(anna, f"mine-en-{width}")
             anna.goto(f"{case}?lang=en")
-            main = anna.locator("main").inner_text()
-            assert anna.locator("#status").inner_text() == "Closed"
-            assert anna.locator("#channel").inner_text() == "the web form"
-            assert anna.locator("#language").inner_text() == "Dutch"
-            assert "The hearing at this level was waived" in main
-            assert "Public services" in main
-            for code in CODES:
-                assert code not in main, code
-            assert not re.search(r"\d{4}-\d{2}-\d{2}", main)  # dates in words, not ISO
-            for width in (1280, 390):
-                anna.set_viewport_size({"width": width, "height": 900})
-                problems[f"case-en-{width}"] = _violations(anna, f"case-en-{width}")
-                anna.goto(f"{base}/workspace?lang=en&view=mine")
-                problems[f"mine-en-{width}"] = _violations(anna, f"mine-en-{width}")
-                anna.goto(f"{case}?lang=en")
-            # A phone call from yesterday, registered with its time of receipt.
-            anna.set_viewport_size({"width": 1280, "height": 900})
-            anna.goto(f"{base}/workspace?lang=nl")
-            anna.click("#register-link")
-            yesterday = anna.evaluate(
-                "new Date(Date.now() - 86400000).toLocaleDateString('sv-SE', "
-                "{timeZone: 'Europe/Amsterdam'})"
-            )
-            anna.fill("#register-received_at", yesterday)
-            anna.fill("#register-received_at_time", "09:30")
-            anna.fill("#register-name", "Piet Bakker")
-            anna.fill("#register-email", "piet@example.nl")
-            anna.fill("#register-subject", "Telefonisch: container niet geleegd")
-            anna.fill("#register-description", "De container in de Dorpsstraat is overgeslagen.")
-            for width in (1280, 390):
-                anna.set_viewport_size({"width": width, "height": 900})
-                problems[f"register-nl-{width}"] = _violations(anna, f"register-nl-{width}")
-            anna.click("#register button[type=submit]")
-            assert "De klacht is geregistreerd." in anna.locator("#done").inner_text()
-            assert anna.locator("#channel").inner_text() == "telefoon"
-            y, m, d = (int(x) for x in yesterday.split("-"))
-            received = f"{d} {words.MONTHS['nl'][m - 1]} {y}, 09:30"  # the receipt, not now
-            assert anna.locator("#received").inner_text() == received
+        # A phone call from yesterday, registered with its time of receipt.
+        anna.set_viewport_size({"width": 1280, "height": 900})
+        anna.goto(f"{base}/workspace?lang=nl")
+        anna.click("#register-link")
+        yesterday = anna.evaluate(
+            "new Date(Date.now() - 86400000).toLocaleDateString('sv-SE', "
+            "{timeZone: 'Europe/Amsterdam'})"
+        )
+        anna.fill("#register-received_at", yesterday)
+        anna.fill("#register-received_at_time", "09:30")
+        anna.fill("#register-name", "Piet Bakker")
+        anna.fill("#register-email", "piet@example.nl")
+        anna.fill("#register-subject", "Telefonisch: container niet geleegd")
+        anna.fill("#register-description", "De container in de Dorpsstraat is overgeslagen.")
+        for width in (1280, 390):
+            anna.set_viewport_size({"width": width, "height": 900})
+            problems[f"register-nl-{width}"] = _violations(anna, f"register-nl-{width}")
+        anna.click("#register button[type=submit]")
+        assert "De klacht is geregistreerd." in anna.locator("#done").inner_text()
+        assert anna.locator("#channel").inner_text() == "telefoon"
+        y, m, d = (int(x) for x in yesterday.split("-"))
+        received = f"{d} {words.MONTHS['nl'][m - 1]} {y}, 09:30"  # the receipt, not now
+        assert anna.locator("#received").inner_text() == received
 
+        for width in (1280, 390):
+            anna.set_viewport_size({"width": width, "height": 900})
+            anna.goto(f"{base}/workspace/register?lang=en")
+            assert anna.locator("label[for=register-address]").inner_text() == "Postal address"
+            problems[f"register-en-{width}"] = _violations(anna, f"register-en-{width}")
+            assert anna.evaluate("document.documentElement.scrollWidth") <= width
+
+        # The dashboard sits in the workspace's chrome (back to the lists) and fits a phone.
+        for lang in ("nl", "en"):
             for width in (1280, 390):
                 anna.set_viewport_size({"width": width, "height": 900})
-                anna.goto(f"{base}/workspace/register?lang=en")
-                assert anna.locator("label[for=register-address]").inner_text() == "Postal address"
-                problems[f"register-en-{width}"] = _violations(anna, f"register-en-{width}")
+                anna.goto(f"{base}/dashboard?lang={lang}")
+                problems[f"dashboard-{lang}-{width}"] = _violations(
+                    anna, f"dashboard-{lang}-{width}"
+                )
                 assert anna.evaluate("document.documentElement.scrollWidth") <= width
-
-            # The dashboard sits in the workspace's chrome (back to the lists) and fits a phone.
-            for lang in ("nl", "en"):
-                for width in (1280, 390):
-                    anna.set_viewport_size({"width": width, "height": 900})
-                    anna.goto(f"{base}/dashboard?lang={lang}")
-                    problems[f"dashboard-{lang}-{width}"] = _violations(
-                        anna, f"dashboard-{lang}-{width}"
-                    )
-                    assert anna.evaluate("document.documentElement.scrollWidth") <= width
-            anna.click("header a[href^='/workspace']")
-            anna.wait_for_selector("#who")
-        finally:
-            browser.close()
+        anna.click("header a[href^='/workspace']")
+        anna.wait_for_selector("#who")
     assert {k: v for k, v in problems.items() if v} == {}
 
 
 def test_a_complaint_for_the_committee_is_referred_heard_advised_and_answered(
     desk: dict[str, str],
 ) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
     base = desk["base"]
     body = {
         "channel": "web",
@@ -347,61 +336,56 @@ def test_a_complaint_for_the_committee_is_referred_heard_advised_and_answered(
     answer = httpx.post(f"{desk['intake']}/api/complaints", json=body, timeout=20)
     assert answer.status_code == 201, answer.text
     case = f"{base}/workspace/complaints/{answer.json()['complaint_id']}"
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            sam = _sign_in(browser, base, SAM)
-            sam.goto(case)
-            assert "Commissie klachtadvisering" in sam.locator("#committee-state").inner_text()
-            _tab_to(sam, "#procedure details:has(#refer) summary")  # by keyboard alone
-            sam.keyboard.press("Enter")
-            _tab_to(sam, "#refer button[type=submit]")
-            sam.keyboard.press("Enter")
-            assert "voorgelegd" in sam.locator("#done").inner_text()
-            assert "wettelijke termijn loopt tot" in sam.locator("#committee-state").inner_text()
-            # Advice before the committee heard the complainant: refused in words (Awb 9:15).
-            sam.click("#procedure summary:has-text('Advies van de commissie')")
-            sam.select_option("#advice-advice", "unfounded")
-            today = sam.evaluate(
-                "new Date().toLocaleDateString('sv-SE', {timeZone: 'Europe/Amsterdam'})"
-            )
-            sam.fill("#advice-advised_at", today)
-            sam.fill("#advice-advised_at_time", "00:01")
-            sam.fill("#advice-text", "De commissie acht de klacht ongegrond.")
-            sam.click("#advice button[type=submit]")
-            assert "Awb 9:15" in sam.locator("#message").inner_text()
-            sam.click("#procedure summary:has-text('Hoorzitting van de commissie')")
-            sam.fill("#committee_heard-held_at", today)
-            sam.fill("#committee_heard-held_at_time", "00:01")
-            sam.check("#committee_heard-mode-video")
-            sam.fill("#committee_heard-report", "De klager lichtte haar klacht toe.")
-            sam.click("#committee_heard button[type=submit]")
-            assert "hoorzitting is vastgelegd" in sam.locator("#done").inner_text()
-            assert (
-                "De commissie heeft de klager gehoord"
-                in sam.locator("#committee-state").inner_text()
-            )
-            sam.click("#procedure summary:has-text('Advies van de commissie')")
-            sam.select_option("#advice-advice", "unfounded")
-            today = sam.evaluate(
-                "new Date().toLocaleDateString('sv-SE', {timeZone: 'Europe/Amsterdam'})"
-            )
-            sam.fill("#advice-advised_at", today)
-            sam.fill("#advice-advised_at_time", "00:01")
-            sam.fill("#advice-text", "De commissie acht de klacht ongegrond.")
-            sam.click("#advice button[type=submit]")
-            said = sam.locator("#done, #message, #error-summary").first.inner_text()
-            assert "advies van de commissie is vastgelegd" in said, said
-            assert "Ongegrond" in sam.locator("#committee-state").inner_text()
-            # The answer says whether it departs from the advice (Awb 9:16).
-            assert sam.locator("#respond-departs_from_advice").count() == 1
-            sam.fill("#respond-text", "Wij volgen het advies van de commissie.")
-            sam.select_option("#respond-resolution", "unfounded")
-            sam.check("#respond-departs-no")
-            sam.click("#respond button[type=submit]")
-            said = sam.locator("#done, #message, #error-summary").first.inner_text()
-            assert "Uw reactie is vastgelegd" in said, said
-            timeline = sam.locator("#timeline").inner_text()
-            assert "Sam Jansen" in timeline and "referred_to_committee" not in timeline
-        finally:
-            browser.close()
+    with chromium() as browser:
+        sam = _sign_in(browser, base, SAM)
+        sam.goto(case)
+        assert "Commissie klachtadvisering" in sam.locator("#committee-state").inner_text()
+        _tab_to(sam, "#procedure details:has(#refer) summary")  # by keyboard alone
+        sam.keyboard.press("Enter")
+        _tab_to(sam, "#refer button[type=submit]")
+        sam.keyboard.press("Enter")
+        assert "voorgelegd" in sam.locator("#done").inner_text()
+        assert "wettelijke termijn loopt tot" in sam.locator("#committee-state").inner_text()
+        # Advice before the committee heard the complainant: refused in words (Awb 9:15).
+        sam.click("#procedure summary:has-text('Advies van de commissie')")
+        sam.select_option("#advice-advice", "unfounded")
+        today = sam.evaluate(
+            "new Date().toLocaleDateString('sv-SE', {timeZone: 'Europe/Amsterdam'})"
+        )
+        sam.fill("#advice-advised_at", today)
+        sam.fill("#advice-advised_at_time", "00:01")
+        sam.fill("#advice-text", "De commissie acht de klacht ongegrond.")
+        sam.click("#advice button[type=submit]")
+        assert "Awb 9:15" in sam.locator("#message").inner_text()
+        sam.click("#procedure summary:has-text('Hoorzitting van de commissie')")
+        sam.fill("#committee_heard-held_at", today)
+        sam.fill("#committee_heard-held_at_time", "00:01")
+        sam.check("#committee_heard-mode-video")
+        sam.fill("#committee_heard-report", "De klager lichtte haar klacht toe.")
+        sam.click("#committee_heard button[type=submit]")
+        assert "hoorzitting is vastgelegd" in sam.locator("#done").inner_text()
+        assert (
+            "De commissie heeft de klager gehoord" in sam.locator("#committee-state").inner_text()
+        )
+        sam.click("#procedure summary:has-text('Advies van de commissie')")
+        sam.select_option("#advice-advice", "unfounded")
+        today = sam.evaluate(
+            "new Date().toLocaleDateString('sv-SE', {timeZone: 'Europe/Amsterdam'})"
+        )
+        sam.fill("#advice-advised_at", today)
+        sam.fill("#advice-advised_at_time", "00:01")
+        sam.fill("#advice-text", "De commissie acht de klacht ongegrond.")
+        sam.click("#advice button[type=submit]")
+        said = sam.locator("#done, #message, #error-summary").first.inner_text()
+        assert "advies van de commissie is vastgelegd" in said, said
+        assert "Ongegrond" in sam.locator("#committee-state").inner_text()
+        # The answer says whether it departs from the advice (Awb 9:16).
+        assert sam.locator("#respond-departs_from_advice").count() == 1
+        sam.fill("#respond-text", "Wij volgen het advies van de commissie.")
+        sam.select_option("#respond-resolution", "unfounded")
+        sam.check("#respond-departs-no")
+        sam.click("#respond button[type=submit]")
+        said = sam.locator("#done, #message, #error-summary").first.inner_text()
+        assert "Uw reactie is vastgelegd" in said, said
+        timeline = sam.locator("#timeline").inner_text()
+        assert "Sam Jansen" in timeline and "referred_to_committee" not in timeline

@@ -16,13 +16,12 @@ from klachten.stack.natsserver import EmbeddedNats
 from services.intake.server import BackgroundIntake
 from services.intake.settings import IntakeSettings
 from shared.eventstore.application import ComplaintsApplication
+from tests.support.browser import chromium
 from tests.support.intake import HEARING_WAIVED
 from tests.support.polling import wait_until_sync
 from tests.support.ports import free_port
 from tests.support.workspace import record_reply, reporting_process
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 TOKEN = "replies-browser-token-0123456789"
 STAFF = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -103,60 +102,53 @@ def _reload_until(page: Any, ready: Any, message: str) -> None:
 def test_a_handler_marks_a_new_reply_handled_and_reopens_from_an_unverified_one(
     desk: str,
 ) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
     base = desk
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            page = browser.new_context(locale="nl-NL").new_page()
-            page.goto(f"{base}/workspace")
-            page.fill("#token", TOKEN)
-            page.click("button[type=submit]")
-            page.wait_for_selector("#who")
-            page.click("#view-replies")
-            page.wait_for_url("**view=replies**")
-            rows = page.locator("#worklist tbody tr")
-            assert rows.count() == 2
-            first = rows.nth(0)  # the oldest reply first
-            assert "nieuw bericht" in first.inner_text()
-            assert "niet geverifieerd" not in first.inner_text()
-            assert "niet geverifieerd" in rows.nth(1).inner_text()
+    with chromium() as browser:
+        page = browser.new_context(locale="nl-NL").new_page()
+        page.goto(f"{base}/workspace")
+        page.fill("#token", TOKEN)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#who")
+        page.click("#view-replies")
+        page.wait_for_url("**view=replies**")
+        rows = page.locator("#worklist tbody tr")
+        assert rows.count() == 2
+        first = rows.nth(0)  # the oldest reply first
+        assert "nieuw bericht" in first.inner_text()
+        assert "niet geverifieerd" not in first.inner_text()
+        assert "niet geverifieerd" in rows.nth(1).inner_text()
 
-            # The verified reply: read it, mark it handled, and it leaves the list.
-            first.locator("a").click()
-            message = page.locator("article[data-event-id][data-new=yes]")
-            assert "Ik heb nog een foto van de dichte balie." in message.inner_text()
-            assert "geverifieerd" in message.inner_text()
-            message.locator("input[name=note]").fill("Foto bij het dossier gevoegd.")
-            message.get_by_role("button", name="Afgehandeld").click()
-            assert "Het bericht is afgehandeld." in page.locator("#done").inner_text()
-            assert page.locator("article[data-new=yes]").count() == 0
-            assert "Afgehandeld door Klachtencoördinator" in page.locator("#messages").inner_text()
-            page.goto(f"{base}/workspace?lang=nl&replies=1")
-            _reload_until(
-                page,
-                lambda: page.locator("#worklist tbody tr").count() == 1,
-                "the handled reply left the list",
-            )
+        # The verified reply: read it, mark it handled, and it leaves the list.
+        first.locator("a").click()
+        message = page.locator("article[data-event-id][data-new=yes]")
+        assert "Ik heb nog een foto van de dichte balie." in message.inner_text()
+        assert "geverifieerd" in message.inner_text()
+        message.locator("input[name=note]").fill("Foto bij het dossier gevoegd.")
+        message.get_by_role("button", name="Afgehandeld").click()
+        assert "Het bericht is afgehandeld." in page.locator("#done").inner_text()
+        assert page.locator("article[data-new=yes]").count() == 0
+        assert "Afgehandeld door Klachtencoördinator" in page.locator("#messages").inner_text()
+        page.goto(f"{base}/workspace?lang=nl&replies=1")
+        _reload_until(
+            page,
+            lambda: page.locator("#worklist tbody tr").count() == 1,
+            "the handled reply left the list",
+        )
 
-            # The unverified reply after closure: the sender is named, and the handler reopens.
-            page.locator("#worklist tbody tr a").click()
-            unverified = page.locator("article[data-new=yes]")
-            assert "iemand@elders.example" in unverified.inner_text()
-            assert "niet geverifieerd" in unverified.inner_text()
-            assert unverified.locator(".escalate-from").count() == 0  # closed: reopen first
-            page.fill("#reopen-reason", "De klager meldt dat het probleem terug is.")
-            page.get_by_role("button", name="Klacht heropenen").click()
-            assert "De klacht is heropend." in page.locator("#done").inner_text()
-            assert page.locator("#status").inner_text() == "Beantwoord"
-            assert page.locator("article[data-new=yes]").count() == 0  # handled by reopening
-            page.goto(f"{base}/workspace?lang=en&replies=1")
-            _reload_until(
-                page,
-                lambda: "No new replies are waiting." in page.locator("main").inner_text(),
-                "the reopened complaint's reply left the list",
-            )
-        finally:
-            browser.close()
+        # The unverified reply after closure: the sender is named, and the handler reopens.
+        page.locator("#worklist tbody tr a").click()
+        unverified = page.locator("article[data-new=yes]")
+        assert "iemand@elders.example" in unverified.inner_text()
+        assert "niet geverifieerd" in unverified.inner_text()
+        assert unverified.locator(".escalate-from").count() == 0  # closed: reopen first
+        page.fill("#reopen-reason", "De klager meldt dat het probleem terug is.")
+        page.get_by_role("button", name="Klacht heropenen").click()
+        assert "De klacht is heropend." in page.locator("#done").inner_text()
+        assert page.locator("#status").inner_text() == "Beantwoord"
+        assert page.locator("article[data-new=yes]").count() == 0  # handled by reopening
+        page.goto(f"{base}/workspace?lang=en&replies=1")
+        _reload_until(
+            page,
+            lambda: "No new replies are waiting." in page.locator("main").inner_text(),
+            "the reopened complaint's reply left the list",
+        )

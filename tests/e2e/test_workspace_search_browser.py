@@ -17,8 +17,9 @@ from typing import Any
 from services.intake.searchapi import index_path
 from services.intake.settings import IntakeSettings
 from tests.support.axe import violations
+from tests.support.browser import chromium
 from tests.support.polling import wait_until_sync
-from tests.support.workspace_stack import ALL, ANNA, RITA, Stack, chromium, signed_in
+from tests.support.workspace_stack import ALL, ANNA, RITA, Stack, signed_in
 
 NAME, EMAIL = "Wubbo Terpstra-Ykema", "wubbo.ykema@example.nl"
 

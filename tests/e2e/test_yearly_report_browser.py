@@ -14,12 +14,11 @@ import pytest
 from klachten.stack.natsserver import EmbeddedNats
 from shared.eventstore.application import ComplaintsApplication
 from tests.support.axe import violations
+from tests.support.browser import chromium
 from tests.support.polling import wait_until_sync
 from tests.support.reporting_history import generate
 from tests.support.workspace import reporting_process
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 TOKEN = "browser-token-0123456789"
 TITLES = (("nl", "Jaarverslag klachten 2025"), ("en", "Complaints annual report 2025"))
 
@@ -40,31 +39,24 @@ def reporting(provisioned_nats: EmbeddedNats, tmp_path: Path) -> Iterator[str]:
 
 
 def test_the_yearly_report_reads_well_in_both_languages_and_widths(reporting: str) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            for width, height in ((1280, 900), (390, 844)):
-                context = browser.new_context(
-                    viewport={"width": width, "height": height},
-                    extra_http_headers={"Authorization": f"Bearer {TOKEN}"},
-                )
-                page = context.new_page()
-                for lang, title in TITLES:
-                    page.goto(f"{reporting}/reports/yearly/2025?lang={lang}")
-                    assert page.locator("h1").inner_text() == title
-                    assert page.locator("html").get_attribute("lang") == lang
-                    bars = page.locator("svg[data-chart=yearly-channels] rect")
-                    assert bars.count() == 5  # web, e-mail, phone, letter, API
-                    assert violations(page) == [], (lang, width)
-                    wide = page.evaluate("document.documentElement.scrollWidth")
-                    assert wide <= width, (lang, width, wide)  # WCAG 1.4.10: no sideways scroll
-                    href = page.locator("nav a").first.get_attribute("href")
-                    pdf = page.request.get(f"{reporting}{href}")
-                    assert pdf.headers["content-type"] == "application/pdf"
-                    assert pdf.body().startswith(b"%PDF")
-                context.close()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        for width, height in ((1280, 900), (390, 844)):
+            context = browser.new_context(
+                viewport={"width": width, "height": height},
+                extra_http_headers={"Authorization": f"Bearer {TOKEN}"},
+            )
+            page = context.new_page()
+            for lang, title in TITLES:
+                page.goto(f"{reporting}/reports/yearly/2025?lang={lang}")
+                assert page.locator("h1").inner_text() == title
+                assert page.locator("html").get_attribute("lang") == lang
+                bars = page.locator("svg[data-chart=yearly-channels] rect")
+                assert bars.count() == 5  # web, e-mail, phone, letter, API
+                assert violations(page) == [], (lang, width)
+                wide = page.evaluate("document.documentElement.scrollWidth")
+                assert wide <= width, (lang, width, wide)  # WCAG 1.4.10: no sideways scroll
+                href = page.locator("nav a").first.get_attribute("href")
+                pdf = page.request.get(f"{reporting}{href}")
+                assert pdf.headers["content-type"] == "application/pdf"
+                assert pdf.body().startswith(b"%PDF")
+            context.close()

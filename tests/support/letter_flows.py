@@ -1,13 +1,11 @@
 """Helpers for the notifier's letter flows on a real nats-server (the committee and Wkkgz letter
-tests): the log's application, a complaint as these tests submit it (by e-mail, or on paper for
+tests): a complaint as these tests submit it (by e-mail, or on paper for
 a complainant without e-mail), the letter kinds the log records, and whether the notifier's
 consumer has nothing left to do."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -22,16 +20,6 @@ from tests.support.notifier import events_of
 
 STAFF = Cause(actor="staff:ann")
 POSTAL_ADDRESS = "Dorpsstraat 1\n1234 AB Ons Dorp"
-
-
-@contextmanager
-def complaints_log(nats_url: str) -> Iterator[ComplaintsApplication]:
-    """The complaints' application on the server at `nats_url`, closed on leaving."""
-    app = ComplaintsApplication(env={"NATS_URL": nats_url})
-    try:
-        yield app
-    finally:
-        app.close()
 
 
 def submit(

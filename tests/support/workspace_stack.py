@@ -18,7 +18,6 @@ from typing import Any
 
 import httpx
 import nats
-import pytest
 
 from klachten.stack.natsserver import EmbeddedNats
 from services.intake.settings import IntakeSettings
@@ -33,8 +32,6 @@ from tests.support.processes import ServiceProcess
 from tests.support.signin import session_cookie
 from tests.support.workspace import reporting_process
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 ALL = "workspace-stack-all-roles-0123456789"  # the stack's token with every role ("staff")
 ANNA = "anna-workspace-handler-0123456789"
 SAM = "sam-workspace-supervisor-0123456789"
@@ -196,25 +193,6 @@ def workspace_stack(root: Path) -> Iterator[Stack]:
             notifier.stop()
     finally:
         server.stop()
-
-
-def browser_or_skip() -> Any:
-    """Playwright's sync API; skips the test where it or Debian's Chromium is missing."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    return sync_api
-
-
-@contextmanager
-def chromium() -> Iterator[Any]:
-    """Headless Debian Chromium under Playwright; skips the test where either is missing."""
-    with browser_or_skip().sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def signed_in(browser: Any, stack: Stack, token: str, locale: str = "nl-NL") -> Any:

@@ -6,28 +6,14 @@ lookup page, with its error summary and with its answer, at 1280 and 390 px, and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from services.intake.server import BackgroundIntake
 from tests.support.axe import violations
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 SENT = {"nl": "per post naar dat adres", "en": "by post to that address"}
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _no_violations(page: Page, found: dict[str, object], name: str) -> None:

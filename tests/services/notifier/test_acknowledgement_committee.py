@@ -9,7 +9,6 @@ committee, and still says what was decided. Without a committee the letter says 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -33,7 +32,6 @@ from shared.rules.deadlines import ClockState
 from shared.rules.policy import Committee
 from tests.services.notifier.test_postal_pdf import pdftotext
 from tests.support import letter_flows
-from tests.support.letter_flows import complaints_log
 from tests.support.notifier import events_of, notifier_settings
 from tests.support.polling import wait_until
 
@@ -54,12 +52,6 @@ WORDS = {
 def settings(provisioned_nats: EmbeddedNats, sink: MailSink, tmp_path: Path) -> NotifierSettings:
     return notifier_settings(provisioned_nats.url, sink.port, tmp_path,
                              organisation_address="Postbus 12, 1000 AA Amsterdam")  # fmt: skip
-
-
-@pytest.fixture
-def complaints(provisioned_nats: EmbeddedNats) -> Iterator[ComplaintsApplication]:
-    with complaints_log(provisioned_nats.url) as app:
-        yield app
 
 
 def submit(

@@ -45,13 +45,6 @@ def settings(provisioned_nats: EmbeddedNats, sink: MailSink, tmp_path: Path) -> 
     return notifier_settings(provisioned_nats.url, sink.port, tmp_path)
 
 
-@pytest.fixture
-def complaints(provisioned_nats: EmbeddedNats) -> ComplaintsApplication:
-    app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
-    yield app
-    app.close()
-
-
 async def test_submission_gets_one_letter_in_its_language_and_one_acknowledged(
     settings: NotifierSettings, sink: MailSink, nc: nats.NATS, complaints: ComplaintsApplication
 ) -> None:

@@ -44,13 +44,6 @@ def settings(provisioned_nats: EmbeddedNats, sink: MailSink, tmp_path: Path) -> 
     return notifier_settings(provisioned_nats.url, sink.port, tmp_path, organisation_address=RETURN)
 
 
-@pytest.fixture
-def complaints(provisioned_nats: EmbeddedNats) -> Any:
-    app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
-    yield app
-    app.close()
-
-
 def submit_by_post(app: ComplaintsApplication, language: ev.Language, number: int) -> UUID:
     """As intake registers a complainant who gave a postal address and no e-mail (issue 25:
     the contract's e-mail is then '')."""

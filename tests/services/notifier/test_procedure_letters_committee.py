@@ -10,7 +10,7 @@ complainant without e-mail gets the measures on paper."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -33,7 +33,7 @@ from shared.rules.complaint import Complaint
 from tests.services.notifier.test_letters import context_for
 from tests.services.notifier.test_postal_pdf import pdftotext
 from tests.support import letter_flows
-from tests.support.letter_flows import STAFF, complaints_log, consumer_idle, letters_recorded
+from tests.support.letter_flows import STAFF, consumer_idle, letters_recorded
 from tests.support.notifier import events_of, notifier_settings
 from tests.support.polling import wait_until
 
@@ -53,12 +53,6 @@ def settings(provisioned_nats: EmbeddedNats, sink: MailSink, tmp_path: Path) -> 
         provisioned_nats.url, sink.port, tmp_path, complaints_officer=OFFICER,
         organisation_address="Postbus 12, 1000 AA Amsterdam",
     )  # fmt: skip
-
-
-@pytest.fixture
-def complaints(provisioned_nats: EmbeddedNats) -> Iterator[ComplaintsApplication]:
-    with complaints_log(provisioned_nats.url) as app:
-        yield app
 
 
 def submit(

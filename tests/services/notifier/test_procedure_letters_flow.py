@@ -49,13 +49,6 @@ def settings(provisioned_nats: EmbeddedNats, sink: MailSink, tmp_path: Path) -> 
     return notifier_settings(provisioned_nats.url, sink.port, tmp_path)
 
 
-@pytest.fixture
-def complaints(provisioned_nats: EmbeddedNats) -> ComplaintsApplication:
-    app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
-    yield app
-    app.close()
-
-
 def heard_and_extended(mode: ev.HearingMode, place: str) -> Callable[[Complaint, datetime], None]:
     """The person complained about recorded, the complainant invited, the term extended."""
 

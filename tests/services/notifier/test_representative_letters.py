@@ -7,7 +7,6 @@ the representative in it (tested on the rendered letter)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import getaddresses
 from pathlib import Path
@@ -59,13 +58,6 @@ def settings(provisioned_nats: EmbeddedNats, sink: MailSink, tmp_path: Path) -> 
     return notifier_settings(
         provisioned_nats.url, sink.port, tmp_path, organisation_address="Postbus 12, 1000 AA A"
     )
-
-
-@pytest.fixture
-def complaints(provisioned_nats: EmbeddedNats) -> Iterator[ComplaintsApplication]:
-    app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
-    yield app
-    app.close()
 
 
 def submit(

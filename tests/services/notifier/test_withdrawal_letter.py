@@ -44,13 +44,6 @@ def settings(provisioned_nats: EmbeddedNats, sink: MailSink, tmp_path: Path) -> 
     return notifier_settings(provisioned_nats.url, sink.port, tmp_path)
 
 
-@pytest.fixture
-def complaints(provisioned_nats: EmbeddedNats) -> ComplaintsApplication:
-    app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
-    yield app
-    app.close()
-
-
 async def test_a_withdrawal_is_confirmed_without_a_review_invitation(
     settings: NotifierSettings, sink: MailSink, nc: nats.NATS, complaints: ComplaintsApplication
 ) -> None:

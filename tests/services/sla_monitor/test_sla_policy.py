@@ -7,10 +7,7 @@ import asyncio
 import os
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from klachten.stack import launch
 from klachten.stack.natsserver import EmbeddedNats
@@ -66,13 +63,6 @@ def test_a_failed_reload_keeps_the_last_valid_policy(tmp_path: Path) -> None:
     os.replace(new, path)
     assert holder.reload() is True
     assert holder.current.policy.version == "next"
-
-
-@pytest.fixture
-def complaints(provisioned_nats: EmbeddedNats) -> Iterator[ComplaintsApplication]:
-    app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
-    yield app
-    app.close()
 
 
 async def test_the_running_service_reloads_when_the_file_changes(

@@ -7,13 +7,11 @@ without a row change or a dead letter. Dates in the past come from backdating th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
 import nats
-import pytest
 
 from klachten.stack.natsserver import EmbeddedNats
 from services.reporting import fold
@@ -94,13 +92,6 @@ def test_in_memory_each_passed_measure_is_reminded_once_and_reporting_folds_it()
         facts
     )
     assert model.complaints[str(c.id)]["version"] == facts[-1].version
-
-
-@pytest.fixture
-def complaints(provisioned_nats: EmbeddedNats) -> Iterator[ComplaintsApplication]:
-    app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
-    yield app
-    app.close()
 
 
 async def test_a_passed_measure_is_reminded_once_across_instances_a_stale_timer_and_a_restart(

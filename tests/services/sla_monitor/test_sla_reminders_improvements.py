@@ -7,13 +7,11 @@ backdating the history (the aggregate's own commands)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
 
 import nats
-import pytest
 
 from klachten.stack.natsserver import EmbeddedNats
 from services.reporting import fold
@@ -65,13 +63,6 @@ def overdue(app: ComplaintsApplication, complaint_id: UUID) -> list[ev.MeasureOv
         for e in app.events.get(complaint_id)
         if isinstance(getattr(e, "fact", None), ev.MeasureOverdue)
     ]
-
-
-@pytest.fixture
-def complaints(provisioned_nats: EmbeddedNats) -> Iterator[ComplaintsApplication]:
-    app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
-    yield app
-    app.close()
 
 
 async def test_an_open_actions_passed_due_date_is_reminded_to_its_owner(

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgspec
 import nats
-import pytest
 
 from klachten.stack.natsserver import EmbeddedNats
 from services.sla_monitor import domain
@@ -45,13 +43,6 @@ from tests.support.sla import (
 )
 
 BOTH = ((subjects.COMPLAINTS_STREAM, EVENTS_CONSUMER), (subjects.TIMERS_STREAM, TIMERS_CONSUMER))
-
-
-@pytest.fixture
-def complaints(provisioned_nats: EmbeddedNats) -> Iterator[ComplaintsApplication]:
-    app = ComplaintsApplication(env={"NATS_URL": provisioned_nats.url})
-    yield app
-    app.close()
 
 
 async def test_backdated_complaints_escalate_within_seconds_exactly_once(
