@@ -159,7 +159,7 @@ class Tables(dict[str, list[Row]]):
 
 
 class SharedRead:
-    """Answers that fold every row of the live view in Python (the dashboard, some reports)
+    """Answers that fold every row of the live view in Python (some reports, the yearly pages)
     share one read of it: one read runs at a time, and the requests that arrived while it ran
     share the next one, which began after each of them asked (as fresh as its own read would
     be). Eight staff opening the dashboard at once cost two reads, not eight that take turns
@@ -219,14 +219,15 @@ def moment_or_seq(request: Request) -> tuple[int | None, datetime | None]:
 
 
 class WholeViewTurns:
-    """ASGI middleware: at most `limit` answers that fold the whole view in Python (the
-    dashboard, the JSON reports, the yearly pages) run at once; more wait their turn in the
-    event loop, holding no thread. They are CPU work on one interpreter: eight of them at
-    once took the interpreter lock from the live projection and the event loop in turns of
-    5 ms among nine threads (issue 23: new events 27 s late at 100k complaints, the
-    worklist 2.7 s); waiting costs them nothing they would not have waited anyway."""
+    """ASGI middleware: at most `limit` answers that may fold the whole view in Python (the
+    JSON reports, the yearly pages; not the dashboard, which reads SQL: dashboard_reads.py)
+    run at once; more wait their turn in the event loop, holding no thread. They are CPU work
+    on one interpreter: eight of them at once took the interpreter lock from the live
+    projection and the event loop in turns of 5 ms among nine threads (issue 23: new events
+    27 s late at 100k complaints, the worklist 2.7 s); waiting costs them nothing they would
+    not have waited anyway."""
 
-    PATHS = ("/dashboard", "/api/reports/", "/reports/")
+    PATHS = ("/api/reports/", "/reports/")
 
     def __init__(self, app: Any, limit: int = 2) -> None:
         self.app, self.turns = app, asyncio.Semaphore(limit)
