@@ -3,7 +3,7 @@
     .venv/bin/python -m bench [--size small|full] [--markdown FILE]
                               [--only intake,pipeline,capacity,persistence,rebuild]
 
-`small` (about 3 minutes) checks that everything runs; `full` (about 25 minutes) gives the
+`small` (about 4 minutes) checks that everything runs; `full` (about 31 minutes) gives the
 figures of docs/benchmarks.md: logs of 100k and 1M events, so the growth is visible. Run it on
 a quiet machine: every figure shares two cores with the server and the load generator.
 """

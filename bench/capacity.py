@@ -73,6 +73,9 @@ class Offered:
         mine = (self.acked[c] for c in self.sent if c in self.acked)
         return sum(half <= t < end for t in mine) / (self.seconds / 2)
 
+    def kept_up(self) -> bool:
+        return self.steady() >= KEPT_UP * self.rate
+
 
 async def offer(stack: Stack, acks: str, rate: float, seconds: float) -> Offered:
     pids, nats_url, base = stack
@@ -149,30 +152,28 @@ def run_offer(
 def ramp(
     attempt: Callable[[float], Offered], start: float, steps: int, refine: int = 0
 ) -> tuple[float, list[Offered], bool]:
-    """Double the offered rate until a step does not keep up, then halve the gap between the
-    last rate kept up and the first not `refine` times. Capacity: the highest rate kept up or
-    the median steady rate of the steps not kept up, whichever is higher (on a shared machine
-    one lucky step must not set it). Also the steps, and whether the stack saturated (else the
-    capacity is a lower bound)."""
+    """Double the offered rate until a step does not keep up (halve it while the first does
+    not), then halve the gap between the last rate kept up and the first not `refine` times.
+    Capacity: the highest rate kept up or the median steady rate of the steps not kept up,
+    whichever is higher (on a shared machine one lucky step must not set it); also the steps
+    and whether the stack saturated (else the capacity is a lower bound)."""
     tried: list[Offered] = []
     kept, rate = 0.0, start
     for _ in range(steps):
         tried.append(attempt(rate))
-        if tried[-1].steady() < KEPT_UP * rate:
+        if not tried[-1].kept_up():
             break
         kept, rate = rate, rate * 2
     else:
         return max(o.steady() for o in tried), tried, False
+    while not kept and len(tried) < steps:  # the first rate was too high: halve it
+        tried.append(attempt(rate / 2))
+        kept, rate = (rate / 2, rate) if tried[-1].kept_up() else (0.0, rate / 2)
     for _ in range(refine if kept else 0):
-        middle = (kept + rate) / 2
-        tried.append(attempt(middle))
-        if tried[-1].steady() < KEPT_UP * middle:
-            rate = middle
-        else:
-            kept = middle
-    short = [o.steady() for o in tried if o.steady() < KEPT_UP * o.rate]
-    best_kept = max((o.steady() for o in tried if o.steady() >= KEPT_UP * o.rate), default=0)
-    return max(best_kept, statistics.median(short)), tried, True
+        tried.append(attempt((kept + rate) / 2))
+        kept, rate = (tried[-1].rate, rate) if tried[-1].kept_up() else (kept, tried[-1].rate)
+    best = max((o.steady() for o in tried if o.kept_up()), default=0)
+    return max(best, statistics.median(o.steady() for o in tried if not o.kept_up())), tried, True
 
 
 @dataclass
@@ -195,6 +196,7 @@ def measure(
     refine: int,
 ) -> Measured:
     attempt = lambda rate: run_offer(stack, acks, rate, step_seconds)[0]  # noqa: E731
+    run_offer(stack, acks, start / 2, min(5.0, step_seconds))  # warm up, not counted
     capacity, tried, saturated = ramp(attempt, start, steps, refine)
     at80, cpu80 = run_offer(stack, acks, 0.8 * capacity, seconds)
     at150, _ = run_offer(stack, acks, 1.5 * capacity, seconds)

@@ -80,6 +80,9 @@ def test_capacity_is_the_best_steady_rate_of_a_doubling_ramp() -> None:
     lucky = iter([20, 34, 26, 20])  # noise: one saturated step acknowledged more than the rest
     best, _, _ = capacity.ramp(lambda r: offered(r, 10, min(r, next(lucky))), 20, 6, refine=2)
     assert best == 26  # the median of 34, 26 and 20, above the 20 kept up
+    tried.clear()
+    best, _, _ = capacity.ramp(attempt, 160, 6, refine=1)  # 160 and 80 too many: 40, then 60
+    assert (best, tried) == (47, [160, 80, 40, 60])
 
 
 def test_an_offer_counts_what_was_accepted_and_acknowledged(tmp_path: Path) -> None:
