@@ -103,11 +103,17 @@ def up(
         permissions.credentials_path(data_dir),
     )
     nodes = nats_nodes(settings, data_dir, cluster, credentials)
+
+    def provisioned() -> list[ProvisionedStream]:
+        admin = ",".join(node.url_for(permissions.ADMIN) for node in nodes)
+        return asyncio.run(provision_streams(admin, replicas=len(nodes)))
+
     try:
         for node in nodes:
-            supervisor.start(node, last=True)
-        admin = ",".join(node.url_for(permissions.ADMIN) for node in nodes)
-        streams = asyncio.run(provision_streams(admin, replicas=len(nodes)))
+            # a restarted standalone server has forgotten the buckets kept in memory (intake's
+            # rate limits): provisioning again makes them, and leaves the rest as it is
+            supervisor.start(node, last=True, after_restart=provisioned)
+        streams = provisioned()
         _refuse_if_shrunk(data_dir, streams)
         urls = [node.url for node in nodes]
         topology = Topology.from_settings(

@@ -95,6 +95,7 @@ class _Slot:
     started_at: float = 0.0
     crashes: int = 0
     restart_at: float | None = None
+    after_restart: Callable[[], object] | None = None
 
 
 @dataclass
@@ -106,11 +107,20 @@ class Supervisor:
     _slots: list[_Slot] = field(default_factory=list)
     _next_probe: float = 0.0
 
-    def start(self, process: Supervised, *, last: bool = False) -> None:
+    def start(
+        self,
+        process: Supervised,
+        *,
+        last: bool = False,
+        after_restart: Callable[[], object] | None = None,
+    ) -> None:
         """Start `process` now (raising if it cannot) and supervise it from then on; `last`:
-        stop it only after every other process (a server the others use)."""
+        stop it only after every other process (a server the others use); `after_restart`:
+        what a restarted process needs before it serves again (a nats-server's buckets)."""
         process.start()
-        self._slots.append(_Slot(process, last, started_at=self.clock()))
+        self._slots.append(
+            _Slot(process, last, started_at=self.clock(), after_restart=after_restart)
+        )
         log.info("%s started", process.name)
 
     def check(self) -> None:
@@ -176,6 +186,13 @@ class Supervisor:
         slot.restart_at = None
         slot.started_at = now
         log.warning("%s restarted", slot.process.name)
+        if slot.after_restart is not None:
+            try:
+                slot.after_restart()
+            except Exception as error:  # the process runs; what it lacks is said, not fatal
+                log.error(
+                    "%s restarted, but what it needs again failed: %s", slot.process.name, error
+                )
 
 
 def stop_together(processes: Sequence[Supervised], timeout: float) -> list[Stopped]:

@@ -35,8 +35,9 @@ RATE_TTL = 24 * 3600.0
 # fsync). What that costs: a nats-server restart forgets the current windows (every client
 # starts afresh, as after a day without requests), which is acceptable for abuse limiting; a
 # standalone server forgets the bucket itself (a cluster keeps its definition), so intake
-# limits per process until `klachten up` / `klachten streams` provisions it again, and then
-# joins it again by itself (docs/security.md). Memory is bounded: a full bucket refuses new
+# limits per process until provisioning makes it again (`klachten up` after its supervisor
+# restarts a server, or `klachten streams`), and then joins it again by itself
+# (docs/security.md). Memory is bounded: a full bucket refuses new
 # clients' entries and those are then limited per process.
 RATE_STORAGE = StorageType.MEMORY
 RATE_MAX_BYTES = 64 * 1024 * 1024
