@@ -23,7 +23,14 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from services.reporting import aggregates as agg
-from services.reporting import counted_reads, domain, early_warning, handling, learning
+from services.reporting import (
+    counted_reads,
+    dashboard_reads,
+    domain,
+    early_warning,
+    handling,
+    learning,
+)
 from services.reporting.complaints_log import SOURCE_NAME
 from services.reporting.fold import (
     COMPLAINT_COLUMNS,
@@ -406,15 +413,9 @@ def _read(view: Any, answer: Callable[[Any], Any]) -> Any:
 def _early_warning(view: Any, now: datetime) -> dict[str, Any]:
     """The rising topics (early_warning.py) over the complaints received in its weeks only."""
     s = early_warning.Settings()
-    since = now - timedelta(days=s.window_days, weeks=s.baseline_weeks)
     with view._tx(commit=False) as c:
         position = view._max_tracking_id(SOURCE_NAME, c) or 0
-        rows = _all(
-            c,
-            "SELECT complaint_id, reference, received_at, category, themes FROM "
-            f"{view._table(COMPLAINTS)} WHERE received_at >= {view.placeholder}",
-            (ts(since),),
-        )
+        rows = dashboard_reads.received_since(view, c, now)
     return early_warning.answer(early_warning.warnings(rows, now, s), now, position, s)
 
 
