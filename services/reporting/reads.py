@@ -419,6 +419,7 @@ def _early_warning(view: Any, now: datetime) -> dict[str, Any]:
     return early_warning.answer(early_warning.warnings(rows, now, s), now, position, s)
 
 
+EVERY_ROW = 2**62  # a LIMIT both SQLite and PostgreSQL take as "no limit"
 # The reports /api/reports/{name} answers from the live view in SQL (the others: domain.py).
 REPORTS: dict[str, Callable[[Any, datetime], Any]] = {
     "early-warning": _early_warning,
@@ -429,5 +430,9 @@ REPORTS: dict[str, Callable[[Any, datetime], Any]] = {
     "escalations": lambda view, now: _read(
         view,
         lambda c: domain.escalations(agg.groups(c, view, "escalations", ("level", "reason"))),
+    ),
+    # every row of the worklist, in the dashboard's indexed order (its first rows are the page's)
+    "worklist": lambda view, now: _read(
+        view, lambda c: dashboard_reads.worklist(view, c, now, EVERY_ROW)[0]
     ),
 }

@@ -63,6 +63,7 @@ def test_counters_folded_event_by_event_equal_the_final_rows_counted(
         rows = tables[fold.COMPLAINTS]
         assert reads.REPORTS["backlog"](live, NOW) == domain.backlog(rows, NOW)
         assert reads.REPORTS["compliance"](live, NOW) == domain.compliance(rows, NOW)
+        assert reads.REPORTS["worklist"](live, NOW) == domain.worklist(rows, NOW)
         (Path(folder) / "once").mkdir()
         once = written(str(Path(folder) / "once"), tables)  # every row counted in one go
         assert _counters(live) == _counters(once)

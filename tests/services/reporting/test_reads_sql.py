@@ -85,6 +85,7 @@ def test_every_answer_in_sql_equals_the_one_in_python(histories: list[dict]) -> 
                 assert reads.annual(view, year, tz) == (0, domain.annual(tables, year, tz))
         assert reads.REPORTS["compliance"](view, NOW) == domain.compliance(rows, NOW)
         assert reads.REPORTS["backlog"](view, NOW) == domain.backlog(rows, NOW)
+        assert reads.REPORTS["worklist"](view, NOW) == domain.worklist(rows, NOW)
         escalations = tables[fold.ESCALATIONS]
         assert reads.REPORTS["escalations"](view, NOW) == domain.escalations(escalations)
         for want in FILTERS:
