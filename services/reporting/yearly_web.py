@@ -1,7 +1,8 @@
 """The yearly report for people (issue 18 item 6): ``/reports/yearly/{year}`` as an HTML page
 and ``/reports/yearly/{year}/pdf`` as a PDF, in Dutch (default) or English (``?lang=en``), now
 or as of a moment (``as_of``/``as_of_seq``, as every read). Staff only. The figures come from
-yearly.figures over the same read models as every other answer (http.answer_source); both
+yearly.figures over the rows of the year, selected in SQL (yearly_reads.py, issue 23) from the
+live view or the store restored for the moment (http.answer_source), not over every row; both
 formats render one yearly_document.Document."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.reporting import charts, yearly, yearly_document, yearly_pdf
+from services.reporting import charts, yearly, yearly_document, yearly_pdf, yearly_reads
 from services.reporting.http import (
     POINT_IN_TIME,
     answer_source,
@@ -78,8 +79,20 @@ def _document(request: Request, year: str, lang: str) -> tuple[yearly_document.D
     now = request.app.state.clock()
     if not (year.isascii() and year.isdigit()) or not 2000 <= int(year) <= now.year:
         raise invalid("year", f"use a year from 2000 to {now.year}")
+    view, position, moment = _source(request, now)
+    at, tables = yearly_reads.tables(view, int(year))
+    settings = request.app.state.settings
+    return make(tables, int(year), lang, settings, at if position is None else position, moment)
+
+
+def _source(request: Request, now: datetime) -> tuple[Any, int | None, datetime]:
+    """The view the rows are selected from, the position the document states (None: the
+    view's, read with the rows) and the moment: the live view now, or as of a moment or
+    sequence the store restored for it (http.answer_source; its rows are not read here)."""
+    if not {"as_of", "as_of_seq"} & set(request.query_params):
+        return request.app.state.view, None, now
     src = answer_source(request)
-    return make(src.tables, int(year), lang, request.app.state.settings, src.position, src.now)
+    return src.view, src.position, src.now
 
 
 def make(
