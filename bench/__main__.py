@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import capacity, intake, persistence, pipeline, rebuild
-from bench.common import load_average, machine
+from bench.common import Row, load_average, machine
 
 console = Console(width=None if sys.stdout.isatty() else 200)
 SIZES: dict[str, dict[str, Any]] = {
@@ -63,15 +63,22 @@ def main() -> None:
     wanted = [w for w in a.only.split(",") if w] or list(SIZES["small"])
     header = f"machine: {machine()}; load average before: {load_average()}"
     console.print(header)
-    rows: list[Any] = []
+    rows: list[Row] = []
     timings: list[str] = []
     for name, bench in suite(a.size).items():
         if name not in wanted:
             continue
         began = time.monotonic()
         console.print(f"[bold]{name}[/] …")
-        rows += bench()
+        try:
+            found = bench()
+        except Exception as error:  # one part failing keeps the others' figures
+            console.print_exception()
+            found = [Row(name, "failed", f"{type(error).__name__}: {error}", "")]
+        rows += found
         timings.append(f"{name} {time.monotonic() - began:.0f} s")
+        if a.markdown:  # written after each part: a later failure or stop keeps these
+            _write(a.markdown, header, rows, "(so far)")
     footer = f"load average after: {load_average()}; took {', '.join(timings)}"
     table = Table(title=f"klachten benchmarks ({a.size})")
     for column in ("part", "measure", "klachten", "baseline"):
@@ -81,9 +88,13 @@ def main() -> None:
     console.print(table)
     console.print(footer)
     if a.markdown:
-        lines = ["| part | measure | klachten | baseline |", "|---|---|---|---|"]
-        lines += [f"| {r.group} | {r.what} | {r.ours} | {r.baseline} |" for r in rows]
-        a.markdown.write_text(f"{header}\n\n" + "\n".join(lines) + f"\n\n{footer}\n")
+        _write(a.markdown, header, rows, footer)
+
+
+def _write(path: Path, header: str, rows: list[Row], footer: str) -> None:
+    lines = ["| part | measure | klachten | baseline |", "|---|---|---|---|"]
+    lines += [f"| {r.group} | {r.what} | {r.ours} | {r.baseline} |" for r in rows]
+    path.write_text(f"{header}\n\n" + "\n".join(lines) + f"\n\n{footer}\n")
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ async def measure(
 
     await nc.subscribe(acks, cb=on_ack)
     sent: dict[str, float] = {}
+    refused: list[int] = []
     headers = {"Authorization": f"Bearer {TOKEN}"}
     try:
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
@@ -81,6 +82,9 @@ async def measure(
                 r = await client.post(
                     "/api/complaints", json=body(n), headers={"Idempotency-Key": str(uuid4())}
                 )
+                if r.status_code in (429, 503):  # shed (Retry-After): counted, not an error
+                    refused.append(r.status_code)
+                    return
                 r.raise_for_status()
                 sent[r.json()["complaint_id"]] = began
 
@@ -102,6 +106,8 @@ async def measure(
         note += f", acknowledged at {len(acked) / span:,.0f}/s"
     if len(latencies) < len(sent):
         note += f"; {len(sent) - len(latencies)} not acknowledged within the deadline"
+    if refused:
+        note += f"; {len(refused)} of {len(sent) + len(refused)} refused (503/429, Retry-After)"
     return latencies, note
 
 
