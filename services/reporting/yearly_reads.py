@@ -7,7 +7,8 @@ What yearly.figures and the rules it calls (domain.annual, handling, learning, s
 improvements.year_figures) filter on, for the year [start, end) in the policy's zone:
 
 - complaints received in the year (received_at), closed in it (closed_at), and open at its end
-  (received before the end, not closed before it: domain.annual's open_at_year_end);
+  (received before the end, not closed before it: domain.annual's open_at_year_end; for a past
+  year that includes the complaints still open now);
 - escalations, extensions, hearings and satisfaction answers that occurred in the year;
 - improvement actions' changes up to the year's end (each action as it stood then).
 
@@ -19,6 +20,7 @@ equal the figures over every row (SQLite, a restored store, PostgreSQL).
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -54,24 +56,35 @@ def tables(view: Any, year: int, tz: tzinfo | None = None) -> tuple[int, dict[st
 
 
 def _complaints(view: Any, c: Any, start: str, end: str) -> list[Row]:
-    """Received in the year, closed in it, or open at its end: one indexed range each
-    (received_at, closed_at), their ids united."""
+    """Received in the year, closed in it, or open at its end, as four disjoint ranges over
+    the received_at and closed_at indexes (UNION ALL: no set of ids to build and probe)."""
     t, m = view._table(COMPLAINTS), view.placeholder
-    ids = " UNION ".join(
-        f"SELECT complaint_id FROM {t} WHERE {w}"
-        for w in (
-            f"received_at >= {m} AND received_at < {m}",
-            f"closed_at >= {m} AND closed_at < {m}",
-            f"closed_at >= {m} AND received_at < {m}",  # closed after the year, open at its end
-            f"closed_at IS NULL AND received_at < {m}",  # still open, open at the year's end
-        )
+    columns, pk = TABLES[COMPLAINTS]
+    received = f"received_at >= {m} AND received_at < {m}"
+    parts = (  # (WHERE, its arguments)
+        (received, [start, end]),
+        (f"closed_at >= {m} AND closed_at < {m} AND NOT ({received})", [start, end] * 2),
+        (f"closed_at >= {m} AND received_at < {m}", [end, start]),  # open at the end
+        (f"closed_at IS NULL AND received_at < {m}", [start]),  # open at the end (and now)
     )
-    return _select(view, c, COMPLAINTS, f"complaint_id IN ({ids})", [start, end] * 2 + [end] * 3)
+    select = f"SELECT {', '.join(columns)} FROM {t} WHERE "
+    sql = " UNION ALL ".join(select + where for where, _ in parts) + f" ORDER BY {pk}"
+    return _fetch(c, sql, [a for _, args in parts for a in args], columns)
 
 
 def _select(view: Any, c: Any, name: str, where: str, args: list[Any]) -> list[Row]:
     columns, pk = TABLES[name]
-    c.execute(
-        f"SELECT {', '.join(columns)} FROM {view._table(name)} WHERE {where} ORDER BY {pk}", args
-    )
+    sql = f"SELECT {', '.join(columns)} FROM {view._table(name)} WHERE {where} ORDER BY {pk}"
+    return _fetch(c, sql, args, columns)
+
+
+def _fetch(c: Any, sql: str, args: list[Any], columns: tuple[str, ...]) -> list[Row]:
+    """The rows as dicts; from SQLite from plain tuples (as SQLiteReportingView._tables reads
+    the whole view: a `sqlite3.Row` per row and a dict built key by key cost three times)."""
+    cursor = getattr(c, "sqlite_cursor", c)  # the live SQLite view's own cursor of this read
+    if isinstance(cursor, sqlite3.Cursor):  # that, or a restored store's
+        cursor.row_factory = None
+        cursor.execute(sql, args)
+        return [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+    c.execute(sql, args)  # PostgreSQL: rows by column name
     return [{k: r[k] for k in columns} for r in c.fetchall()]
