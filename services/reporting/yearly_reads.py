@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, tzinfo
+from operator import itemgetter
 from typing import Any
 
 from services.reporting.complaints_log import SOURCE_NAME
@@ -57,7 +58,11 @@ def tables(view: Any, year: int, tz: tzinfo | None = None) -> tuple[int, dict[st
 
 def _complaints(view: Any, c: Any, start: str, end: str) -> list[Row]:
     """Received in the year, closed in it, or open at its end, as four disjoint ranges over
-    the received_at and closed_at indexes (UNION ALL: no set of ids to build and probe)."""
+    the received_at and closed_at indexes (UNION ALL: no set of ids to build and probe). When
+    the year holds a third of the complaints or more (a young store), one pass over the table
+    in its own order instead: rows read through an index come in its order, each from another
+    page, at twice the cost of a scan. SQLite is told so (it plans without statistics);
+    PostgreSQL plans by its own."""
     t, m = view._table(COMPLAINTS), view.placeholder
     columns, pk = TABLES[COMPLAINTS]
     received = f"received_at >= {m} AND received_at < {m}"
@@ -67,9 +72,20 @@ def _complaints(view: Any, c: Any, start: str, end: str) -> list[Row]:
         (f"closed_at >= {m} AND received_at < {m}", [end, start]),  # open at the end
         (f"closed_at IS NULL AND received_at < {m}", [start]),  # open at the end (and now)
     )
+    args = [a for _, part in parts for a in part]
+    in_year = _count(c, f"SELECT COUNT(*) AS n FROM {t} WHERE {received}", [start, end])
+    if view.placeholder == "?" and in_year * 3 >= _count(c, f"SELECT COUNT(*) AS n FROM {t}"):
+        where = " OR ".join(f"({w})" for w, _ in parts)
+        return _fetch(c, f"SELECT {', '.join(columns)} FROM {t} NOT INDEXED WHERE {where} "
+                         f"ORDER BY {pk}", args, columns)  # fmt: skip
     select = f"SELECT {', '.join(columns)} FROM {t} WHERE "
-    sql = " UNION ALL ".join(select + where for where, _ in parts) + f" ORDER BY {pk}"
-    return _fetch(c, sql, [a for _, args in parts for a in args], columns)
+    rows = _fetch(c, " UNION ALL ".join(select + w for w, _ in parts), args, columns)
+    rows.sort(key=itemgetter(pk))  # the whole view's order (ids are ASCII); cheaper than SQL's
+    return rows
+
+
+def _count(c: Any, sql: str, args: list[Any] | None = None) -> int:
+    return int(_fetch(c, sql, args or [], ("n",))[0]["n"])
 
 
 def _select(view: Any, c: Any, name: str, where: str, args: list[Any]) -> list[Row]:
