@@ -31,6 +31,7 @@ from services.reporting.http import (
     moment_or_seq,
     require_staff,
     strict_query,
+    view_and_now,
 )
 from shared.contract import subjects
 from shared.eventstore.link import JetStreamLink
@@ -104,7 +105,7 @@ def complaints(
     size = _page_size(limit)
     want = dict(status=status, channel=channel, category=category, overdue=overdue,
                 handler=handler, team=team, department=department, hearing=hearing)  # fmt: skip
-    view, now = _view_and_now(request)
+    view, now = view_and_now(request)
     page, last = reads.page(view, now, want, after=after, limit=size)
     if last is not None:
         response.headers["Link"] = f'<{request.url.include_query_params(after=last)}>; rel="next"'
@@ -164,7 +165,7 @@ def annual(request: Request, year: str) -> dict[str, Any]:
     now = request.app.state.clock()
     if not (year.isascii() and year.isdigit()) or not 2000 <= int(year) <= now.year:
         raise invalid("year", f"use a year from 2000 to {now.year}")
-    view, now = _view_and_now(request)
+    view, now = view_and_now(request)
     position, body = reads.annual(view, int(year))
     return {**body, "stream_sequence": position, "as_of": now.isoformat()}
 
@@ -178,7 +179,7 @@ def report(request: Request, name: str, group_by: str = "channel") -> Any:
     if group_by not in ("channel", "category", "month"):
         raise invalid("group_by", "choose channel, category or month")
     if name in reads.REPORTS:
-        return reads.REPORTS[name](*_view_and_now(request))
+        return reads.REPORTS[name](*view_and_now(request))
     src = answer_source(request)
     rows, now = src.tables["complaints_status_and_deadlines"], src.now
     answers: dict[str, Callable[[], Any]] = {
@@ -249,15 +250,6 @@ def _complaint_id(request: Request, key: str) -> str:
             404, [{"field": "complaint_id", "message": "no complaint with that id or reference"}]
         )
     return found
-
-
-def _view_and_now(request: Request) -> tuple[Any, Any]:
-    """The view an answer reads in SQL (reads.py) and the moment it answers for: the live
-    view now; as of a moment or sequence, the store restored for it (http.answer_source)."""
-    if not {"as_of", "as_of_seq"} & set(request.query_params):
-        return request.app.state.view, request.app.state.clock()
-    src = answer_source(request)
-    return src.view, src.now
 
 
 def _page_size(limit: str | None) -> int:

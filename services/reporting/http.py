@@ -149,6 +149,15 @@ def answer_source(request: Request) -> AnswerSource:
     return AnswerSource(state.view, now, tables.position, False, tables)
 
 
+def view_and_now(request: Request) -> tuple[Any, Any]:
+    """The view an answer reads in SQL (reads.py) and the moment it answers for: the live
+    view now; as of a moment or sequence, the store restored for it (answer_source)."""
+    if not {"as_of", "as_of_seq"} & set(request.query_params):
+        return request.app.state.view, request.app.state.clock()
+    src = answer_source(request)
+    return src.view, src.now
+
+
 class Tables(dict[str, list[Row]]):
     """Every table of the view as one read found them, at `position`; `started` numbers the
     read (a dict subclass, so the shared read below can refer to it weakly)."""

@@ -19,9 +19,8 @@ from services.reporting import (
     workspace,
     workspace_words,
 )
-from services.reporting.api import _view_and_now  # the live view, or the store restored as of
 from services.reporting.dashboard_pages import TEMPLATES, TEXTS
-from services.reporting.http import Problem, staff_name, strict_query
+from services.reporting.http import Problem, staff_name, strict_query, view_and_now
 from shared.config.vocabularies import words_of
 
 CHANNELS = ["web", "email", "phone", "letter", "api"]
@@ -95,7 +94,7 @@ def dashboard(request: Request) -> HTMLResponse:
         headers = {"WWW-Authenticate": 'Bearer realm="klachten"'}
         return signin.login_page(request, t, lang, "/dashboard", 401, None, headers)
     strict_query(request, {"lang"})
-    context = dashboard_context(*_view_and_now(request), t, lang)
+    context = dashboard_context(*view_and_now(request), t, lang)
     page = TEMPLATES.get_template("dashboard.html.j2").render(
         t=workspace.TEXTS[lang], d=t, lang=lang, day=workspace._day, **context
     )
