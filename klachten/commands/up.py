@@ -108,11 +108,13 @@ def up(
         admin = ",".join(node.url_for(permissions.ADMIN) for node in nodes)
         return asyncio.run(provision_streams(admin, replicas=len(nodes)))
 
+    # A restarted standalone server has forgotten the buckets kept in memory (intake's rate
+    # limits): provisioning again makes them and leaves the rest as it is. A cluster keeps their
+    # definitions, and its restarted node catches up by itself (provisioning would wait for it).
+    again = provisioned if len(nodes) == 1 else None
     try:
         for node in nodes:
-            # a restarted standalone server has forgotten the buckets kept in memory (intake's
-            # rate limits): provisioning again makes them, and leaves the rest as it is
-            supervisor.start(node, last=True, after_restart=provisioned)
+            supervisor.start(node, last=True, after_restart=again)
         streams = provisioned()
         _refuse_if_shrunk(data_dir, streams)
         urls = [node.url for node in nodes]
