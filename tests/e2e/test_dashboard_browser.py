@@ -15,18 +15,10 @@ from klachten.stack.natsserver import EmbeddedNats
 from shared.contract import events as ev
 from shared.eventstore.application import ComplaintsApplication
 from shared.rules.complaint import Cause, Complaint
+from tests.support.browser import chromium
 from tests.support.polling import wait_until_sync
 from tests.support.workspace import reporting_process
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TOKEN = "browser-token-0123456789"
 
 
@@ -81,42 +73,28 @@ def reporting(provisioned_nats: EmbeddedNats, tmp_path: Path) -> Iterator[str]:
 
 
 def test_dashboard_renders_charts_with_expected_numbers(reporting: str) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(f"{reporting}/dashboard")
-            page.fill("#token", TOKEN)
-            page.click("button[type=submit]")
-            page.wait_for_selector("svg[data-chart=inflow]")
-            assert page.locator("h1").inner_text() == "Klachten — dashboard"
-            assert page.locator("[data-kpi=total]").inner_text().startswith("4")
-            assert page.locator("[data-kpi=open]").inner_text().startswith("3")
-            inflow = page.locator("svg[data-chart=inflow]")
-            assert (
-                inflow.locator('rect[data-label="2025-03 web"]').get_attribute("data-value") == "3"
-            )
-            assert (
-                inflow.locator('rect[data-label="2025-03 email"]').get_attribute("data-value")
-                == "1"
-            )
-            box = inflow.locator('rect[data-label="2025-03 web"]').bounding_box()
-            assert box is not None and box["height"] > 10  # drawn, not just present
-            esc = page.locator(
-                "svg[data-chart=escalation-reasons] rect[data-label='op verzoek van de klager']"
-            )
-            assert esc.get_attribute("data-value") == "1"
-            ageing = page.locator('svg[data-chart=ageing] rect[data-label=">8w"]')
-            assert ageing.get_attribute("data-value") == "3"
-            rows = page.locator("#worklist tbody tr")
-            assert rows.count() == 3
-            assert (
-                page.locator("#worklist tbody tr").first.get_attribute("data-reference") == "K-B0"
-            )
-            page.goto(f"{reporting}/dashboard?lang=en")
-            assert page.locator("h1").inner_text() == "Complaints — dashboard"
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{reporting}/dashboard")
+        page.fill("#token", TOKEN)
+        page.click("button[type=submit]")
+        page.wait_for_selector("svg[data-chart=inflow]")
+        assert page.locator("h1").inner_text() == "Klachten — dashboard"
+        assert page.locator("[data-kpi=total]").inner_text().startswith("4")
+        assert page.locator("[data-kpi=open]").inner_text().startswith("3")
+        inflow = page.locator("svg[data-chart=inflow]")
+        assert inflow.locator('rect[data-label="2025-03 web"]').get_attribute("data-value") == "3"
+        assert inflow.locator('rect[data-label="2025-03 email"]').get_attribute("data-value") == "1"
+        box = inflow.locator('rect[data-label="2025-03 web"]').bounding_box()
+        assert box is not None and box["height"] > 10  # drawn, not just present
+        esc = page.locator(
+            "svg[data-chart=escalation-reasons] rect[data-label='op verzoek van de klager']"
+        )
+        assert esc.get_attribute("data-value") == "1"
+        ageing = page.locator('svg[data-chart=ageing] rect[data-label=">8w"]')
+        assert ageing.get_attribute("data-value") == "3"
+        rows = page.locator("#worklist tbody tr")
+        assert rows.count() == 3
+        assert page.locator("#worklist tbody tr").first.get_attribute("data-reference") == "K-B0"
+        page.goto(f"{reporting}/dashboard?lang=en")
+        assert page.locator("h1").inner_text() == "Complaints — dashboard"

@@ -10,26 +10,20 @@ test_dashboard_as_of.py) and tests/e2e/test_dashboard_browser.py.
 
 from __future__ import annotations
 
-import os
 import random
 import tempfile
-from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.common import PostgresUnavailable, throwaway_postgres
 from services.reporting import dashboard_reads, domain, early_warning, fold, snapshot_reads
 from services.reporting.dashboard_pages import TEXTS
 from services.reporting.dashboard_reads import Figures
 from services.reporting.web import dashboard_context
 from tests.services.reporting.test_counted_once import NOW, _tables, complaint
 from tests.services.reporting.test_reads_sql import AMSTERDAM, written
-from tests.support.ports import free_port
 
 HISTORIES: list[dict[str, Any]] = [  # open, overdue, escalated, answered, closed in four ways
     {"received": date(2027, 12, 1), "hour": 9, "channel": "web", "category": "service",
@@ -157,19 +151,6 @@ def test_generated_histories(histories: list[dict]) -> None:
     tables = varied(histories)
     with tempfile.TemporaryDirectory() as folder:
         _check(written(folder, tables), tables)
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    if url := os.environ.get("KLACHTEN_TEST_POSTGRES_URL"):
-        yield url
-        return
-    with ExitStack() as stack:
-        try:
-            url = stack.enter_context(throwaway_postgres(free_port(), "klachten-test", fsync=False))
-        except PostgresUnavailable as e:
-            pytest.skip(str(e))
-        yield url
 
 
 def test_the_dashboard_in_postgres_equals_the_python_fold(postgres_url: str) -> None:

@@ -3,34 +3,15 @@ for generated histories and for times on a boundary, in a throw-away PostgreSQL 
 
 from __future__ import annotations
 
-import os
 import random
-from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import UTC
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.common import PostgresUnavailable, throwaway_postgres
 from services.reporting import domain, fold, reads
 from tests.services.reporting import test_reads_sql as same
 from tests.services.reporting.test_counted_once import NOW, _tables, complaint
-from tests.support.ports import free_port
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    if url := os.environ.get("KLACHTEN_TEST_POSTGRES_URL"):
-        yield url
-        return
-    with ExitStack() as stack:
-        try:
-            url = stack.enter_context(throwaway_postgres(free_port(), "klachten-test", fsync=False))
-        except PostgresUnavailable as e:
-            pytest.skip(str(e))
-        yield url
 
 
 @settings(

@@ -11,15 +11,13 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from bench.common import PostgresUnavailable, throwaway_postgres
 from klachten.stack import launch
 from klachten.stack.natsserver import EmbeddedNats
 from services.reporting import rebuild as rb
@@ -31,23 +29,6 @@ from shared.eventstore.link import JetStreamLink
 from tests.support.polling import wait_until_sync
 from tests.support.ports import free_port
 from tests.support.reporting_history import generate
-
-PASSWORD = "klachten-test"
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    if url := os.environ.get("KLACHTEN_TEST_POSTGRES_URL"):
-        yield url
-        return
-    with ExitStack() as stack:
-        try:
-            url = stack.enter_context(throwaway_postgres(free_port(), PASSWORD, fsync=False))
-        except PostgresUnavailable as e:
-            pytest.skip(str(e))
-        except RuntimeError as e:
-            pytest.fail(str(e))
-        yield url
 
 
 def test_live_projection_equals_fresh_rebuild_postgres(

@@ -22,10 +22,9 @@ from services.reporting import fold, snapshot_reads, yearly, yearly_reads
 from services.reporting.improvements import IMPROVEMENTS
 from services.reporting.satisfaction import SATISFACTION
 from tests.services.reporting.test_counted_once import complaint
-from tests.services.reporting.test_dashboard_sql import HISTORIES, _id, postgres_url, varied
+from tests.services.reporting.test_dashboard_sql import HISTORIES, _id, varied
 from tests.services.reporting.test_reads_sql import AMSTERDAM, written
 
-__all__ = ["postgres_url"]  # the module's PostgreSQL (a fixture of test_dashboard_sql)
 YEARS = (237, 2020, 2025, 2026, 2027, 2028)  # 2020: nothing in it but the letter of 237, open
 
 
